@@ -1,0 +1,2 @@
+// placeholder
+#include "elf/elf_info.hpp"

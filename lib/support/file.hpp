@@ -1,0 +1,63 @@
+// Files: read-only mappings of inputs, atomic replacement of outputs, directory walks in a stable order.
+// Inputs are mapped, never read whole into memory, so peak memory does not grow with the number of files.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "support/bytes.hpp"
+#include "support/result.hpp"
+
+namespace ferry {
+
+class MappedFile {
+public:
+  // Maps `path` privately (copy-on-write, so libraries that translate in place never touch the file).
+  // Empty files map to an empty view; directories and unreadable files are errors naming the path.
+  static Result<MappedFile> open(const std::string& path);
+  MappedFile() = default;
+  MappedFile(MappedFile&& o) noexcept;
+  MappedFile& operator=(MappedFile&& o) noexcept;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  ~MappedFile();
+
+  ByteView view() const { return ByteView(data_, size_); }
+  uint8_t* writable_data() { return data_; }  // private mapping: writes never reach the file
+  uint64_t size() const { return size_; }
+  const std::string& path() const { return path_; }
+
+private:
+  uint8_t* data_ = nullptr;
+  uint64_t size_ = 0;
+  std::string path_;
+};
+
+Result<std::vector<uint8_t>> read_file(const std::string& path, uint64_t max_size = UINT64_MAX);
+
+// Writes `bytes` to a temporary file in the directory of `path`, runs `verify` on the temporary path (when
+// given), keeps the mode and ownership of an existing `path` (or uses `mode` for a new one), fsyncs and
+// renames over `path`. On any failure the temporary file is removed and `path` is untouched.
+struct AtomicWriteOptions {
+  uint32_t mode = 0644;  // for a new file
+  std::function<Status(const std::string& temp_path)> verify;
+};
+Status atomic_write(const std::string& path, std::span<const uint8_t> bytes, const AtomicWriteOptions& opts = {});
+
+// Walks files and directories (recursively) and returns regular files sorted by path within each argument,
+// arguments kept in the order given. Symlinks to files are followed; symlinked directories are not descended.
+struct WalkResult {
+  std::vector<std::string> files;
+  std::vector<Error> errors;  // arguments that do not exist or cannot be read
+};
+WalkResult walk_paths(const std::vector<std::string>& paths);
+
+// Quick magic sniffing without mapping: used to skip non-binaries silently during walks.
+enum class FileKind { unknown, elf, macho, macho_fat, pe, zip, tar, gzip, xz, zstd, ar };
+FileKind sniff(ByteView head);
+FileKind sniff_file(const std::string& path);
+
+}  // namespace ferry

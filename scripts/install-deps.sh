@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs, with apt-get, every Debian 12 package ferry needs to build and to run its tests.
+# Idempotent: packages already present are not touched, and apt-get update runs only when something is missing.
+set -euo pipefail
+
+build_pkgs=(cmake g++ make pkg-config libelf-dev liblief-dev libzip-dev libarchive-dev libzstd-dev libssl-dev
+  libcli11-dev catch2 nlohmann-json3-dev libfmt-dev zlib1g-dev)
+test_pkgs=(elfutils binutils file clang lld llvm gcc-multilib gcc-mingw-w64-x86-64 gcc-12-aarch64-linux-gnu gcc-aarch64-linux-gnu
+  libc6-dev-arm64-cross qemu-user patchelf debootstrap python3 python3-pip python3-venv python3-dev zip unzip
+  pax-utils libclang-rt-14-dev util-linux zstd)
+
+want=("${build_pkgs[@]}")
+if [ "${1:-}" = "--test" ]; then want+=("${test_pkgs[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# gcc-12-aarch64-linux-gnu is named before gcc-aarch64-linux-gnu: apt's resolver gives up on the pair otherwise.
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  echo "ferry: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

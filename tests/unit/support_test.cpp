@@ -1,0 +1,47 @@
+// Checked byte views, errors and hashing: the ground every reader stands on.
+#include <catch2/catch.hpp>
+
+#include "support/bytes.hpp"
+#include "support/hash.hpp"
+
+using namespace ferry;
+
+TEST_CASE("byte view refuses reads that would run past the end, even when offset plus length wraps") {
+  uint8_t buf[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+  ByteView v(buf, sizeof buf, 0x100);
+  CHECK(v.in_bounds(0, 8));
+  CHECK_FALSE(v.in_bounds(1, 8));
+  CHECK_FALSE(v.in_bounds(UINT64_MAX, 2));
+  CHECK_FALSE(v.in_bounds(2, UINT64_MAX));
+  auto r = v.read_uint<uint32_t>(6, Endian::little, "e_phoff");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message == "e_phoff: 0x4 bytes at 0x106 run past the end of the data (0x108)");
+  CHECK(*r.error().offset == 0x106);
+}
+
+TEST_CASE("byte view reads both byte orders") {
+  uint8_t buf[4] = {0x12, 0x34, 0x56, 0x78};
+  ByteView v(buf, 4);
+  CHECK(*v.find_uint<uint32_t>(0, Endian::little) == 0x78563412u);
+  CHECK(*v.find_uint<uint32_t>(0, Endian::big) == 0x12345678u);
+  CHECK(*v.find_uint<uint16_t>(2, Endian::big) == 0x5678u);
+}
+
+TEST_CASE("unterminated strings are an error naming the table") {
+  uint8_t buf[6] = {'a', 0, 'b', 'c', 'd', 'e'};
+  ByteView v(buf, 6);
+  CHECK(*v.read_cstring(0, ".dynstr") == "a");
+  auto r = v.read_cstring(2, ".dynstr");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message == ".dynstr: string at 0x2 is not terminated");
+  auto past = v.read_cstring(9, ".dynstr");
+  REQUIRE_FALSE(past.ok());
+  CHECK(past.error().message == ".dynstr: string offset 0x9 is past the end of the table (0x6)");
+}
+
+TEST_CASE("sha256 matches the published test vector and RECORD encoding drops padding") {
+  std::string abc = "abc";
+  auto d = sha256(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(abc.data()), abc.size()));
+  CHECK(to_hex(d) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(to_record_base64(d) == "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0");
+}

@@ -1,0 +1,42 @@
+// Shared pieces of the ferry CLI: command registration, exit codes, error printing, colour choice.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "support/result.hpp"
+
+namespace ferry::cli {
+
+// Exit codes, documented in `ferry --help`.
+enum Exit : int {
+  exit_ok = 0,        // everything passed
+  exit_failed = 1,    // a check failed, a library is missing, a target cannot be met
+  exit_usage = 2,     // bad arguments or unreadable / malformed input
+  exit_internal = 3,  // a bug in ferry
+};
+
+struct Context {
+  int exit_code = exit_ok;
+};
+
+// Colour only on a terminal, never with NO_COLOR set (https://no-color.org) or TERM=dumb.
+bool stdout_is_color();
+// Prints "ferry: <file>: <problem>" on stderr.
+void print_error(const Error& e);
+void print_error(const std::string& message);
+
+// patchelf compatibility: `ferry patchelf ARGS` or ferry invoked through a symlink named patchelf.
+int run_patchelf(int argc, char** argv);
+
+// One per command; each lives in its own cmd_*.cpp.
+void register_inspect(CLI::App& app, Context& ctx);
+void register_deps(CLI::App& app, Context& ctx);
+void register_check(CLI::App& app, Context& ctx);
+void register_patch(CLI::App& app, Context& ctx);
+void register_wheel(CLI::App& app, Context& ctx);  // show, repair
+void register_bundle(CLI::App& app, Context& ctx);
+
+
+
+}  // namespace ferry::cli

@@ -1,0 +1,64 @@
+// ferry's entry point: one subcommand per capability; all work happens in libferry.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "cli.hpp"
+
+namespace ferry::cli {
+
+bool stdout_is_color() {
+  const char* no = std::getenv("NO_COLOR");
+  if (no && *no) return false;
+  const char* term = std::getenv("TERM");
+  if (term && std::strcmp(term, "dumb") == 0) return false;
+  return isatty(STDOUT_FILENO) == 1;
+}
+
+void print_error(const Error& e) { print_error(e.describe()); }
+void print_error(const std::string& message) { std::fprintf(stderr, "ferry: %s\n", message.c_str()); }
+
+}  // namespace ferry::cli
+
+static const char* kFooter = R"(Exit codes:
+  0  success: everything inspected, resolved or checked passed
+  1  a check failed, a library is missing, or a target cannot be met
+  2  usage error, or an input that cannot be read or is malformed
+  3  internal error (a bug in ferry; please report it)
+
+Environment:
+  NO_COLOR   disables colour (colour is only used on a terminal anyway)
+  LD_LIBRARY_PATH is honoured by deps/check/repair like the loader does (--ld-library-path overrides)
+  SOURCE_DATE_EPOCH makes repaired wheels and bundles byte-identical across runs)";
+
+int main(int argc, char** argv) {
+  using namespace ferry::cli;
+  const char* base = std::strrchr(argv[0], '/');
+  base = base ? base + 1 : argv[0];
+  if (std::strcmp(base, "patchelf") == 0) return run_patchelf(argc, argv);
+  if (argc >= 2 && std::strcmp(argv[1], "patchelf") == 0) return run_patchelf(argc - 1, argv + 1);
+
+  CLI::App app{"ferry: inspect, resolve, check, patch, repair and bundle native binaries"};
+  app.footer(kFooter);
+  app.set_version_flag("--version", std::string("ferry ") + FERRY_VERSION);
+  app.require_subcommand(1);
+  Context ctx;
+  register_inspect(app, ctx);
+  register_deps(app, ctx);
+  register_check(app, ctx);
+  register_patch(app, ctx);
+  register_wheel(app, ctx);
+  register_bundle(app, ctx);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : exit_usage;
+  } catch (const std::exception& e) {
+    print_error(std::string("internal error: ") + e.what());
+    return exit_internal;
+  }
+  return ctx.exit_code;
+}
