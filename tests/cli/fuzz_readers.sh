@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Every reader survives a bounded libFuzzer run seeded with the fixtures: no crash, no hang, no leak.
+# Each tests/fuzz/NAME_fuzz.cpp declares in its header comments:
+#   // sources: lib/support/*.cpp lib/elf/*.cpp      (globs relative to the source root)
+#   // libs: -lelf                                   (extra link flags)
+#   // seeds: elf                                    (fixture sub-folders whose files seed the corpus)
+# timeout: 900
+source "$(dirname "$0")/../common.sh"
+need_cmd clang++
+secs=${FERRY_FUZZ_SECONDS:-20}
+shopt -s nullglob
+ran=0
+for harness in "$SRC"/tests/fuzz/*_fuzz.cpp; do
+  name=$(basename "$harness" .cpp)
+  sources=$(sed -n 's|^// sources: ||p' "$harness")
+  libs=$(sed -n 's|^// libs: ||p' "$harness")
+  seeds=$(sed -n 's|^// seeds: ||p' "$harness")
+  files=()
+  for g in $sources; do for f in "$SRC"/$g; do files+=("$f"); done; done
+  bin="$BUILD/fuzz/$name"
+  mkdir -p "$BUILD/fuzz" "$T/$name.corpus"
+  echo "== $name: building"
+  clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+    -DFERRY_VERSION='"fuzz"' -I"$SRC/lib" "$harness" "${files[@]}" $libs -lpthread -lcrypto -o "$bin"
+  for s in $seeds; do
+    [ -d "$FIX/$s" ] || continue
+    find "$FIX/$s" -type f -size -2M -exec cp -t "$T/$name.corpus" {} + 2>/dev/null || true
+  done
+  echo "== $name: $(ls "$T/$name.corpus" | wc -l) seeds, ${secs}s"
+  ASAN_OPTIONS=detect_leaks=1 "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 \
+    -print_final_stats=1 "$T/$name.corpus" >"$T/$name.log" 2>&1 || { tail -40 "$T/$name.log"; fail "$name found a crash"; }
+  grep -E 'stat::number_of_executed_units' "$T/$name.log" || true
+  ran=$((ran + 1))
+done
+[ "$ran" -gt 0 ] || fail "no fuzz harness found"
+echo "fuzzed $ran readers"
