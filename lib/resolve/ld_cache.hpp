@@ -1,0 +1,65 @@
+// /etc/ld.so.cache (both the old "ld.so-1.7.0" and the new "glibc-ld.so.cache1.1" formats) and ld.so.conf
+// with include globs. Spec: glibc elf/cache.c (save_cache), elf/dl-cache.c (_dl_load_cache_lookup),
+// sysdeps/generic/dl-cache.h (file_entry, file_entry_new, cache_extension_tag_glibc_hwcaps), elf/ldconfig.c.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "support/bytes.hpp"
+#include "support/result.hpp"
+
+namespace ferry::resolve {
+
+// Flags of a cache entry (dl-cache.h): the low byte is the type, the next the ABI.
+constexpr int32_t kFlagTypeMask = 0x00ff;
+constexpr int32_t kFlagElf = 0x0001;
+constexpr int32_t kFlagElfLibc6 = 0x0003;
+constexpr int32_t kFlagRequiredMask = 0xff00;
+constexpr int32_t kFlagSparcLib64 = 0x0100;
+constexpr int32_t kFlagIa64Lib64 = 0x0200;
+constexpr int32_t kFlagX8664Lib64 = 0x0300;
+constexpr int32_t kFlagS390Lib64 = 0x0400;
+constexpr int32_t kFlagPowerpcLib64 = 0x0500;
+constexpr int32_t kFlagMipsLib32Nan2008 = 0x0600;
+constexpr int32_t kFlagX8664LibX32 = 0x0800;
+constexpr int32_t kFlagArmLibhf = 0x0900;
+constexpr int32_t kFlagAarch64Lib64 = 0x0a00;
+constexpr int32_t kFlagArmLibsf = 0x0b00;
+constexpr int32_t kFlagMipsLib32 = 0x0c00;
+constexpr int32_t kFlagMips64Libn64 = 0x0d00;
+constexpr int32_t kFlagRiscvFloatAbiDouble = 0x1000;
+
+struct LdCacheEntry {
+  std::string key;    // soname, e.g. libc.so.6
+  std::string value;  // path, e.g. /lib/x86_64-linux-gnu/libc.so.6
+  int32_t flags = 0;
+  uint32_t osversion = 0;
+  uint64_t hwcap = 0;
+  std::optional<std::string> hwcaps_subdir;  // new format glibc-hwcaps extension: "x86-64-v3"
+};
+
+struct LdCache {
+  std::string path;
+  bool old_format = false;  // an "ld.so-1.7.0" section was present
+  bool new_format = false;  // a "glibc-ld.so.cache1.1" section was present
+  std::vector<LdCacheEntry> entries;  // in file order (ldconfig sorts them: most specific first)
+
+  // The cache flags the loader uses for objects of this class/machine (_DL_CACHE_DEFAULT_ID), nullopt if unknown.
+  static std::optional<int32_t> default_flags(uint16_t machine, int bits);
+  // glibc's lookup: first entry with this key and matching flags, preferring supported glibc-hwcaps
+  // subdirectories in `hwcaps_levels` order; entries for other hwcaps subdirectories are skipped.
+  std::optional<std::string> lookup(const std::string& name, int32_t flags,
+                                    const std::vector<std::string>& hwcaps_levels) const;
+};
+
+Result<LdCache> parse_ld_cache(ByteView bytes, const std::string& path);
+Result<LdCache> read_ld_cache(const std::string& host_path);
+
+// Directories listed by ld.so.conf, following `include` globs (relative to the including file's directory)
+// and skipping `hwcap` lines, comments and duplicates. All paths are inside `sysroot` ("" = this machine).
+std::vector<std::string> read_ld_so_conf(const std::string& sysroot, const std::string& conf_path);
+
+}  // namespace ferry::resolve

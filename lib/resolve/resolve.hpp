@@ -1,0 +1,174 @@
+// Library resolution as the real loader does it, with the reason for every answer (libtree's idea, glibc's
+// rules). Spec: /work/shared/reference/loader-rules.md and glibc elf/dl-load.c (_dl_map_object, fillin_rpath,
+// decompose_rpath, open_path), elf/dl-cache.c; musl ldso/dynlink.c; dyld's @rpath rules; Windows' DLL search.
+// One Resolver is shared across a whole run: parsed objects are cached (thread-safe) and reused by every tree.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "elf/elf_info.hpp"
+#include "resolve/ld_cache.hpp"
+#include "resolve/root_fs.hpp"
+#include "support/result.hpp"
+
+namespace ferry::resolve {
+
+// Which loader is modelled. glibc ld.so, musl's ld.so, macOS dyld, the Windows loader.
+enum class LoaderFamily { glibc, musl, dyld, windows };
+
+// Data describing one loader: target differences are data, not `if` chains.
+struct LoaderProfile {
+  std::string name;  // "debian12", "centos7", "musl", ...
+  LoaderFamily family = LoaderFamily::glibc;
+  std::vector<std::string> default_dirs;  // system search path, in order
+  std::string lib_expansion;              // $LIB
+  std::string platform;                   // $PLATFORM (AT_PLATFORM)
+  bool hwcaps = true;                     // glibc >= 2.33 glibc-hwcaps/<level> subdirectories
+  std::vector<std::string> hwcaps_levels; // supported levels in priority order, e.g. x86-64-v4, -v3, -v2
+  bool legacy_subdirs = true;             // tls/<platform>/..., <platform>/ subdirectories (glibc <= 2.36)
+  bool use_cache = true;                  // /etc/ld.so.cache
+  std::string cache_path = "/etc/ld.so.cache";
+  std::string conf_path = "/etc/ld.so.conf";  // read when the cache is missing (model of a stale root)
+  std::string interpreter;                // the loader itself, already loaded in every process
+  std::string musl_path_file;             // /etc/ld-musl-x86_64.path (musl only)
+  uint16_t machine = 62;                  // EM_X86_64: machine whose libraries the defaults name
+  int bits = 64;
+
+  // Expanded subdirectories tried inside each search directory, before the directory itself.
+  std::vector<std::string> subdirs() const;
+};
+
+// Built-in profiles: "host" (= the running machine, Debian 12 here), "debian12", "debian11", "centos6",
+// "centos7", "rhel8", "rhel9", "musl", "macos", "windows". The host's hwcaps levels come from the CPU.
+Result<LoaderProfile> find_profile(const std::string& name);
+std::vector<std::string> profile_names();
+LoaderProfile host_profile();
+
+struct ResolveOptions {
+  std::string sysroot;  // "" or "/" = this machine; otherwise every path is looked up inside this root
+  // LD_LIBRARY_PATH; nullopt = take it from the environment (when the caller decides to; see from_environment).
+  std::optional<std::string> ld_library_path;
+  bool secure = false;  // AT_SECURE: LD_LIBRARY_PATH ignored, $ORIGIN only in trusted dirs
+  LoaderProfile profile = host_profile();
+  // Searched before everything else (wheel repair: the wheel's own dirs). For Mach-O/PE: the given search dirs.
+  std::vector<std::string> extra_dirs;
+  // Mach-O: the main executable for @executable_path (defaults to the root file itself).
+  std::optional<std::string> executable_path;
+  bool inhibit_cache = false;  // ld.so --inhibit-cache
+  // Fills ld_library_path from LD_LIBRARY_PATH in the environment when it is nullopt.
+  void from_environment();
+};
+
+// Why a library was found where it was.
+enum class Rule {
+  root,            // the file asked about
+  direct_path,     // the DT_NEEDED name contains '/': opened as is
+  already_loaded,  // an object already loaded has this soname / name (the loader does not search again)
+  interpreter,     // the program interpreter (ld.so) satisfies it: always loaded first
+  extra_dir,       // ResolveOptions::extra_dirs
+  rpath,           // DT_RPATH of `via` (the loading object or one of its loaders)
+  ld_library_path, // LD_LIBRARY_PATH
+  runpath,         // DT_RUNPATH of the loading object
+  ld_so_cache,     // /etc/ld.so.cache
+  ld_so_conf,      // ld.so.conf directories (when modelling a root without a usable cache)
+  default_dir,     // the loader's built-in system directories
+  musl_path,       // musl: /etc/ld-musl-ARCH.path or its defaults
+  loader_path,     // Mach-O @loader_path
+  executable_path, // Mach-O @executable_path
+  macho_rpath,     // Mach-O @rpath via LC_RPATH of `via`
+  app_dir,         // PE: the application directory
+  search_dir,      // PE / Mach-O: given search directories
+  system,          // macOS / Windows system library, treated as present
+  not_found,
+};
+const char* to_string(Rule r);  // "rpath", "ld_library_path", ...
+
+// One directory (or exact path) tried, in order, and the rule that put it on the search path.
+struct Attempt {
+  std::string path;  // directory (for searches) or full path (direct, cache)
+  Rule rule = Rule::not_found;
+  std::string via;   // object whose RPATH/RUNPATH/LC_RPATH this came from
+  std::string note;  // why a candidate there was rejected ("wrong ELF class", "wrong machine"), empty if absent
+};
+
+// A parsed object, shared by every tree of a run. `info` is set for ELF; the other formats keep what resolve needs.
+struct LoadedObject {
+  std::string path;       // path inside the root, as the loader names it (l_name)
+  std::string host_path;  // where ferry read it (sysroot + path, symlinks resolved inside the root)
+  std::string real_path;  // canonical path inside the root (symlinks resolved)
+  std::string format;     // "elf", "macho", "pe"
+  std::shared_ptr<const elf::ElfInfo> info;  // ELF only
+  std::optional<std::string> soname;  // ELF soname, Mach-O install name, PE export name
+  std::vector<std::string> needed;
+  std::vector<std::string> weak_needed;  // Mach-O LC_LOAD_WEAK_DYLIB names (a subset of needed)
+  std::vector<std::string> rpaths;       // Mach-O LC_RPATH
+  uint64_t dev = 0, ino = 0;
+};
+
+struct Node {
+  std::string name;                        // as requested (DT_NEEDED entry), or the root's path
+  std::optional<std::string> path;         // resolved path inside the root; nullopt when missing
+  Rule rule = Rule::not_found;
+  std::string via;                         // "RPATH of /usr/bin/foo": the object named here
+  std::vector<Attempt> tried;              // every place searched, in order
+  bool already_loaded = false;             // satisfied by an object already in the load list (not expanded)
+  bool system = false;                     // macOS/Windows system library treated as present
+  bool weak = false;                       // Mach-O weak dylib: missing is not an error
+  std::shared_ptr<const LoadedObject> object;  // nullptr when missing or system
+  std::vector<Node> children;              // only for the first occurrence of each object (as ldd -v prints)
+  std::string error;                       // a candidate could not be parsed
+
+  const elf::ElfInfo* elf() const { return object ? object->info.get() : nullptr; }
+  std::string why() const;  // "RPATH of /usr/bin/foo", "ld.so.cache", "default dir", ...
+};
+
+// One entry of the load order (BFS as ld.so builds its link map).
+struct LoadEntry {
+  std::string name;   // first name that loaded it
+  std::string path;
+  Rule rule = Rule::not_found;
+  std::string via;
+  std::shared_ptr<const LoadedObject> object;
+};
+
+struct DependencyTree {
+  Node root;
+  std::vector<LoadEntry> load_order;       // de-duplicated, BFS order; the root first
+  std::vector<std::string> missing;        // names that could not be found (de-duplicated)
+  std::string loader;                      // profile name used
+  bool complete() const { return missing.empty(); }
+  // Finds every node requesting `name` (the DT_NEEDED string or a basename of the path).
+  std::vector<const Node*> find(const std::string& name) const;
+};
+
+class Resolver {
+public:
+  explicit Resolver(ResolveOptions opts);
+  ~Resolver();
+  Resolver(const Resolver&) = delete;
+  Resolver& operator=(const Resolver&) = delete;
+
+  // Resolves one root file (a path on this machine; with a sysroot, a path inside the root unless it exists
+  // outside it). Thread-safe: several threads may resolve different files with the same Resolver.
+  Result<DependencyTree> resolve(const std::string& file);
+
+  // The parsed object at a host path, cached for the whole run (nullptr + error when it cannot be parsed).
+  Result<std::shared_ptr<const LoadedObject>> load(const std::string& root_path);
+
+  const ResolveOptions& options() const { return opts_; }
+  const LdCache* cache() const;  // nullptr when the profile has no cache or it is missing
+  // The directories ld.so.conf lists (includes expanded), inside the root.
+  const std::vector<std::string>& conf_dirs() const;
+  size_t objects_parsed() const;
+
+private:
+  struct Impl;
+  ResolveOptions opts_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ferry::resolve
