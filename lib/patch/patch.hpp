@@ -1,0 +1,93 @@
+// ferry's ELF writer: the public API that `ferry patch`, patchelf mode, wheel repair and bundle call.
+// Pipeline (style.md "Rewrites"): normalize(edits) -> plan(file, edits) -> apply(file, plan) -> verify(before,
+// after, edits) -> atomic_write. Follows /work/shared/reference/elf-rewriting.md: edits that fit are done in
+// place, otherwise one appended PT_LOAD aligned to the target page size; version tables kept consistent.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "support/bytes.hpp"
+#include "support/result.hpp"
+
+namespace ferry::patch {
+
+// Every edit as a plain field. Fields left at their defaults mean "leave alone"; an Edits{} changes nothing
+// and gives byte-identical output.
+struct Edits {
+  // RPATH / RUNPATH. set_rpath replaces the search path (an empty string sets an empty path); add_rpath appends
+  // ':'-separated directories not already present; remove_rpath drops DT_RPATH and DT_RUNPATH; shrink_rpath
+  // keeps only directories holding a DT_NEEDED library of the same machine (relative entries such as $ORIGIN
+  // are kept), restricted to allowed_rpath_prefixes when that is non-empty.
+  std::optional<std::string> set_rpath;
+  std::vector<std::string> add_rpath;
+  bool remove_rpath = false;
+  bool shrink_rpath = false;
+  std::vector<std::string> allowed_rpath_prefixes;
+  // Write the result as DT_RPATH (patchelf --force-rpath) instead of DT_RUNPATH. Without it an existing
+  // DT_RPATH stays DT_RPATH and a new search path is written as DT_RUNPATH, like patchelf.
+  bool force_rpath = false;
+
+  std::optional<std::string> interpreter;  // PT_INTERP
+  std::optional<std::string> soname;       // DT_SONAME (added when missing)
+
+  // DT_NEEDED: applied in this order: replace, remove, add. Renaming a NEEDED renames its Verneed file;
+  // removing one drops its Verneed (refused when dynamic symbols still bind to it).
+  std::vector<std::pair<std::string, std::string>> replace_needed;  // {old, new}
+  std::vector<std::string> remove_needed;
+  std::vector<std::string> add_needed;  // appended in the order given, skipped when already present
+
+  // Symbols whose version requirement is cleared (versym set to global); a Vernaux with no user left is dropped.
+  std::vector<std::string> clear_symbol_version;
+
+  bool no_default_lib = false;        // set DF_1_NODEFLIB
+  std::optional<bool> exec_stack;     // PT_GNU_STACK PF_X on (true) / off (false)
+
+  bool empty() const;
+};
+
+struct PatchOptions {
+  // Page size for an appended PT_LOAD; 0 = by machine (4 KiB x86, 64 KiB aarch64/ppc64/others).
+  uint64_t page_size = 0;
+  bool dry_run = false;  // plan and report, write nothing
+  bool verify = true;    // re-parse and check the output before it replaces anything
+};
+
+// What `plan` decided, in words: backs --dry-run and golden tests.
+struct PatchReport {
+  std::string input;
+  std::string output;
+  uint64_t old_size = 0;
+  uint64_t new_size = 0;
+  bool changed = false;     // output bytes differ from the input
+  std::string strategy;     // "unchanged", "in place", "extend last segment", "new segment"
+  std::string plan;         // LayoutPlan::describe(): one line per decision
+};
+
+// Rewrites an ELF image in memory; the result is verified (re-parsed, structural invariants, read-back).
+Result<std::vector<uint8_t>> patch_image(ByteView in, const Edits& edits, const std::string& path_for_errors,
+                                         const PatchOptions& opts = {}, PatchReport* report = nullptr);
+
+// Reads `in`, patches it and writes `out` (which may equal `in`) atomically: temporary file in the target's
+// directory, verified, renamed; mode and ownership of an existing target kept. Nothing is written when the
+// patched bytes equal the existing target, or with opts.dry_run.
+Result<PatchReport> patch_file(const std::string& in, const std::string& out, const Edits& edits,
+                               const PatchOptions& opts = {});
+
+// What the --print-* queries show, read the way the loader reads it (through PT_DYNAMIC).
+struct DynamicSummary {
+  std::optional<std::string> interpreter;
+  std::optional<std::string> soname;
+  std::vector<std::string> needed;
+  std::optional<std::string> rpath;    // DT_RPATH
+  std::optional<std::string> runpath;  // DT_RUNPATH
+  bool nodeflib = false;
+  std::optional<bool> exec_stack;
+  uint16_t machine = 0;
+};
+Result<DynamicSummary> read_summary(ByteView in, const std::string& path_for_errors);
+
+}  // namespace ferry::patch
