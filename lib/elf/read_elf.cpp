@@ -1,2 +1,706 @@
-// placeholder
+// Decodes an ELF image into ElfInfo the way the loader sees it: headers through libelf (which handles the class
+// and byte order), then PT_DYNAMIC and the tables its DT_* entries point to, mapped through the PT_LOADs.
+// Section headers are used only as a fallback (objects without PT_DYNAMIC) and for the exact .dynsym size.
+// Version structures follow the GNU symbol versioning spec (Verneed/Vernaux/Verdef/Verdaux, .gnu.version).
+#include <gelf.h>
+#include <libelf.h>
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <unordered_map>
+
 #include "elf/elf_info.hpp"
+#include "support/file.hpp"
+
+namespace ferry::elf {
+
+const char* to_string(Kind k) {
+  switch (k) {
+    case Kind::relocatable: return "relocatable";
+    case Kind::executable: return "executable";
+    case Kind::pie: return "pie-executable";
+    case Kind::shared_object: return "shared-object";
+    case Kind::core: return "core";
+    case Kind::other: return "other";
+  }
+  return "other";
+}
+
+bool ElfInfo::has_nodeflib() const { return (dt_flags_1 & DF_1_NODEFLIB) != 0; }
+
+const VersionNeed* ElfInfo::find_version_need(const std::string& file) const {
+  for (const auto& v : version_needs)
+    if (v.file == file) return &v;
+  return nullptr;
+}
+
+std::vector<std::string> split_search_path(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    size_t colon = s.find(':', start);
+    out.push_back(s.substr(start, colon == std::string::npos ? std::string::npos : colon - start));
+    if (colon == std::string::npos) break;
+    start = colon + 1;
+  }
+  return out;
+}
+
+namespace {
+
+struct LibelfInit {
+  LibelfInit() { elf_version(EV_CURRENT); }
+};
+
+// Closes the libelf handle on every path out of the reader.
+struct ElfHandle {
+  Elf* e = nullptr;
+  ~ElfHandle() {
+    if (e) elf_end(e);
+  }
+};
+
+class Reader {
+public:
+  Reader(ByteView image, const std::string& path, const ReadOptions& opts) : img_(image), opts_(opts) {
+    info_.path = path;
+    info_.file_size = image.size();
+  }
+
+  Result<ElfInfo> run() {
+    FERRY_CHECK(read_ident());
+    static LibelfInit init;
+    // libelf reads from the caller's private (copy-on-write) memory; it never writes through to a file.
+    h_.e = elf_memory(const_cast<char*>(reinterpret_cast<const char*>(img_.data())), img_.size());
+    if (!h_.e) return libelf_error("ELF header", 0);
+    FERRY_CHECK(read_header());
+    FERRY_CHECK(read_program_headers());
+    read_section_headers();
+    FERRY_CHECK(read_interpreter());
+    FERRY_CHECK(read_dynamic());
+    classify();
+    read_notes();
+    return std::move(info_);
+  }
+
+private:
+  ByteView img_;
+  ReadOptions opts_;
+  ElfInfo info_;
+  ElfHandle h_;
+  Endian endian_ = Endian::little;
+
+  struct SectionRef {
+    uint32_t type;
+    uint64_t addr, offset, size, entsize;
+    uint32_t link;
+    uint64_t align;
+  };
+  std::vector<SectionRef> sections_;
+
+  Error error(std::string msg, std::optional<uint64_t> off = std::nullopt) {
+    Error e = make_error(ErrorCode::format, std::move(msg), off);
+    e.path = info_.path;
+    return e;
+  }
+  Error libelf_error(const std::string& what, std::optional<uint64_t> off) {
+    const char* m = elf_errmsg(-1);
+    return error(what + ": " + (m ? std::string(m) : std::string("libelf error")), off);
+  }
+
+  Status read_ident() {
+    if (img_.size() == 0) return error("empty file");
+    if (img_.size() < EI_NIDENT) return error("file too small for an ELF identification (" + hex(img_.size()) + " bytes)");
+    const uint8_t* id = img_.data();
+    if (id[EI_MAG0] != ELFMAG0 || id[EI_MAG1] != ELFMAG1 || id[EI_MAG2] != ELFMAG2 || id[EI_MAG3] != ELFMAG3)
+      return error("not an ELF file");
+    if (id[EI_CLASS] == ELFCLASS32)
+      info_.bits = 32;
+    else if (id[EI_CLASS] == ELFCLASS64)
+      info_.bits = 64;
+    else
+      return error("e_ident[EI_CLASS]: invalid class " + std::to_string(id[EI_CLASS]), EI_CLASS);
+    if (id[EI_DATA] == ELFDATA2LSB)
+      endian_ = Endian::little;
+    else if (id[EI_DATA] == ELFDATA2MSB)
+      endian_ = Endian::big;
+    else
+      return error("e_ident[EI_DATA]: invalid byte order " + std::to_string(id[EI_DATA]), EI_DATA);
+    info_.endian = endian_;
+    uint64_t ehsize = info_.bits == 64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+    if (img_.size() < ehsize) return error("truncated ELF header (" + hex(img_.size()) + " of " + hex(ehsize) + " bytes)");
+    info_.osabi = id[EI_OSABI];
+    info_.abi_version = id[EI_ABIVERSION];
+    return {};
+  }
+
+  Status read_header() {
+    GElf_Ehdr eh;
+    if (!gelf_getehdr(h_.e, &eh)) return libelf_error("ELF header", 0);
+    info_.e_type = eh.e_type;
+    info_.machine = eh.e_machine;
+    info_.machine_name = machine_name(eh.e_machine);
+    info_.entry = eh.e_entry;
+    info_.e_flags = eh.e_flags;
+    info_.phoff = eh.e_phoff;
+    return {};
+  }
+
+  Status read_program_headers() {
+    size_t n = 0;
+    if (elf_getphdrnum(h_.e, &n) != 0) return libelf_error("program header table", info_.phoff);
+    if (n == 0) return {};
+    GElf_Ehdr eh;
+    gelf_getehdr(h_.e, &eh);
+    auto table = checked_mul(n, eh.e_phentsize);
+    if (!table || !img_.in_bounds(eh.e_phoff, *table))
+      return error("program header table: " + std::to_string(n) + " entries at " + hex(eh.e_phoff) +
+                       " run past the end of the file (" + hex(img_.size()) + ")",
+                   eh.e_phoff);
+    info_.phnum = static_cast<uint16_t>(std::min<size_t>(n, 0xffff));
+    info_.segments.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      GElf_Phdr ph;
+      if (!gelf_getphdr(h_.e, static_cast<int>(i), &ph))
+        return libelf_error("program header #" + std::to_string(i), eh.e_phoff + i * eh.e_phentsize);
+      Segment s{ph.p_type, ph.p_flags, ph.p_offset, ph.p_vaddr, ph.p_paddr, ph.p_filesz, ph.p_memsz, ph.p_align};
+      info_.segments.push_back(s);
+      if (ph.p_type == PT_GNU_STACK) info_.exec_stack = (ph.p_flags & PF_X) != 0;
+      if (ph.p_type == PT_TLS) info_.has_tls = true;
+    }
+    // Kernels before ~5.17 derive AT_PHDR from the first PT_LOAD, so the table must lie inside its file range.
+    for (const auto& s : info_.segments) {
+      if (s.type != PT_LOAD) continue;
+      info_.phdr_in_first_load = s.offset <= eh.e_phoff && *table <= s.filesz &&
+                                 eh.e_phoff - s.offset <= s.filesz - *table;
+      break;
+    }
+    return {};
+  }
+
+  void read_section_headers() {
+    size_t n = 0;
+    if (elf_getshdrnum(h_.e, &n) != 0) {
+      info_.warnings.push_back(std::string("section header table: ") + elf_errmsg(-1));
+      return;
+    }
+    info_.shnum = n;
+    info_.has_section_headers = n > 0;
+    for (Elf_Scn* scn = elf_nextscn(h_.e, nullptr); scn; scn = elf_nextscn(h_.e, scn)) {
+      GElf_Shdr sh;
+      if (!gelf_getshdr(scn, &sh)) {
+        info_.warnings.push_back(std::string("section header: ") + elf_errmsg(-1));
+        break;
+      }
+      sections_.push_back({sh.sh_type, sh.sh_addr, sh.sh_offset, sh.sh_size, sh.sh_entsize, sh.sh_link,
+                           sh.sh_addralign});
+    }
+  }
+
+  Status read_interpreter() {
+    for (const auto& s : info_.segments) {
+      if (s.type != PT_INTERP) continue;
+      FERRY_TRY(v, img_.sub(s.offset, s.filesz, "PT_INTERP"));
+      auto str = v.find_cstring(0);
+      if (!str) return error("PT_INTERP: the interpreter path is not NUL-terminated", s.offset);
+      info_.interpreter = std::string(*str);
+      break;
+    }
+    return {};
+  }
+
+  // File offset of a virtual address, through the PT_LOAD that maps it (as the loader sees it).
+  std::optional<uint64_t> vaddr_to_offset(uint64_t addr, uint64_t len = 1) const {
+    for (const auto& s : info_.segments) {
+      if (s.type != PT_LOAD) continue;
+      if (addr < s.vaddr) continue;
+      uint64_t delta = addr - s.vaddr;
+      if (delta >= s.filesz || len > s.filesz - delta) continue;
+      return s.offset + delta;
+    }
+    // Objects without program headers (relocatable files) have no mapping; sections give one.
+    for (const auto& sh : sections_) {
+      if (sh.type == SHT_NOBITS || sh.addr == 0) continue;
+      if (addr >= sh.addr && addr - sh.addr < sh.size) return sh.offset + (addr - sh.addr);
+    }
+    return std::nullopt;
+  }
+
+  // Bytes from a mapped address to the end of its segment: the most a table starting there may use.
+  std::optional<ByteView> view_at(uint64_t addr) const {
+    for (const auto& s : info_.segments) {
+      if (s.type != PT_LOAD || addr < s.vaddr || addr - s.vaddr >= s.filesz) continue;
+      uint64_t off = s.offset + (addr - s.vaddr);
+      uint64_t avail = s.filesz - (addr - s.vaddr);
+      if (!img_.in_bounds(off, 0)) return std::nullopt;
+      return img_.find_sub(off, std::min(avail, img_.size() - off));
+    }
+    for (const auto& sh : sections_) {
+      if (sh.type == SHT_NOBITS || sh.addr == 0 || addr < sh.addr || addr - sh.addr >= sh.size) continue;
+      uint64_t off = sh.offset + (addr - sh.addr);
+      if (!img_.in_bounds(off, 0)) return std::nullopt;
+      return img_.find_sub(off, std::min(sh.size - (addr - sh.addr), img_.size() - off));
+    }
+    return std::nullopt;
+  }
+
+  struct Dyn {
+    std::unordered_map<int64_t, uint64_t> first;  // first value of each tag
+    std::vector<uint64_t> needed_offsets;
+    uint64_t offset = 0;  // file offset of the dynamic table
+  };
+
+  Status read_dynamic() {
+    uint64_t dyn_off = 0, dyn_size = 0;
+    bool found = false;
+    for (const auto& s : info_.segments)
+      if (s.type == PT_DYNAMIC) {
+        dyn_off = s.offset;
+        dyn_size = s.filesz;
+        found = true;
+        break;
+      }
+    if (!found)
+      for (const auto& sh : sections_)
+        if (sh.type == SHT_DYNAMIC) {
+          dyn_off = sh.offset;
+          dyn_size = sh.size;
+          found = true;
+          break;
+        }
+    if (!found) return {};
+    if (!img_.in_bounds(dyn_off, dyn_size))
+      return error("PT_DYNAMIC: " + hex(dyn_size) + " bytes at " + hex(dyn_off) + " run past the end of the file (" +
+                       hex(img_.size()) + ")",
+                   dyn_off);
+    info_.has_dynamic = true;
+    uint64_t entsize = info_.bits == 64 ? sizeof(Elf64_Dyn) : sizeof(Elf32_Dyn);
+    size_t count = dyn_size / entsize;
+    if (count == 0) return {};
+    Elf_Data* d = elf_getdata_rawchunk(h_.e, static_cast<int64_t>(dyn_off), count * entsize, ELF_T_DYN);
+    if (!d) return libelf_error("PT_DYNAMIC", dyn_off);
+    Dyn dyn;
+    dyn.offset = dyn_off;
+    for (size_t i = 0; i < count; ++i) {
+      GElf_Dyn e;
+      if (!gelf_getdyn(d, static_cast<int>(i), &e)) break;
+      if (e.d_tag == DT_NULL) break;
+      if (e.d_tag == DT_NEEDED)
+        dyn.needed_offsets.push_back(e.d_un.d_val);
+      else
+        dyn.first.emplace(e.d_tag, e.d_un.d_val);
+    }
+    return decode_dynamic(dyn);
+  }
+
+  std::optional<uint64_t> tag(const Dyn& d, int64_t t) const {
+    auto it = d.first.find(t);
+    if (it == d.first.end()) return std::nullopt;
+    return it->second;
+  }
+
+  Status decode_dynamic(const Dyn& d) {
+    info_.dt_flags = tag(d, DT_FLAGS).value_or(0);
+    info_.dt_flags_1 = tag(d, DT_FLAGS_1).value_or(0);
+    info_.textrel = tag(d, DT_TEXTREL).has_value() || (info_.dt_flags & DF_TEXTREL);
+    info_.relr = tag(d, DT_RELR).has_value();
+    info_.sysv_hash = tag(d, DT_HASH).has_value();
+    info_.gnu_hash = tag(d, DT_GNU_HASH).has_value();
+    info_.bind_now = tag(d, DT_BIND_NOW).has_value() || (info_.dt_flags & DF_BIND_NOW) || (info_.dt_flags_1 & DF_1_NOW);
+    info_.has_init_array = tag(d, DT_INIT_ARRAY).has_value() || tag(d, DT_INIT).has_value();
+
+    ByteView strtab;
+    auto strtab_addr = tag(d, DT_STRTAB);
+    if (strtab_addr) {
+      uint64_t strsz = tag(d, DT_STRSZ).value_or(0);
+      auto off = vaddr_to_offset(*strtab_addr);
+      if (!off) return error("DT_STRTAB: address " + hex(*strtab_addr) + " is not mapped by any PT_LOAD", d.offset);
+      if (!img_.in_bounds(*off, strsz))
+        return error("DT_STRSZ: " + hex(strsz) + " bytes of .dynstr at " + hex(*off) + " run past the end of the file (" +
+                         hex(img_.size()) + ")",
+                     *off);
+      strtab = ByteView(img_.data() + *off, strsz, *off);
+    } else if (!d.needed_offsets.empty() || tag(d, DT_SONAME) || tag(d, DT_RPATH) || tag(d, DT_RUNPATH)) {
+      return error("PT_DYNAMIC: string entries present but no DT_STRTAB", d.offset);
+    }
+    auto str = [&](uint64_t off, const char* what) -> Result<std::string> {
+      auto s = strtab.find_cstring(off);
+      if (!s)
+        return error(std::string(what) + ": string offset " + hex(off) + " is past the end of .dynstr (" +
+                         hex(strtab.size()) + ")",
+                     strtab.base());
+      return std::string(*s);
+    };
+    for (size_t i = 0; i < d.needed_offsets.size(); ++i) {
+      FERRY_TRY(s, str(d.needed_offsets[i], ("DT_NEEDED #" + std::to_string(i)).c_str()));
+      info_.needed.push_back(s);
+    }
+    if (auto o = tag(d, DT_SONAME)) {
+      FERRY_TRY(s, str(*o, "DT_SONAME"));
+      info_.soname = s;
+    }
+    if (auto o = tag(d, DT_RPATH)) {
+      FERRY_TRY(s, str(*o, "DT_RPATH"));
+      info_.rpath = s;
+      info_.rpath_entries = split_search_path(s);
+    }
+    if (auto o = tag(d, DT_RUNPATH)) {
+      FERRY_TRY(s, str(*o, "DT_RUNPATH"));
+      info_.runpath = s;
+      info_.runpath_entries = split_search_path(s);
+    }
+    FERRY_CHECK(read_verneed(d, strtab));
+    FERRY_CHECK(read_verdef(d, strtab));
+    if (opts_.symbols) read_symbols(d, strtab);
+    return {};
+  }
+
+  Status read_verneed(const Dyn& d, ByteView strtab) {
+    auto addr = tag(d, DT_VERNEED);
+    if (!addr) return {};
+    uint64_t count = tag(d, DT_VERNEEDNUM).value_or(0);
+    auto view = view_at(*addr);
+    if (!view) return error("DT_VERNEED: address " + hex(*addr) + " is not mapped by any PT_LOAD", d.offset);
+    uint64_t off = 0;
+    // Each Verneed is 16 bytes, so a table cannot hold more entries than size / 16: bounds looping chains.
+    uint64_t limit = std::min<uint64_t>(count, view->size() / 16);
+    for (uint64_t i = 0; i < limit; ++i) {
+      std::string what = "Verneed #" + std::to_string(i);
+      FERRY_TRY(cnt, view->read_uint<uint16_t>(off + 2, endian_, what));
+      FERRY_TRY(file, view->read_uint<uint32_t>(off + 4, endian_, what));
+      FERRY_TRY(aux, view->read_uint<uint32_t>(off + 8, endian_, what));
+      FERRY_TRY(next, view->read_uint<uint32_t>(off + 12, endian_, what));
+      VersionNeed vn;
+      auto fname = strtab.find_cstring(file);
+      if (!fname)
+        return error(what + ": vn_file " + hex(file) + " is past the end of .dynstr (" + hex(strtab.size()) + ")",
+                     view->base() + off);
+      vn.file = std::string(*fname);
+      uint64_t aoff = off + aux;
+      for (uint16_t j = 0; j < cnt; ++j) {
+        std::string awhat = what + " Vernaux #" + std::to_string(j);
+        FERRY_TRY(hash, view->read_uint<uint32_t>(aoff, endian_, awhat));
+        FERRY_TRY(flags, view->read_uint<uint16_t>(aoff + 4, endian_, awhat));
+        FERRY_TRY(other, view->read_uint<uint16_t>(aoff + 6, endian_, awhat));
+        FERRY_TRY(name, view->read_uint<uint32_t>(aoff + 8, endian_, awhat));
+        FERRY_TRY(anext, view->read_uint<uint32_t>(aoff + 12, endian_, awhat));
+        auto vname = strtab.find_cstring(name);
+        if (!vname)
+          return error(awhat + ": vna_name " + hex(name) + " is past the end of .dynstr (" + hex(strtab.size()) + ")",
+                       view->base() + aoff);
+        vn.versions.push_back({std::string(*vname), hash, flags, static_cast<uint16_t>(other & 0x7fff), {}});
+        if (anext == 0) break;
+        aoff += anext;
+      }
+      info_.version_needs.push_back(std::move(vn));
+      if (next == 0) break;
+      off += next;
+    }
+    return {};
+  }
+
+  Status read_verdef(const Dyn& d, ByteView strtab) {
+    auto addr = tag(d, DT_VERDEF);
+    if (!addr) return {};
+    uint64_t count = tag(d, DT_VERDEFNUM).value_or(0);
+    auto view = view_at(*addr);
+    if (!view) return error("DT_VERDEF: address " + hex(*addr) + " is not mapped by any PT_LOAD", d.offset);
+    uint64_t off = 0;
+    uint64_t limit = std::min<uint64_t>(count, view->size() / 20);
+    for (uint64_t i = 0; i < limit; ++i) {
+      std::string what = "Verdef #" + std::to_string(i);
+      FERRY_TRY(flags, view->read_uint<uint16_t>(off + 2, endian_, what));
+      FERRY_TRY(ndx, view->read_uint<uint16_t>(off + 4, endian_, what));
+      FERRY_TRY(cnt, view->read_uint<uint16_t>(off + 6, endian_, what));
+      FERRY_TRY(aux, view->read_uint<uint32_t>(off + 12, endian_, what));
+      FERRY_TRY(next, view->read_uint<uint32_t>(off + 16, endian_, what));
+      VersionDefinition vd;
+      vd.flags = flags;
+      vd.index = ndx;
+      uint64_t aoff = off + aux;
+      for (uint16_t j = 0; j < cnt && j < view->size() / 8; ++j) {
+        std::string awhat = what + " Verdaux #" + std::to_string(j);
+        FERRY_TRY(name, view->read_uint<uint32_t>(aoff, endian_, awhat));
+        FERRY_TRY(anext, view->read_uint<uint32_t>(aoff + 4, endian_, awhat));
+        auto s = strtab.find_cstring(name);
+        if (!s)
+          return error(awhat + ": vda_name " + hex(name) + " is past the end of .dynstr (" + hex(strtab.size()) + ")",
+                       view->base() + aoff);
+        if (j == 0)
+          vd.name = std::string(*s);
+        else
+          vd.parents.emplace_back(*s);
+        if (anext == 0) break;
+        aoff += anext;
+      }
+      info_.version_defs.push_back(std::move(vd));
+      if (next == 0) break;
+      off += next;
+    }
+    return {};
+  }
+
+  // Number of .dynsym entries: the section size when a section describes the same table, else the hash tables
+  // (DT_HASH's nchain, or the highest chain end of DT_GNU_HASH), which is all the loader itself knows.
+  std::optional<uint64_t> symbol_count(const Dyn& d, uint64_t symtab, uint64_t syment) {
+    for (const auto& sh : sections_)
+      if (sh.type == SHT_DYNSYM && sh.addr == symtab && syment) return sh.size / syment;
+    if (auto h = tag(d, DT_HASH)) {
+      auto v = view_at(*h);
+      if (v) {
+        // DT_HASH words are 32-bit except on 64-bit s390 and Alpha, which ferry does not special-case.
+        if (auto nchain = v->find_uint<uint32_t>(4, endian_)) return *nchain;
+      }
+    }
+    if (auto g = tag(d, DT_GNU_HASH)) {
+      auto v = view_at(*g);
+      if (!v) return std::nullopt;
+      auto nbuckets = v->find_uint<uint32_t>(0, endian_);
+      auto symoffset = v->find_uint<uint32_t>(4, endian_);
+      auto bloom_size = v->find_uint<uint32_t>(8, endian_);
+      if (!nbuckets || !symoffset || !bloom_size) return std::nullopt;
+      uint64_t word = info_.bits / 8;
+      uint64_t buckets_off = 16 + uint64_t(*bloom_size) * word;
+      uint32_t max_index = 0;
+      for (uint32_t b = 0; b < *nbuckets; ++b) {
+        auto idx = v->find_uint<uint32_t>(buckets_off + uint64_t(b) * 4, endian_);
+        if (!idx) return std::nullopt;
+        max_index = std::max(max_index, *idx);
+      }
+      if (max_index < *symoffset) return *symoffset;
+      uint64_t chain_off = buckets_off + uint64_t(*nbuckets) * 4;
+      uint64_t i = max_index;
+      while (true) {
+        auto c = v->find_uint<uint32_t>(chain_off + (i - *symoffset) * 4, endian_);
+        if (!c) return std::nullopt;
+        if (*c & 1) return i + 1;
+        ++i;
+      }
+    }
+    return std::nullopt;
+  }
+
+  void read_symbols(const Dyn& d, ByteView strtab) {
+    auto symtab = tag(d, DT_SYMTAB);
+    if (!symtab) return;
+    uint64_t syment = tag(d, DT_SYMENT).value_or(info_.bits == 64 ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym));
+    uint64_t expect = info_.bits == 64 ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
+    if (syment != expect) {
+      info_.warnings.push_back("DT_SYMENT " + std::to_string(syment) + " is not the size of a symbol; symbols skipped");
+      return;
+    }
+    auto count = symbol_count(d, *symtab, syment);
+    auto off = vaddr_to_offset(*symtab);
+    if (!count || !off) {
+      info_.warnings.push_back("dynamic symbol table: size unknown or not mapped; symbols skipped");
+      return;
+    }
+    auto bytes = checked_mul(*count, syment);
+    if (!bytes || !img_.in_bounds(*off, *bytes)) {
+      info_.warnings.push_back("dynamic symbol table: " + std::to_string(*count) + " symbols at " + hex(*off) +
+                               " run past the end of the file; symbols skipped");
+      return;
+    }
+    if (*count == 0) return;
+    Elf_Data* sd = elf_getdata_rawchunk(h_.e, static_cast<int64_t>(*off), *bytes, ELF_T_SYM);
+    if (!sd) {
+      info_.warnings.push_back(std::string("dynamic symbol table: ") + elf_errmsg(-1));
+      return;
+    }
+    Elf_Data* vd = nullptr;
+    if (auto vs = tag(d, DT_VERSYM)) {
+      auto voff = vaddr_to_offset(*vs);
+      if (voff && img_.in_bounds(*voff, *count * 2))
+        vd = elf_getdata_rawchunk(h_.e, static_cast<int64_t>(*voff), *count * 2, ELF_T_HALF);
+      else
+        info_.warnings.push_back("DT_VERSYM: table is not mapped or too short; symbol versions skipped");
+    }
+    // Version index -> (version name, library) from Vernaux (imports) and Verdef (definitions).
+    std::unordered_map<uint16_t, std::pair<VersionRequirement*, const std::string*>> needs;
+    for (auto& vn : info_.version_needs)
+      for (auto& va : vn.versions) needs[va.index] = {&va, &vn.file};
+    std::unordered_map<uint16_t, const std::string*> defs;
+    for (const auto& vdf : info_.version_defs) defs[vdf.index] = &vdf.name;
+
+    info_.dynamic_symbols.reserve(*count);
+    for (uint64_t i = 1; i < *count; ++i) {
+      GElf_Sym s;
+      if (!gelf_getsym(sd, static_cast<int>(i), &s)) break;
+      DynSymbol sym;
+      auto name = strtab.find_cstring(s.st_name);
+      sym.name = name ? std::string(*name) : std::string("<corrupt name>");
+      sym.defined = s.st_shndx != SHN_UNDEF;
+      sym.type = GELF_ST_TYPE(s.st_info);
+      sym.bind = GELF_ST_BIND(s.st_info);
+      sym.visibility = GELF_ST_VISIBILITY(s.st_other);
+      sym.weak = sym.bind == STB_WEAK;
+      sym.value = s.st_value;
+      sym.size = s.st_size;
+      if (vd) {
+        const uint8_t* base = static_cast<const uint8_t*>(vd->d_buf);
+        uint16_t v;
+        std::memcpy(&v, base + i * 2, 2);  // already translated to host order by libelf
+        sym.hidden_version = (v & 0x8000) != 0;
+        uint16_t idx = v & 0x7fff;
+        if (idx > 1) {
+          if (!sym.defined) {
+            if (auto it = needs.find(idx); it != needs.end()) {
+              sym.version = it->second.first->name;
+              sym.library = *it->second.second;
+              it->second.first->symbols.push_back(sym.name);
+            }
+          } else if (auto it = defs.find(idx); it != defs.end()) {
+            sym.version = *it->second;
+          } else if (auto it2 = needs.find(idx); it2 != needs.end()) {
+            sym.version = it2->second.first->name;
+          }
+        }
+      }
+      if (!sym.name.empty()) {
+        if (!sym.defined)
+          ++info_.imported_symbols;
+        else if (sym.bind != STB_LOCAL)
+          ++info_.exported_symbols;
+        if (sym.defined && sym.type == STT_GNU_IFUNC) ++info_.ifunc_symbols;
+        if (sym.defined && sym.bind == STB_GNU_UNIQUE) ++info_.unique_symbols;
+      }
+      info_.dynamic_symbols.push_back(std::move(sym));
+    }
+    for (auto& vn : info_.version_needs)
+      for (auto& va : vn.versions) {
+        std::sort(va.symbols.begin(), va.symbols.end());
+        va.symbols.erase(std::unique(va.symbols.begin(), va.symbols.end()), va.symbols.end());
+      }
+  }
+
+  void classify() {
+    switch (info_.e_type) {
+      case ET_REL: info_.kind = Kind::relocatable; break;
+      case ET_EXEC: info_.kind = Kind::executable; break;
+      case ET_CORE: info_.kind = Kind::core; break;
+      case ET_DYN:
+        // DF_1_PIE is set by modern linkers; older PIEs are recognised by an interpreter without a SONAME
+        // (libc.so.6 has PT_INTERP too, but also a SONAME).
+        if ((info_.dt_flags_1 & DF_1_PIE) || (info_.interpreter && !info_.soname))
+          info_.kind = Kind::pie;
+        else
+          info_.kind = Kind::shared_object;
+        break;
+      default: info_.kind = Kind::other;
+    }
+  }
+
+  void read_notes() {
+    bool any = false;
+    for (const auto& s : info_.segments)
+      if (s.type == PT_NOTE) {
+        any = true;
+        parse_notes(s.offset, s.filesz, s.align);
+      }
+    if (!any)
+      for (const auto& sh : sections_)
+        if (sh.type == SHT_NOTE) parse_notes(sh.offset, sh.size, sh.align);
+  }
+
+  void parse_notes(uint64_t off, uint64_t size, uint64_t align) {
+    auto v = img_.find_sub(off, size);
+    if (!v) {
+      info_.warnings.push_back("PT_NOTE at " + hex(off) + " runs past the end of the file");
+      return;
+    }
+    uint64_t a = align == 8 ? 8 : 4;
+    auto pad = [a](uint64_t x) { return (x + a - 1) & ~(a - 1); };
+    uint64_t p = 0;
+    while (p + 12 <= v->size()) {
+      uint32_t namesz = *v->find_uint<uint32_t>(p, endian_);
+      uint32_t descsz = *v->find_uint<uint32_t>(p + 4, endian_);
+      uint32_t type = *v->find_uint<uint32_t>(p + 8, endian_);
+      uint64_t name_off = p + 12;
+      // The descriptor starts at the next multiple of the note alignment after the name (glibc's rule;
+      // for 4-byte notes this is the classic "pad the name to 4").
+      uint64_t desc_off = pad(name_off + namesz);
+      auto name = v->find_sub(name_off, namesz);
+      auto desc = v->find_sub(desc_off, descsz);
+      if (!name || !desc) {
+        info_.warnings.push_back("note at " + hex(v->base() + p) + " runs past the end of its segment");
+        return;
+      }
+      std::string_view nm(reinterpret_cast<const char*>(name->data()), namesz);
+      if (!nm.empty() && nm.back() == '\0') nm.remove_suffix(1);
+      if (nm == "GNU") decode_gnu_note(type, *desc);
+      uint64_t next = pad(desc_off + descsz);
+      if (next <= p) return;
+      p = next;
+    }
+  }
+
+  void decode_gnu_note(uint32_t type, ByteView desc) {
+    if (type == NT_GNU_BUILD_ID) {
+      static const char* digits = "0123456789abcdef";
+      std::string h;
+      for (uint64_t i = 0; i < desc.size(); ++i) {
+        h.push_back(digits[desc.data()[i] >> 4]);
+        h.push_back(digits[desc.data()[i] & 15]);
+      }
+      info_.build_id = h;
+    } else if (type == NT_GNU_ABI_TAG && desc.size() >= 16) {
+      info_.abi_tag = AbiTag{*desc.find_uint<uint32_t>(0, endian_), *desc.find_uint<uint32_t>(4, endian_),
+                             *desc.find_uint<uint32_t>(8, endian_), *desc.find_uint<uint32_t>(12, endian_)};
+    } else if (type == NT_GNU_PROPERTY_TYPE_0) {
+      info_.properties.present = true;
+      uint64_t a = info_.bits == 64 ? 8 : 4;
+      uint64_t p = 0;
+      while (p + 8 <= desc.size()) {
+        uint32_t pr_type = *desc.find_uint<uint32_t>(p, endian_);
+        uint32_t datasz = *desc.find_uint<uint32_t>(p + 4, endian_);
+        auto data = desc.find_sub(p + 8, datasz);
+        if (!data) break;
+        uint32_t val = datasz >= 4 ? *data->find_uint<uint32_t>(0, endian_) : 0;
+        if (pr_type == GNU_PROPERTY_X86_ISA_1_NEEDED) info_.properties.x86_isa_needed |= val;
+        if (pr_type == GNU_PROPERTY_X86_FEATURE_1_AND) info_.properties.x86_features = val;
+        if (pr_type == GNU_PROPERTY_AARCH64_FEATURE_1_AND) info_.properties.aarch64_features = val;
+        uint64_t next = p + 8 + ((uint64_t(datasz) + a - 1) & ~(a - 1));
+        if (next <= p) break;
+        p = next;
+      }
+    }
+  }
+};
+
+}  // namespace
+
+Result<ElfInfo> read_elf(ByteView image, const std::string& path, const ReadOptions& opts) {
+  return Reader(image, path, opts).run();
+}
+
+Result<ElfInfo> read_elf_file(const std::string& path, const ReadOptions& opts) {
+  FERRY_TRY(m, MappedFile::open(path));
+  return read_elf(m.view(), path, opts);
+}
+
+const char* machine_name(uint16_t m) {
+  switch (m) {
+    case EM_X86_64: return "x86_64";
+    case EM_386: return "i386";
+    case EM_AARCH64: return "aarch64";
+    case EM_ARM: return "arm";
+    case EM_PPC64: return "ppc64";
+    case EM_PPC: return "ppc";
+    case EM_S390: return "s390";
+    case EM_MIPS: return "mips";
+    case EM_RISCV: return "riscv";
+    case EM_SPARCV9: return "sparcv9";
+    case EM_SPARC: return "sparc";
+    case EM_IA_64: return "ia64";
+    case EM_LOONGARCH: return "loongarch";
+    case EM_ALPHA: return "alpha";
+    case EM_SH: return "sh";
+    case EM_68K: return "m68k";
+    case EM_BPF: return "bpf";
+    case EM_NONE: return "none";
+    default: return "unknown";
+  }
+}
+
+}  // namespace ferry::elf

@@ -1,12 +1,56 @@
-// `ferry inspect`: placeholder until the reader lands.
+// `ferry inspect FILE|DIR...`: what a binary is, needs and provides, for ELF, Mach-O and PE.
+#include <cstdio>
+
+#include "binary/inspect.hpp"
 #include "cli.hpp"
+#include "report/inspect_report.hpp"
 
 namespace ferry::cli {
 
+namespace {
+struct InspectArgs {
+  std::vector<std::string> paths;
+  bool json = false;
+  unsigned jobs = 0;
+};
+}  // namespace
+
 void register_inspect(CLI::App& app, Context& ctx) {
-  auto* sub = app.add_subcommand("inspect", "inspect ELF, Mach-O and PE files");
-  sub->allow_extras();
-  sub->callback([&ctx] { ctx.exit_code = exit_internal; });
+  auto args = std::make_shared<InspectArgs>();
+  auto* sub = app.add_subcommand("inspect", "Show what ELF, Mach-O and PE files are, need and provide");
+  sub->add_option("paths", args->paths, "files or directories (walked recursively; non-binaries skipped)")
+      ->required();
+  sub->add_flag("--json", args->json, "JSON output (schema ferry.inspect/1)");
+  sub->add_option("-j,--jobs", args->jobs, "parallel readers (default: all cores)");
+  sub->footer("Exit status: 0 all files read, 2 some file could not be read or is malformed.");
+  sub->callback([args, &ctx] {
+    report::TextStyle style{stdout_is_color()};
+    InspectOptions opts;
+    opts.jobs = args->jobs;
+    bool first = true;
+    if (args->json) std::fputs("{\"schema\":\"ferry.inspect/1\",\"files\":[", stdout);
+    auto sum = inspect_paths(args->paths, opts, [&](InspectItem& it) {
+      if (args->json) {
+        nlohmann::json j = it.binary ? report::to_json(*it.binary)
+                                     : nlohmann::json{{"path", it.path}, {"error", it.error->message}};
+        if (!first) std::fputc(',', stdout);
+        std::fputs(j.dump().c_str(), stdout);
+      } else if (it.binary) {
+        std::fputs((first ? "" : "\n"), stdout);
+        std::fputs(report::to_text(*it.binary, style).c_str(), stdout);
+      }
+      if (it.error) print_error(*it.error);
+      first = false;
+    });
+    if (args->json) {
+      std::printf("],\"summary\":{\"files\":%zu,\"skipped\":%zu,\"errors\":%zu}}\n", sum.files, sum.skipped,
+                  sum.errors);
+    } else if (sum.skipped > 0 || sum.files != 1) {
+      std::printf("%s%zu binaries read, %zu non-binary files skipped, %zu errors\n", first ? "" : "\n", sum.files,
+                  sum.skipped, sum.errors);
+    }
+    ctx.exit_code = sum.errors ? exit_usage : exit_ok;
+  });
 }
 
 }  // namespace ferry::cli
