@@ -5,8 +5,10 @@ set -euo pipefail
 
 build_pkgs=(cmake g++ make pkg-config libelf-dev liblief-dev libzip-dev libarchive-dev libzstd-dev libssl-dev
   libcli11-dev catch2 nlohmann-json3-dev libfmt-dev zlib1g-dev)
-test_pkgs=(elfutils binutils file clang lld llvm gcc-multilib gcc-mingw-w64-x86-64 gcc-12-aarch64-linux-gnu gcc-aarch64-linux-gnu
-  libc6-dev-arm64-cross qemu-user patchelf debootstrap python3 python3-pip python3-venv python3-dev zip unzip
+# 32-bit x86 comes from libc6-dev-i386 + lib32gcc: gcc-multilib itself conflicts with every cross gcc in Debian.
+test_pkgs=(elfutils binutils file clang lld llvm libc6-dev-i386 lib32gcc-12-dev gcc-mingw-w64-x86-64 gcc-mingw-w64-i686
+  gcc-12-aarch64-linux-gnu gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+  gcc-12-s390x-linux-gnu gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user patchelf debootstrap python3 python3-pip python3-venv python3-dev zip unzip
   pax-utils libclang-rt-14-dev util-linux zstd)
 
 want=("${build_pkgs[@]}")
@@ -16,7 +18,7 @@ missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# gcc-12-aarch64-linux-gnu is named before gcc-aarch64-linux-gnu: apt's resolver gives up on the pair otherwise.
+# gcc-12-<arch>-linux-gnu is named before gcc-aarch64-linux-gnu: apt's resolver gives up on the pair otherwise.
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
   echo "ferry: installing ${missing[*]}" >&2
