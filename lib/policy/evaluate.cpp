@@ -1,0 +1,281 @@
+// evaluate(file, target): the verdict of one ELF against one target, pure. Checks follow compat.md:
+// symbol versions against the target's namespace rules (auditwheel's semantics: namespaces the target does not
+// list are not checked), libraries against the whitelist, blacklisted imports, x86-64 ISA level, and loader
+// feature floors (DT_RELR, GNU hash only, IFUNC/unique, PHDR outside the first PT_LOAD, exec stack, ABI tag).
+#include <algorithm>
+#include <tuple>
+
+#include "policy/policy.hpp"
+
+namespace ferry::policy {
+namespace {
+
+bool is_loader_name(const std::string& n) {
+  return n.rfind("ld-linux", 0) == 0 || n.rfind("ld64.so", 0) == 0 || n.rfind("ld-musl-", 0) == 0 ||
+         n.rfind("ld.so", 0) == 0 || n.rfind("ld-2.", 0) == 0;
+}
+
+// Which libc an ELF was linked against: by DT_NEEDED names and the program interpreter.
+std::optional<Libc> libc_of(const elf::ElfInfo& info) {
+  auto musl = [](const std::string& s) { return s.find("musl") != std::string::npos; };
+  if (info.interpreter) {
+    if (musl(*info.interpreter)) return Libc::musl;
+    if (info.interpreter->find("ld-linux") != std::string::npos || info.interpreter->find("ld64.so") != std::string::npos)
+      return Libc::glibc;
+  }
+  for (const auto& n : info.needed) {
+    if (n == "libc.so.6") return Libc::glibc;
+    if (n == "libc.so" || musl(n)) return Libc::musl;
+  }
+  return std::nullopt;
+}
+
+Version v(const char* s) { return *Version::parse(s); }
+
+std::string ceiling_text(const NamespaceRule& rule) {
+  if (rule.ceiling) return rule.ceiling->str();
+  return "none";
+}
+
+// Highest bit of GNU_PROPERTY_X86_ISA_1_NEEDED as a level: 1 = baseline, 2 = v2, 3 = v3, 4 = v4.
+uint32_t isa_level(uint32_t mask) {
+  uint32_t level = 0;
+  for (uint32_t bit = 0; bit < 32; ++bit)
+    if (mask & (1u << bit)) level = bit + 1;
+  return level;
+}
+
+void add(TargetVerdict& out, IssueKind kind, Severity sev, std::string message) {
+  Issue i;
+  i.kind = kind;
+  i.severity = sev;
+  i.message = std::move(message);
+  out.issues.push_back(std::move(i));
+}
+
+void check_versions(const elf::ElfInfo& info, const Target& target, const Environment& env,
+                    const EvaluateOptions& opts, TargetVerdict& out) {
+  for (const auto& need : info.version_needs) {
+    bool shipped = env.shipped.count(need.file) != 0;
+    const ProvidedLibrary* provided = nullptr;
+    if (env.sysroot && !shipped) {
+      auto it = env.sysroot->find(need.file);
+      if (it != env.sysroot->end()) provided = &it->second;
+    }
+    for (const auto& ver : need.versions) {
+      auto emit = [&](IssueKind kind, const std::string& why) {
+        auto one = [&](const std::string& sym) {
+          Issue i;
+          i.kind = kind;
+          i.library = need.file;
+          i.symbol = sym;
+          i.version = ver.name;
+          i.message = (sym.empty() ? ver.name : sym + "@" + ver.name) + " (" + need.file + ") " + why;
+          out.issues.push_back(std::move(i));
+        };
+        if (ver.symbols.empty()) one("");
+        for (const auto& s : ver.symbols) one(s);
+      };
+      if (provided && !provided->versions.count(ver.name))
+        emit(IssueKind::missing_version, "is not defined by " + provided->path);
+      if (shipped && !opts.auditwheel_compat) continue;  // the shipped copy defines it
+      auto vn = split_version_name(ver.name);
+      if (!vn) continue;
+      auto rule = target.versions.find(vn->ns);
+      if (rule == target.versions.end()) continue;
+      if (rule->second.allows(vn->suffix)) continue;
+      std::string why;
+      if (Version::parse(vn->suffix))
+        why = "is above " + target.name + "'s " + vn->ns + " ceiling " + ceiling_text(rule->second);
+      else
+        why = "is not available on " + target.name;
+      emit(IssueKind::symbol_version, why);
+    }
+  }
+}
+
+void check_libraries(const elf::ElfInfo& info, const Target& target, const Environment& env, TargetVerdict& out) {
+  for (const auto& n : info.needed) {
+    if (env.shipped.count(n)) continue;
+    if (env.sysroot) {
+      if (env.sysroot->count(n)) continue;
+      if (is_loader_name(n)) continue;
+      Issue i;
+      i.kind = IssueKind::missing_library;
+      i.library = n;
+      i.message = n + " is not found in the sysroot";
+      out.issues.push_back(std::move(i));
+      continue;
+    }
+    if (is_loader_name(n) || target.whitelisted(n)) continue;
+    Issue i;
+    i.kind = IssueKind::external_library;
+    i.library = n;
+    i.message = n + " is not on " + target.name + "'s library whitelist: ship it alongside (graft it into the wheel)";
+    out.issues.push_back(std::move(i));
+  }
+  for (const auto& [lib, syms] : target.blacklist) {
+    if (std::find(info.needed.begin(), info.needed.end(), lib) == info.needed.end()) continue;
+    for (const auto& s : info.dynamic_symbols) {
+      if (s.defined || (!s.library.empty() && s.library != lib)) continue;
+      if (std::find(syms.begin(), syms.end(), s.name) == syms.end()) continue;
+      Issue i;
+      i.kind = IssueKind::blacklisted_symbol;
+      i.library = lib;
+      i.symbol = s.name;
+      i.message = s.name + " (" + lib + ") is blacklisted by " + target.name;
+      out.issues.push_back(std::move(i));
+    }
+  }
+}
+
+void check_loader(const elf::ElfInfo& info, const Target& target, const EvaluateOptions& opts, TargetVerdict& out) {
+  bool glibc = target.libc == Libc::glibc;
+  const Version& g = target.libc_version;
+  auto feature = [&](Severity sev, const std::string& f, std::string msg) {
+    add(out, IssueKind::loader_feature, sev, std::move(msg));
+    out.issues.back().feature = f;
+  };
+  if (opts.check_isa && (info.machine == 62 || info.machine == 3) && info.properties.x86_isa_needed) {
+    uint32_t level = isa_level(info.properties.x86_isa_needed);
+    if (level > target.max_x86_isa_level) {
+      std::string name = "x86-64-v" + std::to_string(level);
+      add(out, IssueKind::isa_level, Severity::error,
+          "needs " + name + " (GNU property note) but " + target.name + " promises only " +
+              (target.max_x86_isa_level <= 1 ? std::string("the baseline") : "x86-64-v" + std::to_string(target.max_x86_isa_level)));
+      out.issues.back().feature = name;
+    }
+  }
+  if (opts.auditwheel_compat) return;
+  bool has_relr_marker = false;
+  for (const auto& n : info.version_needs)
+    for (const auto& ver : n.versions) has_relr_marker = has_relr_marker || ver.name == "GLIBC_ABI_DT_RELR";
+  if (glibc && info.relr && !has_relr_marker && g < v("2.36"))
+    feature(Severity::error, "DT_RELR", "DT_RELR relocations need glibc >= 2.36 (target has " + g.str() + ")");
+  if (glibc && info.has_dynamic && info.gnu_hash && !info.sysv_hash && g < v("2.5"))
+    feature(Severity::error, "gnu-hash-only",
+            "DT_GNU_HASH without DT_HASH needs glibc >= 2.5 (target has " + g.str() + ")");
+  if (glibc && (info.ifunc_symbols || info.unique_symbols) && g < v("2.11"))
+    feature(Severity::error, info.ifunc_symbols ? "ifunc" : "gnu-unique",
+            std::string(info.ifunc_symbols ? "STT_GNU_IFUNC" : "STB_GNU_UNIQUE") +
+                " symbols need glibc >= 2.11 (target has " + g.str() + ")");
+  bool program = info.interpreter.has_value();
+  if (program && !info.phdr_in_first_load && !target.kernel.parts.empty() && target.kernel < v("5.18"))
+    feature(Severity::error, "phdr-outside-first-load",
+            "the program header table is outside the first PT_LOAD: kernels before 5.18 pass a wrong AT_PHDR (target kernel " +
+                target.kernel.str() + ")");
+  if (info.exec_stack.value_or(false)) {
+    bool refused = glibc && info.kind == elf::Kind::shared_object && !(g < v("2.41"));
+    feature(refused ? Severity::error : Severity::warning, "exec-stack",
+            refused ? "executable stack (PT_GNU_STACK RWX): glibc >= 2.41 refuses to load such libraries"
+                    : "executable stack (PT_GNU_STACK RWX): hardened systems refuse it");
+  }
+  if (info.textrel)
+    feature(Severity::warning, "textrel", "text relocations (DT_TEXTREL): hardened systems (SELinux) refuse them");
+  if (info.abi_tag && info.abi_tag->os == 0 && !target.kernel.parts.empty()) {
+    Version k{{info.abi_tag->major, info.abi_tag->minor, info.abi_tag->patch}};
+    if (target.kernel < k) {
+      // ld.so skips libraries whose note asks for a newer kernel; static programs die with "kernel too old".
+      bool fatal = !program || info.kind == elf::Kind::shared_object;
+      add(out, IssueKind::kernel, fatal ? Severity::error : Severity::warning,
+          ".note.ABI-tag asks for Linux >= " + k.str() + " but " + target.name + " runs " + target.kernel.str());
+      out.issues.back().feature = "kernel " + k.str();
+    }
+  }
+}
+
+}  // namespace
+
+TargetVerdict evaluate(const elf::ElfInfo& info, const Target& target, const Environment& env,
+                       const EvaluateOptions& opts) {
+  TargetVerdict out;
+  out.target = target.name;
+  out.tag = target.tag();
+  std::string arch = arch_of(info);
+  if (arch != target.arch)
+    add(out, IssueKind::architecture, Severity::error, "built for " + arch + ", the target is " + target.arch);
+  if (auto libc = libc_of(info); libc && *libc != target.libc)
+    add(out, IssueKind::libc_family, Severity::error,
+        std::string("linked against ") + (*libc == Libc::glibc ? "glibc" : "musl") + ", the target uses " +
+            (target.libc == Libc::glibc ? "glibc" : "musl"));
+  check_versions(info, target, env, opts, out);
+  check_libraries(info, target, env, out);
+  check_loader(info, target, opts, out);
+  std::stable_sort(out.issues.begin(), out.issues.end(), [](const Issue& a, const Issue& b) {
+    return std::tie(a.severity, a.kind, a.library, a.version, a.symbol, a.feature) <
+           std::tie(b.severity, b.kind, b.library, b.version, b.symbol, b.feature);
+  });
+  out.issues.erase(std::unique(out.issues.begin(), out.issues.end(),
+                               [](const Issue& a, const Issue& b) {
+                                 return a.kind == b.kind && a.message == b.message;
+                               }),
+                   out.issues.end());
+  out.pass = std::none_of(out.issues.begin(), out.issues.end(),
+                          [](const Issue& i) { return i.severity == Severity::error; });
+  return out;
+}
+
+Requirements summarize(const elf::ElfInfo& info) {
+  std::map<std::string, std::pair<Version, Requirement>> best;
+  std::map<std::string, Requirement> special_only;
+  for (const auto& need : info.version_needs)
+    for (const auto& ver : need.versions) {
+      auto vn = split_version_name(ver.name);
+      if (!vn) continue;
+      auto num = Version::parse(vn->suffix);
+      if (!num) {
+        special_only.try_emplace(vn->ns, Requirement{vn->ns, ver.name, need.file});
+        continue;
+      }
+      auto it = best.find(vn->ns);
+      if (it == best.end() || it->second.first < *num)
+        best[vn->ns] = {*num, Requirement{vn->ns, ver.name, need.file}};
+    }
+  Requirements out;
+  for (auto& [ns, p] : best) out.highest.push_back(p.second);
+  for (auto& [ns, r] : special_only)
+    if (!best.count(ns)) out.highest.push_back(r);
+  std::sort(out.highest.begin(), out.highest.end(),
+            [](const Requirement& a, const Requirement& b) { return a.ns < b.ns; });
+  return out;
+}
+
+std::vector<const Target*> satisfied_policies(const std::vector<const elf::ElfInfo*>& files, Family family,
+                                              const Environment& env, const EvaluateOptions& opts) {
+  std::vector<const Target*> out;
+  if (files.empty()) return out;
+  std::string arch = arch_of(*files.front());
+  for (const auto* f : files)
+    if (arch_of(*f) != arch) return out;
+  for (const auto* t : targets_for_arch(arch)) {
+    if (t->family != family) continue;
+    bool all = std::all_of(files.begin(), files.end(),
+                           [&](const elf::ElfInfo* f) { return evaluate(*f, *t, env, opts).pass; });
+    if (all) out.push_back(t);
+  }
+  std::stable_sort(out.begin(), out.end(), [](const Target* a, const Target* b) { return a->priority > b->priority; });
+  return out;
+}
+
+const Target* best_policy(const std::vector<const elf::ElfInfo*>& files, Family family, const Environment& env,
+                          const EvaluateOptions& opts) {
+  auto all = satisfied_policies(files, family, env, opts);
+  return all.empty() ? nullptr : all.front();
+}
+
+const Target* oldest_target(const elf::ElfInfo& info, const Environment& env, const EvaluateOptions& opts) {
+  // Versions only compare within one libc: a file is ranked against targets of the libc it links.
+  Libc libc = libc_of(info).value_or(Libc::glibc);
+  const Target* best = nullptr;
+  for (const auto* t : targets_for_arch(arch_of(info))) {
+    if (t->libc != libc) continue;
+    if (best && !(t->libc_version < best->libc_version ||
+                  (t->libc_version == best->libc_version && t->kernel < best->kernel)))
+      continue;
+    if (!evaluate(info, *t, env, opts).pass) continue;
+    best = t;
+  }
+  return best;
+}
+
+}  // namespace ferry::policy
