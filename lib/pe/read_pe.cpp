@@ -1,0 +1,312 @@
+// Checked PE/COFF reader: DOS stub pointer, COFF and optional headers, section table, and the three directories
+// the loader uses to find other DLLs (import, delay-load import, export), every RVA mapped through the section
+// table and every table bounded by its section. Follows the PE format specification ("PE Format",
+// learn.microsoft.com) and LLVM's COFFObjectFile (which llvm-readobj --coff-imports, our oracle, uses).
+#include <algorithm>
+#include <array>
+
+#include "pe/lief_check.hpp"
+#include "pe/pe_info.hpp"
+
+namespace ferry::pe {
+
+namespace {
+
+constexpr uint16_t IMAGE_FILE_DLL = 0x2000;
+constexpr uint32_t kMaxNameLength = 4096;  // longer import/export names are not produced by any linker
+
+struct SectionHeader {
+  std::string name;
+  uint32_t va = 0, vsize = 0, raw_ptr = 0, raw_size = 0;
+};
+
+// Decoding stays proportional to the file: overlapping or shared tables cannot make ferry decode more entries or
+// string bytes than a file of this size can hold without sharing.
+struct Budget {
+  uint64_t entries, bytes;
+  explicit Budget(uint64_t file_size) : entries(file_size / 4 + 1024), bytes(file_size + 65536) {}
+};
+
+Error format_error(std::string msg, std::optional<uint64_t> off) {
+  return make_error(ErrorCode::format, std::move(msg), off);
+}
+
+class Image {
+public:
+  Image(ByteView file, std::vector<SectionHeader> sections, uint32_t size_of_headers, uint64_t image_base)
+      : file_(file), sections_(std::move(sections)), size_of_headers_(size_of_headers), image_base_(image_base) {}
+
+  // The file bytes from `rva` to the end of the data that backs it (the headers or one section's raw data).
+  std::optional<ByteView> find_rva(uint64_t rva) const {
+    uint64_t headers_end = std::min<uint64_t>(size_of_headers_, file_.size());
+    if (rva < headers_end) return file_.find_sub(rva, headers_end - rva);
+    for (const auto& s : sections_) {
+      if (rva < s.va) continue;
+      uint64_t delta = rva - s.va;
+      uint64_t span = s.vsize != 0 ? std::min(s.vsize, s.raw_size) : s.raw_size;
+      if (delta < span) return file_.find_sub(uint64_t(s.raw_ptr) + delta, span - delta);
+    }
+    return std::nullopt;
+  }
+  Result<ByteView> read_rva(uint64_t rva, const std::string& what, uint64_t field_off) const {
+    if (auto v = find_rva(rva)) return *v;
+    return format_error(what + ": RVA " + hex(rva) + " is outside every section", field_off);
+  }
+  Result<std::string> read_name(uint64_t rva, const std::string& what, uint64_t field_off, Budget& budget) const {
+    FERRY_TRY(v, read_rva(rva, what, field_off));
+    auto s = v.find_cstring(0);
+    if (!s) return format_error(what + ": string at " + hex(v.base()) + " is not terminated within its section",
+                                v.base());
+    if (s->size() > kMaxNameLength)
+      return format_error(what + ": string at " + hex(v.base()) + " is longer than " +
+                              std::to_string(kMaxNameLength) + " bytes",
+                          v.base());
+    if (s->size() > budget.bytes)
+      return format_error(what + ": names decode to more bytes than the file holds (overlapping tables?)",
+                          v.base());
+    budget.bytes -= s->size();
+    return std::string(*s);
+  }
+  uint64_t image_base() const { return image_base_; }
+  const ByteView& file() const { return file_; }
+
+private:
+  ByteView file_;
+  std::vector<SectionHeader> sections_;
+  uint32_t size_of_headers_;
+  uint64_t image_base_;
+};
+
+// An import lookup table (or delay-load import name table): 4- or 8-byte thunks ending with zero.
+// `va_based` tables (old delay-load descriptors without the RVA attribute) hold VAs instead of RVAs.
+Status read_thunks(const Image& img, uint64_t table_rva, bool pe32_plus, bool va_based, const std::string& what,
+                   uint64_t field_off, ImportedDll& dll, Budget& budget) {
+  FERRY_TRY(table, img.read_rva(table_rva, what + " lookup table", field_off));
+  const uint64_t w = pe32_plus ? 8 : 4;
+  const uint64_t ordinal_flag = pe32_plus ? (uint64_t(1) << 63) : (uint64_t(1) << 31);
+  for (uint64_t i = 0;; ++i) {
+    uint64_t off = i * w;
+    std::optional<uint64_t> entry;
+    if (pe32_plus)
+      entry = table.find_uint<uint64_t>(off, Endian::little);
+    else if (auto e32 = table.find_uint<uint32_t>(off, Endian::little))
+      entry = *e32;
+    if (!entry)
+      return format_error(what + ": lookup table at " + hex(table.base()) +
+                              " runs past the end of its section without a terminating entry",
+                          table.base());
+    if (*entry == 0) return {};
+    if (budget.entries == 0)
+      return format_error(what + ": tables decode to more entries than the file holds (overlapping tables?)",
+                          table.base() + off);
+    --budget.entries;
+    ImportedFunction fn;
+    if (*entry & ordinal_flag) {
+      fn.ordinal = static_cast<uint16_t>(*entry & 0xffff);
+    } else {
+      uint64_t rva = *entry & 0x7fffffff;
+      if (va_based) rva = *entry >= img.image_base() ? *entry - img.image_base() : *entry;
+      std::string entry_what = what + ": lookup table entry #" + std::to_string(i);
+      FERRY_TRY(hn, img.read_rva(rva, entry_what + " hint/name", table.base() + off));
+      auto hint = hn.find_uint<uint16_t>(0, Endian::little);
+      if (!hint) return hn.out_of_bounds(0, 2, entry_what + " hint");
+      fn.hint = *hint;
+      FERRY_TRY(name, img.read_name(rva + 2, entry_what + " name", table.base() + off, budget));
+      fn.name = std::move(name);
+    }
+    dll.functions.push_back(std::move(fn));
+  }
+}
+
+Status read_imports(const Image& img, uint32_t dir_rva, uint64_t field_off, bool pe32_plus, PeInfo& info,
+                    Budget& budget) {
+  FERRY_TRY(dir, img.read_rva(dir_rva, "import directory", field_off));
+  for (uint64_t i = 0;; ++i) {
+    uint64_t d = i * 20;
+    if (!dir.in_bounds(d, 20))
+      return format_error("import directory at " + hex(dir.base()) +
+                              " runs past the end of its section without a terminating descriptor",
+                          dir.base() + d);
+    uint32_t ilt = *dir.find_uint<uint32_t>(d, Endian::little);
+    uint32_t name_rva = *dir.find_uint<uint32_t>(d + 12, Endian::little);
+    uint32_t iat = *dir.find_uint<uint32_t>(d + 16, Endian::little);
+    if (ilt == 0 && name_rva == 0 && iat == 0) return {};
+    std::string what = "import descriptor #" + std::to_string(i);
+    ImportedDll dll;
+    FERRY_TRY(name, img.read_name(name_rva, what + " name", dir.base() + d + 12, budget));
+    dll.name = std::move(name);
+    what += " (" + dll.name + ")";
+    // The lookup table is the pristine copy; bound images overwrite the IAT, so it is only the fallback.
+    uint32_t table = ilt != 0 ? ilt : iat;
+    FERRY_CHECK(read_thunks(img, table, pe32_plus, false, what, dir.base() + d + (ilt != 0 ? 0 : 16), dll, budget));
+    info.imports.push_back(std::move(dll));
+  }
+}
+
+Status read_delay_imports(const Image& img, uint32_t dir_rva, uint64_t field_off, bool pe32_plus, PeInfo& info,
+                          Budget& budget) {
+  FERRY_TRY(dir, img.read_rva(dir_rva, "delay-load import directory", field_off));
+  for (uint64_t i = 0;; ++i) {
+    uint64_t d = i * 32;
+    if (!dir.in_bounds(d, 32))
+      return format_error("delay-load import directory at " + hex(dir.base()) +
+                              " runs past the end of its section without a terminating descriptor",
+                          dir.base() + d);
+    uint32_t attributes = *dir.find_uint<uint32_t>(d, Endian::little);
+    uint64_t name_rva = *dir.find_uint<uint32_t>(d + 4, Endian::little);
+    uint64_t int_rva = *dir.find_uint<uint32_t>(d + 16, Endian::little);
+    if (name_rva == 0) return {};
+    // Attributes bit 0 (dlattrRva) clear: a Visual C++ 6 descriptor whose fields are VAs.
+    bool va_based = (attributes & 1) == 0;
+    if (va_based) {
+      if (name_rva >= img.image_base()) name_rva -= img.image_base();
+      if (int_rva >= img.image_base()) int_rva -= img.image_base();
+    }
+    std::string what = "delay-load descriptor #" + std::to_string(i);
+    ImportedDll dll;
+    FERRY_TRY(name, img.read_name(name_rva, what + " name", dir.base() + d + 4, budget));
+    dll.name = std::move(name);
+    what += " (" + dll.name + ")";
+    if (int_rva != 0)
+      FERRY_CHECK(read_thunks(img, int_rva, pe32_plus, va_based, what, dir.base() + d + 16, dll, budget));
+    info.delay_imports.push_back(std::move(dll));
+  }
+}
+
+Status read_exports(const Image& img, uint32_t dir_rva, uint64_t field_off, PeInfo& info, Budget& budget) {
+  FERRY_TRY(dir, img.read_rva(dir_rva, "export directory", field_off));
+  if (!dir.in_bounds(0, 40)) return dir.out_of_bounds(0, 40, "export directory");
+  uint32_t name_rva = *dir.find_uint<uint32_t>(12, Endian::little);
+  uint32_t nfunctions = *dir.find_uint<uint32_t>(20, Endian::little);
+  uint32_t nnames = *dir.find_uint<uint32_t>(24, Endian::little);
+  uint32_t functions_rva = *dir.find_uint<uint32_t>(28, Endian::little);
+  uint32_t names_rva = *dir.find_uint<uint32_t>(32, Endian::little);
+  uint32_t ordinals_rva = *dir.find_uint<uint32_t>(36, Endian::little);
+  if (name_rva != 0) {
+    FERRY_TRY(name, img.read_name(name_rva, "export directory name", dir.base() + 12, budget));
+    info.export_name = std::move(name);
+  }
+  info.export_count = nfunctions;
+  if (nfunctions != 0) {
+    FERRY_TRY(eat, img.read_rva(functions_rva, "export address table", dir.base() + 28));
+    if (!eat.in_bounds(0, uint64_t(nfunctions) * 4))
+      return format_error("export address table: " + std::to_string(nfunctions) + " entries at " + hex(eat.base()) +
+                              " run past the end of its section",
+                          eat.base());
+  }
+  if (nnames == 0) return {};
+  FERRY_TRY(ords, img.read_rva(ordinals_rva, "export ordinal table", dir.base() + 36));
+  if (!ords.in_bounds(0, uint64_t(nnames) * 2))
+    return format_error("export ordinal table: " + std::to_string(nnames) + " entries at " + hex(ords.base()) +
+                            " run past the end of its section",
+                        ords.base());
+  FERRY_TRY(names, img.read_rva(names_rva, "export name pointer table", dir.base() + 32));
+  if (!names.in_bounds(0, uint64_t(nnames) * 4))
+    return format_error("export name pointer table: " + std::to_string(nnames) + " entries at " +
+                            hex(names.base()) + " run past the end of its section",
+                        names.base());
+  for (uint32_t i = 0; i < nnames; ++i) {
+    uint32_t rva = *names.find_uint<uint32_t>(uint64_t(i) * 4, Endian::little);
+    FERRY_TRY(name, img.read_name(rva, "export name #" + std::to_string(i), names.base() + uint64_t(i) * 4, budget));
+    info.exported_names.push_back(std::move(name));
+  }
+  return {};
+}
+
+Result<PeInfo> read_pe_image(ByteView f, PeInfo info) {
+  if (f.size() < 0x40 || f.data()[0] != 'M' || f.data()[1] != 'Z')
+    return format_error("DOS header: not an MZ image (" + std::to_string(f.size()) + " bytes)", 0);
+  uint32_t pe_off = *f.find_uint<uint32_t>(0x3c, Endian::little);
+  if (!f.in_bounds(pe_off, 24))
+    return format_error("DOS header: e_lfanew " + hex(pe_off) + " points past the end of the file (" +
+                            hex(f.size()) + ")",
+                        0x3c);
+  if (std::memcmp(f.data() + pe_off, "PE\0\0", 4) != 0)
+    return format_error("PE signature at " + hex(pe_off) + " is missing", pe_off);
+  const uint64_t coff = uint64_t(pe_off) + 4;
+  info.machine = *f.find_uint<uint16_t>(coff, Endian::little);
+  info.section_count = *f.find_uint<uint16_t>(coff + 2, Endian::little);
+  info.timestamp = *f.find_uint<uint32_t>(coff + 4, Endian::little);
+  uint16_t opt_size = *f.find_uint<uint16_t>(coff + 16, Endian::little);
+  info.characteristics = *f.find_uint<uint16_t>(coff + 18, Endian::little);
+  info.machine_name = machine_name(info.machine);
+  info.is_dll = (info.characteristics & IMAGE_FILE_DLL) != 0;
+
+  const uint64_t opt = coff + 20;
+  FERRY_TRY(oh, f.sub(opt, opt_size, "optional header"));
+  auto magic = oh.find_uint<uint16_t>(0, Endian::little);
+  if (!magic) return format_error("optional header: SizeOfOptionalHeader " + hex(opt_size) + " is too small", coff + 16);
+  if (*magic != 0x10b && *magic != 0x20b)
+    return format_error("optional header: bad magic " + hex(*magic) + " (expected 0x10b or 0x20b)", opt);
+  info.pe32_plus = *magic == 0x20b;
+  const uint64_t dirs_at = info.pe32_plus ? 112 : 96;
+  if (opt_size < dirs_at)
+    return format_error("optional header: SizeOfOptionalHeader " + hex(opt_size) + " is too small for " +
+                            (info.pe32_plus ? "PE32+" : "PE32") + " (needs " + hex(dirs_at) + ")",
+                        coff + 16);
+  auto u16 = [&](uint64_t o) { return *oh.find_uint<uint16_t>(o, Endian::little); };
+  auto u32 = [&](uint64_t o) { return *oh.find_uint<uint32_t>(o, Endian::little); };
+  info.linker_version = {oh.data()[2], oh.data()[3]};
+  info.entry_point = u32(16);
+  info.image_base = info.pe32_plus ? *oh.find_uint<uint64_t>(24, Endian::little) : u32(28);
+  info.os_version = {u16(40), u16(42)};
+  info.image_version = {u16(44), u16(46)};
+  info.subsystem_version = {u16(48), u16(50)};
+  info.size_of_image = u32(56);
+  uint32_t size_of_headers = u32(60);
+  info.subsystem = u16(68);
+  info.subsystem_name = subsystem_name(info.subsystem);
+  info.dll_characteristics = u16(70);
+  uint32_t ndirs = u32(dirs_at - 4);
+  // The loader reads at most 16 directories; more are ignored, fewer mean the rest are absent.
+  uint32_t usable_dirs = std::min<uint32_t>(ndirs, 16);
+  if (dirs_at + uint64_t(usable_dirs) * 8 > opt_size)
+    return format_error("optional header: NumberOfRvaAndSizes " + std::to_string(ndirs) +
+                            " does not fit in SizeOfOptionalHeader " + hex(opt_size),
+                        opt + dirs_at - 4);
+  std::array<std::pair<uint32_t, uint32_t>, 16> dirs{};
+  for (uint32_t i = 0; i < usable_dirs; ++i)
+    dirs[i] = {u32(dirs_at + i * 8), u32(dirs_at + i * 8 + 4)};
+
+  const uint64_t sect_at = opt + opt_size;
+  FERRY_TRY(st, f.sub(sect_at, uint64_t(info.section_count) * 40, "section table"));
+  std::vector<SectionHeader> sections;
+  for (uint32_t i = 0; i < info.section_count; ++i) {
+    uint64_t s = uint64_t(i) * 40;
+    SectionHeader h;
+    const char* raw = reinterpret_cast<const char*>(st.data() + s);
+    h.name.assign(raw, strnlen(raw, 8));
+    h.vsize = *st.find_uint<uint32_t>(s + 8, Endian::little);
+    h.va = *st.find_uint<uint32_t>(s + 12, Endian::little);
+    h.raw_size = *st.find_uint<uint32_t>(s + 16, Endian::little);
+    h.raw_ptr = *st.find_uint<uint32_t>(s + 20, Endian::little);
+    if (h.raw_size != 0 && !f.in_bounds(h.raw_ptr, h.raw_size))
+      return format_error("section #" + std::to_string(i) + " (" + h.name + "): raw data " + hex(h.raw_ptr) + "+" +
+                              hex(h.raw_size) + " is outside the file (" + hex(f.size()) + ")",
+                          st.base() + s);
+    sections.push_back(std::move(h));
+  }
+  Image img(f, std::move(sections), size_of_headers, info.image_base);
+  Budget budget(f.size());
+  auto dir_field = [&](int i) { return opt + dirs_at + uint64_t(i) * 8; };
+  if (dirs[0].first != 0) FERRY_CHECK(read_exports(img, dirs[0].first, dir_field(0), info, budget));
+  if (dirs[1].first != 0) FERRY_CHECK(read_imports(img, dirs[1].first, dir_field(1), info.pe32_plus, info, budget));
+  if (dirs[13].first != 0)
+    FERRY_CHECK(read_delay_imports(img, dirs[13].first, dir_field(13), info.pe32_plus, info, budget));
+
+  detail::cross_check_with_lief(f, opt + dirs_at, usable_dirs, coff, info);
+  return info;
+}
+
+}  // namespace
+
+Result<PeInfo> read_pe(ByteView image, const std::string& path) {
+  PeInfo info;
+  info.path = path;
+  info.file_size = image.size();
+  auto r = read_pe_image(image, std::move(info));
+  if (!r) return r.error().with_path(path);
+  return r;
+}
+
+}  // namespace ferry::pe
