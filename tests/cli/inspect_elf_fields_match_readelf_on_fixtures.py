@@ -1,0 +1,20 @@
+"""Every ELF fixture (64/32-bit, big-endian, AArch64, RPATH/RUNPATH, pinned .symver, no section headers, ...):
+needed, rpath, runpath, soname, interpreter, required versions per library and the symbols that use each
+version equal what readelf reports."""
+import json, os, subprocess, sys
+sys.path.insert(0, os.path.join(os.environ["FERRY_SRC"], "tests", "lib"))
+import readelf_oracle
+
+fix = os.path.join(os.environ["FERRY_FIXTURES"], "elf")
+out = subprocess.run([os.environ["FERRY"], "inspect", "--json", fix], capture_output=True, text=True, check=True)
+doc = json.loads(out.stdout)
+assert doc["schema"] == "ferry.inspect/1", doc["schema"]
+files = [f for f in doc["files"] if f.get("format") == "elf"]
+names = {os.path.basename(f["path"]) for f in files}
+for must in ["app_runpath", "app_rpath", "app_noshdr", "libver.so.1", "plain_relr"]:
+    assert must in names, f"{must} missing from ferry's output: {sorted(names)}"
+compared, bad = readelf_oracle.compare(files, dyn_syms=True)
+for m in bad:
+    print("MISMATCH", *m)
+print(f"compared {compared} fixture files with readelf: {compared - len({m[0] for m in bad})} agree")
+sys.exit(1 if bad else 0)
