@@ -101,6 +101,7 @@ struct LoadedObject {
   std::string host_path;  // where ferry read it (sysroot + path, symlinks resolved inside the root)
   std::string real_path;  // canonical path inside the root (symlinks resolved)
   std::string format;     // "elf", "macho", "pe"
+  std::string arch;       // Mach-O slice / PE machine used (ELF: see info->machine_name)
   std::shared_ptr<const elf::ElfInfo> info;  // ELF only
   std::optional<std::string> soname;  // ELF soname, Mach-O install name, PE export name
   std::vector<std::string> needed;
@@ -165,8 +166,9 @@ public:
   const std::vector<std::string>& conf_dirs() const;
   size_t objects_parsed() const;
 
+  struct Impl;  // internal (object_cache.hpp); public only so the per-format resolvers can reach it
+
 private:
-  struct Impl;
   ResolveOptions opts_;
   std::unique_ptr<Impl> impl_;
 };

@@ -1,0 +1,133 @@
+// The run-wide caches of a Resolver: probes of candidate paths, directory checks, parsed objects by inode,
+// and the root's ld.so.cache / ld.so.conf, loaded once.
+#include "resolve/object_cache.hpp"
+
+#include <sys/stat.h>
+
+#include "binary/binary.hpp"
+#include "support/file.hpp"
+
+namespace ferry::resolve {
+
+Probe Resolver::Impl::probe(const std::string& root_path) {
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (auto it = probes.find(root_path); it != probes.end()) return it->second;
+  }
+  Probe p;
+  if (auto host = fs.host_path(root_path)) {
+    struct stat st;
+    if (::stat(host->c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+      p.exists = true;
+      p.host_path = *host;
+      p.id = FileId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  probes.emplace(root_path, p);
+  return p;
+}
+
+bool Resolver::Impl::is_dir(const std::string& root_path) {
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (auto it = dirs.find(root_path); it != dirs.end()) return it->second;
+  }
+  bool d = fs.is_dir(root_path.empty() ? "." : root_path);
+  std::lock_guard<std::mutex> lock(mu);
+  dirs.emplace(root_path, d);
+  return d;
+}
+
+namespace {
+
+ParsedEntry parse_object(const std::string& root_path, const Probe& p, const RootFs& fs) {
+  ParsedEntry e;
+  auto obj = std::make_shared<LoadedObject>();
+  obj->path = root_path;
+  obj->host_path = p.host_path;
+  obj->real_path = fs.real_path(root_path).value_or(root_path);
+  obj->dev = p.id.dev;
+  obj->ino = p.id.ino;
+  FileKind kind = sniff_file(p.host_path);
+  if (kind == FileKind::elf) {
+    auto info = elf::read_elf_file(p.host_path, elf::ReadOptions{.symbols = false});
+    if (!info) {
+      e.error = info.error();
+      return e;
+    }
+    obj->format = "elf";
+    obj->soname = info->soname;
+    obj->needed = info->needed;
+    obj->info = std::make_shared<const elf::ElfInfo>(std::move(info.value()));
+  } else if (kind == FileKind::macho || kind == FileKind::macho_fat || kind == FileKind::pe) {
+    auto bin = read_binary_file(p.host_path);
+    if (!bin) {
+      e.error = bin.error();
+      return e;
+    }
+    if (auto* m = std::get_if<macho::MachOFile>(&bin.value())) {
+      obj->format = "macho";
+      if (!m->slices.empty()) {
+        // The x86_64 or arm64 slice when there are several: ferry resolves one architecture per run.
+        const macho::Slice* s = &m->slices.front();
+        for (auto& sl : m->slices)
+          if (sl.arch == "x86_64") s = &sl;
+        obj->arch = s->arch;
+        if (s->id) obj->soname = s->id->name;
+        for (auto& d : s->dependencies) {
+          obj->needed.push_back(d.name);
+          if (d.kind == macho::DylibKind::weak) obj->weak_needed.push_back(d.name);
+        }
+        obj->rpaths = s->rpaths;
+      }
+    } else if (auto* pe = std::get_if<pe::PeInfo>(&bin.value())) {
+      obj->format = "pe";
+      obj->arch = pe->machine_name;
+      obj->soname = pe->export_name;
+      for (auto& d : pe->imports) obj->needed.push_back(d.name);
+      for (auto& d : pe->delay_imports) obj->needed.push_back(d.name);
+    } else {
+      e.error = make_error(ErrorCode::unsupported, "not a loadable object").with_path(p.host_path);
+      return e;
+    }
+  } else {
+    e.error = make_error(ErrorCode::format, "invalid ELF header: not an ELF, Mach-O or PE file").with_path(p.host_path);
+    return e;
+  }
+  e.object = std::move(obj);
+  return e;
+}
+
+}  // namespace
+
+ParsedEntry Resolver::Impl::load(const std::string& root_path, const Probe& p) {
+  auto key = std::make_pair(p.id.dev, p.id.ino);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (auto it = objects.find(key); it != objects.end()) return it->second;
+  }
+  ParsedEntry e = parse_object(root_path, p, fs);
+  ++parsed;
+  std::lock_guard<std::mutex> lock(mu);
+  return objects.emplace(key, std::move(e)).first->second;
+}
+
+void Resolver::Impl::load_cache(const ResolveOptions& opts) {
+  std::call_once(cache_once, [&] {
+    const auto& prof = opts.profile;
+    if (prof.family != LoaderFamily::glibc) return;
+    conf = read_ld_so_conf(fs.sysroot(), prof.conf_path);
+    if (!prof.use_cache || opts.inhibit_cache) return;
+    auto host = fs.host_path(prof.cache_path);
+    if (!host) {
+      cache_missing = true;
+      return;
+    }
+    auto c = read_ld_cache(*host);
+    if (c) cache = std::move(c.value());
+    else cache_error = c.error();
+  });
+}
+
+}  // namespace ferry::resolve

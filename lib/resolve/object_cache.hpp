@@ -1,0 +1,54 @@
+// Internal: the run-wide caches behind Resolver (file probes, directory checks, parsed objects, ld.so.cache).
+// Shared by every tree and every thread; each map is guarded by one mutex, parsing happens outside the lock.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "resolve/ld_cache.hpp"
+#include "resolve/resolve.hpp"
+#include "resolve/root_fs.hpp"
+
+namespace ferry::resolve {
+
+struct Probe {
+  bool exists = false;     // a regular file (after symlinks)
+  std::string host_path;   // where to read it
+  FileId id;
+};
+
+struct ParsedEntry {
+  std::shared_ptr<const LoadedObject> object;
+  std::optional<Error> error;
+};
+
+struct Resolver::Impl {
+  explicit Impl(const ResolveOptions& o) : fs(o.sysroot) {}
+  RootFs fs;
+
+  std::mutex mu;
+  std::unordered_map<std::string, Probe> probes;
+  std::unordered_map<std::string, bool> dirs;
+  std::map<std::pair<uint64_t, uint64_t>, ParsedEntry> objects;
+  std::atomic<size_t> parsed{0};
+
+  std::once_flag cache_once;
+  std::optional<LdCache> cache;
+  std::optional<Error> cache_error;
+  bool cache_missing = false;
+  std::vector<std::string> conf;
+
+  Probe probe(const std::string& root_path);
+  bool is_dir(const std::string& root_path);
+  // Parses the object at `root_path` once per run (keyed by device and inode).
+  ParsedEntry load(const std::string& root_path, const Probe& p);
+  void load_cache(const ResolveOptions& opts);
+};
+
+}  // namespace ferry::resolve

@@ -1,0 +1,111 @@
+// Built-in loader profiles: each loader's differences are data (search dirs, $LIB, subdirectories, cache).
+// Sources: glibc sysdeps/unix/sysv/linux/x86_64/dl-cache.h + Debian's multiarch patch (Debian), the RHEL
+// glibc packages (lib64), glibc 2.33 NEWS (glibc-hwcaps), 2.37 NEWS (legacy hwcaps removed), musl ldso/dynlink.c.
+#include <cstdlib>
+
+#include "resolve/resolve.hpp"
+
+namespace ferry::resolve {
+
+namespace {
+
+std::vector<std::string> cpu_hwcaps_levels() {
+  std::vector<std::string> out;
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("x86-64-v4")) out.push_back("x86-64-v4");
+  if (__builtin_cpu_supports("x86-64-v3")) out.push_back("x86-64-v3");
+  if (__builtin_cpu_supports("x86-64-v2")) out.push_back("x86-64-v2");
+#endif
+  return out;
+}
+
+LoaderProfile glibc(std::string name, std::vector<std::string> dirs, std::string lib, bool hwcaps, bool legacy) {
+  LoaderProfile p;
+  p.name = std::move(name);
+  p.family = LoaderFamily::glibc;
+  p.default_dirs = std::move(dirs);
+  p.lib_expansion = std::move(lib);
+  p.platform = "x86_64";
+  p.hwcaps = hwcaps;
+  if (hwcaps) p.hwcaps_levels = cpu_hwcaps_levels();
+  p.legacy_subdirs = legacy;
+  p.interpreter = "/lib64/ld-linux-x86-64.so.2";
+  return p;
+}
+
+const std::vector<std::string> kDebianDirs = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib", "/usr/lib"};
+const std::vector<std::string> kRedHatDirs = {"/lib64", "/usr/lib64"};
+
+}  // namespace
+
+std::vector<std::string> LoaderProfile::subdirs() const {
+  std::vector<std::string> out;
+  if (family != LoaderFamily::glibc) return out;
+  if (hwcaps)
+    for (auto& l : hwcaps_levels) out.push_back("glibc-hwcaps/" + l);
+  if (legacy_subdirs && !platform.empty()) {
+    // _dl_important_hwcaps before 2.37: tls and the platform, combined; most specific first.
+    out.push_back("tls/" + platform + "/" + platform);
+    out.push_back("tls/" + platform);
+    out.push_back("tls");
+    out.push_back(platform + "/" + platform);
+    out.push_back(platform);
+  }
+  return out;
+}
+
+std::vector<std::string> profile_names() {
+  return {"host", "debian12", "debian11", "centos6", "centos7", "rhel8", "rhel9", "musl", "macos", "windows"};
+}
+
+Result<LoaderProfile> find_profile(const std::string& name) {
+  if (name == "host" || name == "debian12" || name == "debian" || name == "bookworm")
+    return glibc(name == "host" ? "host" : "debian12", kDebianDirs, "lib/x86_64-linux-gnu", true, true);
+  if (name == "debian11" || name == "bullseye")
+    return glibc("debian11", kDebianDirs, "lib/x86_64-linux-gnu", false, true);
+  if (name == "centos6" || name == "centos7" || name == "rhel8" || name == "manylinux2010" || name == "manylinux2014" ||
+      name == "manylinux_2_28")
+    return glibc(name, kRedHatDirs, "lib64", false, true);
+  if (name == "rhel9") return glibc(name, kRedHatDirs, "lib64", true, true);
+  if (name == "musl" || name == "alpine") {
+    LoaderProfile p;
+    p.name = "musl";
+    p.family = LoaderFamily::musl;
+    p.default_dirs = {"/lib", "/usr/local/lib", "/usr/lib"};
+    p.lib_expansion = "lib";
+    p.hwcaps = false;
+    p.legacy_subdirs = false;
+    p.use_cache = false;
+    p.interpreter = "/lib/ld-musl-x86_64.so.1";
+    p.musl_path_file = "/etc/ld-musl-x86_64.path";
+    return p;
+  }
+  if (name == "macos") {
+    LoaderProfile p;
+    p.name = "macos";
+    p.family = LoaderFamily::dyld;
+    p.hwcaps = p.legacy_subdirs = p.use_cache = false;
+    p.default_dirs = {"/usr/local/lib", "/usr/lib"};  // DYLD_FALLBACK_LIBRARY_PATH defaults
+    return p;
+  }
+  if (name == "windows") {
+    LoaderProfile p;
+    p.name = "windows";
+    p.family = LoaderFamily::windows;
+    p.hwcaps = p.legacy_subdirs = p.use_cache = false;
+    return p;
+  }
+  std::string known;
+  for (auto& n : profile_names()) known += (known.empty() ? "" : ", ") + n;
+  return make_error(ErrorCode::usage, "unknown loader profile '" + name + "' (known: " + known + ")");
+}
+
+LoaderProfile host_profile() { return *find_profile("host"); }
+
+void ResolveOptions::from_environment() {
+  if (ld_library_path) return;
+  if (const char* v = std::getenv("LD_LIBRARY_PATH")) ld_library_path = std::string(v);
+}
+
+}  // namespace ferry::resolve

@@ -1,0 +1,481 @@
+// The ELF loaders: glibc ld.so (elf/dl-load.c _dl_map_object, open_path, fillin_rpath, _dl_dst_substitute;
+// elf/dl-deps.c breadth-first _dl_map_object_deps) and musl (ldso/dynlink.c load_library). One process is
+// simulated per root: a link map of loaded objects, each with the names it answers to and the object that
+// loaded it (for the RPATH chain), filled breadth first exactly as ld.so does.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <climits>
+#include <cstring>
+#include <deque>
+#include <set>
+
+#include "resolve/object_cache.hpp"
+#include "resolve/resolve_internal.hpp"
+#include "support/file.hpp"
+
+namespace ferry::resolve {
+
+namespace {
+
+constexpr uint64_t kDf1Nodeflib = 0x800;  // DF_1_NODEFLIB
+constexpr uint16_t kEtDyn = 3;
+
+struct LinkMap {
+  std::string l_name;  // path as the loader names it
+  std::vector<std::string> names;  // l_libname: names that resolved to it
+  std::shared_ptr<const LoadedObject> obj;
+  int loader = -1;     // l_loader: object that first needed it
+  std::string origin;  // $ORIGIN
+  bool interpreter = false;
+};
+
+// is_dst: "$NAME" not followed by an identifier character, or "${NAME}".
+size_t match_dst(const std::string& s, size_t pos, const char* ref) {
+  size_t len = std::strlen(ref);
+  bool curly = pos < s.size() && s[pos] == '{';
+  size_t start = pos + (curly ? 1 : 0);
+  if (s.compare(start, len, ref) != 0) return 0;
+  size_t end = start + len;
+  if (curly) return end < s.size() && s[end] == '}' ? len + 2 : 0;
+  if (end < s.size() && (std::isalnum(static_cast<unsigned char>(s[end])) || s[end] == '_')) return 0;
+  return len;
+}
+
+struct ElfProcess {
+  Resolver::Impl& impl;
+  const ResolveOptions& opts;
+  const LoaderProfile& prof;
+  DependencyTree& tree;
+  std::vector<LinkMap> maps;
+  std::vector<std::string> default_prefixes;  // "/lib/x86_64-linux-gnu/" ... for NODEFLIB cache filtering
+  int bits = 64;
+  uint16_t machine = 0;
+  uint8_t data = 0;
+  std::set<std::string> missing_seen;
+
+  bool musl() const { return prof.family == LoaderFamily::musl; }
+
+  // _dl_dst_substitute: nullopt when the element must be dropped (a known token without a value).
+  std::optional<std::string> expand(const std::string& s, const std::string& origin) const {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (s[i] != '$') {
+        out += s[i];
+        continue;
+      }
+      size_t len;
+      if ((len = match_dst(s, i + 1, "ORIGIN"))) {
+        if (origin.empty()) return std::nullopt;
+        out += origin;
+      } else if (!musl() && (len = match_dst(s, i + 1, "PLATFORM"))) {
+        if (prof.platform.empty()) return std::nullopt;
+        out += prof.platform;
+      } else if (!musl() && (len = match_dst(s, i + 1, "LIB"))) {
+        out += prof.lib_expansion;
+      } else {
+        out += '$';
+        continue;
+      }
+      i += len;
+    }
+    return out;
+  }
+
+  bool trusted(const std::string& dir) const {
+    for (auto& p : default_prefixes)
+      if ((dir + "/").rfind(p, 0) == 0) return true;
+    return false;
+  }
+
+  // fillin_rpath: expanded directories of one RPATH/RUNPATH/LD_LIBRARY_PATH list, duplicates dropped.
+  std::vector<std::string> dirs_of(const std::vector<std::string>& elements, const std::string& origin) const {
+    std::vector<std::string> out;
+    for (auto& e : elements) {
+      std::string d;
+      if (!e.empty()) {
+        bool has_origin = e.find('$') != std::string::npos;
+        auto x = expand(e, origin);
+        if (!x || x->empty()) continue;
+        if (opts.secure && has_origin && !trusted(*x)) continue;  // AT_SECURE: $ORIGIN only into system dirs
+        d = *x;
+        while (d.size() > 1 && d.back() == '/') d.pop_back();
+      }
+      if (std::find(out.begin(), out.end(), d) == out.end()) out.push_back(d);
+    }
+    return out;
+  }
+
+  static std::string candidate(const std::string& dir, const std::string& name) {
+    if (dir.empty()) return name;  // an empty element means the current directory
+    return dir == "/" ? "/" + name : dir + "/" + name;
+  }
+
+  enum class Verdict { ok, skip, fatal };
+  // open_verify: a candidate of the wrong class, byte order or machine is skipped; a non-object stops the load.
+  Verdict verify(const ParsedEntry& e, std::string& note) const {
+    if (e.error) {
+      note = e.error->message;
+      return Verdict::fatal;
+    }
+    const elf::ElfInfo* info = e.object->info.get();
+    if (!info) {
+      note = "not an ELF file";
+      return Verdict::fatal;
+    }
+    if (info->bits != bits) {
+      note = "wrong ELF class: ELFCLASS" + std::to_string(info->bits);
+      return Verdict::skip;
+    }
+    if (static_cast<uint8_t>(info->endian) != data) {
+      note = "wrong byte order";
+      return Verdict::skip;
+    }
+    if (info->machine != machine) {
+      note = "wrong machine: " + info->machine_name;
+      return Verdict::skip;
+    }
+    if (info->osabi != 0 && info->osabi != 3) {
+      note = "incompatible OS ABI " + std::to_string(info->osabi);
+      return Verdict::skip;
+    }
+    return Verdict::ok;
+  }
+
+  // Tries `path`; on success fills node. Returns true when the search must stop (found or fatal).
+  bool try_file(const std::string& path, Node& node, Attempt& attempt) {
+    Probe p = impl.probe(path);
+    if (!p.exists) return false;
+    ParsedEntry e = impl.load(path, p);
+    std::string note;
+    Verdict v = verify(e, note);
+    if (v == Verdict::skip) {
+      if (!attempt.note.empty()) attempt.note += "; ";
+      attempt.note += basename_of(dirname_of(path)) + "/" + basename_of(path) + ": " + note;
+      return false;
+    }
+    if (v == Verdict::fatal) {
+      node.error = path + ": " + note;
+      attempt.note = note;
+      return true;
+    }
+    node.path = path;
+    node.object = e.object;
+    return true;
+  }
+
+  // open_path over one list of directories, with the glibc-hwcaps / legacy subdirectories first.
+  bool search_dirs(const std::vector<std::string>& dirs, Rule rule, const std::string& via, const std::string& name,
+                   Node& node) {
+    auto subdirs = prof.subdirs();
+    for (auto& d : dirs) {
+      Attempt a{d.empty() ? "." : d, rule, via, ""};
+      bool done = false;
+      for (auto& s : subdirs) {
+        std::string sd = candidate(d, s);
+        if (!impl.is_dir(sd)) continue;
+        if (try_file(candidate(sd, name), node, a)) {
+          done = true;
+          if (node.path) a.path = sd;
+          break;
+        }
+      }
+      if (!done) done = try_file(candidate(d, name), node, a);
+      node.tried.push_back(a);
+      if (done) {
+        if (node.path) {
+          node.rule = rule;
+          node.via = via;
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
+  const elf::ElfInfo* info_of(int m) const { return maps[m].obj ? maps[m].obj->info.get() : nullptr; }
+
+  // The search for a name without '/', glibc order.
+  void search_glibc(const std::string& name, int loader, Node& node) {
+    if (search_dirs(opts.extra_dirs, Rule::extra_dir, "", name, node)) return;
+    const elf::ElfInfo* li = info_of(loader);
+    if (!li || !li->runpath) {
+      // DT_RPATH of the loader, its loader, ... up to the executable (an object with DT_RUNPATH has no RPATH).
+      for (int l = loader; l >= 0; l = maps[l].loader) {
+        const elf::ElfInfo* i = info_of(l);
+        if (!i || !i->rpath || i->runpath) continue;
+        if (search_dirs(dirs_of(i->rpath_entries, maps[l].origin), Rule::rpath, maps[l].l_name, name, node)) return;
+      }
+    }
+    if (opts.ld_library_path && !opts.ld_library_path->empty() && !opts.secure) {
+      std::vector<std::string> elems;
+      std::string cur;
+      for (char c : *opts.ld_library_path) {
+        if (c == ':' || c == ';') elems.push_back(cur), cur.clear();
+        else cur += c;
+      }
+      elems.push_back(cur);
+      if (search_dirs(dirs_of(elems, maps[0].origin), Rule::ld_library_path, "", name, node)) return;
+    }
+    if (li && li->runpath)
+      if (search_dirs(dirs_of(li->runpath_entries, maps[loader].origin), Rule::runpath, maps[loader].l_name, name, node))
+        return;
+    bool nodeflib = li && (li->dt_flags_1 & kDf1Nodeflib);
+    impl.load_cache(opts);
+    if (impl.cache) {
+      auto flags = LdCache::default_flags(machine, bits);
+      auto hit = flags ? impl.cache->lookup(name, *flags, prof.hwcaps ? prof.hwcaps_levels : std::vector<std::string>{})
+                       : std::nullopt;
+      if (hit && nodeflib && trusted(dirname_of(*hit))) {
+        node.tried.push_back(Attempt{*hit, Rule::ld_so_cache, "", "dropped: DF_1_NODEFLIB"});
+        hit.reset();
+      }
+      if (hit) {
+        Attempt a{*hit, Rule::ld_so_cache, "", ""};
+        bool done = try_file(*hit, node, a);
+        node.tried.push_back(a);
+        if (done) {
+          if (node.path) node.rule = Rule::ld_so_cache;
+          return;
+        }
+      } else if (!nodeflib) {
+        node.tried.push_back(Attempt{impl.cache->path.empty() ? prof.cache_path : prof.cache_path, Rule::ld_so_cache, "",
+                                     "no entry"});
+      }
+    } else if (impl.cache_missing && !impl.fs.is_host()) {
+      // A root without a cache: model it as if ldconfig had run over its ld.so.conf.
+      if (search_dirs(impl.conf, Rule::ld_so_conf, "", name, node)) return;
+    }
+    if (!nodeflib) search_dirs(prof.default_dirs, Rule::default_dir, "", name, node);
+  }
+
+  std::vector<std::string> musl_sys_path() {
+    std::vector<std::string> out;
+    if (auto host = impl.fs.host_path(prof.musl_path_file)) {
+      auto bytes = read_file(*host, 1 << 20);
+      if (bytes) {
+        std::string cur;
+        for (uint8_t c : *bytes) {
+          if (c == ':' || c == '\n') {
+            if (!cur.empty()) out.push_back(cur);
+            cur.clear();
+          } else {
+            cur += static_cast<char>(c);
+          }
+        }
+        if (!cur.empty()) out.push_back(cur);
+        return out;
+      }
+    }
+    return prof.default_dirs;
+  }
+
+  // musl load_library: LD_LIBRARY_PATH, then the rpath (RUNPATH, else RPATH) of each loader up the chain, then
+  // the path file or /lib:/usr/local/lib:/usr/lib.
+  void search_musl(const std::string& name, int loader, Node& node) {
+    if (search_dirs(opts.extra_dirs, Rule::extra_dir, "", name, node)) return;
+    if (opts.ld_library_path && !opts.secure) {
+      std::vector<std::string> elems;
+      std::string cur;
+      for (char c : *opts.ld_library_path) {
+        if (c == ':' || c == '\n') {
+          if (!cur.empty()) elems.push_back(cur);
+          cur.clear();
+        } else {
+          cur += c;
+        }
+      }
+      if (!cur.empty()) elems.push_back(cur);
+      if (search_dirs(elems, Rule::ld_library_path, "", name, node)) return;
+    }
+    for (int l = loader; l >= 0; l = maps[l].loader) {
+      const elf::ElfInfo* i = info_of(l);
+      if (!i) continue;
+      const auto& entries = i->runpath ? i->runpath_entries : i->rpath_entries;
+      if (entries.empty()) continue;
+      std::vector<std::string> elems;
+      for (auto& e : entries) {
+        if (opts.secure && e.find("$ORIGIN") != std::string::npos) continue;
+        if (!e.empty()) elems.push_back(e);
+      }
+      if (search_dirs(dirs_of(elems, maps[l].origin), i->runpath ? Rule::runpath : Rule::rpath, maps[l].l_name, name,
+                      node))
+        return;
+    }
+    search_dirs(musl_sys_path(), Rule::musl_path, "", name, node);
+  }
+
+  static bool musl_reserved(const std::string& name) {
+    // musl's libc.so provides these; dynlink.c maps them to itself.
+    static const char* reserved[] = {"c", "pthread", "rt", "m", "dl", "util", "xnet"};
+    if (name.rfind("lib", 0) != 0) return false;
+    std::string rest = name.substr(3);
+    for (auto* r : reserved) {
+      std::string base = std::string(r) + ".";
+      if (rest.rfind(base, 0) == 0) return true;
+    }
+    return false;
+  }
+
+  int find_loaded(const std::string& name) {
+    for (size_t m = 0; m < maps.size(); ++m) {
+      auto& lm = maps[m];
+      if (std::find(lm.names.begin(), lm.names.end(), name) != lm.names.end()) return static_cast<int>(m);
+      if (!musl() && lm.obj && lm.obj->soname && *lm.obj->soname == name) {
+        lm.names.push_back(name);
+        return static_cast<int>(m);
+      }
+    }
+    return -1;
+  }
+
+  void add_entry(int m, const Node& node) {
+    tree.load_order.push_back(LoadEntry{node.name, maps[m].l_name, node.rule, node.via, maps[m].obj});
+  }
+
+  // _dl_map_object for one DT_NEEDED name of maps[loader]; returns the index of a newly mapped object or -1.
+  int map_object(const std::string& raw_name, int loader, Node& node) {
+    node.name = raw_name;
+    std::string name = raw_name;
+    if (int m = find_loaded(name); m >= 0) {
+      node.path = maps[m].l_name;
+      node.rule = maps[m].interpreter ? Rule::interpreter : Rule::already_loaded;
+      node.via = maps[m].l_name;
+      node.already_loaded = true;
+      node.object = maps[m].obj;
+      return -1;
+    }
+    if (musl() && musl_reserved(name)) {
+      node.path = prof.interpreter;
+      node.rule = Rule::interpreter;
+      node.already_loaded = true;
+      return -1;
+    }
+    if (name.find('$') != std::string::npos) {
+      auto x = expand(name, maps[loader].origin);
+      if (!x) {
+        node.error = "cannot expand dynamic string tokens in '" + name + "'";
+        note_missing(node);
+        return -1;
+      }
+      name = *x;
+    }
+    if (name.find('/') != std::string::npos) {
+      std::string path = name;
+      if (path[0] != '/' && impl.fs.is_host()) {
+        char cwd[PATH_MAX];
+        if (::getcwd(cwd, sizeof cwd)) path = join_path(cwd, path);
+      }
+      Attempt a{path, Rule::direct_path, "", ""};
+      if (try_file(path, node, a) && node.path) node.rule = Rule::direct_path;
+      node.tried.push_back(a);
+      if (node.path) node.path = name;
+    } else if (musl()) {
+      search_musl(name, loader, node);
+    } else {
+      search_glibc(name, loader, node);
+    }
+    if (!node.path) {
+      note_missing(node);
+      return -1;
+    }
+    // The same file under another name: the loader reuses the object (identity by device and inode).
+    for (size_t m = 0; m < maps.size(); ++m) {
+      auto& lm = maps[m];
+      if (lm.obj && node.object && lm.obj->dev == node.object->dev && lm.obj->ino == node.object->ino) {
+        lm.names.push_back(raw_name);
+        node.path = lm.l_name;
+        node.already_loaded = true;
+        return -1;
+      }
+    }
+    LinkMap lm;
+    lm.l_name = *node.path;
+    lm.names = {raw_name};
+    lm.obj = node.object;
+    lm.loader = loader;
+    lm.origin = dirname_of(lm.l_name);
+    if (!lm.l_name.empty() && lm.l_name[0] != '/') lm.origin = dirname_of(normalize_path(maps[0].origin + "/" + lm.l_name));
+    maps.push_back(std::move(lm));
+    int idx = static_cast<int>(maps.size() - 1);
+    add_entry(idx, node);
+    return idx;
+  }
+
+  void note_missing(Node& node) {
+    node.rule = Rule::not_found;
+    if (missing_seen.insert(node.name).second) tree.missing.push_back(node.name);
+  }
+
+  void run(const std::string& root_path, std::shared_ptr<const LoadedObject> root_obj) {
+    const elf::ElfInfo& ri = *root_obj->info;
+    bits = ri.bits;
+    machine = ri.machine;
+    data = static_cast<uint8_t>(ri.endian);
+    for (auto& d : prof.default_dirs) default_prefixes.push_back(d == "/" ? d : d + "/");
+
+    Node& root = tree.root;
+    root.name = root_path;
+    root.path = root_path;
+    root.rule = Rule::root;
+    root.object = root_obj;
+    LinkMap main;
+    main.l_name = root_path;
+    main.obj = root_obj;
+    // $ORIGIN of the main program: the kernel's path, symlinks resolved.
+    main.origin = dirname_of(impl.fs.real_path(root_path).value_or(root_path));
+    maps.push_back(main);
+    tree.load_order.push_back(LoadEntry{root_path, root_path, Rule::root, "", root_obj});
+    if (!ri.has_dynamic) return;
+
+    // The interpreter is mapped before any DT_NEEDED is looked at; it answers to its soname.
+    std::string interp = ri.interpreter.value_or(prof.interpreter);
+    int interp_idx = -1;
+    if (!interp.empty()) {
+      Probe p = impl.probe(interp);
+      if (p.exists) {
+        ParsedEntry e = impl.load(interp, p);
+        LinkMap lm;
+        lm.l_name = interp;
+        lm.names = {interp};
+        lm.obj = e.object;
+        lm.interpreter = true;
+        lm.origin = dirname_of(interp);
+        if (musl()) lm.names.push_back(basename_of(interp));
+        maps.push_back(lm);
+        interp_idx = static_cast<int>(maps.size() - 1);
+      } else if (ri.interpreter) {
+        tree.missing.push_back(interp);
+        missing_seen.insert(interp);
+        root.error = "program interpreter " + interp + " not found";
+      }
+    }
+
+    // Breadth first, as _dl_map_object_deps: each object's DT_NEEDED in order, then the next object's.
+    std::deque<std::pair<Node*, int>> queue;
+    queue.emplace_back(&root, 0);
+    while (!queue.empty()) {
+      auto [node, m] = queue.front();
+      queue.pop_front();
+      auto needed = maps[m].obj->needed;
+      node->children.resize(needed.size());
+      std::vector<int> fresh(needed.size(), -1);
+      for (size_t i = 0; i < needed.size(); ++i) fresh[i] = map_object(needed[i], m, node->children[i]);
+      for (size_t i = 0; i < needed.size(); ++i)
+        if (fresh[i] >= 0) queue.emplace_back(&node->children[i], fresh[i]);
+    }
+    if (interp_idx >= 0)
+      tree.load_order.push_back(LoadEntry{basename_of(interp), interp, Rule::interpreter, "", maps[interp_idx].obj});
+  }
+};
+
+}  // namespace
+
+void resolve_elf(Resolver::Impl& impl, const ResolveOptions& opts, const std::string& root_path,
+                 std::shared_ptr<const LoadedObject> root_obj, DependencyTree& tree) {
+  ElfProcess proc{impl, opts, opts.profile, tree, {}, {}, 64, 0, 0, {}};
+  proc.run(root_path, std::move(root_obj));
+}
+
+}  // namespace ferry::resolve
