@@ -82,6 +82,8 @@ Result<MachOFile> read_macho(ByteView image, const std::string& path);
 std::string arch_name(uint32_t cpu_type, uint32_t cpu_subtype);
 const char* file_type_name(uint32_t file_type);
 std::string platform_name(uint32_t platform);
+// Set mach_header flags named as in <mach-o/loader.h> without the MH_ prefix ("NOUNDEFS", "TWOLEVEL", "PIE" ...).
+std::vector<std::string> header_flag_names(uint32_t flags);
 std::string format_dylib_version(uint32_t packed);  // always X.Y.Z, as otool -L prints it
 std::string format_os_version(uint32_t packed);     // X.Y, or X.Y.Z when Z is not 0, as llvm-readobj prints it
 

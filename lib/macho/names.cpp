@@ -1,6 +1,7 @@
 // Names for Mach-O CPU types, file types and platforms, and the packed-version formats otool and llvm-readobj use.
 // Values from <mach/machine.h>, <mach-o/loader.h> (MH_*, PLATFORM_*) as mirrored in LLVM BinaryFormat/MachO.h.
 #include <cstdio>
+#include <utility>
 
 #include "macho/macho_info.hpp"
 
@@ -87,6 +88,25 @@ std::string platform_name(uint32_t platform) {
     case 12: return "visionossimulator";
     default: return "unknown(" + std::to_string(platform) + ")";
   }
+}
+
+std::vector<std::string> header_flag_names(uint32_t flags) {
+  static const std::pair<uint32_t, const char*> names[] = {
+      {0x1, "NOUNDEFS"},           {0x2, "INCRLINK"},           {0x4, "DYLDLINK"},
+      {0x8, "BINDATLOAD"},         {0x10, "PREBOUND"},          {0x20, "SPLIT_SEGS"},
+      {0x40, "LAZY_INIT"},         {0x80, "TWOLEVEL"},          {0x100, "FORCE_FLAT"},
+      {0x200, "NOMULTIDEFS"},      {0x400, "NOFIXPREBINDING"},  {0x800, "PREBINDABLE"},
+      {0x1000, "ALLMODSBOUND"},    {0x2000, "SUBSECTIONS_VIA_SYMBOLS"}, {0x4000, "CANONICAL"},
+      {0x8000, "WEAK_DEFINES"},    {0x10000, "BINDS_TO_WEAK"},  {0x20000, "ALLOW_STACK_EXECUTION"},
+      {0x40000, "ROOT_SAFE"},      {0x80000, "SETUID_SAFE"},    {0x100000, "NO_REEXPORTED_DYLIBS"},
+      {0x200000, "PIE"},           {0x400000, "DEAD_STRIPPABLE_DYLIB"}, {0x800000, "HAS_TLV_DESCRIPTORS"},
+      {0x1000000, "NO_HEAP_EXECUTION"}, {0x2000000, "APP_EXTENSION_SAFE"},
+      {0x4000000, "NLIST_OUTOFSYNC_WITH_DYLDINFO"}, {0x8000000, "SIM_SUPPORT"},
+      {0x80000000u, "DYLIB_IN_CACHE"}};
+  std::vector<std::string> out;
+  for (auto [bit, name] : names)
+    if (flags & bit) out.emplace_back(name);
+  return out;
 }
 
 std::string format_dylib_version(uint32_t v) {

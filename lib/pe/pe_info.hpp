@@ -68,5 +68,9 @@ Result<PeInfo> read_pe(ByteView image, const std::string& path);
 
 std::string machine_name(uint16_t machine);
 std::string subsystem_name(uint16_t subsystem);
+// Set bits of the COFF Characteristics / optional header DllCharacteristics, named as in the specification
+// without the IMAGE_FILE_ / IMAGE_DLLCHARACTERISTICS_ prefix ("DLL", "LARGE_ADDRESS_AWARE", "NX_COMPAT" ...).
+std::vector<std::string> characteristics_names(uint16_t characteristics);
+std::vector<std::string> dll_characteristics_names(uint16_t dll_characteristics);
 
 }  // namespace ferry::pe
