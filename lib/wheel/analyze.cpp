@@ -1,0 +1,447 @@
+// Opening, checking, extracting and judging a wheel (auditwheel's analyze_wheel_abi, with ferry's resolver and
+// policy engine). Only ELF members are extracted; every other member is at most hashed, in parallel.
+#include "wheel/analyze.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <regex>
+#include <set>
+
+#include "support/file.hpp"
+#include "support/parallel.hpp"
+
+namespace ferry::wheel {
+
+namespace fs = std::filesystem;
+
+const char* to_string(Disposition d) {
+  switch (d) {
+    case Disposition::graft: return "graft";
+    case Disposition::excluded: return "excluded";
+    case Disposition::driver: return "driver";
+    case Disposition::sibling: return "sibling";
+    case Disposition::libpython: return "libpython";
+    case Disposition::missing: return "missing";
+  }
+  return "?";
+}
+
+bool is_libpython(const std::string& name) {
+  static const std::regex re(R"(^libpython\d+\.\d+m?.so(.\d)*$)");
+  return std::regex_match(name, re);
+}
+
+bool is_driver_library(const std::string& name) {
+  static const char* patterns[] = {"libcuda.so*", "libnvidia-*", "libnvcuvid.so*", "libGL.so*", "libGLX.so*",
+                                   "libGLX_*", "libEGL.so*", "libEGL_*", "libGLESv*", "libOpenGL.so*",
+                                   "libvulkan.so*", "libdrm.so*", "libgbm.so*", "libOpenCL.so*", "libze_loader.so*"};
+  for (auto* p : patterns)
+    if (glob_match(p, name)) return true;
+  return false;
+}
+
+bool TargetEval::has_external() const {
+  for (auto& [n, r] : libs)
+    if (r.lib.disposition == Disposition::graft || r.lib.disposition == Disposition::missing) return true;
+  return false;
+}
+bool TargetEval::has_missing() const {
+  for (auto& [n, r] : libs)
+    if (r.lib.disposition == Disposition::missing) return true;
+  return false;
+}
+bool TargetEval::fine_after_graft(bool ucs2, bool pyfpe) const {
+  return symbol_reasons.empty() && blacklist_reasons.empty() && isa_reasons.empty() && !ucs2 && !pyfpe &&
+         !has_missing();
+}
+bool TargetEval::fine_as_is(bool ucs2, bool pyfpe) const { return fine_after_graft(ucs2, pyfpe) && !has_external(); }
+
+Analysis::~Analysis() {
+  if (!scratch.empty()) {
+    std::error_code ec;
+    fs::remove_all(scratch, ec);
+  }
+}
+
+const TargetEval* Analysis::find_eval(const std::string& n) const {
+  for (auto& e : evals) {
+    const auto* t = e.target;
+    if (t->name == n || t->tag() == n) return &e;
+    for (auto& a : t->aliases)
+      if (a == n || a + "_" + t->arch == n) return &e;
+  }
+  return nullptr;
+}
+
+namespace {
+
+bool starts_with(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
+
+std::string archive_name(const std::string& wheel, const std::string& member) { return wheel + "!" + member; }
+
+std::string default_site_packages() {
+  FILE* p = popen("python3 -c 'import sysconfig; print(sysconfig.get_paths()[\"platlib\"])' 2>/dev/null", "r");
+  if (!p) return "";
+  char buf[4096];
+  std::string out;
+  while (fgets(buf, sizeof buf, p)) out += buf;
+  pclose(p);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+std::string normalize_dist(std::string s) {
+  std::string out;
+  for (char c : s) {
+    char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (l == '-' || l == '.') l = '_';
+    if (l == '_' && !out.empty() && out.back() == '_') continue;
+    out += l;
+  }
+  return out;
+}
+
+// Finds an installed distribution's shared-library directories from its RECORD.
+Result<Sibling> find_sibling(const std::string& name, const std::string& site) {
+  Sibling s;
+  s.name = name;
+  s.site = site;
+  std::error_code ec;
+  std::string want = normalize_dist(name);
+  for (auto& d : fs::directory_iterator(site, ec)) {
+    std::string base = d.path().filename().string();
+    if (base.size() < 11 || base.compare(base.size() - 10, 10, ".dist-info") != 0) continue;
+    std::string dist = base.substr(0, base.find('-'));
+    if (normalize_dist(dist) != want) continue;
+    auto rec = read_file((d.path() / "RECORD").string(), 64 << 20);
+    if (!rec) return rec.error();
+    auto entries = parse_record(std::string(rec->begin(), rec->end()), (d.path() / "RECORD").string());
+    if (!entries) return entries.error();
+    std::set<std::string> dirs;
+    for (auto& e : *entries) {
+      std::string f = e.path;
+      if (f.find(".so") == std::string::npos || starts_with(f, "../") || f.find("/../") != std::string::npos) continue;
+      fs::path full = fs::path(site) / f;
+      if (sniff_file(full.string()) != FileKind::elf) continue;
+      dirs.insert(full.parent_path().lexically_normal().string());
+    }
+    s.lib_dirs.assign(dirs.begin(), dirs.end());
+    return s;
+  }
+  return make_error(ErrorCode::not_found, "--sibling " + name + ": no installed distribution of that name in " + site);
+}
+
+}  // namespace
+
+Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptions& aopts) {
+  const ShowOptions& opts = *aopts.show;
+  Analysis a;
+  a.wheel_path = wheel_path;
+  FERRY_TRY(name, parse_wheel_name(wheel_path));
+  a.name = name;
+  FERRY_TRY(zip, ZipReader::open(wheel_path));
+  a.zip = std::move(zip);
+  FERRY_CHECK(check_members(a.zip.members(), wheel_path));
+
+  // The one .dist-info directory, its WHEEL and RECORD.
+  std::set<std::string> dist_infos;
+  for (auto& m : a.zip.members()) {
+    size_t slash = m.name.find('/');
+    if (slash == std::string::npos) continue;
+    std::string top = m.name.substr(0, slash);
+    if (top.size() > 10 && top.compare(top.size() - 10, 10, ".dist-info") == 0) dist_infos.insert(top);
+  }
+  if (dist_infos.size() != 1)
+    return make_error(ErrorCode::format, "expected exactly one top-level *.dist-info directory, found " +
+                                             std::to_string(dist_infos.size()))
+        .with_path(wheel_path);
+  a.dist_info = *dist_infos.begin();
+  std::map<std::string, const ZipMember*> by_name;
+  for (auto& m : a.zip.members()) by_name[m.name] = &m;
+  auto wheel_m = by_name.find(a.dist_info + "/WHEEL");
+  auto record_m = by_name.find(a.dist_info + "/RECORD");
+  if (wheel_m == by_name.end() || record_m == by_name.end())
+    return make_error(ErrorCode::format, a.dist_info + " has no " +
+                                             (wheel_m == by_name.end() ? "WHEEL" : "RECORD") + " file")
+        .with_path(wheel_path);
+  FERRY_TRY(wheel_bytes, a.zip.read(*wheel_m->second));
+  a.wheel_text.assign(wheel_bytes.begin(), wheel_bytes.end());
+  FERRY_TRY(record_bytes, a.zip.read(*record_m->second));
+  FERRY_TRY(record, parse_record(std::string(record_bytes.begin(), record_bytes.end()),
+                                 archive_name(wheel_path, a.dist_info + "/RECORD")));
+  a.record = record;
+
+  // Symlink members must stay inside the wheel.
+  for (auto& m : a.zip.members())
+    if (m.is_symlink) {
+      FERRY_TRY(target, a.zip.read(m, 4096));
+      FERRY_CHECK(check_symlink_target(m.name, std::string(target.begin(), target.end()), wheel_path));
+    }
+
+  // RECORD must list exactly the files, with their sizes.
+  std::map<std::string, const RecordEntry*> rec;
+  for (auto& e : a.record) {
+    if (rec.count(e.path))
+      return make_error(ErrorCode::format, "RECORD lists '" + e.path + "' twice").with_path(wheel_path);
+    rec[e.path] = &e;
+  }
+  auto is_record_file = [&](const std::string& n) {
+    return n == a.dist_info + "/RECORD" || n == a.dist_info + "/RECORD.jws" || n == a.dist_info + "/RECORD.p7s";
+  };
+  for (auto& m : a.zip.members()) {
+    if (m.is_dir || is_record_file(m.name)) continue;
+    auto it = rec.find(m.name);
+    if (it == rec.end())
+      return make_error(ErrorCode::format, "RECORD does not list member '" + m.name + "'").with_path(wheel_path);
+    if (!it->second->size.empty() && it->second->size != std::to_string(m.size))
+      return make_error(ErrorCode::format, "RECORD lies about '" + m.name + "': size " + it->second->size +
+                                               ", the member has " + std::to_string(m.size) + " bytes")
+          .with_path(wheel_path);
+  }
+  for (auto& e : a.record)
+    if (!by_name.count(e.path) && !is_record_file(e.path))
+      return make_error(ErrorCode::format, "RECORD lists '" + e.path + "', which is not in the wheel")
+          .with_path(wheel_path);
+
+  // Scratch tree.
+  std::string tmpl = (fs::temp_directory_path() / "ferry-wheel-XXXXXX").string();
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  if (!mkdtemp(buf.data())) return make_error(ErrorCode::io, "cannot create a scratch directory").with_path(tmpl);
+  a.scratch = fs::canonical(buf.data()).string();
+  a.root = a.scratch + "/root";
+  fs::create_directories(a.root);
+
+  // Which members are ELF: sniff the first bytes of every regular member.
+  std::vector<const ZipMember*> regular;
+  for (auto& m : a.zip.members())
+    if (!m.is_dir && !m.is_symlink && S_ISREG(m.mode)) regular.push_back(&m);
+  unsigned jobs = opts.jobs ? opts.jobs : default_jobs();
+  std::vector<char> is_elf(regular.size(), 0);
+  std::vector<std::optional<Sha256>> digests(regular.size());
+  std::vector<std::optional<Error>> errs(regular.size());
+  size_t nthreads = std::max<size_t>(1, std::min<size_t>(jobs, regular.size()));
+  // Each worker owns a reader (libzip handles are not shared across threads) and takes members by stride.
+  parallel_for(nthreads, [&](size_t t) {
+    auto r = ZipReader::open(wheel_path);
+    if (!r) {
+      errs[t] = r.error();
+      return;
+    }
+    for (size_t i = t; i < regular.size(); i += nthreads) {
+      const ZipMember& m = *regular[i];
+      if (m.size >= 64) {
+        auto h = r->head(m, 4);
+        if (!h) {
+          errs[i] = h.error();
+          continue;
+        }
+        is_elf[i] = h->size() == 4 && (*h)[0] == 0x7f && (*h)[1] == 'E' && (*h)[2] == 'L' && (*h)[3] == 'F';
+      }
+      if (is_elf[i]) {
+        fs::path dest = fs::path(a.root) / m.name;
+        std::error_code ec;
+        fs::create_directories(dest.parent_path(), ec);
+        auto d = r->extract(m, dest.string());
+        if (!d) errs[i] = d.error();
+        else digests[i] = *d;
+      } else if (aopts.verify_all_hashes || starts_with(m.name, a.dist_info + "/")) {
+        auto d = r->hash(m);
+        if (!d) errs[i] = d.error();
+        else digests[i] = *d;
+      }
+    }
+  }, jobs);
+  for (auto& e : errs)
+    if (e) return *e;
+  for (size_t i = 0; i < regular.size(); ++i) {
+    if (!digests[i]) continue;
+    const ZipMember& m = *regular[i];
+    a.hashes[m.name] = *digests[i];
+    if (is_record_file(m.name)) continue;
+    const RecordEntry* e = rec[m.name];
+    if (starts_with(e->hash, "sha256=") && e->hash != record_hash(*digests[i]))
+      return make_error(ErrorCode::format, "RECORD lies about '" + m.name + "': it says " + e->hash +
+                                               ", the content hashes to " + record_hash(*digests[i]))
+          .with_path(wheel_path);
+  }
+
+  // Decode the ELF members.
+  std::vector<size_t> elf_idx;
+  for (size_t i = 0; i < regular.size(); ++i)
+    if (is_elf[i]) elf_idx.push_back(i);
+  a.elves.resize(elf_idx.size());
+  std::vector<std::optional<Error>> elf_errs(elf_idx.size());
+  parallel_for(elf_idx.size(), [&](size_t k) {
+    const ZipMember& m = *regular[elf_idx[k]];
+    a.elves[k].member = m.name;
+    a.elves[k].extracted = a.root + "/" + m.name;
+    auto info = elf::read_elf_file(a.elves[k].extracted);
+    if (!info) elf_errs[k] = info.error().with_path(archive_name(wheel_path, m.name));
+    else a.elves[k].info = std::move(*info);
+  }, jobs);
+  for (auto& e : elf_errs)
+    if (e) return *e;
+  if (a.elves.empty()) return a;  // pure: callers decide
+
+  a.arch = policy::arch_of(a.elves[0].info);
+  for (auto& e : a.elves) {
+    std::string arch = policy::arch_of(e.info);
+    if (arch != a.arch)
+      return make_error(ErrorCode::unsupported, "ELF files for two architectures: " + a.elves[0].member + " is " +
+                                                    a.arch + ", " + e.member + " is " + arch)
+          .with_path(wheel_path);
+    if ((e.info.interpreter && e.info.interpreter->find("ld-musl") != std::string::npos) ||
+        std::any_of(e.info.needed.begin(), e.info.needed.end(),
+                    [](const std::string& n) { return starts_with(n, "libc.musl-"); }))
+      a.family = policy::Family::musllinux;
+    for (auto& s : e.info.dynamic_symbols) {
+      if (s.defined) continue;
+      if (starts_with(s.name, "PyUnicodeUCS2_")) a.ucs2 = true;
+      if (s.name == "PyFPE_jbuf") a.pyfpe = true;
+    }
+  }
+
+  // Siblings.
+  std::string site = opts.site_packages;
+  if (!opts.siblings.empty() && site.empty()) site = default_site_packages();
+  for (auto& s : opts.siblings) {
+    FERRY_TRY(sib, find_sibling(s, site));
+    a.siblings.push_back(sib);
+  }
+
+  // Resolve: the wheel's own directories first, then siblings, LD_LIBRARY_PATH, the system.
+  resolve::ResolveOptions ro;
+  ro.ld_library_path = opts.ld_library_path;
+  ro.from_environment();
+  std::set<std::string> own_dirs;
+  for (auto& e : a.elves)
+    if (e.info.kind == elf::Kind::shared_object) own_dirs.insert(fs::path(e.extracted).parent_path().string());
+  ro.extra_dirs.assign(own_dirs.begin(), own_dirs.end());
+  for (auto& s : a.siblings) ro.extra_dirs.insert(ro.extra_dirs.end(), s.lib_dirs.begin(), s.lib_dirs.end());
+  if (!opts.ldpaths.empty()) {
+    ro.profile.default_dirs = opts.ldpaths;
+    ro.profile.use_cache = false;
+  }
+  a.resolver = std::make_unique<resolve::Resolver>(ro);
+  std::vector<std::optional<Error>> res_errs(a.elves.size());
+  parallel_for(a.elves.size(), [&](size_t k) {
+    auto t = a.resolver->resolve(a.elves[k].extracted);
+    if (!t) res_errs[k] = t.error();
+    else a.elves[k].tree = std::move(*t);
+  }, jobs);
+  for (auto& e : res_errs)
+    if (e) return *e;
+
+  // Wheel-internal libraries reached only through the wheel's directories need an RPATH entry.
+  for (auto& e : a.elves) {
+    std::set<std::string> dirs;
+    for (auto& c : e.tree.root.children)
+      if (c.rule == resolve::Rule::extra_dir && c.object && starts_with(c.object->real_path, a.root + "/")) {
+        std::string rel = fs::path(c.object->real_path.substr(a.root.size() + 1)).parent_path().string();
+        dirs.insert(rel);
+      }
+    e.internal_dirs_needed.assign(dirs.begin(), dirs.end());
+  }
+
+  // Versioned symbols the wheel's files import (show's summary).
+  std::map<std::string, std::set<std::string>> vers;
+  for (auto& e : a.elves)
+    for (auto& vn : e.info.version_needs) {
+      if (starts_with(vn.file, "ld-linux") || starts_with(vn.file, "ld64.so")) continue;
+      for (auto& v : vn.versions) vers[vn.file].insert(v.name);
+    }
+  for (auto& [lib, vs] : vers) a.versioned.push_back({lib, std::vector<std::string>(vs.begin(), vs.end())});
+
+  // Judge every target of the family and architecture, best first.
+  std::vector<const policy::Target*> targets;
+  for (auto* t : policy::targets_for_arch(a.arch))
+    if (t->family == a.family) targets.push_back(t);
+  std::stable_sort(targets.begin(), targets.end(),
+                   [](const policy::Target* x, const policy::Target* y) { return x->priority > y->priority; });
+  policy::EvaluateOptions eo;
+  eo.auditwheel_compat = true;
+  eo.check_isa = !opts.disable_isa_check;
+
+  for (auto* t : targets) {
+    TargetEval ev;
+    ev.target = t;
+    // Walk every tree; descend only into libraries that would be grafted.
+    for (auto& e : a.elves) {
+      std::map<std::string, const resolve::Node*> first;  // real path -> the node carrying children
+      std::function<void(const resolve::Node&)> index = [&](const resolve::Node& n) {
+        if (n.object && !n.children.empty()) first.emplace(n.object->real_path, &n);
+        for (auto& c : n.children) index(c);
+      };
+      index(e.tree.root);
+      std::set<std::string> seen;
+      std::function<void(const resolve::Node&, const std::string&)> visit = [&](const resolve::Node& n,
+                                                                                const std::string& by) {
+        const std::string& nm = n.name;
+        if (n.rule == resolve::Rule::interpreter || starts_with(nm, "ld-linux") || starts_with(nm, "ld64.so") ||
+            starts_with(nm, "ld-musl"))
+          return;
+        if (n.object && starts_with(n.object->real_path, a.root + "/")) return;  // inside the wheel
+        Disposition d = Disposition::graft;
+        std::string sibling;
+        if (is_libpython(nm)) d = Disposition::libpython;
+        else if (t->whitelisted(nm)) return;
+        else if (std::any_of(opts.exclude.begin(), opts.exclude.end(), [&](const std::string& p) {
+                   return glob_match(p, nm) || (n.path && glob_match(p, *n.path));
+                 }))
+          d = Disposition::excluded;
+        else if (!aopts.include_drivers && is_driver_library(nm)) d = Disposition::driver;
+        else if (!n.object) d = Disposition::missing;
+        else {
+          for (auto& s : a.siblings)
+            for (auto& dir : s.lib_dirs)
+              if (starts_with(n.object->real_path, dir + "/") || (n.path && starts_with(*n.path, dir + "/"))) {
+                d = Disposition::sibling;
+                sibling = s.name;
+              }
+        }
+        auto [it, inserted] = ev.libs.try_emplace(nm);
+        Reached& r = it->second;
+        if (inserted) {
+          r.lib.name = nm;
+          r.lib.disposition = d;
+          r.lib.sibling = sibling;
+          if (n.object) r.lib.path = n.object->real_path;
+          r.object = n.object;
+        }
+        if (std::find(r.lib.needed_by.begin(), r.lib.needed_by.end(), by) == r.lib.needed_by.end())
+          r.lib.needed_by.push_back(by);
+        if (d != Disposition::graft || !n.object) return;
+        if (!seen.insert(n.object->real_path).second) return;
+        const resolve::Node* full = &n;
+        if (n.children.empty())
+          if (auto f = first.find(n.object->real_path); f != first.end()) full = f->second;
+        for (auto& c : full->children) visit(c, nm);
+      };
+      for (auto& c : e.tree.root.children) visit(c, e.member);
+    }
+    // Verdicts: wheel files (all checks) and libraries to graft (symbol versions, ISA).
+    auto judge = [&](const elf::ElfInfo& info, const std::string& who, bool wheel_file) {
+      auto v = policy::evaluate(info, *t, {}, eo);
+      for (auto& is : v.issues) {
+        if (is.severity != policy::Severity::error) continue;
+        std::string line = who + ": " + is.message;
+        if (is.kind == policy::IssueKind::symbol_version) ev.symbol_reasons.push_back(line);
+        else if (is.kind == policy::IssueKind::blacklisted_symbol && wheel_file) ev.blacklist_reasons.push_back(line);
+        else if (is.kind == policy::IssueKind::isa_level) ev.isa_reasons.push_back(line);
+      }
+    };
+    for (auto& e : a.elves) judge(e.info, e.member, true);
+    for (auto& [nm, r] : ev.libs)
+      if (r.lib.disposition == Disposition::graft && r.object && r.object->info)
+        judge(*r.object->info, nm + " (to be grafted)", false);
+    a.evals.push_back(std::move(ev));
+  }
+  return a;
+}
+
+}  // namespace ferry::wheel

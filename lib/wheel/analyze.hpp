@@ -1,0 +1,92 @@
+// The facts show and repair share: the wheel opened and checked (names, RECORD), its ELF members extracted to a
+// scratch tree and resolved, and for every manylinux/musllinux target of the wheel's architecture what blocks it
+// (symbol versions, libraries to graft, blacklisted symbols, ISA level). auditwheel's wheel_abi.py, as data.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "elf/elf_info.hpp"
+#include "policy/policy.hpp"
+#include "resolve/resolve.hpp"
+#include "wheel/wheel.hpp"
+#include "wheel/wheel_metadata.hpp"
+#include "wheel/wheel_name.hpp"
+#include "wheel/wheel_zip.hpp"
+
+namespace ferry::wheel {
+
+struct ElfMember {
+  std::string member;     // name inside the wheel
+  std::string extracted;  // its copy in the scratch tree
+  elf::ElfInfo info;
+  resolve::DependencyTree tree;
+  // Wheel-internal libraries found only through the wheel's own directories (no RPATH leads there): repair
+  // adds $ORIGIN/<dir> so the loader finds them too.
+  std::vector<std::string> internal_dirs_needed;  // member directories
+};
+
+// A library outside the wheel reached from the wheel's ELF files, for one target.
+struct Reached {
+  ExternalLibrary lib;
+  std::shared_ptr<const resolve::LoadedObject> object;  // nullptr when missing
+};
+
+struct TargetEval {
+  const policy::Target* target = nullptr;
+  std::map<std::string, Reached> libs;  // by DT_NEEDED name
+  std::vector<std::string> symbol_reasons, blacklist_reasons, isa_reasons;
+  bool has_external() const;  // something must be grafted, or is missing
+  bool has_missing() const;
+  bool fine_as_is(bool ucs2, bool pyfpe) const;
+  bool fine_after_graft(bool ucs2, bool pyfpe) const;
+};
+
+struct Sibling {
+  std::string name;      // distribution name as given
+  std::string site;      // site-packages directory
+  std::vector<std::string> lib_dirs;  // directories (absolute) holding its shared libraries
+};
+
+struct Analysis {
+  std::string wheel_path;
+  WheelName name;
+  ZipReader zip;
+  std::string scratch;   // removed by the destructor
+  std::string root;      // scratch/root: the extracted tree
+  std::string dist_info; // "pkg-1.0.dist-info"
+  std::string wheel_text;
+  std::vector<RecordEntry> record;
+  std::map<std::string, Sha256> hashes;  // members whose content ferry hashed (and checked against RECORD)
+  std::vector<ElfMember> elves;
+  std::string arch;
+  policy::Family family = policy::Family::manylinux;
+  bool ucs2 = false, pyfpe = false;
+  std::vector<TargetEval> evals;  // best (highest priority) first
+  std::vector<VersionedUse> versioned;
+  std::vector<Sibling> siblings;
+  std::unique_ptr<resolve::Resolver> resolver;
+
+  Analysis() = default;
+  Analysis(Analysis&&) = default;
+  ~Analysis();
+  const TargetEval* find_eval(const std::string& name_or_alias) const;
+};
+
+struct AnalyzeOptions {
+  const ShowOptions* show = nullptr;
+  bool include_drivers = false;
+  bool verify_all_hashes = true;
+};
+
+Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptions& opts);
+
+// "libpython3.11.so.1.0" and friends (auditwheel's LIBPYTHON_RE).
+bool is_libpython(const std::string& name);
+// Driver / process-singleton libraries ferry never grafts by default.
+bool is_driver_library(const std::string& name);
+
+}  // namespace ferry::wheel

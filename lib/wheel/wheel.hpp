@@ -1,0 +1,114 @@
+// Wheel audit and repair (`ferry show`, `ferry repair`): auditwheel's observable behaviour (output names, tags,
+// RECORD, `<dist>.libs/` grafting with hashed names, $ORIGIN RPATHs) with ferry's own ELF writer, plus the
+// things auditwheel lacks (driver libraries never grafted, sibling wheels, idempotent re-repair, provenance,
+// raw copy of unchanged zip members). Spec: /work/shared/reference/wheels.md.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "support/result.hpp"
+
+namespace ferry::wheel {
+
+// What happens to a library an ELF in the wheel needs.
+enum class Disposition {
+  graft,       // copied into <dist>.libs/ under a hashed name
+  excluded,    // --exclude matched: left to the system (the user vouches for it)
+  driver,      // a driver or process-singleton library (libcuda, libnvidia-*, libGL, libEGL, libvulkan): never grafted
+  sibling,     // provided by another installed wheel (--sibling): RPATH points at it
+  libpython,   // removed from DT_NEEDED (the interpreter provides it)
+  missing,     // not found anywhere: repair refuses
+};
+const char* to_string(Disposition d);
+
+struct ExternalLibrary {
+  std::string name;                  // the DT_NEEDED name
+  std::optional<std::string> path;   // where it resolved (real path), when found
+  Disposition disposition = Disposition::graft;
+  std::vector<std::string> needed_by;  // wheel members or grafted libraries that need it
+  std::string graft_name;            // repair: the name inside <dist>.libs/
+  std::string sibling;               // the sibling package providing it
+};
+
+struct VersionedUse {
+  std::string library;                 // libc.so.6
+  std::vector<std::string> versions;   // GLIBC_2.2.5, GLIBC_2.34 (sorted)
+};
+
+// Why one tag better than the chosen one is refused.
+struct Refusal {
+  std::string tag;                   // manylinux_2_5_x86_64
+  std::vector<std::string> reasons;  // one line each: symbol versions with symbols, libraries, blacklist, ISA
+};
+
+struct ShowOptions {
+  std::optional<std::string> plat;   // the tag the exit code is about (default: any manylinux/musllinux tag)
+  std::vector<std::string> exclude;  // --exclude patterns
+  std::vector<std::string> siblings; // --sibling distributions
+  std::string site_packages;         // where siblings are installed ("" = python3's platlib)
+  std::optional<std::string> ld_library_path;  // nullopt = the environment's
+  std::vector<std::string> ldpaths;  // --ldpaths: replace the system search dirs
+  bool disable_isa_check = false;
+  bool allow_pure = false;
+  unsigned jobs = 0;
+};
+
+struct ShowReport {
+  std::string wheel;                 // path as given
+  bool pure = false;                 // no ELF file inside
+  std::string arch;
+  std::string best_tag;              // best tag the wheel satisfies as it is ("linux_x86_64" when none)
+  std::vector<std::string> best_aliases;
+  std::string repairable_tag;        // best tag after grafting external libraries ("" when none)
+  std::vector<std::string> elf_members;
+  std::vector<VersionedUse> versioned;
+  std::vector<ExternalLibrary> external;  // for the most compatible target
+  std::vector<Refusal> refused;           // tags better than best_tag, best first
+  bool ucs2 = false;
+  bool pyfpe = false;
+  std::optional<std::string> requested;   // --plat as a full tag
+  bool satisfies = false;                 // the wheel as it is satisfies the requested tag
+};
+
+Result<ShowReport> show_wheel(const std::string& wheel_path, const ShowOptions& opts);
+
+struct RepairOptions : ShowOptions {
+  std::string wheel_dir = "wheelhouse";
+  std::string lib_sdir = ".libs";
+  bool only_plat = false;
+  bool strip = false;
+  bool update_tags = true;
+  int zip_level = -1;  // -z
+  std::optional<int64_t> source_date_epoch;  // nullopt = from SOURCE_DATE_EPOCH
+  bool include_drivers = false;  // --include-drivers: graft libcuda & co. anyway (not recommended)
+  bool verify_all_hashes = true; // check every member against RECORD (false: only the members ferry reads)
+};
+
+// One ELF that changed, before and after.
+struct ElfChange {
+  std::string member;
+  std::vector<std::string> needed_before, needed_after;
+  std::string rpath_before, rpath_after;  // DT_RPATH or DT_RUNPATH as found / as written
+  std::string soname_before, soname_after;
+  uint64_t size_before = 0, size_after = 0;
+  bool grafted = false;  // a library copied in (before = the system file)
+};
+
+struct RepairReport {
+  std::string wheel;
+  std::string output;            // path of the written wheel ("" when nothing was written)
+  std::vector<std::string> platform_tags;
+  std::string policy_tag;        // the target the repair checked against
+  bool unchanged = false;        // already repaired: the input was copied as it is
+  std::vector<ExternalLibrary> libraries;
+  std::vector<ElfChange> changes;
+  std::vector<std::string> notes;  // "libcuda.so.1: driver library, not grafted (comes from the system)"
+  uint64_t members_copied = 0, members_written = 0;
+};
+
+Result<RepairReport> repair_wheel(const std::string& wheel_path, const RepairOptions& opts);
+
+}  // namespace ferry::wheel

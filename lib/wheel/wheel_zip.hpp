@@ -1,0 +1,93 @@
+// Zip access for wheel repair, through libzip: listing members with their Unix modes, safety checks a wheel
+// must pass before anything is extracted, streaming extraction, and writing the repaired wheel where unchanged
+// members are copied as their compressed bytes and new members are deflated in parallel.
+// Spec: APPNOTE.TXT (external attributes, ZIP64), PEP 427 (wheel layout), wheels.md "repair" step 6.
+#pragma once
+
+#include <cstdint>
+#include <ctime>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "support/hash.hpp"
+#include "support/result.hpp"
+
+namespace ferry::wheel {
+
+struct ZipMember {
+  std::string name;
+  uint64_t index = 0;
+  uint64_t size = 0;       // uncompressed
+  uint64_t comp_size = 0;
+  uint16_t method = 0;     // 0 store, 8 deflate, ...
+  uint32_t mode = 0;       // st_mode (type and permission bits); 0100644 when the zip stores none
+  bool is_dir = false;
+  bool is_symlink = false;
+  bool encrypted = false;
+  time_t mtime = 0;
+};
+
+// One open wheel. Not thread-safe: open one per thread for parallel reads.
+class ZipReader {
+public:
+  static Result<ZipReader> open(const std::string& path);
+  ZipReader();
+  ZipReader(ZipReader&&) noexcept;
+  ZipReader& operator=(ZipReader&&) noexcept;
+  ~ZipReader();
+
+  const std::string& path() const { return path_; }
+  const std::vector<ZipMember>& members() const { return members_; }
+  // The whole content of a member (refused above `max_size`).
+  Result<std::vector<uint8_t>> read(const ZipMember& m, uint64_t max_size = uint64_t{64} << 20);
+  // The first `n` bytes (fewer when the member is shorter).
+  Result<std::vector<uint8_t>> head(const ZipMember& m, size_t n);
+  // Streams a member to `dest` (created with the member's permission bits); hashes what it wrote.
+  Result<Sha256> extract(const ZipMember& m, const std::string& dest);
+  // Streams a member through SHA-256 without writing it anywhere.
+  Result<Sha256> hash(const ZipMember& m);
+  void* handle() const { return za_; }  // the zip_t*, for the writer
+
+private:
+  std::string path_;
+  void* za_ = nullptr;
+  std::vector<ZipMember> members_;
+};
+
+// Refuses what a safe installer must not unpack: names that are absolute, contain `..`, backslashes, NUL or
+// drive letters; two members with the same name (or a file and a directory of the same name); symlinks whose
+// target is absolute or leaves the wheel; encrypted members. The message names the member.
+Status check_members(const std::vector<ZipMember>& members, const std::string& wheel_path);
+
+// A symlink member's target must be relative and stay inside the wheel once joined to the member's directory.
+Status check_symlink_target(const std::string& member, const std::string& target, const std::string& wheel_path);
+
+// One member of the output archive.
+struct OutputEntry {
+  enum class Source { copy, file, bytes };
+  std::string name;
+  Source source = Source::copy;
+  uint64_t input_index = 0;     // copy: member index in the input wheel (compressed bytes copied as they are)
+  std::string file_path;        // file: content on disk
+  std::vector<uint8_t> bytes;   // bytes: small generated content (RECORD, WHEEL, provenance)
+  uint32_t mode = 0100644;      // st_mode written to the external attributes
+};
+
+struct ZipWriteOptions {
+  int level = -1;  // deflate level for new members: -1 = zlib default (6), 0 = stored, 1..9
+  std::optional<int64_t> source_date_epoch;  // every member's time (clamped to 1980-01-01..2107) when set
+  unsigned jobs = 0;  // 0 = all cores
+};
+
+// Writes `entries` in the order given to `out_path` atomically (temporary file in the same directory, reopened
+// and checked, renamed). Members copied from `input` keep their compressed bytes, method and CRC; new members
+// are compressed on `jobs` threads into scratch archives first, then copied in.
+Status write_wheel_zip(ZipReader& input, const std::vector<OutputEntry>& entries, const std::string& out_path,
+                       const ZipWriteOptions& opts);
+
+// DOS date/time of a Unix time, in UTC, clamped to what a zip can hold.
+void dos_time_utc(int64_t t, uint16_t& dostime, uint16_t& dosdate);
+
+}  // namespace ferry::wheel
