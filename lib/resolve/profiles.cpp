@@ -1,7 +1,10 @@
 // Built-in loader profiles: each loader's differences are data (search dirs, $LIB, subdirectories, cache).
 // Sources: glibc sysdeps/unix/sysv/linux/x86_64/dl-cache.h + Debian's multiarch patch (Debian), the RHEL
 // glibc packages (lib64), glibc 2.33 NEWS (glibc-hwcaps), 2.37 NEWS (legacy hwcaps removed), musl ldso/dynlink.c.
+#include <algorithm>
 #include <cstdlib>
+
+#include "resolve/root_fs.hpp"
 
 #include "resolve/resolve.hpp"
 
@@ -106,6 +109,37 @@ LoaderProfile host_profile() { return *find_profile("host"); }
 void ResolveOptions::from_environment() {
   if (ld_library_path) return;
   if (const char* v = std::getenv("LD_LIBRARY_PATH")) ld_library_path = std::string(v);
+}
+
+}  // namespace ferry::resolve
+
+namespace ferry::resolve {
+
+LoaderProfile detect_profile(const std::string& sysroot) {
+  RootFs fs(sysroot);
+  if (fs.is_host()) return host_profile();
+  if (fs.host_path("/lib/ld-musl-x86_64.so.1")) return *find_profile("musl");
+  bool multiarch = fs.is_dir("/lib/x86_64-linux-gnu") || fs.is_dir("/usr/lib/x86_64-linux-gnu");
+  LoaderProfile p = *find_profile(multiarch ? "debian12" : "rhel9");
+  p.name = "glibc";
+  // glibc version: the highest GLIBC_2.N that libc.so.6 defines.
+  int minor = -1;
+  for (auto& dir : p.default_dirs) {
+    auto host = fs.host_path(dir + "/libc.so.6");
+    if (!host) continue;
+    auto info = elf::read_elf_file(*host, elf::ReadOptions{.symbols = false});
+    if (!info) continue;
+    for (auto& d : info->version_defs)
+      if (d.name.rfind("GLIBC_2.", 0) == 0) minor = std::max(minor, std::atoi(d.name.c_str() + 8));
+    break;
+  }
+  if (minor >= 0) {
+    p.name = "glibc-2." + std::to_string(minor);
+    p.hwcaps = minor >= 33;
+    if (!p.hwcaps) p.hwcaps_levels.clear();
+    p.legacy_subdirs = minor <= 36;
+  }
+  return p;
 }
 
 }  // namespace ferry::resolve

@@ -47,6 +47,10 @@ struct LoaderProfile {
 Result<LoaderProfile> find_profile(const std::string& name);
 std::vector<std::string> profile_names();
 LoaderProfile host_profile();
+// The profile of the loader inside `sysroot`: musl when it has /lib/ld-musl-*.so.1; otherwise glibc with the
+// root's directory layout (Debian multiarch or lib64) and its glibc version (from libc.so.6's version
+// definitions) deciding glibc-hwcaps (>= 2.33) and legacy subdirectories (<= 2.36).
+LoaderProfile detect_profile(const std::string& sysroot);
 
 struct ResolveOptions {
   std::string sysroot;  // "" or "/" = this machine; otherwise every path is looked up inside this root
@@ -86,6 +90,8 @@ enum class Rule {
   not_found,
 };
 const char* to_string(Rule r);  // "rpath", "ld_library_path", ...
+// "RPATH of /usr/bin/foo", "ld.so.cache", "default path", ... (`via` names the object for rpath-like rules)
+std::string describe_rule(Rule r, const std::string& via);
 
 // One directory (or exact path) tried, in order, and the rule that put it on the search path.
 struct Attempt {

@@ -54,6 +54,7 @@ struct ElfProcess {
   uint16_t machine = 0;
   uint8_t data = 0;
   std::set<std::string> missing_seen;
+  bool interp_listed = false;
 
   bool musl() const { return prof.family == LoaderFamily::musl; }
 
@@ -344,6 +345,11 @@ struct ElfProcess {
       node.via = maps[m].l_name;
       node.already_loaded = true;
       node.object = maps[m].obj;
+      // ld.so moves itself into the search list where it is first needed (rtld.c); ldd lists it there.
+      if (maps[m].interpreter && !interp_listed) {
+        interp_listed = true;
+        tree.load_order.push_back(LoadEntry{raw_name, maps[m].l_name, Rule::interpreter, "", maps[m].obj});
+      }
       return -1;
     }
     if (musl() && musl_reserved(name)) {
@@ -465,7 +471,7 @@ struct ElfProcess {
       for (size_t i = 0; i < needed.size(); ++i)
         if (fresh[i] >= 0) queue.emplace_back(&node->children[i], fresh[i]);
     }
-    if (interp_idx >= 0)
+    if (interp_idx >= 0 && !interp_listed)
       tree.load_order.push_back(LoadEntry{basename_of(interp), interp, Rule::interpreter, "", maps[interp_idx].obj});
   }
 };
@@ -474,7 +480,7 @@ struct ElfProcess {
 
 void resolve_elf(Resolver::Impl& impl, const ResolveOptions& opts, const std::string& root_path,
                  std::shared_ptr<const LoadedObject> root_obj, DependencyTree& tree) {
-  ElfProcess proc{impl, opts, opts.profile, tree, {}, {}, 64, 0, 0, {}};
+  ElfProcess proc{impl, opts, opts.profile, tree, {}, {}, 64, 0, 0, {}, false};
   proc.run(root_path, std::move(root_obj));
 }
 

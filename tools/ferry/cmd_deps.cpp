@@ -1,15 +1,170 @@
-// `ferry deps`: placeholder until the capability lands.
+// `ferry deps FILE|DIR...`: the dependency tree as the loader resolves it, with the rule that found each
+// library; --list, --json, --dot, --why NAME. All work is in lib/resolve; rendering in lib/report/deps_*.
+#include <cstdio>
+
 #include "cli.hpp"
+#include "report/deps_report.hpp"
+#include "resolve/resolve.hpp"
+#include "support/file.hpp"
+#include "support/parallel.hpp"
 
 namespace ferry::cli {
 
+namespace {
+
+struct DepsArgs {
+  std::vector<std::string> paths;
+  bool list = false, json = false, dot = false, all = false, secure = false, inhibit_cache = false, no_tried = false;
+  std::string why;
+  std::optional<std::string> ld_library_path;
+  std::string sysroot;
+  std::string target;
+  std::vector<std::string> search_dirs;
+  std::string executable_path;
+  unsigned jobs = 0;
+};
+
+int run_deps(const DepsArgs& a) {
+  resolve::ResolveOptions opts;
+  opts.sysroot = a.sysroot;
+  if (!a.target.empty()) {
+    auto p = resolve::find_profile(a.target);
+    if (!p) {
+      print_error(p.error());
+      return exit_usage;
+    }
+    opts.profile = *p;
+  } else if (!a.sysroot.empty()) {
+    opts.profile = resolve::detect_profile(a.sysroot);
+  }
+  opts.ld_library_path = a.ld_library_path;
+  // The environment describes this machine's processes, not another root's.
+  if (a.sysroot.empty()) opts.from_environment();
+  opts.secure = a.secure;
+  opts.inhibit_cache = a.inhibit_cache;
+  opts.extra_dirs = a.search_dirs;
+  if (!a.executable_path.empty()) opts.executable_path = a.executable_path;
+
+  // Explicit files must be binaries; files found by walking a directory that are not are skipped silently.
+  std::vector<std::string> files;
+  int rc = exit_ok;
+  for (auto& p : a.paths) {
+    WalkResult w = walk_paths({p});
+    for (auto& e : w.errors) {
+      print_error(e);
+      rc = exit_usage;
+    }
+    bool walked = w.files.size() != 1 || w.files[0] != p;
+    for (auto& f : w.files) {
+      if (walked) {
+        FileKind k = sniff_file(f);
+        if (k != FileKind::elf && k != FileKind::macho && k != FileKind::macho_fat && k != FileKind::pe) continue;
+      }
+      files.push_back(f);
+    }
+  }
+
+  resolve::Resolver resolver(opts);
+  report::TextStyle style{stdout_is_color() && !a.json && !a.dot};
+  report::DepsTextOptions topts;
+  topts.show_tried = !a.no_tried;
+  std::vector<report::DepsResult> all;
+  bool any_missing = false, any_why = false;
+  // Bounded windows: trees are resolved in parallel and printed in order.
+  const size_t window = 512;
+  bool first = true;
+  for (size_t base = 0; base < files.size(); base += window) {
+    size_t n = std::min(window, files.size() - base);
+    std::vector<report::DepsResult> results(n);
+    parallel_for(n, [&](size_t i) {
+      auto& r = results[i];
+      r.file = files[base + i];
+      auto t = resolver.resolve(r.file);
+      if (t) r.tree = std::move(t.value());
+      else r.error = t.error();
+    }, a.jobs);
+    for (auto& r : results) {
+      if (r.error) {
+        print_error(*r.error);
+        rc = exit_usage;
+        if (a.json || a.dot) all.push_back(std::move(r));
+        continue;
+      }
+      if (!r.tree->complete()) any_missing = true;
+      if (a.json || a.dot) {
+        all.push_back(std::move(r));
+        continue;
+      }
+      std::string out;
+      if (!a.why.empty()) {
+        std::string w = report::deps_why(*r.tree, a.why, style);
+        if (w.empty()) continue;
+        any_why = true;
+        out = (files.size() > 1 ? report::bold(r.file + ":", style) + "\n" : "") + w;
+      } else if (a.list) {
+        out = files.size() > 1 ? r.file + ":\n" : "";
+        std::string body = report::deps_to_list(*r.tree, style);
+        if (files.size() > 1) {
+          std::string ind;
+          size_t s = 0;
+          while (s < body.size()) {
+            size_t e = body.find('\n', s);
+            ind += "\t" + body.substr(s, e - s + 1);
+            s = e + 1;
+          }
+          body = ind;
+        }
+        out += body;
+      } else {
+        out = (first ? "" : "\n") + report::deps_to_text(*r.tree, style, topts);
+      }
+      first = false;
+      std::fputs(out.c_str(), stdout);
+    }
+  }
+  if (a.json) {
+    auto j = report::deps_to_json(all, opts);
+    if (!a.why.empty()) j["why"] = a.why;
+    std::puts(j.dump(2).c_str());
+  } else if (a.dot) {
+    std::fputs(report::deps_to_dot(all).c_str(), stdout);
+  }
+  if (!a.why.empty() && !any_why && !a.json && !a.dot) {
+    print_error(a.why + " is not a dependency of the files given");
+    return rc == exit_ok ? exit_failed : rc;
+  }
+  if (rc != exit_ok) return rc;
+  return any_missing ? exit_failed : exit_ok;
+}
+
+}  // namespace
+
 void register_deps(CLI::App& app, Context& ctx) {
-  auto* sub = app.add_subcommand("deps", "deps (not yet implemented)");
-  sub->allow_extras();
-  sub->callback([&ctx] {
-    print_error("deps is not implemented yet");
-    ctx.exit_code = exit_internal;
-  });
+  auto args = std::make_shared<DepsArgs>();
+  auto* sub = app.add_subcommand("deps", "Resolve shared libraries exactly as the loader does, and say why");
+  sub->add_option("paths", args->paths, "files or directories (walked recursively; non-binaries skipped)")->required();
+  auto* list = sub->add_flag("-l,--list", args->list, "flat de-duplicated list in load order (ldd's shape)");
+  auto* json = sub->add_flag("--json", args->json, "JSON output (schema ferry.deps/1)");
+  auto* dot = sub->add_flag("--dot", args->dot, "Graphviz dot output");
+  sub->add_option("--why", args->why, "explain how one library (soname, file name or path) is found or not");
+  list->excludes(json)->excludes(dot);
+  json->excludes(dot);
+  sub->add_option("--ld-library-path", args->ld_library_path,
+                  "LD_LIBRARY_PATH to model (default: the environment's, none with --sysroot)");
+  sub->add_option("--sysroot,--root", args->sysroot,
+                  "resolve inside another root (container image, debootstrap, cross sysroot) with its ld.so.cache");
+  sub->add_option("--target,--loader", args->target,
+                  "loader profile: host, debian12, debian11, centos6, centos7, rhel8, rhel9, musl, macos, windows "
+                  "(default: host, or detected from --sysroot)");
+  sub->add_flag("--secure", args->secure, "model a setuid program (AT_SECURE): LD_LIBRARY_PATH ignored, $ORIGIN restricted");
+  sub->add_flag("--inhibit-cache", args->inhibit_cache, "ignore ld.so.cache, as ld.so --inhibit-cache");
+  sub->add_option("-L,--search-dir", args->search_dirs,
+                  "extra directory searched first (ELF), or DLL / dylib search dir (PE, Mach-O); repeatable");
+  sub->add_option("--executable-path", args->executable_path, "Mach-O: main executable for @executable_path");
+  sub->add_flag("--no-tried", args->no_tried, "do not list the directories tried for missing libraries");
+  sub->add_option("-j,--jobs", args->jobs, "parallel resolvers (default: all cores)");
+  sub->footer("Exit status: 0 everything found, 1 some library is missing, 2 bad arguments or unreadable input.");
+  sub->callback([args, &ctx] { ctx.exit_code = run_deps(*args); });
 }
 
 }  // namespace ferry::cli

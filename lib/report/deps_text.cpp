@@ -1,0 +1,109 @@
+// Text renderers for `ferry deps`: the Unicode tree (├── └── │), the flat load-order list, and --why.
+#include <functional>
+
+#include "report/deps_report.hpp"
+
+namespace ferry::report {
+
+using resolve::Node;
+using resolve::Rule;
+
+namespace {
+
+std::string attempt_line(const resolve::Attempt& a) {
+  std::string s = a.path + "  (" + resolve::describe_rule(a.rule, a.via) + ")";
+  if (!a.note.empty()) s += " [" + a.note + "]";
+  return s;
+}
+
+std::string node_label(const Node& n, const TextStyle& st) {
+  if (n.system) return n.name + " " + dim("[system]", st);
+  if (!n.path) {
+    std::string s = red(bold(n.name, st), st) + " " + red("not found", st);
+    if (n.weak) s += " " + dim("(weak)", st);
+    if (!n.error.empty()) s += " " + red("(" + n.error + ")", st);
+    return s;
+  }
+  std::string s = n.already_loaded ? dim(n.name, st) : bold(n.name, st);
+  if (*n.path != n.name) s += " => " + (n.already_loaded ? dim(*n.path, st) : *n.path);
+  std::string why = n.why();
+  if (n.already_loaded && n.rule != Rule::already_loaded && n.rule != Rule::interpreter) why += ", already loaded";
+  s += " " + (n.rule == Rule::rpath || n.rule == Rule::runpath || n.rule == Rule::ld_library_path ? yellow("[" + why + "]", st)
+                                                                                                  : dim("[" + why + "]", st));
+  return s;
+}
+
+}  // namespace
+
+std::string deps_to_text(const resolve::DependencyTree& tree, const TextStyle& st, const DepsTextOptions& opts) {
+  std::string out = bold(tree.root.name, st);
+  if (!tree.root.error.empty()) out += " " + red("(" + tree.root.error + ")", st);
+  out += "\n";
+  std::function<void(const Node&, const std::string&)> walk = [&](const Node& n, const std::string& prefix) {
+    for (size_t i = 0; i < n.children.size(); ++i) {
+      const Node& c = n.children[i];
+      bool last = i + 1 == n.children.size();
+      out += prefix + (last ? "└── " : "├── ") + node_label(c, st) + "\n";
+      std::string next = prefix + (last ? "    " : "│   ");
+      if (!c.path && !c.system && opts.show_tried) {
+        if (c.tried.empty()) out += next + dim("  (nothing to search)", st) + "\n";
+        for (auto& a : c.tried) out += next + dim("  tried " + attempt_line(a), st) + "\n";
+      }
+      walk(c, next);
+    }
+  };
+  walk(tree.root, "");
+  return out;
+}
+
+std::string deps_to_list(const resolve::DependencyTree& tree, const TextStyle& st) {
+  std::string out;
+  for (size_t i = 1; i < tree.load_order.size(); ++i) {
+    auto& e = tree.load_order[i];
+    out += e.name == e.path ? e.path : e.name + " => " + e.path;
+    out += "\n";
+  }
+  for (auto& m : tree.missing) out += red(m + " => not found", st) + "\n";
+  return out;
+}
+
+std::string deps_why(const resolve::DependencyTree& tree, const std::string& name, const TextStyle& st) {
+  std::string out;
+  // The chain of loaders from the root to each occurrence, so the reader sees who asked for it.
+  std::function<void(const Node&, std::vector<const Node*>&)> walk = [&](const Node& n, std::vector<const Node*>& chain) {
+    chain.push_back(&n);
+    for (auto& c : n.children) {
+      bool match = c.name == name || resolve::basename_of(c.name) == name ||
+                   (c.path && (*c.path == name || resolve::basename_of(*c.path) == name));
+      if (match) {
+        out += bold(c.name, st) + "\n";
+        out += "  needed by: ";
+        for (size_t i = 0; i < chain.size(); ++i) out += (i ? " -> " : "") + (chain[i]->path ? *chain[i]->path : chain[i]->name);
+        out += "\n";
+        if (c.system) {
+          out += "  system library, treated as present\n";
+        } else if (c.path) {
+          out += "  resolved: " + green(*c.path, st) + "\n";
+          out += "  rule: " + c.why() + "\n";
+          if (c.already_loaded && c.rule != Rule::already_loaded && c.rule != Rule::interpreter)
+            out += "  the same file was already loaded, so the loader reused it\n";
+        } else {
+          out += "  resolved: " + red("not found", st) + "\n";
+          if (!c.error.empty()) out += "  error: " + c.error + "\n";
+        }
+        if (!c.tried.empty()) {
+          out += "  search order:\n";
+          for (size_t i = 0; i < c.tried.size(); ++i)
+            out += "    " + std::to_string(i + 1) + ". " + attempt_line(c.tried[i]) + "\n";
+        }
+      }
+      walk(c, chain);
+    }
+    chain.pop_back();
+  };
+  std::vector<const Node*> chain;
+  walk(tree.root, chain);
+  return out;
+}
+
+}  // namespace ferry::report
