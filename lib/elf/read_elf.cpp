@@ -148,11 +148,16 @@ private:
   }
 
   Status read_program_headers() {
-    size_t n = 0;
-    if (elf_getphdrnum(h_.e, &n) != 0) return libelf_error("program header table", info_.phoff);
-    if (n == 0) return {};
     GElf_Ehdr eh;
     gelf_getehdr(h_.e, &eh);
+    // e_phnum as written; libelf silently clamps a table that runs past the end of the file, which would turn a
+    // truncated file into a plausible one with fewer segments. PN_XNUM defers to section 0's sh_info.
+    size_t n = eh.e_phnum;
+    if (n == PN_XNUM && elf_getphdrnum(h_.e, &n) != 0) return libelf_error("program header table", info_.phoff);
+    if (n == 0) return {};
+    if (eh.e_phentsize != (info_.bits == 64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr)))
+      return error("e_phentsize: " + std::to_string(eh.e_phentsize) + " is not the size of a program header",
+                   info_.bits == 64 ? 0x36 : 0x2a);
     auto table = checked_mul(n, eh.e_phentsize);
     if (!table || !img_.in_bounds(eh.e_phoff, *table))
       return error("program header table: " + std::to_string(n) + " entries at " + hex(eh.e_phoff) +
