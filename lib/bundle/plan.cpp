@@ -1,0 +1,444 @@
+// Plans a bundle: the closure of every executable from lib/resolve (the loader's own rules, one resolver for the
+// whole project), the layout described in bundle.hpp, and the edits ferry makes with its own ELF writer
+// (lib/patch): programs get a reserved PT_INTERP, DT_RPATH $ORIGIN/../lib (inherited by every library and
+// dlopen, unlike DT_RUNPATH) and DF_1_NODEFLIB; libraries with a search path get $ORIGIN; the loader and libc
+// get the same-length seals of seal.cpp. Spec: /work/shared/reference/bundles.md.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "bundle/bundle.hpp"
+#include "bundle/bundle_internal.hpp"
+#include "elf/elf_info.hpp"
+#include "patch/patch.hpp"
+#include "resolve/resolve.hpp"
+#include "support/file.hpp"
+#include "support/hash.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ferry::bundle {
+
+const char* to_string(Role r) {
+  switch (r) {
+    case Role::launcher: return "launcher";
+    case Role::program: return "program";
+    case Role::library: return "library";
+    case Role::loader: return "loader";
+    case Role::data: return "data";
+    case Role::added: return "added";
+    case Role::manifest: return "manifest";
+  }
+  return "?";
+}
+
+uint64_t BundlePlan::total_size() const {
+  uint64_t n = 0;
+  for (const auto& f : files)
+    if (f.link_to.empty() && f.symlink.empty()) n += f.size;
+  return n;
+}
+
+namespace {
+
+enum class EditKind { none, program, library_rpath, loader, libc };
+
+struct Pending {
+  BundleFile file;
+  EditKind edit = EditKind::none;
+};
+
+std::string real_or_same(const std::string& p) {
+  std::error_code ec;
+  auto r = fs::canonical(p, ec);
+  return ec ? p : r.string();
+}
+
+// /usr/lib/python3.11/os.py -> lib/python3.11/os.py; /opt/x/y -> opt/x/y (a bundle is a prefix).
+std::string prefix_relative(const std::string& path) {
+  std::string p = resolve::normalize_path(path);
+  if (p.rfind("/usr/", 0) == 0) return p.substr(5);
+  while (!p.empty() && p[0] == '/') p.erase(0, 1);
+  return p;
+}
+
+bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+
+std::string interp_placeholder(const std::string& loader_name) {
+  std::string head = "/ferry-bundle-not-installed";
+  std::string tail = "/ld/" + loader_name;
+  std::string s = head;
+  while (s.size() + tail.size() < kReservedInterpLength) s += '/';
+  return s + tail;
+}
+
+class Planner {
+public:
+  explicit Planner(const BundleOptions& o) : opts_(o), resolver_(make_options(o)) {}
+
+  Result<BundlePlan> run();
+
+private:
+  static resolve::ResolveOptions make_options(const BundleOptions& o) {
+    resolve::ResolveOptions ro;
+    ro.sysroot = o.sysroot;
+    ro.from_environment();
+    return ro;
+  }
+  std::string host(const std::string& path) const {  // path inside the sysroot -> path ferry reads
+    if (opts_.sysroot.empty() || opts_.sysroot == "/") return path;
+    return opts_.sysroot + path;
+  }
+  bool allowed_host(const std::string& name, const std::string& path) const {
+    for (const auto& a : opts_.allow_host)
+      if (a == name || a == path || a == resolve::basename_of(path)) return true;
+    return false;
+  }
+  Status add_file(Pending p);
+  Status add_tree(const resolve::DependencyTree& tree);
+  Status add_library(const std::string& name, const std::string& path);
+  Status add_program(const std::string& exe);
+  Status add_detected(const std::string& path);
+  Status add_data_dir(const std::string& source, const std::string& dest);
+  Status apply_edits();
+
+  const BundleOptions& opts_;
+  resolve::Resolver resolver_;
+  BundlePlan plan_;
+  std::map<std::string, Pending> files_;         // by bundle path
+  std::set<std::string> bundled_reals_;          // real host paths already bundled as libraries/programs
+  std::string loader_name_, loader_origin_;
+  std::set<std::string> host_dirs_;
+  std::set<std::string> missing_;
+};
+
+Status Planner::add_file(Pending p) {
+  auto it = files_.find(p.file.path);
+  if (it != files_.end()) {
+    if (real_or_same(it->second.file.origin) != real_or_same(p.file.origin))
+      plan_.warnings.push_back(p.file.path + ": both " + it->second.file.origin + " and " + p.file.origin +
+                               " want this name; keeping the first");
+    return {};
+  }
+  files_.emplace(p.file.path, std::move(p));
+  return {};
+}
+
+Status Planner::add_library(const std::string& name, const std::string& path) {
+  std::string base = resolve::basename_of(name);
+  if (base == loader_name_ || (!loader_origin_.empty() && real_or_same(host(path)) == loader_origin_)) return {};
+  if (allowed_host(base, path)) {
+    host_dirs_.insert(resolve::dirname_of(path));
+    return {};
+  }
+  std::string origin = real_or_same(host(path));
+  Pending p;
+  p.file.path = "lib/" + base;
+  p.file.role = Role::library;
+  p.file.origin = origin;
+  p.file.mode = 0755;
+  if (base == "libc.so.6") p.edit = EditKind::libc;
+  auto info = elf::read_elf_file(origin, elf::ReadOptions{false});
+  if (!info) return info.error();
+  if (info->rpath || info->runpath) p.edit = p.edit == EditKind::libc ? EditKind::libc : EditKind::library_rpath;
+  bundled_reals_.insert(origin);
+  // A library whose soname differs from the name it was asked by (a symlink name): both names, one content.
+  if (info->soname && *info->soname != base) {
+    Pending alias = p;
+    alias.file.path = "lib/" + *info->soname;
+    FERRY_CHECK(add_file(std::move(alias)));
+  }
+  return add_file(std::move(p));
+}
+
+Status Planner::add_tree(const resolve::DependencyTree& tree) {
+  for (size_t i = 1; i < tree.load_order.size(); ++i) {
+    const auto& e = tree.load_order[i];
+    if (e.rule == resolve::Rule::interpreter) continue;
+    FERRY_CHECK(add_library(e.name, e.path));
+  }
+  for (const auto& m : tree.missing)
+    if (!allowed_host(m, m)) missing_.insert(m);
+  return {};
+}
+
+Status Planner::add_program(const std::string& exe) {
+  std::string name = resolve::basename_of(exe);
+  for (const auto& [from, to] : opts_.renames)
+    if (from == name || from == exe) name = to;
+  if (name.empty() || name == "ferry-launcher" || name.find('/') != std::string::npos)
+    return make_error(ErrorCode::usage, "\"" + name + "\" cannot be a program name in a bundle").with_path(exe);
+  for (const auto& p : plan_.programs)
+    if (p.name == name)
+      return make_error(ErrorCode::usage, "two programs named \"" + name + "\"; use --rename OLD=NEW").with_path(exe);
+  auto tree_r = resolver_.resolve(exe);
+  if (!tree_r) return tree_r.error();
+  const auto& tree = tree_r.value();
+  const elf::ElfInfo* info = tree.root.elf();
+  if (!info) return make_error(ErrorCode::unsupported, "not an ELF executable").with_path(exe);
+  if (!info->interpreter)
+    return make_error(ErrorCode::unsupported, "has no PT_INTERP (a static program needs no bundle)").with_path(exe);
+  std::string interp_host = real_or_same(host(*info->interpreter));
+  std::string lname = resolve::basename_of(*info->interpreter);
+  if (loader_origin_.empty()) {
+    loader_origin_ = interp_host;
+    loader_name_ = lname;
+    Pending ld;
+    ld.file.path = "ld/" + lname;
+    ld.file.role = Role::loader;
+    ld.file.origin = interp_host;
+    ld.file.mode = 0755;
+    ld.edit = EditKind::loader;
+    FERRY_CHECK(add_file(std::move(ld)));
+  } else if (loader_origin_ != interp_host) {
+    return make_error(ErrorCode::unsupported, "uses loader " + *info->interpreter + ", another program uses " +
+                                                  loader_origin_ + "; one bundle has one loader").with_path(exe);
+  }
+  std::string origin = real_or_same(exe);
+  plan_.programs.push_back({name, exe});
+  bundled_reals_.insert(origin);
+  Pending p;
+  p.file.path = "libexec/" + name;
+  p.file.role = Role::program;
+  p.file.origin = origin;
+  p.file.mode = 0755;
+  p.edit = EditKind::program;
+  FERRY_CHECK(add_file(std::move(p)));
+  Pending launcher;
+  launcher.file.path = "bin/" + name;
+  launcher.file.role = Role::launcher;
+  launcher.file.link_to = ".ferry/ferry-launcher";
+  launcher.file.mode = 0755;
+  FERRY_CHECK(add_file(std::move(launcher)));
+  return add_tree(tree);
+}
+
+Status Planner::add_data_dir(const std::string& source, const std::string& dest) {
+  auto walk = walk_paths({source});
+  for (const auto& f : walk.files) {
+    std::string rel = f.substr(source.size());
+    while (!rel.empty() && rel[0] == '/') rel.erase(0, 1);
+    Pending p;
+    p.file.path = rel.empty() ? dest : dest + "/" + rel;
+    p.file.role = Role::data;
+    p.file.origin = f;
+    FERRY_CHECK(add_file(std::move(p)));
+  }
+  return {};
+}
+
+Status Planner::add_detected(const std::string& path) {
+  for (const char* skip : {"/etc/", "/proc/", "/sys/", "/dev/", "/run/", "/tmp/", "/var/"})
+    if (starts_with(path, skip)) return {};
+  std::error_code ec;
+  std::string cwd = fs::current_path(ec).string();
+  if (!cwd.empty() && cwd != "/" && starts_with(path, cwd + "/")) return {};
+  std::string real = real_or_same(path);
+  if (bundled_reals_.count(real) || real == loader_origin_) return {};
+  if (!fs::is_regular_file(real, ec)) return {};
+  if (sniff_file(real) == FileKind::elf) {
+    auto info = elf::read_elf_file(real, elf::ReadOptions{false});
+    if (info && info->kind == elf::Kind::shared_object && !info->interpreter) {
+      // A dlopen'ed library (plugin, NSS or gconv module): into the store unless it lives in a data dir.
+      bool in_gconv = path.find("/gconv/") != std::string::npos;
+      if (!in_gconv && path.find("/python3") == std::string::npos) {
+        FERRY_CHECK(add_library(resolve::basename_of(path), path));
+        auto tree = resolver_.resolve(real);
+        if (tree) FERRY_CHECK(add_tree(tree.value()));
+        return {};
+      }
+      auto tree = resolver_.resolve(real);
+      if (tree) FERRY_CHECK(add_tree(tree.value()));
+    }
+  }
+  Pending p;
+  size_t g = path.find("/gconv/");
+  if (g != std::string::npos) p.file.path = "data/gconv/" + path.substr(g + 7);
+  else if (starts_with(path, "/usr/lib/locale/") && path.find("locale-archive") == std::string::npos)
+    p.file.path = "data/locale/" + path.substr(16);
+  else if (path.find("locale-archive") != std::string::npos) return {};
+  else p.file.path = prefix_relative(path);
+  p.file.role = Role::data;
+  p.file.origin = real;
+  p.file.mode = (::access(real.c_str(), X_OK) == 0) ? 0755 : 0644;
+  return add_file(std::move(p));
+}
+
+Status Planner::apply_edits() {
+  std::vector<Pending*> work;
+  for (auto& [path, p] : files_) work.push_back(&p);
+  std::vector<std::optional<Error>> errors(work.size());
+  std::string rpath = "$ORIGIN/../lib";
+  for (const auto& d : host_dirs_) rpath += ":" + d;
+  std::string interp = interp_placeholder(loader_name_);
+  parallel_for(work.size(), [&](size_t i) {
+    BundleFile& f = work[i]->file;
+    if (!f.link_to.empty() || !f.symlink.empty()) return;
+    if (f.content) {  // generated
+      f.sha256 = to_hex(sha256(*f.content));
+      f.size = f.content->size();
+      return;
+    }
+    if (work[i]->edit == EditKind::none) {
+      auto h = sha256_file(f.origin);
+      if (!h) { errors[i] = h.error(); return; }
+      f.sha256 = f.origin_sha256 = to_hex(h.value());
+      struct stat st{};
+      if (::stat(f.origin.c_str(), &st) != 0) { errors[i] = make_error(ErrorCode::io, "cannot stat").with_path(f.origin); return; }
+      f.size = static_cast<uint64_t>(st.st_size);
+      return;
+    }
+    auto bytes = read_file(f.origin);
+    if (!bytes) { errors[i] = bytes.error(); return; }
+    f.origin_sha256 = to_hex(sha256(bytes.value()));
+    std::vector<uint8_t> out;
+    patch::Edits e;
+    switch (work[i]->edit) {
+      case EditKind::program:
+        e.interpreter = interp;
+        e.set_rpath = rpath;
+        e.force_rpath = true;
+        e.no_default_lib = true;
+        f.edits = {"PT_INTERP reserved (" + std::to_string(kReservedInterpLength) + " bytes) for the install step",
+                   "DT_RPATH " + rpath, "DF_1_NODEFLIB"};
+        break;
+      case EditKind::library_rpath:
+        e.set_rpath = "$ORIGIN";
+        f.edits = {"search path $ORIGIN"};
+        break;
+      case EditKind::loader: {
+        out = std::move(bytes.value());
+        auto st = seal_loader(out, f.origin, &f.edits);
+        if (!st) { errors[i] = st.error(); return; }
+        break;
+      }
+      case EditKind::libc: {
+        out = std::move(bytes.value());
+        auto st = rename_libc_environment(out, f.origin, &f.edits);
+        if (!st) { errors[i] = st.error(); return; }
+        auto info = elf::read_elf(ByteView(out.data(), out.size()), f.origin, elf::ReadOptions{false});
+        if (info && (info->rpath || info->runpath)) {
+          patch::Edits le;
+          le.set_rpath = "$ORIGIN";
+          auto r = patch::patch_image(ByteView(out.data(), out.size()), le, f.origin);
+          if (!r) { errors[i] = r.error(); return; }
+          out = std::move(r.value());
+          f.edits.push_back("search path $ORIGIN");
+        }
+        break;
+      }
+      case EditKind::none: break;
+    }
+    if (!e.empty()) {
+      auto r = patch::patch_image(ByteView(bytes->data(), bytes->size()), e, f.origin);
+      if (!r) { errors[i] = r.error(); return; }
+      out = std::move(r.value());
+    }
+    f.sha256 = to_hex(sha256(out));
+    f.size = out.size();
+    f.content = std::move(out);
+  }, opts_.jobs);
+  for (auto& e : errors)
+    if (e) return *e;
+  return {};
+}
+
+Result<BundlePlan> Planner::run() {
+  if (opts_.executables.empty()) return make_error(ErrorCode::usage, "no executable to bundle");
+  if (opts_.launcher.empty()) return make_error(ErrorCode::usage, "no launcher program given to the bundler");
+  for (const auto& exe : opts_.executables) FERRY_CHECK(add_program(exe));
+  for (const auto& d : opts_.detected) FERRY_CHECK(add_detected(d));
+  if (opts_.glibc_data && files_.count("lib/libc.so.6")) {
+    for (const char* dir : {"/usr/lib/x86_64-linux-gnu/gconv", "/usr/lib64/gconv"})
+      if (fs::is_directory(host(dir))) {
+        FERRY_CHECK(add_data_dir(host(dir), "data/gconv"));
+        break;
+      }
+    for (const char* loc : {"/usr/lib/locale/C.utf8", "/usr/lib/locale/C.UTF-8"})
+      if (fs::is_directory(host(loc))) FERRY_CHECK(add_data_dir(host(loc), std::string("data/locale/") + (loc + 16)));
+  }
+  for (const auto& a : opts_.adds) {
+    std::error_code ec;
+    if (!fs::exists(a.source, ec)) return make_error(ErrorCode::not_found, "--add: no such file or directory").with_path(a.source);
+    std::string dest = a.dest.empty() ? prefix_relative(fs::absolute(a.source, ec).string()) : a.dest;
+    while (!dest.empty() && dest.back() == '/') dest.pop_back();
+    while (!dest.empty() && dest[0] == '/') dest.erase(0, 1);
+    if (dest.empty() || dest.find("..") != std::string::npos || starts_with(dest, ".ferry") || dest == "manifest.json")
+      return make_error(ErrorCode::usage, "--add: \"" + dest + "\" is not a usable place in the bundle").with_path(a.source);
+    size_t before = files_.size();
+    FERRY_CHECK(add_data_dir(a.source, dest));
+    for (auto& [path, p] : files_)
+      if (p.file.role == Role::data && starts_with(path, dest) && p.file.origin.rfind(a.source, 0) == 0) p.file.role = Role::added;
+    (void)before;
+  }
+  if (!missing_.empty()) {
+    plan_.missing.assign(missing_.begin(), missing_.end());
+    std::string list;
+    for (const auto& m : plan_.missing) list += (list.empty() ? "" : ", ") + m;
+    return make_error(ErrorCode::not_found, "libraries not found: " + list + " (see `ferry deps`; --allow-host NAME to take them from the target)");
+  }
+  Pending launcher;
+  launcher.file.path = ".ferry/ferry-launcher";
+  launcher.file.role = Role::launcher;
+  launcher.file.mode = 0755;
+  launcher.file.content = std::vector<uint8_t>(opts_.launcher.begin(), opts_.launcher.end());
+  FERRY_CHECK(add_file(std::move(launcher)));
+  if (!host_dirs_.empty()) {
+    std::string text;
+    for (const auto& d : host_dirs_) text += (text.empty() ? "" : ":") + d;
+    text += "\n";
+    Pending hp;
+    hp.file.path = ".ferry/host-path";
+    hp.file.role = Role::data;
+    hp.file.content = std::vector<uint8_t>(text.begin(), text.end());
+    FERRY_CHECK(add_file(std::move(hp)));
+  }
+  FERRY_CHECK(apply_edits());
+
+  for (auto& [path, p] : files_) plan_.files.push_back(std::move(p.file));
+  // Store one copy per content: later names (in path order) become hard links to the first.
+  std::map<std::string, std::string> first_by_hash;
+  for (auto& f : plan_.files) {
+    if (!f.link_to.empty() || !f.symlink.empty()) continue;
+    auto [it, inserted] = first_by_hash.emplace(f.sha256 + ":" + std::to_string(f.mode), f.path);
+    if (!inserted) {
+      f.link_to = it->second;
+      f.content.reset();
+    }
+  }
+  std::map<std::string, const BundleFile*> by_path;
+  for (const auto& f : plan_.files) by_path[f.path] = &f;
+  for (auto& f : plan_.files)
+    if (!f.link_to.empty() && by_path.count(f.link_to)) {
+      const BundleFile* t = by_path[f.link_to];
+      f.sha256 = t->sha256;
+      f.size = t->size;
+      if (f.origin_sha256.empty()) f.origin_sha256 = t->origin_sha256;
+    }
+  plan_.host_dirs.assign(host_dirs_.begin(), host_dirs_.end());
+
+  BundleFile manifest;
+  manifest.path = "manifest.json";
+  manifest.role = Role::manifest;
+  std::string text = render_manifest(plan_);
+  manifest.content = std::vector<uint8_t>(text.begin(), text.end());
+  manifest.size = text.size();
+  manifest.sha256 = to_hex(sha256(*manifest.content));
+  plan_.files.push_back(std::move(manifest));
+  std::sort(plan_.files.begin(), plan_.files.end(), [](const BundleFile& a, const BundleFile& b) { return a.path < b.path; });
+  return std::move(plan_);
+}
+
+}  // namespace
+
+Result<BundlePlan> plan_bundle(const BundleOptions& opts) {
+  Planner planner(opts);
+  return planner.run();
+}
+
+}  // namespace ferry::bundle
