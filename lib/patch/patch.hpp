@@ -27,8 +27,8 @@ struct Edits {
   bool remove_rpath = false;
   bool shrink_rpath = false;
   std::vector<std::string> allowed_rpath_prefixes;
-  // Write the result as DT_RPATH (patchelf --force-rpath) instead of DT_RUNPATH. Without it an existing
-  // DT_RPATH stays DT_RPATH and a new search path is written as DT_RUNPATH, like patchelf.
+  // Write the result as DT_RPATH (patchelf --force-rpath) instead of DT_RUNPATH. Without it the search path
+  // is written as DT_RUNPATH (an existing DT_RPATH is converted), exactly like patchelf.
   bool force_rpath = false;
 
   std::optional<std::string> interpreter;  // PT_INTERP

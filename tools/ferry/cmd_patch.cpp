@@ -1,22 +1,265 @@
-// `ferry patch`: placeholder until the capability lands.
+// `ferry patch` and patchelf mode: parses patchelf's option spellings into ferry::patch::Edits, calls
+// patch_file once per FILE, renders the result (text, or --json with schema ferry.patch/1). The same parser
+// serves `ferry patch`, `ferry patchelf ...` and ferry invoked through a symlink named patchelf.
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
 #include "cli.hpp"
+#include "patch/patch.hpp"
+#include "support/file.hpp"
 
 namespace ferry::cli {
 
+namespace {
+
+struct PatchArgs {
+  patch::Edits edits;
+  patch::PatchOptions options;
+  std::vector<std::string> files;
+  std::optional<std::string> output;
+  bool print_interpreter = false, print_soname = false, print_rpath = false, print_needed = false;
+  bool print_execstack = false;
+  bool json = false, help = false, version = false;
+};
+
+const char* kUsage = R"(Usage: ferry patch [OPTIONS] FILE...
+       ferry patchelf [OPTIONS] FILE...   (also: ferry invoked through a symlink named patchelf)
+
+Rewrites ELF files in place (atomically: temporary file, verify, rename; mode and ownership kept).
+  --set-rpath RPATH              set the search path (DT_RUNPATH, or DT_RPATH with --force-rpath)
+  --add-rpath RPATH              append directories not already present
+  --remove-rpath                 drop DT_RPATH and DT_RUNPATH
+  --shrink-rpath                 keep only directories holding a NEEDED library
+  --allowed-rpath-prefixes P:Q   with --shrink-rpath: keep only directories under these prefixes
+  --force-rpath                  write DT_RPATH instead of DT_RUNPATH
+  --set-interpreter PATH         set PT_INTERP (alias --interpreter)
+  --set-soname NAME              set DT_SONAME
+  --replace-needed OLD NEW       rename a DT_NEEDED entry (and its version requirements)
+  --add-needed LIB               add a DT_NEEDED entry (several keep the order given)
+  --remove-needed LIB            remove a DT_NEEDED entry (and its version requirements)
+  --clear-symbol-version SYM     remove SYM's version requirement
+  --no-default-lib               set DF_1_NODEFLIB
+  --set-execstack, --clear-execstack
+  --print-interpreter, --print-soname, --print-rpath, --print-needed, --print-execstack
+  --output FILE                  write to FILE instead of in place (one input only)
+  --page-size N                  alignment of an appended segment (default: by machine)
+  --dry-run                      show the layout plan and size change, write nothing
+  --json                         machine-readable report (schema ferry.patch/1)
+  --debug, --no-sort             accepted for patchelf compatibility, ignored
+  --version                      print "patchelf 0.18.0" in patchelf mode)";
+
+// Returns an error message, or empty on success.
+std::string parse(const std::vector<std::string>& args, PatchArgs& a) {
+  auto& e = a.edits;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    auto value = [&](std::string& out) -> bool {
+      if (i + 1 >= args.size()) return false;
+      out = args[++i];
+      return true;
+    };
+    std::string v, w;
+    if (arg == "--set-rpath" || arg == "--add-rpath" || arg == "--set-interpreter" || arg == "--interpreter" ||
+        arg == "--set-soname" || arg == "--add-needed" || arg == "--remove-needed" || arg == "--output" ||
+        arg == "--allowed-rpath-prefixes" || arg == "--clear-symbol-version" || arg == "--page-size") {
+      if (!value(v)) return arg + " needs an argument";
+      if (arg == "--set-rpath") e.set_rpath = v;
+      else if (arg == "--add-rpath") e.add_rpath.push_back(v);
+      else if (arg == "--set-interpreter" || arg == "--interpreter") e.interpreter = v;
+      else if (arg == "--set-soname") e.soname = v;
+      else if (arg == "--add-needed") e.add_needed.push_back(v);
+      else if (arg == "--remove-needed") e.remove_needed.push_back(v);
+      else if (arg == "--output") a.output = v;
+      else if (arg == "--clear-symbol-version") e.clear_symbol_version.push_back(v);
+      else if (arg == "--page-size") {
+        char* end = nullptr;
+        a.options.page_size = std::strtoull(v.c_str(), &end, 0);
+        if (!end || *end || a.options.page_size == 0 || (a.options.page_size & (a.options.page_size - 1)))
+          return "--page-size needs a power of two, got " + v;
+      } else {
+        size_t start = 0;
+        while (true) {
+          size_t p = v.find(':', start);
+          std::string part = v.substr(start, p == std::string::npos ? std::string::npos : p - start);
+          if (!part.empty()) e.allowed_rpath_prefixes.push_back(part);
+          if (p == std::string::npos) break;
+          start = p + 1;
+        }
+      }
+    } else if (arg == "--replace-needed") {
+      if (!value(v) || !value(w)) return "--replace-needed needs two arguments: OLD NEW";
+      e.replace_needed.push_back({v, w});
+    } else if (arg == "--remove-rpath") e.remove_rpath = true;
+    else if (arg == "--shrink-rpath") e.shrink_rpath = true;
+    else if (arg == "--force-rpath") e.force_rpath = true;
+    else if (arg == "--no-default-lib") e.no_default_lib = true;
+    else if (arg == "--set-execstack") e.exec_stack = true;
+    else if (arg == "--clear-execstack") e.exec_stack = false;
+    else if (arg == "--print-interpreter") a.print_interpreter = true;
+    else if (arg == "--print-soname") a.print_soname = true;
+    else if (arg == "--print-rpath") a.print_rpath = true;
+    else if (arg == "--print-needed") a.print_needed = true;
+    else if (arg == "--print-execstack") a.print_execstack = true;
+    else if (arg == "--dry-run") a.options.dry_run = true;
+    else if (arg == "--json") a.json = true;
+    else if (arg == "--debug" || arg == "--no-sort") continue;
+    else if (arg == "--help" || arg == "-h") a.help = true;
+    else if (arg == "--version") a.version = true;
+    else if (arg == "--") {
+      for (++i; i < args.size(); ++i) a.files.push_back(args[i]);
+    } else if (arg.size() > 1 && arg[0] == '-') return "unknown option " + arg;
+    else a.files.push_back(arg);
+  }
+  if (a.help || a.version) return "";
+  if (a.files.empty()) return "no input file given";
+  if (a.output && a.files.size() != 1) return "--output needs exactly one input file";
+  return "";
+}
+
+int exit_for(const Error& e) {
+  switch (e.code) {
+    case ErrorCode::verify: return exit_internal;
+    case ErrorCode::policy: return exit_failed;
+    default: return exit_usage;
+  }
+}
+
+// Runs the parsed request. `patchelf_mode` keeps patchelf's quiet output and exit status 1 on errors.
+int run(const PatchArgs& a, bool patchelf_mode) {
+  nlohmann::json files = nlohmann::json::array();
+  int rc = exit_ok;
+  bool prefix = !patchelf_mode && a.files.size() > 1;
+  bool printing = a.print_interpreter || a.print_soname || a.print_rpath || a.print_needed || a.print_execstack;
+  for (const auto& path : a.files) {
+    nlohmann::json j = {{"path", path}};
+    auto fail = [&](const Error& e) {
+      if (a.json) j["error"] = e.describe();
+      else if (patchelf_mode) std::fprintf(stderr, "patchelf: %s\n", e.describe().c_str());
+      else print_error(e);
+      rc = std::max(rc, patchelf_mode ? 1 : exit_for(e));
+    };
+    if (printing) {
+      auto mapped = MappedFile::open(path);
+      if (!mapped) {
+        fail(mapped.error());
+        files.push_back(j);
+        continue;
+      }
+      auto s = patch::read_summary(mapped->view(), path);
+      if (!s) {
+        fail(s.error());
+        files.push_back(j);
+        continue;
+      }
+      std::string pre = prefix ? path + ": " : "";
+      auto line = [&](const std::string& text) {
+        if (!a.json) std::printf("%s%s\n", pre.c_str(), text.c_str());
+      };
+      if (a.print_interpreter) {
+        if (!s->interpreter) {
+          fail(make_error(ErrorCode::not_found, "no PT_INTERP (not a dynamically linked program)").with_path(path));
+        } else {
+          line(*s->interpreter);
+          j["interpreter"] = *s->interpreter;
+        }
+      }
+      if (a.print_soname) {
+        line(s->soname.value_or(""));
+        j["soname"] = s->soname ? nlohmann::json(*s->soname) : nlohmann::json();
+      }
+      if (a.print_rpath) {
+        std::string r = s->runpath ? *s->runpath : s->rpath.value_or("");
+        line(r);
+        j["rpath"] = s->rpath ? nlohmann::json(*s->rpath) : nlohmann::json();
+        j["runpath"] = s->runpath ? nlohmann::json(*s->runpath) : nlohmann::json();
+      }
+      if (a.print_needed) {
+        for (const auto& n : s->needed) line(n);
+        j["needed"] = s->needed;
+      }
+      if (a.print_execstack) {
+        std::string st = !s->exec_stack ? "?" : *s->exec_stack ? "X" : "-";
+        line("execstack: " + st);
+        j["execstack"] = st;
+      }
+    }
+    if (!a.edits.empty() || a.output) {
+      std::string out = a.output.value_or(path);
+      auto r = patch::patch_file(path, out, a.edits, a.options);
+      if (!r) {
+        fail(r.error());
+      } else {
+        j["output"] = out;
+        j["changed"] = r->changed;
+        j["strategy"] = r->strategy;
+        j["old_size"] = r->old_size;
+        j["new_size"] = r->new_size;
+        j["plan"] = r->plan;
+        if (a.options.dry_run && !a.json) std::printf("%s:\n%s", path.c_str(), r->plan.c_str());
+        else if (!patchelf_mode && !a.json)
+          std::printf("%s: %s, %llu -> %llu bytes (%s)\n", path.c_str(), r->changed ? "patched" : "unchanged",
+                      static_cast<unsigned long long>(r->old_size), static_cast<unsigned long long>(r->new_size),
+                      r->strategy.c_str());
+      }
+    }
+    files.push_back(j);
+  }
+  if (a.json) {
+    nlohmann::json doc = {{"schema", "ferry.patch/1"}, {"files", files}, {"ok", rc == exit_ok}};
+    std::printf("%s\n", doc.dump(2).c_str());
+  }
+  return rc;
+}
+
+}  // namespace
+
 void register_patch(CLI::App& app, Context& ctx) {
-  auto* sub = app.add_subcommand("patch", "patch (not yet implemented)");
-  sub->allow_extras();
-  sub->callback([&ctx] {
-    print_error("patch is not implemented yet");
-    ctx.exit_code = exit_internal;
+  auto* sub = app.add_subcommand("patch", "rewrite ELF files: RPATH/RUNPATH, interpreter, SONAME, NEEDED, versions "
+                                          "(patchelf's options; see `ferry patch --help`)");
+  sub->set_help_flag();
+  sub->prefix_command();
+  sub->callback([sub, &ctx] {
+    PatchArgs a;
+    std::string err = parse(sub->remaining(), a);
+    if (a.help) {
+      std::printf("%s\n", kUsage);
+      return;
+    }
+    if (a.version) {
+      std::printf("ferry %s\n", FERRY_VERSION);
+      return;
+    }
+    if (!err.empty()) {
+      print_error("patch: " + err + " (see ferry patch --help)");
+      ctx.exit_code = exit_usage;
+      return;
+    }
+    ctx.exit_code = run(a, false);
   });
 }
 
-}  // namespace ferry::cli
-
-namespace ferry::cli {
-int run_patchelf(int, char**) {
-  print_error("patchelf mode is not implemented yet");
-  return exit_internal;
+int run_patchelf(int argc, char** argv) {
+  PatchArgs a;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::string err = parse(args, a);
+  if (a.version) {
+    // Tools such as auditwheel parse this line and require patchelf >= 0.14.
+    std::printf("patchelf 0.18.0\n");
+    return 0;
+  }
+  if (a.help) {
+    std::printf("%s\n", kUsage);
+    return 0;
+  }
+  if (!err.empty()) {
+    std::fprintf(stderr, "patchelf: %s\n", err.c_str());
+    return 1;
+  }
+  return run(a, true);
 }
+
 }  // namespace ferry::cli

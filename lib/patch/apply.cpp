@@ -1,0 +1,172 @@
+// Carries out a LayoutPlan on a copy of the input: every write is range-checked and goes through the file's
+// class and byte order (Codec). Nothing here decides layout; an unchanged plan writes nothing.
+#include <elf.h>
+
+#include <cstring>
+
+#include "patch/layout_plan.hpp"
+
+namespace ferry::patch {
+
+namespace {
+
+struct Out {
+  std::vector<uint8_t>& b;
+  const ElfFile& f;
+  Status put(uint64_t off, int n, uint64_t v, const char* what) {
+    if (off > b.size() || uint64_t(n) > b.size() - off)
+      return f.error(std::string("internal: write of ") + what + " at " + hex(off) + " is outside the output",
+                     off, ErrorCode::verify);
+    f.c.put(b.data() + off, n, v);
+    return {};
+  }
+  Status bytes(uint64_t off, const void* p, uint64_t n, const char* what) {
+    if (off > b.size() || n > b.size() - off)
+      return f.error(std::string("internal: write of ") + what + " at " + hex(off) + " is outside the output",
+                     off, ErrorCode::verify);
+    if (n) std::memcpy(b.data() + off, p, n);
+    return {};
+  }
+  Status zero(uint64_t off, uint64_t n, const char* what) {
+    if (off > b.size() || n > b.size() - off)
+      return f.error(std::string("internal: clearing ") + what + " at " + hex(off) + " is outside the output",
+                     off, ErrorCode::verify);
+    std::memset(b.data() + off, 0, n);
+    return {};
+  }
+};
+
+Status write_phdr(Out& o, uint64_t at, const Phdr& p) {
+  if (o.f.is64()) {
+    FERRY_CHECK(o.put(at, 4, p.type, "p_type"));
+    FERRY_CHECK(o.put(at + 4, 4, p.flags, "p_flags"));
+    FERRY_CHECK(o.put(at + 8, 8, p.offset, "p_offset"));
+    FERRY_CHECK(o.put(at + 16, 8, p.vaddr, "p_vaddr"));
+    FERRY_CHECK(o.put(at + 24, 8, p.paddr, "p_paddr"));
+    FERRY_CHECK(o.put(at + 32, 8, p.filesz, "p_filesz"));
+    FERRY_CHECK(o.put(at + 40, 8, p.memsz, "p_memsz"));
+    return o.put(at + 48, 8, p.align, "p_align");
+  }
+  FERRY_CHECK(o.put(at, 4, p.type, "p_type"));
+  FERRY_CHECK(o.put(at + 4, 4, p.offset, "p_offset"));
+  FERRY_CHECK(o.put(at + 8, 4, p.vaddr, "p_vaddr"));
+  FERRY_CHECK(o.put(at + 12, 4, p.paddr, "p_paddr"));
+  FERRY_CHECK(o.put(at + 16, 4, p.filesz, "p_filesz"));
+  FERRY_CHECK(o.put(at + 20, 4, p.memsz, "p_memsz"));
+  FERRY_CHECK(o.put(at + 24, 4, p.flags, "p_flags"));
+  return o.put(at + 28, 4, p.align, "p_align");
+}
+
+Status write_shdr(Out& o, uint64_t at, const Shdr& s) {
+  if (o.f.is64()) {
+    FERRY_CHECK(o.put(at + 16, 8, s.addr, "sh_addr"));
+    FERRY_CHECK(o.put(at + 24, 8, s.offset, "sh_offset"));
+    FERRY_CHECK(o.put(at + 32, 8, s.size, "sh_size"));
+    return o.put(at + 44, 4, s.info, "sh_info");
+  }
+  FERRY_CHECK(o.put(at + 12, 4, s.addr, "sh_addr"));
+  FERRY_CHECK(o.put(at + 16, 4, s.offset, "sh_offset"));
+  FERRY_CHECK(o.put(at + 20, 4, s.size, "sh_size"));
+  return o.put(at + 28, 4, s.info, "sh_info");
+}
+
+Status write_verneeds(Out& o, const LayoutPlan& lp) {
+  const ElfFile& f = o.f;
+  if (!f.verneed_offset) return {};
+  uint64_t base = *f.verneed_offset, total = 0;
+  for (const auto& v : lp.verneeds) total += 16 + 16 * v.aux.size();
+  if (total > f.verneed_bytes)
+    return f.error("internal: the rewritten .gnu.version_r is larger than the input's", base, ErrorCode::verify);
+  FERRY_CHECK(o.zero(base, f.verneed_bytes, ".gnu.version_r"));
+  uint64_t at = base;
+  for (size_t i = 0; i < lp.verneeds.size(); ++i) {
+    const Verneed& v = lp.verneeds[i];
+    uint64_t span = 16 + 16 * v.aux.size();
+    FERRY_CHECK(o.put(at, 2, 1, "vn_version"));
+    FERRY_CHECK(o.put(at + 2, 2, v.aux.size(), "vn_cnt"));
+    FERRY_CHECK(o.put(at + 4, 4, v.file, "vn_file"));
+    FERRY_CHECK(o.put(at + 8, 4, 16, "vn_aux"));
+    FERRY_CHECK(o.put(at + 12, 4, i + 1 < lp.verneeds.size() ? span : 0, "vn_next"));
+    for (size_t j = 0; j < v.aux.size(); ++j) {
+      uint64_t a = at + 16 + 16 * j;
+      const Vernaux& x = v.aux[j];
+      FERRY_CHECK(o.put(a, 4, x.hash, "vna_hash"));
+      FERRY_CHECK(o.put(a + 4, 2, x.flags, "vna_flags"));
+      FERRY_CHECK(o.put(a + 6, 2, x.other, "vna_other"));
+      FERRY_CHECK(o.put(a + 8, 4, x.name, "vna_name"));
+      FERRY_CHECK(o.put(a + 12, 4, j + 1 < v.aux.size() ? 16 : 0, "vna_next"));
+    }
+    at += span;
+  }
+  return {};
+}
+
+// Symbols defined in a moved section follow it (e.g. _DYNAMIC in .symtab, which patchelf leaves stale).
+Status move_symbols(Out& o, const LayoutPlan& lp) {
+  const ElfFile& f = o.f;
+  const Codec& c = f.c;
+  for (const auto& m : lp.moves) {
+    std::optional<size_t> sec;
+    for (size_t i = 1; i < f.shdrs.size(); ++i)
+      if (f.shdrs[i].addr == m.old_vaddr && (f.shdrs[i].flags & SHF_ALLOC) && f.shdrs[i].size == m.size) sec = i;
+    if (!sec) continue;
+    for (const auto& s : f.shdrs) {
+      if ((s.type != SHT_SYMTAB && s.type != SHT_DYNSYM) || s.entsize != c.syment()) continue;
+      for (uint64_t k = 0; k < s.size / c.syment(); ++k) {
+        uint64_t at = s.offset + k * c.syment();
+        if (at + c.syment() > o.b.size()) break;
+        const uint8_t* p = o.b.data() + at;
+        uint64_t shndx = f.is64() ? c.get(p + 6, 2) : c.get(p + 14, 2);
+        uint64_t value = f.is64() ? c.get(p + 8, 8) : c.get(p + 4, 4);
+        if (shndx != *sec || value < m.old_vaddr || value > m.old_vaddr + m.size) continue;
+        uint64_t nv = value - m.old_vaddr + m.new_vaddr;
+        FERRY_CHECK(f.is64() ? o.put(at + 8, 8, nv, "st_value") : o.put(at + 4, 4, nv, "st_value"));
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<uint8_t>> apply(const ElfFile& f, const LayoutPlan& lp) {
+  std::vector<uint8_t> buf(f.bytes.data(), f.bytes.data() + f.bytes.size());
+  if (lp.new_size > buf.size()) buf.resize(lp.new_size, 0);
+  Out o{buf, f};
+  const Codec& c = f.c;
+
+  if (lp.dynstr_changed || lp.dynstr_moved)
+    FERRY_CHECK(o.bytes(lp.dynstr_offset, lp.dynstr.data(), lp.dynstr.size(), ".dynstr"));
+
+  if (lp.interp && f.interp_phdr) {
+    const Phdr& old = f.phdrs[*f.interp_phdr];
+    if (!lp.interp_moved && f.interpreter() != *lp.interp) FERRY_CHECK(o.zero(old.offset, old.filesz, "PT_INTERP"));
+    FERRY_CHECK(o.bytes(lp.interp_offset, lp.interp->c_str(), lp.interp->size() + 1, "PT_INTERP"));
+  }
+
+  if (lp.dynamic_changed) {
+    uint64_t at = lp.dynamic_offset;
+    int w = static_cast<int>(c.word_size());
+    for (uint64_t i = 0; i < lp.dynamic_capacity; ++i, at += c.dynent()) {
+      Dyn d = i < lp.dynamic.size() ? lp.dynamic[i] : Dyn{DT_NULL, 0};
+      FERRY_CHECK(o.put(at, w, static_cast<uint64_t>(d.tag), "d_tag"));
+      FERRY_CHECK(o.put(at + w, w, d.val, "d_val"));
+    }
+  }
+
+  if (lp.verneed_changed) FERRY_CHECK(write_verneeds(o, lp));
+  for (const auto& [index, value] : lp.versym_writes)
+    FERRY_CHECK(o.put(*f.versym_offset + 2 * index, 2, value, ".gnu.version entry"));
+
+  if (lp.phdrs_changed) {
+    for (size_t i = 0; i < lp.phdrs.size(); ++i) FERRY_CHECK(write_phdr(o, lp.phoff + i * c.phent(), lp.phdrs[i]));
+    FERRY_CHECK(o.put(f.is64() ? 32 : 28, static_cast<int>(c.word_size()), lp.phoff, "e_phoff"));
+    FERRY_CHECK(o.put(f.is64() ? 56 : 44, 2, lp.phdrs.size(), "e_phnum"));
+  }
+
+  for (const auto& [index, s] : lp.section_updates) FERRY_CHECK(write_shdr(o, f.e_shoff + index * c.shent(), s));
+  FERRY_CHECK(move_symbols(o, lp));
+  return buf;
+}
+
+}  // namespace ferry::patch

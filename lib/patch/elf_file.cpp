@@ -1,0 +1,435 @@
+// Decoding for the writer: ELF header, program headers, section headers (optional), PT_DYNAMIC and what its
+// DT_* tags point at. Every offset read from the file is range-checked through ByteView before use; error
+// messages name the structure, its index and the hex offset (System V gABI; LSB symbol versioning).
+#include "patch/elf_file.hpp"
+
+#include <elf.h>
+
+#include <algorithm>
+
+namespace ferry::patch {
+
+uint64_t Codec::get(const uint8_t* p, int n) const {
+  uint64_t v = 0;
+  for (int i = 0; i < n; ++i) {
+    int idx = endian == Endian::little ? i : n - 1 - i;
+    v |= static_cast<uint64_t>(p[idx]) << (8 * i);
+  }
+  return v;
+}
+
+void Codec::put(uint8_t* p, int n, uint64_t v) const {
+  for (int i = 0; i < n; ++i) {
+    int idx = endian == Endian::little ? i : n - 1 - i;
+    p[idx] = static_cast<uint8_t>(v >> (8 * i));
+  }
+}
+
+Error ElfFile::error(std::string message, std::optional<uint64_t> offset, ErrorCode code) const {
+  Error e = make_error(code, std::move(message), offset);
+  e.path = path;
+  return e;
+}
+
+std::optional<uint64_t> ElfFile::find_dyn(int64_t tag) const {
+  for (const auto& d : dyn)
+    if (d.tag == tag) return d.val;
+  return std::nullopt;
+}
+
+std::optional<uint64_t> ElfFile::find_offset(uint64_t vaddr, uint64_t len) const {
+  for (const auto& p : phdrs) {
+    if (p.type != PT_LOAD) continue;
+    if (vaddr < p.vaddr) continue;
+    uint64_t rel = vaddr - p.vaddr;
+    if (rel > p.filesz || len > p.filesz - rel) continue;
+    auto off = checked_add(p.offset, rel);
+    if (!off || !bytes.in_bounds(*off, len)) continue;
+    return off;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> find_cstring_in(const std::vector<uint8_t>& table, uint64_t off) {
+  if (off >= table.size()) return std::nullopt;
+  auto it = std::find(table.begin() + static_cast<ptrdiff_t>(off), table.end(), 0);
+  if (it == table.end()) return std::nullopt;
+  return std::string(table.begin() + static_cast<ptrdiff_t>(off), it);
+}
+
+std::optional<std::string> ElfFile::find_dynstr(uint64_t off) const {
+  if (!has_dynstr || off >= dynstr_size) return std::nullopt;
+  auto table = bytes.find_sub(dynstr_offset, dynstr_size);
+  if (!table) return std::nullopt;
+  auto s = table->find_cstring(off);
+  if (!s) return std::nullopt;
+  return std::string(*s);
+}
+
+std::optional<std::string> ElfFile::interpreter() const {
+  if (!interp_phdr) return std::nullopt;
+  const Phdr& p = phdrs[*interp_phdr];
+  auto s = bytes.find_sub(p.offset, p.filesz);
+  if (!s || s->empty()) return std::nullopt;
+  const char* b = reinterpret_cast<const char*>(s->data());
+  return std::string(b, strnlen(b, s->size()));
+}
+
+std::optional<size_t> ElfFile::find_section_by_addr(uint64_t addr, uint32_t type) const {
+  for (size_t i = 1; i < shdrs.size(); ++i) {
+    const Shdr& s = shdrs[i];
+    if (!(s.flags & SHF_ALLOC) || s.addr != addr) continue;
+    if (type && s.type != type) continue;
+    if (s.type == SHT_NOBITS) continue;
+    return i;
+  }
+  return std::nullopt;
+}
+
+uint64_t ElfFile::max_vaddr_end() const {
+  uint64_t end = 0;
+  for (const auto& p : phdrs)
+    if (p.type == PT_LOAD) end = std::max(end, p.vaddr + p.memsz);
+  return end;
+}
+
+namespace {
+
+Status read_header(ElfFile& f) {
+  const ByteView& b = f.bytes;
+  if (b.size() < EI_NIDENT || std::memcmp(b.data(), ELFMAG, SELFMAG) != 0)
+    return f.error("not an ELF file (bad magic)", 0, ErrorCode::unsupported);
+  uint8_t cls = b.data()[EI_CLASS], data = b.data()[EI_DATA];
+  if (cls != ELFCLASS32 && cls != ELFCLASS64)
+    return f.error("ELF header: unknown class " + std::to_string(cls), EI_CLASS);
+  if (data != ELFDATA2LSB && data != ELFDATA2MSB)
+    return f.error("ELF header: unknown data encoding " + std::to_string(data), EI_DATA);
+  f.c.is64 = cls == ELFCLASS64;
+  f.c.endian = data == ELFDATA2LSB ? Endian::little : Endian::big;
+  if (b.size() < f.c.ehdr_size())
+    return f.error("ELF header: file is " + hex(b.size()) + " bytes, shorter than the header", 0);
+  const uint8_t* p = b.data();
+  const Codec& c = f.c;
+  int w = f.is64() ? 8 : 4;
+  f.e_type = static_cast<uint16_t>(c.get(p + 16, 2));
+  f.e_machine = static_cast<uint16_t>(c.get(p + 18, 2));
+  uint64_t o = 24 + w;  // after e_entry
+  f.e_phoff = c.get(p + o, w);
+  f.e_shoff = c.get(p + o + w, w);
+  o += 2 * w + 4 + 2;  // e_flags, e_ehsize
+  f.e_phentsize = static_cast<uint16_t>(c.get(p + o, 2));
+  f.e_phnum = static_cast<uint16_t>(c.get(p + o + 2, 2));
+  f.e_shentsize = static_cast<uint16_t>(c.get(p + o + 4, 2));
+  uint16_t shnum = static_cast<uint16_t>(c.get(p + o + 6, 2));
+  f.e_shstrndx = static_cast<uint16_t>(c.get(p + o + 8, 2));
+  f.shnum = shnum;
+  if (f.e_type != ET_EXEC && f.e_type != ET_DYN)
+    return f.error("ELF header: e_type " + std::to_string(f.e_type) +
+                       " is not an executable or shared object; only those can be patched",
+                   16, ErrorCode::unsupported);
+  if (f.e_phnum == 0) return f.error("ELF header: no program headers", o + 2, ErrorCode::unsupported);
+  if (f.e_phentsize != c.phent())
+    return f.error("ELF header: e_phentsize " + std::to_string(f.e_phentsize) + " is not " +
+                       std::to_string(c.phent()),
+                   o);
+  return {};
+}
+
+Status read_phdrs(ElfFile& f) {
+  const Codec& c = f.c;
+  auto table = f.bytes.sub(f.e_phoff, uint64_t(f.e_phnum) * c.phent(), "program header table");
+  if (!table) return table.error().with_path(f.path);
+  for (uint16_t i = 0; i < f.e_phnum; ++i) {
+    const uint8_t* p = table->data() + uint64_t(i) * c.phent();
+    Phdr h;
+    h.type = static_cast<uint32_t>(c.get(p, 4));
+    if (f.is64()) {
+      h.flags = static_cast<uint32_t>(c.get(p + 4, 4));
+      h.offset = c.get(p + 8, 8);
+      h.vaddr = c.get(p + 16, 8);
+      h.paddr = c.get(p + 24, 8);
+      h.filesz = c.get(p + 32, 8);
+      h.memsz = c.get(p + 40, 8);
+      h.align = c.get(p + 48, 8);
+    } else {
+      h.offset = c.get(p + 4, 4);
+      h.vaddr = c.get(p + 8, 4);
+      h.paddr = c.get(p + 12, 4);
+      h.filesz = c.get(p + 16, 4);
+      h.memsz = c.get(p + 20, 4);
+      h.flags = static_cast<uint32_t>(c.get(p + 24, 4));
+      h.align = c.get(p + 28, 4);
+    }
+    uint64_t at = f.e_phoff + uint64_t(i) * c.phent();
+    if (h.type != PT_NULL && h.type != PT_GNU_STACK && !f.bytes.in_bounds(h.offset, h.filesz))
+      return f.error("program header #" + std::to_string(i) + ": file range " + hex(h.offset) + "+" +
+                         hex(h.filesz) + " runs past the end of the file (" + hex(f.bytes.size()) + ")",
+                     at);
+    if (h.type == PT_LOAD && h.filesz > h.memsz)
+      return f.error("program header #" + std::to_string(i) + ": PT_LOAD p_filesz " + hex(h.filesz) +
+                         " exceeds p_memsz " + hex(h.memsz),
+                     at);
+    if (h.type == PT_INTERP) f.interp_phdr = i;
+    if (h.type == PT_DYNAMIC && !f.dynamic_phdr) f.dynamic_phdr = i;
+    f.phdrs.push_back(h);
+  }
+  return {};
+}
+
+Status read_shdrs(ElfFile& f) {
+  if (f.e_shoff == 0) {
+    f.shnum = 0;
+    return {};
+  }
+  const Codec& c = f.c;
+  if (f.e_shentsize != c.shent())
+    return f.error("ELF header: e_shentsize " + std::to_string(f.e_shentsize) + " is not " +
+                   std::to_string(c.shent()));
+  auto first = f.bytes.sub(f.e_shoff, c.shent(), "section header #0");
+  if (!first) return first.error().with_path(f.path);
+  // Extended numbering: e_shnum 0 means section 0's sh_size holds the count (gABI).
+  if (f.shnum == 0) f.shnum = f.is64() ? c.get(first->data() + 32, 8) : c.get(first->data() + 20, 4);
+  if (f.shnum > 65535 * 16)
+    return f.error("section header count " + std::to_string(f.shnum) + " is implausible", f.e_shoff);
+  auto table = f.bytes.sub(f.e_shoff, f.shnum * c.shent(), "section header table");
+  if (!table) return table.error().with_path(f.path);
+  for (uint64_t i = 0; i < f.shnum; ++i) {
+    const uint8_t* p = table->data() + i * c.shent();
+    Shdr s;
+    s.name = static_cast<uint32_t>(c.get(p, 4));
+    s.type = static_cast<uint32_t>(c.get(p + 4, 4));
+    if (f.is64()) {
+      s.flags = c.get(p + 8, 8);
+      s.addr = c.get(p + 16, 8);
+      s.offset = c.get(p + 24, 8);
+      s.size = c.get(p + 32, 8);
+      s.link = static_cast<uint32_t>(c.get(p + 40, 4));
+      s.info = static_cast<uint32_t>(c.get(p + 44, 4));
+      s.addralign = c.get(p + 48, 8);
+      s.entsize = c.get(p + 56, 8);
+    } else {
+      s.flags = c.get(p + 8, 4);
+      s.addr = c.get(p + 12, 4);
+      s.offset = c.get(p + 16, 4);
+      s.size = c.get(p + 20, 4);
+      s.link = static_cast<uint32_t>(c.get(p + 24, 4));
+      s.info = static_cast<uint32_t>(c.get(p + 28, 4));
+      s.addralign = c.get(p + 32, 4);
+      s.entsize = c.get(p + 36, 4);
+    }
+    if (i > 0 && s.type != SHT_NOBITS && s.type != SHT_NULL && !f.bytes.in_bounds(s.offset, s.size))
+      return f.error("section header #" + std::to_string(i) + ": range " + hex(s.offset) + "+" + hex(s.size) +
+                         " runs past the end of the file (" + hex(f.bytes.size()) + ")",
+                     f.e_shoff + i * c.shent());
+    f.shdrs.push_back(s);
+  }
+  uint64_t strndx = f.e_shstrndx == SHN_XINDEX ? f.shdrs[0].link : f.e_shstrndx;
+  if (strndx > 0 && strndx < f.shdrs.size()) {
+    auto tab = f.bytes.find_sub(f.shdrs[strndx].offset, f.shdrs[strndx].size);
+    if (tab)
+      for (auto& s : f.shdrs)
+        if (auto n = tab->find_cstring(s.name)) s.name_str = std::string(*n);
+  }
+  return {};
+}
+
+Status read_dynamic(ElfFile& f) {
+  if (!f.dynamic_phdr) return {};
+  const Codec& c = f.c;
+  const Phdr& d = f.phdrs[*f.dynamic_phdr];
+  f.dynamic_offset = d.offset;
+  f.dynamic_capacity = d.filesz / c.dynent();
+  bool terminated = false;
+  for (uint64_t i = 0; i < f.dynamic_capacity; ++i) {
+    const uint8_t* p = f.bytes.data() + d.offset + i * c.dynent();
+    Dyn e;
+    e.tag = static_cast<int64_t>(c.get(p, c.is64 ? 8 : 4));
+    if (!c.is64) e.tag = static_cast<int32_t>(e.tag);
+    e.val = c.get(p + c.word_size(), c.is64 ? 8 : 4);
+    if (e.tag == DT_NULL) {
+      terminated = true;
+      break;
+    }
+    f.dyn.push_back(e);
+  }
+  if (!terminated)
+    return f.error("PT_DYNAMIC: no DT_NULL among its " + std::to_string(f.dynamic_capacity) + " entries",
+                   d.offset);
+  auto strtab = f.find_dyn(DT_STRTAB);
+  auto strsz = f.find_dyn(DT_STRSZ);
+  if (strtab || strsz) {
+    if (!strtab || !strsz) return f.error("PT_DYNAMIC: DT_STRTAB and DT_STRSZ must both be present", d.offset);
+    auto off = f.find_offset(*strtab, *strsz);
+    if (!off)
+      return f.error("DT_STRTAB " + hex(*strtab) + " (size " + hex(*strsz) + ") is not mapped from the file",
+                     d.offset);
+    f.dynstr_offset = *off;
+    f.dynstr_addr = *strtab;
+    f.dynstr_size = *strsz;
+    f.has_dynstr = true;
+    if (*strsz == 0 || f.bytes.data()[*off + *strsz - 1] != 0)
+      return f.error(".dynstr (DT_STRTAB " + hex(*strtab) + ") does not end with a NUL", *off);
+  }
+  for (const auto& e : f.dyn) {
+    bool is_str = e.tag == DT_NEEDED || e.tag == DT_SONAME || e.tag == DT_RPATH || e.tag == DT_RUNPATH;
+    if (is_str && !f.find_dynstr(e.val))
+      return f.error("dynamic entry tag " + std::to_string(e.tag) + ": string offset " + hex(e.val) +
+                         " is outside .dynstr (" + hex(f.dynstr_size) + ")",
+                     d.offset);
+  }
+  return {};
+}
+
+// Number of dynamic symbols: from DT_HASH's nchain, or by walking DT_GNU_HASH's chains (the gABI gives no count).
+std::optional<uint64_t> count_dynsyms(const ElfFile& f) {
+  for (const auto& s : f.shdrs)
+    if (s.type == SHT_DYNSYM && s.entsize == f.c.syment()) return s.size / f.c.syment();
+  const Codec& c = f.c;
+  if (auto h = f.find_dyn(DT_HASH)) {
+    auto off = f.find_offset(*h, 8);
+    if (!off) return std::nullopt;
+    return c.get(f.bytes.data() + *off + 4, 4);
+  }
+  if (auto h = f.find_dyn(DT_GNU_HASH)) {
+    auto off = f.find_offset(*h, 16);
+    if (!off) return std::nullopt;
+    const uint8_t* p = f.bytes.data() + *off;
+    uint64_t nbuckets = c.get(p, 4), symoffset = c.get(p + 4, 4), bloom = c.get(p + 8, 4);
+    uint64_t buckets_at = 16 + bloom * c.word_size();
+    if (nbuckets > (1u << 26) || bloom > (1u << 26)) return std::nullopt;
+    auto tab = f.find_offset(*h, buckets_at + nbuckets * 4);
+    if (!tab) return std::nullopt;
+    uint64_t maxb = 0;
+    for (uint64_t i = 0; i < nbuckets; ++i) maxb = std::max<uint64_t>(maxb, c.get(f.bytes.data() + *tab + buckets_at + 4 * i, 4));
+    if (maxb < symoffset) return symoffset;
+    uint64_t chain_vaddr = *h + buckets_at + nbuckets * 4;
+    for (uint64_t i = maxb;; ++i) {
+      auto e = f.find_offset(chain_vaddr + (i - symoffset) * 4, 4);
+      if (!e) return std::nullopt;
+      if (c.get(f.bytes.data() + *e, 4) & 1) return i + 1;
+      if (i - maxb > (1u << 24)) return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+Status read_versions(ElfFile& f) {
+  const Codec& c = f.c;
+  if (auto symtab = f.find_dyn(DT_SYMTAB)) {
+    f.dynsym_count = count_dynsyms(f);
+    if (f.dynsym_count) {
+      auto off = f.find_offset(*symtab, *f.dynsym_count * c.syment());
+      if (!off)
+        return f.error("DT_SYMTAB " + hex(*symtab) + " with " + std::to_string(*f.dynsym_count) +
+                       " symbols is not mapped from the file");
+      f.dynsym_offset = off;
+      for (uint64_t i = 0; i < *f.dynsym_count; ++i) {
+        const uint8_t* p = f.bytes.data() + *off + i * c.syment();
+        DynSym s;
+        s.name = static_cast<uint32_t>(c.get(p, 4));
+        s.value = f.is64() ? c.get(p + 8, 8) : c.get(p + 4, 4);
+        s.shndx = static_cast<uint16_t>(f.is64() ? c.get(p + 6, 2) : c.get(p + 14, 2));
+        f.dynsyms.push_back(s);
+      }
+      if (auto vs = f.find_dyn(DT_VERSYM)) {
+        auto voff = f.find_offset(*vs, *f.dynsym_count * 2);
+        if (!voff) return f.error("DT_VERSYM " + hex(*vs) + " is not mapped from the file");
+        f.versym_offset = voff;
+      }
+    }
+  }
+  if (auto vn = f.find_dyn(DT_VERNEED)) {
+    uint64_t num = f.find_dyn(DT_VERNEEDNUM).value_or(0);
+    auto base = f.find_offset(*vn, 16);
+    if (!base) return f.error("DT_VERNEED " + hex(*vn) + " is not mapped from the file");
+    f.verneed_offset = base;
+    uint64_t at = *base, end = at;
+    for (uint64_t i = 0; i < num; ++i) {
+      auto need = f.bytes.sub(at, 16, "Verneed #" + std::to_string(i));
+      if (!need) return need.error().with_path(f.path);
+      Verneed v;
+      v.version = static_cast<uint16_t>(c.get(need->data(), 2));
+      uint64_t cnt = c.get(need->data() + 2, 2);
+      v.file = static_cast<uint32_t>(c.get(need->data() + 4, 4));
+      uint64_t aux = c.get(need->data() + 8, 4), next = c.get(need->data() + 12, 4);
+      if (v.version != 1)
+        return f.error("Verneed #" + std::to_string(i) + ": vn_version " + std::to_string(v.version) + " is not 1",
+                       at);
+      if (!f.find_dynstr(v.file))
+        return f.error("Verneed #" + std::to_string(i) + ": vn_file " + hex(v.file) + " is outside .dynstr", at);
+      end = std::max(end, at + 16);
+      uint64_t a = at + aux;
+      for (uint64_t j = 0; j < cnt; ++j) {
+        auto ax = f.bytes.sub(a, 16, "Vernaux #" + std::to_string(j) + " of Verneed #" + std::to_string(i));
+        if (!ax) return ax.error().with_path(f.path);
+        Vernaux x;
+        x.hash = static_cast<uint32_t>(c.get(ax->data(), 4));
+        x.flags = static_cast<uint16_t>(c.get(ax->data() + 4, 2));
+        x.other = static_cast<uint16_t>(c.get(ax->data() + 6, 2));
+        x.name = static_cast<uint32_t>(c.get(ax->data() + 8, 4));
+        if (!f.find_dynstr(x.name))
+          return f.error("Vernaux #" + std::to_string(j) + " of Verneed #" + std::to_string(i) + ": vna_name " +
+                             hex(x.name) + " is outside .dynstr",
+                         a);
+        v.aux.push_back(x);
+        end = std::max(end, a + 16);
+        uint64_t nx = c.get(ax->data() + 12, 4);
+        if (j + 1 < cnt && nx == 0)
+          return f.error("Vernaux #" + std::to_string(j) + " of Verneed #" + std::to_string(i) +
+                         ": vna_next is 0 before vn_cnt entries", a);
+        a += nx;
+      }
+      f.verneeds.push_back(std::move(v));
+      if (next == 0) {
+        if (i + 1 < num)
+          return f.error("Verneed #" + std::to_string(i) + ": vn_next is 0 before DT_VERNEEDNUM entries", at);
+        break;
+      }
+      at += next;
+    }
+    f.verneed_bytes = end - *base;
+  }
+  if (auto vd = f.find_dyn(DT_VERDEF)) {
+    uint64_t num = f.find_dyn(DT_VERDEFNUM).value_or(0);
+    auto base = f.find_offset(*vd, 20);
+    if (!base) {
+      f.verdef_complete = false;
+      return {};
+    }
+    uint64_t at = *base;
+    for (uint64_t i = 0; i < num && i < 65536; ++i) {
+      auto def = f.bytes.find_sub(at, 20);
+      if (!def) return f.error("Verdef #" + std::to_string(i) + " runs past the end of the file", at);
+      uint64_t cnt = c.get(def->data() + 6, 2), aux = c.get(def->data() + 12, 4), next = c.get(def->data() + 16, 4);
+      uint64_t a = at + aux;
+      for (uint64_t j = 0; j < cnt; ++j) {
+        auto ax = f.bytes.find_sub(a, 8);
+        if (!ax) return f.error("Verdaux #" + std::to_string(j) + " of Verdef #" + std::to_string(i) +
+                                " runs past the end of the file", a);
+        f.verdef_names.push_back(static_cast<uint32_t>(c.get(ax->data(), 4)));
+        uint64_t nx = c.get(ax->data() + 4, 4);
+        if (nx == 0) break;
+        a += nx;
+      }
+      if (next == 0) break;
+      at += next;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<ElfFile> read_elf_file_for_patch(ByteView bytes, const std::string& path) {
+  ElfFile f;
+  f.path = path;
+  f.bytes = bytes;
+  FERRY_CHECK(read_header(f));
+  FERRY_CHECK(read_phdrs(f));
+  FERRY_CHECK(read_shdrs(f));
+  FERRY_CHECK(read_dynamic(f));
+  FERRY_CHECK(read_versions(f));
+  return f;
+}
+
+}  // namespace ferry::patch

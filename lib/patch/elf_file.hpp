@@ -1,0 +1,118 @@
+// The writer's own view of an ELF file: raw headers with their file offsets, the dynamic section read through
+// PT_DYNAMIC (as the loader does), .dynstr, version tables and dynamic symbols located through DT_* tags, and
+// section headers when present. Class and byte order are chosen once here; every access is bounds-checked.
+// Follows the System V gABI (ELF header, program and section headers, dynamic section) and the LSB symbol
+// versioning chapter (Verneed/Vernaux/Verdef).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "support/bytes.hpp"
+#include "support/result.hpp"
+
+namespace ferry::patch {
+
+struct Phdr {
+  uint32_t type = 0, flags = 0;
+  uint64_t offset = 0, vaddr = 0, paddr = 0, filesz = 0, memsz = 0, align = 0;
+};
+
+struct Shdr {
+  uint32_t name = 0, type = 0;
+  uint64_t flags = 0, addr = 0, offset = 0, size = 0;
+  uint32_t link = 0, info = 0;
+  uint64_t addralign = 0, entsize = 0;
+  std::string name_str;
+};
+
+struct Dyn {
+  int64_t tag = 0;
+  uint64_t val = 0;
+};
+
+struct Vernaux {
+  uint32_t hash = 0;
+  uint16_t flags = 0, other = 0;
+  uint32_t name = 0;  // .dynstr offset
+};
+struct Verneed {
+  uint16_t version = 1;
+  uint32_t file = 0;  // .dynstr offset
+  std::vector<Vernaux> aux;
+};
+
+struct DynSym {
+  uint32_t name = 0;
+  uint16_t shndx = 0;
+  uint64_t value = 0;
+};
+
+// Word-size and byte-order aware reads and writes on a byte buffer.
+struct Codec {
+  bool is64 = true;
+  Endian endian = Endian::little;
+  uint64_t word_size() const { return is64 ? 8 : 4; }
+  uint64_t ehdr_size() const { return is64 ? 64 : 52; }
+  uint64_t phent() const { return is64 ? 56 : 32; }
+  uint64_t shent() const { return is64 ? 64 : 40; }
+  uint64_t dynent() const { return is64 ? 16 : 8; }
+  uint64_t syment() const { return is64 ? 24 : 16; }
+  uint64_t get(const uint8_t* p, int n) const;
+  void put(uint8_t* p, int n, uint64_t v) const;
+};
+
+struct ElfFile {
+  std::string path;
+  ByteView bytes;
+  Codec c;
+  uint16_t e_type = 0, e_machine = 0;
+  uint64_t e_phoff = 0, e_shoff = 0;
+  uint16_t e_phentsize = 0, e_phnum = 0, e_shentsize = 0, e_shstrndx = 0;
+  uint64_t shnum = 0;  // real count (extended numbering resolved)
+  std::vector<Phdr> phdrs;
+  std::vector<Shdr> shdrs;
+
+  // Dynamic section (through PT_DYNAMIC).
+  std::optional<size_t> dynamic_phdr;
+  uint64_t dynamic_offset = 0;      // file offset of PT_DYNAMIC
+  uint64_t dynamic_capacity = 0;    // entries that fit in PT_DYNAMIC's p_filesz
+  std::vector<Dyn> dyn;             // entries before the first DT_NULL
+  uint64_t dynstr_offset = 0, dynstr_addr = 0, dynstr_size = 0;
+  bool has_dynstr = false;
+
+  // Versions and symbols (through DT_*).
+  std::optional<uint64_t> verneed_offset;  // file offset
+  uint64_t verneed_bytes = 0;              // bytes the chain spans (to the end of its last entry)
+  std::vector<Verneed> verneeds;
+  std::optional<uint64_t> versym_offset;
+  std::optional<uint64_t> dynsym_offset;
+  std::optional<uint64_t> dynsym_count;  // from section headers, DT_HASH or DT_GNU_HASH
+  std::vector<DynSym> dynsyms;
+  std::vector<uint32_t> verdef_names;  // vda_name offsets of .gnu.version_d
+  bool verdef_complete = true;
+
+  std::optional<size_t> interp_phdr;
+
+  bool is64() const { return c.is64; }
+  bool has_interp() const { return interp_phdr.has_value(); }
+  std::optional<uint64_t> find_dyn(int64_t tag) const;
+  // File offset of [vaddr, vaddr+len) when a PT_LOAD maps it from the file.
+  std::optional<uint64_t> find_offset(uint64_t vaddr, uint64_t len) const;
+  std::optional<std::string> find_dynstr(uint64_t off) const;
+  std::optional<std::string> interpreter() const;
+  std::optional<size_t> find_section_by_addr(uint64_t addr, uint32_t type = 0) const;
+  uint64_t max_vaddr_end() const;
+  Error error(std::string message, std::optional<uint64_t> offset = std::nullopt,
+              ErrorCode code = ErrorCode::format) const;
+};
+
+// Decodes headers, dynamic section and version tables; fails with a message naming the structure and offset.
+Result<ElfFile> read_elf_file_for_patch(ByteView bytes, const std::string& path);
+
+// Reads a NUL-terminated string from a byte range (for callers holding a new .dynstr).
+std::optional<std::string> find_cstring_in(const std::vector<uint8_t>& table, uint64_t off);
+
+}  // namespace ferry::patch

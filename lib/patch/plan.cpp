@@ -1,0 +1,399 @@
+// Layout planning (elf-rewriting.md "How to grow strings"): decides where every changed structure lives.
+// Strategies, cheapest first: in place (everything fits); extend the last PT_LOAD when it ends the file
+// (a segment ferry or patchelf appended earlier, or an sstripped file) so repeated edits do not add segments;
+// otherwise one new PT_LOAD at the end aligned to the target page size, whose program header entry comes from a
+// spare PT_NULL, from moving the table into the new segment (shared libraries only), or from the file gap after
+// the first PT_LOAD (programs: kernels before 5.17 derive AT_PHDR from the first PT_LOAD).
+#include <elf.h>
+
+#include <algorithm>
+
+#include "patch/layout_plan.hpp"
+
+namespace ferry::patch {
+
+const char* to_string(Strategy s) {
+  switch (s) {
+    case Strategy::unchanged: return "unchanged";
+    case Strategy::in_place: return "in place";
+    case Strategy::extend_last_segment: return "extend last segment";
+    case Strategy::new_segment: return "new segment";
+  }
+  return "?";
+}
+
+uint64_t target_page_size(uint16_t machine) {
+  switch (machine) {
+    case EM_386:
+    case EM_X86_64:
+    case EM_ARM:
+      return 0x1000;
+    default:
+      return 0x10000;  // AArch64, ppc64, s390x, MIPS kernels may use 16/64 KiB pages
+  }
+}
+
+namespace {
+
+uint64_t align_up(uint64_t v, uint64_t a) { return a <= 1 ? v : (v + a - 1) / a * a; }
+
+std::string flags_str(uint32_t f) {
+  std::string s;
+  s += (f & PF_R) ? 'R' : '-';
+  s += (f & PF_W) ? 'W' : '-';
+  s += (f & PF_X) ? 'X' : '-';
+  return s;
+}
+
+// The new-data area: items placed one after the other, file offset and address advancing together.
+struct Area {
+  uint64_t offset = 0, vaddr = 0, size = 0;
+  uint64_t place(uint64_t bytes, uint64_t align) {
+    uint64_t at = align_up(offset + size, align) - offset;
+    size = at + bytes;
+    return at;
+  }
+};
+
+// Index of the PT_LOAD whose file range ends last, when it ends the file, maps no .bss and is the highest in memory.
+std::optional<size_t> extendable_last_load(const ElfFile& f) {
+  std::optional<size_t> last;
+  for (size_t i = 0; i < f.phdrs.size(); ++i) {
+    const Phdr& p = f.phdrs[i];
+    if (p.type != PT_LOAD) continue;
+    if (!last || p.offset + p.filesz > f.phdrs[*last].offset + f.phdrs[*last].filesz) last = i;
+  }
+  if (!last) return std::nullopt;
+  const Phdr& p = f.phdrs[*last];
+  if (p.offset + p.filesz != f.bytes.size() || p.memsz != p.filesz) return std::nullopt;
+  if (p.vaddr + p.memsz != f.max_vaddr_end()) return std::nullopt;
+  for (const auto& q : f.phdrs)  // a TLS or relro range ending there would change meaning
+    if ((q.type == PT_TLS || q.type == PT_GNU_RELRO) && q.vaddr + q.memsz > p.vaddr + p.filesz - 1 &&
+        q.vaddr < p.vaddr + p.memsz)
+      return std::nullopt;
+  return last;
+}
+
+// Programs and static executables need the program header table inside the first PT_LOAD.
+bool phdrs_must_stay_in_first_load(const ElfFile& f, const TargetState& t) {
+  if (f.e_type == ET_EXEC || f.has_interp()) return true;
+  for (const auto& e : t.entries)
+    if (e.tag == DT_FLAGS_1 && (e.val & DF_1_PIE)) return true;
+  return !f.dynamic_phdr.has_value();
+}
+
+// The file gap after the first PT_LOAD that can hold `bytes` of program headers: returns its offset.
+std::optional<uint64_t> first_load_gap(const ElfFile& f, uint64_t bytes, size_t& first_index) {
+  std::optional<size_t> first;
+  for (size_t i = 0; i < f.phdrs.size(); ++i)
+    if (f.phdrs[i].type == PT_LOAD && (!first || f.phdrs[i].offset < f.phdrs[*first].offset)) first = i;
+  if (!first) return std::nullopt;
+  const Phdr& p = f.phdrs[*first];
+  if (p.filesz != p.memsz || f.e_phoff < p.offset || f.e_phoff >= p.offset + p.filesz) return std::nullopt;
+  uint64_t start = align_up(p.offset + p.filesz, 8), end = start + bytes;
+  uint64_t next_off = UINT64_MAX, next_vaddr = UINT64_MAX;
+  for (const auto& q : f.phdrs) {
+    if (q.type != PT_LOAD || &q == &p) continue;
+    if (q.offset >= p.offset + p.filesz) next_off = std::min(next_off, q.offset);
+    if (q.vaddr >= p.vaddr + p.memsz) next_vaddr = std::min(next_vaddr, q.vaddr);
+  }
+  if (next_off == UINT64_MAX || end > next_off || p.vaddr + (end - p.offset) > next_vaddr) return std::nullopt;
+  if (end > f.bytes.size()) return std::nullopt;
+  for (const auto& s : f.shdrs)
+    if (s.type != SHT_NOBITS && s.type != SHT_NULL && s.size && s.offset < end && s.offset + s.size > p.offset + p.filesz)
+      return std::nullopt;
+  if (f.e_shoff && f.e_shoff < end && f.e_shoff + f.shnum * f.c.shent() > p.offset + p.filesz) return std::nullopt;
+  for (uint64_t o = p.offset + p.filesz; o < end; ++o)
+    if (f.bytes.data()[o] != 0) return std::nullopt;
+  first_index = *first;
+  return start;
+}
+
+void update_section(const ElfFile& f, LayoutPlan& plan, size_t index, uint64_t offset, uint64_t addr, uint64_t size) {
+  for (auto& [i, s] : plan.section_updates)
+    if (i == index) {
+      s.offset = offset;
+      s.addr = addr;
+      s.size = size;
+      return;
+    }
+  Shdr s = f.shdrs[index];
+  s.offset = offset;
+  s.addr = addr;
+  s.size = size;
+  plan.section_updates.push_back({index, s});
+}
+
+}  // namespace
+
+Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions& opts) {
+  LayoutPlan lp;
+  lp.old_size = lp.new_size = f.bytes.size();
+  lp.phdrs = f.phdrs;
+  lp.phoff = f.e_phoff;
+  FERRY_TRY(t, resolve_edits(f, edits));
+  for (const auto& n : t.notes) lp.steps.push_back(n);
+  const Codec& c = f.c;
+  const uint64_t page = opts.page_size ? opts.page_size : target_page_size(f.e_machine);
+
+  // 1. Strings: dynamic entries first, then Verneed files.
+  std::vector<StringRequest> reqs;
+  std::vector<std::pair<int, size_t>> owners;  // {0 = entry / 1 = verneed, index}
+  for (size_t i = 0; i < t.entries.size(); ++i)
+    if (t.entries[i].str) {
+      // Entries keep the offset they had whenever the string at it still matches (new ones start at 0).
+      reqs.push_back({*t.entries[i].str, t.entries[i].val});
+      owners.push_back({0, i});
+    }
+  for (size_t i = 0; i < t.verneeds.size(); ++i) {
+    reqs.push_back({t.verneed_files[i], t.verneeds[i].file});
+    owners.push_back({1, i});
+  }
+  StringPlan sp;
+  if (f.has_dynstr) {
+    sp = allocate_strings(f, reqs);
+    for (size_t r = 0; r < reqs.size(); ++r) {
+      auto [kind, i] = owners[r];
+      if (kind == 0)
+        t.entries[i].val = sp.offsets[r];
+      else if (t.verneeds[i].file != sp.offsets[r]) {
+        t.verneeds[i].file = static_cast<uint32_t>(sp.offsets[r]);
+        t.verneed_changed = true;
+      }
+    }
+  }
+  lp.dynstr = sp.table;
+  lp.dynstr_offset = f.dynstr_offset;
+  lp.dynstr_vaddr = f.dynstr_addr;
+  lp.dynstr_changed = f.has_dynstr && (sp.appended || sp.rewritten);
+  if (sp.rewritten) lp.steps.push_back(".dynstr: " + std::to_string(sp.rewritten) + " bytes written into unused bytes in place");
+
+  // 2. What needs room outside its current place.
+  const uint64_t needed_entries = t.entries.size() + 1;  // + DT_NULL
+  bool dynamic_grows = f.dynamic_phdr && needed_entries > f.dynamic_capacity;
+  bool dynstr_grows = sp.appended > 0;
+  bool interp_grows = false;
+  if (t.interpreter && f.interp_phdr) interp_grows = t.interpreter->size() + 1 > f.phdrs[*f.interp_phdr].filesz;
+
+  auto last = extendable_last_load(f);
+  bool dynstr_at_end = last && f.has_dynstr && f.dynstr_offset + f.dynstr_size == f.bytes.size();
+  bool need_area = dynamic_grows || interp_grows || (dynstr_grows && !dynstr_at_end);
+  bool grow_dynstr_in_place = dynstr_grows && dynstr_at_end && !dynamic_grows && !interp_grows;
+  if (grow_dynstr_in_place) need_area = true;  // it extends the last segment by the appended bytes
+
+  Area area;
+  std::optional<size_t> new_load;  // index in lp.phdrs of the appended PT_LOAD
+  bool moved_table = false;
+  size_t extended_first = SIZE_MAX;
+  if (need_area) {
+    if (last) {
+      lp.strategy = Strategy::extend_last_segment;
+      area.offset = f.bytes.size();
+      area.vaddr = f.phdrs[*last].vaddr + f.phdrs[*last].filesz;
+      lp.steps.push_back("extend the last PT_LOAD (#" + std::to_string(*last) + ", which ends the file)");
+    } else {
+      lp.strategy = Strategy::new_segment;
+      area.offset = align_up(f.bytes.size(), 16);
+      area.vaddr = align_up(f.max_vaddr_end(), page) + area.offset % page;
+      // One more program header: a spare PT_NULL, else the table moves.
+      auto null_it = std::find_if(lp.phdrs.begin(), lp.phdrs.end(), [](auto& p) { return p.type == PT_NULL; });
+      Phdr load;
+      load.type = PT_LOAD;
+      load.flags = PF_R;
+      load.align = page;
+      if (null_it != lp.phdrs.end()) {
+        lp.phdrs.erase(null_it);
+        lp.steps.push_back("program headers: a spare PT_NULL entry becomes the new PT_LOAD");
+      } else {
+        uint64_t table_bytes = (f.phdrs.size() + 1) * c.phent();
+        size_t first_i = 0;
+        if (!phdrs_must_stay_in_first_load(f, t)) {
+          lp.phoff = area.offset + area.place(table_bytes, 8);
+          moved_table = true;
+          lp.steps.push_back("program headers: table moved into the new PT_LOAD (a shared library: the loader finds it in any PT_LOAD)");
+        } else if (!f.shdrs.empty()) {
+          lp.needs_room = true;  // move the sections after the table (strip-friendly); see make_room.cpp
+          return lp;
+        } else if (auto gap = first_load_gap(f, table_bytes, first_i)) {
+          lp.phoff = *gap;
+          extended_first = first_i;
+          Phdr& first = lp.phdrs[first_i];
+          first.filesz = first.memsz = *gap + table_bytes - first.offset;
+          lp.steps.push_back("program headers: table moved to the padding after the first PT_LOAD, which grows to " +
+                             hex(first.filesz) + " bytes (kept in the first PT_LOAD for AT_PHDR)");
+        } else {
+          return f.error("no room for one more program header: the table must stay in the first PT_LOAD (a program), "
+                         "there is no spare PT_NULL and no padding after the first PT_LOAD",
+                         f.e_phoff, ErrorCode::unsupported);
+        }
+      }
+      size_t after = 0;
+      for (size_t i = 0; i < lp.phdrs.size(); ++i)
+        if (lp.phdrs[i].type == PT_LOAD) after = i + 1;
+      lp.phdrs.insert(lp.phdrs.begin() + static_cast<ptrdiff_t>(after), load);
+      new_load = after;
+    }
+  } else if (t.notes.empty() && !lp.dynstr_changed) {
+    lp.strategy = Strategy::unchanged;
+  } else {
+    lp.strategy = Strategy::in_place;
+  }
+
+  // 3. Place the structures.
+  if (t.interpreter && f.interp_phdr) {
+    const Phdr& old = f.phdrs[*f.interp_phdr];
+    lp.interp = *t.interpreter;
+    if (interp_grows) {
+      uint64_t at = area.place(t.interpreter->size() + 1, 1);
+      lp.interp_offset = area.offset + at;
+      lp.interp_vaddr = area.vaddr + at;
+      lp.interp_moved = true;
+      lp.steps.push_back("PT_INTERP: moved to " + hex(lp.interp_offset) + " (" + std::to_string(t.interpreter->size() + 1) + " bytes)");
+    } else {
+      lp.interp_offset = old.offset;
+      lp.interp_vaddr = old.vaddr;
+      if (f.interpreter() != *t.interpreter) lp.steps.push_back("PT_INTERP: rewritten in place");
+    }
+  }
+  lp.dynamic_capacity = f.dynamic_capacity;
+  lp.dynamic_offset = f.dynamic_offset;
+  if (f.dynamic_phdr) lp.dynamic_vaddr = f.phdrs[*f.dynamic_phdr].vaddr;
+  if (dynamic_grows) {
+    lp.dynamic_capacity = needed_entries + 4;  // spare entries: later additions fit in place
+    uint64_t at = area.place(lp.dynamic_capacity * c.dynent(), c.word_size());
+    lp.dynamic_offset = area.offset + at;
+    lp.dynamic_vaddr = area.vaddr + at;
+    lp.dynamic_moved = true;
+    lp.steps.push_back(".dynamic: " + std::to_string(f.dyn.size()) + " -> " + std::to_string(t.entries.size()) +
+                       " entries, moved to " + hex(lp.dynamic_offset) + " with room for " +
+                       std::to_string(lp.dynamic_capacity) + " (writable: the loader writes DT_DEBUG)");
+  }
+  if (grow_dynstr_in_place) {
+    area.place(sp.appended, 1);
+    lp.steps.push_back(".dynstr: " + std::to_string(sp.appended) + " bytes appended in place (it ends the file)");
+  } else if (dynstr_grows) {
+    uint64_t at = area.place(lp.dynstr.size(), 1);
+    lp.dynstr_offset = area.offset + at;
+    lp.dynstr_vaddr = area.vaddr + at;
+    lp.dynstr_moved = true;
+    lp.steps.push_back(".dynstr: " + hex(f.dynstr_size) + " -> " + hex(lp.dynstr.size()) + " bytes, moved to " +
+                       hex(lp.dynstr_offset));
+  }
+
+  // 4. Program headers.
+  uint32_t area_flags = PF_R | (lp.dynamic_moved ? PF_W : 0);
+  if (new_load) {
+    Phdr& p = lp.phdrs[*new_load];
+    p.offset = area.offset;
+    p.vaddr = p.paddr = area.vaddr;
+    p.filesz = p.memsz = area.size;
+    p.flags = area_flags;
+    lp.steps.push_back("new PT_LOAD: offset " + hex(p.offset) + ", vaddr " + hex(p.vaddr) + ", " + hex(p.filesz) +
+                       " bytes, " + flags_str(p.flags) + ", aligned to " + hex(page));
+  } else if (lp.strategy == Strategy::extend_last_segment) {
+    Phdr& p = lp.phdrs[*last];
+    p.filesz = p.memsz = p.filesz + area.size;
+    if ((p.flags & area_flags) != area_flags) {
+      p.flags |= area_flags;
+      lp.steps.push_back("last PT_LOAD becomes " + flags_str(p.flags));
+    }
+  }
+  for (auto& p : lp.phdrs) {
+    if (p.type == PT_INTERP && lp.interp) {
+      p.offset = lp.interp_offset;
+      p.vaddr = p.paddr = lp.interp_vaddr;
+      p.filesz = p.memsz = lp.interp->size() + 1;
+    } else if (p.type == PT_DYNAMIC && lp.dynamic_moved) {
+      p.offset = lp.dynamic_offset;
+      p.vaddr = p.paddr = lp.dynamic_vaddr;
+      p.filesz = p.memsz = lp.dynamic_capacity * c.dynent();
+    } else if (p.type == PT_PHDR && lp.phoff != f.e_phoff) {
+      p.offset = lp.phoff;
+      p.vaddr = p.paddr = moved_table ? area.vaddr + (lp.phoff - area.offset)
+                                      : lp.phdrs[extended_first].vaddr + (lp.phoff - lp.phdrs[extended_first].offset);
+    } else if (p.type == PT_GNU_STACK && t.exec_stack) {
+      p.flags = *t.exec_stack ? (p.flags | PF_X) : (p.flags & ~uint32_t(PF_X));
+    }
+    if (p.type == PT_PHDR) p.filesz = p.memsz = lp.phdrs.size() * c.phent();
+  }
+  if (t.exec_stack) lp.steps.push_back(std::string("PT_GNU_STACK: ") + (*t.exec_stack ? "executable" : "not executable"));
+  lp.phdrs_changed = lp.phdrs.size() != f.phdrs.size() || lp.phoff != f.e_phoff;
+  for (size_t i = 0; !lp.phdrs_changed && i < lp.phdrs.size(); ++i) {
+    const Phdr &a = lp.phdrs[i], &b = f.phdrs[i];
+    lp.phdrs_changed = a.type != b.type || a.flags != b.flags || a.offset != b.offset || a.vaddr != b.vaddr ||
+                       a.paddr != b.paddr || a.filesz != b.filesz || a.memsz != b.memsz || a.align != b.align;
+  }
+
+  // 5. Dynamic entries: pointers to what moved.
+  for (auto& e : t.entries) {
+    if (e.tag == DT_STRTAB) e.val = lp.dynstr_vaddr;
+    if (e.tag == DT_STRSZ && f.has_dynstr) e.val = lp.dynstr.size();
+  }
+  for (const auto& e : t.entries) lp.dynamic.push_back(Dyn{e.tag, e.val});
+  lp.dynamic_changed = lp.dynamic_moved || lp.dynamic.size() != f.dyn.size();
+  for (size_t i = 0; !lp.dynamic_changed && i < lp.dynamic.size(); ++i)
+    lp.dynamic_changed = lp.dynamic[i].tag != f.dyn[i].tag || lp.dynamic[i].val != f.dyn[i].val;
+
+  lp.verneed_changed = t.verneed_changed;
+  lp.verneeds = t.verneeds;
+  lp.versym_writes = t.versym_writes;
+
+  // 6. Section headers and symbol moves.
+  if (!f.shdrs.empty()) {
+    if (f.has_dynstr && (lp.dynstr_moved || lp.dynstr.size() != f.dynstr_size))
+      if (auto s = f.find_section_by_addr(f.dynstr_addr, SHT_STRTAB))
+        update_section(f, lp, *s, lp.dynstr_offset, lp.dynstr_vaddr, lp.dynstr.size());
+    if (lp.dynamic_moved)
+      for (size_t i = 1; i < f.shdrs.size(); ++i)
+        if (f.shdrs[i].type == SHT_DYNAMIC) {
+          update_section(f, lp, i, lp.dynamic_offset, lp.dynamic_vaddr, lp.dynamic_capacity * c.dynent());
+          lp.moves.push_back(Move{".dynamic", f.shdrs[i].addr, f.shdrs[i].offset, f.shdrs[i].size, lp.dynamic_vaddr,
+                                  lp.dynamic_offset});
+        }
+    if (lp.interp && f.interp_phdr)
+      if (auto s = f.find_section_by_addr(f.phdrs[*f.interp_phdr].vaddr))
+        update_section(f, lp, *s, lp.interp_offset, lp.interp_vaddr, lp.interp->size() + 1);
+    if (lp.verneed_changed)
+      for (size_t i = 1; i < f.shdrs.size(); ++i)
+        if (f.shdrs[i].type == SHT_GNU_verneed) {
+          Shdr s = f.shdrs[i];
+          s.info = static_cast<uint32_t>(lp.verneeds.size());
+          uint64_t bytes = 0;
+          for (const auto& v : lp.verneeds) bytes += 16 + 16 * v.aux.size();
+          s.size = bytes;
+          lp.section_updates.push_back({i, s});
+        }
+  }
+
+  lp.new_size = std::max<uint64_t>(f.bytes.size(), area.size ? area.offset + area.size : 0);
+  if (lp.strategy == Strategy::unchanged && (lp.dynamic_changed || lp.verneed_changed || !lp.versym_writes.empty() ||
+                                             lp.phdrs_changed || lp.dynstr_changed))
+    lp.strategy = Strategy::in_place;
+  if (lp.interp && f.interpreter() != *lp.interp && lp.strategy == Strategy::unchanged) lp.strategy = Strategy::in_place;
+
+  // 7. What the output must read back as.
+  DynamicSummary& ex = lp.expected;
+  ex.machine = f.e_machine;
+  ex.interpreter = lp.interp ? lp.interp : f.interpreter();
+  for (const auto& e : t.entries) {
+    if (e.tag == DT_NEEDED) ex.needed.push_back(*e.str);
+    if (e.tag == DT_SONAME) ex.soname = e.str;
+    if (e.tag == DT_RPATH) ex.rpath = e.str;
+    if (e.tag == DT_RUNPATH) ex.runpath = e.str;
+    if (e.tag == DT_FLAGS_1) ex.nodeflib = e.val & DF_1_NODEFLIB;
+  }
+  for (const auto& p : lp.phdrs)
+    if (p.type == PT_GNU_STACK) ex.exec_stack = (p.flags & PF_X) != 0;
+  return lp;
+}
+
+std::string LayoutPlan::describe() const {
+  std::string out = std::string("strategy: ") + to_string(strategy) + "\n";
+  for (const auto& s : steps) out += "  " + s + "\n";
+  int64_t delta = static_cast<int64_t>(new_size) - static_cast<int64_t>(old_size);
+  out += "size: " + std::to_string(old_size) + " -> " + std::to_string(new_size) + " bytes (" +
+         (delta >= 0 ? "+" : "") + std::to_string(delta) + ")\n";
+  return out;
+}
+
+}  // namespace ferry::patch

@@ -1,0 +1,328 @@
+// Edits resolved against one file, before layout: which dynamic entries, Verneeds and .gnu.version values the
+// output must have. Semantics follow patchelf 0.14 (option by option), plus the version-table rules of
+// elf-rewriting.md: a renamed NEEDED renames its Verneed, a removed one drops it (or is refused while symbols
+// bind to it), and a cleared symbol version drops its Vernaux when its last user goes.
+#include <elf.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "patch/layout_plan.hpp"
+
+namespace ferry::patch {
+
+bool Edits::empty() const {
+  return !set_rpath && add_rpath.empty() && !remove_rpath && !shrink_rpath && !interpreter && !soname &&
+         replace_needed.empty() && remove_needed.empty() && add_needed.empty() && clear_symbol_version.empty() &&
+         !no_default_lib && !exec_stack;
+}
+
+Status normalize(const Edits& e) {
+  auto usage = [](std::string m) { return make_error(ErrorCode::usage, std::move(m)); };
+  if (e.remove_rpath && (e.set_rpath || !e.add_rpath.empty() || e.shrink_rpath))
+    return usage("--remove-rpath cannot be combined with --set-rpath, --add-rpath or --shrink-rpath");
+  if (e.shrink_rpath && e.set_rpath) return usage("--shrink-rpath cannot be combined with --set-rpath");
+  if (!e.allowed_rpath_prefixes.empty() && !e.shrink_rpath)
+    return usage("--allowed-rpath-prefixes needs --shrink-rpath");
+  if (e.interpreter && e.interpreter->empty()) return usage("--set-interpreter needs a non-empty path");
+  if (e.soname && e.soname->empty()) return usage("--set-soname needs a non-empty name");
+  std::set<std::string> olds;
+  for (const auto& [o, n] : e.replace_needed) {
+    if (o.empty() || n.empty()) return usage("--replace-needed needs two non-empty names");
+    if (!olds.insert(o).second) return usage("--replace-needed " + o + " is given twice");
+  }
+  for (const auto& a : e.add_needed) {
+    if (a.empty()) return usage("--add-needed needs a non-empty name");
+    if (std::find(e.remove_needed.begin(), e.remove_needed.end(), a) != e.remove_needed.end())
+      return usage(a + " is both added and removed");
+  }
+  for (const auto& r : e.remove_needed)
+    if (olds.count(r)) return usage(r + " is both replaced and removed");
+  for (const auto& s : e.clear_symbol_version)
+    if (s.empty()) return usage("--clear-symbol-version needs a symbol name");
+  return {};
+}
+
+namespace {
+
+std::vector<std::string> split_colon(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    size_t p = s.find(':', start);
+    out.push_back(s.substr(start, p == std::string::npos ? std::string::npos : p - start));
+    if (p == std::string::npos) break;
+    start = p + 1;
+  }
+  return out;
+}
+
+std::string join_colon(const std::vector<std::string>& v) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? ":" : "") + v[i];
+  return out;
+}
+
+// e_machine of a file, or nullopt when it is not a readable ELF file.
+std::optional<uint16_t> file_machine(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  unsigned char h[20];
+  if (!in.read(reinterpret_cast<char*>(h), sizeof h)) return std::nullopt;
+  if (std::memcmp(h, ELFMAG, SELFMAG) != 0) return std::nullopt;
+  return h[EI_DATA] == ELFDATA2MSB ? uint16_t(h[18] << 8 | h[19]) : uint16_t(h[19] << 8 | h[18]);
+}
+
+// patchelf's --shrink-rpath: keep relative entries ($ORIGIN...), drop absolute directories outside the allowed
+// prefixes or holding no not-yet-found NEEDED library of the same machine.
+std::string shrink(const std::string& rpath, const std::vector<std::string>& needed, uint16_t machine,
+                   const std::vector<std::string>& prefixes) {
+  std::vector<bool> found(needed.size(), false);
+  std::vector<std::string> kept;
+  for (const auto& dir : split_colon(rpath)) {
+    if (dir.empty()) continue;
+    if (dir[0] != '/') {
+      kept.push_back(dir);
+      continue;
+    }
+    if (!prefixes.empty() &&
+        std::none_of(prefixes.begin(), prefixes.end(), [&](const std::string& p) { return dir.rfind(p, 0) == 0; }))
+      continue;
+    bool any = false;
+    for (size_t i = 0; i < needed.size(); ++i) {
+      if (found[i]) continue;
+      auto m = file_machine(dir + "/" + needed[i]);
+      if (m && *m == machine) found[i] = any = true;
+    }
+    if (any) kept.push_back(dir);
+  }
+  return join_colon(kept);
+}
+
+bool is_string_tag(int64_t tag) {
+  return tag == DT_NEEDED || tag == DT_SONAME || tag == DT_RPATH || tag == DT_RUNPATH;
+}
+
+void apply_rpath(const ElfFile& f, const Edits& e, TargetState& t) {
+  bool touch = e.set_rpath || !e.add_rpath.empty() || e.shrink_rpath || e.remove_rpath;
+  if (!touch) return;
+  auto& es = t.entries;
+  auto first = std::find_if(es.begin(), es.end(), [](auto& x) { return x.tag == DT_RPATH || x.tag == DT_RUNPATH; });
+  std::optional<std::string> cur;
+  for (auto& x : es)
+    if (x.tag == DT_RUNPATH) cur = x.str;
+  if (!cur)
+    for (auto& x : es)
+      if (x.tag == DT_RPATH) cur = x.str;
+  if (e.remove_rpath) {
+    es.erase(std::remove_if(es.begin(), es.end(), [](auto& x) { return x.tag == DT_RPATH || x.tag == DT_RUNPATH; }),
+             es.end());
+    if (cur) t.notes.push_back("remove-rpath: " + *cur);
+    return;
+  }
+  if (e.shrink_rpath && !e.set_rpath && e.add_rpath.empty() && !cur) return;
+  std::string value = e.set_rpath ? *e.set_rpath : cur.value_or("");
+  if (e.shrink_rpath) {
+    std::vector<std::string> needed;
+    for (auto& x : es)
+      if (x.tag == DT_NEEDED) needed.push_back(*x.str);
+    value = shrink(value, needed, f.e_machine, e.allowed_rpath_prefixes);
+  }
+  for (const auto& add : e.add_rpath) {
+    std::vector<std::string> dirs = value.empty() ? std::vector<std::string>{} : split_colon(value);
+    for (const auto& d : split_colon(add))
+      if (!d.empty() && std::find(dirs.begin(), dirs.end(), d) == dirs.end()) dirs.push_back(d);
+    value = join_colon(dirs);
+  }
+  int64_t tag = e.force_rpath ? DT_RPATH : DT_RUNPATH;
+  t.notes.push_back(std::string(tag == DT_RPATH ? "DT_RPATH" : "DT_RUNPATH") + ": " + (cur ? "[" + *cur + "]" : "none") +
+                    " -> [" + value + "]");
+  if (first != es.end()) {
+    size_t at = static_cast<size_t>(first - es.begin());
+    es[at].tag = tag;
+    es[at].str = value;
+    for (size_t i = es.size(); i-- > at + 1;)
+      if (es[i].tag == DT_RPATH || es[i].tag == DT_RUNPATH) es.erase(es.begin() + static_cast<ptrdiff_t>(i));
+    return;
+  }
+  // A new entry goes after the NEEDED/SONAME block, where linkers put it.
+  auto pos = es.begin();
+  for (auto it = es.begin(); it != es.end(); ++it)
+    if (it->tag == DT_NEEDED || it->tag == DT_SONAME) pos = it + 1;
+  es.insert(pos, TargetEntry{tag, 0, value});
+}
+
+}  // namespace
+
+Result<TargetState> resolve_edits(const ElfFile& f, const Edits& e) {
+  TargetState t;
+  bool dynamic_edit = e.set_rpath || !e.add_rpath.empty() || e.remove_rpath || e.shrink_rpath || e.soname ||
+                      !e.replace_needed.empty() || !e.remove_needed.empty() || !e.add_needed.empty() ||
+                      !e.clear_symbol_version.empty() || e.no_default_lib;
+  if (dynamic_edit && (!f.dynamic_phdr || !f.has_dynstr))
+    return f.error("the file has no dynamic section (PT_DYNAMIC with DT_STRTAB); it is statically linked",
+                   std::nullopt, ErrorCode::unsupported);
+  for (const auto& d : f.dyn) {
+    TargetEntry x{d.tag, d.val, std::nullopt};
+    if (is_string_tag(d.tag)) x.str = f.find_dynstr(d.val);
+    t.entries.push_back(x);
+  }
+  t.verneeds = f.verneeds;
+  for (const auto& v : f.verneeds) t.verneed_files.push_back(f.find_dynstr(v.file).value_or(""));
+  auto& es = t.entries;
+
+  for (const auto& [from, to] : e.replace_needed) {
+    bool hit = false;
+    for (auto& x : es)
+      if (x.tag == DT_NEEDED && x.str == from) {
+        x.str = to;
+        hit = true;
+      }
+    for (auto& file : t.verneed_files)
+      if (file == from) {
+        file = to;
+        t.verneed_changed = true;
+      }
+    if (hit) t.notes.push_back("replace-needed: " + from + " -> " + to);
+  }
+
+  // Symbol version indices in use, after clearing the requested symbols.
+  std::vector<uint16_t> versyms;
+  if (f.versym_offset)
+    for (uint64_t i = 0; i < f.dynsyms.size(); ++i)
+      versyms.push_back(static_cast<uint16_t>(f.c.get(f.bytes.data() + *f.versym_offset + 2 * i, 2)));
+  std::set<uint16_t> cleared_indices;
+  for (const auto& name : e.clear_symbol_version) {
+    bool hit = false;
+    for (uint64_t i = 1; i < versyms.size(); ++i) {
+      if (f.find_dynstr(f.dynsyms[i].name) != name) continue;
+      hit = true;
+      uint16_t idx = versyms[i] & 0x7fff;
+      if (idx <= 1) continue;
+      cleared_indices.insert(idx);
+      versyms[i] = 1;
+      t.versym_writes.push_back({i, 1});
+    }
+    if (!f.versym_offset) return f.error("--clear-symbol-version " + name + ": the file has no .gnu.version table", std::nullopt, ErrorCode::not_found);
+    if (!hit) return f.error("--clear-symbol-version: no dynamic symbol named " + name, std::nullopt, ErrorCode::not_found);
+    t.notes.push_back("clear-symbol-version: " + name);
+  }
+  auto users = [&](uint16_t idx) {
+    size_t n = 0;
+    for (size_t i = 1; i < versyms.size(); ++i)
+      if ((versyms[i] & 0x7fff) == idx) ++n;
+    return n;
+  };
+  // Drop Vernaux entries whose last user was cleared, then Verneeds left empty.
+  for (size_t i = 0; i < t.verneeds.size(); ++i) {
+    auto& aux = t.verneeds[i].aux;
+    size_t before = aux.size();
+    aux.erase(std::remove_if(aux.begin(), aux.end(),
+                             [&](const Vernaux& a) { return cleared_indices.count(a.other) && users(a.other) == 0; }),
+              aux.end());
+    if (aux.size() != before) t.verneed_changed = true;
+  }
+  for (size_t i = t.verneeds.size(); i-- > 0;)
+    if (t.verneeds[i].aux.empty()) {
+      t.verneeds.erase(t.verneeds.begin() + static_cast<ptrdiff_t>(i));
+      t.verneed_files.erase(t.verneed_files.begin() + static_cast<ptrdiff_t>(i));
+    }
+
+  for (const auto& name : e.remove_needed) {
+    size_t before = es.size();
+    es.erase(std::remove_if(es.begin(), es.end(), [&](auto& x) { return x.tag == DT_NEEDED && x.str == name; }),
+             es.end());
+    if (es.size() != before) t.notes.push_back("remove-needed: " + name);
+    for (size_t i = t.verneeds.size(); i-- > 0;) {
+      if (t.verneed_files[i] != name) continue;
+      for (const auto& a : t.verneeds[i].aux) {
+        size_t n = users(a.other);
+        if (n == 0) continue;
+        std::string sym;
+        for (size_t s = 1; s < versyms.size(); ++s)
+          if ((versyms[s] & 0x7fff) == a.other) {
+            sym = f.find_dynstr(f.dynsyms[s].name).value_or("?");
+            break;
+          }
+        return f.error("cannot remove NEEDED " + name + ": " + std::to_string(n) + " dynamic symbol(s) still bind to its version " +
+                           f.find_dynstr(a.name).value_or("?") + " (e.g. " + sym + "); clear their versions first",
+                       std::nullopt, ErrorCode::usage);
+      }
+      t.verneeds.erase(t.verneeds.begin() + static_cast<ptrdiff_t>(i));
+      t.verneed_files.erase(t.verneed_files.begin() + static_cast<ptrdiff_t>(i));
+      t.verneed_changed = true;
+      t.notes.push_back("remove-needed: dropped the Verneed of " + name);
+    }
+  }
+
+  // patchelf puts added NEEDED entries first, in the order given.
+  std::vector<TargetEntry> added;
+  for (const auto& name : e.add_needed) {
+    bool present = std::any_of(es.begin(), es.end(), [&](auto& x) { return x.tag == DT_NEEDED && x.str == name; }) ||
+                   std::any_of(added.begin(), added.end(), [&](auto& x) { return x.str == name; });
+    if (present) continue;
+    added.push_back(TargetEntry{DT_NEEDED, 0, name});
+    t.notes.push_back("add-needed: " + name);
+  }
+  es.insert(es.begin(), added.begin(), added.end());
+
+  if (e.soname) {
+    auto it = std::find_if(es.begin(), es.end(), [](auto& x) { return x.tag == DT_SONAME; });
+    if (it != es.end()) {
+      if (it->str != e.soname) t.notes.push_back("set-soname: " + it->str.value_or("") + " -> " + *e.soname);
+      it->str = *e.soname;
+    } else {
+      auto pos = es.begin();
+      for (auto j = es.begin(); j != es.end(); ++j)
+        if (j->tag == DT_NEEDED) pos = j + 1;
+      es.insert(pos, TargetEntry{DT_SONAME, 0, *e.soname});
+      t.notes.push_back("set-soname: (none) -> " + *e.soname);
+    }
+  }
+
+  apply_rpath(f, e, t);
+
+  if (e.no_default_lib) {
+    auto it = std::find_if(es.begin(), es.end(), [](auto& x) { return x.tag == DT_FLAGS_1; });
+    if (it == es.end()) {
+      es.push_back(TargetEntry{DT_FLAGS_1, DF_1_NODEFLIB, std::nullopt});
+      t.notes.push_back("no-default-lib: DT_FLAGS_1 added");
+    } else if (!(it->val & DF_1_NODEFLIB)) {
+      it->val |= DF_1_NODEFLIB;
+      t.notes.push_back("no-default-lib: DF_1_NODEFLIB set");
+    }
+  }
+
+  // Version table tags follow the Verneed count; none left means no DT_VERNEED at all (glibc walks the chain
+  // without looking at DT_VERNEEDNUM).
+  if (t.verneed_changed) {
+    if (t.verneeds.empty()) {
+      es.erase(std::remove_if(es.begin(), es.end(),
+                              [](auto& x) { return x.tag == DT_VERNEED || x.tag == DT_VERNEEDNUM; }),
+               es.end());
+    } else {
+      for (auto& x : es)
+        if (x.tag == DT_VERNEEDNUM) x.val = t.verneeds.size();
+    }
+  }
+
+  if (e.interpreter) {
+    if (!f.interp_phdr)
+      return f.error("--set-interpreter: the file has no PT_INTERP (it is a shared library or static)",
+                     std::nullopt, ErrorCode::unsupported);
+    t.interpreter = *e.interpreter;
+    if (f.interpreter() != *e.interpreter)
+      t.notes.push_back("set-interpreter: " + f.interpreter().value_or("") + " -> " + *e.interpreter);
+  }
+  if (e.exec_stack) {
+    bool found = std::any_of(f.phdrs.begin(), f.phdrs.end(), [](auto& p) { return p.type == PT_GNU_STACK; });
+    if (!found)
+      return f.error("--set-execstack/--clear-execstack: the file has no PT_GNU_STACK program header",
+                     std::nullopt, ErrorCode::unsupported);
+    t.exec_stack = e.exec_stack;
+  }
+  return t;
+}
+
+}  // namespace ferry::patch

@@ -1,0 +1,118 @@
+// .dynstr allocation (elf-rewriting.md "How to grow strings"): an unchanged reference keeps its offset; a new
+// string reuses any existing NUL-terminated occurrence, including the tail of a longer string; otherwise it
+// goes into bytes no reference reads (never over a string another entry shares as a suffix) when every
+// reference into .dynstr is known; otherwise it is appended.
+#include <elf.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "patch/layout_plan.hpp"
+
+namespace ferry::patch {
+
+namespace {
+
+// True when every reader of .dynstr is known: dynamic symbols counted, version definitions decoded, and no
+// section other than the ones we read links to it.
+bool references_complete(const ElfFile& f) {
+  if (f.find_dyn(DT_SYMTAB) && !f.dynsym_count) return false;
+  if (!f.verdef_complete) return false;
+  if (f.find_dyn(DT_AUXILIARY) || f.find_dyn(DT_FILTER) || f.find_dyn(DT_CONFIG) || f.find_dyn(DT_DEPAUDIT) ||
+      f.find_dyn(DT_AUDIT))
+    return false;
+  auto dynstr = f.find_section_by_addr(f.dynstr_addr, SHT_STRTAB);
+  for (const auto& s : f.shdrs) {
+    if (!dynstr || s.link != *dynstr) continue;
+    if (s.type != SHT_DYNSYM && s.type != SHT_DYNAMIC && s.type != SHT_GNU_verneed && s.type != SHT_GNU_verdef)
+      return false;
+  }
+  return true;
+}
+
+void mark(std::vector<bool>& live, const std::vector<uint8_t>& table, uint64_t off) {
+  while (off < table.size()) {
+    live[off] = true;
+    if (table[off] == 0) break;
+    ++off;
+  }
+}
+
+std::optional<uint64_t> find_occurrence(const std::vector<uint8_t>& table, const std::string& s) {
+  if (table.empty()) return std::nullopt;
+  const uint8_t* base = table.data();
+  uint64_t n = s.size() + 1;
+  for (uint64_t at = 0; at + n <= table.size();) {
+    const void* hit = memmem(base + at, table.size() - at, s.c_str(), n);
+    if (!hit) return std::nullopt;
+    return static_cast<const uint8_t*>(hit) - base;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+StringPlan allocate_strings(const ElfFile& f, const std::vector<StringRequest>& requests) {
+  StringPlan out;
+  auto view = f.bytes.find_sub(f.dynstr_offset, f.dynstr_size);
+  if (view) out.table.assign(view->data(), view->data() + view->size());
+  if (out.table.empty()) out.table.push_back(0);
+  const uint64_t old_size = out.table.size();
+  std::vector<bool> live(old_size, false);
+  live[0] = true;
+  bool complete = references_complete(f);
+
+  // Readers that do not change: symbols, version definitions, Vernaux names.
+  for (const auto& s : f.dynsyms) mark(live, out.table, s.name);
+  for (auto n : f.verdef_names) mark(live, out.table, n);
+  for (const auto& v : f.verneeds)
+    for (const auto& a : v.aux) mark(live, out.table, a.name);
+
+  out.offsets.assign(requests.size(), UINT64_MAX);
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const auto& r = requests[i];
+    if (r.old_offset && find_cstring_in(out.table, *r.old_offset) == r.value) {
+      out.offsets[i] = *r.old_offset;
+      mark(live, out.table, *r.old_offset);
+    }
+  }
+  for (size_t i = 0; i < requests.size(); ++i) {
+    if (out.offsets[i] != UINT64_MAX) continue;
+    if (auto at = find_occurrence(out.table, requests[i].value)) {
+      out.offsets[i] = *at;
+      mark(live, out.table, *at);
+    }
+  }
+  for (size_t i = 0; i < requests.size(); ++i) {
+    if (out.offsets[i] != UINT64_MAX) continue;
+    const std::string& s = requests[i].value;
+    if (auto at = find_occurrence(out.table, s)) {  // written by an earlier request
+      out.offsets[i] = *at;
+      continue;
+    }
+    uint64_t need = s.size() + 1;
+    if (complete) {
+      // First fit in a run of bytes nobody reads.
+      uint64_t run = 0;
+      for (uint64_t p = 1; p < old_size; ++p) {
+        run = live[p] ? 0 : run + 1;
+        if (run == need) {
+          uint64_t start = p + 1 - need;
+          std::memcpy(out.table.data() + start, s.c_str(), need);
+          for (uint64_t k = start; k <= p; ++k) live[k] = true;
+          out.offsets[i] = start;
+          out.rewritten += need;
+          break;
+        }
+      }
+      if (out.offsets[i] != UINT64_MAX) continue;
+    }
+    out.offsets[i] = out.table.size();
+    out.table.insert(out.table.end(), s.begin(), s.end());
+    out.table.push_back(0);
+    out.appended += need;
+  }
+  return out;
+}
+
+}  // namespace ferry::patch

@@ -1,0 +1,145 @@
+// Verification of every output before it replaces anything (elf-rewriting.md "What to verify"): the output
+// re-parses; PT_LOADs are sorted, non-overlapping and congruent; PT_PHDR/PT_INTERP/PT_DYNAMIC/PT_NOTE and every
+// allocated section lie inside a PT_LOAD at consistent offsets; a program's header table stays in its first
+// PT_LOAD; Verneed files are DT_NEEDED names; symbol versions resolve; reading back gives what was asked.
+// Layout problems the input already had are not held against the output.
+#include <elf.h>
+
+#include <algorithm>
+#include <set>
+
+#include "patch/layout_plan.hpp"
+
+namespace ferry::patch {
+
+namespace {
+
+// Whether [offset, +filesz) at vaddr is mapped consistently by one PT_LOAD.
+bool inside_load(const ElfFile& f, uint64_t offset, uint64_t vaddr, uint64_t size) {
+  for (const auto& p : f.phdrs) {
+    if (p.type != PT_LOAD) continue;
+    if (offset < p.offset || offset - p.offset > p.filesz || size > p.filesz - (offset - p.offset)) continue;
+    if (vaddr - p.vaddr == offset - p.offset) return true;
+  }
+  return false;
+}
+
+std::set<std::string> layout_problems(const ElfFile& f) {
+  std::set<std::string> out;
+  const Phdr* prev = nullptr;
+  for (const auto& p : f.phdrs) {
+    if (p.type != PT_LOAD) continue;
+    if (p.align > 1 && (p.offset % p.align) != (p.vaddr % p.align))
+      out.insert("PT_LOAD at " + hex(p.vaddr) + ": offset and address are not congruent modulo p_align");
+    if (prev && p.vaddr < prev->vaddr) out.insert("PT_LOAD entries are not sorted by address");
+    if (prev && p.vaddr < prev->vaddr + prev->memsz) out.insert("PT_LOAD at " + hex(p.vaddr) + " overlaps the previous one");
+    prev = &p;
+  }
+  uint64_t table = f.phdrs.size() * f.c.phent();
+  for (size_t i = 0; i < f.phdrs.size(); ++i) {
+    const Phdr& p = f.phdrs[i];
+    const char* name = p.type == PT_PHDR ? "PT_PHDR" : p.type == PT_INTERP ? "PT_INTERP" : p.type == PT_DYNAMIC ? "PT_DYNAMIC"
+                     : p.type == PT_NOTE ? "PT_NOTE" : p.type == PT_GNU_PROPERTY ? "PT_GNU_PROPERTY" : nullptr;
+    if (name && !inside_load(f, p.offset, p.vaddr, p.filesz)) out.insert(std::string(name) + " is not inside a PT_LOAD");
+    if (p.type == PT_PHDR && (p.offset != f.e_phoff || p.filesz < table))
+      out.insert("PT_PHDR does not describe the program header table");
+  }
+  if (f.has_interp() || f.e_type == ET_EXEC) {
+    const Phdr* first = nullptr;
+    for (const auto& p : f.phdrs)
+      if (p.type == PT_LOAD && (!first || p.offset < first->offset)) first = &p;
+    if (first && (f.e_phoff < first->offset || f.e_phoff + table > first->offset + first->filesz))
+      out.insert("the program header table is not inside the first PT_LOAD (AT_PHDR on older kernels)");
+  }
+  for (size_t i = 1; i < f.shdrs.size(); ++i) {
+    const Shdr& s = f.shdrs[i];
+    if (!(s.flags & SHF_ALLOC) || s.type == SHT_NOBITS || s.size == 0) continue;
+    if (!inside_load(f, s.offset, s.addr, s.size))
+      out.insert("section " + (s.name_str.empty() ? "#" + std::to_string(i) : s.name_str) + " is not inside a PT_LOAD");
+  }
+  std::set<std::string> needed;
+  for (const auto& d : f.dyn)
+    if (d.tag == DT_NEEDED) needed.insert(f.find_dynstr(d.val).value_or(""));
+  std::set<uint16_t> indices = {0, 1};
+  for (const auto& v : f.verneeds) {
+    auto file = f.find_dynstr(v.file).value_or("");
+    if (!needed.count(file)) out.insert("Verneed file " + file + " is not a DT_NEEDED entry");
+    for (const auto& a : v.aux) indices.insert(a.other);
+  }
+  if (f.versym_offset && f.find_dyn(DT_VERDEF)) {
+    uint64_t num = f.find_dyn(DT_VERDEFNUM).value_or(0);
+    for (uint64_t i = 1; i <= num + 1; ++i) indices.insert(static_cast<uint16_t>(i));  // Verdef indices are 1..num
+  }
+  if (f.versym_offset)
+    for (uint64_t i = 0; i < f.dynsyms.size(); ++i) {
+      uint16_t v = static_cast<uint16_t>(f.c.get(f.bytes.data() + *f.versym_offset + 2 * i, 2)) & 0x7fff;
+      if (!indices.count(v)) {
+        out.insert("dynamic symbol #" + std::to_string(i) + " uses version index " + std::to_string(v) +
+                   " that no Verneed or Verdef defines");
+        break;
+      }
+    }
+  return out;
+}
+
+std::string show(const std::optional<std::string>& s) { return s ? "[" + *s + "]" : "(none)"; }
+
+}  // namespace
+
+Status verify(const ElfFile& before, ByteView after, const Edits& edits, const LayoutPlan& lp) {
+  auto re = read_elf_file_for_patch(after, before.path);
+  if (!re) {
+    Error e = re.error();
+    e.code = ErrorCode::verify;
+    e.message = "the patched output does not re-parse: " + e.message;
+    return e;
+  }
+  const ElfFile& g = *re;
+  auto old_problems = layout_problems(before);
+  for (const auto& p : layout_problems(g))
+    if (!old_problems.count(p)) return before.error("verification of the output failed: " + p, std::nullopt, ErrorCode::verify);
+
+  auto got = read_summary(after, before.path);
+  if (!got) return got.error();
+  const DynamicSummary& ex = lp.expected;
+  auto mismatch = [&](const std::string& what, const std::string& want, const std::string& have) {
+    return before.error("verification of the output failed: " + what + " reads back as " + have + ", expected " + want,
+                        std::nullopt, ErrorCode::verify);
+  };
+  if (got->needed != ex.needed) {
+    std::string a, b;
+    for (auto& n : ex.needed) a += n + " ";
+    for (auto& n : got->needed) b += n + " ";
+    return mismatch("DT_NEEDED", a, b);
+  }
+  if (got->soname != ex.soname) return mismatch("DT_SONAME", show(ex.soname), show(got->soname));
+  if (got->rpath != ex.rpath) return mismatch("DT_RPATH", show(ex.rpath), show(got->rpath));
+  if (got->runpath != ex.runpath) return mismatch("DT_RUNPATH", show(ex.runpath), show(got->runpath));
+  if (got->interpreter != ex.interpreter) return mismatch("PT_INTERP", show(ex.interpreter), show(got->interpreter));
+  if (got->nodeflib != ex.nodeflib) return mismatch("DF_1_NODEFLIB", ex.nodeflib ? "set" : "clear", got->nodeflib ? "set" : "clear");
+  if (got->exec_stack != ex.exec_stack) return mismatch("PT_GNU_STACK", "requested flags", "other flags");
+  if (edits.soname && got->soname != edits.soname) return mismatch("DT_SONAME", show(edits.soname), show(got->soname));
+  if (edits.interpreter && got->interpreter != edits.interpreter)
+    return mismatch("PT_INTERP", show(edits.interpreter), show(got->interpreter));
+  return {};
+}
+
+Result<DynamicSummary> read_summary(ByteView in, const std::string& path) {
+  FERRY_TRY(f, read_elf_file_for_patch(in, path));
+  DynamicSummary s;
+  s.machine = f.e_machine;
+  s.interpreter = f.interpreter();
+  for (const auto& d : f.dyn) {
+    auto str = [&] { return f.find_dynstr(d.val).value_or(""); };
+    if (d.tag == DT_NEEDED) s.needed.push_back(str());
+    if (d.tag == DT_SONAME) s.soname = str();
+    if (d.tag == DT_RPATH) s.rpath = str();
+    if (d.tag == DT_RUNPATH) s.runpath = str();
+    if (d.tag == DT_FLAGS_1) s.nodeflib = d.val & DF_1_NODEFLIB;
+  }
+  for (const auto& p : f.phdrs)
+    if (p.type == PT_GNU_STACK) s.exec_stack = (p.flags & PF_X) != 0;
+  return s;
+}
+
+}  // namespace ferry::patch
