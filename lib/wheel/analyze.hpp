@@ -84,6 +84,9 @@ struct AnalyzeOptions {
 
 Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptions& opts);
 
+// One line per reason `ev`'s target is refused (after_graft: libraries that would be grafted do not count).
+std::vector<std::string> refusal_reasons(const Analysis& a, const TargetEval& ev, bool after_graft);
+
 // "libpython3.11.so.1.0" and friends (auditwheel's LIBPYTHON_RE).
 bool is_libpython(const std::string& name);
 // Driver / process-singleton libraries ferry never grafts by default.

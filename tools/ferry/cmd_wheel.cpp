@@ -1,14 +1,250 @@
-// `ferry wheel`: placeholder until the capability lands.
+// `ferry show WHEEL...` and `ferry repair WHEEL...`: auditwheel's two commands, same option names; the work is in
+// lib/wheel, this file parses arguments and renders (text, or JSON with schemas ferry.show/1, ferry.repair/1).
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
 #include "cli.hpp"
+#include "wheel/wheel.hpp"
 
 namespace ferry::cli {
 
+namespace {
+
+using nlohmann::json;
+
+struct WheelArgs {
+  std::vector<std::string> wheels;
+  std::string plat;
+  std::vector<std::string> exclude, siblings, ldpaths_raw;
+  std::string site_packages, ld_library_path, ldpaths;
+  bool json = false, disable_isa = false, allow_pure = false;
+  unsigned jobs = 0;
+  // repair
+  std::string wheel_dir = "wheelhouse/", lib_sdir = ".libs";
+  bool only_plat = false, strip = false, no_update_tags = false, include_drivers = false, fast = false;
+  int zip_level = -1;
+};
+
+int exit_for(const Error& e) {
+  return e.code == ErrorCode::policy ? exit_failed : (e.code == ErrorCode::verify ? exit_internal : exit_usage);
+}
+
+void common_options(CLI::App* sub, WheelArgs& a) {
+  sub->add_option("wheels", a.wheels, "wheel files")->required();
+  sub->add_option("--plat", a.plat, "target platform tag (manylinux_2_17_x86_64, manylinux2014, ...; repair: auto)")
+      ->envname("AUDITWHEEL_PLAT");
+  sub->add_option("--exclude", a.exclude, "do not graft libraries matching this soname or path glob (repeatable)");
+  sub->add_option("--sibling", a.siblings,
+                  "an installed distribution (e.g. nvidia-cuda-runtime-cu12) whose libraries are used in place, "
+                  "through RPATH, instead of being grafted (repeatable)");
+  sub->add_option("--site-packages", a.site_packages, "where --sibling distributions are installed (default: python3's)");
+  sub->add_option("--ld-library-path", a.ld_library_path, "overrides LD_LIBRARY_PATH for resolving libraries");
+  sub->add_option("--ldpaths", a.ldpaths, "colon-separated directories replacing the system search path");
+  sub->add_flag("--disable-isa-ext-check", a.disable_isa, "do not check the x86-64 ISA level");
+  sub->add_flag("--allow-pure-python-wheel", a.allow_pure, "accept a wheel without ELF files");
+  sub->add_flag("--json", a.json, "JSON output");
+  sub->add_option("-j,--jobs", a.jobs, "parallel workers (default: all cores)");
+}
+
+void fill(wheel::ShowOptions& o, const WheelArgs& a) {
+  if (!a.plat.empty()) o.plat = a.plat;
+  o.exclude = a.exclude;
+  o.siblings = a.siblings;
+  o.site_packages = a.site_packages;
+  if (!a.ld_library_path.empty()) o.ld_library_path = a.ld_library_path;
+  if (!a.ldpaths.empty()) {
+    size_t start = 0;
+    for (;;) {
+      size_t p = a.ldpaths.find(':', start);
+      std::string d = a.ldpaths.substr(start, p == std::string::npos ? std::string::npos : p - start);
+      if (!d.empty()) o.ldpaths.push_back(d);
+      if (p == std::string::npos) break;
+      start = p + 1;
+    }
+  }
+  o.disable_isa_check = a.disable_isa;
+  o.allow_pure = a.allow_pure;
+  o.jobs = a.jobs;
+}
+
+json lib_json(const wheel::ExternalLibrary& l) {
+  json j{{"name", l.name}, {"disposition", wheel::to_string(l.disposition)}, {"needed_by", l.needed_by}};
+  j["path"] = l.path ? json(*l.path) : json(nullptr);
+  if (!l.graft_name.empty()) j["grafted_as"] = l.graft_name;
+  if (!l.sibling.empty()) j["sibling"] = l.sibling;
+  return j;
+}
+
+json show_json(const wheel::ShowReport& r) {
+  json j{{"wheel", r.wheel}, {"pure", r.pure}, {"arch", r.arch}, {"best_tag", r.best_tag},
+         {"best_aliases", r.best_aliases}, {"repairable_tag", r.repairable_tag}, {"elf_files", r.elf_members},
+         {"ucs2", r.ucs2}, {"pyfpe", r.pyfpe}, {"satisfies", r.satisfies}};
+  j["requested"] = r.requested ? json(*r.requested) : json(nullptr);
+  j["versioned_symbols"] = json::object();
+  for (auto& v : r.versioned) j["versioned_symbols"][v.library] = v.versions;
+  j["external_libraries"] = json::array();
+  for (auto& l : r.external) j["external_libraries"].push_back(lib_json(l));
+  j["refused"] = json::array();
+  for (auto& f : r.refused) j["refused"].push_back({{"tag", f.tag}, {"reasons", f.reasons}});
+  return j;
+}
+
+void show_text(const wheel::ShowReport& r) {
+  std::printf("%s\n", r.wheel.c_str());
+  if (r.pure) {
+    std::printf("  pure Python wheel (no ELF file inside)\n");
+    return;
+  }
+  std::string aliases;
+  for (auto& a : r.best_aliases) aliases += (aliases.empty() ? " (alias " : ", ") + a;
+  if (!aliases.empty()) aliases += ")";
+  std::printf("  consistent with platform tag: %s%s\n", r.best_tag.c_str(), aliases.c_str());
+  if (!r.repairable_tag.empty() && r.repairable_tag != r.best_tag)
+    std::printf("  `ferry repair` can reach: %s (by grafting external libraries)\n", r.repairable_tag.c_str());
+  if (r.requested)
+    std::printf("  requested %s: %s\n", r.requested->c_str(), r.satisfies ? "satisfied" : "NOT satisfied");
+  if (r.ucs2) std::printf("  compiled against a narrow unicode (UCS2) Python: no manylinux tag possible\n");
+  if (r.pyfpe) std::printf("  uses PyFPE_jbuf: no manylinux tag possible\n");
+  if (r.versioned.empty()) {
+    std::printf("  no versioned symbols from system libraries\n");
+  } else {
+    std::printf("  versioned symbols from system libraries:\n");
+    for (auto& v : r.versioned) {
+      std::string vs;
+      for (auto& x : v.versions) vs += (vs.empty() ? "" : ", ") + x;
+      std::printf("    %s: %s\n", v.library.c_str(), vs.c_str());
+    }
+  }
+  if (r.external.empty()) {
+    std::printf("  external libraries: none\n");
+  } else {
+    std::printf("  external libraries (for the most permissive target):\n");
+    for (auto& l : r.external)
+      std::printf("    %s => %s [%s]\n", l.name.c_str(), l.path ? l.path->c_str() : "not found",
+                  wheel::to_string(l.disposition));
+  }
+  for (auto& f : r.refused) {
+    std::printf("  %s refused:\n", f.tag.c_str());
+    for (auto& line : f.reasons) std::printf("    %s\n", line.c_str());
+  }
+}
+
+json repair_json(const wheel::RepairReport& r) {
+  json j{{"wheel", r.wheel}, {"output", r.output}, {"platform_tags", r.platform_tags}, {"policy", r.policy_tag},
+         {"unchanged", r.unchanged}, {"notes", r.notes}, {"members_copied", r.members_copied},
+         {"members_written", r.members_written}};
+  j["libraries"] = json::array();
+  for (auto& l : r.libraries) j["libraries"].push_back(lib_json(l));
+  j["elf_changes"] = json::array();
+  for (auto& c : r.changes)
+    j["elf_changes"].push_back({{"file", c.member}, {"grafted", c.grafted},
+                                {"before", {{"needed", c.needed_before}, {"rpath", c.rpath_before},
+                                            {"soname", c.soname_before}, {"size", c.size_before}}},
+                                {"after", {{"needed", c.needed_after}, {"rpath", c.rpath_after},
+                                           {"soname", c.soname_after}, {"size", c.size_after}}}});
+  return j;
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string s;
+  for (auto& x : v) s += (s.empty() ? "" : " ") + x;
+  return s.empty() ? "-" : s;
+}
+
+void repair_text(const wheel::RepairReport& r) {
+  std::printf("%s\n", r.wheel.c_str());
+  for (auto& n : r.notes) std::printf("  note: %s\n", n.c_str());
+  for (auto& l : r.libraries)
+    if (l.disposition == wheel::Disposition::graft)
+      std::printf("  grafted %s (%s) as %s\n", l.name.c_str(), l.path.value_or("?").c_str(), l.graft_name.c_str());
+  for (auto& c : r.changes) {
+    std::printf("  %s%s\n", c.member.c_str(), c.grafted ? " (grafted)" : "");
+    if (c.soname_before != c.soname_after)
+      std::printf("    soname: %s -> %s\n", c.soname_before.empty() ? "-" : c.soname_before.c_str(),
+                  c.soname_after.c_str());
+    if (c.needed_before != c.needed_after)
+      std::printf("    needed: %s -> %s\n", joined(c.needed_before).c_str(), joined(c.needed_after).c_str());
+    if (c.rpath_before != c.rpath_after)
+      std::printf("    rpath:  %s -> %s\n", c.rpath_before.empty() ? "-" : c.rpath_before.c_str(),
+                  c.rpath_after.c_str());
+    std::printf("    size:   %llu -> %llu\n", static_cast<unsigned long long>(c.size_before),
+                static_cast<unsigned long long>(c.size_after));
+  }
+  std::printf("  wrote %s (%llu members copied as they were, %llu written)\n", r.output.c_str(),
+              static_cast<unsigned long long>(r.members_copied), static_cast<unsigned long long>(r.members_written));
+}
+
+}  // namespace
+
 void register_wheel(CLI::App& app, Context& ctx) {
-  auto* sub = app.add_subcommand("show", "show (not yet implemented)");
-  sub->allow_extras();
-  sub->callback([&ctx] {
-    print_error("wheel is not implemented yet");
-    ctx.exit_code = exit_internal;
+  auto sa = std::make_shared<WheelArgs>();
+  auto* show = app.add_subcommand("show", "Audit wheels: best platform tag and why better ones are refused");
+  common_options(show, *sa);
+  show->footer("Exit status: 0 the wheel satisfies --plat (or, without --plat, some manylinux/musllinux tag), "
+               "1 it does not, 2 unreadable or malformed input.");
+  show->callback([sa, &ctx] {
+    wheel::ShowOptions o;
+    fill(o, *sa);
+    json all = json::array();
+    int rc = exit_ok;
+    for (size_t i = 0; i < sa->wheels.size(); ++i) {
+      auto r = wheel::show_wheel(sa->wheels[i], o);
+      if (!r) {
+        print_error(r.error());
+        rc = std::max(rc, exit_for(r.error()));
+        continue;
+      }
+      if (!r->satisfies) rc = std::max(rc, static_cast<int>(exit_failed));
+      if (sa->json) all.push_back(show_json(*r));
+      else {
+        if (i) std::printf("\n");
+        show_text(*r);
+      }
+    }
+    if (sa->json) std::printf("%s\n", json{{"schema", "ferry.show/1"}, {"wheels", all}}.dump(2).c_str());
+    ctx.exit_code = rc;
+  });
+
+  auto ra = std::make_shared<WheelArgs>();
+  auto* rep = app.add_subcommand("repair", "Graft external libraries into wheels and retag them (auditwheel repair)");
+  common_options(rep, *ra);
+  rep->add_option("-w,--wheel-dir", ra->wheel_dir, "output directory (default: wheelhouse/)");
+  rep->add_option("-L,--lib-sdir", ra->lib_sdir, "suffix of the grafted-library directory (default: .libs)");
+  rep->add_flag("--only-plat", ra->only_plat, "do not add a better tag the wheel is eligible for");
+  rep->add_flag("--strip", ra->strip, "strip symbols from grafted libraries and patched files (strip -s)");
+  rep->add_flag("--no-update-tags", ra->no_update_tags, "keep the file name and WHEEL tags");
+  rep->add_flag("--include-drivers", ra->include_drivers, "graft driver libraries (libcuda, libGL, ...) too");
+  rep->add_flag("--trust-record", ra->fast,
+                "check RECORD hashes only of the members ferry reads (sizes are always checked)");
+  rep->add_option("-z,--zip-compression-level", ra->zip_level, "deflate level of written members (0-9)")
+      ->check(CLI::Range(-1, 9))->envname("AUDITWHEEL_ZIP_COMPRESSION_LEVEL");
+  rep->footer("Exit status: 0 repaired, 1 the target cannot be met (the message says why), 2 bad input.\n"
+              "SOURCE_DATE_EPOCH makes the output byte-identical across runs.");
+  rep->callback([ra, &ctx] {
+    wheel::RepairOptions o;
+    fill(o, *ra);
+    o.wheel_dir = ra->wheel_dir;
+    o.lib_sdir = ra->lib_sdir;
+    o.only_plat = ra->only_plat;
+    o.strip = ra->strip;
+    o.update_tags = !ra->no_update_tags;
+    o.include_drivers = ra->include_drivers;
+    o.verify_all_hashes = !ra->fast;
+    o.zip_level = ra->zip_level;
+    json all = json::array();
+    int rc = exit_ok;
+    for (auto& w : ra->wheels) {
+      auto r = wheel::repair_wheel(w, o);
+      if (!r) {
+        print_error(r.error());
+        rc = exit_for(r.error());
+        break;  // like auditwheel: an error stops the remaining wheels
+      }
+      if (ra->json) all.push_back(repair_json(*r));
+      else repair_text(*r);
+    }
+    if (ra->json) std::printf("%s\n", json{{"schema", "ferry.repair/1"}, {"wheels", all}}.dump(2).c_str());
+    ctx.exit_code = rc;
   });
 }
 
