@@ -233,14 +233,19 @@ Status Planner::add_data_dir(const std::string& source, const std::string& dest)
 }
 
 Status Planner::add_detected(const std::string& path) {
-  for (const char* skip : {"/etc/", "/proc/", "/sys/", "/dev/", "/run/", "/tmp/", "/var/"})
+  for (const char* skip : {"/proc/", "/sys/", "/dev/"})
     if (starts_with(path, skip)) return {};
   std::error_code ec;
-  std::string cwd = fs::current_path(ec).string();
-  if (!cwd.empty() && cwd != "/" && starts_with(path, cwd + "/")) return {};
   std::string real = real_or_same(path);
   if (bundled_reals_.count(real) || real == loader_origin_) return {};
   if (!fs::is_regular_file(real, ec)) return {};
+  // Host configuration, caches and scratch files, and the command's own inputs (its working directory), stay
+  // behind as data; libraries are taken from anywhere.
+  bool skip_data = false;
+  for (const char* skip : {"/etc/", "/run/", "/tmp/", "/var/"})
+    if (starts_with(path, skip)) skip_data = true;
+  std::string cwd = fs::current_path(ec).string();
+  if (!cwd.empty() && cwd != "/" && starts_with(path, cwd + "/")) skip_data = true;
   if (sniff_file(real) == FileKind::elf) {
     auto info = elf::read_elf_file(real, elf::ReadOptions{false});
     if (info && info->kind == elf::Kind::shared_object && !info->interpreter) {
@@ -256,6 +261,7 @@ Status Planner::add_detected(const std::string& path) {
       if (tree) FERRY_CHECK(add_tree(tree.value()));
     }
   }
+  if (skip_data) return {};
   Pending p;
   size_t g = path.find("/gconv/");
   if (g != std::string::npos) p.file.path = "data/gconv/" + path.substr(g + 7);
@@ -266,7 +272,17 @@ Status Planner::add_detected(const std::string& path) {
   p.file.role = Role::data;
   p.file.origin = real;
   p.file.mode = (::access(real.c_str(), X_OK) == 0) ? 0755 : 0644;
-  return add_file(std::move(p));
+  FERRY_CHECK(add_file(std::move(p)));
+  // Python opens DIR/__pycache__/M.cpython-311.pyc but only stat()s DIR/M.py, and ignores the cached file when
+  // the source is missing: bring the source along.
+  size_t cache = path.rfind("/__pycache__/");
+  if (cache != std::string::npos && path.size() > 4 && path.compare(path.size() - 4, 4, ".pyc") == 0) {
+    std::string module = path.substr(cache + 13);
+    module = module.substr(0, module.find('.'));
+    std::string source = path.substr(0, cache) + "/" + module + ".py";
+    if (fs::is_regular_file(source, ec)) return add_detected(source);
+  }
+  return {};
 }
 
 Status Planner::apply_edits() {
