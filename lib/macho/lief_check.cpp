@@ -1,6 +1,7 @@
 // LIEF's view of a Mach-O slice, used for the header fields (CPU type and subtype, file type, flags, command
 // count), which LIEF 0.9 decodes correctly. Its load-command model is not used: LIEF 0.9 lists LC_ID_DYLIB among
 // the libraries and does not know LC_BUILD_VERSION, so those come from the checked reader (read_macho.cpp).
+// Big-endian slices are not given to LIEF 0.9, which reads their headers unswapped.
 // LIEF throws on bad input and logs to stderr; both are contained here. Input reaches LIEF only after the checked
 // reader accepted every load command and file range.
 #include <LIEF/MachO.hpp>
@@ -29,6 +30,8 @@ void take(Slice& s, const char* field, T& ours, T lief_value) {
 }  // namespace
 
 void cross_check_with_lief(ByteView bytes, Slice& s) {
+  // LIEF 0.9 does not byte-swap big-endian (PowerPC) Mach-O headers: it would read cputype 18 as 0x12000000.
+  if (s.endian == Endian::big) return;
   silence_lief();
   try {
     std::vector<uint8_t> data(bytes.data(), bytes.data() + bytes.size());
