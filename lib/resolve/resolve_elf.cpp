@@ -471,8 +471,8 @@ struct ElfProcess {
       for (size_t i = 0; i < needed.size(); ++i)
         if (fresh[i] >= 0) queue.emplace_back(&node->children[i], fresh[i]);
     }
-    if (interp_idx >= 0 && !interp_listed)
-      tree.load_order.push_back(LoadEntry{basename_of(interp), interp, Rule::interpreter, "", maps[interp_idx].obj});
+    // ld.so takes itself off the link map when nothing needs it (rtld.c), so it is listed only when needed.
+    (void)interp_idx;
   }
 };
 
