@@ -101,13 +101,17 @@ StringPlan allocate_strings(const ElfFile& file, const std::vector<StringRequest
 
 Status normalize(const Edits& edits);
 // Pure: reads `file` and the filesystem only for --shrink-rpath (it looks for NEEDED libraries in each directory).
-Result<LayoutPlan> plan(const ElfFile& file, const Edits& edits, const PatchOptions& opts);
+// allow_table_move: a shared library's program header table may move into the new PT_LOAD (binutils' strip
+// cannot rewrite such a file; used when moving the sections after the table would cost more than a page).
+Result<LayoutPlan> plan(const ElfFile& file, const Edits& edits, const PatchOptions& opts, bool allow_table_move = false);
 Result<std::vector<uint8_t>> apply(const ElfFile& file, const LayoutPlan& plan);
 // Re-parses `after` and checks layout invariants and that the requested edits read back.
 Status verify(const ElfFile& before, ByteView after, const Edits& edits, const LayoutPlan& plan);
 
 // Grows a program's header table in place by moving the sections after it into a new PT_LOAD (make_room.cpp).
-Result<std::vector<uint8_t>> make_room_for_phdr(const ElfFile& file, uint64_t page, std::vector<std::string>& steps);
+// Fails (ErrorCode::unsupported) when the sections to move span more than max_block bytes.
+Result<std::vector<uint8_t>> make_room_for_phdr(const ElfFile& file, uint64_t page, std::vector<std::string>& steps,
+                                                uint64_t max_block = UINT64_MAX);
 
 // The page size an appended PT_LOAD is aligned to on this machine (EM_*).
 uint64_t target_page_size(uint16_t machine);

@@ -40,7 +40,8 @@ bool is_movable(const ElfFile& f, const Shdr& s) {
 
 }  // namespace
 
-Result<std::vector<uint8_t>> make_room_for_phdr(const ElfFile& f, uint64_t page, std::vector<std::string>& steps) {
+Result<std::vector<uint8_t>> make_room_for_phdr(const ElfFile& f, uint64_t page, std::vector<std::string>& steps,
+                                                uint64_t max_block) {
   const Codec& c = f.c;
   const uint64_t n = f.phdrs.size() + 1;
   const uint64_t table_end = f.e_phoff + f.phdrs.size() * c.phent(), new_end = f.e_phoff + n * c.phent();
@@ -85,6 +86,9 @@ Result<std::vector<uint8_t>> make_room_for_phdr(const ElfFile& f, uint64_t page,
   uint64_t align = 8;
   for (size_t k = 0; k < taken; ++k) align = std::max<uint64_t>(align, f.shdrs[order[k]].addralign);
   if (align > page) return f.error("a section to move is aligned beyond the page size", start, ErrorCode::unsupported);
+  if (end - start > max_block)
+    return f.error("the sections after the program header table span " + std::to_string(end - start) + " bytes",
+                   start, ErrorCode::unsupported);
   const uint64_t size = end - start, old_vaddr = first->vaddr + (start - first->offset);
   uint64_t off0 = align_up(f.bytes.size(), 16);
   uint64_t new_off = off0 + ((start % align) + align - (off0 % align)) % align;

@@ -3,6 +3,8 @@
 // the input bytes unchanged.
 #include "patch/patch.hpp"
 
+#include <elf.h>
+
 #include "patch/layout_plan.hpp"
 #include "support/file.hpp"
 
@@ -14,12 +16,26 @@ Result<std::vector<uint8_t>> patch_image(ByteView in, const Edits& edits, const 
   FERRY_TRY(file, read_elf_file_for_patch(in, path));
   FERRY_TRY(lp, plan(file, edits, opts));
   std::vector<uint8_t> out;
+  std::vector<std::string> steps;
+  uint64_t page = opts.page_size ? opts.page_size : target_page_size(file.e_machine);
+  std::optional<Result<std::vector<uint8_t>>> room;
   if (lp.needs_room) {
-    // Stage 1 grows the program header table (a new PT_LOAD holds the sections moved out of its way);
+    // A program must keep its table in the first PT_LOAD whatever it costs; a library only while the
+    // sections to move fit in a page, beyond that its table moves into the new segment instead.
+    bool program = file.has_interp() || file.e_type == ET_EXEC;
+    room = make_room_for_phdr(file, page, steps, program ? UINT64_MAX : page);
+    if (!*room && !program) {
+      FERRY_TRY(lp_moved, plan(file, edits, opts, true));
+      lp = std::move(lp_moved);
+      room.reset();
+    } else if (!*room) {
+      return room->error();
+    }
+  }
+  if (room) {
+    // Stage 1 grew the program header table (a new PT_LOAD holds the sections moved out of its way);
     // stage 2 plans the edits on that image, extending the new segment.
-    std::vector<std::string> steps;
-    uint64_t page = opts.page_size ? opts.page_size : target_page_size(file.e_machine);
-    FERRY_TRY(staged, make_room_for_phdr(file, page, steps));
+    auto& staged = room->value();
     FERRY_TRY(file2, read_elf_file_for_patch(ByteView(staged.data(), staged.size()), path));
     FERRY_TRY(lp2, plan(file2, edits, opts));
     if (lp2.needs_room) return file.error("internal: no room for the program header table after moving sections", std::nullopt, ErrorCode::verify);

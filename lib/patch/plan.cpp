@@ -126,7 +126,7 @@ void update_section(const ElfFile& f, LayoutPlan& plan, size_t index, uint64_t o
 
 }  // namespace
 
-Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions& opts) {
+Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions& opts, bool allow_table_move) {
   LayoutPlan lp;
   lp.old_size = lp.new_size = f.bytes.size();
   lp.phdrs = f.phdrs;
@@ -207,13 +207,14 @@ Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions
       } else {
         uint64_t table_bytes = (f.phdrs.size() + 1) * c.phent();
         size_t first_i = 0;
-        if (!phdrs_must_stay_in_first_load(f, t)) {
+        bool program = phdrs_must_stay_in_first_load(f, t);
+        if (!f.shdrs.empty() && (program || !allow_table_move)) {
+          lp.needs_room = true;  // move the sections after the table (strip-friendly); see make_room.cpp
+          return lp;
+        } else if (!program) {
           lp.phoff = area.offset + area.place(table_bytes, 8);
           moved_table = true;
           lp.steps.push_back("program headers: table moved into the new PT_LOAD (a shared library: the loader finds it in any PT_LOAD)");
-        } else if (!f.shdrs.empty()) {
-          lp.needs_room = true;  // move the sections after the table (strip-friendly); see make_room.cpp
-          return lp;
         } else if (auto gap = first_load_gap(f, table_bytes, first_i)) {
           lp.phoff = *gap;
           extended_first = first_i;
