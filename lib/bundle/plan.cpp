@@ -369,6 +369,21 @@ Result<BundlePlan> Planner::run() {
   if (opts_.launcher.empty()) return make_error(ErrorCode::usage, "no launcher program given to the bundler");
   for (const auto& exe : opts_.executables) FERRY_CHECK(add_program(exe));
   for (const auto& d : opts_.detected) FERRY_CHECK(add_detected(d));
+  // --allow-host names no program needs directly (a dlopen'ed driver): their directory on this machine.
+  for (const auto& a : opts_.allow_host) {
+    if (a.find('/') != std::string::npos) {
+      host_dirs_.insert(resolve::dirname_of(a));
+      continue;
+    }
+    std::optional<std::string> found;
+    if (const auto* cache = resolver_.cache())
+      if (auto flags = resolve::LdCache::default_flags(62, 64))
+        found = cache->lookup(a, *flags, resolver_.options().profile.hwcaps_levels);
+    for (const auto& dir : resolver_.options().profile.default_dirs)
+      if (!found && fs::exists(host(resolve::join_path(dir, a)))) found = resolve::join_path(dir, a);
+    if (found) host_dirs_.insert(resolve::dirname_of(*found));
+    else plan_.warnings.push_back("--allow-host " + a + ": not found on this machine; no directory added");
+  }
   if (opts_.glibc_data && files_.count("lib/libc.so.6")) {
     for (const char* dir : {"/usr/lib/x86_64-linux-gnu/gconv", "/usr/lib64/gconv"})
       if (fs::is_directory(host(dir))) {
