@@ -95,7 +95,10 @@ Result<ZipReader> ZipReader::open(const std::string& path) {
   if (!za) {
     zip_error_t ze;
     zip_error_init_with_code(&ze, err);
-    std::string msg = std::string("not a readable zip archive: ") + zip_error_strerror(&ze);
+    // libzip refuses a central directory naming a member twice (ZIP_ER_EXISTS) before listing anything.
+    std::string msg = err == ZIP_ER_EXISTS
+                          ? std::string("unsafe archive: two members have the same name (duplicate entries)")
+                          : std::string("not a readable zip archive: ") + zip_error_strerror(&ze);
     zip_error_fini(&ze);
     return make_error(ErrorCode::format, msg).with_path(path);
   }

@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Pins down: wheels a safe installer must not unpack are rejected with exit 2 and a one-line message naming the
+member and the problem, and nothing is written: path traversal, absolute names, duplicate names, symlinks leaving
+the wheel, and a RECORD that lies (wrong size, wrong hash, unlisted member, listed but absent).
+Oracle: the wheels are crafted here with Python's zipfile; a correct control wheel repairs fine."""
+import base64, hashlib, os, subprocess, sys, tempfile, zipfile
+
+FERRY = os.environ.get("FERRY")
+W = os.path.join(os.environ.get("FERRY_FIXTURES", ""), "wheel")
+if not FERRY:
+    sys.exit("run through ctest (FERRY is not set)")
+SIMPLE = os.path.join(W, "simple-1.0-cp311-cp311-linux_x86_64.whl")
+if not os.path.exists(SIMPLE):
+    print("SKIP: wheel fixtures were not built")
+    sys.exit(77)
+import warnings
+warnings.simplefilter("ignore")  # zipfile warns about the duplicate names we write on purpose
+
+def fail(msg):
+    print("FAIL:", msg, file=sys.stderr)
+    sys.exit(1)
+
+def h(data):
+    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+with zipfile.ZipFile(SIMPLE) as z:
+    base = [(i.filename, z.read(i), i.external_attr) for i in z.infolist()
+            if not i.filename.endswith("/RECORD")]
+
+def make(path, extra=(), record_fix=None, drop=()):
+    entries = [e for e in base if e[0] not in drop] + list(extra)
+    lines = [f"{n},{h(d)},{len(d)}" for n, d, _ in entries]
+    if record_fix:
+        lines = record_fix(lines)
+    lines.append("simple-1.0.dist-info/RECORD,,")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, d, attr in entries:
+            zi = zipfile.ZipInfo(n, (2020, 1, 1, 0, 0, 0))
+            zi.external_attr = attr or (0o100644 << 16)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(zi, d)
+        z.writestr("simple-1.0.dist-info/RECORD", "\n".join(lines) + "\n")
+
+tmp = tempfile.mkdtemp()
+env = dict(os.environ, LD_LIBRARY_PATH=os.path.join(W, "lib"))
+
+def expect(name, want_rc, *needles, **kw):
+    p = os.path.join(tmp, name, "simple-1.0-cp311-cp311-linux_x86_64.whl")
+    os.makedirs(os.path.dirname(p))
+    make(p, **kw)
+    out = os.path.join(tmp, name, "out")
+    r = subprocess.run([FERRY, "repair", p, "-w", out], env=env, capture_output=True, text=True)
+    if r.returncode != want_rc:
+        fail(f"{name}: exit {r.returncode}, expected {want_rc}: {r.stderr}")
+    for n in needles:
+        if n not in r.stderr:
+            fail(f"{name}: message does not say '{n}': {r.stderr}")
+    if want_rc != 0:
+        if len(r.stderr.strip().splitlines()) != 1:
+            fail(f"{name}: expected a one-line error: {r.stderr}")
+        if os.path.exists(out) and os.listdir(out):
+            fail(f"{name}: output written for a rejected wheel: {os.listdir(out)}")
+
+link = 0o120777 << 16
+expect("control", 0)
+expect("traversal", 2, "../evil.py", "path traversal", extra=[("simple/../../evil.py", b"x", 0)])
+expect("absolute", 2, "/etc/evil", "absolute", extra=[("/etc/evil", b"x", 0)])
+expect("duplicate", 2, "same name", extra=[("simple/__init__.py", b"y = 2\n", 0)])
+expect("symlink_out", 2, "simple/link", "outside the wheel", extra=[("simple/link", b"../../../etc/passwd", link)])
+expect("symlink_abs", 2, "simple/link", "absolute", extra=[("simple/link", b"/etc/passwd", link)])
+expect("symlink_in", 0, extra=[("simple/link", b"__init__.py", link)])
+expect("record_size", 2, "RECORD lies", "simple/__init__.py",
+       record_fix=lambda ls: [l.rsplit(",", 1)[0] + ",999" if l.startswith("simple/__init__") else l for l in ls])
+expect("record_hash", 2, "RECORD lies", "simple/__init__.py",
+       record_fix=lambda ls: [l.replace("sha256=", "sha256=AAAA", 1) if l.startswith("simple/__init__") else l
+                              for l in ls])
+expect("record_unlisted", 2, "does not list", "simple/extra.py", extra=[("simple/extra.py", b"z", 0)],
+       record_fix=lambda ls: [l for l in ls if not l.startswith("simple/extra.py")])
+expect("record_absent", 2, "not in the wheel", "simple/gone.py",
+       record_fix=lambda ls: ls + ["simple/gone.py,sha256=x,1"])
+print("ok")
