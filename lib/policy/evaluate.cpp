@@ -56,7 +56,9 @@ void add(TargetVerdict& out, IssueKind kind, Severity sev, std::string message) 
 void check_versions(const elf::ElfInfo& info, const Target& target, const Environment& env,
                     const EvaluateOptions& opts, TargetVerdict& out) {
   for (const auto& need : info.version_needs) {
-    bool shipped = env.shipped.count(need.file) != 0;
+    // A shipped copy satisfies its own versions, unless the target provides that library itself (whitelisted:
+    // glibc, libstdc++, ...): the system's copy wins there, as auditwheel assumes when it never grafts them.
+    bool shipped = env.shipped.count(need.file) != 0 && !target.whitelisted(need.file) && !is_glibc_library(need.file);
     const ProvidedLibrary* provided = nullptr;
     if (env.sysroot && !shipped) {
       auto it = env.sysroot->find(need.file);
@@ -96,7 +98,7 @@ void check_versions(const elf::ElfInfo& info, const Target& target, const Enviro
 
 void check_libraries(const elf::ElfInfo& info, const Target& target, const Environment& env, TargetVerdict& out) {
   for (const auto& n : info.needed) {
-    if (env.shipped.count(n)) continue;
+    if (env.shipped.count(n) && !is_glibc_library(n)) continue;
     if (env.sysroot) {
       if (env.sysroot->count(n)) continue;
       if (is_loader_name(n)) continue;
@@ -186,6 +188,15 @@ void check_loader(const elf::ElfInfo& info, const Target& target, const Evaluate
 
 }  // namespace
 
+bool is_glibc_library(const std::string& n) {
+  static const char* const libs[] = {"libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1",
+                                     "libutil.so.1", "libresolv.so.2", "libnsl.so.1", "libanl.so.1",
+                                     "libmvec.so.1", "libBrokenLocale.so.1", "libcrypt.so.1"};
+  for (const char* l : libs)
+    if (n == l) return true;
+  return is_loader_name(n);
+}
+
 TargetVerdict evaluate(const elf::ElfInfo& info, const Target& target, const Environment& env,
                        const EvaluateOptions& opts) {
   TargetVerdict out;
@@ -201,9 +212,19 @@ TargetVerdict evaluate(const elf::ElfInfo& info, const Target& target, const Env
   check_versions(info, target, env, opts, out);
   check_libraries(info, target, env, out);
   check_loader(info, target, opts, out);
-  std::stable_sort(out.issues.begin(), out.issues.end(), [](const Issue& a, const Issue& b) {
-    return std::tie(a.severity, a.kind, a.library, a.version, a.symbol, a.feature) <
-           std::tie(b.severity, b.kind, b.library, b.version, b.symbol, b.feature);
+  // Stable, readable order: errors first, then by kind, library, version (numerically: 2.2.5 < 2.14), symbol.
+  auto version_key = [](const std::string& full) {
+    auto vn = split_version_name(full);
+    std::optional<Version> num = vn ? Version::parse(vn->suffix) : std::nullopt;
+    return std::make_tuple(vn ? vn->ns : full, !num.has_value(), num ? *num : Version{}, full);
+  };
+  std::stable_sort(out.issues.begin(), out.issues.end(), [&](const Issue& a, const Issue& b) {
+    if (a.severity != b.severity) return a.severity < b.severity;
+    if (a.kind != b.kind) return a.kind < b.kind;
+    if (a.library != b.library) return a.library < b.library;
+    auto ka = version_key(a.version), kb = version_key(b.version);
+    if (ka != kb) return ka < kb;
+    return std::tie(a.symbol, a.feature) < std::tie(b.symbol, b.feature);
   });
   out.issues.erase(std::unique(out.issues.begin(), out.issues.end(),
                                [](const Issue& a, const Issue& b) {

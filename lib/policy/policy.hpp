@@ -74,6 +74,10 @@ struct Target {
 // riscv64, loongarch64); the ELF machine name for anything else.
 std::string arch_of(const elf::ElfInfo& info);
 
+// glibc's own libraries (libc.so.6, libm.so.6, libpthread.so.0, ..., the loader): tied to the system's loader,
+// they always come from the system, so a copy shipped alongside never satisfies them.
+bool is_glibc_library(const std::string& soname);
+
 // Every built-in target for every architecture, in a stable order (manylinux by priority, musllinux, distros).
 const std::vector<Target>& builtin_targets();
 // Built-in targets of one architecture ("" = all).

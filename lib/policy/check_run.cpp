@@ -1,0 +1,337 @@
+// run_check: inputs -> ELF facts (in parallel, archives read in memory) -> verdicts per target -> fix hints.
+// Libraries shipped in the same input (directory, wheel, tarball) are not external; with --sysroot the needed
+// libraries are looked up inside the root (ld.so.conf and default directories, through lib/resolve).
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <set>
+
+#include "elf/elf_info.hpp"
+#include "policy/check.hpp"
+#include "policy/fix_hints.hpp"
+#include "resolve/resolve.hpp"
+#include "support/file.hpp"
+#include "support/parallel.hpp"
+
+namespace ferry::policy {
+namespace {
+
+bool has_archive_name(const std::string& p) {
+  for (const char* ext : {".whl", ".zip", ".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.zst", ".tzst",
+                          ".tar.bz2"})
+    if (p.size() > std::strlen(ext) && p.compare(p.size() - std::strlen(ext), std::strlen(ext), ext) == 0) return true;
+  return false;
+}
+
+std::string base_name(const std::string& p) {
+  auto s = p.find_last_of('/');
+  return s == std::string::npos ? p : p.substr(s + 1);
+}
+
+// One unit of parallel work: a file on disk (ELF, or an archive) belonging to an input.
+struct WorkItem {
+  std::string path;
+  size_t input = 0;
+  bool explicit_arg = false;  // given on the command line: non-binaries are errors, not skipped
+};
+
+struct Decoded {
+  std::string display;
+  elf::ElfInfo info;
+  bool unsafe = false;
+};
+
+struct ItemResult {
+  std::vector<Decoded> elves;
+  std::vector<Error> errors;
+  bool archive = false;
+  std::string archive_kind;
+};
+
+// Library lookup inside a sysroot for --sysroot: the root's ld.so.conf directories, then the loader defaults.
+class SysrootLookup {
+public:
+  explicit SysrootLookup(const std::string& root) {
+    resolve::ResolveOptions ro;
+    ro.sysroot = root;
+    ro.profile = resolve::detect_profile(root);
+    resolver_ = std::make_unique<resolve::Resolver>(ro);
+    dirs_ = resolver_->conf_dirs();
+    for (const auto& d : ro.profile.default_dirs) dirs_.push_back(d);
+  }
+  std::optional<ProvidedLibrary> find(const std::string& name, const elf::ElfInfo& requester) {
+    std::vector<std::string> candidates;
+    if (name.find('/') != std::string::npos)
+      candidates.push_back(name);
+    else
+      for (const auto& d : dirs_) candidates.push_back(d + "/" + name);
+    for (const auto& c : candidates) {
+      auto obj = resolver_->load(c);
+      if (!obj || !(*obj)->info) continue;
+      const elf::ElfInfo& li = *(*obj)->info;
+      if (li.machine != requester.machine || li.bits != requester.bits) continue;
+      ProvidedLibrary p;
+      p.path = c;
+      for (const auto& d : li.version_defs) p.versions.insert(d.name);
+      return p;
+    }
+    return std::nullopt;
+  }
+
+private:
+  std::unique_ptr<resolve::Resolver> resolver_;
+  std::vector<std::string> dirs_;
+};
+
+void read_archive(const WorkItem& item, const CheckOptions& opts, ItemResult& out) {
+  auto fmt = archive::detect_format(item.path);
+  if (!fmt) {
+    out.errors.push_back(fmt.error());
+    return;
+  }
+  out.archive = true;
+  out.archive_kind = *fmt == archive::Format::zip ? "zip" : "tar";
+  std::vector<Error> skipped;
+  elf::ReadOptions ro;
+  auto st = archive::for_each_member(
+      item.path, {},
+      [&](const archive::Member& m, std::vector<uint8_t>&& bytes) -> Status {
+        ByteView view(bytes.data(), bytes.size());
+        if (sniff(view) != FileKind::elf) return {};
+        std::string display = archive::member_display_path(item.path, m.name);
+        auto info = elf::read_elf(view, display, ro);
+        if (!info) {
+          out.errors.push_back(info.error().with_path(display));
+          return {};
+        }
+        out.elves.push_back({display, std::move(*info), archive::is_unsafe_member_name(m.name)});
+        return {};
+      },
+      opts.limits, &skipped);
+  for (auto& e : skipped) out.errors.push_back(e);
+  if (!st) out.errors.push_back(st.error());
+}
+
+void read_item(const WorkItem& item, const CheckOptions& opts, ItemResult& out) {
+  auto mapped = MappedFile::open(item.path);
+  if (!mapped) {
+    out.errors.push_back(mapped.error());
+    return;
+  }
+  FileKind kind = sniff(mapped->view());
+  if (kind == FileKind::elf) {
+    auto info = elf::read_elf(mapped->view(), item.path);
+    if (!info) {
+      out.errors.push_back(info.error().with_path(item.path));
+      return;
+    }
+    out.elves.push_back({item.path, std::move(*info), false});
+    return;
+  }
+  bool archive_like = kind == FileKind::zip || kind == FileKind::tar || kind == FileKind::gzip ||
+                      kind == FileKind::xz || kind == FileKind::zstd;
+  if (archive_like && (item.explicit_arg || has_archive_name(item.path))) {
+    mapped = MappedFile();  // release the mapping; the archive readers open the file themselves
+    read_archive(item, opts, out);
+    return;
+  }
+  if (item.explicit_arg)
+    out.errors.push_back(
+        make_error(ErrorCode::unsupported, "not an ELF file, zip/wheel or tar archive").with_path(item.path));
+}
+
+// The targets one file is checked against: (target, nullptr-reason) pairs in the order of CheckOptions::targets.
+using Resolved = std::pair<const Target*, std::pair<std::string, std::string>>;
+std::vector<Resolved> targets_for(const CheckOptions& opts, const std::string& arch) {
+  std::vector<Resolved> out;
+  if (opts.targets.empty()) {
+    if (!opts.custom.empty()) {
+      for (const auto& t : opts.custom)
+        if (t.arch == arch) out.push_back({&t, {}});
+      return out;
+    }
+    for (const auto* t : targets_for_arch(arch)) out.push_back({t, {}});
+    return out;
+  }
+  for (const auto& name : opts.targets) {
+    auto t = resolve_target(name, arch, opts.custom);
+    if (t) out.push_back({*t, {}});
+    else out.push_back({nullptr, {name, t.error().message}});
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<const Target*> resolve_target(const std::string& name, const std::string& arch, const std::vector<Target>& custom) {
+  bool custom_name = false;
+  for (const auto& t : custom) {
+    bool match = t.name == name || std::find(t.aliases.begin(), t.aliases.end(), name) != t.aliases.end() ||
+                 t.tag() == name;
+    if (!match) continue;
+    custom_name = true;
+    if (t.arch == arch || t.tag() == name) return &t;
+  }
+  if (custom_name)
+    return make_error(ErrorCode::not_found, "target '" + name + "' has no " + arch + " variant in its policy file");
+  return find_target(name, arch);
+}
+
+bool FileReport::passed() const {
+  return std::all_of(verdicts.begin(), verdicts.end(), [](const TargetVerdict& v) { return v.pass; });
+}
+
+bool CheckReport::all_passed() const {
+  return std::all_of(files.begin(), files.end(), [](const FileReport& f) { return f.passed(); });
+}
+
+CheckReport run_check(const std::vector<std::string>& inputs, const CheckOptions& opts) {
+  CheckReport report;
+  report.targets = opts.targets;
+
+  // 1. Expand inputs into work items, in a stable order.
+  std::vector<WorkItem> items;
+  std::vector<std::set<std::string>> shipped_names(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    InputReport ir;
+    ir.input = inputs[i];
+    WalkResult w = walk_paths({inputs[i]});
+    for (auto& e : w.errors) report.errors.push_back(e);
+    bool walked = !(w.files.size() == 1 && w.files[0] == inputs[i]);
+    ir.kind = walked ? "directory" : "file";
+    for (auto& f : w.files) {
+      items.push_back({f, i, !walked});
+      if (walked) shipped_names[i].insert(base_name(f));
+    }
+    report.inputs.push_back(ir);
+  }
+
+  // 2. Decode in parallel; results stored by index keep the order stable.
+  std::vector<ItemResult> decoded(items.size());
+  parallel_for(items.size(), [&](size_t k) { read_item(items[k], opts, decoded[k]); }, opts.jobs);
+
+  // 3. What ships together: a directory argument (its file names and sonames), or one archive (its members'
+  // names and sonames; an archive found inside a directory is its own unit).
+  std::vector<size_t> unit_of(items.size());
+  std::vector<std::set<std::string>> units = shipped_names;
+  for (size_t k = 0; k < items.size(); ++k) {
+    auto& d = decoded[k];
+    unit_of[k] = items[k].input;
+    if (d.archive) {
+      if (items[k].explicit_arg) report.inputs[items[k].input].kind = d.archive_kind;
+      else {
+        unit_of[k] = units.size();
+        units.emplace_back();
+      }
+      for (const auto& e : d.elves) {
+        units[unit_of[k]].insert(base_name(e.display));
+        if (e.info.soname) units[unit_of[k]].insert(*e.info.soname);
+      }
+    } else if (report.inputs[items[k].input].kind == "directory") {
+      for (const auto& e : d.elves)
+        if (e.info.soname) units[unit_of[k]].insert(*e.info.soname);
+    }
+  }
+
+  // 4. Evaluate (in parallel again; each file independently), then hints.
+  struct Job {
+    size_t item, elf;
+  };
+  std::vector<Job> jobs;
+  for (size_t k = 0; k < items.size(); ++k)
+    for (size_t e = 0; e < decoded[k].elves.size(); ++e) jobs.push_back({k, e});
+  std::unique_ptr<SysrootLookup> lookup;
+  std::mutex lookup_mu;
+  if (!opts.sysroot.empty()) lookup = std::make_unique<SysrootLookup>(opts.sysroot);
+  std::vector<FileReport> files(jobs.size());
+  parallel_for(jobs.size(), [&](size_t j) {
+    const WorkItem& item = items[jobs[j].item];
+    const Decoded& d = decoded[jobs[j].item].elves[jobs[j].elf];
+    FileReport& fr = files[j];
+    fr.path = d.display;
+    fr.input = inputs[item.input];
+    fr.arch = arch_of(d.info);
+    fr.kind = elf::to_string(d.info.kind);
+    fr.soname = d.info.soname;
+    fr.unsafe_name = d.unsafe;
+    fr.requirements = summarize(d.info);
+    Environment env;
+    env.shipped = units[unit_of[jobs[j].item]];
+    if (lookup) {
+      env.sysroot.emplace();
+      for (const auto& n : d.info.needed) {
+        if (env.shipped.count(n) && !is_glibc_library(n)) continue;
+        std::lock_guard<std::mutex> lock(lookup_mu);
+        if (auto p = lookup->find(n, d.info)) (*env.sysroot)[n] = *p;
+      }
+    }
+    for (const auto& [t, err] : targets_for(opts, fr.arch)) {
+      if (t) {
+        fr.verdicts.push_back(evaluate(d.info, *t, env, opts.eval));
+        continue;
+      }
+      TargetVerdict v;  // the named target has no variant for this architecture
+      v.target = err.first;
+      v.tag = err.first;
+      v.pass = false;
+      Issue i;
+      i.kind = IssueKind::architecture;
+      i.message = err.second;
+      v.issues.push_back(i);
+      fr.verdicts.push_back(v);
+    }
+    if (const Target* o = oldest_target(d.info, env, opts.eval)) {
+      fr.oldest_target = o->name;
+      fr.oldest_target_description = o->description;
+    }
+    if (const Target* b = best_policy({&d.info}, Family::manylinux, env, opts.eval)) fr.best_manylinux = b->tag();
+  }, opts.jobs);
+
+  // Per-input best tags (a wheel's platform tag), computed over all of its ELF files.
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    std::vector<const elf::ElfInfo*> elves;
+    for (size_t k = 0; k < items.size(); ++k)
+      if (items[k].input == i)
+        for (const auto& e : decoded[k].elves) elves.push_back(&e.info);
+    if (elves.empty()) continue;
+    Environment env;
+    env.shipped = units[i];
+    if (const Target* b = best_policy(elves, Family::manylinux, env, opts.eval))
+      report.inputs[i].best_manylinux = b->tag();
+    if (const Target* b = best_policy(elves, Family::musllinux, env, opts.eval))
+      report.inputs[i].best_musllinux = b->tag();
+  }
+
+  // 5. Fix hints, with one symbol catalog per architecture that has offending symbols.
+  if (opts.hints) {
+    std::map<std::string, SymbolCatalog> catalogs;
+    for (auto& fr : files)
+      for (size_t v = 0; v < fr.verdicts.size(); ++v) {
+        auto& verdict = fr.verdicts[v];
+        bool any = std::any_of(verdict.issues.begin(), verdict.issues.end(), [](const Issue& i) {
+          return i.kind == IssueKind::symbol_version || i.kind == IssueKind::missing_version;
+        });
+        if (!any) continue;
+        auto it = catalogs.find(fr.arch);
+        if (it == catalogs.end()) {
+          it = catalogs.emplace(fr.arch, load_symbol_catalog(opts.sysroot, fr.arch)).first;
+          for (const auto& s : it->second.sources()) report.hint_sources.push_back(s);
+        }
+        const Target* t = targets_for(opts, fr.arch)[v].first;
+        if (t) add_fix_hints(verdict, *t, it->second);
+      }
+  }
+
+  // 6. Collect in order: per input, its files.
+  size_t j = 0;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    report.inputs[i].first_file = report.files.size();
+    while (j < jobs.size() && items[jobs[j].item].input == i) report.files.push_back(std::move(files[j++]));
+    report.inputs[i].file_count = report.files.size() - report.inputs[i].first_file;
+  }
+  for (auto& d : decoded)
+    for (auto& e : d.errors) report.errors.push_back(std::move(e));
+  return report;
+}
+
+}  // namespace ferry::policy
