@@ -342,8 +342,12 @@ Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions
   // 6. Section headers and symbol moves.
   if (!f.shdrs.empty()) {
     if (f.has_dynstr && (lp.dynstr_moved || lp.dynstr.size() != f.dynstr_size))
-      if (auto s = f.find_section_by_addr(f.dynstr_addr, SHT_STRTAB))
+      if (auto s = f.find_section_by_addr(f.dynstr_addr, SHT_STRTAB)) {
         update_section(f, lp, *s, lp.dynstr_offset, lp.dynstr_vaddr, lp.dynstr.size());
+        if (lp.dynstr_moved)  // its section symbol follows
+          lp.moves.push_back(Move{".dynstr", f.shdrs[*s].addr, f.shdrs[*s].offset, f.shdrs[*s].size, lp.dynstr_vaddr,
+                                  lp.dynstr_offset});
+      }
     if (lp.dynamic_moved)
       for (size_t i = 1; i < f.shdrs.size(); ++i)
         if (f.shdrs[i].type == SHT_DYNAMIC) {
@@ -352,8 +356,12 @@ Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions
                                   lp.dynamic_offset});
         }
     if (lp.interp && f.interp_phdr)
-      if (auto s = f.find_section_by_addr(f.phdrs[*f.interp_phdr].vaddr))
+      if (auto s = f.find_section_by_addr(f.phdrs[*f.interp_phdr].vaddr)) {
         update_section(f, lp, *s, lp.interp_offset, lp.interp_vaddr, lp.interp->size() + 1);
+        if (lp.interp_moved)
+          lp.moves.push_back(Move{".interp", f.shdrs[*s].addr, f.shdrs[*s].offset, f.shdrs[*s].size, lp.interp_vaddr,
+                                  lp.interp_offset});
+      }
     if (lp.verneed_changed)
       for (size_t i = 1; i < f.shdrs.size(); ++i)
         if (f.shdrs[i].type == SHT_GNU_verneed) {
