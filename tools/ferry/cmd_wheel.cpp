@@ -123,9 +123,15 @@ void show_text(const wheel::ShowReport& r) {
       std::printf("    %s => %s [%s]\n", l.name.c_str(), l.path ? l.path->c_str() : "not found",
                   wheel::to_string(l.disposition));
   }
-  for (auto& f : r.refused) {
-    std::printf("  %s refused:\n", f.tag.c_str());
-    for (auto& line : f.reasons) std::printf("    %s\n", line.c_str());
+  // Consecutive tags refused for the same reasons are printed once.
+  for (size_t i = 0; i < r.refused.size();) {
+    size_t j = i + 1;
+    while (j < r.refused.size() && r.refused[j].reasons == r.refused[i].reasons) ++j;
+    if (j - i == 1) std::printf("  %s refused:\n", r.refused[i].tag.c_str());
+    else
+      std::printf("  %s .. %s (%zu tags) refused:\n", r.refused[i].tag.c_str(), r.refused[j - 1].tag.c_str(), j - i);
+    for (auto& line : r.refused[i].reasons) std::printf("    %s\n", line.c_str());
+    i = j;
   }
 }
 
