@@ -186,11 +186,12 @@ void resolve_pe(Resolver::Impl& impl, const ResolveOptions& opts, const std::str
       return;
     }
     // Windows file names are case-insensitive: look for the name as written, then lower case.
-    for (const std::string& n : {name, lower(name)}) {
+    std::vector<std::string> spellings{name};
+    if (lower(name) != name) spellings.push_back(lower(name));
+    for (auto& n : spellings)
       if (try_path(impl, join_path(app_dir, n), Rule::app_dir, "", node, "pe")) return;
-    }
     for (auto& d : opts.extra_dirs)
-      for (const std::string& n : {name, lower(name)})
+      for (auto& n : spellings)
         if (try_path(impl, join_path(d, n), Rule::search_dir, "", node, "pe")) return;
   };
   walk(impl, root_path, std::move(root_obj), tree, find, [](const std::string& s) { return lower(basename_of(s)); });

@@ -99,12 +99,11 @@ Result<DependencyTree> Resolver::resolve(const std::string& file) {
   // The path of the file inside the root: a sysroot prefix is removed, a relative path is made absolute.
   std::string root_path = file;
   const std::string& sys = impl_->fs.sysroot();
-  if (!sys.empty()) {
-    if (root_path.rfind(sys + "/", 0) == 0) root_path = root_path.substr(sys.size());
-  } else if (!root_path.empty() && root_path[0] != '/') {
+  if (!root_path.empty() && root_path[0] != '/') {
     char cwd[PATH_MAX];
     if (::getcwd(cwd, sizeof cwd)) root_path = normalize_path(join_path(cwd, root_path));
   }
+  if (!sys.empty() && root_path.rfind(sys + "/", 0) == 0) root_path = root_path.substr(sys.size());
   if (root_path.empty() || root_path[0] != '/') root_path = "/" + root_path;
   auto obj = load(root_path);
   if (!obj) return obj.error().with_path(file);

@@ -1,6 +1,8 @@
 // `ferry deps FILE|DIR...`: the dependency tree as the loader resolves it, with the rule that found each
 // library; --list, --json, --dot, --why NAME. All work is in lib/resolve; rendering in lib/report/deps_*.
+#include <climits>
 #include <cstdio>
+#include <cstdlib>
 
 #include "cli.hpp"
 #include "report/deps_report.hpp"
@@ -27,6 +29,15 @@ struct DepsArgs {
 int run_deps(const DepsArgs& a) {
   resolve::ResolveOptions opts;
   opts.sysroot = a.sysroot;
+  if (!opts.sysroot.empty()) {
+    char buf[PATH_MAX];
+    if (!::realpath(opts.sysroot.c_str(), buf)) {
+      print_error(a.sysroot + ": --sysroot directory does not exist");
+      return exit_usage;
+    }
+    opts.sysroot = buf;
+    if (opts.sysroot == "/") opts.sysroot.clear();
+  }
   if (!a.target.empty()) {
     auto p = resolve::find_profile(a.target);
     if (!p) {
@@ -48,7 +59,11 @@ int run_deps(const DepsArgs& a) {
   // Explicit files must be binaries; files found by walking a directory that are not are skipped silently.
   std::vector<std::string> files;
   int rc = exit_ok;
-  for (auto& p : a.paths) {
+  for (const auto& given : a.paths) {
+    // With --sysroot, an absolute path names a file inside the root unless it already points into it.
+    std::string p = given;
+    if (!opts.sysroot.empty() && !p.empty() && p[0] == '/' && p.rfind(opts.sysroot + "/", 0) != 0)
+      p = opts.sysroot + p;
     WalkResult w = walk_paths({p});
     for (auto& e : w.errors) {
       print_error(e);
