@@ -91,13 +91,17 @@ std::string check_to_text(const policy::CheckReport& r, const TextStyle& st, con
 std::string targets_to_text(const std::vector<const policy::Target*>& targets, const TextStyle& st) {
   std::string out;
   std::string last;
-  for (const auto* t : targets) {
-    std::string key = t->name;
-    if (key == last) continue;  // one line per target; architectures listed on it
+  for (const auto* first : targets) {
+    std::string key = first->name;
+    if (key == last) continue;  // one entry per target; its architectures listed on it
     last = key;
     std::string archs;
+    const policy::Target* t = first;  // ceilings shown for x86_64 when the target has it
     for (const auto* u : targets)
-      if (u->name == t->name) archs += (archs.empty() ? "" : " ") + u->arch;
+      if (u->name == first->name) {
+        archs += (archs.empty() ? "" : " ") + u->arch;
+        if (u->arch == "x86_64") t = u;
+      }
     std::string aliases;
     for (const auto& a : t->aliases) aliases += (aliases.empty() ? "" : ", ") + a;
     std::string ceil;
@@ -108,7 +112,7 @@ std::string targets_to_text(const std::vector<const policy::Target*>& targets, c
     out += bold(t->name, st) + (aliases.empty() ? "" : " " + dim("(" + aliases + ")", st)) + "  " +
            dim(policy::to_string(t->family), st) + "\n";
     out += "  " + t->description + "\n";
-    if (!ceil.empty()) out += "  ceilings: " + ceil + (t->kernel.parts.empty() ? "" : "; kernel " + t->kernel.str()) + "\n";
+    if (!ceil.empty()) out += "  ceilings (" + t->arch + "): " + ceil + (t->kernel.parts.empty() ? "" : "; kernel " + t->kernel.str()) + "\n";
     out += "  arch: " + archs + "\n";
   }
   return out;

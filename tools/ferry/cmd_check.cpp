@@ -1,6 +1,7 @@
 // `ferry check PATH...`: will these binaries run on a target (manylinux, musllinux, a distro, a custom policy,
 // or an actual root)? Which symbol says no, and how to fix it. The work is policy::run_check; rendering is in
 // lib/report/check_*.cpp. Exit 0 all pass, 1 something fails a target, 2 usage or input errors.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -82,6 +83,9 @@ int run_check(const CheckArgs& a) {
   if (!a.arch.empty())
     for (auto& t : opts.targets)
       if (policy::find_target(t, a.arch).ok()) t = (*policy::find_target(t, a.arch))->tag();
+  if (opts.targets.empty())  // --policy without --target: gate on every target the policy files define
+    for (const auto& t : custom)
+      if (std::find(opts.targets.begin(), opts.targets.end(), t.name) == opts.targets.end()) opts.targets.push_back(t.name);
   opts.custom = std::move(custom);
   opts.sysroot = a.sysroot;
   opts.hints = !a.no_hints;
@@ -132,7 +136,8 @@ void register_check(CLI::App& app, Context& ctx) {
                   "target to gate on (repeatable): manylinux2014, manylinux_2_28, musllinux_1_2, centos7, rhel9, "
                   "debian11, ubuntu-20.04, ...; a tag like manylinux2014_aarch64 pins the architecture")
       ->allow_extra_args(false);
-  sub->add_option("--policy", args->policies, "JSON file with custom targets (ferry.policy/1 or auditwheel's format)");
+  sub->add_option("--policy", args->policies, "JSON file with custom targets (ferry.policy/1 or auditwheel's format)")
+      ->allow_extra_args(false);
   sub->add_option("--sysroot", args->sysroot,
                   "check against the libraries of a root: every needed library must be there and define every "
                   "required version");
