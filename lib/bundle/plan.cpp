@@ -195,6 +195,18 @@ Status Planner::add_program(const std::string& exe) {
     ld.file.mode = 0755;
     ld.edit = EditKind::loader;
     FERRY_CHECK(add_file(std::move(ld)));
+    // glibc < 2.33 loaders have no --argv0: tell the launcher (argv[0] is then the program's path).
+    FERRY_TRY(bytes, read_file(interp_host));
+    static const std::string kArgv0 = "--argv0";
+    if (std::search(bytes.begin(), bytes.end(), kArgv0.begin(), kArgv0.end()) == bytes.end()) {
+      Pending marker;
+      marker.file.path = ".ferry/no-argv0";
+      marker.file.role = Role::data;
+      marker.file.content = std::vector<uint8_t>();
+      FERRY_CHECK(add_file(std::move(marker)));
+      plan_.warnings.push_back("the loader " + interp_host + " is older than glibc 2.33 (no --argv0): through the "
+                               "launcher, programs see their bundle path as argv[0]; install the bundle for the real one");
+    }
   } else if (loader_origin_ != interp_host) {
     return make_error(ErrorCode::unsupported, "uses loader " + *info->interpreter + ", another program uses " +
                                                   loader_origin_ + "; one bundle has one loader").with_path(exe);

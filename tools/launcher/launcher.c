@@ -234,8 +234,11 @@ int main(int argc, char** argv) {
   args[n++] = "--library-path";
   args[n++] = libpath;
   args[n++] = "--inhibit-cache";
-  args[n++] = "--argv0";
-  args[n++] = argc > 0 ? argv[0] : program;
+  snprintf(path, sizeof path, "%s/.ferry/no-argv0", root);
+  if (!is_regular(path)) {  // glibc >= 2.33 loader
+    args[n++] = "--argv0";
+    args[n++] = argc > 0 ? argv[0] : program;
+  }
   args[n++] = program;
   for (int i = 1; i < argc; ++i) args[n++] = argv[i];
   args[n] = NULL;
