@@ -120,7 +120,12 @@ private:
 Status Planner::add_file(Pending p) {
   auto it = files_.find(p.file.path);
   if (it != files_.end()) {
-    if (real_or_same(it->second.file.origin) != real_or_same(p.file.origin))
+    const std::string& a = it->second.file.origin;
+    const std::string& b = p.file.origin;
+    auto ha = a.empty() ? Result<Sha256>(Sha256{}) : sha256_file(a);
+    auto hb = b.empty() ? Result<Sha256>(Sha256{}) : sha256_file(b);
+    bool same = real_or_same(a) == real_or_same(b) || (ha && hb && ha.value() == hb.value());
+    if (!same)
       plan_.warnings.push_back(p.file.path + ": both " + it->second.file.origin + " and " + p.file.origin +
                                " want this name; keeping the first");
     return {};
