@@ -60,6 +60,11 @@ struct CheckReport {
 // Finds a target for a file's architecture among the custom targets, then the built-in ones.
 Result<const Target*> resolve_target(const std::string& name, const std::string& arch, const std::vector<Target>& custom);
 
+// A target describing a root's own libraries (--sysroot without --target): named "sysroot", with numeric
+// ceilings and special versions taken from the version definitions of its libc.so.6, libstdc++.so.6 and
+// libgcc_s.so.1 for `arch`. not_found when the root has no libc.so.6 for that architecture.
+Result<Target> target_from_sysroot(const std::string& root, const std::string& arch);
+
 CheckReport run_check(const std::vector<std::string>& inputs, const CheckOptions& opts);
 
 }  // namespace ferry::policy

@@ -2,6 +2,7 @@
 // Libraries shipped in the same input (directory, wheel, tarball) are not external; with --sysroot the needed
 // libraries are looked up inside the root (ld.so.conf and default directories, through lib/resolve).
 #include <algorithm>
+#include <filesystem>
 #include <cstring>
 #include <mutex>
 #include <set>
@@ -175,6 +176,43 @@ Result<const Target*> resolve_target(const std::string& name, const std::string&
   if (custom_name)
     return make_error(ErrorCode::not_found, "target '" + name + "' has no " + arch + " variant in its policy file");
   return find_target(name, arch);
+}
+
+Result<Target> target_from_sysroot(const std::string& root, const std::string& arch) {
+  auto libc = find_root_library(root, arch, "libc.so.6");
+  if (!libc)
+    return make_error(ErrorCode::not_found, "no " + arch + " libc.so.6 in the sysroot").with_path(root);
+  Target t;
+  t.name = "sysroot";
+  t.family = Family::custom;
+  t.arch = arch;
+  t.description = "the libraries of " + root;
+  auto learn = [&](const elf::ElfInfo& lib) {
+    for (const auto& d : lib.version_defs) {
+      if (d.flags & 1) continue;  // VER_FLG_BASE: the file's own name
+      auto vn = split_version_name(d.name);
+      if (!vn) continue;
+      auto& rule = t.versions[vn->ns];
+      if (auto num = Version::parse(vn->suffix)) {
+        if (!rule.ceiling || *rule.ceiling < *num) rule.ceiling = num;
+      } else {
+        rule.special.insert(vn->suffix);
+      }
+    }
+  };
+  learn(*libc);
+  for (const char* so : {"libstdc++.so.6", "libgcc_s.so.1"})
+    if (auto lib = find_root_library(root, arch, so)) learn(*lib);
+  if (auto g = t.versions.find("GLIBC"); g != t.versions.end() && g->second.ceiling) t.libc_version = *g->second.ceiling;
+  // The root's own definitions are checked exactly (missing-version issues); ceilings would only repeat them.
+  t.versions.clear();
+  // glibc <= 2.33 installs libc.so.6 -> libc-X.Y.so: the release itself (X.Y may define no new version node).
+  std::error_code ec;
+  auto link = std::filesystem::read_symlink(libc->path, ec).filename().string();
+  if (!ec && link.rfind("libc-", 0) == 0 && link.size() > 8 && link.compare(link.size() - 3, 3, ".so") == 0)
+    if (auto v = Version::parse(link.substr(5, link.size() - 8))) t.libc_version = *v;
+  t.description += " (glibc " + t.libc_version.str() + ")";
+  return t;
 }
 
 bool FileReport::passed() const {

@@ -2,6 +2,7 @@
 #include "policy/fix_hints.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 namespace ferry::policy {
@@ -124,9 +125,7 @@ std::vector<std::string> SymbolCatalog::versions_of(const std::string& soname, c
   return {};
 }
 
-SymbolCatalog load_symbol_catalog(const std::string& root_in, const std::string& arch) {
-  std::string root = root_in == "/" ? "" : root_in;
-  while (!root.empty() && root.back() == '/') root.pop_back();
+std::vector<std::string> library_dirs(const std::string& root, const std::string& arch) {
   std::string triplet = arch == "i686" ? "i386-linux-gnu" : arch == "armv7l" ? "arm-linux-gnueabihf"
                         : arch == "ppc64le"                ? "powerpc64le-linux-gnu"
                                                            : arch + "-linux-gnu";
@@ -134,15 +133,25 @@ SymbolCatalog load_symbol_catalog(const std::string& root_in, const std::string&
   if (arch == "i686") dirs.insert(dirs.end(), {"/lib32", "/usr/lib32", "/lib", "/usr/lib"});
   else dirs.insert(dirs.end(), {"/lib64", "/usr/lib64", "/lib", "/usr/lib"});
   if (root.empty()) dirs.push_back("/usr/" + triplet + "/lib");  // Debian's cross toolchains
+  return dirs;
+}
+
+std::optional<elf::ElfInfo> find_root_library(const std::string& root_in, const std::string& arch,
+                                              const std::string& soname) {
+  std::string root = root_in == "/" ? "" : root_in;
+  while (!root.empty() && root.back() == '/') root.pop_back();
+  for (const auto& d : library_dirs(root, arch)) {
+    auto info = elf::read_elf_file(root + d + "/" + soname);
+    if (info && arch_of(*info) == arch) return std::move(*info);
+  }
+  return std::nullopt;
+}
+
+SymbolCatalog load_symbol_catalog(const std::string& root, const std::string& arch) {
   SymbolCatalog cat;
   for (const char* soname : {"libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1",
                              "libstdc++.so.6", "libgcc_s.so.1"}) {
-    for (const auto& d : dirs) {
-      auto info = elf::read_elf_file(root + d + "/" + soname);
-      if (!info || arch_of(*info) != arch) continue;
-      cat.add_library(soname, *info);
-      break;
-    }
+    if (auto info = find_root_library(root, arch, soname)) cat.add_library(soname, *info);
   }
   return cat;
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,10 @@ private:
 // root ("" or "/" = this machine) for an architecture (x86_64, i686, aarch64, ...). Libraries that are absent are
 // skipped; an empty catalog is not an error.
 SymbolCatalog load_symbol_catalog(const std::string& root, const std::string& arch);
+
+// The system library `soname` of a root for an architecture (multiarch, lib64, lib directories), decoded.
+std::optional<elf::ElfInfo> find_root_library(const std::string& root, const std::string& arch,
+                                              const std::string& soname);
 
 // Fills Issue::hint for every symbol_version / missing_version issue of the verdict. `catalog` may be empty
 // (then only causes and generic remedies are given).

@@ -83,6 +83,15 @@ int run_check(const CheckArgs& a) {
   if (!a.arch.empty())
     for (auto& t : opts.targets)
       if (policy::find_target(t, a.arch).ok()) t = (*policy::find_target(t, a.arch))->tag();
+  if (opts.targets.empty() && custom.empty() && !a.sysroot.empty()) {
+    // --sysroot alone: the root itself is the target (its libc/libstdc++/libgcc_s versions), for every arch it has.
+    for (const char* arch : {"x86_64", "i686", "aarch64", "armv7l", "ppc64le", "s390x", "riscv64", "loongarch64"})
+      if (auto t = policy::target_from_sysroot(a.sysroot, arch)) custom.push_back(std::move(*t));
+    if (custom.empty()) {
+      print_error(a.sysroot + ": --sysroot has no libc.so.6 for any architecture");
+      return exit_usage;
+    }
+  }
   if (opts.targets.empty())  // --policy without --target: gate on every target the policy files define
     for (const auto& t : custom)
       if (std::find(opts.targets.begin(), opts.targets.end(), t.name) == opts.targets.end()) opts.targets.push_back(t.name);
@@ -119,7 +128,7 @@ int run_check(const CheckArgs& a) {
     }
   }
   if (!r.errors.empty()) return exit_usage;
-  if (a.targets.empty() && a.policies.empty()) return exit_ok;  // an overview gates nothing
+  if (r.targets.empty()) return exit_ok;  // an overview (no target, no policy, no sysroot) gates nothing
   return r.all_passed() ? exit_ok : exit_failed;
 }
 
