@@ -67,7 +67,7 @@ std::string min_os_text(const macho::MinOs& m) {
 }
 
 std::string summary(const macho::Slice& s) {
-  std::string out = s.arch + " " + s.file_type_name;
+  std::string out = s.file_type_name;
   if (!s.min_os.empty()) out += ", " + min_os_text(s.min_os.front());
   return out;
 }
@@ -80,7 +80,7 @@ void slice_text(std::ostringstream& o, const macho::Slice& s, const std::string&
                                               macho::format_dylib_version(s.id->compatibility_version) + ")",
                                           st));
   if (!s.dependencies.empty()) {
-    line("dependencies", "");
+    line("dependencies", std::to_string(s.dependencies.size()));
     for (const auto& d : s.dependencies) {
       std::string kind = d.kind == macho::DylibKind::load ? "" : std::string(" [") + macho::to_string(d.kind) + "]";
       o << indent << "    " << d.name << kind
@@ -118,7 +118,7 @@ std::string to_text(const macho::MachOFile& m, const TextStyle& st) {
   std::ostringstream o;
   if (!m.fat && m.slices.size() == 1) {
     const auto& s = m.slices.front();
-    o << bold(m.path, st) << ": Mach-O " << (s.is_64 ? 64 : 32) << "-bit " << summary(s) << "\n";
+    o << bold(m.path, st) << ": Mach-O " << (s.is_64 ? 64 : 32) << "-bit " << s.arch << " " << summary(s) << "\n";
     slice_text(o, s, "", st);
     return o.str();
   }
