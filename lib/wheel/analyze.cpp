@@ -83,6 +83,10 @@ bool starts_with(const std::string& s, const std::string& p) { return s.rfind(p,
 
 std::string archive_name(const std::string& wheel, const std::string& member) { return wheel + "!" + member; }
 
+// Members up to this size are always hashed against RECORD (cheap); larger ones only with --verify-record, or when
+// ferry reads them anyway (ELF files). Sizes are always checked.
+constexpr uint64_t kSmallMember = uint64_t{1} << 20;
+
 std::string default_site_packages() {
   FILE* p = popen("python3 -c 'import sysconfig; print(sysconfig.get_paths()[\"platlib\"])' 2>/dev/null", "r");
   if (!p) return "";
@@ -249,7 +253,7 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
         auto d = r->extract(m, dest.string());
         if (!d) errs[i] = d.error();
         else digests[i] = *d;
-      } else if (aopts.verify_all_hashes || starts_with(m.name, a.dist_info + "/")) {
+      } else if (aopts.verify_all_hashes || m.size <= kSmallMember || starts_with(m.name, a.dist_info + "/")) {
         auto d = r->hash(m);
         if (!d) errs[i] = d.error();
         else digests[i] = *d;

@@ -1,7 +1,9 @@
-// Writing the repaired wheel with libzip. Copied members go through zip_source_zip over the whole member, which
-// libzip turns into a raw copy (ZIP_FL_COMPRESSED): no inflate, no deflate, CRC and method kept. libzip 1.7 has no
-// public way to add data someone else deflated, so new and changed members are deflated in parallel into
-// scratch archives (one per worker, members balanced by size) and then raw-copied the same way.
+// Writing the repaired wheel. New and changed members are deflated by libzip, in parallel, into scratch archives
+// (one per worker, members balanced by size): libzip 1.7 has no public way to add data deflated elsewhere. The
+// output is then assembled by zip_raw.cpp from compressed bytes only: unchanged members straight from the input,
+// new ones from the scratch archives, each copied with copy_file_range (no inflate, no deflate, CRC kept).
+// (libzip's own raw copy, zip_source_zip of a whole member, was 8x slower than cp on a 256 MB wheel: it moves
+// every byte through an 8 KiB user-space buffer.)
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@
 
 #include "support/parallel.hpp"
 #include "wheel/wheel_zip.hpp"
+#include "wheel/zip_raw.hpp"
 
 namespace ferry::wheel {
 
@@ -130,52 +133,67 @@ Status write_wheel_zip(ZipReader& input, const std::vector<OutputEntry>& entries
   }, jobs);
   for (auto& e : errors)
     if (e) return *e;
-  std::vector<zip_t*> pieces(groups, nullptr);
+  // 2. The output, in the order given: every member's compressed bytes are copied (copy_file_range) from the
+  //    input or from a scratch archive, behind a header ferry writes (zip_raw.cpp).
+  FERRY_TRY(in_raw, read_central_directory(input.path()));
+  if (in_raw.size() != input.members().size())
+    return make_error(ErrorCode::format, "libzip lists " + std::to_string(input.members().size()) +
+                                             " members, the central directory " + std::to_string(in_raw.size()))
+        .with_path(input.path());
+  struct Fd {
+    int fd = -1;
+    ~Fd() {
+      if (fd >= 0) ::close(fd);
+    }
+  };
+  Fd in_fd{::open(input.path().c_str(), O_RDONLY | O_CLOEXEC)};
+  if (in_fd.fd < 0) return make_error(ErrorCode::io, "cannot reopen the input").with_path(input.path());
+  std::vector<std::vector<RawMember>> piece_raw(groups);
+  std::vector<Fd> piece_fd(groups);
   for (size_t g = 0; g < groups; ++g) {
     if (members_of[g].empty()) continue;
-    int err = 0;
-    pieces[g] = zip_open(piece_path[g].c_str(), ZIP_RDONLY, &err);
-    if (!pieces[g]) return make_error(ErrorCode::io, "cannot reopen a scratch archive").with_path(piece_path[g]);
-    cleanup.open.push_back(pieces[g]);
+    FERRY_TRY(raw, read_central_directory(piece_path[g]));
+    piece_raw[g] = std::move(raw);
+    piece_fd[g].fd = ::open(piece_path[g].c_str(), O_RDONLY | O_CLOEXEC);
+    if (piece_fd[g].fd < 0) return make_error(ErrorCode::io, "cannot reopen a scratch archive").with_path(piece_path[g]);
   }
-
-  // 2. The output, in the order given; every member is a raw copy from the input or a scratch archive.
-  std::string tmp_out = scratch + "/out.whl";
-  int err = 0;
-  zip_t* out = zip_open(tmp_out.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
-  if (!out) return make_error(ErrorCode::io, "cannot create the output archive").with_path(tmp_out);
-  zip_t* in = static_cast<zip_t*>(input.handle());
+  std::vector<RawOutput> outs;
+  outs.reserve(entries.size());
+  uint16_t epoch_time = 0, epoch_date = 0;
+  if (opts.source_date_epoch) dos_time_utc(*opts.source_date_epoch, epoch_time, epoch_date);
   for (size_t i = 0; i < entries.size(); ++i) {
     const OutputEntry& e = entries[i];
-    zip_source_t* src =
-        e.source == OutputEntry::Source::copy
-            ? zip_source_zip(out, in, e.input_index, 0, 0, -1)
-            : zip_source_zip(out, pieces[where[i].first], where[i].second, 0, 0, -1);
-    if (!src) {
-      Error er = libzip_error(out_path, "cannot copy member '" + e.name + "'", out);
-      zip_discard(out);
-      return er;
+    const RawMember* r = nullptr;
+    int fd = -1;
+    if (e.source == OutputEntry::Source::copy) {
+      if (e.input_index >= in_raw.size())
+        return make_error(ErrorCode::usage, "no input member #" + std::to_string(e.input_index)).with_path(out_path);
+      r = &in_raw[e.input_index];
+      fd = in_fd.fd;
+    } else {
+      auto [g, k] = where[i];
+      if (k >= piece_raw[g].size()) return make_error(ErrorCode::verify, "scratch archive lost a member").with_path(out_path);
+      r = &piece_raw[g][k];
+      fd = piece_fd[g].fd;
     }
-    zip_int64_t idx = zip_file_add(out, e.name.c_str(), src, ZIP_FL_ENC_GUESS);
-    if (idx < 0) {
-      zip_source_free(src);
-      Error er = libzip_error(out_path, "cannot add member '" + e.name + "'", out);
-      zip_discard(out);
-      return er;
-    }
-    uint32_t attr = e.mode << 16;
-    if (S_ISDIR(e.mode)) attr |= 0x10;  // MS-DOS directory bit, as Python's zipfile sets it
-    zip_file_set_external_attributes(out, static_cast<zip_uint64_t>(idx), 0, ZIP_OPSYS_UNIX, attr);
-    if (opts.source_date_epoch) {
-      uint16_t t, d;
-      dos_time_utc(*opts.source_date_epoch, t, d);
-      zip_file_set_dostime(out, static_cast<zip_uint64_t>(idx), t, d, 0);
-    }
+    RawOutput o;
+    o.name = e.name;
+    o.src_fd = fd;
+    o.data_offset = r->data_offset;
+    o.comp_size = r->comp_size;
+    o.size = r->size;
+    o.crc = r->crc;
+    o.method = r->method;
+    o.dostime = opts.source_date_epoch ? epoch_time : r->dostime;
+    o.dosdate = opts.source_date_epoch ? epoch_date : r->dosdate;
+    o.mode = e.mode;
+    outs.push_back(std::move(o));
   }
-  if (zip_close(out) != 0) {
-    Error er = libzip_error(out_path, "cannot write the output archive", out);
-    zip_discard(out);
-    return er;
+  std::string tmp_out = scratch + "/out.whl";
+  {
+    Fd out_fd{::open(tmp_out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
+    if (out_fd.fd < 0) return make_error(ErrorCode::io, "cannot create the output archive").with_path(tmp_out);
+    FERRY_CHECK(write_raw_zip(out_fd.fd, outs, out_path));
   }
 
   // 3. Verify: reopen with consistency checks and compare the member list, then rename into place.

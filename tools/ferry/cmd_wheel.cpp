@@ -21,7 +21,7 @@ struct WheelArgs {
   unsigned jobs = 0;
   // repair
   std::string wheel_dir = "wheelhouse/", lib_sdir = ".libs";
-  bool only_plat = false, strip = false, no_update_tags = false, include_drivers = false, fast = false;
+  bool only_plat = false, strip = false, no_update_tags = false, include_drivers = false, verify_record = false;
   int zip_level = -1;
 };
 
@@ -220,8 +220,9 @@ void register_wheel(CLI::App& app, Context& ctx) {
   rep->add_flag("--strip", ra->strip, "strip symbols from grafted libraries and patched files (strip -s)");
   rep->add_flag("--no-update-tags", ra->no_update_tags, "keep the file name and WHEEL tags");
   rep->add_flag("--include-drivers", ra->include_drivers, "graft driver libraries (libcuda, libGL, ...) too");
-  rep->add_flag("--trust-record", ra->fast,
-                "check RECORD hashes only of the members ferry reads (sizes are always checked)");
+  rep->add_flag("--verify-record", ra->verify_record,
+                "check every member's hash against RECORD (default: members up to 1 MiB and those ferry reads; "
+                "sizes always)");
   rep->add_option("-z,--zip-compression-level", ra->zip_level, "deflate level of written members (0-9)")
       ->check(CLI::Range(-1, 9))->envname("AUDITWHEEL_ZIP_COMPRESSION_LEVEL");
   rep->footer("Exit status: 0 repaired, 1 the target cannot be met (the message says why), 2 bad input.\n"
@@ -235,7 +236,7 @@ void register_wheel(CLI::App& app, Context& ctx) {
     o.strip = ra->strip;
     o.update_tags = !ra->no_update_tags;
     o.include_drivers = ra->include_drivers;
-    o.verify_all_hashes = !ra->fast;
+    o.verify_all_hashes = ra->verify_record;
     o.zip_level = ra->zip_level;
     json all = json::array();
     int rc = exit_ok;

@@ -1,0 +1,268 @@
+// Direct zip container reading and writing (APPNOTE.TXT 4.3.7 local header, 4.3.12 central directory header,
+// 4.3.14-16 ZIP64 end records, 4.5.3 ZIP64 extended information). Bounds are checked with ByteView.
+#include "wheel/zip_raw.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "support/bytes.hpp"
+#include "support/file.hpp"
+
+namespace ferry::wheel {
+
+namespace {
+
+constexpr uint32_t kLocalSig = 0x04034b50, kCentralSig = 0x02014b50, kEndSig = 0x06054b50;
+constexpr uint32_t kEnd64Sig = 0x06064b50, kLocator64Sig = 0x07064b50;
+constexpr uint32_t k32 = 0xffffffffu;
+
+Error bad(const std::string& path, const std::string& what, uint64_t off) {
+  return make_error(ErrorCode::format, what, off).with_path(path);
+}
+
+struct Out {
+  std::vector<uint8_t> b;
+  void u16(uint64_t v) { b.push_back(v & 0xff), b.push_back((v >> 8) & 0xff); }
+  void u32(uint64_t v) { u16(v & 0xffff), u16((v >> 16) & 0xffff); }
+  void u64(uint64_t v) { u32(v & 0xffffffffu), u32(v >> 32); }
+  void str(const std::string& s) { b.insert(b.end(), s.begin(), s.end()); }
+};
+
+bool needs_utf8_flag(const std::string& s) {
+  for (unsigned char c : s)
+    if (c >= 0x80) return true;
+  return false;
+}
+
+Status write_all(int fd, const uint8_t* d, size_t n, uint64_t off, const std::string& path) {
+  while (n > 0) {
+    ssize_t w = ::pwrite(fd, d, n, static_cast<off_t>(off));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return make_error(ErrorCode::io, std::string("write failed: ") + std::strerror(errno)).with_path(path);
+    }
+    d += w, n -= static_cast<size_t>(w), off += static_cast<uint64_t>(w);
+  }
+  return {};
+}
+
+// Copies [in_off, in_off+len) of src to dst at out_off: in the kernel when it can, else through a buffer.
+Status copy_range(int src, uint64_t in_off, int dst, uint64_t out_off, uint64_t len, const std::string& path) {
+  loff_t io = static_cast<loff_t>(in_off), oo = static_cast<loff_t>(out_off);
+  while (len > 0) {
+    ssize_t n = ::copy_file_range(src, &io, dst, &oo, len, 0);
+    if (n > 0) {
+      len -= static_cast<uint64_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0) return make_error(ErrorCode::format, "member data ends early in its archive").with_path(path);
+    break;  // EXDEV, ENOSYS, EINVAL...: fall back
+  }
+  std::vector<uint8_t> buf(1 << 20);
+  while (len > 0) {
+    ssize_t r = ::pread(src, buf.data(), std::min<uint64_t>(len, buf.size()), io);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return make_error(ErrorCode::io, "cannot read member data").with_path(path);
+    FERRY_CHECK(write_all(dst, buf.data(), static_cast<size_t>(r), static_cast<uint64_t>(oo), path));
+    io += r, oo += r, len -= static_cast<uint64_t>(r);
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<RawMember>> read_central_directory(const std::string& path) {
+  FERRY_TRY(m, MappedFile::open(path));
+  ByteView v = m.view();
+  const Endian le = Endian::little;
+  if (v.size() < 22) return bad(path, "too short for a zip end record", 0);
+  // The end record: last signature within the final 64 KiB + 22 bytes (the comment is at most 65,535 bytes).
+  uint64_t lo = v.size() > 65557 ? v.size() - 65557 : 0;
+  uint64_t end = UINT64_MAX;
+  for (uint64_t p = v.size() - 22 + 1; p-- > lo;)
+    if (*v.find_uint<uint32_t>(p, le) == kEndSig) {
+      end = p;
+      break;
+    }
+  if (end == UINT64_MAX) return bad(path, "no zip end of central directory record", v.size());
+  uint64_t count = *v.find_uint<uint16_t>(end + 10, le);
+  uint64_t cd_size = *v.find_uint<uint32_t>(end + 12, le);
+  uint64_t cd_off = *v.find_uint<uint32_t>(end + 16, le);
+  if (end >= 20 && *v.find_uint<uint32_t>(end - 20, le) == kLocator64Sig) {
+    FERRY_TRY(e64, v.read_uint<uint64_t>(end - 12, le, "ZIP64 end locator offset"));
+    FERRY_TRY(sig, v.read_uint<uint32_t>(e64, le, "ZIP64 end record"));
+    if (sig != kEnd64Sig) return bad(path, "ZIP64 locator points at no ZIP64 end record", e64);
+    FERRY_TRY(c, v.read_uint<uint64_t>(e64 + 32, le, "ZIP64 entry count"));
+    FERRY_TRY(s, v.read_uint<uint64_t>(e64 + 40, le, "ZIP64 directory size"));
+    FERRY_TRY(o, v.read_uint<uint64_t>(e64 + 48, le, "ZIP64 directory offset"));
+    count = c, cd_size = s, cd_off = o;
+  }
+  if (!v.in_bounds(cd_off, cd_size)) return bad(path, "central directory runs past the end of the file", cd_off);
+  std::vector<RawMember> out;
+  out.reserve(static_cast<size_t>(std::min<uint64_t>(count, 1 << 20)));
+  uint64_t p = cd_off;
+  for (uint64_t i = 0; i < count; ++i) {
+    FERRY_TRY(sig, v.read_uint<uint32_t>(p, le, "central directory header"));
+    if (sig != kCentralSig) return bad(path, "central directory entry #" + std::to_string(i) + " has a bad signature", p);
+    FERRY_TRY(hdr, v.sub(p, 46, "central directory header"));
+    RawMember r;
+    r.version_made_by = *hdr.find_uint<uint16_t>(4, le);
+    r.flags = *hdr.find_uint<uint16_t>(8, le);
+    r.method = *hdr.find_uint<uint16_t>(10, le);
+    r.dostime = *hdr.find_uint<uint16_t>(12, le);
+    r.dosdate = *hdr.find_uint<uint16_t>(14, le);
+    r.crc = *hdr.find_uint<uint32_t>(16, le);
+    r.comp_size = *hdr.find_uint<uint32_t>(20, le);
+    r.size = *hdr.find_uint<uint32_t>(24, le);
+    uint64_t nlen = *hdr.find_uint<uint16_t>(28, le), xlen = *hdr.find_uint<uint16_t>(30, le);
+    uint64_t clen = *hdr.find_uint<uint16_t>(32, le);
+    r.external_attr = *hdr.find_uint<uint32_t>(38, le);
+    r.local_offset = *hdr.find_uint<uint32_t>(42, le);
+    FERRY_TRY(name, v.sub(p + 46, nlen, "member name"));
+    r.name.assign(reinterpret_cast<const char*>(name.data()), nlen);
+    FERRY_TRY(extra, v.sub(p + 46 + nlen, xlen, "extra field"));
+    for (uint64_t x = 0; x + 4 <= xlen;) {
+      uint16_t tag = *extra.find_uint<uint16_t>(x, le), len = *extra.find_uint<uint16_t>(x + 2, le);
+      if (tag == 1) {  // ZIP64: only the fields whose 32-bit value is 0xffffffff, in this order
+        uint64_t q = x + 4;
+        auto take = [&](uint64_t& field) -> Status {
+          if (field != k32) return {};
+          FERRY_TRY(val, extra.read_uint<uint64_t>(q, le, "ZIP64 extra field of '" + r.name + "'"));
+          field = val, q += 8;
+          return {};
+        };
+        FERRY_CHECK(take(r.size));
+        FERRY_CHECK(take(r.comp_size));
+        FERRY_CHECK(take(r.local_offset));
+      }
+      x += 4 + len;
+    }
+    FERRY_TRY(lsig, v.read_uint<uint32_t>(r.local_offset, le, "local header of '" + r.name + "'"));
+    if (lsig != kLocalSig) return bad(path, "local header of '" + r.name + "' has a bad signature", r.local_offset);
+    FERRY_TRY(lh, v.sub(r.local_offset, 30, "local header of '" + r.name + "'"));
+    uint64_t data = r.local_offset + 30 + *lh.find_uint<uint16_t>(26, le) + *lh.find_uint<uint16_t>(28, le);
+    if (!v.in_bounds(data, r.comp_size))
+      return bad(path, "data of '" + r.name + "' runs past the end of the file", data);
+    r.data_offset = data;
+    out.push_back(std::move(r));
+    p += 46 + nlen + xlen + clen;
+  }
+  return out;
+}
+
+Status write_raw_zip(int fd, const std::vector<RawOutput>& members, const std::string& path) {
+  Out buf;
+  uint64_t flushed = 0;  // file offset of buf.b[0]
+  auto flush = [&]() -> Status {
+    FERRY_CHECK(write_all(fd, buf.b.data(), buf.b.size(), flushed, path));
+    flushed += buf.b.size();
+    buf.b.clear();
+    return {};
+  };
+  std::vector<uint64_t> offsets(members.size());
+  for (size_t i = 0; i < members.size(); ++i) {
+    const RawOutput& m = members[i];
+    offsets[i] = flushed + buf.b.size();
+    bool z64 = m.size >= k32 || m.comp_size >= k32;
+    uint16_t flags = needs_utf8_flag(m.name) ? 0x800 : 0;
+    buf.u32(kLocalSig);
+    buf.u16(z64 ? 45 : 20);
+    buf.u16(flags);
+    buf.u16(m.method);
+    buf.u16(m.dostime);
+    buf.u16(m.dosdate);
+    buf.u32(m.crc);
+    buf.u32(z64 ? k32 : m.comp_size);
+    buf.u32(z64 ? k32 : m.size);
+    buf.u16(m.name.size());
+    buf.u16(z64 ? 20 : 0);
+    buf.str(m.name);
+    if (z64) {
+      buf.u16(1), buf.u16(16), buf.u64(m.size), buf.u64(m.comp_size);
+    }
+    if (m.comp_size < (64u << 10)) {  // small data: through the buffer, one write for many members
+      size_t at = buf.b.size();
+      buf.b.resize(at + m.comp_size);
+      uint64_t got = 0;
+      while (got < m.comp_size) {
+        ssize_t r = ::pread(m.src_fd, buf.b.data() + at + got, m.comp_size - got,
+                            static_cast<off_t>(m.data_offset + got));
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return make_error(ErrorCode::io, "cannot read the data of '" + m.name + "'").with_path(path);
+        got += static_cast<uint64_t>(r);
+      }
+      if (buf.b.size() > (4u << 20)) FERRY_CHECK(flush());
+    } else {
+      FERRY_CHECK(flush());
+      FERRY_CHECK(copy_range(m.src_fd, m.data_offset, fd, flushed, m.comp_size, path));
+      flushed += m.comp_size;
+    }
+  }
+  uint64_t cd_off = flushed + buf.b.size();
+  for (size_t i = 0; i < members.size(); ++i) {
+    const RawOutput& m = members[i];
+    bool zs = m.size >= k32, zc = m.comp_size >= k32, zo = offsets[i] >= k32;
+    uint16_t xlen = static_cast<uint16_t>((zs || zc || zo) ? 4 + 8 * (zs + zc + zo) : 0);
+    uint32_t attr = m.mode << 16;
+    if (S_ISDIR(m.mode)) attr |= 0x10;
+    buf.u32(kCentralSig);
+    buf.u16(0x0300 | 45);  // made by: Unix, spec 4.5
+    buf.u16(xlen ? 45 : 20);
+    buf.u16(needs_utf8_flag(m.name) ? 0x800 : 0);
+    buf.u16(m.method);
+    buf.u16(m.dostime);
+    buf.u16(m.dosdate);
+    buf.u32(m.crc);
+    buf.u32(zc ? k32 : m.comp_size);
+    buf.u32(zs ? k32 : m.size);
+    buf.u16(m.name.size());
+    buf.u16(xlen);
+    buf.u16(0);  // comment
+    buf.u16(0);  // disk
+    buf.u16(0);  // internal attributes
+    buf.u32(attr);
+    buf.u32(zo ? k32 : offsets[i]);
+    buf.str(m.name);
+    if (xlen) {
+      buf.u16(1), buf.u16(xlen - 4);
+      if (zs) buf.u64(m.size);
+      if (zc) buf.u64(m.comp_size);
+      if (zo) buf.u64(offsets[i]);
+    }
+    if (buf.b.size() > (4u << 20)) FERRY_CHECK(flush());
+  }
+  uint64_t cd_end = flushed + buf.b.size();
+  uint64_t cd_size = cd_end - cd_off;
+  uint64_t n = members.size();
+  if (n >= 0xffff || cd_size >= k32 || cd_off >= k32) {
+    buf.u32(kEnd64Sig);
+    buf.u64(44);
+    buf.u16(0x0300 | 45);
+    buf.u16(45);
+    buf.u32(0), buf.u32(0);
+    buf.u64(n), buf.u64(n);
+    buf.u64(cd_size), buf.u64(cd_off);
+    buf.u32(kLocator64Sig);
+    buf.u32(0);
+    buf.u64(cd_end);
+    buf.u32(1);
+  }
+  buf.u32(kEndSig);
+  buf.u16(0), buf.u16(0);
+  buf.u16(n >= 0xffff ? 0xffff : n);
+  buf.u16(n >= 0xffff ? 0xffff : n);
+  buf.u32(cd_size >= k32 ? k32 : cd_size);
+  buf.u32(cd_off >= k32 ? k32 : cd_off);
+  buf.u16(0);
+  FERRY_CHECK(flush());
+  if (::ftruncate(fd, static_cast<off_t>(flushed)) != 0)
+    return make_error(ErrorCode::io, std::string("truncate failed: ") + std::strerror(errno)).with_path(path);
+  return {};
+}
+
+}  // namespace ferry::wheel
