@@ -14,11 +14,12 @@ n=$(wc -l <"$list")
 echo "files: $n ELF files under ${dirs[*]}"
 
 t0=$(date +%s.%N)
-/usr/bin/time -f "%M" -o /tmp/ferry-inspect.mem "$ferry" inspect --json "${dirs[@]}" >/dev/null
+mapfile -t files <"$list"
+/usr/bin/time -f "%M" -o /tmp/ferry-inspect.mem "$ferry" inspect --json "${files[@]}" >/dev/null
 t1=$(date +%s.%N)
 tr '\n' '\0' <"$list" | xargs -0 -n 1 readelf -d -V -W >/dev/null 2>&1 || true
 t2=$(date +%s.%N)
-head -n $((n / 10)) "$list" | tr '\n' '\0' | xargs -0 /usr/bin/time -f "%M" -o /tmp/ferry-inspect-small.mem "$ferry" inspect --json >/dev/null
+/usr/bin/time -f "%M" -o /tmp/ferry-inspect-small.mem "$ferry" inspect --json "${files[@]:0:$((n / 10))}" >/dev/null
 
 ferry_s=$(echo "$t1 - $t0" | bc -l)
 readelf_s=$(echo "$t2 - $t1" | bc -l)

@@ -62,6 +62,10 @@ InspectSummary inspect_paths(const std::vector<std::string>& paths, const Inspec
             else
               item.error = b.error();
           }
+          if (opts.render) {
+            item.rendered = opts.render(item);
+            item.binary.reset();
+          }
           batch[i] = std::move(item);
         },
         opts.jobs);

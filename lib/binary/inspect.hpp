@@ -15,12 +15,16 @@ struct InspectItem {
   std::string path;
   std::optional<Binary> binary;
   std::optional<Error> error;
+  std::string rendered;  // output of InspectOptions::render, when given
 };
 
 struct InspectOptions {
   unsigned jobs = 0;      // 0 = all cores
   size_t window = 256;    // files decoded ahead of the consumer
   bool symbols = true;    // decode ELF dynamic symbols
+  // Runs on the worker threads right after decoding; when given, the decoded binary is dropped afterwards so
+  // only the rendered text waits for its turn (rendering is as costly as decoding and parallelises as well).
+  std::function<std::string(const InspectItem&)> render;
 };
 
 struct InspectSummary {

@@ -28,16 +28,23 @@ void register_inspect(CLI::App& app, Context& ctx) {
     InspectOptions opts;
     opts.jobs = args->jobs;
     bool first = true;
+    opts.render = [&](const InspectItem& it) -> std::string {
+      if (args->json)
+        return (it.binary ? report::to_json(*it.binary)
+                          : nlohmann::json{{"path", it.path}, {"error", it.error->message}})
+            .dump();
+      return it.binary ? report::to_text(*it.binary, style) : std::string();
+    };
     if (args->json) std::fputs("{\"schema\":\"ferry.inspect/1\",\"files\":[", stdout);
     auto sum = inspect_paths(args->paths, opts, [&](InspectItem& it) {
       if (args->json) {
-        nlohmann::json j = it.binary ? report::to_json(*it.binary)
-                                     : nlohmann::json{{"path", it.path}, {"error", it.error->message}};
         if (!first) std::fputc(',', stdout);
-        std::fputs(j.dump().c_str(), stdout);
-      } else if (it.binary) {
+        // Directory walk errors come without a rendering (they never reached a worker).
+        if (it.rendered.empty()) it.rendered = nlohmann::json{{"path", it.path}, {"error", it.error->message}}.dump();
+        std::fputs(it.rendered.c_str(), stdout);
+      } else if (!it.rendered.empty()) {
         std::fputs((first ? "" : "\n"), stdout);
-        std::fputs(report::to_text(*it.binary, style).c_str(), stdout);
+        std::fputs(it.rendered.c_str(), stdout);
       }
       if (it.error) print_error(*it.error);
       first = false;
