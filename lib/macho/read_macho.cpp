@@ -455,6 +455,13 @@ Result<MachOFile> read_fat(ByteView image, MachOFile f) {
   const uint64_t arch_size = f.fat64 ? 32 : 20;
   const uint64_t table_end = 8 + uint64_t(*n) * arch_size;
   if (*n == 0) return make_error(ErrorCode::format, "fat header: nfat_arch is 0", 4);
+  // Java class files share the 0xcafebabe magic; their version field reads as nfat_arch >= 43 (LLVM's
+  // identify_magic and file(1) draw the line at the same place).
+  if (!f.fat64 && *n >= 43)
+    return make_error(ErrorCode::unsupported,
+                      "fat header: nfat_arch " + std::to_string(*n) +
+                          " is not plausible: a Java class file, not a Mach-O universal binary",
+                      4);
   if (table_end > image.size())
     return make_error(ErrorCode::format,
                       "fat header: nfat_arch " + std::to_string(*n) + " needs " + hex(table_end) +

@@ -297,10 +297,21 @@ TEST_CASE("a fat header with zero architectures is an error") {
   CHECK(error_of(f) == "t.macho: fat header: nfat_arch is 0 (at offset 0x4)");
 }
 
-TEST_CASE("an absurd nfat_arch is refused before any slice is read") {
+TEST_CASE("an nfat_arch the file cannot hold is refused before any slice is read") {
   auto f = fat({MachOBuilder().build()});
-  put32be(f, 4, 1000000);
-  CHECK(error_of(f) == "t.macho: fat header: nfat_arch 1000000 needs 0x1312d08 bytes, the file has 0x2000 (at offset 0x4)");
+  put32be(f, 4, 40);
+  f.resize(0x300);
+  CHECK(error_of(f) == "t.macho: fat header: nfat_arch 40 needs 0x328 bytes, the file has 0x300 (at offset 0x4)");
+}
+
+TEST_CASE("a Java class file (0xcafebabe with a class version where nfat_arch would be) is not a Mach-O file") {
+  std::vector<uint8_t> cls = {0xca, 0xfe, 0xba, 0xbe, 0x00, 0x00, 0x00, 0x34, 0x00, 0x10};
+  cls.resize(0x400);
+  auto r = read(cls);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == ErrorCode::unsupported);
+  CHECK(r.error().describe() == "t.macho: fat header: nfat_arch 52 is not plausible: a Java class file, not a Mach-O "
+                                "universal binary (at offset 0x4)");
 }
 
 TEST_CASE("a fat slice outside the file is an error naming the fat_arch") {
