@@ -1,6 +1,8 @@
 // run_check: inputs -> ELF facts (in parallel, archives read in memory) -> verdicts per target -> fix hints.
 // Libraries shipped in the same input (directory, wheel, tarball) are not external; with --sysroot the needed
 // libraries are looked up inside the root (ld.so.conf and default directories, through lib/resolve).
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <cstring>
@@ -27,6 +29,39 @@ bool has_archive_name(const std::string& p) {
 std::string base_name(const std::string& p) {
   auto s = p.find_last_of('/');
   return s == std::string::npos ? p : p.substr(s + 1);
+}
+
+// A directory walk follows symlinks to files, so libfoo.so, libfoo.so.1 and libfoo.so.1.2 are one file seen
+// three times: keep one path per inode (the real file's, not a symlink's), in the walk's order.
+std::vector<std::string> unique_files(const std::vector<std::string>& files) {
+  std::map<std::pair<dev_t, ino_t>, size_t> chosen;  // inode -> index into `keep`
+  std::vector<std::pair<std::string, bool>> keep;     // path, still kept
+  for (const auto& f : files) {
+    struct stat st, lst;
+    if (::stat(f.c_str(), &st) != 0) {
+      keep.push_back({f, true});  // let the reader report the problem
+      continue;
+    }
+    bool link = ::lstat(f.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode);
+    auto key = std::make_pair(st.st_dev, st.st_ino);
+    auto it = chosen.find(key);
+    if (it == chosen.end()) {
+      chosen[key] = keep.size();
+      keep.push_back({f, true});
+      continue;
+    }
+    bool kept_is_link = false;
+    if (::lstat(keep[it->second].first.c_str(), &lst) == 0) kept_is_link = S_ISLNK(lst.st_mode);
+    if (kept_is_link && !link) {  // prefer the real file's path
+      keep[it->second].second = false;
+      it->second = keep.size();
+      keep.push_back({f, true});
+    }
+  }
+  std::vector<std::string> out;
+  for (auto& [p, k] : keep)
+    if (k) out.push_back(p);
+  return out;
 }
 
 // One unit of parallel work: a file on disk (ELF, or an archive) belonging to an input.
@@ -237,10 +272,9 @@ CheckReport run_check(const std::vector<std::string>& inputs, const CheckOptions
     for (auto& e : w.errors) report.errors.push_back(e);
     bool walked = !(w.files.size() == 1 && w.files[0] == inputs[i]);
     ir.kind = walked ? "directory" : "file";
-    for (auto& f : w.files) {
-      items.push_back({f, i, !walked});
-      if (walked) shipped_names[i].insert(base_name(f));
-    }
+    for (auto& f : w.files)
+      if (walked) shipped_names[i].insert(base_name(f));  // symlink names are sonames too
+    for (auto& f : walked ? unique_files(w.files) : w.files) items.push_back({f, i, !walked});
     report.inputs.push_back(ir);
   }
 
@@ -278,9 +312,26 @@ CheckReport run_check(const std::vector<std::string>& inputs, const CheckOptions
   std::vector<Job> jobs;
   for (size_t k = 0; k < items.size(); ++k)
     for (size_t e = 0; e < decoded[k].elves.size(); ++e) jobs.push_back({k, e});
-  std::unique_ptr<SysrootLookup> lookup;
-  std::mutex lookup_mu;
-  if (!opts.sysroot.empty()) lookup = std::make_unique<SysrootLookup>(opts.sysroot);
+  // One environment per shipping unit, shared by its files (a unit may hold thousands of names: never copied).
+  std::vector<Environment> envs(units.size());
+  for (size_t u = 0; u < units.size(); ++u) envs[u].shipped = std::move(units[u]);
+  if (!opts.sysroot.empty()) {
+    // With --sysroot, every needed name of a unit is looked up once; absence from the map means not found.
+    SysrootLookup lookup(opts.sysroot);
+    std::map<std::string, std::optional<ProvidedLibrary>> found;
+    for (auto& e : envs) e.sysroot.emplace();
+    for (const auto& job : jobs) {
+      const elf::ElfInfo& info = decoded[job.item].elves[job.elf].info;
+      Environment& env = envs[unit_of[job.item]];
+      for (const auto& n : info.needed) {
+        if (env.shipped.count(n) && !is_glibc_library(n)) continue;
+        std::string key = n + "\n" + std::to_string(info.machine) + "/" + std::to_string(info.bits);
+        auto it = found.find(key);
+        if (it == found.end()) it = found.emplace(key, lookup.find(n, info)).first;
+        if (it->second) (*env.sysroot)[n] = *it->second;
+      }
+    }
+  }
   std::vector<FileReport> files(jobs.size());
   parallel_for(jobs.size(), [&](size_t j) {
     const WorkItem& item = items[jobs[j].item];
@@ -293,16 +344,7 @@ CheckReport run_check(const std::vector<std::string>& inputs, const CheckOptions
     fr.soname = d.info.soname;
     fr.unsafe_name = d.unsafe;
     fr.requirements = summarize(d.info);
-    Environment env;
-    env.shipped = units[unit_of[jobs[j].item]];
-    if (lookup) {
-      env.sysroot.emplace();
-      for (const auto& n : d.info.needed) {
-        if (env.shipped.count(n) && !is_glibc_library(n)) continue;
-        std::lock_guard<std::mutex> lock(lookup_mu);
-        if (auto p = lookup->find(n, d.info)) (*env.sysroot)[n] = *p;
-      }
-    }
+    const Environment& env = envs[unit_of[jobs[j].item]];
     for (const auto& [t, err] : targets_for(opts, fr.arch)) {
       if (t) {
         fr.verdicts.push_back(evaluate(d.info, *t, env, opts.eval));
@@ -332,8 +374,7 @@ CheckReport run_check(const std::vector<std::string>& inputs, const CheckOptions
       if (items[k].input == i)
         for (const auto& e : decoded[k].elves) elves.push_back(&e.info);
     if (elves.empty()) continue;
-    Environment env;
-    env.shipped = units[i];
+    const Environment& env = envs[i];
     if (const Target* b = best_policy(elves, Family::manylinux, env, opts.eval))
       report.inputs[i].best_manylinux = b->tag();
     if (const Target* b = best_policy(elves, Family::musllinux, env, opts.eval))

@@ -280,8 +280,20 @@ std::vector<const Target*> satisfied_policies(const std::vector<const elf::ElfIn
 
 const Target* best_policy(const std::vector<const elf::ElfInfo*>& files, Family family, const Environment& env,
                           const EvaluateOptions& opts) {
-  auto all = satisfied_policies(files, family, env, opts);
-  return all.empty() ? nullptr : all.front();
+  if (files.empty()) return nullptr;
+  std::string arch = arch_of(*files.front());
+  for (const auto* f : files)
+    if (arch_of(*f) != arch) return nullptr;
+  std::vector<const Target*> candidates;
+  for (const auto* t : targets_for_arch(arch))
+    if (t->family == family) candidates.push_back(t);
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const Target* a, const Target* b) { return a->priority > b->priority; });
+  for (const auto* t : candidates)  // the first one all files pass is the best; later ones are not evaluated
+    if (std::all_of(files.begin(), files.end(),
+                    [&](const elf::ElfInfo* f) { return evaluate(*f, *t, env, opts).pass; }))
+      return t;
+  return nullptr;
 }
 
 const Target* oldest_target(const elf::ElfInfo& info, const Environment& env, const EvaluateOptions& opts) {
