@@ -1,0 +1,318 @@
+// The resolver on the fixtures of fixtures/resolve/: one test per loader rule, each comparing the whole
+// dependency tree (paths relative to the fixture directory, with the rule that found each library) to the tree
+// glibc's loader builds. libc.so.6 and ld.so are left out of the expected trees so they do not depend on the host.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <functional>
+#include <string>
+
+#include "resolve/resolve.hpp"
+
+using namespace ferry;
+using namespace ferry::resolve;
+
+namespace {
+
+std::string fixture_dir(const std::string& name) {
+  const char* f = std::getenv("FERRY_FIXTURES");
+  if (!f) return "";
+  return std::string(f) + "/resolve/" + name;
+}
+
+std::string rel(std::string s, const std::string& dir) {
+  for (size_t p; (p = s.find(dir)) != std::string::npos;) s.replace(p, dir.size(), "$D");
+  return s;
+}
+
+// "  name -> path [rule via]" per node, depth-indented; host libc and ld.so nodes omitted.
+std::string compact(const DependencyTree& t, const std::string& dir) {
+  std::string out;
+  std::function<void(const Node&, int)> walk = [&](const Node& n, int depth) {
+    for (auto& c : n.children) {
+      if (c.name == "libc.so.6" || c.name == "ld-linux-x86-64.so.2") continue;
+      out += std::string(depth * 2, ' ') + rel(c.name, dir) + " -> " + (c.path ? rel(*c.path, dir) : "NOT FOUND") + " [" +
+             to_string(c.rule) + (c.via.empty() ? "" : " " + rel(c.via, dir)) + "]" + (c.already_loaded ? " loaded" : "") +
+             "\n";
+      walk(c, depth + 1);
+    }
+  };
+  walk(t.root, 0);
+  return out;
+}
+
+struct Case {
+  std::string dir;
+  DependencyTree tree;
+  bool ok = false;
+};
+
+Case run(const std::string& name, ResolveOptions opts = {}) {
+  Case c;
+  c.dir = fixture_dir(name);
+  if (c.dir.empty()) {
+    WARN("FERRY_FIXTURES not set: run through ctest");
+    return c;
+  }
+  if (!opts.ld_library_path) opts.ld_library_path = "";
+  Resolver r(opts);
+  auto t = r.resolve(c.dir + "/main");
+  if (!t) {
+    WARN(t.error().describe());
+    return c;
+  }
+  c.tree = std::move(t.value());
+  c.ok = true;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("a DT_NEEDED name with a slash is opened as a path, without any search", "[resolve]") {
+  auto c = run("01_direct_path");
+  if (!c.ok) return;
+  CHECK(compact(c.tree, c.dir) == "$D/lib/libdirect.so -> $D/lib/libdirect.so [direct_path]\n");
+}
+
+TEST_CASE("RPATH is inherited: the executable's RPATH finds a library needed two levels down", "[resolve]") {
+  auto c = run("02_rpath_of_parents_parent");
+  if (!c.ok) return;
+  CHECK(compact(c.tree, c.dir) ==
+        "liba.so.1 -> $D/l1/liba.so.1 [rpath $D/main]\n"
+        "  libb.so.1 -> $D/l1/../l2/libb.so.1 [rpath $D/l1/liba.so.1]\n"
+        "    libc1.so.1 -> $D/l1/libc1.so.1 [rpath $D/main]\n");
+}
+
+TEST_CASE("RUNPATH applies only to the object's own DT_NEEDED, and a missing library lists every place tried", "[resolve]") {
+  auto c = run("03_runpath_not_inherited");
+  if (!c.ok) return;
+  CHECK(compact(c.tree, c.dir) ==
+        "liba.so.1 -> $D/lib/liba.so.1 [runpath $D/main]\n"
+        "  libb.so.1 -> NOT FOUND [not_found]\n");
+  CHECK(c.tree.missing == std::vector<std::string>{"libb.so.1"});
+  const Node& b = c.tree.root.children[0].children[0];
+  REQUIRE(b.tried.size() >= 2);
+  CHECK(b.tried[0].rule == Rule::ld_so_cache);
+  CHECK(b.tried.back().rule == Rule::default_dir);
+}
+
+TEST_CASE("musl treats RUNPATH like an inherited RPATH, so the same tree resolves completely", "[resolve]") {
+  ResolveOptions o;
+  o.profile = *find_profile("musl");
+  auto c = run("03_runpath_not_inherited", o);
+  if (!c.ok) return;
+  CHECK(c.tree.root.children[0].children[0].path == c.dir + "/lib/libb.so.1");
+  CHECK(c.tree.root.children[0].children[0].rule == Rule::runpath);
+}
+
+TEST_CASE("an object with RUNPATH stops the RPATH chain of its loaders for its own dependencies", "[resolve]") {
+  auto c = run("04_runpath_of_loader_disables_rpath_chain");
+  if (!c.ok) return;
+  CHECK(compact(c.tree, c.dir) ==
+        "liba.so.1 -> $D/r/liba.so.1 [rpath $D/main]\n"
+        "  libb.so.1 -> $D/r/../u/libb.so.1 [runpath $D/r/liba.so.1]\n");
+}
+
+TEST_CASE("DT_RPATH is ignored in an object that also has DT_RUNPATH", "[resolve]") {
+  auto c = run("05_rpath_ignored_when_runpath");
+  if (!c.ok) return;
+  REQUIRE(c.tree.root.elf()->rpath);
+  REQUIRE(c.tree.root.elf()->runpath);
+  CHECK(compact(c.tree, c.dir) == "libb.so.1 -> $D/u/libb.so.1 [runpath $D/main]\n");
+}
+
+TEST_CASE("LD_LIBRARY_PATH finds a library no other rule does, and secure mode ignores it", "[resolve]") {
+  ResolveOptions o;
+  std::string dir = fixture_dir("06_ld_library_path");
+  o.ld_library_path = dir + "/nothing:" + dir + "/llp";
+  auto c = run("06_ld_library_path", o);
+  if (!c.ok) return;
+  CHECK(compact(c.tree, c.dir) == "libl.so.1 -> $D/llp/libl.so.1 [ld_library_path]\n");
+  o.secure = true;
+  auto s = run("06_ld_library_path", o);
+  CHECK(compact(s.tree, s.dir) == "libl.so.1 -> NOT FOUND [not_found]\n");
+}
+
+TEST_CASE("RPATH comes before LD_LIBRARY_PATH", "[resolve]") {
+  ResolveOptions o;
+  o.ld_library_path = fixture_dir("07_rpath_before_ld_library_path") + "/llp";
+  auto c = run("07_rpath_before_ld_library_path", o);
+  if (!c.ok) return;
+  CHECK(compact(c.tree, c.dir) == "libl.so.1 -> $D/r/libl.so.1 [rpath $D/main]\n");
+}
+
+TEST_CASE("LD_LIBRARY_PATH comes before RUNPATH", "[resolve]") {
+  ResolveOptions o;
+  o.ld_library_path = fixture_dir("08_ld_library_path_before_runpath") + "/llp";
+  auto c = run("08_ld_library_path_before_runpath", o);
+  if (!c.ok) return;
+  CHECK(compact(c.tree, c.dir) == "libl.so.1 -> $D/llp/libl.so.1 [ld_library_path]\n");
+}
+
+TEST_CASE("DF_1_NODEFLIB drops cache hits in system dirs and the default dirs for that object's needs", "[resolve]") {
+  auto c = run("09_nodeflib");
+  if (!c.ok) return;
+  CHECK(compact(c.tree, c.dir) ==
+        "libnd.so.1 -> $D/lib/libnd.so.1 [rpath $D/main]\n"
+        "  libz.so.1 -> NOT FOUND [not_found]\n");
+  const Node& z = c.tree.root.children[0].children[0];
+  REQUIRE(z.tried.size() == 2);
+  CHECK(z.tried[1].rule == Rule::ld_so_cache);
+  CHECK(z.tried[1].note == "dropped: DF_1_NODEFLIB");
+}
+
+TEST_CASE("$ORIGIN and ${ORIGIN} both expand to the program's directory", "[resolve]") {
+  auto c = run("10_origin_both_spellings");
+  if (!c.ok) return;
+  CHECK(compact(c.tree, c.dir) ==
+        "liba.so.1 -> $D/a/liba.so.1 [rpath $D/main]\n"
+        "libb.so.1 -> $D/b/libb.so.1 [rpath $D/main]\n");
+}
+
+TEST_CASE("$LIB and ${PLATFORM} expand per the loader profile (Debian: lib/x86_64-linux-gnu, x86_64)", "[resolve]") {
+  auto c = run("11_lib_and_platform_tokens");
+  if (!c.ok) return;
+  CHECK(compact(c.tree, c.dir) ==
+        "liblib.so.1 -> $D/lib/x86_64-linux-gnu/liblib.so.1 [runpath $D/main]\n"
+        "libplat.so.1 -> $D/x86_64/libplat.so.1 [runpath $D/main]\n");
+  ResolveOptions o;
+  o.profile = *find_profile("centos7");  // $LIB = lib64 there: nothing at $ORIGIN/lib64
+  auto r = run("11_lib_and_platform_tokens", o);
+  CHECK(r.tree.root.children[0].path == std::nullopt);
+}
+
+TEST_CASE("a candidate of the wrong ELF class is skipped and the search goes on", "[resolve]") {
+  auto c = run("12_wrong_class_skipped");
+  if (!c.ok) return;
+  if (c.tree.root.children.empty()) return;  // built without gcc-multilib
+  CHECK(compact(c.tree, c.dir) == "libw.so.1 -> $D/b/libw.so.1 [rpath $D/main]\n");
+  CHECK(c.tree.root.children[0].tried[0].note.find("wrong ELF class") != std::string::npos);
+}
+
+TEST_CASE("a candidate for another machine is skipped and the search goes on", "[resolve]") {
+  auto c = run("13_wrong_machine_skipped");
+  if (!c.ok) return;
+  if (c.tree.root.children.empty()) return;
+  CHECK(compact(c.tree, c.dir) == "libw.so.1 -> $D/b/libw.so.1 [rpath $D/main]\n");
+  CHECK(c.tree.root.children[0].tried[0].note.find("wrong machine: aarch64") != std::string::npos);
+}
+
+TEST_CASE("a soname already loaded satisfies a later request without any search", "[resolve]") {
+  auto c = run("14_already_loaded_by_soname");
+  if (!c.ok) return;
+  CHECK(compact(c.tree, c.dir) ==
+        "libfoo.so.1 -> $D/lib/libfoo.so.1 [runpath $D/main]\n"
+        "liba.so.1 -> $D/lib/liba.so.1 [runpath $D/main]\n"
+        "  libfoo.so.1 -> $D/lib/libfoo.so.1 [already_loaded $D/lib/libfoo.so.1] loaded\n");
+}
+
+TEST_CASE("glibc-hwcaps subdirectories are tried before the directory itself", "[resolve]") {
+  auto c = run("15_glibc_hwcaps_subdir");
+  if (!c.ok) return;
+  auto levels = host_profile().hwcaps_levels;
+  bool v2 = std::find(levels.begin(), levels.end(), "x86-64-v2") != levels.end();
+  CHECK(compact(c.tree, c.dir) == (v2 ? "libh.so.1 -> $D/lib/glibc-hwcaps/x86-64-v2/libh.so.1 [runpath $D/main]\n"
+                                      : "libh.so.1 -> $D/lib/libh.so.1 [runpath $D/main]\n"));
+  ResolveOptions o;
+  o.profile = *find_profile("debian11");  // glibc 2.31: no glibc-hwcaps
+  auto old = run("15_glibc_hwcaps_subdir", o);
+  CHECK(compact(old.tree, old.dir) == "libh.so.1 -> $D/lib/libh.so.1 [runpath $D/main]\n");
+}
+
+TEST_CASE("legacy tls subdirectories are tried before the directory (glibc <= 2.36), not by musl", "[resolve]") {
+  auto c = run("16_legacy_tls_subdir");
+  if (!c.ok) return;
+  CHECK(compact(c.tree, c.dir) == "libt.so.1 -> $D/lib/tls/libt.so.1 [runpath $D/main]\n");
+  ResolveOptions o;
+  o.profile = *find_profile("musl");
+  auto m = run("16_legacy_tls_subdir", o);
+  CHECK(compact(m.tree, m.dir) == "libt.so.1 -> $D/lib/libt.so.1 [runpath $D/main]\n");
+}
+
+TEST_CASE("a missing library records every directory tried, in the loader's order", "[resolve]") {
+  ResolveOptions o;
+  o.ld_library_path = "/nonexistent-llp";
+  auto c = run("17_missing_lists_tried", o);
+  if (!c.ok) return;
+  const Node& m = c.tree.root.children[0];
+  CHECK_FALSE(m.path);
+  std::vector<std::string> tried;
+  for (auto& a : m.tried) tried.push_back(rel(a.path, c.dir) + " " + to_string(a.rule));
+  CHECK(tried == std::vector<std::string>{"$D/nowhere rpath", "/nonexistent-llp ld_library_path",
+                                          "/etc/ld.so.cache ld_so_cache", "/lib/x86_64-linux-gnu default_dir",
+                                          "/usr/lib/x86_64-linux-gnu default_dir", "/lib default_dir",
+                                          "/usr/lib default_dir"});
+  CHECK_FALSE(c.tree.complete());
+}
+
+TEST_CASE("dynamic string tokens in a DT_NEEDED path are expanded", "[resolve]") {
+  auto c = run("18_dst_in_needed");
+  if (!c.ok) return;
+  CHECK(compact(c.tree, c.dir) == "$ORIGIN/lib/libd.so -> $D/lib/libd.so [direct_path]\n");
+}
+
+TEST_CASE("the same file reached under a second name is the object already loaded", "[resolve]") {
+  auto c = run("19_same_file_two_names");
+  if (!c.ok) return;
+  CHECK(compact(c.tree, c.dir) ==
+        "libone.so.1 -> $D/lib/libone.so.1 [rpath $D/main]\n"
+        "libtwo.so.1 -> $D/lib/libone.so.1 [rpath $D/main] loaded\n");
+  size_t ones = 0;
+  for (auto& e : c.tree.load_order) ones += e.path == c.dir + "/lib/libone.so.1";
+  CHECK(ones == 1);
+}
+
+TEST_CASE("--sysroot uses the root's ld.so.cache, or its ld.so.conf (with include globs) when it has no cache", "[resolve]") {
+  for (auto [name, rule] : {std::pair{"20_sysroot_ld_so_cache", Rule::ld_so_cache},
+                            std::pair{"21_sysroot_ld_so_conf_without_cache", Rule::ld_so_conf}}) {
+    std::string dir = fixture_dir(name);
+    if (dir.empty() || !RootFs(dir).is_dir("/root")) continue;  // 20 needs ldconfig -r (root privileges)
+    ResolveOptions o;
+    o.sysroot = dir + "/root";
+    o.ld_library_path = "";
+    Resolver r(o);
+    auto t = r.resolve("/usr/bin/prog");
+    REQUIRE(t);
+    REQUIRE(t->root.children.size() == 1);
+    CHECK(t->root.children[0].path == std::string("/opt/custom/lib/libr.so.1"));
+    CHECK(t->root.children[0].rule == rule);
+    CHECK(t->complete());
+    CHECK(r.conf_dirs() == std::vector<std::string>{"/opt/custom/lib"});
+  }
+}
+
+TEST_CASE("PE: the application directory, then the given search dirs; system DLLs count as present", "[resolve]") {
+  std::string dir = fixture_dir("30_pe_app_dir_and_search_dir");
+  if (dir.empty() || !RootFs().is_dir(dir)) return;
+  ResolveOptions o;
+  o.profile = *find_profile("windows");
+  o.extra_dirs = {dir + "/extra"};
+  Resolver r(o);
+  auto t = r.resolve(dir + "/app/main.exe");
+  REQUIRE(t);
+  CHECK(t->complete());
+  const Node* foo = nullptr;
+  for (auto& c : t->root.children) {
+    if (c.name == "foo.dll") foo = &c;
+    else CHECK(c.system);
+  }
+  REQUIRE(foo);
+  CHECK(foo->rule == Rule::app_dir);
+  auto bar = t->find("bar.dll");
+  REQUIRE(bar.size() == 1);
+  CHECK(bar[0]->rule == Rule::search_dir);
+  CHECK(rel(*bar[0]->path, dir) == "$D/extra/bar.dll");
+}
+
+TEST_CASE("one Resolver parses each object once across many trees and threads", "[resolve]") {
+  std::string dir = fixture_dir("14_already_loaded_by_soname");
+  if (dir.empty()) return;
+  ResolveOptions o;
+  o.ld_library_path = "";
+  Resolver r(o);
+  REQUIRE(r.resolve(dir + "/main"));
+  size_t first = r.objects_parsed();
+  REQUIRE(r.resolve(dir + "/main"));
+  REQUIRE(r.resolve(dir + "/lib/liba.so.1"));
+  CHECK(r.objects_parsed() == first);
+}
