@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""The manylinux verdicts agree with the policy data: an independent reimplementation of auditwheel's rule
+(every version needed in a namespace the policy lists must be in its set for the architecture; every DT_NEEDED
+on the whitelist or shipped alongside; no ISA level above the baseline), fed by readelf, gives the same best
+tag as `ferry check` for every fixture and for the wheel. When the reference policy JSON is present, ferry's
+built-in table (--list-targets --json) must also equal it exactly."""
+import json
+import os
+import re
+import subprocess
+import sys
+
+FERRY = os.environ["FERRY"]
+C = os.path.join(os.environ["FERRY_FIXTURES"], "check")
+if not os.path.exists(os.path.join(C, "memcpy_new")):
+    print("SKIP: check fixtures were not built")
+    sys.exit(77)
+REFERENCE = "/work/shared/reference/data/manylinux-policy.json"
+
+exported = json.loads(subprocess.run([FERRY, "check", "--list-targets", "--json"], check=True,
+                                     capture_output=True, text=True).stdout)
+table = [t for t in exported["targets"] if t["family"] == "manylinux"]
+
+if os.path.exists(REFERENCE):
+    ref = {p["name"]: p for p in json.load(open(REFERENCE)) if p["name"] != "linux"}
+    seen = set()
+    for t in table:
+        p = ref[t["name"]]
+        seen.add(t["name"])
+        assert t["aliases"] == p["aliases"] and t["priority"] == p["priority"], t["name"]
+        assert t["lib_whitelist"] == p["lib_whitelist"], t["name"]
+        assert t["blacklist"] == {k: sorted(v) for k, v in p["blacklist"].items()}, t["name"]
+        want = p["symbol_versions"][t["arch"]]
+        got = {ns: sorted(r["allowed"]) for ns, r in t["versions"].items()}
+        assert got == {ns: sorted(v) for ns, v in want.items()}, (t["name"], t["arch"])
+    assert seen == set(ref), set(ref) - seen
+    assert len(table) == sum(len(p["symbol_versions"]) for p in ref.values())
+
+
+def readelf_facts(path):
+    v = subprocess.run(["readelf", "-V", "-W", path], capture_output=True, text=True).stdout
+    d = subprocess.run(["readelf", "-d", "-W", path], capture_output=True, text=True).stdout
+    n = subprocess.run(["readelf", "-n", "-W", path], capture_output=True, text=True).stdout
+    needs = re.findall(r"Name: ([A-Za-z0-9_.]+)\s+Flags", v.split("Version needs section")[-1]) if "Version needs" in v else []
+    needed = re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", d)
+    soname = re.findall(r"\(SONAME\)\s+Library soname: \[([^\]]+)\]", d)
+    isa = re.search(r"x86 ISA needed: ([^\n]*)", n)
+    levels = re.findall(r"x86-64-v(\d)", isa.group(1)) if isa else []
+    return {"needs": needs, "needed": needed, "soname": soname[0] if soname else None,
+            "isa": max([int(x) for x in levels] or [1])}
+
+
+def satisfies(facts, t, shipped):
+    for full in facts["needs"]:
+        ns, _, ver = full.partition("_")
+        if ns in t["versions"] and ver not in t["versions"][ns]["allowed"]:
+            return False
+    for lib in facts["needed"]:
+        if lib not in t["lib_whitelist"] and lib not in shipped and not lib.startswith("ld-linux"):
+            return False
+    return facts["isa"] <= 1
+
+
+def best(files, shipped=()):
+    for t in sorted((t for t in table if t["arch"] == "x86_64"), key=lambda t: -t["priority"]):
+        if all(satisfies(readelf_facts(f), t, set(shipped)) for f in files):
+            return t["tag"]
+    return None
+
+
+def ferry_best(path, key="files"):
+    p = subprocess.run([FERRY, "check", "--json", path], capture_output=True, text=True)
+    d = json.loads(p.stdout)
+    return d["files"][0]["best_manylinux"] if key == "files" else d["inputs"][0]["best_manylinux"]
+
+
+checked = 0
+for name in ["pinned_old", "memcpy_new", "getrandom", "pow_new", "needs_234", "cxx_new", "librelr.so",
+             "libplain.so", "libexecstack.so", "libisa_v3.so", "libuses_fake.so"]:
+    path = os.path.join(C, name)
+    want, got = best([path]), ferry_best(path)
+    assert want == got, (name, want, got)
+    checked += 1
+# The wheel: both ELF files, libshipped.so.1 shipped inside.
+tree = os.path.join(C, "tree")
+files = [os.path.join(tree, "pkg", "_ext.so"), os.path.join(tree, "pkg.libs", "libshipped.so.1")]
+want = best(files, shipped={"libshipped.so.1"})
+got = ferry_best(os.path.join(C, "pkg-1.0-cp311-cp311-linux_x86_64.whl"), key="inputs")
+assert want == got == "manylinux_2_17_x86_64", (want, got)
+print(f"ok: {checked} fixtures and the wheel agree")
