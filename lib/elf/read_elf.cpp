@@ -596,16 +596,22 @@ private:
     }
   }
 
+  // Notes come from PT_NOTE (what the loader and crash tools read); SHT_NOTE sections outside every PT_NOTE are
+  // read too, because some linkers (Go's) leave .note.gnu.build-id in a PT_LOAD without a PT_NOTE for it.
   void read_notes() {
-    bool any = false;
+    std::vector<std::pair<uint64_t, uint64_t>> covered;
     for (const auto& s : info_.segments)
       if (s.type == PT_NOTE) {
-        any = true;
+        covered.emplace_back(s.offset, s.filesz);
         parse_notes(s.offset, s.filesz, s.align);
       }
-    if (!any)
-      for (const auto& sh : sections_)
-        if (sh.type == SHT_NOTE) parse_notes(sh.offset, sh.size, sh.align);
+    for (const auto& sh : sections_) {
+      if (sh.type != SHT_NOTE) continue;
+      bool inside = false;
+      for (auto [off, size] : covered)
+        if (sh.offset >= off && sh.offset - off < size) inside = true;
+      if (!inside) parse_notes(sh.offset, sh.size, sh.align);
+    }
   }
 
   void parse_notes(uint64_t off, uint64_t size, uint64_t align) {

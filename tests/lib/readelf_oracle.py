@@ -7,14 +7,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 
 def readelf(path, dyn_syms=False):
-    args = ["readelf", "-d", "-V", "-l", "-h", "-W"] + (["--dyn-syms"] if dyn_syms else []) + [path]
+    args = ["readelf", "-d", "-V", "-l", "-h", "-n", "-W"] + (["--dyn-syms"] if dyn_syms else []) + [path]
     p = subprocess.run(args, capture_output=True, text=True, errors="replace")
     return parse(p.stdout)
 
 
 def parse(text):
     r = {"needed": [], "rpath": None, "runpath": None, "soname": None, "interpreter": None,
-         "version_needs": {}, "symbols": {}, "type": None, "has_shdr": True}
+         "version_needs": {}, "symbols": {}, "type": None, "has_shdr": True,
+         "flags_1": [], "hash_styles": [], "relr": False, "textrel": False, "build_id": None, "abi_kernel": None,
+         "isa_needed": [], "exec_stack": None, "load_align": []}
     section = None
     cur_file = None
     for line in text.splitlines():
@@ -26,6 +28,33 @@ def parse(text):
             else:
                 r[tag.lower()] = val
             continue
+        m = re.search(r"\(FLAGS_1\)\s+Flags: (.*)$", line)
+        if m:
+            r["flags_1"] = m.group(1).split()
+        m = re.search(r"^\s*0x[0-9a-f]+ \((GNU_HASH|HASH|RELR|TEXTREL)\)", line)
+        if m:
+            tag = m.group(1)
+            if tag == "GNU_HASH":
+                r["hash_styles"].append("gnu")
+            elif tag == "HASH":
+                r["hash_styles"].append("sysv")
+            else:
+                r[tag.lower()] = True
+        m = re.search(r"Build ID: ([0-9a-f]+)", line)
+        if m:
+            r["build_id"] = m.group(1)
+        m = re.search(r"OS: Linux, ABI: ([0-9.]+)", line)
+        if m:
+            r["abi_kernel"] = m.group(1)
+        m = re.search(r"x86 ISA needed: (.*)$", line)
+        if m:
+            r["isa_needed"] = [x.strip() for x in m.group(1).split(",")]
+        parts = line.split()
+        if parts and parts[0] in ("LOAD", "GNU_STACK") and len(parts) >= 8:
+            if parts[0] == "LOAD":
+                r["load_align"].append(int(parts[-1], 16))
+            else:
+                r["exec_stack"] = "E" in "".join(parts[6:-1])
         m = re.search(r"\[Requesting program interpreter: (.*)\]", line)
         if m:
             r["interpreter"] = m.group(1)
@@ -77,6 +106,15 @@ def ferry_view(f):
         "interpreter": f["interpreter"],
         "version_needs": {vn["file"]: [v["name"] for v in vn["versions"]] for vn in f["version_needs"]},
         "symbols": syms,
+        "flags_1": f["flags_1"],
+        "hash_styles": sorted(f["hash_styles"]),
+        "relr": f["relr"],
+        "textrel": f["textrel"],
+        "build_id": f["build_id"],
+        "abi_kernel": f["abi_tag"]["kernel"] if f["abi_tag"] else None,
+        "isa_needed": (f["gnu_property"] or {}).get("x86_isa_needed", []),
+        "exec_stack": f["exec_stack"],
+        "load_align": [s["align"] for s in f["load_segments"]],
     }
 
 
@@ -88,7 +126,9 @@ def compare(files, dyn_syms=False, jobs=None):
     mismatches = []
     for f, o in zip(files, oracles):
         mine = ferry_view(f)
-        fields = ["needed", "rpath", "runpath", "soname", "interpreter"]
+        o["hash_styles"] = sorted(o["hash_styles"])
+        fields = ["needed", "rpath", "runpath", "soname", "interpreter", "flags_1", "hash_styles", "relr",
+                  "textrel", "build_id", "abi_kernel", "isa_needed", "exec_stack", "load_align"]
         if o["has_shdr"]:  # readelf -V needs section headers
             fields.append("version_needs")
             if dyn_syms:
