@@ -27,7 +27,8 @@ std::string node_label(const Node& n, const TextStyle& st) {
   std::string s = n.already_loaded ? dim(n.name, st) : bold(n.name, st);
   if (*n.path != n.name) s += " => " + (n.already_loaded ? dim(*n.path, st) : *n.path);
   std::string why = n.why();
-  if (n.already_loaded && n.rule != Rule::already_loaded && n.rule != Rule::interpreter) why += ", already loaded";
+  if (n.already_loaded && n.rule != Rule::already_loaded && n.rule != Rule::interpreter)
+    why += ", same file as " + (n.object ? n.object->path : std::string("an object")) + ", already loaded";
   s += " " + (n.rule == Rule::rpath || n.rule == Rule::runpath || n.rule == Rule::ld_library_path ? yellow("[" + why + "]", st)
                                                                                                   : dim("[" + why + "]", st));
   return s;

@@ -391,8 +391,7 @@ struct ElfProcess {
       auto& lm = maps[m];
       if (lm.obj && node.object && lm.obj->dev == node.object->dev && lm.obj->ino == node.object->ino) {
         lm.names.push_back(raw_name);
-        node.path = lm.l_name;
-        node.already_loaded = true;
+        node.already_loaded = true;  // the path found stays on the node; the load list keeps lm.l_name
         return -1;
       }
     }

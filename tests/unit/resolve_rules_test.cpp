@@ -256,7 +256,7 @@ TEST_CASE("the same file reached under a second name is the object already loade
   if (!c.ok) return;
   CHECK(compact(c.tree, c.dir) ==
         "libone.so.1 -> $D/lib/libone.so.1 [rpath $D/main]\n"
-        "libtwo.so.1 -> $D/lib/libone.so.1 [rpath $D/main] loaded\n");
+        "libtwo.so.1 -> $D/lib/libtwo.so.1 [rpath $D/main] loaded\n");
   size_t ones = 0;
   for (auto& e : c.tree.load_order) ones += e.path == c.dir + "/lib/libone.so.1";
   CHECK(ones == 1);
