@@ -11,6 +11,7 @@
 #include "cli.hpp"
 #include "patch/patch.hpp"
 #include "support/file.hpp"
+#include "support/parallel.hpp"
 
 namespace ferry::cli {
 
@@ -128,85 +129,100 @@ int exit_for(const Error& e) {
   }
 }
 
-// Runs the parsed request. `patchelf_mode` keeps patchelf's quiet output and exit status 1 on errors.
+// What one file produced: its JSON object, the text for stdout and the error lines for stderr.
+struct Outcome {
+  nlohmann::json j;
+  std::string out, err;
+  int rc = exit_ok;
+};
+
+Outcome run_one(const PatchArgs& a, const std::string& path, bool patchelf_mode, bool prefix) {
+  Outcome o;
+  o.j = {{"path", path}};
+  auto fail = [&](const Error& e) {
+    if (a.json) o.j["error"] = e.describe();
+    else if (patchelf_mode) o.err += "patchelf: " + e.describe() + "\n";
+    else o.err += "ferry: " + e.describe() + "\n";
+    o.rc = std::max(o.rc, patchelf_mode ? 1 : exit_for(e));
+  };
+  bool printing = a.print_interpreter || a.print_soname || a.print_rpath || a.print_needed || a.print_execstack;
+  if (printing) {
+    auto mapped = MappedFile::open(path);
+    if (!mapped) {
+      fail(mapped.error());
+      return o;
+    }
+    auto s = patch::read_summary(mapped->view(), path);
+    if (!s) {
+      fail(s.error());
+      return o;
+    }
+    std::string pre = prefix ? path + ": " : "";
+    auto line = [&](const std::string& text) {
+      if (!a.json) o.out += pre + text + "\n";
+    };
+    if (a.print_interpreter) {
+      if (!s->interpreter) {
+        fail(make_error(ErrorCode::not_found, "no PT_INTERP (not a dynamically linked program)").with_path(path));
+      } else {
+        line(*s->interpreter);
+        o.j["interpreter"] = *s->interpreter;
+      }
+    }
+    if (a.print_soname) {
+      line(s->soname.value_or(""));
+      o.j["soname"] = s->soname ? nlohmann::json(*s->soname) : nlohmann::json();
+    }
+    if (a.print_rpath) {
+      line(s->runpath ? *s->runpath : s->rpath.value_or(""));
+      o.j["rpath"] = s->rpath ? nlohmann::json(*s->rpath) : nlohmann::json();
+      o.j["runpath"] = s->runpath ? nlohmann::json(*s->runpath) : nlohmann::json();
+    }
+    if (a.print_needed) {
+      for (const auto& n : s->needed) line(n);
+      o.j["needed"] = s->needed;
+    }
+    if (a.print_execstack) {
+      std::string st = !s->exec_stack ? "?" : *s->exec_stack ? "X" : "-";
+      line("execstack: " + st);
+      o.j["execstack"] = st;
+    }
+  }
+  if (!a.edits.empty() || a.output) {
+    std::string out = a.output.value_or(path);
+    auto r = patch::patch_file(path, out, a.edits, a.options);
+    if (!r) {
+      fail(r.error());
+    } else {
+      o.j["output"] = out;
+      o.j["changed"] = r->changed;
+      o.j["strategy"] = r->strategy;
+      o.j["old_size"] = r->old_size;
+      o.j["new_size"] = r->new_size;
+      o.j["plan"] = r->plan;
+      if (a.options.dry_run && !a.json) o.out += path + ":\n" + r->plan;
+      else if (!patchelf_mode && !a.json)
+        o.out += path + ": " + (r->changed ? "patched" : "unchanged") + ", " + std::to_string(r->old_size) + " -> " +
+                 std::to_string(r->new_size) + " bytes (" + r->strategy + ")\n";
+    }
+  }
+  return o;
+}
+
+// Runs the parsed request, files in parallel (each output is fsynced: the waits overlap), results printed in
+// the order given. `patchelf_mode` keeps patchelf's quiet output and exit status 1 on errors.
 int run(const PatchArgs& a, bool patchelf_mode) {
+  std::vector<Outcome> outcomes(a.files.size());
+  bool prefix = !patchelf_mode && a.files.size() > 1;
+  parallel_for(a.files.size(), [&](size_t i) { outcomes[i] = run_one(a, a.files[i], patchelf_mode, prefix); },
+               std::max(4u, 2 * default_jobs()));
   nlohmann::json files = nlohmann::json::array();
   int rc = exit_ok;
-  bool prefix = !patchelf_mode && a.files.size() > 1;
-  bool printing = a.print_interpreter || a.print_soname || a.print_rpath || a.print_needed || a.print_execstack;
-  for (const auto& path : a.files) {
-    nlohmann::json j = {{"path", path}};
-    auto fail = [&](const Error& e) {
-      if (a.json) j["error"] = e.describe();
-      else if (patchelf_mode) std::fprintf(stderr, "patchelf: %s\n", e.describe().c_str());
-      else print_error(e);
-      rc = std::max(rc, patchelf_mode ? 1 : exit_for(e));
-    };
-    if (printing) {
-      auto mapped = MappedFile::open(path);
-      if (!mapped) {
-        fail(mapped.error());
-        files.push_back(j);
-        continue;
-      }
-      auto s = patch::read_summary(mapped->view(), path);
-      if (!s) {
-        fail(s.error());
-        files.push_back(j);
-        continue;
-      }
-      std::string pre = prefix ? path + ": " : "";
-      auto line = [&](const std::string& text) {
-        if (!a.json) std::printf("%s%s\n", pre.c_str(), text.c_str());
-      };
-      if (a.print_interpreter) {
-        if (!s->interpreter) {
-          fail(make_error(ErrorCode::not_found, "no PT_INTERP (not a dynamically linked program)").with_path(path));
-        } else {
-          line(*s->interpreter);
-          j["interpreter"] = *s->interpreter;
-        }
-      }
-      if (a.print_soname) {
-        line(s->soname.value_or(""));
-        j["soname"] = s->soname ? nlohmann::json(*s->soname) : nlohmann::json();
-      }
-      if (a.print_rpath) {
-        std::string r = s->runpath ? *s->runpath : s->rpath.value_or("");
-        line(r);
-        j["rpath"] = s->rpath ? nlohmann::json(*s->rpath) : nlohmann::json();
-        j["runpath"] = s->runpath ? nlohmann::json(*s->runpath) : nlohmann::json();
-      }
-      if (a.print_needed) {
-        for (const auto& n : s->needed) line(n);
-        j["needed"] = s->needed;
-      }
-      if (a.print_execstack) {
-        std::string st = !s->exec_stack ? "?" : *s->exec_stack ? "X" : "-";
-        line("execstack: " + st);
-        j["execstack"] = st;
-      }
-    }
-    if (!a.edits.empty() || a.output) {
-      std::string out = a.output.value_or(path);
-      auto r = patch::patch_file(path, out, a.edits, a.options);
-      if (!r) {
-        fail(r.error());
-      } else {
-        j["output"] = out;
-        j["changed"] = r->changed;
-        j["strategy"] = r->strategy;
-        j["old_size"] = r->old_size;
-        j["new_size"] = r->new_size;
-        j["plan"] = r->plan;
-        if (a.options.dry_run && !a.json) std::printf("%s:\n%s", path.c_str(), r->plan.c_str());
-        else if (!patchelf_mode && !a.json)
-          std::printf("%s: %s, %llu -> %llu bytes (%s)\n", path.c_str(), r->changed ? "patched" : "unchanged",
-                      static_cast<unsigned long long>(r->old_size), static_cast<unsigned long long>(r->new_size),
-                      r->strategy.c_str());
-      }
-    }
-    files.push_back(j);
+  for (auto& o : outcomes) {
+    std::fputs(o.out.c_str(), stdout);
+    std::fputs(o.err.c_str(), stderr);
+    rc = std::max(rc, o.rc);
+    files.push_back(std::move(o.j));
   }
   if (a.json) {
     nlohmann::json doc = {{"schema", "ferry.patch/1"}, {"files", files}, {"ok", rc == exit_ok}};
