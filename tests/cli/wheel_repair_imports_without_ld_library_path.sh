@@ -51,6 +51,12 @@ ext=$(ls "$T"/pyext/pyext/_pyext*.so)
 if readelf -d "$ext" | grep -q "NEEDED.*libpython"; then fail "libpython still in DT_NEEDED"; fi
 [ ! -d "$T/pyext/pyext.libs" ] || fail "something was grafted for pyext: $(ls "$T/pyext/pyext.libs")"
 
+# --strip: grafted libraries and patched extensions lose their symbol tables and still import.
+LD_LIBRARY_PATH=$W/lib "$FERRY" repair "$W/chain-1.0-cp311-cp311-linux_x86_64.whl" -w "$T/whs" --strip >/dev/null
+install "$T/whs/chain-1.0-cp311-cp311-$plat.whl" "$T/stripped"
+expect_eq "stripped chain value" 42 "$(value_of "$T/stripped" chain 'chain.value()')"
+if readelf -S "$T"/stripped/chain.libs/libfa-*.so.1.2.3 | grep -q "\.symtab"; then fail "--strip left .symtab"; fi
+
 # The same library reached as libfc.so.1 and libfc.so is grafted once, and both extensions point at it.
 expect_eq "dup grafts" 1 "$(ls "$T/dup/dup.libs" | wc -l)"
 echo "ok"
