@@ -69,6 +69,32 @@ std::string prefix_relative(const std::string& path) {
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
+// True when every search-path entry is $ORIGIN-relative and, for a library stored in lib/, stays inside the
+// bundle ($ORIGIN/../lib does): such a library needs no edit (libLLVM and libclang-cpp are 100+ MB).
+bool origin_paths_stay_inside(const std::vector<std::string>& entries) {
+  for (const auto& e : entries) {
+    std::string rest;
+    if (e.rfind("$ORIGIN", 0) == 0) rest = e.substr(7);
+    else if (e.rfind("${ORIGIN}", 0) == 0) rest = e.substr(9);
+    else return false;
+    if (!rest.empty() && rest[0] != '/') return false;
+    int depth = 1;  // ROOT/lib
+    size_t pos = 0;
+    while (pos < rest.size()) {
+      size_t next = rest.find('/', pos);
+      if (next == std::string::npos) next = rest.size();
+      std::string part = rest.substr(pos, next - pos);
+      if (part == "..") {
+        if (--depth < 0) return false;
+      } else if (!part.empty() && part != ".") {
+        ++depth;
+      }
+      pos = next + 1;
+    }
+  }
+  return true;
+}
+
 std::string interp_placeholder(const std::string& loader_name) {
   std::string head = "/ferry-bundle-not-installed";
   std::string tail = "/ld/" + loader_name;
@@ -150,7 +176,9 @@ Status Planner::add_library(const std::string& name, const std::string& path) {
   if (base == "libc.so.6") p.edit = EditKind::libc;
   auto info = elf::read_elf_file(origin, elf::ReadOptions{false});
   if (!info) return info.error();
-  if (info->rpath || info->runpath) p.edit = p.edit == EditKind::libc ? EditKind::libc : EditKind::library_rpath;
+  bool inside = origin_paths_stay_inside(info->rpath_entries) && origin_paths_stay_inside(info->runpath_entries);
+  if ((info->rpath || info->runpath) && !inside)
+    p.edit = p.edit == EditKind::libc ? EditKind::libc : EditKind::library_rpath;
   bundled_reals_.insert(origin);
   // A library whose soname differs from the name it was asked by (a symlink name): both names, one content.
   if (info->soname && *info->soname != base) {

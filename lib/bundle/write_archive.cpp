@@ -65,7 +65,7 @@ Result<std::vector<uint8_t>> build_tar(const BundlePlan& plan, OutputKind kind, 
   archive_write_set_format_pax_restricted(a.get());
   if (kind == OutputKind::tar_zst) {
     if (archive_write_add_filter_zstd(a.get()) != ARCHIVE_OK) return archive_error(a.get(), "zstd filter");
-    archive_write_set_filter_option(a.get(), "zstd", "compression-level", "6");
+    archive_write_set_filter_option(a.get(), "zstd", "compression-level", "3");
     // Multi-threaded zstd gives the same bytes as single-threaded for the same level (zstd's guarantee).
     std::string threads = std::to_string(default_jobs_for_archive());
     (void)jobs;
