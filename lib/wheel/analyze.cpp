@@ -253,7 +253,8 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
         auto d = r->extract(m, dest.string());
         if (!d) errs[i] = d.error();
         else digests[i] = *d;
-      } else if (aopts.verify_all_hashes || m.size <= kSmallMember || starts_with(m.name, a.dist_info + "/")) {
+      } else if (aopts.verify_all_hashes || m.size <= kSmallMember || starts_with(m.name, a.dist_info + "/") ||
+                 !rec.count(m.name) || !starts_with(rec.at(m.name)->hash, "sha256=")) {
         auto d = r->hash(m);
         if (!d) errs[i] = d.error();
         else digests[i] = *d;
