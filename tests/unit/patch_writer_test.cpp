@@ -1,0 +1,251 @@
+// The ELF writer in memory: each layout strategy, read-back of every edit, idempotence and byte-identical no-ops,
+// in all four class/byte-order combinations (tiny images from patch_test_elf.hpp), and on the compiled fixtures
+// (version tables, plan descriptions).
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+#include "patch/elf_file.hpp"
+#include "patch/layout_plan.hpp"
+#include "patch/patch.hpp"
+#include "patch_test_elf.hpp"
+#include "support/file.hpp"
+
+using namespace ferry;
+using namespace ferry::patch;
+using ferry::test::TinyElf;
+
+namespace {
+
+ByteView view(const std::vector<uint8_t>& b) { return ByteView(b.data(), b.size()); }
+
+TinyElf tiny() {
+  TinyElf t;
+  t.is64 = GENERATE(true, false);
+  t.big = GENERATE(false, true);
+  t.machine = t.is64 ? (t.big ? EM_S390 : EM_X86_64) : (t.big ? EM_PPC : EM_386);
+  return t;
+}
+
+std::string combo(const TinyElf& t) {
+  return std::string(t.is64 ? "ELF64" : "ELF32") + (t.big ? " big-endian" : " little-endian");
+}
+
+DynamicSummary summary(const std::vector<uint8_t>& b) {
+  auto s = read_summary(view(b), "out");
+  REQUIRE(s.ok());
+  return *s;
+}
+
+std::vector<uint8_t> fixture(const std::string& name) {
+  const char* dir = std::getenv("FERRY_FIXTURES");
+  if (!dir) return {};
+  auto r = read_file(std::string(dir) + "/patch/" + name);
+  return r ? *r : std::vector<uint8_t>{};
+}
+
+}  // namespace
+
+TEST_CASE("an empty edit list gives byte-identical output in every class and byte order") {
+  TinyElf t = tiny();
+  auto in = t.need("libc.so.6").path("$ORIGIN").build();
+  PatchReport rep;
+  auto out = patch_image(view(in), Edits{}, "tiny", {}, &rep);
+  INFO(combo(t));
+  REQUIRE(out.ok());
+  CHECK(*out == in);
+  CHECK_FALSE(rep.changed);
+  CHECK(rep.strategy == "unchanged");
+}
+
+TEST_CASE("a search path that fits is written in place; a longer one extends the segment that ends the file") {
+  TinyElf t = tiny();
+  auto in = t.need("libc.so.6").path("$ORIGIN/../lib/quite/long").build();
+  INFO(combo(t));
+  Edits e;
+  e.set_rpath = "/x";
+  PatchReport rep;
+  auto small = patch_image(view(in), e, "tiny", {}, &rep);
+  REQUIRE(small.ok());
+  CHECK(rep.strategy == "in place");
+  CHECK(small->size() == in.size());
+  CHECK(summary(*small).runpath == "/x");
+  CHECK(summary(*small).needed == std::vector<std::string>{"libc.so.6"});
+
+  e.set_rpath = "/a/much/longer/search/path/than/the/one/before:/and/another";
+  auto big = patch_image(view(in), e, "tiny", {}, &rep);
+  REQUIRE(big.ok());
+  CHECK(rep.strategy == "extend last segment");
+  CHECK(summary(*big).runpath == *e.set_rpath);
+  auto f = read_elf_file_for_patch(view(*big), "out");
+  REQUIRE(f.ok());
+  CHECK(f->phdrs.size() == 3);  // no new program header
+}
+
+TEST_CASE("with bytes after the last PT_LOAD a library gets one new PT_LOAD holding its moved header table") {
+  TinyElf t = tiny();
+  t.trailing = 24;
+  auto in = t.need("libc.so.6").name("libtiny.so.1").build();
+  INFO(combo(t));
+  Edits e;
+  e.soname = "libtiny-with-a-longer-name.so.1";
+  e.add_needed = {"libextra.so"};
+  PatchReport rep;
+  auto out = patch_image(view(in), e, "tiny", {}, &rep);
+  REQUIRE(out.ok());
+  CHECK(rep.strategy == "new segment");
+  auto f = read_elf_file_for_patch(view(*out), "out");
+  REQUIRE(f.ok());
+  REQUIRE(f->phdrs.size() == 4);
+  const Phdr& load = f->phdrs[1];
+  CHECK(load.type == PT_LOAD);
+  CHECK(load.offset % 0x1000 == load.vaddr % 0x1000);
+  CHECK(f->e_phoff >= load.offset);
+  CHECK(f->e_phoff + 4 * f->c.phent() <= load.offset + load.filesz);
+  CHECK(summary(*out).soname == "libtiny-with-a-longer-name.so.1");
+  CHECK(summary(*out).needed == std::vector<std::string>{"libextra.so", "libc.so.6"});
+  CHECK(rep.new_size - rep.old_size < 0x1000);
+}
+
+TEST_CASE("a program without section headers or padding after its first PT_LOAD says why its headers cannot grow") {
+  TinyElf t = tiny();
+  t.trailing = 8;
+  t.interp = "/lib/ld.so";
+  auto in = t.need("libc.so.6").build();
+  Edits e;
+  e.set_rpath = "/a/path/that/needs/a/new/string/table";
+  auto out = patch_image(view(in), e, "prog", {}, nullptr);
+  REQUIRE_FALSE(out.ok());
+  CHECK(out.error().code == ErrorCode::unsupported);
+  CHECK(out.error().describe() ==
+        "prog: no room for one more program header: the table must stay in the first PT_LOAD (a program), there is "
+        "no spare PT_NULL and no padding after the first PT_LOAD (at offset " + hex(t.phoff) + ")");
+}
+
+TEST_CASE("new dynamic entries use spare DT_NULL slots in place") {
+  TinyElf t = tiny();
+  t.spare_dynamic = 3;
+  auto in = t.need("libc.so.6").build();
+  Edits e;
+  e.soname = "libc.so.6";  // an existing string: no new bytes either
+  e.no_default_lib = true;
+  PatchReport rep;
+  auto out = patch_image(view(in), e, "tiny", {}, &rep);
+  REQUIRE(out.ok());
+  CHECK(rep.strategy == "in place");
+  CHECK(out->size() == in.size());
+  CHECK(summary(*out).soname == "libc.so.6");
+  CHECK(summary(*out).nodeflib);
+}
+
+TEST_CASE("added NEEDED entries come first in the order given and present ones are skipped") {
+  TinyElf t = tiny();
+  auto in = t.need("libc.so.6").build();
+  Edits e;
+  e.add_needed = {"liba.so", "libc.so.6", "libb.so", "liba.so"};
+  auto out = patch_image(view(in), e, "tiny");
+  REQUIRE(out.ok());
+  CHECK(summary(*out).needed == std::vector<std::string>{"liba.so", "libb.so", "libc.so.6"});
+}
+
+TEST_CASE("the same edits applied twice give the same bytes as applied once") {
+  TinyElf t = tiny();
+  t.trailing = 8;
+  auto in = t.need("libc.so.6").path("$ORIGIN").build();
+  Edits e;
+  e.set_rpath = "/opt/idempotent/path/long/enough/for/growth";
+  e.add_needed = {"libz.so.1"};
+  e.replace_needed = {{"libc.so.6", "libc-renamed.so.6"}};
+  auto once = patch_image(view(in), e, "tiny");
+  REQUIRE(once.ok());
+  auto twice = patch_image(view(*once), e, "tiny");
+  REQUIRE(twice.ok());
+  CHECK(*twice == *once);
+}
+
+TEST_CASE("conflicting edits are refused before the file is read") {
+  Edits e;
+  e.set_rpath = "/x";
+  e.remove_rpath = true;
+  auto s = normalize(e);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().code == ErrorCode::usage);
+  CHECK(s.error().message == "--remove-rpath cannot be combined with --set-rpath, --add-rpath or --shrink-rpath");
+  Edits d;
+  d.add_needed = {"liba.so"};
+  d.remove_needed = {"liba.so"};
+  CHECK(normalize(d).error().message == "liba.so is both added and removed");
+  Edits r;
+  r.replace_needed = {{"a", "b"}, {"a", "c"}};
+  CHECK(normalize(r).error().message == "--replace-needed a is given twice");
+}
+
+TEST_CASE("set-interpreter on a file without PT_INTERP is refused and names the file") {
+  TinyElf t = tiny();
+  auto in = t.need("libc.so.6").build();
+  Edits e;
+  e.interpreter = "/lib/ld.so";
+  auto out = patch_image(view(in), e, "libx.so");
+  REQUIRE_FALSE(out.ok());
+  CHECK(out.error().describe() == "libx.so: --set-interpreter: the file has no PT_INTERP (it is a shared library or static)");
+}
+
+TEST_CASE("a shorter interpreter is written in place and a longer one moves to a new place") {
+  TinyElf t = tiny();
+  t.interp = "/lib/ld-linux-long-name.so.2";
+  auto in = t.need("libc.so.6").build();
+  Edits e;
+  e.interpreter = "/lib/ld.so";
+  PatchReport rep;
+  auto out = patch_image(view(in), e, "prog", {}, &rep);
+  REQUIRE(out.ok());
+  CHECK(rep.strategy == "in place");
+  CHECK(summary(*out).interpreter == "/lib/ld.so");
+  e.interpreter = "/opt/a/much/longer/path/to/the/dynamic/loader/ld.so";
+  out = patch_image(view(in), e, "prog", {}, &rep);
+  REQUIRE(out.ok());
+  CHECK(rep.strategy == "extend last segment");
+  CHECK(summary(*out).interpreter == *e.interpreter);
+}
+
+TEST_CASE("the fixture program: replace-needed renames the Verneed file and the plan says what happened") {
+  auto in = fixture("prog");
+  if (in.empty()) {
+    WARN("FERRY_FIXTURES/patch/prog not built; skipped");
+    return;
+  }
+  Edits e;
+  e.replace_needed = {{"libfoo.so.1", "libfoo-renamed-longer.so.1"}};
+  e.set_rpath = "/opt/a/new/and/long/search/path";
+  PatchReport rep;
+  auto out = patch_image(view(in), e, "prog", {}, &rep);
+  REQUIRE(out.ok());
+  auto f = read_elf_file_for_patch(view(*out), "out");
+  REQUIRE(f.ok());
+  std::vector<std::string> files;
+  for (const auto& v : f->verneeds) files.push_back(*f->find_dynstr(v.file));
+  CHECK(std::find(files.begin(), files.end(), "libfoo-renamed-longer.so.1") != files.end());
+  CHECK(std::find(files.begin(), files.end(), "libfoo.so.1") == files.end());
+  CHECK(rep.plan.rfind("strategy: new segment\n", 0) == 0);
+  CHECK(rep.plan.find("  replace-needed: libfoo.so.1 -> libfoo-renamed-longer.so.1\n") != std::string::npos);
+  CHECK(rep.plan.find("  DT_RUNPATH: [$ORIGIN] -> [/opt/a/new/and/long/search/path]\n") != std::string::npos);
+  CHECK(rep.plan.find("program headers: table kept at 0x40 (first PT_LOAD, for AT_PHDR)") != std::string::npos);
+}
+
+TEST_CASE("the fixture program: removing a NEEDED its symbols bind to is refused with the symbol named") {
+  auto in = fixture("prog");
+  if (in.empty()) {
+    WARN("FERRY_FIXTURES/patch/prog not built; skipped");
+    return;
+  }
+  Edits e;
+  e.remove_needed = {"libfoo.so.1"};
+  auto out = patch_image(view(in), e, "prog");
+  REQUIRE_FALSE(out.ok());
+  CHECK(out.error().code == ErrorCode::usage);
+  CHECK(out.error().message.rfind("cannot remove NEEDED libfoo.so.1: 2 dynamic symbol(s) still bind to its version FOO_1.0 (e.g. foo_", 0) == 0);
+  e.clear_symbol_version = {"foo_value", "foo_name"};
+  out = patch_image(view(in), e, "prog");
+  REQUIRE(out.ok());
+  CHECK(summary(*out).needed == std::vector<std::string>{"libc.so.6"});
+}
