@@ -1,0 +1,30 @@
+// The ELF writer on arbitrary bytes: reading, planning, applying and verifying a fixed mix of edits (growth,
+// in place, version tables) never crashes, hangs or leaks; every output it accepts re-reads with the same edits
+// giving identical bytes (idempotence).
+// sources: lib/support/*.cpp lib/patch/*.cpp
+// libs: -lelf
+// seeds: patch elf
+#include <cstddef>
+#include <cstdint>
+
+#include "patch/patch.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace ferry;
+  using namespace ferry::patch;
+  ByteView in(data, size);
+  (void)read_summary(in, "fuzz");
+  Edits e;
+  switch (size % 4) {
+    case 0: e.set_rpath = "/opt/fuzz/a/long/enough/search/path"; break;
+    case 1: e.replace_needed = {{"libc.so.6", "libc-renamed.so.6"}}; e.soname = "libfuzz.so.1"; break;
+    case 2: e.add_needed = {"libextra.so"}; e.remove_needed = {"libm.so.6"}; break;
+    default: e.interpreter = "/lib/ld-fuzz.so"; e.clear_symbol_version = {"puts"}; e.no_default_lib = true; break;
+  }
+  auto out = patch_image(in, e, "fuzz");
+  if (out.ok()) {
+    auto again = patch_image(ByteView(out->data(), out->size()), e, "fuzz");
+    if (again.ok() && *again != *out) __builtin_trap();
+  }
+  return 0;
+}
