@@ -316,3 +316,33 @@ TEST_CASE("one Resolver parses each object once across many trees and threads", 
   REQUIRE(r.resolve(dir + "/lib/liba.so.1"));
   CHECK(r.objects_parsed() == first);
 }
+
+TEST_CASE("Mach-O: @rpath through the executable's LC_RPATH, @loader_path, @executable_path; weak and system libs",
+          "[resolve]") {
+  std::string dir = fixture_dir("31_macho_rpath_loader_and_executable_path");
+  if (dir.empty() || !RootFs().is_dir(dir + "/app")) return;  // built without clang / ld64.lld
+  ResolveOptions o;
+  o.profile = *find_profile("macos");
+  Resolver r(o);
+  auto t = r.resolve(dir + "/app/bin/main");
+  REQUIRE(t);
+  std::string out;
+  std::function<void(const Node&, int)> walk = [&](const Node& n, int depth) {
+    for (auto& c : n.children) {
+      if (c.system) continue;
+      out += std::string(depth * 2, ' ') + c.name + " -> " + (c.path ? rel(*c.path, dir) : "NOT FOUND") + " [" +
+             to_string(c.rule) + (c.via.empty() ? "" : " " + rel(c.via, dir)) + "]" + (c.weak ? " weak" : "") + "\n";
+      walk(c, depth + 1);
+    }
+  };
+  walk(t->root, 0);
+  CHECK(out ==
+        "@rpath/libfoo.dylib -> $D/app/lib/libfoo.dylib [macho_rpath $D/app/bin/main]\n"
+        "  @loader_path/libbar.dylib -> $D/app/lib/libbar.dylib [loader_path $D/app/lib/libfoo.dylib]\n"
+        "  @rpath/libinh.dylib -> $D/app/lib/libinh.dylib [macho_rpath $D/app/bin/main]\n"
+        "@executable_path/../lib/libexe.dylib -> $D/app/lib/libexe.dylib [executable_path]\n"
+        "@rpath/libweak.dylib -> NOT FOUND [not_found] weak\n");
+  CHECK(t->complete());  // a missing weak library is not an error
+  CHECK(t->root.children[0].system);
+  CHECK(t->root.children[0].name == "/usr/lib/libSystem.B.dylib");
+}
