@@ -17,10 +17,17 @@ namespace {
 
 const char* kObjdump = "/usr/lib/llvm-14/bin/llvm-objdump";
 
+// Built fixtures: $FERRY_FIXTURES, or <build>/fixtures next to <build>/bin/ferry when only $FERRY reached the test
+// (catch_discover_tests keeps only the first entry of a list-valued ENVIRONMENT property).
+std::string fixtures_root() {
+  if (const char* root = std::getenv("FERRY_FIXTURES")) return root;
+  const char* ferry = std::getenv("FERRY");
+  REQUIRE(ferry != nullptr);
+  return std::filesystem::path(ferry).parent_path().parent_path().string() + "/fixtures";
+}
+
 std::string fixture(const std::string& name) {
-  const char* root = std::getenv("FERRY_FIXTURES");
-  REQUIRE(root != nullptr);
-  std::string p = std::string(root) + "/macho/" + name;
+  std::string p = fixtures_root() + "/macho/" + name;
   INFO("fixture " << p << " (built by fixtures/macho/build.sh)");
   REQUIRE(std::filesystem::exists(p));
   return p;

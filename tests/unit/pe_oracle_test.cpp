@@ -18,10 +18,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Built fixtures: $FERRY_FIXTURES, or <build>/fixtures next to <build>/bin/ferry when only $FERRY reached the test
+// (catch_discover_tests keeps only the first entry of a list-valued ENVIRONMENT property).
+std::string fixtures_root() {
+  if (const char* root = std::getenv("FERRY_FIXTURES")) return root;
+  const char* ferry = std::getenv("FERRY");
+  REQUIRE(ferry != nullptr);
+  return std::filesystem::path(ferry).parent_path().parent_path().string() + "/fixtures";
+}
+
 std::string fixture(const std::string& name) {
-  const char* root = std::getenv("FERRY_FIXTURES");
-  REQUIRE(root != nullptr);
-  return std::string(root) + "/pe/" + name;
+  return fixtures_root() + "/pe/" + name;
 }
 
 std::string run(const std::string& cmd) {
