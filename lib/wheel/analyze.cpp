@@ -238,24 +238,34 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
     }
     for (size_t i = t; i < regular.size(); i += nthreads) {
       const ZipMember& m = *regular[i];
-      if (m.size >= 64) {
+      auto magic = [](const std::vector<uint8_t>& h) {
+        return h.size() == 4 && h[0] == 0x7f && h[1] == 'E' && h[2] == 'L' && h[3] == 'F';
+      };
+      bool hash_it = aopts.verify_all_hashes || m.size <= kSmallMember || starts_with(m.name, a.dist_info + "/") ||
+                     !rec.count(m.name) || !starts_with(rec.at(m.name)->hash, "sha256=");
+      // One pass when the member is hashed anyway: the hash stream also yields the magic bytes.
+      std::vector<uint8_t> head;
+      if (hash_it) {
+        auto d = r->hash(m, &head);
+        if (!d) {
+          errs[i] = d.error();
+          continue;
+        }
+        digests[i] = *d;
+      } else if (m.size >= 64) {
         auto h = r->head(m, 4);
         if (!h) {
           errs[i] = h.error();
           continue;
         }
-        is_elf[i] = h->size() == 4 && (*h)[0] == 0x7f && (*h)[1] == 'E' && (*h)[2] == 'L' && (*h)[3] == 'F';
+        head = std::move(*h);
       }
+      is_elf[i] = m.size >= 64 && magic(head);
       if (is_elf[i]) {
         fs::path dest = fs::path(a.root) / m.name;
         std::error_code ec;
         fs::create_directories(dest.parent_path(), ec);
         auto d = r->extract(m, dest.string());
-        if (!d) errs[i] = d.error();
-        else digests[i] = *d;
-      } else if (aopts.verify_all_hashes || m.size <= kSmallMember || starts_with(m.name, a.dist_info + "/") ||
-                 !rec.count(m.name) || !starts_with(rec.at(m.name)->hash, "sha256=")) {
-        auto d = r->hash(m);
         if (!d) errs[i] = d.error();
         else digests[i] = *d;
       }

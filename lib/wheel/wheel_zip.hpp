@@ -46,8 +46,8 @@ public:
   Result<std::vector<uint8_t>> head(const ZipMember& m, size_t n);
   // Streams a member to `dest` (created with the member's permission bits); hashes what it wrote.
   Result<Sha256> extract(const ZipMember& m, const std::string& dest);
-  // Streams a member through SHA-256 without writing it anywhere.
-  Result<Sha256> hash(const ZipMember& m);
+  // Streams a member through SHA-256 without writing it anywhere; `head` (when given) receives its first bytes.
+  Result<Sha256> hash(const ZipMember& m, std::vector<uint8_t>* head = nullptr, size_t head_size = 4);
   void* handle() const { return za_; }  // the zip_t*, for the writer
 
 private:

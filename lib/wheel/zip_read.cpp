@@ -6,6 +6,7 @@
 #include <zip.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <set>
 
@@ -200,11 +201,13 @@ Result<Sha256> ZipReader::extract(const ZipMember& m, const std::string& dest) {
   return h.finish();
 }
 
-Result<Sha256> ZipReader::hash(const ZipMember& m) {
+Result<Sha256> ZipReader::hash(const ZipMember& m, std::vector<uint8_t>* head, size_t head_size) {
   Sha256Stream h;
   uint64_t total = 0;
+  if (head) head->clear();
   FERRY_CHECK(stream_member(Z(za_), path_, m, UINT64_MAX, [&](const uint8_t* d, size_t n) -> Status {
     h.update({d, n});
+    if (head && head->size() < head_size) head->insert(head->end(), d, d + std::min(n, head_size - head->size()));
     total += n;
     return {};
   }));
