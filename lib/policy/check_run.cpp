@@ -78,11 +78,18 @@ struct Decoded {
 };
 
 struct ItemResult {
-  std::vector<Decoded> elves;
+  std::vector<Decoded> elves;  // dropped once judged
+  std::vector<FileReport> files;
   std::vector<Error> errors;
   bool archive = false;
   std::string archive_kind;
+  std::string best_manylinux, best_musllinux;  // archives: over all members
 };
+
+bool has_suffix(const std::string& s, const char* suffix) {
+  size_t n = std::strlen(suffix);
+  return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
+}
 
 // Library lookup inside a sysroot for --sysroot: the root's ld.so.conf directories, then the loader defaults.
 class SysrootLookup {
@@ -197,6 +204,39 @@ std::vector<Resolved> targets_for(const CheckOptions& opts, const std::string& a
   return out;
 }
 
+// The verdicts of one decoded file against every target it is checked against.
+FileReport judge(const Decoded& d, const std::string& input, const Environment& env, const CheckOptions& opts) {
+  FileReport fr;
+  fr.path = d.display;
+  fr.input = input;
+  fr.arch = arch_of(d.info);
+  fr.kind = elf::to_string(d.info.kind);
+  fr.soname = d.info.soname;
+  fr.unsafe_name = d.unsafe;
+  fr.requirements = summarize(d.info);
+  for (const auto& [t, err] : targets_for(opts, fr.arch)) {
+    if (t) {
+      fr.verdicts.push_back(evaluate(d.info, *t, env, opts.eval));
+      continue;
+    }
+    TargetVerdict v;  // the named target has no variant for this architecture
+    v.target = err.first;
+    v.tag = err.first;
+    v.pass = false;
+    Issue i;
+    i.kind = IssueKind::architecture;
+    i.message = err.second;
+    v.issues.push_back(i);
+    fr.verdicts.push_back(v);
+  }
+  if (const Target* o = oldest_target(d.info, env, opts.eval)) {
+    fr.oldest_target = o->name;
+    fr.oldest_target_description = o->description;
+  }
+  if (const Target* b = best_policy({&d.info}, Family::manylinux, env, opts.eval)) fr.best_manylinux = b->tag();
+  return fr;
+}
+
 }  // namespace
 
 Result<const Target*> resolve_target(const std::string& name, const std::string& arch, const std::vector<Target>& custom) {
@@ -262,9 +302,10 @@ CheckReport run_check(const std::vector<std::string>& inputs, const CheckOptions
   CheckReport report;
   report.targets = opts.targets;
 
-  // 1. Expand inputs into work items, in a stable order.
+  // 1. Expand inputs into work items, in a stable order. A directory ships its files' names (symlink names
+  // included: they are the sonames others need); each archive ships its members.
   std::vector<WorkItem> items;
-  std::vector<std::set<std::string>> shipped_names(inputs.size());
+  std::vector<std::set<std::string>> dir_names(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
     InputReport ir;
     ir.input = inputs[i];
@@ -273,143 +314,129 @@ CheckReport run_check(const std::vector<std::string>& inputs, const CheckOptions
     bool walked = !(w.files.size() == 1 && w.files[0] == inputs[i]);
     ir.kind = walked ? "directory" : "file";
     for (auto& f : w.files)
-      if (walked) shipped_names[i].insert(base_name(f));  // symlink names are sonames too
-    for (auto& f : walked ? unique_files(w.files) : w.files) items.push_back({f, i, !walked});
+      if (walked) dir_names[i].insert(base_name(f));
+    for (auto& f : walked ? unique_files(w.files) : w.files) {
+      // Separate debug info (build-id trees, *.debug) is ELF but not a loadable object.
+      if (walked && (f.find("/.build-id/") != std::string::npos || has_suffix(f, ".debug"))) continue;
+      items.push_back({f, i, !walked});
+    }
     report.inputs.push_back(ir);
   }
+  std::vector<Environment> dir_envs(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) dir_envs[i].shipped = std::move(dir_names[i]);
 
-  // 2. Decode in parallel; results stored by index keep the order stable.
-  std::vector<ItemResult> decoded(items.size());
-  parallel_for(items.size(), [&](size_t k) { read_item(items[k], opts, decoded[k]); }, opts.jobs);
-
-  // 3. What ships together: a directory argument (its file names and sonames), or one archive (its members'
-  // names and sonames; an archive found inside a directory is its own unit).
-  std::vector<size_t> unit_of(items.size());
-  std::vector<std::set<std::string>> units = shipped_names;
-  for (size_t k = 0; k < items.size(); ++k) {
-    auto& d = decoded[k];
-    unit_of[k] = items[k].input;
-    if (d.archive) {
-      if (items[k].explicit_arg) report.inputs[items[k].input].kind = d.archive_kind;
-      else {
-        unit_of[k] = units.size();
-        units.emplace_back();
-      }
-      for (const auto& e : d.elves) {
-        units[unit_of[k]].insert(base_name(e.display));
-        if (e.info.soname) units[unit_of[k]].insert(*e.info.soname);
-      }
-    } else if (report.inputs[items[k].input].kind == "directory") {
-      for (const auto& e : d.elves)
-        if (e.info.soname) units[unit_of[k]].insert(*e.info.soname);
+  std::unique_ptr<SysrootLookup> lookup;
+  std::mutex lookup_mu;
+  std::map<std::string, std::optional<ProvidedLibrary>> found;  // name + machine -> what the root provides
+  if (!opts.sysroot.empty()) lookup = std::make_unique<SysrootLookup>(opts.sysroot);
+  // Adds to `env` what the sysroot provides for the needed names of `info` (thread-safe, cached).
+  auto provide = [&](const elf::ElfInfo& info, Environment& env) {
+    if (!env.sysroot) env.sysroot.emplace();
+    for (const auto& n : info.needed) {
+      if (env.is_shipped(n) && !is_glibc_library(n)) continue;
+      std::string key = n + "\n" + std::to_string(info.machine) + "/" + std::to_string(info.bits);
+      std::lock_guard<std::mutex> lock(lookup_mu);
+      auto it = found.find(key);
+      if (it == found.end()) it = found.emplace(key, lookup->find(n, info)).first;
+      if (it->second) (*env.sysroot)[n] = *it->second;
     }
-  }
-
-  // 4. Evaluate (in parallel again; each file independently), then hints.
-  struct Job {
-    size_t item, elf;
   };
-  std::vector<Job> jobs;
-  for (size_t k = 0; k < items.size(); ++k)
-    for (size_t e = 0; e < decoded[k].elves.size(); ++e) jobs.push_back({k, e});
-  // One environment per shipping unit, shared by its files (a unit may hold thousands of names: never copied).
-  std::vector<Environment> envs(units.size());
-  for (size_t u = 0; u < units.size(); ++u) envs[u].shipped = std::move(units[u]);
-  if (!opts.sysroot.empty()) {
-    // With --sysroot, every needed name of a unit is looked up once; absence from the map means not found.
-    SysrootLookup lookup(opts.sysroot);
-    std::map<std::string, std::optional<ProvidedLibrary>> found;
-    for (auto& e : envs) e.sysroot.emplace();
-    for (const auto& job : jobs) {
-      const elf::ElfInfo& info = decoded[job.item].elves[job.elf].info;
-      Environment& env = envs[unit_of[job.item]];
-      for (const auto& n : info.needed) {
-        if (env.shipped.count(n) && !is_glibc_library(n)) continue;
-        std::string key = n + "\n" + std::to_string(info.machine) + "/" + std::to_string(info.bits);
-        auto it = found.find(key);
-        if (it == found.end()) it = found.emplace(key, lookup.find(n, info)).first;
-        if (it->second) (*env.sysroot)[n] = *it->second;
+
+  // 2. Decode and evaluate in parallel, one item per task; decoded files are dropped as soon as they are judged,
+  // so memory does not grow with the number of files. Results are stored by index: the order stays stable.
+  std::vector<ItemResult> results(items.size());
+  parallel_for(items.size(), [&](size_t k) {
+    const WorkItem& item = items[k];
+    ItemResult& res = results[k];
+    read_item(item, opts, res);
+    Environment archive_env;
+    const Environment* env = &dir_envs[item.input];
+    if (res.archive) {
+      for (const auto& e : res.elves) {
+        archive_env.shipped.insert(base_name(e.display));
+        if (e.info.soname) archive_env.shipped.insert(*e.info.soname);
       }
+      env = &archive_env;
     }
-  }
-  std::vector<FileReport> files(jobs.size());
-  parallel_for(jobs.size(), [&](size_t j) {
-    const WorkItem& item = items[jobs[j].item];
-    const Decoded& d = decoded[jobs[j].item].elves[jobs[j].elf];
-    FileReport& fr = files[j];
-    fr.path = d.display;
-    fr.input = inputs[item.input];
-    fr.arch = arch_of(d.info);
-    fr.kind = elf::to_string(d.info.kind);
-    fr.soname = d.info.soname;
-    fr.unsafe_name = d.unsafe;
-    fr.requirements = summarize(d.info);
-    const Environment& env = envs[unit_of[jobs[j].item]];
-    for (const auto& [t, err] : targets_for(opts, fr.arch)) {
-      if (t) {
-        fr.verdicts.push_back(evaluate(d.info, *t, env, opts.eval));
-        continue;
+    for (const auto& d : res.elves) {
+      Environment with_root;  // the unit's shipped names by reference, plus what the root provides
+      const Environment* use = env;
+      if (lookup) {
+        with_root.also_shipped = &env->shipped;
+        provide(d.info, with_root);
+        use = &with_root;
       }
-      TargetVerdict v;  // the named target has no variant for this architecture
-      v.target = err.first;
-      v.tag = err.first;
-      v.pass = false;
-      Issue i;
-      i.kind = IssueKind::architecture;
-      i.message = err.second;
-      v.issues.push_back(i);
-      fr.verdicts.push_back(v);
+      res.files.push_back(judge(d, inputs[item.input], *use, opts));
     }
-    if (const Target* o = oldest_target(d.info, env, opts.eval)) {
-      fr.oldest_target = o->name;
-      fr.oldest_target_description = o->description;
+    if (res.archive && !res.elves.empty()) {
+      std::vector<const elf::ElfInfo*> elves;
+      for (const auto& e : res.elves) elves.push_back(&e.info);
+      Environment all;
+      all.also_shipped = &archive_env.shipped;
+      if (lookup)
+        for (const auto& e : res.elves) provide(e.info, all);
+      if (const Target* b = best_policy(elves, Family::manylinux, all, opts.eval)) res.best_manylinux = b->tag();
+      if (const Target* b = best_policy(elves, Family::musllinux, all, opts.eval)) res.best_musllinux = b->tag();
     }
-    if (const Target* b = best_policy({&d.info}, Family::manylinux, env, opts.eval)) fr.best_manylinux = b->tag();
+    res.elves.clear();
+    res.elves.shrink_to_fit();
   }, opts.jobs);
 
-  // Per-input best tags (a wheel's platform tag), computed over all of its ELF files.
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    std::vector<const elf::ElfInfo*> elves;
-    for (size_t k = 0; k < items.size(); ++k)
-      if (items[k].input == i)
-        for (const auto& e : decoded[k].elves) elves.push_back(&e.info);
-    if (elves.empty()) continue;
-    const Environment& env = envs[i];
-    if (const Target* b = best_policy(elves, Family::manylinux, env, opts.eval))
-      report.inputs[i].best_manylinux = b->tag();
-    if (const Target* b = best_policy(elves, Family::musllinux, env, opts.eval))
-      report.inputs[i].best_musllinux = b->tag();
+  std::vector<size_t> file_input;  // input index of each collected file
+  // 3. Collect in order. An input's best tag: its archive's (a wheel), or for a directory the least compatible
+  // of its files' (the manylinux policies nest: a file passing one passes every newer one).
+  for (size_t k = 0; k < items.size(); ++k) {
+    auto& res = results[k];
+    InputReport& in = report.inputs[items[k].input];
+    if (res.archive && items[k].explicit_arg) {
+      in.kind = res.archive_kind;
+      in.best_manylinux = res.best_manylinux;
+      in.best_musllinux = res.best_musllinux;
+    }
+    for (auto& f : res.files) {
+      report.files.push_back(std::move(f));
+      file_input.push_back(items[k].input);
+    }
+    for (auto& e : res.errors) report.errors.push_back(std::move(e));
+  }
+  for (size_t i = 0, pos = 0; i < inputs.size(); ++i) {
+    InputReport& in = report.inputs[i];
+    in.first_file = pos;
+    while (pos < report.files.size() && file_input[pos] == i) ++pos;
+    in.file_count = pos - in.first_file;
+    if (in.kind == "directory" && in.file_count) {
+      const Target* least = nullptr;
+      bool none = false;
+      for (size_t f = in.first_file; f < pos && !none; ++f) {
+        const auto& fr = report.files[f];
+        auto t = fr.best_manylinux.empty() ? Result<const Target*>(Error{}) : find_target(fr.best_manylinux, fr.arch);
+        if (!t) none = true;
+        else if (!least || (*t)->priority < least->priority) least = *t;
+      }
+      if (!none && least) in.best_manylinux = least->tag();
+    }
   }
 
-  // 5. Fix hints, with one symbol catalog per architecture that has offending symbols.
+  // 4. Fix hints, with one symbol catalog per architecture that has offending symbols.
   if (opts.hints) {
     std::map<std::string, SymbolCatalog> catalogs;
-    for (auto& fr : files)
+    for (auto& fr : report.files) {
+      auto resolved = targets_for(opts, fr.arch);
       for (size_t v = 0; v < fr.verdicts.size(); ++v) {
         auto& verdict = fr.verdicts[v];
         bool any = std::any_of(verdict.issues.begin(), verdict.issues.end(), [](const Issue& i) {
           return i.kind == IssueKind::symbol_version || i.kind == IssueKind::missing_version;
         });
-        if (!any) continue;
+        if (!any || v >= resolved.size() || !resolved[v].first) continue;
         auto it = catalogs.find(fr.arch);
         if (it == catalogs.end()) {
           it = catalogs.emplace(fr.arch, load_symbol_catalog(opts.sysroot, fr.arch)).first;
-          for (const auto& s : it->second.sources()) report.hint_sources.push_back(s);
+          for (const auto& src : it->second.sources()) report.hint_sources.push_back(src);
         }
-        const Target* t = targets_for(opts, fr.arch)[v].first;
-        if (t) add_fix_hints(verdict, *t, it->second);
+        add_fix_hints(verdict, *resolved[v].first, it->second);
       }
+    }
   }
-
-  // 6. Collect in order: per input, its files.
-  size_t j = 0;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    report.inputs[i].first_file = report.files.size();
-    while (j < jobs.size() && items[jobs[j].item].input == i) report.files.push_back(std::move(files[j++]));
-    report.inputs[i].file_count = report.files.size() - report.inputs[i].first_file;
-  }
-  for (auto& d : decoded)
-    for (auto& e : d.errors) report.errors.push_back(std::move(e));
   return report;
 }
 

@@ -58,7 +58,7 @@ void check_versions(const elf::ElfInfo& info, const Target& target, const Enviro
   for (const auto& need : info.version_needs) {
     // A shipped copy satisfies its own versions, unless the target provides that library itself (whitelisted:
     // glibc, libstdc++, ...): the system's copy wins there, as auditwheel assumes when it never grafts them.
-    bool shipped = env.shipped.count(need.file) != 0 && !target.whitelisted(need.file) && !is_glibc_library(need.file);
+    bool shipped = env.is_shipped(need.file) && !target.whitelisted(need.file) && !is_glibc_library(need.file);
     const ProvidedLibrary* provided = nullptr;
     if (env.sysroot && !shipped) {
       auto it = env.sysroot->find(need.file);
@@ -98,7 +98,7 @@ void check_versions(const elf::ElfInfo& info, const Target& target, const Enviro
 
 void check_libraries(const elf::ElfInfo& info, const Target& target, const Environment& env, TargetVerdict& out) {
   for (const auto& n : info.needed) {
-    if (env.shipped.count(n) && !is_glibc_library(n)) continue;
+    if (env.is_shipped(n) && !is_glibc_library(n)) continue;
     if (env.sysroot) {
       if (env.sysroot->count(n)) continue;
       if (is_loader_name(n)) continue;

@@ -149,6 +149,10 @@ struct ProvidedLibrary {
 struct Environment {
   // Sonames / file names shipped alongside the file (same wheel, tarball or directory): never "external".
   std::set<std::string> shipped;
+  const std::set<std::string>* also_shipped = nullptr;  // a shared set of more shipped names (not owned)
+  bool is_shipped(const std::string& name) const {
+    return shipped.count(name) != 0 || (also_shipped && also_shipped->count(name) != 0);
+  }
   // With --sysroot: what the root provides for each needed name. When set, a needed name absent from the map
   // is a missing library, and every required version must be among the found library's definitions.
   std::optional<std::map<std::string, ProvidedLibrary>> sysroot;
