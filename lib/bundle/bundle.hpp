@@ -123,8 +123,9 @@ struct InstallReport {
 };
 Result<InstallReport> install_bundle(const std::string& dir);
 
-// Runs every program of a bundle directory through bin/NAME with LD_DEBUG=libs and lists each object loaded
-// from outside it. `args` are passed to every program (default: --version).
+// Runs every program of a bundle through bin/NAME with LD_DEBUG=libs and lists each object loaded from outside
+// it. `path` is a bundle directory, an archive (extracted to a temporary directory) or an installer (run into
+// one). `args` are passed to every program (the CLI default: --version).
 struct VerifyRun {
   std::string program;
   int exit_code = 0;

@@ -3,6 +3,8 @@
 // outside the bundle. The loaded path of an object is the last "trying file=" before its "generating link map"
 // (or the name itself when it was opened by path), plus every "calling init:" path (glibc elf/dl-load.c,
 // elf/dl-init.c messages).
+#include <archive.h>
+#include <archive_entry.h>
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 #include <sstream>
 
 #include "bundle/bundle.hpp"
+#include "archive/archive.hpp"
 #include "support/file.hpp"
 
 namespace fs = std::filesystem;
@@ -87,9 +90,78 @@ Result<int> run_quiet(const std::vector<std::string>& argv, const std::string& d
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// Extracts a bundle archive (libarchive, refusing unsafe names) into `dest`.
+Status extract_archive(const std::string& path, const std::string& dest) {
+  struct archive* in = archive_read_new();
+  archive_read_support_format_tar(in);
+  archive_read_support_filter_all(in);
+  struct archive* out = archive_write_disk_new();
+  archive_write_disk_set_options(out, ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+                                          ARCHIVE_EXTRACT_SECURE_SYMLINKS);
+  Status st;
+  if (archive_read_open_filename(in, path.c_str(), 1 << 16) != ARCHIVE_OK) {
+    st = make_error(ErrorCode::format, std::string("cannot read the archive: ") + archive_error_string(in)).with_path(path);
+  } else {
+    struct archive_entry* e = nullptr;
+    int r;
+    while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
+      const char* stored = archive_entry_pathname(e);
+      const char* link = archive_entry_hardlink(e);
+      if (!stored || archive::is_unsafe_member_name(stored) || (link && archive::is_unsafe_member_name(link))) {
+        st = make_error(ErrorCode::format, std::string("unsafe member name ") + (stored ? stored : "(none)")).with_path(path);
+        break;
+      }
+      std::string name = dest + "/" + stored;
+      archive_entry_set_pathname(e, name.c_str());
+      if (link) {
+        std::string target = dest + "/" + link;
+        archive_entry_set_hardlink(e, target.c_str());
+      }
+      if (archive_read_extract2(in, e, out) != ARCHIVE_OK) {
+        st = make_error(ErrorCode::format, std::string("cannot extract: ") + archive_error_string(in)).with_path(path);
+        break;
+      }
+    }
+    if (st && r != ARCHIVE_EOF)
+      st = make_error(ErrorCode::format, std::string("corrupt archive: ") + archive_error_string(in)).with_path(path);
+  }
+  archive_read_free(in);
+  archive_write_free(out);
+  return st;
+}
+
+Result<VerifyReport> verify_directory(const std::string& dir, const std::vector<std::string>& args);
+
 }  // namespace
 
-Result<VerifyReport> verify_bundle(const std::string& dir, const std::vector<std::string>& args) {
+// A directory is verified where it is; an archive is extracted, and an installer run (so its install step is
+// verified too), into a temporary directory first.
+Result<VerifyReport> verify_bundle(const std::string& path, const std::vector<std::string>& args) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return verify_directory(path, args);
+  if (!fs::is_regular_file(path, ec)) return make_error(ErrorCode::not_found, "no such bundle").with_path(path);
+  char tmpl[] = "/tmp/ferry-verify-bundle.XXXXXX";
+  if (!::mkdtemp(tmpl)) return make_error(ErrorCode::io, "cannot create a temporary directory");
+  std::string tmp = tmpl;
+  std::string root = tmp + "/bundle";
+  Status st;
+  if (output_kind_for(path) == OutputKind::installer) {
+    auto rc = run_quiet({"/bin/sh", path, root}, tmp + "/installer-debug");
+    if (!rc) st = rc.error();
+    else if (rc.value() != 0)
+      st = make_error(ErrorCode::verify, "the installer failed with exit code " + std::to_string(rc.value())).with_path(path);
+  } else {
+    fs::create_directories(root, ec);
+    st = extract_archive(path, root);
+  }
+  Result<VerifyReport> report = st ? verify_directory(root, args) : Result<VerifyReport>(st.error());
+  fs::remove_all(tmp, ec);
+  return report;
+}
+
+namespace {
+
+Result<VerifyReport> verify_directory(const std::string& dir, const std::vector<std::string>& args) {
   std::error_code ec;
   fs::path root = fs::canonical(dir, ec);
   if (ec || !fs::is_directory(root / "bin") || !fs::exists(root / "manifest.json"))
@@ -142,5 +214,7 @@ Result<VerifyReport> verify_bundle(const std::string& dir, const std::vector<std
   fs::remove_all(tmp, ec);
   return report;
 }
+
+}  // namespace
 
 }  // namespace ferry::bundle

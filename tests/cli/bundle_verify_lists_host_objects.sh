@@ -31,4 +31,10 @@ echo "$out" | grep -q '^dlopen=ok libz.so.1' || fail "--allow-host library did n
 out=$("$FERRY" bundle --verify "$T/h" --verify-arg dlopen --verify-arg libz.so.1)
 echo "$out"
 echo "$out" | grep -q "allowed host: $(readlink -f "$zlib")" || fail "allowed host library not reported"
+# Archives and installers are verified too (extracted, or run, into a temporary directory).
+for ext in tar.zst sh; do
+  "$FERRY" bundle "$probe" -o "$T/v.$ext" >/dev/null
+  out=$("$FERRY" bundle --verify "$T/v.$ext" --verify-arg dep)
+  echo "$out" | grep -q '^probe: exit 0, .* 0 from outside the bundle$' || fail "verify of .$ext: $out"
+done
 echo PASS

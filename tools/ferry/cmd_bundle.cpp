@@ -190,7 +190,7 @@ void register_bundle(CLI::App& app, Context& ctx) {
   sub->add_flag("--detect", args->detect, "run the command after -- once and add every file it opens");
   sub->add_flag("--no-glibc-data", args->no_glibc_data, "do not bundle gconv modules and the C.UTF-8 locale");
   sub->add_option("--install", args->install_dir, "install a bundle directory in place (programs start directly)");
-  sub->add_option("--verify", args->verify_dir, "run each program of a bundle directory and list host objects");
+  sub->add_option("--verify", args->verify_dir, "run each program of a bundle (directory, archive or .sh) and list objects loaded from the host");
   sub->add_option("--verify-arg", args->verify_args, "argument for each program under --verify (default --version)");
   sub->add_flag("--json", args->json, "JSON output");
   sub->callback([args, &ctx] {
