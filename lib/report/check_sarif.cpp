@@ -59,6 +59,11 @@ json check_to_sarif(const policy::CheckReport& r) {
                      {"shortDescription", {{"text", rule_description(k)}}},
                      {"helpUri", "https://github.com/ferry-tools/ferry#ferry-check"}});
   }
+  rule_index["input-error"] = rules.size();
+  rules.push_back({{"id", "input-error"},
+                   {"name", "input-error"},
+                   {"shortDescription", {{"text", "An input could not be read or is not a valid ELF file or archive"}}},
+                   {"helpUri", "https://github.com/ferry-tools/ferry#ferry-check"}});
   json results = json::array();
   for (const auto& f : r.files)
     for (const auto& v : f.verdicts)
@@ -79,6 +84,7 @@ json check_to_sarif(const policy::CheckReport& r) {
       }
   for (const auto& e : r.errors)
     results.push_back({{"ruleId", "input-error"},
+                       {"ruleIndex", rule_index["input-error"]},
                        {"level", "error"},
                        {"message", {{"text", e.describe()}}},
                        {"locations", json::array({{{"physicalLocation", {{"artifactLocation", {{"uri", to_uri(artifact_of(e.path.empty() ? "." : e.path))}}}}}}})}});
