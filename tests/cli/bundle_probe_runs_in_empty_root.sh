@@ -35,6 +35,21 @@ out=$(in_root "$root" /b/libexec/probe exe dep)
 expect_eq "direct start" "exe=/b/libexec/probe
 dep=42" "$out"
 
+# `ferry bundle --install` (lib/patch) and the launcher's install step give the same interpreter.
+cp -a "$root/b" "$T/host-installed"
+"$FERRY" bundle --install "$T/host-installed" >/dev/null
+want_interp="$T/host-installed/ld/ld-linux-x86-64.so.2"
+got_interp=$(readelf -l "$T/host-installed/libexec/probe" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+expect_eq "interpreter after ferry bundle --install" "$want_interp" "$got_interp"
+expect_eq "direct start on the host" "exe=$T/host-installed/libexec/probe
+dep=42" "$("$T/host-installed/libexec/probe" exe dep)"
+expect_eq "launcher execs the installed program" "argv0=$T/host-installed/bin/probe
+exe=$T/host-installed/libexec/probe" "$("$T/host-installed/bin/probe" argv0 exe)"
+# Moved after installation: the launcher notices and falls back to the bundled loader.
+mv "$T/host-installed" "$T/moved"
+expect_eq "moved bundle" "exe=$T/moved/ld/ld-linux-x86-64.so.2
+dep=42" "$("$T/moved/bin/probe" exe dep)"
+
 # Sealed: without --detect the plugin is not bundled, and the loader does not look for it on the host.
 "$FERRY" bundle -o "$T/nodetect" "$probe" >/dev/null
 out=$("$T/nodetect/bin/probe" dlopen libprobeplugin.so dlopen libz.so.1)
