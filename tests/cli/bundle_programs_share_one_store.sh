@@ -46,5 +46,13 @@ usage "output exists and is not an empty directory" "$probe" -o "$T/b"
 usage "not a ferry bundle" --install "$T/share"
 cp "$FERRY_BUILD/bin/ferry-launcher" "$T/static-prog"
 usage "has no PT_INTERP" "$T/static-prog" -o "$T/o4"
-for o in o1 o2 o3 o4; do [ ! -e "$T/$o" ] || fail "$o was written"; done
+# A library that cannot be found fails the bundle (exit 1) and names it; nothing is written.
+cp "$probe" "$T/lonely-probe"
+set +e
+err=$("$FERRY" bundle "$T/lonely-probe" -o "$T/o5" 2>&1)
+rc=$?
+set -e
+expect_eq "exit code for a missing library" 1 "$rc"
+echo "$err" | grep -q "libraries not found: libprobedep.so" || fail "missing library not named: $err"
+for o in o1 o2 o3 o4 o5; do [ ! -e "$T/$o" ] || fail "$o was written"; done
 echo PASS
