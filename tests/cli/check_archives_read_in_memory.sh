@@ -47,6 +47,16 @@ strip = lambda d: [(f["path"].split("!")[-1].split("tree/")[-1], [(v["pass"], [i
 assert sorted(strip(a)) == sorted(strip(b)), (strip(a), strip(b))
 assert any(not f["pass"] for f in a["files"])  # memcpy@GLIBC_2.14 fails manylinux2010
 PY
+# A member name escaping the archive root is reported (repair refuses such wheels; check only warns).
+python3 - "$C/libplain.so" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile("evil.whl", "w") as z:
+    z.write(sys.argv[1], "../../evil.so")
+PY
+"$FERRY" check -t manylinux2014 evil.whl >evil.txt
+grep -q "evil.whl!../../evil.so" evil.txt || fail "member not named: $(cat evil.txt)"
+grep -q "archive member name escapes the archive root" evil.txt || fail "unsafe name not reported: $(cat evil.txt)"
+"$FERRY" check --json -t manylinux2014 evil.whl | python3 -c 'import json,sys; assert json.load(sys.stdin)["files"][0]["unsafe_member_name"] is True'
 # Corrupt archives: exit 2, one line naming the file.
 head -c 2000 bundle.tar.gz >cut.tar.gz
 head -c 300 pkg-1.0-cp311-cp311-linux_x86_64.whl >cut.whl
