@@ -69,30 +69,35 @@ std::string prefix_relative(const std::string& path) {
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
-// True when every search-path entry is $ORIGIN-relative and, for a library stored in lib/, stays inside the
-// bundle ($ORIGIN/../lib does): such a library needs no edit (libLLVM and libclang-cpp are 100+ MB).
+// True when every search-path entry is $ORIGIN-relative, stays inside the bundle for a library stored in lib/,
+// and one of them is lib/ itself ($ORIGIN, $ORIGIN/../lib): such a library finds its dependencies in the store
+// in every mode, so it needs no edit (libLLVM and libclang-cpp are 100+ MB). A DT_RUNPATH elsewhere would hide
+// the store from its dependencies once installed (no --library-path then), so that one is rewritten.
 bool origin_paths_stay_inside(const std::vector<std::string>& entries) {
+  bool names_store = entries.empty();
   for (const auto& e : entries) {
     std::string rest;
     if (e.rfind("$ORIGIN", 0) == 0) rest = e.substr(7);
     else if (e.rfind("${ORIGIN}", 0) == 0) rest = e.substr(9);
     else return false;
     if (!rest.empty() && rest[0] != '/') return false;
-    int depth = 1;  // ROOT/lib
+    std::vector<std::string> at{"lib"};  // components below the bundle root
     size_t pos = 0;
     while (pos < rest.size()) {
       size_t next = rest.find('/', pos);
       if (next == std::string::npos) next = rest.size();
       std::string part = rest.substr(pos, next - pos);
       if (part == "..") {
-        if (--depth < 0) return false;
+        if (at.empty()) return false;
+        at.pop_back();
       } else if (!part.empty() && part != ".") {
-        ++depth;
+        at.push_back(part);
       }
       pos = next + 1;
     }
+    if (at == std::vector<std::string>{"lib"}) names_store = true;
   }
-  return true;
+  return names_store;
 }
 
 std::string interp_placeholder(const std::string& loader_name) {

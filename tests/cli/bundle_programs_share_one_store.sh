@@ -27,6 +27,7 @@ assert f["share/doc/readme.txt"]["role"] == "added"
 assert "DF_1_NODEFLIB" in f["libexec/myprobe"]["edits"]
 assert any(e.startswith("sealed /etc/ld.so.cache") for e in f["ld/ld-linux-x86-64.so.2"]["edits"])
 assert "GCONV_PATH read as FERRYGCONV" in f["lib/libc.so.6"]["edits"]
+assert f["lib/libprobedep.so"]["edits"] == ["search path $ORIGIN"], f["lib/libprobedep.so"]
 PY
 
 usage() {  # EXPECTED_MESSAGE ARGS...: exit 2, message on stderr, no output written
