@@ -13,6 +13,18 @@
 //   .ferry/ferry-launcher    the launcher; `--install` is the install step of the self-extracting installer
 //   .ferry/host-path         directories of libraries --allow-host lets come from the host
 //   manifest.json            every file: path, role, origin, sha256 of origin and of the bundled bytes, edits
+//
+// Choices (each answers an Exodus failure in bundles.md):
+// - Sealing: the bundled loader's own defaults (/etc/ld.so.cache, /etc/ld.so.preload, the system dirs) are
+//   renamed to paths that cannot exist (same length, in place), so no object, dlopen included, ever falls
+//   through to the host, in both modes; --allow-host adds named host dirs after the store.
+// - argv[0]: ld.so --argv0 (glibc >= 2.33) through the launcher; exact after install (direct exec).
+// - /proc/self/exe: the install step points PT_INTERP at DIR/ld/... so programs start directly.
+// - Install without ferry: ferry reserves a 1023-byte PT_INTERP at bundle time, so the static launcher can
+//   write the absolute loader path in place (`.ferry/ferry-launcher --install`, run by the installer).
+// - Environment: LD_LIBRARY_PATH is never set. iconv and locale data are found through FERRYGCONV / FERRYLC,
+//   the names the bundled libc reads instead of GCONV_PATH / LOCPATH, so host programs started by a bundled
+//   program inherit nothing that changes their behaviour (a preload to scrub the environment is not needed).
 #pragma once
 
 #include <cstdint>
