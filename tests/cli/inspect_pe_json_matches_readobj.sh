@@ -6,7 +6,7 @@ source "$(dirname "$0")/../common.sh"
 L=/usr/lib/llvm-14/bin
 [ -x $L/llvm-readobj ] || skip "llvm-readobj 14 is not installed"
 files=("$FIX"/pe/delay64.exe "$FIX"/pe/delay32.exe)
-for f in "$FIX"/pe/x64/*.exe "$FIX"/pe/x64/*.dll "$FIX"/pe/x86/*.exe "$FIX"/pe/x86/*.dll; do
+for f in "$FIX"/pe/x64/*.exe "$FIX"/pe/x64/*.dll "$FIX"/pe/x86/*.exe "$FIX"/pe/x86/*.dll "$FIX"/pe/msvc/*.exe; do
   [ -f "$f" ] && files+=("$f")
 done
 if [ -d /root/.pyenv ]; then
