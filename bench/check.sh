@@ -9,13 +9,14 @@ dir=${2:-/usr}
 jobs=$(nproc)
 list=$(mktemp)
 trap 'rm -f "$list"' EXIT
-# The ELF files ferry will check (by magic, as ferry sniffs them), regular files only.
+# The ELF files ferry will check (by magic, as ferry sniffs them), regular files only; separate debug-info
+# files (*.debug, .build-id trees) are not loadable objects and ferry skips them in directory walks.
 find "$dir" -type f -print0 2>/dev/null | xargs -0 python3 -c '
 import sys
 for p in sys.argv[1:]:
     try:
         with open(p, "rb") as f:
-            if f.read(4) == b"\x7fELF":
+            if f.read(4) == b"\x7fELF" and "/.build-id/" not in p and not p.endswith(".debug"):
                 print(p)
     except OSError:
         pass' | sort >"$list"
