@@ -56,14 +56,12 @@ json check_to_sarif(const policy::CheckReport& r) {
     rule_index[policy::to_string(k)] = rules.size();
     rules.push_back({{"id", policy::to_string(k)},
                      {"name", policy::to_string(k)},
-                     {"shortDescription", {{"text", rule_description(k)}}},
-                     {"helpUri", "https://github.com/ferry-tools/ferry#ferry-check"}});
+                     {"shortDescription", {{"text", rule_description(k)}}}});
   }
   rule_index["input-error"] = rules.size();
   rules.push_back({{"id", "input-error"},
                    {"name", "input-error"},
-                   {"shortDescription", {{"text", "An input could not be read or is not a valid ELF file or archive"}}},
-                   {"helpUri", "https://github.com/ferry-tools/ferry#ferry-check"}});
+                   {"shortDescription", {{"text", "An input could not be read or is not a valid ELF file or archive"}}}});
   json results = json::array();
   for (const auto& f : r.files)
     for (const auto& v : f.verdicts)
@@ -89,7 +87,6 @@ json check_to_sarif(const policy::CheckReport& r) {
                        {"message", {{"text", e.describe()}}},
                        {"locations", json::array({{{"physicalLocation", {{"artifactLocation", {{"uri", to_uri(artifact_of(e.path.empty() ? "." : e.path))}}}}}}})}});
   json driver = {{"name", "ferry"},
-                 {"informationUri", "https://github.com/ferry-tools/ferry"},
                  {"version", FERRY_VERSION},
                  {"rules", rules}};
   return {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
