@@ -266,3 +266,23 @@ TEST_CASE("summarize names the highest version per namespace and its library") {
   CHECK(r.highest[2].version == "GLIBCXX_3.4.21");
   CHECK(*r.libc_version() == "2.34");
 }
+
+TEST_CASE("GNU hash without SysV hash fails only targets older than glibc 2.5") {
+  // A custom CentOS 4-like target (glibc 2.3.4) cannot look up symbols through DT_GNU_HASH alone.
+  auto r = parse_policy_json(R"({"targets": [{"name": "el4", "libc_version": "2.3.4", "whitelist": ["libc.so.6"]}]})",
+                             "el4.json");
+  REQUIRE(r.ok());
+  PolicyElf e;
+  e.import("libc.so.6", "GLIBC_2.2.5", "puts");
+  e.info.gnu_hash = true;
+  e.info.sysv_hash = false;
+  auto v = evaluate(e.info, (*r)[0]);
+  auto f = of_kind(v, IssueKind::loader_feature);
+  REQUIRE(f.size() == 1);
+  CHECK(f[0]->feature == "gnu-hash-only");
+  CHECK_FALSE(v.pass);
+  e.info.sysv_hash = true;  // --hash-style=both
+  CHECK(evaluate(e.info, (*r)[0]).pass);
+  e.info.sysv_hash = false;
+  CHECK(evaluate(e.info, target("manylinux1")).pass);
+}
