@@ -435,9 +435,11 @@ Result<BundlePlan> Planner::run() {
     else plan_.warnings.push_back("--allow-host " + a + ": not found on this machine; no directory added");
   }
   if (opts_.glibc_data && files_.count("lib/libc.so.6")) {
-    for (const char* dir : {"/usr/lib/x86_64-linux-gnu/gconv", "/usr/lib64/gconv"})
-      if (fs::is_directory(host(dir))) {
-        FERRY_CHECK(add_data_dir(host(dir), "data/gconv"));
+    // The modules next to the bundled libc (its own architecture), else the usual places.
+    std::string beside = resolve::dirname_of(files_["lib/libc.so.6"].file.origin) + "/gconv";
+    for (const std::string& dir : {beside, host("/usr/lib/x86_64-linux-gnu/gconv"), host("/usr/lib64/gconv")})
+      if (fs::is_directory(dir)) {
+        FERRY_CHECK(add_data_dir(dir, "data/gconv"));
         break;
       }
     for (const char* loc : {"/usr/lib/locale/C.utf8", "/usr/lib/locale/C.UTF-8"})

@@ -77,7 +77,9 @@ Status rename_libc_environment(std::vector<uint8_t>& image, const std::string& p
   // Without FERRYGCONV (a program started directly, not through its launcher) iconv uses only glibc's built-in
   // conversions instead of loading the host's modules, which belong to another glibc.
   for (const char* dir : {"/usr/lib/x86_64-linux-gnu/gconv/gconv-modules.cache", "/usr/lib/x86_64-linux-gnu/gconv",
-                          "/usr/lib64/gconv/gconv-modules.cache", "/usr/lib64/gconv"}) {
+                          "/usr/lib64/gconv/gconv-modules.cache", "/usr/lib64/gconv",
+                          "/usr/lib32/gconv/gconv-modules.cache", "/usr/lib32/gconv",
+                          "/usr/lib/i386-linux-gnu/gconv/gconv-modules.cache", "/usr/lib/i386-linux-gnu/gconv"}) {
     auto r = rename_cstring(image, dir, sealed_path(std::strlen(dir), false), path);
     if (r && edits) edits->push_back(std::string("sealed ") + dir);
   }
