@@ -277,6 +277,7 @@ Status Planner::add_data_dir(const std::string& source, const std::string& dest)
     p.file.path = rel.empty() ? dest : dest + "/" + rel;
     p.file.role = Role::data;
     p.file.origin = f;
+    p.file.mode = (::access(f.c_str(), X_OK) == 0) ? 0755 : 0644;
     FERRY_CHECK(add_file(std::move(p)));
   }
   return {};
@@ -453,11 +454,9 @@ Result<BundlePlan> Planner::run() {
     while (!dest.empty() && dest[0] == '/') dest.erase(0, 1);
     if (dest.empty() || dest.find("..") != std::string::npos || starts_with(dest, ".ferry") || dest == "manifest.json")
       return make_error(ErrorCode::usage, "--add: \"" + dest + "\" is not a usable place in the bundle").with_path(a.source);
-    size_t before = files_.size();
     FERRY_CHECK(add_data_dir(a.source, dest));
     for (auto& [path, p] : files_)
       if (p.file.role == Role::data && starts_with(path, dest) && p.file.origin.rfind(a.source, 0) == 0) p.file.role = Role::added;
-    (void)before;
   }
   if (!missing_.empty()) {
     plan_.missing.assign(missing_.begin(), missing_.end());

@@ -8,6 +8,7 @@ probe=$FIX/bundle/probe
 cp -r "$FIX/bundle" "$T/copy"   # the same program and library from another place: same content
 mkdir -p "$T/share/doc"
 echo data > "$T/share/doc/readme.txt"
+printf '#!/bin/sh\necho tool\n' > "$T/share/doc/tool.sh" && chmod 755 "$T/share/doc/tool.sh"
 "$FERRY" bundle "$probe" "$T/copy/probe" /bin/true --rename "$probe=myprobe" --add "$T/share/doc=share/doc" -o "$T/b" >/dev/null
 ls "$T/b/bin" "$T/b/libexec"
 expect_eq "launchers" "myprobe probe true" "$(ls "$T/b/bin" | xargs)"
@@ -15,6 +16,7 @@ expect_eq "argv0 of a renamed program" "argv0=$T/b/bin/myprobe" "$("$T/b/bin/myp
 expect_eq "libc stored once" 1 "$(ls "$T/b/lib" | grep -c '^libc\.so\.6$')"
 expect_eq "same program content linked" "$(stat -c %i "$T/b/libexec/myprobe")" "$(stat -c %i "$T/b/libexec/probe")"
 expect_eq "added file" data "$(cat "$T/b/share/doc/readme.txt")"
+expect_eq "added executable keeps its x bit" tool "$("$T/b/share/doc/tool.sh")"
 python3 - "$T/b/manifest.json" "$FIX/bundle" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))
