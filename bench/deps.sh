@@ -33,36 +33,43 @@ open(sys.argv[1], "w").write("\n".join(sorted(out)) + "\n")
 PY
 n=$(wc -l < "$list")
 echo "set: $n ELF executables and shared objects under /usr/bin and /usr/lib/x86_64-linux-gnu"
-now() { date +%s.%N; }
-secs() { echo "$2 - $1" | bc -l; }
-fmt() { printf '%.2f' "$1"; }
+# run NAME CMD...: wall-clock and CPU (user+sys, children included) seconds of CMD, in $wall and $cpu.
+run() {
+  local out
+  /usr/bin/time -o "$list.time" -f "%e %U %S" "$@" > /dev/null 2>&1 || true
+  out=$(tail -1 "$list.time")
+  wall=$(echo "$out" | awk '{print $1}'); cpu=$(echo "$out" | awk '{print $2 + $3}')
+}
+ratio() { printf '%.1f' "$(echo "$1 / $2" | bc -l)"; }
+echo "(wall-clock and CPU seconds; on a loaded machine the CPU ratio is the steadier figure)"
 
 # Warm the page cache so no tool pays for the first read.
-xargs -a "$list" cat > /dev/null 2>&1 || true
+xargs -a "$list" -d '\n' cat > /dev/null 2>&1 || true
 
-t0=$(now); xargs -a "$list" -d '\n' "$FERRY" deps --list > /dev/null 2>&1 || true; t1=$(now)
-ferry_t=$(secs "$t0" "$t1")
-echo "ferry deps --list (one call):     $(fmt "$ferry_t") s"
+run sh -c "xargs -a '$list' -d '\n' '$FERRY' deps --list; true"
+fw=$wall; fc=$cpu
+printf '%-34s wall %7.2f s  cpu %7.2f s\n' "ferry deps --list (one call)" "$fw" "$fc"
 
 if command -v libtree >/dev/null; then
-  t0=$(now); while IFS= read -r f; do libtree "$f" > /dev/null 2>&1 || true; done < "$list"; t1=$(now)
-  lt=$(secs "$t0" "$t1")
-  echo "libtree, once per file:           $(fmt "$lt") s   ferry is $(fmt "$(echo "$lt / $ferry_t" | bc -l)")x faster (target >= 20x)"
+  run sh -c "while IFS= read -r f; do libtree \"\$f\" > /dev/null 2>&1; done < '$list'; true"
+  printf '%-34s wall %7.2f s  cpu %7.2f s   ferry faster: %sx wall, %sx cpu (target >= 20x)\n' \
+    "libtree, once per file" "$wall" "$cpu" "$(ratio "$wall" "$fw")" "$(ratio "$cpu" "$fc")"
 else
   echo "libtree: not installed (apt-get install libtree); comparing with ldd and lddtree only"
 fi
 
-t0=$(now); while IFS= read -r f; do ldd "$f" > /dev/null 2>&1 || true; done < "$list"; t1=$(now)
-ldd_t=$(secs "$t0" "$t1")
-echo "ldd, once per file:               $(fmt "$ldd_t") s   ferry is $(fmt "$(echo "$ldd_t / $ferry_t" | bc -l)")x faster"
+run sh -c "while IFS= read -r f; do ldd \"\$f\" > /dev/null 2>&1; done < '$list'; true"
+printf '%-34s wall %7.2f s  cpu %7.2f s   ferry faster: %sx wall, %sx cpu\n' \
+  "ldd, once per file" "$wall" "$cpu" "$(ratio "$wall" "$fw")" "$(ratio "$cpu" "$fc")"
 
 if command -v lddtree >/dev/null; then
   awk -v s="$sample" 'NR % s == 1 || s == 1' "$list" > "$list.sample"
   m=$(wc -l < "$list.sample")
-  t0=$(now); while IFS= read -r f; do lddtree "$f" > /dev/null 2>&1 || true; done < "$list.sample"; t1=$(now)
-  lddtree_t=$(echo "$(secs "$t0" "$t1") * $n / $m" | bc -l)
+  run sh -c "while IFS= read -r f; do lddtree \"\$f\" > /dev/null 2>&1; done < '$list.sample'; true"
+  lw=$(echo "$wall * $n / $m" | bc -l); lc=$(echo "$cpu * $n / $m" | bc -l)
   note=""; [ "$m" != "$n" ] && note=" (measured on $m files, every ${sample}th, scaled to $n)"
-  echo "lddtree, once per file:           $(fmt "$lddtree_t") s   ferry is $(fmt "$(echo "$lddtree_t / $ferry_t" | bc -l)")x faster$note"
+  printf '%-34s wall %7.2f s  cpu %7.2f s   ferry faster: %sx wall, %sx cpu%s\n' \
+    "lddtree, once per file" "$lw" "$lc" "$(ratio "$lw" "$fw")" "$(ratio "$lc" "$fc")" "$note"
 else
   echo "lddtree: not installed (package pax-utils)"
 fi

@@ -102,7 +102,14 @@ std::optional<std::string> LdCache::lookup(const std::string& name, int32_t flag
   const LdCacheEntry* best = nullptr;
   size_t best_priority = SIZE_MAX;
   const LdCacheEntry* plain = nullptr;
-  for (auto& e : entries) {
+  std::vector<const LdCacheEntry*> candidates;
+  if (index.empty()) {
+    for (auto& e : entries) candidates.push_back(&e);
+  } else if (auto it = index.find(name); it != index.end()) {
+    for (uint32_t i : it->second) candidates.push_back(&entries[i]);
+  }
+  for (const LdCacheEntry* ep : candidates) {
+    const LdCacheEntry& e = *ep;
     if (e.key != name) continue;
     if (e.flags != flags && e.flags != kFlagElf) continue;  // _dl_cache_check_flags
     if (e.hwcaps_subdir) {
@@ -120,7 +127,24 @@ std::optional<std::string> LdCache::lookup(const std::string& name, int32_t flag
   return std::nullopt;
 }
 
+void LdCache::build_index() {
+  index.clear();
+  for (size_t i = 0; i < entries.size(); ++i) index[entries[i].key].push_back(static_cast<uint32_t>(i));
+}
+
+namespace {
+Result<LdCache> parse_ld_cache_unindexed(ByteView v, const std::string& path);
+}
+
 Result<LdCache> parse_ld_cache(ByteView v, const std::string& path) {
+  auto c = parse_ld_cache_unindexed(v, path);
+  if (c) c->build_index();
+  return c;
+}
+
+namespace {
+
+Result<LdCache> parse_ld_cache_unindexed(ByteView v, const std::string& path) {
   LdCache out;
   out.path = path;
   auto has = [&](uint64_t off, const char* magic) {
@@ -167,6 +191,8 @@ Result<LdCache> parse_ld_cache(ByteView v, const std::string& path) {
   return make_error(ErrorCode::format, "not an ld.so.cache: no \"ld.so-1.7.0\" or \"glibc-ld.so.cache1.1\" magic at offset 0x0")
       .with_path(path);
 }
+
+}  // namespace
 
 Result<LdCache> read_ld_cache(const std::string& host_path) {
   auto m = MappedFile::open(host_path);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "support/bytes.hpp"
@@ -46,6 +47,9 @@ struct LdCache {
   bool old_format = false;  // an "ld.so-1.7.0" section was present
   bool new_format = false;  // a "glibc-ld.so.cache1.1" section was present
   std::vector<LdCacheEntry> entries;  // in file order (ldconfig sorts them: most specific first)
+  // key -> indices into entries, in file order; built by the parsers (lookup scans `entries` when empty).
+  std::unordered_map<std::string, std::vector<uint32_t>> index;
+  void build_index();
 
   // The cache flags the loader uses for objects of this class/machine (_DL_CACHE_DEFAULT_ID), nullopt if unknown.
   static std::optional<int32_t> default_flags(uint16_t machine, int bits);

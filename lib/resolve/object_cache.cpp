@@ -15,7 +15,14 @@ Probe Resolver::Impl::probe(const std::string& root_path) {
     if (auto it = probes.find(root_path); it != probes.end()) return it->second;
   }
   Probe p;
-  if (auto host = fs.host_path(root_path)) {
+  if (fs.is_host()) {  // one stat: the kernel resolves symlinks on this machine
+    struct stat st;
+    if (::stat(root_path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+      p.exists = true;
+      p.host_path = root_path;
+      p.id = FileId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+    }
+  } else if (auto host = fs.host_path(root_path)) {
     struct stat st;
     if (::stat(host->c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
       p.exists = true;
@@ -26,6 +33,27 @@ Probe Resolver::Impl::probe(const std::string& root_path) {
   std::lock_guard<std::mutex> lock(mu);
   probes.emplace(root_path, p);
   return p;
+}
+
+std::string Resolver::Impl::real_path(const std::string& root_path) {
+  // realpath(3) costs a readlink per component; most objects share a few directories, so resolve each
+  // directory once and only lstat the last component.
+  std::string dir = dirname_of(root_path), base = basename_of(root_path);
+  std::string real_dir;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (auto it = real_dirs.find(dir); it != real_dirs.end()) real_dir = it->second;
+  }
+  if (real_dir.empty()) {
+    real_dir = fs.real_path(dir).value_or(dir);
+    std::lock_guard<std::mutex> lock(mu);
+    real_dirs.emplace(dir, real_dir);
+  }
+  std::string candidate = join_path(real_dir, base);
+  struct stat st;
+  std::string host = fs.is_host() ? candidate : fs.sysroot() + candidate;
+  if (::lstat(host.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) return fs.real_path(candidate).value_or(candidate);
+  return candidate;
 }
 
 bool Resolver::Impl::is_dir(const std::string& root_path) {
@@ -41,17 +69,23 @@ bool Resolver::Impl::is_dir(const std::string& root_path) {
 
 namespace {
 
-ParsedEntry parse_object(const std::string& root_path, const Probe& p, const RootFs& fs) {
+ParsedEntry parse_object(const std::string& root_path, const Probe& p, Resolver::Impl& impl) {
   ParsedEntry e;
   auto obj = std::make_shared<LoadedObject>();
   obj->path = root_path;
   obj->host_path = p.host_path;
-  obj->real_path = fs.real_path(root_path).value_or(root_path);
+  obj->real_path = impl.real_path(root_path);
   obj->dev = p.id.dev;
   obj->ino = p.id.ino;
-  FileKind kind = sniff_file(p.host_path);
+  // One open and one mapping per object: the magic is sniffed from the mapping the reader then decodes.
+  auto mapped = MappedFile::open(p.host_path);
+  if (!mapped) {
+    e.error = mapped.error();
+    return e;
+  }
+  FileKind kind = sniff(mapped->view());
   if (kind == FileKind::elf) {
-    auto info = elf::read_elf_file(p.host_path, elf::ReadOptions{.symbols = false});
+    auto info = elf::read_elf(mapped->view(), p.host_path, elf::ReadOptions{.symbols = false});
     if (!info) {
       e.error = info.error();
       return e;
@@ -61,7 +95,7 @@ ParsedEntry parse_object(const std::string& root_path, const Probe& p, const Roo
     obj->needed = info->needed;
     obj->info = std::make_shared<const elf::ElfInfo>(std::move(info.value()));
   } else if (kind == FileKind::macho || kind == FileKind::macho_fat || kind == FileKind::pe) {
-    auto bin = read_binary_file(p.host_path);
+    auto bin = read_binary(mapped->view(), p.host_path);
     if (!bin) {
       e.error = bin.error();
       return e;
@@ -107,7 +141,7 @@ ParsedEntry Resolver::Impl::load(const std::string& root_path, const Probe& p) {
     std::lock_guard<std::mutex> lock(mu);
     if (auto it = objects.find(key); it != objects.end()) return it->second;
   }
-  ParsedEntry e = parse_object(root_path, p, fs);
+  ParsedEntry e = parse_object(root_path, p, *this);
   ++parsed;
   std::lock_guard<std::mutex> lock(mu);
   return objects.emplace(key, std::move(e)).first->second;

@@ -35,6 +35,7 @@ struct Resolver::Impl {
   std::mutex mu;
   std::unordered_map<std::string, Probe> probes;
   std::unordered_map<std::string, bool> dirs;
+  std::unordered_map<std::string, std::string> real_dirs;  // directory -> its canonical path in the root
   std::map<std::pair<uint64_t, uint64_t>, ParsedEntry> objects;
   std::atomic<size_t> parsed{0};
 
@@ -46,6 +47,7 @@ struct Resolver::Impl {
 
   Probe probe(const std::string& root_path);
   bool is_dir(const std::string& root_path);
+  std::string real_path(const std::string& root_path);  // canonical path inside the root (cached per directory)
   // Parses the object at `root_path` once per run (keyed by device and inode).
   ParsedEntry load(const std::string& root_path, const Probe& p);
   void load_cache(const ResolveOptions& opts);

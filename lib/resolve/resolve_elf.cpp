@@ -55,6 +55,7 @@ struct ElfProcess {
   uint8_t data = 0;
   std::set<std::string> missing_seen;
   bool interp_listed = false;
+  std::vector<std::string> subdirs;  // prof.subdirs(), computed once per tree
 
   bool musl() const { return prof.family == LoaderFamily::musl; }
 
@@ -169,7 +170,6 @@ struct ElfProcess {
   // open_path over one list of directories, with the glibc-hwcaps / legacy subdirectories first.
   bool search_dirs(const std::vector<std::string>& dirs, Rule rule, const std::string& via, const std::string& name,
                    Node& node) {
-    auto subdirs = prof.subdirs();
     for (auto& d : dirs) {
       Attempt a{d.empty() ? "." : d, rule, via, ""};
       bool done = false;
@@ -429,7 +429,7 @@ struct ElfProcess {
     main.l_name = root_path;
     main.obj = root_obj;
     // $ORIGIN of the main program: the kernel's path, symlinks resolved.
-    main.origin = dirname_of(impl.fs.real_path(root_path).value_or(root_path));
+    main.origin = dirname_of(root_obj->real_path.empty() ? root_path : root_obj->real_path);
     maps.push_back(main);
     tree.load_order.push_back(LoadEntry{root_path, root_path, Rule::root, "", root_obj});
     if (!ri.has_dynamic) return;
@@ -479,7 +479,7 @@ struct ElfProcess {
 
 void resolve_elf(Resolver::Impl& impl, const ResolveOptions& opts, const std::string& root_path,
                  std::shared_ptr<const LoadedObject> root_obj, DependencyTree& tree) {
-  ElfProcess proc{impl, opts, opts.profile, tree, {}, {}, 64, 0, 0, {}, false};
+  ElfProcess proc{impl, opts, opts.profile, tree, {}, {}, 64, 0, 0, {}, false, opts.profile.subdirs()};
   proc.run(root_path, std::move(root_obj));
 }
 
