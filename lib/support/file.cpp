@@ -190,7 +190,7 @@ FileKind sniff(ByteView h) {
   if (m == 0xbebafeca || m == 0xbfbafeca) {
     // 0xcafebabe is also the Java class magic: a fat Mach-O has a small architecture count there.
     uint32_t n = h.find_uint<uint32_t>(4, Endian::big).value_or(0);
-    if (n > 0 && n < 64) return FileKind::macho_fat;
+    if (n > 0 && n < 43) return FileKind::macho_fat;  // >= 43: a Java class file (LLVM's cut-off)
     return FileKind::unknown;
   }
   if (b(0) == 'M' && b(1) == 'Z') return FileKind::pe;

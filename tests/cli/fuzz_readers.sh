@@ -24,7 +24,10 @@ for harness in "$SRC"/tests/fuzz/*_fuzz.cpp; do
     -DFERRY_VERSION='"fuzz"' -I"$SRC/lib" "$harness" "${files[@]}" $libs -lpthread -lcrypto -o "$bin"
   for s in $seeds; do
     [ -d "$FIX/$s" ] || continue
-    find "$FIX/$s" -type f -size -2M -exec cp -t "$T/$name.corpus" {} + 2>/dev/null || true
+    # Seeds are named by content hash: fixtures with the same base name in different folders all count.
+    find "$FIX/$s" -type f -size -2M -print0 | while IFS= read -r -d '' f; do
+      cp "$f" "$T/$name.corpus/$(sha1sum <"$f" | cut -c1-16)"
+    done
   done
   echo "== $name: $(ls "$T/$name.corpus" | wc -l) seeds, ${secs}s"
   ASAN_OPTIONS=detect_leaks=1 "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 \
