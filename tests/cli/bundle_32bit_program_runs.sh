@@ -11,5 +11,5 @@ expect_eq "32-bit probe" "argv0=$T/b/bin/probe32
 exe=$T/b/ld/ld-linux.so.2
 iconv=e974e9
 locale=ok" "$out"
-file -L "$T/b/lib/libc.so.6" | grep -q '32-bit' || fail "bundled libc is not the 32-bit one"
+[[ "$(file -L "$T/b/lib/libc.so.6")" == *32-bit* ]] || fail "bundled libc is not the 32-bit one"
 echo PASS

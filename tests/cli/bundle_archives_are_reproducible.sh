@@ -16,14 +16,14 @@ SOURCE_DATE_EPOCH=1700000001 "$FERRY" bundle "$probe" -o "$T/c.tar.zst" >/dev/nu
 ! cmp -s "$T/a.tar.zst" "$T/c.tar.zst" || fail "SOURCE_DATE_EPOCH is not honoured"
 
 listing=$(tar --zstd -tvf "$T/a.tar.zst")
-echo "$listing" | head -5
+sed -n 1,5p <<<"$listing"
 owners=$(echo "$listing" | awk '{print $2}' | sort -u)
 expect_eq "owners" "root/root" "$owners"
 expect_eq "mtimes" "$(TZ=UTC date -d @1700000000 '+%Y-%m-%d %H:%M')" "$(TZ=UTC tar --zstd -tvf "$T/a.tar.zst" | awk '{print $4" "$5}' | sort -u)"
 names=$(tar --zstd -tf "$T/a.tar.zst")
 expect_eq "sorted entries" "$(echo "$names" | LC_ALL=C sort)" "$names"
-echo "$names" | grep -qx 'bin/probe' || fail "no bin/probe launcher"
-echo "$listing" | grep -q '^hrwxr-xr-x.* bin/probe link to .ferry/ferry-launcher' || fail "launcher is not a hard link"
+grep -qx 'bin/probe' <<<"$names" || fail "no bin/probe launcher"
+grep -q '^hrwxr-xr-x.* bin/probe link to .ferry/ferry-launcher' <<<"$listing" || fail "launcher is not a hard link"
 
 mkdir "$T/x"
 tar --zstd -xf "$T/a.tar.zst" -C "$T/x"

@@ -39,7 +39,7 @@ usage() {  # EXPECTED_MESSAGE ARGS...: exit 2, message on stderr, no output writ
   rc=$?
   set -e
   expect_eq "exit code of bundle $*" 2 "$rc"
-  echo "$err" | grep -q -- "$want" || fail "message for bundle $*: [$err] lacks [$want]"
+  grep -q -- "$want" <<<"$err" || fail "message for bundle $*: [$err] lacks [$want]"
 }
 usage "-o OUT is required" "$probe"
 usage "no such file" "$T/missing" -o "$T/o1"
@@ -56,6 +56,6 @@ err=$("$FERRY" bundle "$T/lonely-probe" -o "$T/o5" 2>&1)
 rc=$?
 set -e
 expect_eq "exit code for a missing library" 1 "$rc"
-echo "$err" | grep -q "libraries not found: libprobedep.so" || fail "missing library not named: $err"
+grep -q "libraries not found: libprobedep.so" <<<"$err" || fail "missing library not named: $err"
 for o in o1 o2 o3 o4 o5; do [ ! -e "$T/$o" ] || fail "$o was written"; done
 echo PASS

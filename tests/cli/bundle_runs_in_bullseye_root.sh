@@ -18,7 +18,7 @@ export BIND="$T/mnt:/mnt"   # everything goes through /mnt; the shared root itse
 
 glibc=$(in_root "$bullseye" /usr/bin/ldd --version 2>/dev/null | sed -n 1p)
 echo "root: $glibc"
-echo "$glibc" | grep -q '2\.31' || fail "not a glibc 2.31 root"
+grep -q '2\.31' <<<"$glibc" || fail "not a glibc 2.31 root"
 
 out=$(in_root "$bullseye" /mnt/b/bin/probe argv0 exe dep dlopen libprobeplugin.so dlopen libz.so.1 iconv locale getpwuid env GCONV_PATH env LD_LIBRARY_PATH exit 4) && rc=0 || rc=$?
 echo "$out"

@@ -5,13 +5,13 @@
 # path, and --verify reports it as allowed.
 source "$(dirname "$0")/../common.sh"
 probe=$FIX/bundle/probe
-zlib=$(ls /lib/x86_64-linux-gnu/libz.so.1 /usr/lib/x86_64-linux-gnu/libz.so.1 2>/dev/null | head -n1 || true)
+zlib=$(ls /lib/x86_64-linux-gnu/libz.so.1 /usr/lib/x86_64-linux-gnu/libz.so.1 2>/dev/null | sed -n 1p || true)
 [ -n "$zlib" ] || skip "no host libz.so.1"
 "$FERRY" bundle "$probe" -o "$T/b" >/dev/null
 
 out=$("$FERRY" bundle --verify "$T/b" --verify-arg dep)
 echo "$out"
-echo "$out" | grep -q '^sealed: nothing was loaded from the host$' || fail "sealed bundle not reported sealed"
+grep -q '^sealed: nothing was loaded from the host$' <<<"$out" || fail "sealed bundle not reported sealed"
 
 set +e
 out=$("$FERRY" bundle --verify "$T/b" --verify-arg dlopen --verify-arg "$zlib")
@@ -19,7 +19,7 @@ rc=$?
 set -e
 echo "$out"
 expect_eq "exit code of a leaking run" 1 "$rc"
-echo "$out" | grep -q "outside: $(readlink -f "$zlib")" || fail "host object not listed"
+grep -q "outside: $(readlink -f "$zlib")" <<<"$out" || fail "host object not listed"
 
 json=$("$FERRY" bundle --verify "$T/b" --verify-arg dep --json)
 echo "$json" | python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["schema"]=="ferry.bundle-verify/1" and j["sealed"] and j["runs"][0]["outside"]==[], j'
@@ -27,14 +27,14 @@ echo "$json" | python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["sc
 # --allow-host: libz is not bundled; its host directory is searched after the bundle's.
 "$FERRY" bundle "$probe" --allow-host libz.so.1 -o "$T/h" >/dev/null
 out=$("$T/h/bin/probe" dlopen libz.so.1)
-echo "$out" | grep -q '^dlopen=ok libz.so.1' || fail "--allow-host library did not load: $out"
+grep -q '^dlopen=ok libz.so.1' <<<"$out" || fail "--allow-host library did not load: $out"
 out=$("$FERRY" bundle --verify "$T/h" --verify-arg dlopen --verify-arg libz.so.1)
 echo "$out"
-echo "$out" | grep -q "allowed host: $(readlink -f "$zlib")" || fail "allowed host library not reported"
+grep -q "allowed host: $(readlink -f "$zlib")" <<<"$out" || fail "allowed host library not reported"
 # Archives and installers are verified too (extracted, or run, into a temporary directory).
 for ext in tar.zst sh; do
   "$FERRY" bundle "$probe" -o "$T/v.$ext" >/dev/null
   out=$("$FERRY" bundle --verify "$T/v.$ext" --verify-arg dep)
-  echo "$out" | grep -q '^probe: exit 0, .* 0 from outside the bundle$' || fail "verify of .$ext: $out"
+  grep -q '^probe: exit 0, .* 0 from outside the bundle$' <<<"$out" || fail "verify of .$ext: $out"
 done
 echo PASS
