@@ -113,6 +113,7 @@ struct ElfInfo {
   size_t exported_symbols = 0;  // defined, named, non-local dynamic symbols
   size_t ifunc_symbols = 0;     // STT_GNU_IFUNC among dynamic symbols
   size_t unique_symbols = 0;    // STB_GNU_UNIQUE among dynamic symbols
+  size_t irelative_relocs = 0;  // R_*_IRELATIVE in DT_RELA/DT_REL/DT_JMPREL: IFUNCs resolved without a symbol
 
   GnuProperties properties;
   std::optional<AbiTag> abi_tag;

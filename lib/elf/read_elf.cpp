@@ -81,6 +81,7 @@ public:
     FERRY_CHECK(read_dynamic());
     classify();
     read_notes();
+    if (!info_.has_dynamic && opts_.symbols) count_irelative(nullptr);
     return std::move(info_);
   }
 
@@ -96,6 +97,7 @@ private:
     uint64_t addr, offset, size, entsize;
     uint32_t link;
     uint64_t align;
+    uint64_t flags;
   };
   std::vector<SectionRef> sections_;
 
@@ -199,7 +201,7 @@ private:
         break;
       }
       sections_.push_back({sh.sh_type, sh.sh_addr, sh.sh_offset, sh.sh_size, sh.sh_entsize, sh.sh_link,
-                           sh.sh_addralign});
+                           sh.sh_addralign, sh.sh_flags});
     }
   }
 
@@ -357,8 +359,74 @@ private:
     }
     FERRY_CHECK(read_verneed(d, strtab));
     FERRY_CHECK(read_verdef(d, strtab));
-    if (opts_.symbols) read_symbols(d, strtab);
+    if (opts_.symbols) {
+      read_symbols(d, strtab);
+      count_irelative(&d);
+    }
     return {};
+  }
+
+  // Static executables and -fno-plt code call IFUNCs through R_*_IRELATIVE relocations with no STT_GNU_IFUNC
+  // dynamic symbol, yet they need a loader with IFUNC support (glibc >= 2.11 on x86-64) just the same.
+  struct RelocTable {
+    uint64_t offset, size;
+    bool rela;
+  };
+  void count_irelative(const Dyn* d) {
+    std::vector<RelocTable> tables;
+    if (d) {
+      bool rela_plt = tag(*d, DT_PLTREL).value_or(DT_RELA) == DT_RELA;
+      struct Tags {
+        int64_t addr_tag, size_tag;
+        bool rela;
+      };
+      for (Tags t : {Tags{DT_RELA, DT_RELASZ, true}, Tags{DT_REL, DT_RELSZ, false},
+                     Tags{DT_JMPREL, DT_PLTRELSZ, rela_plt}}) {
+        auto addr = tag(*d, t.addr_tag);
+        auto size = tag(*d, t.size_tag);
+        if (!addr || !size) continue;
+        if (auto off = vaddr_to_offset(*addr)) tables.push_back({*off, *size, t.rela});
+      }
+    } else {
+      // Static programs: the loader-less startup code applies .rela.iplt, found only through sections.
+      for (const auto& sh : sections_)
+        if ((sh.type == SHT_RELA || sh.type == SHT_REL) && (sh.flags & SHF_ALLOC))
+          tables.push_back({sh.offset, sh.size, sh.type == SHT_RELA});
+    }
+    for (const auto& t : tables) count_irelative_in(t);
+  }
+
+  void count_irelative_in(const RelocTable& t) {
+    uint32_t irel = 0;
+    switch (info_.machine) {
+      case EM_X86_64: irel = R_X86_64_IRELATIVE; break;
+      case EM_386: irel = R_386_IRELATIVE; break;
+      case EM_AARCH64: irel = R_AARCH64_IRELATIVE; break;
+      case EM_PPC64: irel = R_PPC64_IRELATIVE; break;
+      case EM_S390: irel = R_390_IRELATIVE; break;
+      default: return;
+    }
+    uint64_t ent = t.rela ? (info_.bits == 64 ? sizeof(Elf64_Rela) : sizeof(Elf32_Rela))
+                          : (info_.bits == 64 ? sizeof(Elf64_Rel) : sizeof(Elf32_Rel));
+    uint64_t n = t.size / ent;
+    if (n == 0 || !img_.in_bounds(t.offset, n * ent)) return;
+    Elf_Data* data = elf_getdata_rawchunk(h_.e, static_cast<int64_t>(t.offset), n * ent,
+                                          t.rela ? ELF_T_RELA : ELF_T_REL);
+    if (!data) return;
+    for (uint64_t i = 0; i < n; ++i) {
+      uint64_t info;
+      if (t.rela) {
+        GElf_Rela r;
+        if (!gelf_getrela(data, static_cast<int>(i), &r)) break;
+        info = r.r_info;
+      } else {
+        GElf_Rel r;
+        if (!gelf_getrel(data, static_cast<int>(i), &r)) break;
+        info = r.r_info;
+      }
+      // gelf widens 32-bit r_info as (sym << 32 | type), so GELF_R_TYPE fits both classes.
+      if (GELF_R_TYPE(info) == irel) ++info_.irelative_relocs;
+    }
   }
 
   Status read_verneed(const Dyn& d, ByteView strtab) {

@@ -157,10 +157,12 @@ void check_loader(const elf::ElfInfo& info, const Target& target, const Evaluate
   if (glibc && info.has_dynamic && info.gnu_hash && !info.sysv_hash && g < v("2.5"))
     feature(Severity::error, "gnu-hash-only",
             "DT_GNU_HASH without DT_HASH needs glibc >= 2.5 (target has " + g.str() + ")");
-  if (glibc && (info.ifunc_symbols || info.unique_symbols) && g < v("2.11"))
-    feature(Severity::error, info.ifunc_symbols ? "ifunc" : "gnu-unique",
-            std::string(info.ifunc_symbols ? "STT_GNU_IFUNC" : "STB_GNU_UNIQUE") +
-                " symbols need glibc >= 2.11 (target has " + g.str() + ")");
+  bool ifunc = info.ifunc_symbols || info.irelative_relocs;
+  if (glibc && (ifunc || info.unique_symbols) && g < v("2.11"))
+    feature(Severity::error, ifunc ? "ifunc" : "gnu-unique",
+            std::string(info.ifunc_symbols ? "STT_GNU_IFUNC symbols" : ifunc ? "R_*_IRELATIVE relocations"
+                                                                            : "STB_GNU_UNIQUE symbols") +
+                " need glibc >= 2.11 (target has " + g.str() + ")");
   bool program = info.interpreter.has_value();
   if (program && !info.phdr_in_first_load && !target.kernel.parts.empty() && target.kernel < v("5.18"))
     feature(Severity::error, "phdr-outside-first-load",

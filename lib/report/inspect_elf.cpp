@@ -139,7 +139,8 @@ nlohmann::json to_json(const elf::ElfInfo& e) {
                     {"parents", vd.parents}});
   j["version_defs"] = defs;
   j["symbols"] = {{"imported", e.imported_symbols}, {"exported", e.exported_symbols},
-                  {"ifunc", e.ifunc_symbols}, {"gnu_unique", e.unique_symbols}};
+                  {"ifunc", e.ifunc_symbols}, {"gnu_unique", e.unique_symbols},
+                  {"irelative_relocs", e.irelative_relocs}};
   j["gnu_property"] = e.properties.present
                           ? json{{"x86_isa_needed", isa_names(e.properties.x86_isa_needed)},
                                  {"x86_features", x86_feature_names(e.properties.x86_features)},
