@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <set>
 
+#include "elf/elf_info.hpp"
 #include "patch/layout_plan.hpp"
 
 namespace ferry::patch {
@@ -84,6 +85,34 @@ std::set<std::string> layout_problems(const ElfFile& f) {
 
 std::string show(const std::optional<std::string>& s) { return s ? "[" + *s + "]" : "(none)"; }
 
+// The project's ELF reader (lib/elf, libelf-based) must read the output the same way: an independent decoder
+// guards against a writer bug that its own parser shares. A reader failure counts only when the reader
+// accepts the input (it is given a copy: libelf may translate in place).
+Status cross_check(const ElfFile& before, ByteView after, const DynamicSummary& ex) {
+  elf::ReadOptions ro;
+  ro.symbols = false;
+  auto info = elf::read_elf(after, before.path, ro);
+  if (!info) {
+    std::vector<uint8_t> copy(before.bytes.data(), before.bytes.data() + before.bytes.size());
+    if (!elf::read_elf(ByteView(copy.data(), copy.size()), before.path, ro)) return {};
+    return before.error("verification of the output failed: the ELF reader rejects it: " + info.error().message,
+                        info.error().offset, ErrorCode::verify);
+  }
+  auto fail = [&](const std::string& what) {
+    return before.error("verification of the output failed: the ELF reader reads a different " + what, std::nullopt,
+                        ErrorCode::verify);
+  };
+  if (info->needed != ex.needed) return fail("DT_NEEDED list");
+  if (info->soname != ex.soname) return fail("DT_SONAME");
+  if (info->rpath != ex.rpath) return fail("DT_RPATH");
+  if (info->runpath != ex.runpath) return fail("DT_RUNPATH");
+  if (info->interpreter != ex.interpreter) return fail("PT_INTERP");
+  for (const auto& v : info->version_needs)
+    if (std::find(ex.needed.begin(), ex.needed.end(), v.file) == ex.needed.end())
+      return fail("version requirement file (" + v.file + " is not a DT_NEEDED entry)");
+  return {};
+}
+
 }  // namespace
 
 Status verify(const ElfFile& before, ByteView after, const Edits& edits, const LayoutPlan& lp) {
@@ -118,6 +147,7 @@ Status verify(const ElfFile& before, ByteView after, const Edits& edits, const L
   if (got->interpreter != ex.interpreter) return mismatch("PT_INTERP", show(ex.interpreter), show(got->interpreter));
   if (got->nodeflib != ex.nodeflib) return mismatch("DF_1_NODEFLIB", ex.nodeflib ? "set" : "clear", got->nodeflib ? "set" : "clear");
   if (got->exec_stack != ex.exec_stack) return mismatch("PT_GNU_STACK", "requested flags", "other flags");
+  FERRY_CHECK(cross_check(before, after, ex));
   if (edits.soname && got->soname != edits.soname) return mismatch("DT_SONAME", show(edits.soname), show(got->soname));
   if (edits.interpreter && got->interpreter != edits.interpreter)
     return mismatch("PT_INTERP", show(edits.interpreter), show(got->interpreter));

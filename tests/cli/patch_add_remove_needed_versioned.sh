@@ -22,7 +22,7 @@ grep -q "cannot remove NEEDED libfoo.so.1: .* still bind to its version FOO_1.0"
 expect_eq "untouched after refusal" "$sum" "$(sha256sum < "$T/b/prog")"
 # A versioned library nothing binds to any more: its Verneed goes with it.
 gcc -O1 -o "$T/b/p2" "$PFX/prog.c" -L"$T/b" -l:libfoo.so.1 -l:libbar.so.1 -Wl,--no-as-needed -Wl,-rpath,'$ORIGIN'
-readelf -VW "$T/b/p2" | grep -q "File: libbar.so.1" && skip "linker bound symbols to libbar"
+readelf -VW "$T/b/p2" | has "File: libbar.so.1" && skip "linker bound symbols to libbar"
 "$FERRY" patch --remove-needed libbar.so.1 "$T/b/p2" >/dev/null
 expect_eq "no libbar" "libfoo.so.1 libc.so.6" "$(dyn "$T/b/p2" NEEDED)"
 echo ok

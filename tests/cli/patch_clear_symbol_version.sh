@@ -7,11 +7,11 @@ need_cmd gcc; need_cmd eu-elflint
 build_set "$T/b"
 cp "$T/b/prog" "$T/b/orig"
 "$FERRY" patch --clear-symbol-version foo_value "$T/b/prog" >/dev/null
-readelf -sW --dyn-syms "$T/b/prog" | grep -q " foo_value$" || fail "foo_value still versioned"
-readelf -VW "$T/b/prog" | grep -q "FOO_1.0" || fail "FOO_1.0 dropped while foo_name still uses it"
+readelf -sW --dyn-syms "$T/b/prog" | has " foo_value$" || fail "foo_value still versioned"
+readelf -VW "$T/b/prog" | has "FOO_1.0" || fail "FOO_1.0 dropped while foo_name still uses it"
 "$FERRY" patch --clear-symbol-version foo_name "$T/b/prog" >/dev/null
-readelf -VW "$T/b/prog" | grep -q "FOO_1.0" && fail "FOO_1.0 kept after its last user was cleared"
-readelf -VW "$T/b/prog" | grep -q "File: libfoo.so.1" && fail "empty Verneed for libfoo.so.1 kept"
+readelf -VW "$T/b/prog" | has "FOO_1.0" && fail "FOO_1.0 kept after its last user was cleared"
+readelf -VW "$T/b/prog" | has "File: libfoo.so.1" && fail "empty Verneed for libfoo.so.1 kept"
 expect_eq "runs" "ctor=1 tls=4 foo=42 name=foo" "$(run_bound "$T/b/prog")"
 check_clean "$T/b/orig" "$T/b/prog"
 # Now nothing binds to libfoo's versions: removing it is allowed.

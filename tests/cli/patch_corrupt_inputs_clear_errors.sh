@@ -49,5 +49,5 @@ done
 set +e; "$FERRY" patch --set-rpath /good "$T/text" "$T/b/prog" 2>/dev/null; rc=$?; set -e
 expect_eq "mixed exit" 2 "$rc"
 expect_eq "good file patched" "/good" "$(dyn "$T/b/prog" RUNPATH)"
-ls -a "$T" "$T/b" | grep -q "\.ferry-" && fail "temporary files left behind"
+ls -a "$T" "$T/b" | has "\.ferry-" && fail "temporary files left behind"
 echo ok

@@ -24,7 +24,7 @@ try_arch() {  # NAME CC RUNNER(or empty) [flags]
   expect_eq "$name rpath" "$long" "$(dyn "$d/prog" RUNPATH)"
   expect_eq "$name needed" "libfoo-renamed-longer.so.1 libc.so.6" "$(dyn "$d/prog" NEEDED)"
   expect_eq "$name soname" "libfoo-renamed-longer.so.1" "$(dyn "$d/libfoo-renamed-longer.so.1" SONAME)"
-  readelf -VW "$d/prog" | grep -q "File: libfoo-renamed-longer.so.1" || fail "$name: Verneed not renamed"
+  readelf -VW "$d/prog" | has "File: libfoo-renamed-longer.so.1" || fail "$name: Verneed not renamed"
   check_clean "$d/prog.orig" "$d/prog"
   check_clean "$d/libfoo.orig" "$d/libfoo-renamed-longer.so.1"
   if [ -n "$runner" ]; then

@@ -13,7 +13,7 @@ expect_eq "print" "execstack: X" "$("$FERRY" patch --print-execstack "$T/b/prog"
 expect_eq "cleared" "RW" "$(stack "$T/b/prog")"
 expect_eq "runs" "ctor=1 tls=4 foo=42 name=foo" "$(run_bound "$T/b/prog")"
 "$FERRY" patch --no-default-lib "$T/b/libfoo.so.1" >/dev/null
-readelf -dW "$T/b/libfoo.so.1" | grep -q "FLAGS_1.*NODEFLIB" || fail "DF_1_NODEFLIB not set"
+readelf -dW "$T/b/libfoo.so.1" | has "FLAGS_1.*NODEFLIB" || fail "DF_1_NODEFLIB not set"
 expect_eq "a library with NODEFLIB still loads" "ctor=1 tls=4 foo=42 name=foo" "$(run_bound "$T/b/prog")"
 "$FERRY" patch --no-default-lib "$T/b/prog" >/dev/null
 out=$(run_bound "$T/b/prog" || true)

@@ -25,13 +25,13 @@ for flags in "${cases[@]}"; do
     strsz=$(readelf -dW "$d/$f.orig" | awk '/STRSZ/{print $3}')
     [ "$grow" -le $((4096 + strsz + ${#long} + 1 + 512)) ] || fail "[$flags] $f grew by $grow bytes"
     readelf -lW "$d/$f" | awk '$1 == "LOAD" {print $NF}' | tail -1 | grep -qx 0x1000 || fail "[$flags] $f: new PT_LOAD not page-aligned"
-    if readelf -lW "$d/$f.orig" | grep -q GNU_PROPERTY; then
+    if readelf -lW "$d/$f.orig" | has GNU_PROPERTY; then
       prop=$(readelf -lW "$d/$f" | awk '$1 == "GNU_PROPERTY" {print $2}')
       note=$(readelf -SW "$d/$f" | awk '/.note.gnu.property/ {for (k = 1; k <= NF; k++) if ($k == "NOTE") print "0x"$(k+2)}')
       [ "$((prop))" = "$((note))" ] || fail "[$flags] $f: PT_GNU_PROPERTY $prop does not point at .note.gnu.property $note"
     fi
   done
-  [ -n "$relr" ] && [[ $flags == *pack-relative* ]] && { readelf -dW "$d/libfoo.so.1" | grep -q RELR || fail "DT_RELR lost"; }
+  [ -n "$relr" ] && [[ $flags == *pack-relative* ]] && { readelf -dW "$d/libfoo.so.1" | has RELR || fail "DT_RELR lost"; }
   echo "ok: $flags"
 done
 echo ok

@@ -15,7 +15,7 @@ open(p, 'wb').write(b)
 P
 }
 noshdr "$T/b/prog"; noshdr "$T/b/libfoo.so.1"
-readelf -SW "$T/b/prog" 2>&1 | grep -q "no sections" || fail "section headers still present"
+readelf -SW "$T/b/prog" 2>&1 | has "no sections" || fail "section headers still present"
 base=$(run_bound "$T/b/prog")
 cp "$T/b/libfoo.so.1" "$T/b/libfoo-long-name-for-growth.so.1"
 long="\$ORIGIN:/opt/without/section/headers/$(printf 'y%.0s' {1..200})"

@@ -5,6 +5,7 @@
 # report, and leave files that strip can still process into a working program.
 # timeout: 240
 source "$(dirname "$0")/../common.sh"
+has() { grep "$@" >/dev/null; }  # reads all input: no SIGPIPE for the writer under pipefail
 need_cmd gcc; need_cmd eu-elflint; need_cmd strip
 fx=$SRC/fixtures/patch
 seed=${FERRY_PATCH_SEED:-$RANDOM}

@@ -7,7 +7,7 @@ build_set "$T/b"
 cp "$T/b/prog" "$T/orig"
 "$FERRY" patch --set-rpath "" "$T/b/prog" >/dev/null
 expect_eq "empty" "" "$("$FERRY" patch --print-rpath "$T/b/prog")"
-readelf -dW "$T/b/prog" | grep -q 'RUNPATH.*\[\]' || fail "no empty DT_RUNPATH"
+readelf -dW "$T/b/prog" | has 'RUNPATH.*\[\]' || fail "no empty DT_RUNPATH"
 big="$T/b"; while [ ${#big} -lt 4096 ]; do big="$big:/opt/filler/$RANDOM"; done
 "$FERRY" patch --set-rpath "$big" "$T/b/prog" >/dev/null
 expect_eq "4 KiB" "$big" "$("$FERRY" patch --print-rpath "$T/b/prog")"

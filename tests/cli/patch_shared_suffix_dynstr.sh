@@ -8,7 +8,7 @@ build_set "$T/b"
 gcc -O1 -o "$T/b/p" "$PFX/prog.c" -L"$T/b" -l:libfoo.so.1 -Wl,-rpath,"$T/b:/opt/libfoo.so.1"
 strtab=$(readelf -dW "$T/b/p" | awk '/STRTAB/{print $3}')
 run_off=$(readelf -dW "$T/b/p" | awk '/RUNPATH/{print $0}')
-readelf -p .dynstr "$T/b/p" | grep -q "libfoo.so.1$" || skip "no libfoo.so.1 string"
+readelf -p .dynstr "$T/b/p" | has "libfoo.so.1$" || skip "no libfoo.so.1 string"
 "$FERRY" patch --set-rpath "$T/b" "$T/b/p" >/dev/null
 expect_eq "needed intact" "libfoo.so.1 libc.so.6" "$(dyn "$T/b/p" NEEDED)"
 expect_eq "rpath" "$T/b" "$(dyn "$T/b/p" RUNPATH)"

@@ -4,6 +4,7 @@
 # --help output exactly as before). Prints pass counts and total growth, next to patchelf's on the same files.
 # timeout: 300
 source "$(dirname "$0")/../common.sh"
+has() { grep "$@" >/dev/null; }  # reads all input: no SIGPIPE for the writer under pipefail
 need_cmd gcc
 libdir=/usr/lib/x86_64-linux-gnu
 [ -d $libdir ] || skip "no $libdir"
@@ -38,8 +39,8 @@ cands=()
 while IFS= read -r f; do
   case $(basename "$f") in ld-linux*|libc.so.6|libpthread*|libdl.so*|librt.so*|libm.so*) continue ;; esac
   [ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ] || continue
-  readelf -h "$f" 2>/dev/null | grep -q 'DYN' || continue
-  readelf -d "$f" 2>/dev/null | grep -q NEEDED || continue
+  readelf -h "$f" 2>/dev/null | has 'DYN' || continue
+  readelf -d "$f" 2>/dev/null | has NEEDED || continue
   cands+=("$f")
 done < <(find $libdir -maxdepth 1 -type f -name 'lib*.so*' | sort | head -n 700)
 timeout 120 "$T/dlopen_each" "${cands[@]}" 2>/dev/null | sed -n 's/^ok //p' | head -n "$want_libs" > "$T/libs.txt" || true
@@ -80,7 +81,7 @@ probe() { (cd "$T" && timeout 5 "$1" "$2" </dev/null 2>&1; echo "rc=$?") | sed "
 bins=()
 for f in $(find /usr/bin -maxdepth 1 -type f | sort); do
   [ ${#bins[@]} -ge "$want_bins" ] && break
-  readelf -lW "$f" 2>/dev/null | grep -q 'Requesting program interpreter' || continue
+  readelf -lW "$f" 2>/dev/null | has 'Requesting program interpreter' || continue
   n=$(basename "$f")
   case $n in *reboot*|*shutdown*|*halt*|*poweroff*|*kill*|*sudo*|*su|*passwd*|*login*|*init*|python*|perl*|qemu*|*ferry*) continue ;; esac
   cp "$f" "$T/bo/$n"
