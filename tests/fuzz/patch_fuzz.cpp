@@ -1,7 +1,7 @@
 // The ELF writer on arbitrary bytes: reading, planning, applying and verifying a fixed mix of edits (growth,
 // in place, version tables) never crashes, hangs or leaks; every output it accepts re-reads with the same edits
 // giving identical bytes (idempotence).
-// sources: lib/support/*.cpp lib/patch/*.cpp
+// sources: lib/support/*.cpp lib/elf/*.cpp lib/patch/*.cpp
 // libs: -lelf
 // seeds: patch elf
 #include <cstddef>
