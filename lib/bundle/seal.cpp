@@ -25,12 +25,19 @@ Result<size_t> rename_cstring(std::vector<uint8_t>& image, const std::string& fr
         .with_path(path_for_errors);
   size_t count = 0;
   const size_t n = from.size();
-  for (size_t i = 1; i + n < image.size(); ++i) {
-    if (image[i - 1] != 0 || image[i + n] != 0) continue;
-    if (std::memcmp(image.data() + i, from.data(), n) != 0) continue;
-    std::memcpy(image.data() + i, to.data(), n);
-    ++count;
-    i += n;
+  // memmem finds candidates fast (libc is 2 MB and a dozen strings are sealed); whole strings only.
+  uint8_t* const begin = image.data();
+  uint8_t* const end = begin + image.size();
+  uint8_t* at = begin;
+  while (at + n < end) {
+    void* hit = ::memmem(at, static_cast<size_t>(end - at), from.data(), n);
+    if (!hit) break;
+    uint8_t* p = static_cast<uint8_t*>(hit);
+    if (p > begin && p[-1] == 0 && p + n < end && p[n] == 0) {
+      std::memcpy(p, to.data(), n);
+      ++count;
+    }
+    at = p + 1;
   }
   if (count == 0)
     return make_error(ErrorCode::unsupported, "string \"" + from + "\" not found (not a glibc file ferry knows)")
