@@ -2,6 +2,7 @@
 // and the root's ld.so.cache / ld.so.conf, loaded once.
 #include "resolve/object_cache.hpp"
 
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "binary/binary.hpp"
@@ -83,6 +84,8 @@ ParsedEntry parse_object(const std::string& root_path, const Probe& p, Resolver:
     e.error = mapped.error();
     return e;
   }
+  // Only a few pages of each object are read (headers, PT_DYNAMIC, .dynstr): no fault-around or readahead.
+  if (mapped->size() > 0) ::madvise(mapped->writable_data(), mapped->size(), MADV_RANDOM);
   FileKind kind = sniff(mapped->view());
   if (kind == FileKind::elf) {
     auto info = elf::read_elf(mapped->view(), p.host_path, elf::ReadOptions{.symbols = false});
