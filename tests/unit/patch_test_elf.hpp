@@ -20,6 +20,7 @@ struct TinyElf {
   std::optional<std::string> soname, runpath, interp;
   uint64_t trailing = 0;  // bytes after the PT_LOAD's end (then it cannot simply be extended)
   int spare_dynamic = 0;  // extra DT_NULL slots
+  bool spare_null = false;  // a PT_NULL program header at the end of the table
   // Filled by build():
   uint64_t phoff = 0, dynamic_offset = 0, dynstr_offset = 0, dynstr_size = 0;
 
@@ -36,7 +37,7 @@ struct TinyElf {
     std::vector<uint8_t> b;
     const int w = is64 ? 8 : 4;
     const uint64_t ehsize = is64 ? 64 : 52, phent = is64 ? 56 : 32, dynent = 2 * w;
-    const uint64_t phnum = 2 + (interp ? 1 : 0) + 1;
+    const uint64_t phnum = 2 + (interp ? 1 : 0) + 1 + (spare_null ? 1 : 0);
     phoff = ehsize;
     uint64_t at = phoff + phnum * phent;
     uint64_t interp_off = at;
@@ -88,6 +89,7 @@ struct TinyElf {
     phdr(PT_LOAD, PF_R | PF_W, 0, end, 0x1000);
     phdr(PT_DYNAMIC, PF_R | PF_W, dynamic_offset, dyn_count * dynent, w);
     phdr(PT_GNU_STACK, PF_R | PF_W, 0, 0, 16);
+    if (spare_null) phdr(PT_NULL, 0, 0, 0, 0);
     if (interp) std::copy(interp->begin(), interp->end(), b.begin() + static_cast<ptrdiff_t>(interp_off));
     std::copy(strtab.begin(), strtab.end(), b.begin() + static_cast<ptrdiff_t>(dynstr_offset));
     for (size_t i = 0; i < dyn.size(); ++i) {

@@ -122,6 +122,31 @@ TEST_CASE("a program without section headers or padding after its first PT_LOAD 
         "no spare PT_NULL and no padding after the first PT_LOAD (at offset " + hex(t.phoff) + ")");
 }
 
+TEST_CASE("a spare PT_NULL becomes the new PT_LOAD, so a program's header table stays where it is") {
+  TinyElf t = tiny();
+  t.trailing = 8;
+  t.interp = "/lib/ld.so";
+  t.spare_null = true;
+  auto in = t.need("libc.so.6").build();
+  INFO(combo(t));
+  Edits e;
+  e.set_rpath = "/a/path/that/needs/a/new/string/table";
+  PatchReport rep;
+  auto out = patch_image(view(in), e, "prog", {}, &rep);
+  REQUIRE(out.ok());
+  CHECK(rep.strategy == "new segment");
+  CHECK(rep.plan.find("a spare PT_NULL entry becomes the new PT_LOAD") != std::string::npos);
+  auto f = read_elf_file_for_patch(view(*out), "out");
+  REQUIRE(f.ok());
+  CHECK(f->e_phoff == t.phoff);
+  CHECK(f->phdrs.size() == 5);
+  CHECK(std::none_of(f->phdrs.begin(), f->phdrs.end(), [](const Phdr& p) { return p.type == PT_NULL; }));
+  CHECK(f->phdrs[0].type == PT_INTERP);
+  CHECK(f->phdrs[2].type == PT_LOAD);
+  CHECK(f->phdrs[2].vaddr > f->phdrs[1].vaddr);
+  CHECK(summary(*out).runpath == *e.set_rpath);
+}
+
 TEST_CASE("new dynamic entries use spare DT_NULL slots in place") {
   TinyElf t = tiny();
   t.spare_dynamic = 3;
