@@ -5,6 +5,8 @@
 
 #include <elf.h>
 
+#include <filesystem>
+
 #include "patch/layout_plan.hpp"
 #include "support/file.hpp"
 
@@ -73,11 +75,18 @@ Result<PatchReport> patch_file(const std::string& in, const std::string& out, co
   report.output = out;
   if (opts.dry_run) return report;
   if (!report.changed && out == in) return report;
+  // In place through a symlink (libfoo.so -> libfoo.so.1): replace the file it points to, keep the link.
+  std::string target = out;
+  std::error_code ec;
+  if (out == in && std::filesystem::is_symlink(out, ec)) {
+    auto real = std::filesystem::canonical(out, ec);
+    if (!ec) target = real.string();
+  }
   AtomicWriteOptions w;
   w.mode = 0755;
   // The bytes were verified in memory (patch_image); what reaches the disk is checked by atomic_write's
   // write/fsync results, so the temporary file is not read back.
-  FERRY_CHECK(atomic_write(out, bytes, w));
+  FERRY_CHECK(atomic_write(target, bytes, w));
   return report;
 }
 

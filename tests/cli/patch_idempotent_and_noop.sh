@@ -19,4 +19,9 @@ for f in prog libfoo.so.1; do
   "$FERRY" patch --output "$T/copy" "$T/b/$f" >/dev/null
   cmp "$T/b/$f" "$T/copy" || fail "$f: an empty edit list changed the bytes"
 done
+# In place through a symlink: the target file changes, the link stays a link.
+ln -s libfoo.so.1 "$T/b/libfoo.so"
+"$FERRY" patch --set-soname libfoo.so.7 "$T/b/libfoo.so" >/dev/null
+[ -L "$T/b/libfoo.so" ] || fail "the symlink was replaced by a file"
+expect_eq "target patched" "libfoo.so.7" "$("$FERRY" patch --print-soname "$T/b/libfoo.so.1")"
 echo ok
