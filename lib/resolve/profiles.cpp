@@ -119,12 +119,17 @@ LoaderProfile detect_profile(const std::string& sysroot) {
   RootFs fs(sysroot);
   if (fs.is_host()) return host_profile();
   if (fs.host_path("/lib/ld-musl-x86_64.so.1")) return *find_profile("musl");
-  bool multiarch = fs.is_dir("/lib/x86_64-linux-gnu") || fs.is_dir("/usr/lib/x86_64-linux-gnu");
+  // Red Hat layout when libc lives in lib64; otherwise Debian's (multiarch dirs, then /lib:/usr/lib), which
+  // for_machine() adapts to the program's machine.
+  bool lib64 = fs.host_path("/lib64/libc.so.6") || fs.host_path("/usr/lib64/libc.so.6");
+  bool multiarch = !lib64 || fs.is_dir("/lib/x86_64-linux-gnu") || fs.is_dir("/usr/lib/x86_64-linux-gnu");
   LoaderProfile p = *find_profile(multiarch ? "debian12" : "rhel9");
   p.name = "glibc";
   // glibc version: the highest GLIBC_2.N that libc.so.6 defines.
   int minor = -1;
-  for (auto& dir : p.default_dirs) {
+  std::vector<std::string> libc_dirs = p.default_dirs;
+  for (auto& d : {"/lib/aarch64-linux-gnu", "/lib/i386-linux-gnu", "/lib64"}) libc_dirs.push_back(d);
+  for (auto& dir : libc_dirs) {
     auto host = fs.host_path(dir + "/libc.so.6");
     if (!host) continue;
     auto info = elf::read_elf_file(*host, elf::ReadOptions{.symbols = false});

@@ -43,10 +43,42 @@ size_t match_dst(const std::string& s, size_t pos, const char* ref) {
   return len;
 }
 
+// The profile names the loader of the profile's own machine; a program of another machine in the same root is
+// run by that machine's loader: Debian's biarch i386 loader (/lib32), or the multiarch loader of its triplet.
+LoaderProfile for_machine(LoaderProfile p, uint16_t machine, int bits) {
+  if (p.family != LoaderFamily::glibc || (machine == p.machine && bits == p.bits)) return p;
+  bool debian = std::find(p.default_dirs.begin(), p.default_dirs.end(), "/lib/x86_64-linux-gnu") != p.default_dirs.end();
+  p.hwcaps = false;
+  p.hwcaps_levels.clear();
+  p.machine = machine;
+  p.bits = bits;
+  std::string triplet;
+  switch (machine) {
+    case 3: triplet = "i386-linux-gnu"; p.platform = "i686"; p.interpreter = "/lib/ld-linux.so.2"; break;
+    case 183: triplet = "aarch64-linux-gnu"; p.platform = "aarch64"; p.interpreter = "/lib/ld-linux-aarch64.so.1"; break;
+    case 40: triplet = "arm-linux-gnueabihf"; p.platform = "v7l"; p.interpreter = "/lib/ld-linux-armhf.so.3"; break;
+    case 22: triplet = "s390x-linux-gnu"; p.platform = "z900"; p.interpreter = "/lib/ld64.so.1"; break;
+    case 21: triplet = "powerpc64le-linux-gnu"; p.platform = "power8"; p.interpreter = "/lib64/ld64.so.2"; break;
+    case 243: triplet = "riscv64-linux-gnu"; p.platform = ""; p.interpreter = "/lib/ld-linux-riscv64-lp64d.so.1"; break;
+    default: p.platform = ""; break;
+  }
+  if (machine == 3 && debian) {
+    p.default_dirs = {"/lib32", "/usr/lib32", "/lib", "/usr/lib"};  // libc6-i386 on amd64
+    p.lib_expansion = "lib32";
+  } else if (debian && !triplet.empty()) {
+    p.default_dirs = {"/lib/" + triplet, "/usr/lib/" + triplet, "/lib", "/usr/lib"};
+    p.lib_expansion = "lib/" + triplet;
+  } else if (bits == 32) {
+    p.default_dirs = {"/lib", "/usr/lib"};
+    p.lib_expansion = "lib";
+  }
+  return p;
+}
+
 struct ElfProcess {
   Resolver::Impl& impl;
   const ResolveOptions& opts;
-  const LoaderProfile& prof;
+  LoaderProfile prof;
   DependencyTree& tree;
   std::vector<LinkMap> maps;
   std::vector<std::string> default_prefixes;  // "/lib/x86_64-linux-gnu/" ... for NODEFLIB cache filtering
@@ -226,8 +258,8 @@ struct ElfProcess {
     impl.load_cache(opts);
     if (impl.cache) {
       auto flags = LdCache::default_flags(machine, bits);
-      auto hit = flags ? impl.cache->lookup(name, *flags, prof.hwcaps ? prof.hwcaps_levels : std::vector<std::string>{})
-                       : std::nullopt;
+      static const std::vector<std::string> none;
+      auto hit = flags ? impl.cache->lookup(name, *flags, prof.hwcaps ? prof.hwcaps_levels : none) : std::nullopt;
       if (hit && nodeflib && trusted(dirname_of(*hit))) {
         node.tried.push_back(Attempt{*hit, Rule::ld_so_cache, "", "dropped: DF_1_NODEFLIB"});
         hit.reset();
@@ -418,6 +450,8 @@ struct ElfProcess {
     bits = ri.bits;
     machine = ri.machine;
     data = static_cast<uint8_t>(ri.endian);
+    prof = for_machine(prof, machine, bits);
+    subdirs = prof.subdirs();
     for (auto& d : prof.default_dirs) default_prefixes.push_back(d == "/" ? d : d + "/");
 
     Node& root = tree.root;

@@ -1,5 +1,6 @@
 // Resolver: maps the file asked about into the root, parses it through the run-wide cache, and hands it to the
 // resolver of its format. Also the small shared pieces of the result types (rule names, explanations, find).
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <climits>
@@ -106,6 +107,16 @@ Result<DependencyTree> Resolver::resolve(const std::string& file) {
   if (!sys.empty() && root_path.rfind(sys + "/", 0) == 0) root_path = root_path.substr(sys.size());
   if (root_path.empty() || root_path[0] != '/') root_path = "/" + root_path;
   auto obj = load(root_path);
+  if (!obj && !sys.empty() && root_path == file) {
+    // A file outside the root (e.g. a program built for it): read it from the host, resolve inside the root.
+    struct stat st;
+    if (::stat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+      Probe p{true, file, FileId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)}};
+      ParsedEntry e = impl_->load(file, p);
+      if (e.error) return e.error->with_path(file);
+      obj = e.object;
+    }
+  }
   if (!obj) return obj.error().with_path(file);
   DependencyTree tree;
   tree.loader = opts_.profile.name;

@@ -1,6 +1,8 @@
 // `ferry deps FILE|DIR...`: the dependency tree as the loader resolves it, with the rule that found each
 // library; --list, --json, --dot, --why NAME. All work is in lib/resolve; rendering in lib/report/deps_*.
 #include <climits>
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -62,7 +64,10 @@ int run_deps(const DepsArgs& a) {
   for (const auto& given : a.paths) {
     // With --sysroot, an absolute path names a file inside the root unless it already points into it.
     std::string p = given;
-    if (!opts.sysroot.empty() && !p.empty() && p[0] == '/' && p.rfind(opts.sysroot + "/", 0) != 0)
+    // A file that exists only outside the root (a program built for it) is read from where it is.
+    struct stat st;
+    if (!opts.sysroot.empty() && !p.empty() && p[0] == '/' && p.rfind(opts.sysroot + "/", 0) != 0 &&
+        (::stat((opts.sysroot + p).c_str(), &st) == 0 || ::stat(p.c_str(), &st) != 0))
       p = opts.sysroot + p;
     WalkResult w = walk_paths({p});
     for (auto& e : w.errors) {
