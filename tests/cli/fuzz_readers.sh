@@ -16,7 +16,10 @@ for harness in "$SRC"/tests/fuzz/*_fuzz.cpp; do
   libs=$(sed -n 's|^// libs: ||p' "$harness")
   seeds=$(sed -n 's|^// seeds: ||p' "$harness")
   files=()
-  for g in $sources; do for f in "$SRC"/$g; do files+=("$f"); done; done
+  # Split without globbing here (an unquoted $sources would glob against the current directory first).
+  read -r -a globs <<<"$sources"
+  for g in "${globs[@]}"; do for f in "$SRC"/$g; do files+=("$f"); done; done
+  [ ${#files[@]} -gt 0 ] || fail "$name: its // sources: line matches no file"
   bin="$BUILD/fuzz/$name"
   mkdir -p "$BUILD/fuzz" "$T/$name.corpus"
   echo "== $name: building"
