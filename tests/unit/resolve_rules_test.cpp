@@ -262,7 +262,7 @@ TEST_CASE("the same file reached under a second name is the object already loade
   CHECK(ones == 1);
 }
 
-TEST_CASE("--sysroot uses the root's ld.so.cache, or its ld.so.conf (with include globs) when it has no cache", "[resolve]") {
+TEST_CASE("with --sysroot the resolver uses the root's ld.so.cache, or its ld.so.conf (with include globs) when it has no cache", "[resolve]") {
   for (auto [name, rule] : {std::pair{"20_sysroot_ld_so_cache", Rule::ld_so_cache},
                             std::pair{"21_sysroot_ld_so_conf_without_cache", Rule::ld_so_conf}}) {
     std::string dir = fixture_dir(name);
