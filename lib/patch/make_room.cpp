@@ -45,6 +45,9 @@ Result<std::vector<uint8_t>> make_room_for_phdr(const ElfFile& f, uint64_t page,
   const Codec& c = f.c;
   const uint64_t n = f.phdrs.size() + 1;
   const uint64_t table_end = f.e_phoff + f.phdrs.size() * c.phent(), new_end = f.e_phoff + n * c.phent();
+  // Every range below comes from the file: check it against the file before it becomes an iterator offset.
+  const uint64_t file_size = f.bytes.size();
+  auto fits = [&](uint64_t off, uint64_t len) { return off <= file_size && len <= file_size - off; };
   const Phdr* first = nullptr;
   for (const auto& p : f.phdrs)
     if (p.type == PT_LOAD && p.offset <= f.e_phoff && f.e_phoff < p.offset + p.filesz) first = &p;
@@ -63,11 +66,13 @@ Result<std::vector<uint8_t>> make_room_for_phdr(const ElfFile& f, uint64_t page,
     return f.error("no room for one more program header: section " + s.name_str + " at " + hex(s.offset) + " " + why,
                    s.offset, ErrorCode::unsupported);
   };
+  if (!fits(start, 0)) return cannot(f.shdrs[order[0]], "starts past the end of the file");
   for (bool grew = true; grew;) {
     grew = false;
     while (taken < order.size() && (end < new_end || f.shdrs[order[taken]].offset < end)) {
       const Shdr& s = f.shdrs[order[taken]];
       if (!is_movable(f, s)) return cannot(s, "cannot move");
+      if (!fits(s.offset, s.size)) return cannot(s, "runs past the end of the file");
       if (s.offset + s.size > first->offset + first->filesz) return cannot(s, "is outside the first PT_LOAD");
       end = std::max(end, s.offset + s.size);
       ++taken;
@@ -78,6 +83,8 @@ Result<std::vector<uint8_t>> make_room_for_phdr(const ElfFile& f, uint64_t page,
       if (p.type == PT_LOAD || p.type == PT_PHDR || p.type == PT_GNU_STACK || p.filesz == 0) continue;
       if (p.offset < end && p.offset + p.filesz > start && (p.offset < start || p.offset + p.filesz > end)) {
         if (p.offset < start) return f.error("a program header straddles the block to move", p.offset, ErrorCode::unsupported);
+        if (!fits(p.offset, p.filesz))
+          return f.error("a program header runs past the end of the file", p.offset, ErrorCode::format);
         end = p.offset + p.filesz;
         grew = true;
       }
@@ -161,6 +168,7 @@ Result<std::vector<uint8_t>> make_room_for_phdr(const ElfFile& f, uint64_t page,
   for (const auto& s : f.shdrs) {
     if ((s.type != SHT_SYMTAB && s.type != SHT_DYNSYM) || s.entsize != c.syment()) continue;
     // A .dynsym inside the block was copied: update the copy.
+    if (!fits(s.offset, s.size)) continue;  // a symbol table outside the file has nothing to update
     uint64_t base = s.offset >= start && s.offset < end ? s.offset + d_off : s.offset;
     for (uint64_t k = 0; k < s.size / c.syment(); ++k) {
       uint8_t* p = out.data() + base + k * c.syment();
