@@ -68,7 +68,8 @@ std::set<std::string> layout_problems(const ElfFile& f) {
     for (const auto& a : v.aux) indices.insert(a.other);
   }
   if (f.versym_offset && f.find_dyn(DT_VERDEF)) {
-    uint64_t num = f.find_dyn(DT_VERDEFNUM).value_or(0);
+    // Version indices are 15-bit: a larger DT_VERDEFNUM (from a hostile file) cannot add more of them.
+    uint64_t num = std::min<uint64_t>(f.find_dyn(DT_VERDEFNUM).value_or(0), 0x7fff);
     for (uint64_t i = 1; i <= num + 1; ++i) indices.insert(static_cast<uint16_t>(i));  // Verdef indices are 1..num
   }
   if (f.versym_offset)
