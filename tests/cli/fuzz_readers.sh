@@ -35,7 +35,8 @@ for harness in "$SRC"/tests/fuzz/*_fuzz.cpp; do
   # Inputs that once crashed a harness are replayed first, every run.
   if [ -d "$SRC/tests/fuzz/regressions/$name" ]; then cp "$SRC/tests/fuzz/regressions/$name"/* "$T/$name.corpus/"; fi
   echo "== $name: $(ls "$T/$name.corpus" | wc -l) seeds, ${secs}s"
-  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 \
+  # A fixed seed keeps CI runs repeatable; FERRY_FUZZ_SEED=0 explores anew (libFuzzer picks a seed).
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$bin" -seed="${FERRY_FUZZ_SEED:-1}" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 \
     -print_final_stats=1 -artifact_prefix="$BUILD/fuzz/" "$T/$name.corpus" >"$T/$name.log" 2>&1 || { tail -40 "$T/$name.log"; fail "$name found a crash"; }
   grep -E 'stat::number_of_executed_units' "$T/$name.log" || true
   ran=$((ran + 1))
