@@ -66,4 +66,18 @@ Status for_each_member(const std::string& path, const MemberFilter& filter, cons
                             : for_each_tar(path, filter, visit, limits, skipped);
 }
 
+bool admit_member(const Member& m, const ReadLimits& limits, uint64_t& total, const std::string& path,
+                  std::vector<Error>* skipped) {
+  if (m.size > limits.max_member_size || total + m.size > limits.max_total_size) {
+    if (skipped)
+      skipped->push_back(make_error(ErrorCode::unsupported, "member " + m.name + " is larger than the " +
+                                                                std::to_string(limits.max_member_size) +
+                                                                "-byte limit; not read")
+                             .with_path(path));
+    return false;
+  }
+  total += m.size;
+  return true;
+}
+
 }  // namespace ferry::archive

@@ -14,4 +14,9 @@ Status for_each_zip(const std::string& path, const MemberFilter& filter, const M
 Status for_each_tar(const std::string& path, const MemberFilter& filter, const MemberVisitor& visit,
                     const ReadLimits& limits, std::vector<Error>* skipped);
 
+// Whether a member may be decompressed under `limits` given the bytes already read (`total`, updated when it
+// is admitted). A refused member is reported in `skipped` (when given), naming the archive and the member.
+bool admit_member(const Member& m, const ReadLimits& limits, uint64_t& total, const std::string& path,
+                  std::vector<Error>* skipped);
+
 }  // namespace ferry::archive

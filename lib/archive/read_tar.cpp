@@ -94,15 +94,7 @@ Status for_each_tar(const std::string& path, const MemberFilter& filter, const M
     if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return corrupt(a.get(), path, "tar entry #" + std::to_string(i));
     Member m = describe(e, i);
     if (!m.regular || (filter && !filter(m))) continue;  // the next header call skips the data
-    if (m.size > limits.max_member_size || total + m.size > limits.max_total_size) {
-      if (skipped)
-        skipped->push_back(make_error(ErrorCode::unsupported, "member " + m.name + " is larger than the " +
-                                                                  std::to_string(limits.max_member_size) +
-                                                                  "-byte limit; not read")
-                               .with_path(path));
-      continue;
-    }
-    total += m.size;
+    if (!admit_member(m, limits, total, path, skipped)) continue;
     std::vector<uint8_t> bytes(m.size);
     uint64_t got = 0;
     while (got < m.size) {

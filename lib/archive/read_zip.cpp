@@ -73,15 +73,7 @@ Status for_each_zip(const std::string& path, const MemberFilter& filter, const M
           .with_path(path);
     Member m = describe(z.get(), idx, st);
     if (!m.regular || (filter && !filter(m))) continue;
-    if (m.size > limits.max_member_size || total + m.size > limits.max_total_size) {
-      if (skipped)
-        skipped->push_back(make_error(ErrorCode::unsupported, "member " + m.name + " is larger than the " +
-                                                                  std::to_string(limits.max_member_size) +
-                                                                  "-byte limit; not read")
-                               .with_path(path));
-      continue;
-    }
-    total += m.size;
+    if (!admit_member(m, limits, total, path, skipped)) continue;
     zip_file_t* f = zip_fopen_index(z.get(), idx, 0);
     if (!f)
       return make_error(ErrorCode::format, "member " + m.name + ": " + zip_strerror(z.get())).with_path(path);

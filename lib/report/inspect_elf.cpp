@@ -6,6 +6,7 @@
 
 #include "report/inspect_report.hpp"
 #include "support/bytes.hpp"
+#include "support/text.hpp"
 
 namespace ferry::report {
 
@@ -76,15 +77,6 @@ std::string segment_flags(uint32_t f) {
   if (f & PF_W) s[1] = 'W';
   if (f & PF_X) s[2] = 'E';
   return s;
-}
-
-std::string join(const std::vector<std::string>& v, const char* sep) {
-  std::string out;
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i) out += sep;
-    out += v[i];
-  }
-  return out;
 }
 
 nlohmann::json path_json(const std::optional<std::string>& raw, const std::vector<std::string>& entries) {

@@ -5,16 +5,11 @@
 
 #include "report/inspect_report.hpp"
 #include "support/bytes.hpp"
+#include "support/text.hpp"
 
 namespace ferry::report {
 
 namespace {
-
-std::string join(const std::vector<std::string>& v, const char* sep) {
-  std::string out;
-  for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
-  return out;
-}
 
 std::string version(const pe::Version& v) { return std::to_string(v.major) + "." + std::to_string(v.minor); }
 

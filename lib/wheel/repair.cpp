@@ -17,6 +17,7 @@
 #include "support/file.hpp"
 #include "support/parallel.hpp"
 #include "wheel/analyze.hpp"
+#include "support/text.hpp"
 
 extern char** environ;
 
@@ -27,12 +28,6 @@ namespace fs = std::filesystem;
 namespace {
 
 bool starts_with(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
-
-std::string join(const std::vector<std::string>& v, const std::string& sep) {
-  std::string out;
-  for (auto& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
 
 std::vector<std::string> tags_of(const policy::Target& t) {
   std::vector<std::string> out{t.tag()};
