@@ -2,10 +2,13 @@
 // and the root's ld.so.cache / ld.so.conf, loaded once.
 #include "resolve/object_cache.hpp"
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "binary/binary.hpp"
+#include "resolve/elf_headers.hpp"
 #include "support/file.hpp"
 
 namespace ferry::resolve {
@@ -22,6 +25,7 @@ Probe Resolver::Impl::probe(const std::string& root_path) {
       p.exists = true;
       p.host_path = root_path;
       p.id = FileId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+      p.size = static_cast<uint64_t>(st.st_size);
     }
   } else if (auto host = fs.host_path(root_path)) {
     struct stat st;
@@ -29,6 +33,7 @@ Probe Resolver::Impl::probe(const std::string& root_path) {
       p.exists = true;
       p.host_path = *host;
       p.id = FileId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+      p.size = static_cast<uint64_t>(st.st_size);
     }
   }
   std::lock_guard<std::mutex> lock(mu);
@@ -78,6 +83,24 @@ ParsedEntry parse_object(const std::string& root_path, const Probe& p, Resolver:
   obj->real_path = impl.real_path(root_path);
   obj->dev = p.id.dev;
   obj->ino = p.id.ino;
+  if (impl.elf_headers_only) {
+    // A few preads of the headers and dynamic strings. Anything else (another format, an error, a layout the
+    // header reader leaves to read_elf) goes on to the full read below, which gives the same answer or error
+    // as without this option.
+    int fd = ::open(p.host_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      auto info = read_elf_headers(FdSource(fd, p.size), p.host_path);
+      ::close(fd);
+      if (info && info->has_value()) {
+        obj->format = "elf";
+        obj->soname = (*info)->soname;
+        obj->needed = (*info)->needed;
+        obj->info = std::make_shared<const elf::ElfInfo>(std::move(**info));
+        e.object = std::move(obj);
+        return e;
+      }
+    }
+  }
   // One open and one mapping per object: the magic is sniffed from the mapping the reader then decodes.
   auto mapped = MappedFile::open(p.host_path);
   if (!mapped) {

@@ -21,6 +21,7 @@ struct Probe {
   bool exists = false;     // a regular file (after symlinks)
   std::string host_path;   // where to read it
   FileId id;
+  uint64_t size = 0;       // st_size of the file
 };
 
 struct ParsedEntry {
@@ -29,8 +30,9 @@ struct ParsedEntry {
 };
 
 struct Resolver::Impl {
-  explicit Impl(const ResolveOptions& o) : fs(o.sysroot) {}
+  explicit Impl(const ResolveOptions& o) : fs(o.sysroot), elf_headers_only(o.elf_headers_only) {}
   RootFs fs;
+  bool elf_headers_only = false;
 
   std::mutex mu;
   std::unordered_map<std::string, Probe> probes;

@@ -63,6 +63,10 @@ struct ResolveOptions {
   // Mach-O: the main executable for @executable_path (defaults to the root file itself).
   std::optional<std::string> executable_path;
   bool inhibit_cache = false;  // ld.so --inhibit-cache
+  // ELF objects are read header-only (elf_headers.hpp: a few preads, no mapping, no libelf): their ElfInfo has
+  // the identification, segments, interpreter and dynamic names and flags, but no version tables, symbols or
+  // notes. For callers that need only the tree (`ferry deps`); off by default.
+  bool elf_headers_only = false;
   // Fills ld_library_path from LD_LIBRARY_PATH in the environment when it is nullopt.
   void from_environment();
 };

@@ -111,7 +111,8 @@ Result<DependencyTree> Resolver::resolve(const std::string& file) {
     // A file outside the root (e.g. a program built for it): read it from the host, resolve inside the root.
     struct stat st;
     if (::stat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
-      Probe p{true, file, FileId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)}};
+      Probe p{true, file, FileId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)},
+              static_cast<uint64_t>(st.st_size)};
       ParsedEntry e = impl_->load(file, p);
       if (e.error) return e.error->with_path(file);
       obj = e.object;

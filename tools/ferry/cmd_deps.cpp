@@ -57,6 +57,8 @@ int run_deps(const DepsArgs& a) {
   opts.inhibit_cache = a.inhibit_cache;
   opts.extra_dirs = a.search_dirs;
   if (!a.executable_path.empty()) opts.executable_path = a.executable_path;
+  // The tree and its reports need only the headers and dynamic names of each object.
+  opts.elf_headers_only = true;
 
   // Explicit files must be binaries; files found by walking a directory that are not are skipped silently.
   std::vector<std::string> files;

@@ -1,0 +1,430 @@
+// Header-only ELF reading for the resolver (see elf_headers.hpp): the ELF header and program headers from the
+// first block of the file, PT_DYNAMIC, then only the .dynstr bytes the DT_NEEDED / DT_SONAME / DT_RPATH /
+// DT_RUNPATH entries point at. Every range comes from the file, so each is checked against the file size
+// before it is read (`off > size || len > size - off`), and every rule mirrors lib/elf/read_elf.cpp so both
+// readers agree field for field; where read_elf leans on libelf or on section headers, this reader says nullopt.
+#include "resolve/elf_headers.hpp"
+
+#include <elf.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+namespace ferry::resolve {
+
+bool FdSource::read(uint64_t off, uint8_t* out, uint64_t len) const {
+  while (len > 0) {
+    ssize_t n = ::pread(fd_, out, len, static_cast<off_t>(off));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    out += n;
+    off += static_cast<uint64_t>(n);
+    len -= static_cast<uint64_t>(n);
+  }
+  return true;
+}
+
+bool MemorySource::read(uint64_t off, uint8_t* out, uint64_t len) const {
+  auto v = bytes_.find_sub(off, len);
+  if (!v) return false;
+  if (len) std::memcpy(out, v->data(), len);
+  return true;
+}
+
+namespace {
+
+// The first block read covers the ELF header, the program headers and, in most objects, PT_INTERP and the
+// DT_NEEDED strings (.dynstr usually starts within the first few KiB).
+constexpr uint64_t kHeadBytes = 8192;
+// A string is read this many bytes at a time until its NUL is found.
+constexpr uint64_t kStringChunk = 256;
+// DT_NEEDED strings closer together than this are fetched with one read.
+constexpr uint64_t kStringSpan = 65536;
+// PT_DYNAMIC is read this many bytes at a time, up to DT_NULL.
+constexpr uint64_t kDynamicChunk = 2048;
+
+class HeaderReader {
+public:
+  HeaderReader(const ByteSource& src, const std::string& path) : src_(src) {
+    info_.path = path;
+    info_.file_size = src.size();
+  }
+
+  Result<std::optional<elf::ElfInfo>> run() {
+    uint64_t size = src_.size();
+    head_.resize(std::min(size, kHeadBytes));
+    if (!src_.read(0, head_.data(), head_.size())) return io_error(0, head_.size());
+    FERRY_TRY(ident_ok, read_ident());
+    if (!ident_ok) return std::optional<elf::ElfInfo>{};
+    FERRY_TRY(header_ok, read_header());
+    if (!header_ok) return std::optional<elf::ElfInfo>{};
+    FERRY_TRY(phdrs_ok, read_program_headers());
+    if (!phdrs_ok) return std::optional<elf::ElfInfo>{};
+    FERRY_CHECK(read_interpreter());
+    FERRY_TRY(dyn_ok, read_dynamic());
+    if (!dyn_ok) return std::optional<elf::ElfInfo>{};
+    classify();
+    return std::optional<elf::ElfInfo>(std::move(info_));
+  }
+
+private:
+  const ByteSource& src_;
+  elf::ElfInfo info_;
+  Endian endian_ = Endian::little;
+  std::vector<uint8_t> head_;    // bytes [0, head_.size()) of the file
+  std::vector<uint8_t> window_;  // bytes [window_off_, window_off_ + window_.size())
+  uint64_t window_off_ = 0;
+  uint64_t shoff_ = 0;
+  uint16_t shnum_ = 0;
+
+  Error error(std::string msg, std::optional<uint64_t> off = std::nullopt) const {
+    Error e = make_error(ErrorCode::format, std::move(msg), off);
+    e.path = info_.path;
+    return e;
+  }
+  Error io_error(uint64_t off, uint64_t len) const {
+    Error e = make_error(ErrorCode::io, "cannot read " + hex(len) + " bytes at " + hex(off), off);
+    e.path = info_.path;
+    return e;
+  }
+
+  // Bytes [off, off + len) of the file, from the head block, the window, or a new read into the window. The
+  // pointer is valid until the next call.
+  Result<const uint8_t*> bytes(uint64_t off, uint64_t len, const std::string& what) {
+    uint64_t size = src_.size();
+    if (off > size || len > size - off)
+      return error(what + ": " + hex(len) + " bytes at " + hex(off) + " run past the end of the file (" + hex(size) + ")",
+                   off);
+    if (len <= head_.size() && off <= head_.size() - len) return head_.data() + off;
+    if (off >= window_off_ && off - window_off_ <= window_.size() && len <= window_.size() - (off - window_off_))
+      return window_.data() + (off - window_off_);
+    window_.resize(len);
+    window_off_ = off;
+    if (!src_.read(off, window_.data(), len)) {
+      window_.clear();
+      return io_error(off, len);
+    }
+    return window_.data();
+  }
+
+  uint64_t get(const uint8_t* p, int n) const {
+    uint64_t v = 0;
+    for (int i = 0; i < n; ++i) {
+      int idx = endian_ == Endian::little ? i : n - 1 - i;
+      v |= static_cast<uint64_t>(p[idx]) << (8 * i);
+    }
+    return v;
+  }
+
+  // The NUL-terminated string at `pos`, which must end before `limit`; nullopt when no NUL comes first.
+  Result<std::optional<std::string>> cstring(uint64_t pos, uint64_t limit, const std::string& what) {
+    if (pos >= limit) return std::optional<std::string>{};
+    uint64_t want = std::min(limit - pos, kStringChunk);
+    while (true) {
+      FERRY_TRY(p, bytes(pos, want, what));
+      if (const void* nul = std::memchr(p, 0, want))
+        return std::optional<std::string>(
+            std::string(reinterpret_cast<const char*>(p), static_cast<const uint8_t*>(nul) - p));
+      if (want == limit - pos) return std::optional<std::string>{};
+      want = std::min(limit - pos, want * 4);
+    }
+  }
+
+  Result<bool> read_ident() {
+    uint64_t size = src_.size();
+    if (size == 0) return error("empty file");
+    if (size < EI_NIDENT) return error("file too small for an ELF identification (" + hex(size) + " bytes)");
+    const uint8_t* id = head_.data();
+    if (id[EI_MAG0] != ELFMAG0 || id[EI_MAG1] != ELFMAG1 || id[EI_MAG2] != ELFMAG2 || id[EI_MAG3] != ELFMAG3)
+      return error("not an ELF file");
+    if (id[EI_CLASS] == ELFCLASS32)
+      info_.bits = 32;
+    else if (id[EI_CLASS] == ELFCLASS64)
+      info_.bits = 64;
+    else
+      return error("e_ident[EI_CLASS]: invalid class " + std::to_string(id[EI_CLASS]), EI_CLASS);
+    if (id[EI_DATA] == ELFDATA2LSB)
+      endian_ = Endian::little;
+    else if (id[EI_DATA] == ELFDATA2MSB)
+      endian_ = Endian::big;
+    else
+      return error("e_ident[EI_DATA]: invalid byte order " + std::to_string(id[EI_DATA]), EI_DATA);
+    info_.endian = endian_;
+    uint64_t ehsize = info_.bits == 64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+    if (size < ehsize) return error("truncated ELF header (" + hex(size) + " of " + hex(ehsize) + " bytes)");
+    info_.osabi = id[EI_OSABI];
+    info_.abi_version = id[EI_ABIVERSION];
+    // libelf treats any other EI_VERSION as "not ELF" and read_elf reports its error: leave that to it.
+    return id[EI_VERSION] == EV_CURRENT;
+  }
+
+  Result<bool> read_header() {
+    const uint8_t* h = head_.data();
+    bool b64 = info_.bits == 64;
+    info_.e_type = static_cast<uint16_t>(get(h + 16, 2));
+    info_.machine = static_cast<uint16_t>(get(h + 18, 2));
+    info_.machine_name = elf::machine_name(info_.machine);
+    info_.entry = get(h + 24, b64 ? 8 : 4);
+    info_.phoff = get(h + (b64 ? 32 : 28), b64 ? 8 : 4);
+    shoff_ = get(h + (b64 ? 40 : 32), b64 ? 8 : 4);
+    info_.e_flags = static_cast<uint32_t>(get(h + (b64 ? 48 : 36), 4));
+    shnum_ = static_cast<uint16_t>(get(h + (b64 ? 60 : 48), 2));
+    // e_shnum 0 with a section table: the count is in section 0's sh_size (libelf may reject it).
+    return !(shnum_ == 0 && shoff_ != 0);
+  }
+
+  Result<bool> read_program_headers() {
+    const uint8_t* h = head_.data();
+    bool b64 = info_.bits == 64;
+    uint64_t phentsize = get(h + (b64 ? 54 : 42), 2);
+    uint64_t n = get(h + (b64 ? 56 : 44), 2);
+    if (n == PN_XNUM) return false;  // the count is in section 0's sh_info
+    if (n == 0) return true;
+    uint64_t expect = b64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+    if (phentsize != expect)
+      return error("e_phentsize: " + std::to_string(phentsize) + " is not the size of a program header",
+                   b64 ? 0x36 : 0x2a);
+    uint64_t table = n * phentsize;
+    uint64_t size = src_.size();
+    if (info_.phoff > size || table > size - info_.phoff)
+      return error("program header table: " + std::to_string(n) + " entries at " + hex(info_.phoff) +
+                       " run past the end of the file (" + hex(size) + ")",
+                   info_.phoff);
+    if (info_.phoff == 0) return false;  // libelf refuses a table at offset 0 (ELF_E_NO_PHDR)
+    FERRY_TRY(p, bytes(info_.phoff, table, "program header table"));
+    info_.phnum = static_cast<uint16_t>(n);
+    info_.segments.reserve(n);
+    for (uint64_t i = 0; i < n; ++i) {
+      const uint8_t* e = p + i * phentsize;
+      elf::Segment s;
+      s.type = static_cast<uint32_t>(get(e, 4));
+      if (b64) {
+        s.flags = static_cast<uint32_t>(get(e + 4, 4));
+        s.offset = get(e + 8, 8);
+        s.vaddr = get(e + 16, 8);
+        s.paddr = get(e + 24, 8);
+        s.filesz = get(e + 32, 8);
+        s.memsz = get(e + 40, 8);
+        s.align = get(e + 48, 8);
+      } else {
+        s.offset = get(e + 4, 4);
+        s.vaddr = get(e + 8, 4);
+        s.paddr = get(e + 12, 4);
+        s.filesz = get(e + 16, 4);
+        s.memsz = get(e + 20, 4);
+        s.flags = static_cast<uint32_t>(get(e + 24, 4));
+        s.align = get(e + 28, 4);
+      }
+      if (s.type == PT_GNU_STACK) info_.exec_stack = (s.flags & PF_X) != 0;
+      if (s.type == PT_TLS) info_.has_tls = true;
+      info_.segments.push_back(s);
+    }
+    for (const auto& s : info_.segments) {
+      if (s.type != PT_LOAD) continue;
+      info_.phdr_in_first_load =
+          s.offset <= info_.phoff && table <= s.filesz && info_.phoff - s.offset <= s.filesz - table;
+      break;
+    }
+    return true;
+  }
+
+  Status read_interpreter() {
+    for (const auto& s : info_.segments) {
+      if (s.type != PT_INTERP) continue;
+      uint64_t size = src_.size();
+      if (s.offset > size || s.filesz > size - s.offset)
+        return error("PT_INTERP: " + hex(s.filesz) + " bytes at " + hex(s.offset) + " run past the end of the file (" +
+                         hex(size) + ")",
+                     s.offset);
+      FERRY_TRY(str, cstring(s.offset, s.offset + s.filesz, "PT_INTERP"));
+      if (!str) return error("PT_INTERP: the interpreter path is not NUL-terminated", s.offset);
+      info_.interpreter = std::move(*str);
+      break;
+    }
+    return {};
+  }
+
+  // File offset of a virtual address through the PT_LOAD that maps it (read_elf's rule); nullopt when none does
+  // (read_elf then tries the section headers).
+  std::optional<uint64_t> vaddr_to_offset(uint64_t addr) const {
+    for (const auto& s : info_.segments) {
+      if (s.type != PT_LOAD || addr < s.vaddr) continue;
+      uint64_t delta = addr - s.vaddr;
+      if (delta >= s.filesz) continue;
+      return s.offset + delta;
+    }
+    return std::nullopt;
+  }
+
+  // Without PT_DYNAMIC read_elf looks for SHT_DYNAMIC among the section headers libelf accepts (none when the
+  // table runs past the end of the file). None found: a static object. One found: read_elf's business.
+  Result<bool> no_program_dynamic() {
+    uint64_t shsize = info_.bits == 64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
+    uint64_t size = src_.size();
+    uint64_t table = uint64_t(shnum_) * shsize;
+    if (shnum_ == 0 || shoff_ > size || table > size - shoff_) return true;
+    FERRY_TRY(p, bytes(shoff_, table, "section header table"));
+    for (uint64_t i = 0; i < shnum_; ++i)
+      if (get(p + i * shsize + 4, 4) == SHT_DYNAMIC) return false;
+    return true;
+  }
+
+  struct Dynamic {
+    uint64_t offset = 0;  // file offset of the table
+    std::vector<uint64_t> needed;
+    std::optional<uint64_t> strtab, strsz, soname, rpath, runpath, flags, flags_1;
+    bool textrel = false, relr = false, hash = false, gnu_hash = false, bind_now = false, init = false;
+  };
+
+  static void first(std::optional<uint64_t>& slot, uint64_t v) {
+    if (!slot) slot = v;
+  }
+
+  Result<bool> read_dynamic() {
+    const elf::Segment* seg = nullptr;
+    for (const auto& s : info_.segments)
+      if (s.type == PT_DYNAMIC) {
+        seg = &s;
+        break;
+      }
+    if (!seg) return no_program_dynamic();
+    uint64_t size = src_.size();
+    if (seg->offset > size || seg->filesz > size - seg->offset)
+      return error("PT_DYNAMIC: " + hex(seg->filesz) + " bytes at " + hex(seg->offset) +
+                       " run past the end of the file (" + hex(size) + ")",
+                   seg->offset);
+    info_.has_dynamic = true;
+    uint64_t entsize = info_.bits == 64 ? sizeof(Elf64_Dyn) : sizeof(Elf32_Dyn);
+    uint64_t count = seg->filesz / entsize;
+    if (count == 0) return true;
+    Dynamic d;
+    d.offset = seg->offset;
+    int word = info_.bits == 64 ? 8 : 4;
+    bool done = false;
+    for (uint64_t i = 0; i < count && !done;) {
+      uint64_t n = std::min(count - i, kDynamicChunk / entsize);
+      FERRY_TRY(p, bytes(seg->offset + i * entsize, n * entsize, "PT_DYNAMIC"));
+      for (uint64_t k = 0; k < n; ++k, ++i) {
+        const uint8_t* e = p + k * entsize;
+        uint64_t raw = get(e, word);
+        // d_tag is signed: a 32-bit tag is sign-extended, as gelf_getdyn does.
+        int64_t tag = word == 8 ? static_cast<int64_t>(raw) : static_cast<int64_t>(static_cast<int32_t>(raw));
+        uint64_t val = get(e + word, word);
+        if (tag == DT_NULL) {
+          done = true;
+          break;
+        }
+        switch (tag) {
+          case DT_NEEDED: d.needed.push_back(val); break;
+          case DT_STRTAB: first(d.strtab, val); break;
+          case DT_STRSZ: first(d.strsz, val); break;
+          case DT_SONAME: first(d.soname, val); break;
+          case DT_RPATH: first(d.rpath, val); break;
+          case DT_RUNPATH: first(d.runpath, val); break;
+          case DT_FLAGS: first(d.flags, val); break;
+          case DT_FLAGS_1: first(d.flags_1, val); break;
+          case DT_TEXTREL: d.textrel = true; break;
+          case DT_RELR: d.relr = true; break;
+          case DT_HASH: d.hash = true; break;
+          case DT_GNU_HASH: d.gnu_hash = true; break;
+          case DT_BIND_NOW: d.bind_now = true; break;
+          case DT_INIT_ARRAY:
+          case DT_INIT: d.init = true; break;
+          default: break;
+        }
+      }
+    }
+    return decode_dynamic(d);
+  }
+
+  Result<bool> decode_dynamic(const Dynamic& d) {
+    info_.dt_flags = d.flags.value_or(0);
+    info_.dt_flags_1 = d.flags_1.value_or(0);
+    info_.textrel = d.textrel || (info_.dt_flags & DF_TEXTREL);
+    info_.relr = d.relr;
+    info_.sysv_hash = d.hash;
+    info_.gnu_hash = d.gnu_hash;
+    info_.bind_now = d.bind_now || (info_.dt_flags & DF_BIND_NOW) || (info_.dt_flags_1 & DF_1_NOW);
+    info_.has_init_array = d.init;
+
+    uint64_t str_off = 0, strsz = 0;
+    if (d.strtab) {
+      strsz = d.strsz.value_or(0);
+      auto off = vaddr_to_offset(*d.strtab);
+      if (!off) return false;  // read_elf looks for it in the section headers
+      uint64_t size = src_.size();
+      if (*off > size || strsz > size - *off)
+        return error("DT_STRSZ: " + hex(strsz) + " bytes of .dynstr at " + hex(*off) +
+                         " run past the end of the file (" + hex(size) + ")",
+                     *off);
+      str_off = *off;
+    } else if (!d.needed.empty() || d.soname || d.rpath || d.runpath) {
+      return error("PT_DYNAMIC: string entries present but no DT_STRTAB", d.offset);
+    }
+    if (!d.needed.empty()) {
+      // DT_NEEDED strings sit together in .dynstr: one read for all of them when they are close.
+      uint64_t lo = d.needed[0], hi = d.needed[0];
+      for (uint64_t o : d.needed) lo = std::min(lo, o), hi = std::max(hi, o);
+      if (hi < strsz && hi - lo < kStringSpan) {
+        uint64_t end = std::min(strsz, hi + kStringChunk);
+        FERRY_CHECK(bytes(str_off + lo, end - lo, ".dynstr"));
+      }
+    }
+    auto str = [&](uint64_t o, const std::string& what) -> Result<std::string> {
+      std::optional<std::string> s;
+      if (o < strsz) {
+        FERRY_TRY(r, cstring(str_off + o, str_off + strsz, what));
+        s = std::move(r);
+      }
+      if (!s)
+        return error(what + ": string offset " + hex(o) + " is past the end of .dynstr (" + hex(strsz) + ")",
+                     str_off);
+      return std::move(*s);
+    };
+    info_.needed.reserve(d.needed.size());
+    for (size_t i = 0; i < d.needed.size(); ++i) {
+      FERRY_TRY(s, str(d.needed[i], "DT_NEEDED #" + std::to_string(i)));
+      info_.needed.push_back(std::move(s));
+    }
+    if (d.soname) {
+      FERRY_TRY(s, str(*d.soname, "DT_SONAME"));
+      info_.soname = std::move(s);
+    }
+    if (d.rpath) {
+      FERRY_TRY(s, str(*d.rpath, "DT_RPATH"));
+      info_.rpath_entries = elf::split_search_path(s);
+      info_.rpath = std::move(s);
+    }
+    if (d.runpath) {
+      FERRY_TRY(s, str(*d.runpath, "DT_RUNPATH"));
+      info_.runpath_entries = elf::split_search_path(s);
+      info_.runpath = std::move(s);
+    }
+    return true;
+  }
+
+  void classify() {
+    switch (info_.e_type) {
+      case ET_REL: info_.kind = elf::Kind::relocatable; break;
+      case ET_EXEC: info_.kind = elf::Kind::executable; break;
+      case ET_CORE: info_.kind = elf::Kind::core; break;
+      case ET_DYN:
+        if ((info_.dt_flags_1 & DF_1_PIE) || (info_.interpreter && !info_.soname))
+          info_.kind = elf::Kind::pie;
+        else
+          info_.kind = elf::Kind::shared_object;
+        break;
+      default: info_.kind = elf::Kind::other;
+    }
+  }
+};
+
+}  // namespace
+
+Result<std::optional<elf::ElfInfo>> read_elf_headers(const ByteSource& src, const std::string& path) {
+  return HeaderReader(src, path).run();
+}
+
+}  // namespace ferry::resolve
