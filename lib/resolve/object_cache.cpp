@@ -7,43 +7,51 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <climits>
+
 #include "binary/binary.hpp"
 #include "resolve/elf_headers.hpp"
 #include "support/file.hpp"
 
 namespace ferry::resolve {
 
-Probe Resolver::Impl::probe(const std::string& root_path) {
+const Probe& Resolver::Impl::probe(const std::string& root_path) {
   {
     std::lock_guard<std::mutex> lock(mu);
     if (auto it = probes.find(root_path); it != probes.end()) return it->second;
   }
   Probe p;
-  if (fs.is_host()) {  // one stat: the kernel resolves symlinks on this machine
+  auto fill = [&](const struct stat& st) {
+    p.exists = true;
+    p.id = FileId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+    p.size = static_cast<uint64_t>(st.st_size);
+  };
+  if (fs.is_host()) {
+    // One lstat for a regular file (most paths asked about); a symlink costs a stat more, resolved by the kernel.
     struct stat st;
-    if (::stat(root_path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
-      p.exists = true;
-      p.host_path = root_path;
-      p.id = FileId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
-      p.size = static_cast<uint64_t>(st.st_size);
+    if (::lstat(root_path.c_str(), &st) == 0) {
+      if (S_ISREG(st.st_mode)) {
+        fill(st);
+        p.symlink = false;
+      } else if (S_ISLNK(st.st_mode) && ::stat(root_path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+        fill(st);
+      }
+      if (p.exists) p.host_path = root_path;
     }
   } else if (auto host = fs.host_path(root_path)) {
     struct stat st;
     if (::stat(host->c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
-      p.exists = true;
+      fill(st);
       p.host_path = *host;
-      p.id = FileId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
-      p.size = static_cast<uint64_t>(st.st_size);
     }
   }
   std::lock_guard<std::mutex> lock(mu);
-  probes.emplace(root_path, p);
-  return p;
+  return probes.emplace(root_path, std::move(p)).first->second;
 }
 
-std::string Resolver::Impl::real_path(const std::string& root_path) {
+std::string Resolver::Impl::real_path(const std::string& root_path, const Probe& p) {
   // realpath(3) costs a readlink per component; most objects share a few directories, so resolve each
-  // directory once and only lstat the last component.
+  // directory once and only look at the last component.
   std::string dir = dirname_of(root_path), base = basename_of(root_path);
   std::string real_dir;
   {
@@ -56,10 +64,21 @@ std::string Resolver::Impl::real_path(const std::string& root_path) {
     real_dirs.emplace(dir, real_dir);
   }
   std::string candidate = join_path(real_dir, base);
-  struct stat st;
-  std::string host = fs.is_host() ? candidate : fs.sysroot() + candidate;
-  if (::lstat(host.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) return fs.real_path(candidate).value_or(candidate);
-  return candidate;
+  if (!p.symlink) return candidate;
+  // A symlink to a name in the same directory (libfoo.so.1 -> libfoo.so.1.2.3) is followed here with one
+  // readlink per hop; any other target goes through the full walk.
+  for (int hops = 0; hops < 40; ++hops) {
+    std::string host = fs.is_host() ? candidate : fs.sysroot() + candidate;
+    struct stat st;
+    if (::lstat(host.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return candidate;
+    char buf[PATH_MAX];
+    ssize_t n = ::readlink(host.c_str(), buf, sizeof buf);
+    if (n <= 0 || static_cast<size_t>(n) >= sizeof buf) break;
+    std::string target(buf, static_cast<size_t>(n));
+    if (target.find('/') != std::string::npos || target == "." || target == "..") break;
+    candidate = join_path(real_dir, target);
+  }
+  return fs.real_path(candidate).value_or(candidate);
 }
 
 bool Resolver::Impl::is_dir(const std::string& root_path) {
@@ -80,7 +99,7 @@ ParsedEntry parse_object(const std::string& root_path, const Probe& p, Resolver:
   auto obj = std::make_shared<LoadedObject>();
   obj->path = root_path;
   obj->host_path = p.host_path;
-  obj->real_path = impl.real_path(root_path);
+  obj->real_path = impl.real_path(root_path, p);
   obj->dev = p.id.dev;
   obj->ino = p.id.ino;
   if (impl.elf_headers_only) {
@@ -161,7 +180,7 @@ ParsedEntry parse_object(const std::string& root_path, const Probe& p, Resolver:
 
 }  // namespace
 
-ParsedEntry Resolver::Impl::load(const std::string& root_path, const Probe& p) {
+const ParsedEntry& Resolver::Impl::load(const std::string& root_path, const Probe& p) {
   auto key = std::make_pair(p.id.dev, p.id.ino);
   {
     std::lock_guard<std::mutex> lock(mu);

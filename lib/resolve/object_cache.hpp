@@ -22,6 +22,7 @@ struct Probe {
   std::string host_path;   // where to read it
   FileId id;
   uint64_t size = 0;       // st_size of the file
+  bool symlink = true;     // the path itself may be a symlink (false: lstat saw a regular file)
 };
 
 struct ParsedEntry {
@@ -47,11 +48,13 @@ struct Resolver::Impl {
   bool cache_missing = false;
   std::vector<std::string> conf;
 
-  Probe probe(const std::string& root_path);
+  // Entries are never removed or changed once inserted, so the references stay valid for the whole run.
+  const Probe& probe(const std::string& root_path);
   bool is_dir(const std::string& root_path);
-  std::string real_path(const std::string& root_path);  // canonical path inside the root (cached per directory)
+  // Canonical path inside the root (directories resolved once each; `p` tells whether the file is a symlink).
+  std::string real_path(const std::string& root_path, const Probe& p);
   // Parses the object at `root_path` once per run (keyed by device and inode).
-  ParsedEntry load(const std::string& root_path, const Probe& p);
+  const ParsedEntry& load(const std::string& root_path, const Probe& p);
   void load_cache(const ResolveOptions& opts);
 };
 

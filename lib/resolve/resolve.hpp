@@ -67,6 +67,9 @@ struct ResolveOptions {
   // the identification, segments, interpreter and dynamic names and flags, but no version tables, symbols or
   // notes. For callers that need only the tree (`ferry deps`); off by default.
   bool elf_headers_only = false;
+  // Node::tried for every library searched for. false: only for libraries not found (all that text output and
+  // the exit status need); found ones are searched once without building the list.
+  bool record_tried = true;
   // Fills ld_library_path from LD_LIBRARY_PATH in the environment when it is nullopt.
   void from_environment();
 };

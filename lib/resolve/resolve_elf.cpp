@@ -88,6 +88,7 @@ struct ElfProcess {
   std::set<std::string> missing_seen;
   bool interp_listed = false;
   std::vector<std::string> subdirs;  // prof.subdirs(), computed once per tree
+  bool recording = true;             // fill Node::tried during the current search
 
   bool musl() const { return prof.family == LoaderFamily::musl; }
 
@@ -178,20 +179,22 @@ struct ElfProcess {
   }
 
   // Tries `path`; on success fills node. Returns true when the search must stop (found or fatal).
-  bool try_file(const std::string& path, Node& node, Attempt& attempt) {
-    Probe p = impl.probe(path);
+  // `attempt` is null while the places tried are not recorded.
+  bool try_file(const std::string& path, Node& node, Attempt* attempt) {
+    const Probe& p = impl.probe(path);
     if (!p.exists) return false;
-    ParsedEntry e = impl.load(path, p);
+    const ParsedEntry& e = impl.load(path, p);
     std::string note;
     Verdict v = verify(e, note);
     if (v == Verdict::skip) {
-      if (!attempt.note.empty()) attempt.note += "; ";
-      attempt.note += basename_of(dirname_of(path)) + "/" + basename_of(path) + ": " + note;
+      if (!attempt) return false;
+      if (!attempt->note.empty()) attempt->note += "; ";
+      attempt->note += basename_of(dirname_of(path)) + "/" + basename_of(path) + ": " + note;
       return false;
     }
     if (v == Verdict::fatal) {
       node.error = path + ": " + note;
-      attempt.note = note;
+      if (attempt) attempt->note = note;
       return true;
     }
     node.path = path;
@@ -203,19 +206,21 @@ struct ElfProcess {
   bool search_dirs(const std::vector<std::string>& dirs, Rule rule, const std::string& via, const std::string& name,
                    Node& node) {
     for (auto& d : dirs) {
-      Attempt a{d.empty() ? "." : d, rule, via, ""};
+      std::optional<Attempt> a;
+      if (recording) a = Attempt{d.empty() ? "." : d, rule, via, ""};
+      Attempt* ap = a ? &*a : nullptr;
       bool done = false;
       for (auto& s : subdirs) {
         std::string sd = candidate(d, s);
         if (!impl.is_dir(sd)) continue;
-        if (try_file(candidate(sd, name), node, a)) {
+        if (try_file(candidate(sd, name), node, ap)) {
           done = true;
-          if (node.path) a.path = sd;
+          if (node.path && a) a->path = sd;
           break;
         }
       }
-      if (!done) done = try_file(candidate(d, name), node, a);
-      node.tried.push_back(a);
+      if (!done) done = try_file(candidate(d, name), node, ap);
+      if (a) node.tried.push_back(std::move(*a));
       if (done) {
         if (node.path) {
           node.rule = rule;
@@ -261,18 +266,19 @@ struct ElfProcess {
       static const std::vector<std::string> none;
       auto hit = flags ? impl.cache->lookup(name, *flags, prof.hwcaps ? prof.hwcaps_levels : none) : std::nullopt;
       if (hit && nodeflib && trusted(dirname_of(*hit))) {
-        node.tried.push_back(Attempt{*hit, Rule::ld_so_cache, "", "dropped: DF_1_NODEFLIB"});
+        if (recording) node.tried.push_back(Attempt{*hit, Rule::ld_so_cache, "", "dropped: DF_1_NODEFLIB"});
         hit.reset();
       }
       if (hit) {
-        Attempt a{*hit, Rule::ld_so_cache, "", ""};
-        bool done = try_file(*hit, node, a);
-        node.tried.push_back(a);
+        std::optional<Attempt> a;
+        if (recording) a = Attempt{*hit, Rule::ld_so_cache, "", ""};
+        bool done = try_file(*hit, node, a ? &*a : nullptr);
+        if (a) node.tried.push_back(std::move(*a));
         if (done) {
           if (node.path) node.rule = Rule::ld_so_cache;
           return;
         }
-      } else if (!nodeflib) {
+      } else if (!nodeflib && recording) {
         node.tried.push_back(Attempt{impl.cache->path.empty() ? prof.cache_path : prof.cache_path, Rule::ld_so_cache, "",
                                      "no entry"});
       }
@@ -337,6 +343,13 @@ struct ElfProcess {
         return;
     }
     search_dirs(musl_sys_path(), Rule::musl_path, "", name, node);
+  }
+
+  void search(const std::string& name, int loader, Node& node) {
+    if (musl())
+      search_musl(name, loader, node);
+    else
+      search_glibc(name, loader, node);
   }
 
   static bool musl_reserved(const std::string& name) {
@@ -406,13 +419,22 @@ struct ElfProcess {
         if (::getcwd(cwd, sizeof cwd)) path = join_path(cwd, path);
       }
       Attempt a{path, Rule::direct_path, "", ""};
-      if (try_file(path, node, a) && node.path) node.rule = Rule::direct_path;
+      if (try_file(path, node, &a) && node.path) node.rule = Rule::direct_path;
       node.tried.push_back(a);
       if (node.path) node.path = name;
-    } else if (musl()) {
-      search_musl(name, loader, node);
     } else {
-      search_glibc(name, loader, node);
+      recording = opts.record_tried;
+      search(name, loader, node);
+      if (!node.path && !recording) {
+        // Not found: search again, the same way, keeping every place tried for the report.
+        node.tried.clear();
+        node.error.clear();
+        node.rule = Rule::not_found;
+        node.via.clear();
+        node.object.reset();
+        recording = true;
+        search(name, loader, node);
+      }
     }
     if (!node.path) {
       note_missing(node);
@@ -472,9 +494,9 @@ struct ElfProcess {
     std::string interp = ri.interpreter.value_or(prof.interpreter);
     int interp_idx = -1;
     if (!interp.empty()) {
-      Probe p = impl.probe(interp);
+      const Probe& p = impl.probe(interp);
       if (p.exists) {
-        ParsedEntry e = impl.load(interp, p);
+        const ParsedEntry& e = impl.load(interp, p);
         LinkMap lm;
         lm.l_name = interp;
         lm.names = {interp};

@@ -108,10 +108,10 @@ bool try_path(Resolver::Impl& impl, const std::string& path, Rule rule, const st
               const std::string& format) {
   std::string p = normalize_path(path);
   Attempt a{p, rule, via, ""};
-  Probe pr = impl.probe(p);
+  const Probe& pr = impl.probe(p);
   bool ok = false;
   if (pr.exists) {
-    ParsedEntry e = impl.load(p, pr);
+    const ParsedEntry& e = impl.load(p, pr);
     if (e.error) {
       a.note = e.error->message;
     } else if (e.object->format != format) {

@@ -89,9 +89,9 @@ const std::vector<std::string>& Resolver::conf_dirs() const {
 size_t Resolver::objects_parsed() const { return impl_->parsed.load(); }
 
 Result<std::shared_ptr<const LoadedObject>> Resolver::load(const std::string& root_path) {
-  Probe p = impl_->probe(root_path);
+  const Probe& p = impl_->probe(root_path);
   if (!p.exists) return make_error(ErrorCode::not_found, "no such file").with_path(root_path);
-  ParsedEntry e = impl_->load(root_path, p);
+  const ParsedEntry& e = impl_->load(root_path, p);
   if (e.error) return *e.error;
   return e.object;
 }
@@ -113,7 +113,7 @@ Result<DependencyTree> Resolver::resolve(const std::string& file) {
     if (::stat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
       Probe p{true, file, FileId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)},
               static_cast<uint64_t>(st.st_size)};
-      ParsedEntry e = impl_->load(file, p);
+      const ParsedEntry& e = impl_->load(file, p);
       if (e.error) return e.error->with_path(file);
       obj = e.object;
     }

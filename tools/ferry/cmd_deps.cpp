@@ -59,6 +59,8 @@ int run_deps(const DepsArgs& a) {
   if (!a.executable_path.empty()) opts.executable_path = a.executable_path;
   // The tree and its reports need only the headers and dynamic names of each object.
   opts.elf_headers_only = true;
+  // Text, --list and --dot show the places tried only under missing libraries; --json and --why show them all.
+  opts.record_tried = a.json || !a.why.empty();
 
   // Explicit files must be binaries; files found by walking a directory that are not are skipped silently.
   std::vector<std::string> files;
