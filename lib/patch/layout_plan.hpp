@@ -59,9 +59,12 @@ struct LayoutPlan {
   std::vector<std::pair<uint64_t, uint64_t>> copies;  // {from offset, to offset} of moved bytes, sizes in moves
 
   uint64_t old_size = 0, new_size = 0;
-  DynamicSummary expected;
+  DynamicSummary expected;  // what reading the output back must give
   // A program needs one more program header and has section headers: make_room_for_phdr first, then plan again.
-  bool needs_room = false;  // what reading the output back must give
+  bool needs_room = false;
+  // Bytes .dynstr / PT_INTERP must grow by that did not fit where they are (they go to the new area unless
+  // slide_sections can make room after them); set before a needs_room return.
+  uint64_t dynstr_growth = 0, interp_growth = 0;
 
   std::string describe() const;
 };
@@ -112,6 +115,43 @@ Status verify(const ElfFile& before, ByteView after, const Edits& edits, const L
 // Fails (ErrorCode::unsupported) when the sections to move span more than max_block bytes.
 Result<std::vector<uint8_t>> make_room_for_phdr(const ElfFile& file, uint64_t page, std::vector<std::string>& steps,
                                                 uint64_t max_block = UINT64_MAX);
+
+// Sliding sections forward inside their own PT_LOAD (slide.cpp): the sections from file offset `pos` to the end
+// of the PT_LOAD holding it move `bytes` (rounded up to their alignment) towards the next PT_LOAD, into the
+// padding the linker left there (GNU ld's -z separate-code pads the first segment to a page). Afterwards
+// [pos, pos + bytes) is free, so the structure ending at `pos` can grow in place and the file does not grow.
+// Fails (ErrorCode::unsupported) when a section in the way cannot move or the padding is too small.
+Result<std::vector<uint8_t>> slide_sections(const ElfFile& file, uint64_t pos, uint64_t bytes,
+                                            std::vector<std::string>& steps);
+
+// Moves the fewest movable sections from `pos` on that free [pos, pos + bytes) to the end of the PT_LOAD that ends
+// the file (one an earlier stage or an earlier ferry/patchelf run appended), so the structure ending at `pos`
+// grows in place for the cost of those sections instead of moving whole (make_room.cpp).
+Result<std::vector<uint8_t>> evict_sections(const ElfFile& file, uint64_t pos, uint64_t bytes,
+                                            const std::string& purpose, std::vector<std::string>& steps,
+                                            uint64_t max_block);
+// The PT_LOAD that ends the file, maps no .bss and is highest in memory: it can grow without a new header.
+std::optional<size_t> extendable_last_load(const ElfFile& f);
+
+// Bytes from `offset` on that nothing uses: zero, inside the PT_LOAD that maps `offset - 1`, before any section,
+// header table or segment that starts later. 0 for files without section headers (no way to know what is used).
+uint64_t free_after(const ElfFile& file, uint64_t offset);
+
+// A block of allocated sections being moved (move_block.cpp): its file range, the address of its start and the
+// indices of its sections.
+struct SectionBlock {
+  uint64_t start = 0, end = 0, old_vaddr = 0;
+  std::vector<size_t> sections;
+};
+// Whether only the dynamic section, program headers and symbols refer to this section's address, so it may move.
+bool is_movable_section(const ElfFile& f, const Shdr& s);
+bool is_dt_pointer(int64_t tag);
+// In `out` (which already holds the block's bytes at their new place): moves non-PT_LOAD headers wholly in the
+// block (in `ph`), DT_* pointers, section headers and symbol values by (d_off, d_vaddr).
+void retarget_block(const ElfFile& f, std::vector<uint8_t>& out, const SectionBlock& b, uint64_t d_off,
+                    uint64_t d_vaddr, std::vector<Phdr>& ph);
+// Writes `ph` at `phoff` and sets e_phnum.
+void write_program_headers(const ElfFile& f, std::vector<uint8_t>& out, uint64_t phoff, const std::vector<Phdr>& ph);
 
 // The page size an appended PT_LOAD is aligned to on this machine (EM_*).
 uint64_t target_page_size(uint16_t machine);

@@ -5,6 +5,7 @@
 
 #include <elf.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "patch/layout_plan.hpp"
@@ -12,49 +13,101 @@
 
 namespace ferry::patch {
 
+namespace {
+
+// What a plan could not fit where it is: the end of the structure that would otherwise move whole (or, for the
+// program header table, move at all), and by how many bytes it grows.
+struct RoomWish {
+  std::string what;
+  uint64_t pos = 0, bytes = 0;
+  uint64_t size = 0;  // its current size: moving other sections instead must cost less
+};
+std::vector<RoomWish> room_wanted(const ElfFile& f, const LayoutPlan& lp) {
+  std::vector<RoomWish> w;
+  if (lp.dynstr_growth) w.push_back({".dynstr", f.dynstr_offset + f.dynstr_size, lp.dynstr_growth, f.dynstr_size});
+  if (lp.interp_growth && f.interp_phdr) {
+    const Phdr& p = f.phdrs[*f.interp_phdr];
+    w.push_back({"PT_INTERP", p.offset + p.filesz, lp.interp_growth, p.filesz});
+  }
+  if (lp.needs_room) w.push_back({"program headers", f.e_phoff + f.phdrs.size() * f.c.phent(), f.c.phent()});
+  return w;
+}
+
+}  // namespace
+
 Result<std::vector<uint8_t>> patch_image(ByteView in, const Edits& edits, const std::string& path,
                                          const PatchOptions& opts, PatchReport* report) {
   if (auto s = normalize(edits); !s) return s.error().with_path(path);
-  FERRY_TRY(file, read_elf_file_for_patch(in, path));
+  FERRY_TRY(original, read_elf_file_for_patch(in, path));
+  const uint64_t page = opts.page_size ? opts.page_size : target_page_size(original.e_machine);
+  // Normalize the layout until the plan fits, cheapest room first, each (structure, method) tried once per image:
+  //  1. slide the sections after it into the padding at the end of its segment (slide.cpp): the file keeps
+  //     its size;
+  //  2. .dynstr / PT_INTERP: move the fewest sections after it to the end of a PT_LOAD that ends the file
+  //     (make_room.cpp evict_sections), cheaper than copying a large .dynstr;
+  //  3. the program header table: move the sections after it into a new PT_LOAD (make_room_for_phdr); the
+  //     table stays right after the ELF header, where kernels (AT_PHDR) and binutils' strip expect it.
+  // Whatever still does not fit is placed by plan() in the new area (copied whole).
+  std::vector<std::string> pre_steps;
+  std::vector<uint8_t> staged;
+  ElfFile file = original;
+  bool added_segment = false;
   FERRY_TRY(lp, plan(file, edits, opts));
-  std::vector<uint8_t> out;
-  std::vector<std::string> steps;
-  uint64_t page = opts.page_size ? opts.page_size : target_page_size(file.e_machine);
-  std::optional<Result<std::vector<uint8_t>>> room;
-  if (lp.needs_room) {
-    // A program must keep its table in the first PT_LOAD whatever it costs; a library only while the
-    // sections to move fit in a page, beyond that its table moves into the new segment instead.
-    bool program = file.has_interp() || file.e_type == ET_EXEC;
-    room = make_room_for_phdr(file, page, steps, program ? UINT64_MAX : page);
-    if (!*room && !program) {
-      FERRY_TRY(lp_moved, plan(file, edits, opts, true));
-      lp = std::move(lp_moved);
-      room.reset();
-    } else if (!*room) {
-      return room->error();
+  std::vector<std::string> tried;
+  // A method that failed may work after another one changed the image (evicting into the PT_LOAD the
+  // table's room created), so failures are forgotten after each success; the rounds are bounded.
+  for (int round = 0, progress = 1; progress && round < 8; ++round) {
+    progress = 0;
+    for (const auto& wish : room_wanted(file, lp)) {
+      const bool table = wish.what == "program headers";
+      for (const char* method : {"slide", "evict", "new segment"}) {
+        std::string key = wish.what + "/" + method;
+        if (std::find(tried.begin(), tried.end(), key) != tried.end()) continue;
+        if ((table && std::string(method) == "evict") || (!table && std::string(method) == "new segment")) continue;
+        tried.push_back(key);
+        Result<std::vector<uint8_t>> moved = std::string(method) == "slide"
+            ? slide_sections(file, wish.pos, wish.bytes, pre_steps)
+            : std::string(method) == "evict" ? evict_sections(file, wish.pos, wish.bytes, wish.what, pre_steps, wish.size)
+                                             : make_room_for_phdr(file, page, pre_steps);
+        if (!moved) {
+          // A program cannot go on without room for its table (plan() has no other place for it).
+          if (table && std::string(method) == "new segment" && !file.shdrs.empty() &&
+              (file.has_interp() || file.e_type == ET_EXEC))
+            return moved.error();
+          continue;
+        }
+        if (std::string(method) == "new segment") added_segment = true;
+        staged = std::move(*moved);
+        FERRY_TRY(again, read_elf_file_for_patch(ByteView(staged.data(), staged.size()), path));
+        file = std::move(again);
+        FERRY_TRY(replanned, plan(file, edits, opts));
+        lp = std::move(replanned);
+        progress = 1;
+        tried.clear();
+        break;
+      }
+      if (progress) break;
     }
   }
-  if (room) {
-    // Stage 1 grew the program header table (a new PT_LOAD holds the sections moved out of its way);
-    // stage 2 plans the edits on that image, extending the new segment.
-    auto& staged = room->value();
-    FERRY_TRY(file2, read_elf_file_for_patch(ByteView(staged.data(), staged.size()), path));
-    FERRY_TRY(lp2, plan(file2, edits, opts));
-    if (lp2.needs_room) return file.error("internal: no room for the program header table after moving sections", std::nullopt, ErrorCode::verify);
-    lp2.steps.insert(lp2.steps.begin(), steps.begin(), steps.end());
-    lp2.strategy = Strategy::new_segment;
-    lp2.old_size = in.size();
-    if (lp2.new_size < staged.size()) lp2.new_size = staged.size();
-    FERRY_TRY(bytes, apply(file2, lp2));
-    out = std::move(bytes);
-    if (opts.verify) FERRY_CHECK(verify(file, ByteView(out.data(), out.size()), edits, lp2));
-    lp = std::move(lp2);
-  } else if (lp.strategy == Strategy::unchanged) {
-    out.assign(in.data(), in.data() + in.size());
+  if (lp.needs_room) {
+    // A shared library whose table could not get room after it: the table moves into the new segment. The
+    // loader finds it there, but binutils' strip cannot rewrite such a file (it assumes the table follows the
+    // ELF header), so this is the last resort.
+    FERRY_TRY(lp_moved, plan(file, edits, opts, true));
+    lp = std::move(lp_moved);
+  }
+  lp.steps.insert(lp.steps.begin(), pre_steps.begin(), pre_steps.end());
+  lp.old_size = in.size();
+  lp.new_size = std::max<uint64_t>(lp.new_size, file.bytes.size());
+  if (added_segment) lp.strategy = Strategy::new_segment;
+  else if (file.bytes.size() != in.size() && lp.strategy != Strategy::new_segment) lp.strategy = Strategy::extend_last_segment;
+  std::vector<uint8_t> out;
+  if (lp.strategy == Strategy::unchanged) {
+    out.assign(file.bytes.data(), file.bytes.data() + file.bytes.size());
   } else {
     FERRY_TRY(bytes, apply(file, lp));
     out = std::move(bytes);
-    if (opts.verify) FERRY_CHECK(verify(file, ByteView(out.data(), out.size()), edits, lp));
+    if (opts.verify) FERRY_CHECK(verify(original, ByteView(out.data(), out.size()), edits, lp));
   }
   if (report) {
     report->input = path;

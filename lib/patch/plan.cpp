@@ -55,25 +55,6 @@ struct Area {
   }
 };
 
-// Index of the PT_LOAD whose file range ends last, when it ends the file, maps no .bss and is the highest in memory.
-std::optional<size_t> extendable_last_load(const ElfFile& f) {
-  std::optional<size_t> last;
-  for (size_t i = 0; i < f.phdrs.size(); ++i) {
-    const Phdr& p = f.phdrs[i];
-    if (p.type != PT_LOAD) continue;
-    if (!last || p.offset + p.filesz > f.phdrs[*last].offset + f.phdrs[*last].filesz) last = i;
-  }
-  if (!last) return std::nullopt;
-  const Phdr& p = f.phdrs[*last];
-  if (p.offset + p.filesz != f.bytes.size() || p.memsz != p.filesz) return std::nullopt;
-  if (p.vaddr + p.memsz != f.max_vaddr_end()) return std::nullopt;
-  for (const auto& q : f.phdrs)  // a TLS or relro range ending there would change meaning
-    if ((q.type == PT_TLS || q.type == PT_GNU_RELRO) && q.vaddr + q.memsz > p.vaddr + p.filesz - 1 &&
-        q.vaddr < p.vaddr + p.memsz)
-      return std::nullopt;
-  return last;
-}
-
 // Programs and static executables need the program header table inside the first PT_LOAD.
 bool phdrs_must_stay_in_first_load(const ElfFile& f, const TargetState& t) {
   if (f.e_type == ET_EXEC || f.has_interp()) return true;
@@ -126,6 +107,25 @@ void update_section(const ElfFile& f, LayoutPlan& plan, size_t index, uint64_t o
 
 }  // namespace
 
+// Index of the PT_LOAD whose file range ends last, when it ends the file, maps no .bss and is the highest in memory.
+std::optional<size_t> extendable_last_load(const ElfFile& f) {
+  std::optional<size_t> last;
+  for (size_t i = 0; i < f.phdrs.size(); ++i) {
+    const Phdr& p = f.phdrs[i];
+    if (p.type != PT_LOAD) continue;
+    if (!last || p.offset + p.filesz > f.phdrs[*last].offset + f.phdrs[*last].filesz) last = i;
+  }
+  if (!last) return std::nullopt;
+  const Phdr& p = f.phdrs[*last];
+  if (p.offset + p.filesz != f.bytes.size() || p.memsz != p.filesz) return std::nullopt;
+  if (p.vaddr + p.memsz != f.max_vaddr_end()) return std::nullopt;
+  for (const auto& q : f.phdrs)  // a TLS or relro range ending there would change meaning
+    if ((q.type == PT_TLS || q.type == PT_GNU_RELRO) && q.vaddr + q.memsz > p.vaddr + p.filesz - 1 &&
+        q.vaddr < p.vaddr + p.memsz)
+      return std::nullopt;
+  return last;
+}
+
 Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions& opts, bool allow_table_move) {
   LayoutPlan lp;
   lp.old_size = lp.new_size = f.bytes.size();
@@ -172,12 +172,25 @@ Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions
   const uint64_t needed_entries = t.entries.size() + 1;  // + DT_NULL
   bool dynamic_grows = f.dynamic_phdr && needed_entries > f.dynamic_capacity;
   bool dynstr_grows = sp.appended > 0;
-  bool interp_grows = false;
-  if (t.interpreter && f.interp_phdr) interp_grows = t.interpreter->size() + 1 > f.phdrs[*f.interp_phdr].filesz;
+  bool interp_grows = false, interp_in_place = false;
+  if (t.interpreter && f.interp_phdr) {
+    const Phdr& ip = f.phdrs[*f.interp_phdr];
+    interp_grows = t.interpreter->size() + 1 > ip.filesz;
+    // Unused bytes after it (padding, or room slide_sections made) let it grow where it is.
+    if (interp_grows && free_after(f, ip.offset + ip.filesz) >= t.interpreter->size() + 1 - ip.filesz)
+      interp_grows = false, interp_in_place = true;
+  }
 
   auto last = extendable_last_load(f);
   bool dynstr_at_end = last && f.has_dynstr && f.dynstr_offset + f.dynstr_size == f.bytes.size();
+  bool dynstr_room = dynstr_grows && free_after(f, f.dynstr_offset + f.dynstr_size) >= sp.appended;
+  if (dynstr_room) {
+    dynstr_grows = false;
+    lp.steps.push_back(".dynstr: " + std::to_string(sp.appended) + " bytes appended in place (unused bytes follow it)");
+  }
   bool need_area = dynamic_grows || interp_grows || (dynstr_grows && !dynstr_at_end);
+  if (dynstr_grows && !dynstr_at_end) lp.dynstr_growth = sp.appended;
+  if (interp_grows) lp.interp_growth = t.interpreter->size() + 1 - f.phdrs[*f.interp_phdr].filesz;
   bool grow_dynstr_in_place = dynstr_grows && dynstr_at_end && !dynamic_grows && !interp_grows;
   if (grow_dynstr_in_place) need_area = true;  // it extends the last segment by the appended bytes
 
@@ -208,7 +221,10 @@ Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions
         uint64_t table_bytes = (f.phdrs.size() + 1) * c.phent();
         size_t first_i = 0;
         bool program = phdrs_must_stay_in_first_load(f, t);
-        if (!f.shdrs.empty() && (program || !allow_table_move)) {
+        const uint64_t table_end = f.e_phoff + f.phdrs.size() * c.phent();
+        if (free_after(f, table_end) >= c.phent()) {
+          lp.steps.push_back("program headers: table grown in place at " + hex(f.e_phoff) + " (unused bytes follow it)");
+        } else if (!f.shdrs.empty() && (program || !allow_table_move)) {
           lp.needs_room = true;  // move the sections after the table (strip-friendly); see make_room.cpp
           return lp;
         } else if (!program) {
@@ -253,7 +269,10 @@ Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions
     } else {
       lp.interp_offset = old.offset;
       lp.interp_vaddr = old.vaddr;
-      if (f.interpreter() != *t.interpreter) lp.steps.push_back("PT_INTERP: rewritten in place");
+      if (interp_in_place)
+        lp.steps.push_back("PT_INTERP: grown in place to " + std::to_string(t.interpreter->size() + 1) + " bytes (unused bytes follow it)");
+      else if (f.interpreter() != *t.interpreter)
+        lp.steps.push_back("PT_INTERP: rewritten in place");
     }
   }
   lp.dynamic_capacity = f.dynamic_capacity;

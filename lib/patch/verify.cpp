@@ -6,6 +6,7 @@
 #include <elf.h>
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 
 #include "elf/elf_info.hpp"
@@ -114,6 +115,36 @@ Status cross_check(const ElfFile& before, ByteView after, const DynamicSummary& 
   return {};
 }
 
+// Every section keeps its bytes wherever it now lives, except those the plan rewrites (.dynamic, .dynstr,
+// version tables, symbol tables whose values follow moves, .interp): catches a slide or move that copied the
+// wrong range or a write that landed in the wrong place.
+Status content_kept(const ElfFile& before, const ElfFile& after) {
+  if (before.shdrs.size() != after.shdrs.size())
+    return before.error("verification of the output failed: the number of section headers changed", std::nullopt,
+                        ErrorCode::verify);
+  for (size_t i = 1; i < before.shdrs.size(); ++i) {
+    const Shdr &a = before.shdrs[i], &b = after.shdrs[i];
+    if (a.type == SHT_NOBITS || a.size == 0) continue;
+    switch (a.type) {
+      case SHT_DYNAMIC: case SHT_GNU_verneed: case SHT_GNU_versym: case SHT_SYMTAB: case SHT_DYNSYM:
+        continue;
+      default:
+        break;
+    }
+    if ((a.type == SHT_STRTAB && before.has_dynstr && a.addr == before.dynstr_addr && (a.flags & SHF_ALLOC)) ||
+        a.name_str == ".interp")
+      continue;
+    auto old_bytes = before.bytes.find_sub(a.offset, a.size);
+    if (!old_bytes) continue;  // the input's own header is out of range: nothing to compare
+    auto new_bytes = after.bytes.find_sub(b.offset, b.size);
+    if (a.size != b.size || !new_bytes || std::memcmp(old_bytes->data(), new_bytes->data(), a.size) != 0)
+      return before.error("verification of the output failed: the contents of section " +
+                              (a.name_str.empty() ? "#" + std::to_string(i) : a.name_str) + " changed",
+                          b.offset, ErrorCode::verify);
+  }
+  return {};
+}
+
 }  // namespace
 
 Status verify(const ElfFile& before, ByteView after, const Edits& edits, const LayoutPlan& lp) {
@@ -125,6 +156,7 @@ Status verify(const ElfFile& before, ByteView after, const Edits& edits, const L
     return e;
   }
   const ElfFile& g = *re;
+  FERRY_CHECK(content_kept(before, g));
   auto old_problems = layout_problems(before);
   for (const auto& p : layout_problems(g))
     if (!old_problems.count(p)) return before.error("verification of the output failed: " + p, std::nullopt, ErrorCode::verify);

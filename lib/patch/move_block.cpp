@@ -1,0 +1,105 @@
+// Moving a block of allocated sections to another file offset and address, and every reference that must follow
+// it: non-PT_LOAD program headers lying wholly inside the block (PT_NOTE, PT_INTERP, PT_GNU_PROPERTY), DT_*
+// pointers into it, the section headers of the sections in it, and the values of symbols defined in those
+// sections (.symtab and .dynsym). Shared by make_room.cpp (block -> a new PT_LOAD at the end of the file) and
+// slide.cpp (block -> further along its own PT_LOAD). Only sections that nothing but these tables points at may
+// be in a block (is_movable_section): code and data refer to .text or .data by relative addresses we cannot see.
+#include <elf.h>
+
+#include "patch/layout_plan.hpp"
+
+namespace ferry::patch {
+
+bool is_dt_pointer(int64_t t) {
+  switch (t) {
+    case DT_HASH: case DT_STRTAB: case DT_SYMTAB: case DT_RELA: case DT_REL: case DT_JMPREL: case DT_GNU_HASH:
+    case DT_VERSYM: case DT_VERNEED: case DT_VERDEF: case 36 /* DT_RELR */:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_movable_section(const ElfFile& f, const Shdr& s) {
+  switch (s.type) {
+    case SHT_NOTE: case SHT_HASH: case SHT_GNU_HASH: case SHT_DYNSYM: case SHT_GNU_versym: case SHT_GNU_verneed:
+    case SHT_GNU_verdef: case SHT_RELA: case SHT_REL: case 19 /* SHT_RELR */:
+      return true;
+    case SHT_STRTAB:
+      return f.has_dynstr && s.addr == f.dynstr_addr;
+    case SHT_PROGBITS:
+      return s.name_str == ".interp";
+    default:
+      return false;
+  }
+}
+
+void write_program_headers(const ElfFile& f, std::vector<uint8_t>& out, uint64_t phoff, const std::vector<Phdr>& ph) {
+  const Codec& c = f.c;
+  for (size_t i = 0; i < ph.size(); ++i) {
+    uint8_t* p = out.data() + phoff + i * c.phent();
+    const Phdr& h = ph[i];
+    c.put(p, 4, h.type);
+    if (f.is64()) {
+      c.put(p + 4, 4, h.flags); c.put(p + 8, 8, h.offset); c.put(p + 16, 8, h.vaddr); c.put(p + 24, 8, h.paddr);
+      c.put(p + 32, 8, h.filesz); c.put(p + 40, 8, h.memsz); c.put(p + 48, 8, h.align);
+    } else {
+      c.put(p + 4, 4, h.offset); c.put(p + 8, 4, h.vaddr); c.put(p + 12, 4, h.paddr); c.put(p + 16, 4, h.filesz);
+      c.put(p + 20, 4, h.memsz); c.put(p + 24, 4, h.flags); c.put(p + 28, 4, h.align);
+    }
+  }
+  c.put(out.data() + (f.is64() ? 56 : 44), 2, ph.size());
+}
+
+void retarget_block(const ElfFile& f, std::vector<uint8_t>& out, const SectionBlock& b, uint64_t d_off,
+                    uint64_t d_vaddr, std::vector<Phdr>& ph) {
+  const Codec& c = f.c;
+  const uint64_t size = b.end - b.start;
+  auto in_block = [&](uint64_t vaddr) { return vaddr >= b.old_vaddr && vaddr < b.old_vaddr + size; };
+  for (auto& p : ph)
+    if (p.type != PT_LOAD && p.type != PT_PHDR && p.filesz && p.offset >= b.start && p.offset + p.filesz <= b.end) {
+      p.offset += d_off;
+      p.vaddr += d_vaddr;
+      p.paddr += d_vaddr;
+    }
+  // Dynamic pointers into the block (.dynamic itself is never in one: it is not movable).
+  if (f.dynamic_phdr)
+    for (size_t i = 0; i < f.dyn.size(); ++i)
+      if (is_dt_pointer(f.dyn[i].tag) && in_block(f.dyn[i].val))
+        c.put(out.data() + f.dynamic_offset + i * c.dynent() + c.word_size(), static_cast<int>(c.word_size()),
+              f.dyn[i].val + d_vaddr);
+  // Section headers: those named by the caller and any other allocated one inside the range (an empty one).
+  std::vector<bool> moved(f.shdrs.size(), false);
+  for (size_t i : b.sections) moved[i] = true;
+  for (size_t i = 1; i < f.shdrs.size(); ++i) {
+    const Shdr& s = f.shdrs[i];
+    if (!moved[i] && !((s.flags & SHF_ALLOC) && s.offset >= b.start && s.offset < b.end && s.type != SHT_NOBITS)) continue;
+    moved[i] = true;
+    uint8_t* p = out.data() + f.e_shoff + i * c.shent();
+    if (f.is64()) {
+      c.put(p + 16, 8, s.addr + d_vaddr);
+      c.put(p + 24, 8, s.offset + d_off);
+    } else {
+      c.put(p + 12, 4, s.addr + d_vaddr);
+      c.put(p + 16, 4, s.offset + d_off);
+    }
+  }
+  const uint64_t file_size = out.size();
+  for (const auto& s : f.shdrs) {
+    if ((s.type != SHT_SYMTAB && s.type != SHT_DYNSYM) || s.entsize != c.syment()) continue;
+    // A .dynsym inside the block was moved with it: update the moved copy.
+    uint64_t base = s.offset >= b.start && s.offset < b.end ? s.offset + d_off : s.offset;
+    if (base > file_size || s.size > file_size - base) continue;  // a table outside the file has nothing to update
+    for (uint64_t k = 0; k < s.size / c.syment(); ++k) {
+      uint8_t* p = out.data() + base + k * c.syment();
+      uint64_t shndx = f.is64() ? c.get(p + 6, 2) : c.get(p + 14, 2);
+      if (shndx == 0 || shndx >= moved.size() || !moved[shndx]) continue;
+      uint64_t v = f.is64() ? c.get(p + 8, 8) : c.get(p + 4, 4);
+      if (v < b.old_vaddr || v > b.old_vaddr + size) continue;
+      if (f.is64()) c.put(p + 8, 8, v + d_vaddr);
+      else c.put(p + 4, 4, v + d_vaddr);
+    }
+  }
+}
+
+}  // namespace ferry::patch
