@@ -29,4 +29,4 @@ printf 'ferry    (1 call):        %6.2f s   growth %s\n' "$ft" "$(stats ferry)"
 printf 'patchelf (%d calls):    %6.2f s   growth %s\n' "$count" "$pt" "$(stats patchelf)"
 printf 'ratio patchelf/ferry: %.2fx\n' "$(echo "$pt / $ft" | bc -l)"
 within=$(growth ferry | awk -v s=${#rpath} '$1 <= 4096 + s + 1' | wc -l)
-echo "ferry files within one page plus the new strings: $within/$count (the rest copy a large .dynstr)"
+echo "ferry files within one page plus the new strings: $within/$count (the rest: sections after the program header table had to move to keep it where strip expects it)"

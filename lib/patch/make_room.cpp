@@ -125,10 +125,12 @@ Result<std::vector<uint8_t>> evict_sections(const ElfFile& f, uint64_t pos, uint
 }
 
 Result<std::vector<uint8_t>> make_room_for_phdr(const ElfFile& f, uint64_t page, std::vector<std::string>& steps,
-                                                uint64_t max_block) {
+                                                uint64_t bytes, uint64_t max_block) {
   const Codec& c = f.c;
   const uint64_t n = f.phdrs.size() + 1;
-  const uint64_t table_end = f.e_phoff + f.phdrs.size() * c.phent(), new_end = f.e_phoff + n * c.phent();
+  const uint64_t table_end = f.e_phoff + f.phdrs.size() * c.phent();
+  // Room for our own PT_LOAD entry plus what the caller still needs (e.g. a PT_GNU_STACK entry).
+  const uint64_t new_end = table_end + c.phent() + bytes;
   FERRY_TRY(t, take_block(f, table_end, new_end, "one more program header"));
   const uint64_t start = t.block.start, end = t.block.end, align = t.align;
   const Phdr* first = t.load;

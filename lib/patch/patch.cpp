@@ -29,7 +29,8 @@ std::vector<RoomWish> room_wanted(const ElfFile& f, const LayoutPlan& lp) {
     const Phdr& p = f.phdrs[*f.interp_phdr];
     w.push_back({"PT_INTERP", p.offset + p.filesz, lp.interp_growth, p.filesz});
   }
-  if (lp.needs_room) w.push_back({"program headers", f.e_phoff + f.phdrs.size() * f.c.phent(), f.c.phent()});
+  if (lp.needs_room)
+    w.push_back({"program headers", f.e_phoff + f.phdrs.size() * f.c.phent(), std::max<uint64_t>(lp.table_growth, f.c.phent())});
   return w;
 }
 
@@ -68,7 +69,7 @@ Result<std::vector<uint8_t>> patch_image(ByteView in, const Edits& edits, const 
         Result<std::vector<uint8_t>> moved = std::string(method) == "slide"
             ? slide_sections(file, wish.pos, wish.bytes, pre_steps)
             : std::string(method) == "evict" ? evict_sections(file, wish.pos, wish.bytes, wish.what, pre_steps, wish.size)
-                                             : make_room_for_phdr(file, page, pre_steps);
+                                             : make_room_for_phdr(file, page, pre_steps, lp.table_extra);
         if (!moved) {
           // A program cannot go on without room for its table (plan() has no other place for it).
           if (table && std::string(method) == "new segment" && !file.shdrs.empty() &&

@@ -198,58 +198,84 @@ Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions
   std::optional<size_t> new_load;  // index in lp.phdrs of the appended PT_LOAD
   bool moved_table = false;
   size_t extended_first = SIZE_MAX;
-  if (need_area) {
-    if (last) {
+  // Program header entries to add: the new PT_LOAD, and PT_GNU_STACK when --set/--clear-execstack meets a file
+  // without one (patchelf adds it too). They come from spare PT_NULLs, unused bytes after the table, or room
+  // made for them (make_room.cpp; the table moves only in a library without section headers).
+  const bool add_stack = t.exec_stack && std::none_of(f.phdrs.begin(), f.phdrs.end(), [](auto& p) { return p.type == PT_GNU_STACK; });
+  const bool add_load = need_area && !last;
+  if (need_area || add_stack) {
+    size_t adds = (add_load ? 1 : 0) + (add_stack ? 1 : 0), grow = adds;
+    for (auto it = lp.phdrs.begin(); grow && it != lp.phdrs.end();) {
+      if (it->type == PT_NULL) {
+        it = lp.phdrs.erase(it);
+        --grow;
+        lp.steps.push_back("program headers: a spare PT_NULL entry is reused");
+      } else {
+        ++it;
+      }
+    }
+    if (need_area && last) {
       lp.strategy = Strategy::extend_last_segment;
       area.offset = f.bytes.size();
       area.vaddr = f.phdrs[*last].vaddr + f.phdrs[*last].filesz;
       lp.steps.push_back("extend the last PT_LOAD (#" + std::to_string(*last) + ", which ends the file)");
-    } else {
+    } else if (need_area) {
       lp.strategy = Strategy::new_segment;
       area.offset = align_up(f.bytes.size(), 16);
       area.vaddr = align_up(f.max_vaddr_end(), page) + area.offset % page;
-      // One more program header: a spare PT_NULL, else the table moves.
-      auto null_it = std::find_if(lp.phdrs.begin(), lp.phdrs.end(), [](auto& p) { return p.type == PT_NULL; });
+    }
+    if (grow) {
+      const uint64_t table_bytes = (lp.phdrs.size() + adds) * c.phent();
+      const uint64_t table_end = f.e_phoff + f.phdrs.size() * c.phent();
+      size_t first_i = 0;
+      bool program = phdrs_must_stay_in_first_load(f, t);
+      if (free_after(f, table_end) >= grow * c.phent()) {
+        lp.steps.push_back("program headers: table grown in place at " + hex(f.e_phoff) + " (unused bytes follow it)");
+      } else if (!f.shdrs.empty() && (program || !allow_table_move)) {
+        lp.needs_room = true;  // make room after the table (strip-friendly); see patch.cpp
+        lp.table_growth = grow * c.phent() - free_after(f, table_end);
+        // make_room_for_phdr adds a PT_LOAD itself (the new area then extends it): it must free room for that
+        // entry and for the others, whether or not this plan wanted a PT_LOAD.
+        lp.table_extra = (add_load ? grow - 1 : grow) * c.phent();
+        return lp;
+      } else if (!program && need_area) {
+        lp.phoff = area.offset + area.place(table_bytes, 8);
+        moved_table = true;
+        lp.steps.push_back("program headers: table moved into the new PT_LOAD (a shared library: the loader finds it in any PT_LOAD)");
+      } else if (auto gap = program ? first_load_gap(f, table_bytes, first_i) : std::nullopt) {
+        lp.phoff = *gap;
+        extended_first = first_i;
+        Phdr& first = lp.phdrs[first_i];
+        first.filesz = first.memsz = *gap + table_bytes - first.offset;
+        lp.steps.push_back("program headers: table moved to the padding after the first PT_LOAD, which grows to " +
+                           hex(first.filesz) + " bytes (kept in the first PT_LOAD for AT_PHDR)");
+      } else {
+        return f.error("no room for " + std::to_string(grow) + " more program header(s): no spare PT_NULL, no unused "
+                       "bytes after the table" + std::string(program ? " and no padding after the first PT_LOAD (a program's table must stay in it)" : ""),
+                       f.e_phoff, ErrorCode::unsupported);
+      }
+    }
+    if (add_load) {
       Phdr load;
       load.type = PT_LOAD;
       load.flags = PF_R;
       load.align = page;
-      if (null_it != lp.phdrs.end()) {
-        lp.phdrs.erase(null_it);
-        lp.steps.push_back("program headers: a spare PT_NULL entry becomes the new PT_LOAD");
-      } else {
-        uint64_t table_bytes = (f.phdrs.size() + 1) * c.phent();
-        size_t first_i = 0;
-        bool program = phdrs_must_stay_in_first_load(f, t);
-        const uint64_t table_end = f.e_phoff + f.phdrs.size() * c.phent();
-        if (free_after(f, table_end) >= c.phent()) {
-          lp.steps.push_back("program headers: table grown in place at " + hex(f.e_phoff) + " (unused bytes follow it)");
-        } else if (!f.shdrs.empty() && (program || !allow_table_move)) {
-          lp.needs_room = true;  // move the sections after the table (strip-friendly); see make_room.cpp
-          return lp;
-        } else if (!program) {
-          lp.phoff = area.offset + area.place(table_bytes, 8);
-          moved_table = true;
-          lp.steps.push_back("program headers: table moved into the new PT_LOAD (a shared library: the loader finds it in any PT_LOAD)");
-        } else if (auto gap = first_load_gap(f, table_bytes, first_i)) {
-          lp.phoff = *gap;
-          extended_first = first_i;
-          Phdr& first = lp.phdrs[first_i];
-          first.filesz = first.memsz = *gap + table_bytes - first.offset;
-          lp.steps.push_back("program headers: table moved to the padding after the first PT_LOAD, which grows to " +
-                             hex(first.filesz) + " bytes (kept in the first PT_LOAD for AT_PHDR)");
-        } else {
-          return f.error("no room for one more program header: the table must stay in the first PT_LOAD (a program), "
-                         "there is no spare PT_NULL and no padding after the first PT_LOAD",
-                         f.e_phoff, ErrorCode::unsupported);
-        }
-      }
       size_t after = 0;
       for (size_t i = 0; i < lp.phdrs.size(); ++i)
         if (lp.phdrs[i].type == PT_LOAD) after = i + 1;
       lp.phdrs.insert(lp.phdrs.begin() + static_cast<ptrdiff_t>(after), load);
       new_load = after;
     }
+    if (add_stack) {
+      Phdr stack;
+      stack.type = PT_GNU_STACK;
+      stack.flags = PF_R | PF_W;
+      stack.align = 16;
+      lp.phdrs.push_back(stack);
+      lp.steps.push_back("program headers: PT_GNU_STACK added (the file had none: the stack's permissions were the "
+                         "kernel's default)");
+    }
+    if (!need_area) lp.strategy = Strategy::in_place;
   } else if (t.notes.empty() && !lp.dynstr_changed) {
     lp.strategy = Strategy::unchanged;
   } else {

@@ -315,13 +315,7 @@ Result<TargetState> resolve_edits(const ElfFile& f, const Edits& e) {
     if (f.interpreter() != *e.interpreter)
       t.notes.push_back("set-interpreter: " + f.interpreter().value_or("") + " -> " + *e.interpreter);
   }
-  if (e.exec_stack) {
-    bool found = std::any_of(f.phdrs.begin(), f.phdrs.end(), [](auto& p) { return p.type == PT_GNU_STACK; });
-    if (!found)
-      return f.error("--set-execstack/--clear-execstack: the file has no PT_GNU_STACK program header",
-                     std::nullopt, ErrorCode::unsupported);
-    t.exec_stack = e.exec_stack;
-  }
+  if (e.exec_stack) t.exec_stack = e.exec_stack;  // plan() adds PT_GNU_STACK when the file has none
   return t;
 }
 
