@@ -49,6 +49,17 @@ const Probe& Resolver::Impl::probe(const std::string& root_path) {
   return probes.emplace(root_path, std::move(p)).first->second;
 }
 
+void Resolver::Impl::seed_probe(const std::string& root_path, FileId id, uint64_t size) {
+  Probe p;
+  p.exists = true;
+  p.host_path = root_path;
+  p.id = id;
+  p.size = size;
+  p.symlink = false;
+  std::lock_guard<std::mutex> lock(mu);
+  probes.emplace(root_path, std::move(p));
+}
+
 std::string Resolver::Impl::real_path(const std::string& root_path, const Probe& p) {
   // realpath(3) costs a readlink per component; most objects share a few directories, so resolve each
   // directory once and only look at the last component.

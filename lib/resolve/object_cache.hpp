@@ -25,6 +25,14 @@ struct Probe {
   bool symlink = true;     // the path itself may be a symlink (false: lstat saw a regular file)
 };
 
+// A loader profile adapted to one machine and class (resolve_elf.cpp's for_machine), with the subdirectories
+// and trusted prefixes every tree of that machine uses.
+struct MachineProfile {
+  LoaderProfile prof;
+  std::vector<std::string> subdirs;           // prof.subdirs()
+  std::vector<std::string> default_prefixes;  // "/lib/x86_64-linux-gnu/" ... for NODEFLIB cache filtering
+};
+
 struct ParsedEntry {
   std::shared_ptr<const LoadedObject> object;
   std::optional<Error> error;
@@ -41,6 +49,7 @@ struct Resolver::Impl {
   std::unordered_map<std::string, std::string> real_dirs;  // directory -> its canonical path in the root
   std::map<std::pair<uint64_t, uint64_t>, ParsedEntry> objects;
   std::atomic<size_t> parsed{0};
+  std::map<std::pair<uint16_t, int>, std::unique_ptr<MachineProfile>> machine_profiles;  // by machine, class
 
   std::once_flag cache_once;
   std::optional<LdCache> cache;
@@ -50,6 +59,8 @@ struct Resolver::Impl {
 
   // Entries are never removed or changed once inserted, so the references stay valid for the whole run.
   const Probe& probe(const std::string& root_path);
+  // Records what the caller's own lstat found: a regular file (no symlink) at `root_path` on this machine.
+  void seed_probe(const std::string& root_path, FileId id, uint64_t size);
   bool is_dir(const std::string& root_path);
   // Canonical path inside the root (directories resolved once each; `p` tells whether the file is a symlink).
   std::string real_path(const std::string& root_path, const Probe& p);

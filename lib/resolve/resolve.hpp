@@ -169,6 +169,12 @@ public:
   // Resolves one root file (a path on this machine; with a sysroot, a path inside the root unless it exists
   // outside it). Thread-safe: several threads may resolve different files with the same Resolver.
   Result<DependencyTree> resolve(const std::string& file);
+  // The same, for a file the caller has just lstat(2)ed and found to be a regular file: the resolver takes its
+  // identity and size from `known` instead of looking again (used for this machine's absolute paths only).
+  struct KnownFile {
+    uint64_t dev = 0, ino = 0, size = 0;
+  };
+  Result<DependencyTree> resolve(const std::string& file, const KnownFile& known);
 
   // The parsed object at a host path, cached for the whole run (nullptr + error when it cannot be parsed).
   Result<std::shared_ptr<const LoadedObject>> load(const std::string& root_path);

@@ -75,22 +75,35 @@ LoaderProfile for_machine(LoaderProfile p, uint16_t machine, int bits) {
   return p;
 }
 
+// The profile adapted to one machine, with what every tree derives from it, made once per run.
+const MachineProfile& machine_profile(Resolver::Impl& impl, const LoaderProfile& base, uint16_t machine, int bits) {
+  std::lock_guard<std::mutex> lock(impl.mu);
+  auto& slot = impl.machine_profiles[{machine, bits}];
+  if (!slot) {
+    auto mp = std::make_unique<MachineProfile>();
+    mp->prof = for_machine(base, machine, bits);
+    mp->subdirs = mp->prof.subdirs();
+    for (auto& d : mp->prof.default_dirs) mp->default_prefixes.push_back(d == "/" ? d : d + "/");
+    slot = std::move(mp);
+  }
+  return *slot;
+}
+
 struct ElfProcess {
   Resolver::Impl& impl;
   const ResolveOptions& opts;
-  LoaderProfile prof;
   DependencyTree& tree;
+  const MachineProfile* mp = nullptr;  // the loader of the root's machine (set by run)
   std::vector<LinkMap> maps;
-  std::vector<std::string> default_prefixes;  // "/lib/x86_64-linux-gnu/" ... for NODEFLIB cache filtering
   int bits = 64;
   uint16_t machine = 0;
   uint8_t data = 0;
   std::set<std::string> missing_seen;
   bool interp_listed = false;
-  std::vector<std::string> subdirs;  // prof.subdirs(), computed once per tree
-  bool recording = true;             // fill Node::tried during the current search
+  bool recording = true;  // fill Node::tried during the current search
 
-  bool musl() const { return prof.family == LoaderFamily::musl; }
+  const LoaderProfile& prof() const { return mp->prof; }
+  bool musl() const { return opts.profile.family == LoaderFamily::musl; }
 
   // _dl_dst_substitute: nullopt when the element must be dropped (a known token without a value).
   std::optional<std::string> expand(const std::string& s, const std::string& origin) const {
@@ -105,10 +118,10 @@ struct ElfProcess {
         if (origin.empty()) return std::nullopt;
         out += origin;
       } else if (!musl() && (len = match_dst(s, i + 1, "PLATFORM"))) {
-        if (prof.platform.empty()) return std::nullopt;
-        out += prof.platform;
+        if (prof().platform.empty()) return std::nullopt;
+        out += prof().platform;
       } else if (!musl() && (len = match_dst(s, i + 1, "LIB"))) {
-        out += prof.lib_expansion;
+        out += prof().lib_expansion;
       } else {
         out += '$';
         continue;
@@ -119,7 +132,7 @@ struct ElfProcess {
   }
 
   bool trusted(const std::string& dir) const {
-    for (auto& p : default_prefixes)
+    for (auto& p : mp->default_prefixes)
       if ((dir + "/").rfind(p, 0) == 0) return true;
     return false;
   }
@@ -210,7 +223,7 @@ struct ElfProcess {
       if (recording) a = Attempt{d.empty() ? "." : d, rule, via, ""};
       Attempt* ap = a ? &*a : nullptr;
       bool done = false;
-      for (auto& s : subdirs) {
+      for (auto& s : mp->subdirs) {
         std::string sd = candidate(d, s);
         if (!impl.is_dir(sd)) continue;
         if (try_file(candidate(sd, name), node, ap)) {
@@ -264,7 +277,7 @@ struct ElfProcess {
     if (impl.cache) {
       auto flags = LdCache::default_flags(machine, bits);
       static const std::vector<std::string> none;
-      auto hit = flags ? impl.cache->lookup(name, *flags, prof.hwcaps ? prof.hwcaps_levels : none) : std::nullopt;
+      auto hit = flags ? impl.cache->lookup(name, *flags, prof().hwcaps ? prof().hwcaps_levels : none) : std::nullopt;
       if (hit && nodeflib && trusted(dirname_of(*hit))) {
         if (recording) node.tried.push_back(Attempt{*hit, Rule::ld_so_cache, "", "dropped: DF_1_NODEFLIB"});
         hit.reset();
@@ -279,19 +292,19 @@ struct ElfProcess {
           return;
         }
       } else if (!nodeflib && recording) {
-        node.tried.push_back(Attempt{impl.cache->path.empty() ? prof.cache_path : prof.cache_path, Rule::ld_so_cache, "",
+        node.tried.push_back(Attempt{impl.cache->path.empty() ? prof().cache_path : prof().cache_path, Rule::ld_so_cache, "",
                                      "no entry"});
       }
     } else if (impl.cache_missing && !impl.fs.is_host()) {
       // A root without a cache: model it as if ldconfig had run over its ld.so.conf.
       if (search_dirs(impl.conf, Rule::ld_so_conf, "", name, node)) return;
     }
-    if (!nodeflib) search_dirs(prof.default_dirs, Rule::default_dir, "", name, node);
+    if (!nodeflib) search_dirs(prof().default_dirs, Rule::default_dir, "", name, node);
   }
 
   std::vector<std::string> musl_sys_path() {
     std::vector<std::string> out;
-    if (auto host = impl.fs.host_path(prof.musl_path_file)) {
+    if (auto host = impl.fs.host_path(prof().musl_path_file)) {
       auto bytes = read_file(*host, 1 << 20);
       if (bytes) {
         std::string cur;
@@ -307,7 +320,7 @@ struct ElfProcess {
         return out;
       }
     }
-    return prof.default_dirs;
+    return prof().default_dirs;
   }
 
   // musl load_library: LD_LIBRARY_PATH, then the rpath (RUNPATH, else RPATH) of each loader up the chain, then
@@ -383,7 +396,9 @@ struct ElfProcess {
   // _dl_map_object for one DT_NEEDED name of maps[loader]; returns the index of a newly mapped object or -1.
   int map_object(const std::string& raw_name, int loader, Node& node) {
     node.name = raw_name;
-    std::string name = raw_name;
+    std::string expanded;  // the name with dynamic string tokens expanded, when it has any
+    const std::string* namep = &raw_name;
+    const std::string& name = raw_name;
     if (int m = find_loaded(name); m >= 0) {
       node.path = maps[m].l_name;
       node.rule = maps[m].interpreter ? Rule::interpreter : Rule::already_loaded;
@@ -398,7 +413,7 @@ struct ElfProcess {
       return -1;
     }
     if (musl() && musl_reserved(name)) {
-      node.path = prof.interpreter;
+      node.path = prof().interpreter;
       node.rule = Rule::interpreter;
       node.already_loaded = true;
       return -1;
@@ -410,10 +425,12 @@ struct ElfProcess {
         note_missing(node);
         return -1;
       }
-      name = *x;
+      expanded = std::move(*x);
+      namep = &expanded;
     }
-    if (name.find('/') != std::string::npos) {
-      std::string path = name;
+    const std::string& lookup = *namep;
+    if (lookup.find('/') != std::string::npos) {
+      std::string path = lookup;
       if (path[0] != '/' && impl.fs.is_host()) {
         char cwd[PATH_MAX];
         if (::getcwd(cwd, sizeof cwd)) path = join_path(cwd, path);
@@ -421,10 +438,10 @@ struct ElfProcess {
       Attempt a{path, Rule::direct_path, "", ""};
       if (try_file(path, node, &a) && node.path) node.rule = Rule::direct_path;
       node.tried.push_back(a);
-      if (node.path) node.path = name;
+      if (node.path) node.path = lookup;
     } else {
       recording = opts.record_tried;
-      search(name, loader, node);
+      search(lookup, loader, node);
       if (!node.path && !recording) {
         // Not found: search again, the same way, keeping every place tried for the report.
         node.tried.clear();
@@ -433,7 +450,7 @@ struct ElfProcess {
         node.via.clear();
         node.object.reset();
         recording = true;
-        search(name, loader, node);
+        search(lookup, loader, node);
       }
     }
     if (!node.path) {
@@ -472,9 +489,7 @@ struct ElfProcess {
     bits = ri.bits;
     machine = ri.machine;
     data = static_cast<uint8_t>(ri.endian);
-    prof = for_machine(prof, machine, bits);
-    subdirs = prof.subdirs();
-    for (auto& d : prof.default_dirs) default_prefixes.push_back(d == "/" ? d : d + "/");
+    mp = &machine_profile(impl, opts.profile, machine, bits);
 
     Node& root = tree.root;
     root.name = root_path;
@@ -491,7 +506,7 @@ struct ElfProcess {
     if (!ri.has_dynamic) return;
 
     // The interpreter is mapped before any DT_NEEDED is looked at; it answers to its soname.
-    std::string interp = ri.interpreter.value_or(prof.interpreter);
+    std::string interp = ri.interpreter.value_or(prof().interpreter);
     int interp_idx = -1;
     if (!interp.empty()) {
       const Probe& p = impl.probe(interp);
@@ -519,7 +534,8 @@ struct ElfProcess {
     while (!queue.empty()) {
       auto [node, m] = queue.front();
       queue.pop_front();
-      auto needed = maps[m].obj->needed;
+      std::shared_ptr<const LoadedObject> obj = maps[m].obj;  // keeps `needed` alive while maps grows
+      const auto& needed = obj->needed;
       node->children.resize(needed.size());
       std::vector<int> fresh(needed.size(), -1);
       for (size_t i = 0; i < needed.size(); ++i) fresh[i] = map_object(needed[i], m, node->children[i]);
@@ -535,7 +551,7 @@ struct ElfProcess {
 
 void resolve_elf(Resolver::Impl& impl, const ResolveOptions& opts, const std::string& root_path,
                  std::shared_ptr<const LoadedObject> root_obj, DependencyTree& tree) {
-  ElfProcess proc{impl, opts, opts.profile, tree, {}, {}, 64, 0, 0, {}, false, opts.profile.subdirs()};
+  ElfProcess proc{impl, opts, tree};
   proc.run(root_path, std::move(root_obj));
 }
 

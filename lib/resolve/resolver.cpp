@@ -96,6 +96,12 @@ Result<std::shared_ptr<const LoadedObject>> Resolver::load(const std::string& ro
   return e.object;
 }
 
+Result<DependencyTree> Resolver::resolve(const std::string& file, const KnownFile& known) {
+  if (impl_->fs.is_host() && !file.empty() && file[0] == '/' && normalize_path(file) == file)
+    impl_->seed_probe(file, FileId{known.dev, known.ino}, known.size);
+  return resolve(file);
+}
+
 Result<DependencyTree> Resolver::resolve(const std::string& file) {
   // The path of the file inside the root: a sysroot prefix is removed, a relative path is made absolute.
   std::string root_path = file;

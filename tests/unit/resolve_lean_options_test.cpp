@@ -3,6 +3,8 @@
 // LD_LIBRARY_PATH, glibc and musl) equals the tree of the default options, node for node.
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -92,5 +94,23 @@ TEST_CASE("lean options: system programs and libraries give the default options'
     compare(file, opts);
     opts.ld_library_path = "/nonexistent:/usr/lib/x86_64-linux-gnu/perl";
     compare(file, opts);
+  }
+}
+
+TEST_CASE("lean options: a file resolved with the caller's lstat gives the tree of one resolved by name", "[resolve]") {
+  for (const char* file : {"/usr/bin/ls", "/usr/lib/x86_64-linux-gnu/libc.so.6"}) {
+    INFO(file);
+    struct stat st;
+    REQUIRE(::lstat(file, &st) == 0);
+    ResolveOptions opts;
+    opts.ld_library_path = "";
+    Resolver by_name(opts), with_stat(opts);
+    auto a = by_name.resolve(file);
+    auto b = with_stat.resolve(file, Resolver::KnownFile{static_cast<uint64_t>(st.st_dev),
+                                                          static_cast<uint64_t>(st.st_ino),
+                                                          static_cast<uint64_t>(st.st_size)});
+    REQUIRE(a);
+    REQUIRE(b);
+    CHECK(dump(*a, true) == dump(*b, true));
   }
 }

@@ -3,8 +3,11 @@
 #include <climits>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
+#include <thread>
 
 #include "cli.hpp"
 #include "report/deps_report.hpp"
@@ -15,6 +18,63 @@
 namespace ferry::cli {
 
 namespace {
+
+// Resolves items [0, n) on `jobs` threads (the calling one included) and hands each result to `emit` on the
+// calling thread, in order, as soon as it and all before it are done; at most kAhead results exist at a time,
+// so memory stays bounded and is reused, and printing overlaps resolving.
+// One file's answer: the tree (kept for --json and --dot) or its rendered text.
+struct Rendered {
+  report::DepsResult result;
+  std::string text;
+  bool shown = false;    // text is printed (--why: the file mentions the library)
+  bool missing = false;  // some library is missing
+};
+
+template <class Resolve, class Emit>
+void resolve_in_order(size_t n, unsigned jobs, Resolve&& resolve, Emit&& emit) {
+  constexpr size_t kAhead = 128;
+  struct Slot {
+    Rendered result;
+    std::atomic<uint32_t> ready{0};
+  };
+  std::vector<Slot> slots(std::min(n, kAhead));
+  std::atomic<size_t> next{0}, done{0};  // next item to claim; items emitted
+  // Claims the next item if its slot is free; nullopt when none is left or the window is full.
+  auto claim = [&]() -> std::optional<size_t> {
+    size_t k = next.load();
+    while (k < n && k < done.load() + kAhead)
+      if (next.compare_exchange_weak(k, k + 1)) return k;
+    return std::nullopt;
+  };
+  auto work = [&](size_t k) {
+    Slot& s = slots[k % kAhead];
+    resolve(k, s.result);
+    s.ready.store(1, std::memory_order_release);
+    s.ready.notify_one();
+  };
+  std::vector<std::thread> threads;
+  for (unsigned t = 1; t < std::min<size_t>(jobs, n); ++t)
+    threads.emplace_back([&] {
+      while (next.load() < n) {
+        size_t d = done.load();
+        if (auto k = claim()) work(*k);
+        else if (next.load() < n) done.wait(d);  // the window is full: wait for the printer
+      }
+    });
+  for (size_t i = 0; i < n; ++i) {
+    Slot& s = slots[i % kAhead];
+    while (!s.ready.load(std::memory_order_acquire)) {
+      if (auto k = claim()) work(*k);  // help instead of waiting
+      else s.ready.wait(0, std::memory_order_acquire);
+    }
+    emit(s.result);
+    s.result = Rendered{};
+    s.ready.store(0, std::memory_order_relaxed);
+    done.store(i + 1);
+    done.notify_all();
+  }
+  for (auto& t : threads) t.join();
+}
 
 struct DepsArgs {
   std::vector<std::string> paths;
@@ -64,6 +124,7 @@ int run_deps(const DepsArgs& a) {
 
   // Explicit files must be binaries; files found by walking a directory that are not are skipped silently.
   std::vector<std::string> files;
+  std::vector<std::optional<resolve::Resolver::KnownFile>> known;  // per file: what our lstat found
   int rc = exit_ok;
   for (const auto& given : a.paths) {
     // With --sysroot, an absolute path names a file inside the root unless it already points into it.
@@ -73,6 +134,14 @@ int run_deps(const DepsArgs& a) {
     if (!opts.sysroot.empty() && !p.empty() && p[0] == '/' && p.rfind(opts.sysroot + "/", 0) != 0 &&
         (::stat((opts.sysroot + p).c_str(), &st) == 0 || ::stat(p.c_str(), &st) != 0))
       p = opts.sysroot + p;
+    // A regular file given by name: one lstat, whose answer the resolver reuses (walk_paths would stat it, and
+    // the resolver lstat it again).
+    if (opts.sysroot.empty() && ::lstat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+      files.push_back(p);
+      known.push_back(resolve::Resolver::KnownFile{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
+                                                   static_cast<uint64_t>(st.st_size)});
+      continue;
+    }
     WalkResult w = walk_paths({p});
     for (auto& e : w.errors) {
       print_error(e);
@@ -85,6 +154,7 @@ int run_deps(const DepsArgs& a) {
         if (k != FileKind::elf && k != FileKind::macho && k != FileKind::macho_fat && k != FileKind::pe) continue;
       }
       files.push_back(f);
+      known.emplace_back();
     }
   }
 
@@ -94,58 +164,71 @@ int run_deps(const DepsArgs& a) {
   topts.show_tried = !a.no_tried;
   std::vector<report::DepsResult> all;
   bool any_missing = false, any_why = false;
-  // Bounded windows: trees are resolved in parallel and printed in order.
-  const size_t window = 512;
   bool first = true;
-  for (size_t base = 0; base < files.size(); base += window) {
-    size_t n = std::min(window, files.size() - base);
-    std::vector<report::DepsResult> results(n);
-    parallel_for(n, [&](size_t i) {
-      auto& r = results[i];
-      r.file = files[base + i];
-      auto t = resolver.resolve(r.file);
-      if (t) r.tree = std::move(t.value());
-      else r.error = t.error();
-    }, a.jobs);
-    for (auto& r : results) {
-      if (r.error) {
-        print_error(*r.error);
-        rc = exit_usage;
-        if (a.json || a.dot) all.push_back(std::move(r));
-        continue;
-      }
-      if (!r.tree->complete()) any_missing = true;
-      if (a.json || a.dot) {
-        all.push_back(std::move(r));
-        continue;
-      }
-      std::string out;
-      if (!a.why.empty()) {
-        std::string w = report::deps_why(*r.tree, a.why, style);
-        if (w.empty()) continue;
-        any_why = true;
-        out = (files.size() > 1 ? report::bold(r.file + ":", style) + "\n" : "") + w;
-      } else if (a.list) {
-        out = files.size() > 1 ? r.file + ":\n" : "";
-        std::string body = report::deps_to_list(*r.tree, style);
-        if (files.size() > 1) {
-          std::string ind;
-          size_t s = 0;
-          while (s < body.size()) {
-            size_t e = body.find('\n', s);
-            ind += "\t" + body.substr(s, e - s + 1);
-            s = e + 1;
-          }
-          body = ind;
-        }
-        out += body;
-      } else {
-        out = (first ? "" : "\n") + report::deps_to_text(*r.tree, style, topts);
-      }
-      first = false;
-      std::fputs(out.c_str(), stdout);
+  const bool keep_trees = a.json || a.dot;
+  // On the resolving thread: the tree, and for text output its rendering (the tree is then freed there, by the
+  // thread that allocated it).
+  auto resolve_one = [&](size_t i, Rendered& out) {
+    auto& r = out.result;
+    r.file = files[i];
+    auto t = known[i] ? resolver.resolve(r.file, *known[i]) : resolver.resolve(r.file);
+    if (!t) {
+      r.error = t.error();
+      return;
     }
-  }
+    out.missing = !t->complete();
+    if (keep_trees) {
+      r.tree = std::move(t.value());
+      return;
+    }
+    if (!a.why.empty()) {
+      std::string w = report::deps_why(*t, a.why, style);
+      if (w.empty()) return;
+      out.shown = true;
+      out.text = (files.size() > 1 ? report::bold(r.file + ":", style) + "\n" : "") + w;
+    } else if (a.list) {
+      std::string body = report::deps_to_list(*t, style);
+      out.shown = true;
+      if (files.size() > 1) {
+        out.text.reserve(r.file.size() + 2 + body.size() + body.size() / 16);
+        out.text += r.file;
+        out.text += ":\n";
+        for (size_t s = 0; s < body.size();) {
+          size_t e = body.find('\n', s);
+          e = e == std::string::npos ? body.size() : e + 1;
+          out.text += '\t';
+          out.text.append(body, s, e - s);
+          s = e;
+        }
+      } else {
+        out.text = std::move(body);
+      }
+    } else {
+      out.shown = true;
+      out.text = report::deps_to_text(*t, style, topts);
+    }
+  };
+  // On the calling thread, in file order.
+  auto emit = [&](Rendered& out) {
+    auto& r = out.result;
+    if (r.error) {
+      print_error(*r.error);
+      rc = exit_usage;
+      if (keep_trees) all.push_back(std::move(r));
+      return;
+    }
+    if (out.missing) any_missing = true;
+    if (keep_trees) {
+      all.push_back(std::move(r));
+      return;
+    }
+    if (!out.shown) return;
+    if (!a.why.empty()) any_why = true;
+    if (!a.why.empty() || a.list || first) std::fwrite(out.text.data(), 1, out.text.size(), stdout);
+    else std::fprintf(stdout, "\n%s", out.text.c_str());
+    first = false;
+  };
+  resolve_in_order(files.size(), a.jobs == 0 ? default_jobs() : a.jobs, resolve_one, emit);
   if (a.json) {
     auto j = report::deps_to_json(all, opts);
     if (!a.why.empty()) j["why"] = a.why;
