@@ -8,6 +8,7 @@
 #include <elf.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -54,8 +55,8 @@ public:
 
   Result<std::optional<elf::ElfInfo>> run() {
     uint64_t size = src_.size();
-    head_.resize(std::min(size, kHeadBytes));
-    if (!src_.read(0, head_.data(), head_.size())) return io_error(0, head_.size());
+    head_size_ = std::min(size, kHeadBytes);
+    if (!src_.read(0, head_.data(), head_size_)) return io_error(0, head_size_);
     FERRY_TRY(ident_ok, read_ident());
     if (!ident_ok) return std::optional<elf::ElfInfo>{};
     FERRY_TRY(header_ok, read_header());
@@ -73,7 +74,10 @@ private:
   const ByteSource& src_;
   elf::ElfInfo info_;
   Endian endian_ = Endian::little;
-  std::vector<uint8_t> head_;    // bytes [0, head_.size()) of the file
+  // Bytes [0, head_size_) of the file. On the stack: a heap block this size, freed next to the top of the heap,
+  // would make every parse pay for malloc's consolidation.
+  std::array<uint8_t, kHeadBytes> head_;
+  uint64_t head_size_ = 0;
   std::vector<uint8_t> window_;  // bytes [window_off_, window_off_ + window_.size())
   uint64_t window_off_ = 0;
   uint64_t shoff_ = 0;
@@ -97,7 +101,7 @@ private:
     if (off > size || len > size - off)
       return error(what + ": " + hex(len) + " bytes at " + hex(off) + " run past the end of the file (" + hex(size) + ")",
                    off);
-    if (len <= head_.size() && off <= head_.size() - len) return head_.data() + off;
+    if (len <= head_size_ && off <= head_size_ - len) return head_.data() + off;
     if (off >= window_off_ && off - window_off_ <= window_.size() && len <= window_.size() - (off - window_off_))
       return window_.data() + (off - window_off_);
     window_.resize(len);

@@ -97,33 +97,35 @@ std::optional<int32_t> LdCache::default_flags(uint16_t machine, int bits) {
   }
 }
 
-std::optional<std::string> LdCache::lookup(const std::string& name, int32_t flags,
-                                           const std::vector<std::string>& hwcaps_levels) const {
+const LdCacheEntry* LdCache::find(const std::string& name, int32_t flags,
+                                  const std::vector<std::string>& hwcaps_levels) const {
   const LdCacheEntry* best = nullptr;
   size_t best_priority = SIZE_MAX;
   const LdCacheEntry* plain = nullptr;
-  std::vector<const LdCacheEntry*> candidates;
-  if (index.empty()) {
-    for (auto& e : entries) candidates.push_back(&e);
-  } else if (auto it = index.find(name); it != index.end()) {
-    for (uint32_t i : it->second) candidates.push_back(&entries[i]);
-  }
-  for (const LdCacheEntry* ep : candidates) {
-    const LdCacheEntry& e = *ep;
-    if (e.key != name) continue;
-    if (e.flags != flags && e.flags != kFlagElf) continue;  // _dl_cache_check_flags
+  auto consider = [&](const LdCacheEntry& e) {
+    if (e.key != name) return;
+    if (e.flags != flags && e.flags != kFlagElf) return;  // _dl_cache_check_flags
     if (e.hwcaps_subdir) {
       auto it = std::find(hwcaps_levels.begin(), hwcaps_levels.end(), *e.hwcaps_subdir);
-      if (it == hwcaps_levels.end()) continue;  // not supported by this CPU
+      if (it == hwcaps_levels.end()) return;  // not supported by this CPU
       size_t prio = static_cast<size_t>(it - hwcaps_levels.begin());
       if (prio < best_priority) best = &e, best_priority = prio;
-      continue;
+      return;
     }
-    if (e.hwcap != 0) continue;  // legacy hwcap-specific entries: not used on x86-64 since 2.26
+    if (e.hwcap != 0) return;  // legacy hwcap-specific entries: not used on x86-64 since 2.26
     if (!plain) plain = &e;
+  };
+  if (index.empty()) {
+    for (const auto& e : entries) consider(e);
+  } else if (auto it = index.find(name); it != index.end()) {
+    for (uint32_t i : it->second) consider(entries[i]);
   }
-  if (best) return best->value;
-  if (plain) return plain->value;
+  return best ? best : plain;
+}
+
+std::optional<std::string> LdCache::lookup(const std::string& name, int32_t flags,
+                                           const std::vector<std::string>& hwcaps_levels) const {
+  if (const LdCacheEntry* e = find(name, flags, hwcaps_levels)) return e->value;
   return std::nullopt;
 }
 

@@ -57,6 +57,8 @@ struct LdCache {
   // subdirectories in `hwcaps_levels` order; entries for other hwcaps subdirectories are skipped.
   std::optional<std::string> lookup(const std::string& name, int32_t flags,
                                     const std::vector<std::string>& hwcaps_levels) const;
+  // The entry lookup() answers with; nullptr when none.
+  const LdCacheEntry* find(const std::string& name, int32_t flags, const std::vector<std::string>& hwcaps_levels) const;
 };
 
 Result<LdCache> parse_ld_cache(ByteView bytes, const std::string& path);

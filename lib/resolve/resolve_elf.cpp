@@ -27,7 +27,7 @@ struct LinkMap {
   std::vector<std::string> names;  // l_libname: names that resolved to it
   std::shared_ptr<const LoadedObject> obj;
   int loader = -1;     // l_loader: object that first needed it
-  std::string origin;  // $ORIGIN
+  std::optional<std::string> origin;  // $ORIGIN, worked out when a string first uses it (origin_of)
   bool interpreter = false;
 };
 
@@ -103,6 +103,20 @@ struct ElfProcess {
   bool recording = true;  // fill Node::tried during the current search
 
   const LoaderProfile& prof() const { return mp->prof; }
+
+  // $ORIGIN of maps[m]: the directory of its path; for the main program the kernel's path, symlinks resolved.
+  const std::string& origin_of(int m) {
+    LinkMap& lm = maps[m];
+    if (!lm.origin) {
+      if (m == 0)
+        lm.origin = dirname_of(lm.obj->real_path.empty() ? lm.l_name : lm.obj->real_path);
+      else if (!lm.interpreter && !lm.l_name.empty() && lm.l_name[0] != '/')
+        lm.origin = dirname_of(normalize_path(origin_of(0) + "/" + lm.l_name));
+      else
+        lm.origin = dirname_of(lm.l_name);
+    }
+    return *maps[m].origin;
+  }
   bool musl() const { return opts.profile.family == LoaderFamily::musl; }
 
   // _dl_dst_substitute: nullopt when the element must be dropped (a known token without a value).
@@ -256,7 +270,7 @@ struct ElfProcess {
       for (int l = loader; l >= 0; l = maps[l].loader) {
         const elf::ElfInfo* i = info_of(l);
         if (!i || !i->rpath || i->runpath) continue;
-        if (search_dirs(dirs_of(i->rpath_entries, maps[l].origin), Rule::rpath, maps[l].l_name, name, node)) return;
+        if (search_dirs(dirs_of(i->rpath_entries, origin_of(l)), Rule::rpath, maps[l].l_name, name, node)) return;
       }
     }
     if (opts.ld_library_path && !opts.ld_library_path->empty() && !opts.secure) {
@@ -267,20 +281,21 @@ struct ElfProcess {
         else cur += c;
       }
       elems.push_back(cur);
-      if (search_dirs(dirs_of(elems, maps[0].origin), Rule::ld_library_path, "", name, node)) return;
+      if (search_dirs(dirs_of(elems, origin_of(0)), Rule::ld_library_path, "", name, node)) return;
     }
     if (li && li->runpath)
-      if (search_dirs(dirs_of(li->runpath_entries, maps[loader].origin), Rule::runpath, maps[loader].l_name, name, node))
+      if (search_dirs(dirs_of(li->runpath_entries, origin_of(loader)), Rule::runpath, maps[loader].l_name, name, node))
         return;
     bool nodeflib = li && (li->dt_flags_1 & kDf1Nodeflib);
     impl.load_cache(opts);
     if (impl.cache) {
       auto flags = LdCache::default_flags(machine, bits);
       static const std::vector<std::string> none;
-      auto hit = flags ? impl.cache->lookup(name, *flags, prof().hwcaps ? prof().hwcaps_levels : none) : std::nullopt;
+      const LdCacheEntry* entry = flags ? impl.cache->find(name, *flags, prof().hwcaps ? prof().hwcaps_levels : none) : nullptr;
+      const std::string* hit = entry ? &entry->value : nullptr;
       if (hit && nodeflib && trusted(dirname_of(*hit))) {
         if (recording) node.tried.push_back(Attempt{*hit, Rule::ld_so_cache, "", "dropped: DF_1_NODEFLIB"});
-        hit.reset();
+        hit = nullptr;
       }
       if (hit) {
         std::optional<Attempt> a;
@@ -351,7 +366,7 @@ struct ElfProcess {
         if (opts.secure && e.find("$ORIGIN") != std::string::npos) continue;
         if (!e.empty()) elems.push_back(e);
       }
-      if (search_dirs(dirs_of(elems, maps[l].origin), i->runpath ? Rule::runpath : Rule::rpath, maps[l].l_name, name,
+      if (search_dirs(dirs_of(elems, origin_of(l)), i->runpath ? Rule::runpath : Rule::rpath, maps[l].l_name, name,
                       node))
         return;
     }
@@ -381,10 +396,7 @@ struct ElfProcess {
     for (size_t m = 0; m < maps.size(); ++m) {
       auto& lm = maps[m];
       if (std::find(lm.names.begin(), lm.names.end(), name) != lm.names.end()) return static_cast<int>(m);
-      if (!musl() && lm.obj && lm.obj->soname && *lm.obj->soname == name) {
-        lm.names.push_back(name);
-        return static_cast<int>(m);
-      }
+      if (!musl() && lm.obj && lm.obj->soname && *lm.obj->soname == name) return static_cast<int>(m);
     }
     return -1;
   }
@@ -419,7 +431,7 @@ struct ElfProcess {
       return -1;
     }
     if (name.find('$') != std::string::npos) {
-      auto x = expand(name, maps[loader].origin);
+      auto x = expand(name, origin_of(loader));
       if (!x) {
         node.error = "cannot expand dynamic string tokens in '" + name + "'";
         note_missing(node);
@@ -471,8 +483,6 @@ struct ElfProcess {
     lm.names = {raw_name};
     lm.obj = node.object;
     lm.loader = loader;
-    lm.origin = dirname_of(lm.l_name);
-    if (!lm.l_name.empty() && lm.l_name[0] != '/') lm.origin = dirname_of(normalize_path(maps[0].origin + "/" + lm.l_name));
     maps.push_back(std::move(lm));
     int idx = static_cast<int>(maps.size() - 1);
     add_entry(idx, node);
@@ -499,9 +509,9 @@ struct ElfProcess {
     LinkMap main;
     main.l_name = root_path;
     main.obj = root_obj;
-    // $ORIGIN of the main program: the kernel's path, symlinks resolved.
-    main.origin = dirname_of(root_obj->real_path.empty() ? root_path : root_obj->real_path);
-    maps.push_back(main);
+    maps.reserve(16);
+    tree.load_order.reserve(16);
+    maps.push_back(std::move(main));
     tree.load_order.push_back(LoadEntry{root_path, root_path, Rule::root, "", root_obj});
     if (!ri.has_dynamic) return;
 
@@ -517,9 +527,8 @@ struct ElfProcess {
         lm.names = {interp};
         lm.obj = e.object;
         lm.interpreter = true;
-        lm.origin = dirname_of(interp);
         if (musl()) lm.names.push_back(basename_of(interp));
-        maps.push_back(lm);
+        maps.push_back(std::move(lm));
         interp_idx = static_cast<int>(maps.size() - 1);
       } else if (ri.interpreter) {
         tree.missing.push_back(interp);
@@ -529,18 +538,17 @@ struct ElfProcess {
     }
 
     // Breadth first, as _dl_map_object_deps: each object's DT_NEEDED in order, then the next object's.
-    std::deque<std::pair<Node*, int>> queue;
+    std::vector<std::pair<Node*, int>> queue;  // FIFO: `head` is the next to expand
+    queue.reserve(16);
     queue.emplace_back(&root, 0);
-    while (!queue.empty()) {
-      auto [node, m] = queue.front();
-      queue.pop_front();
+    for (size_t head = 0; head < queue.size(); ++head) {
+      auto [node, m] = queue[head];
       std::shared_ptr<const LoadedObject> obj = maps[m].obj;  // keeps `needed` alive while maps grows
       const auto& needed = obj->needed;
       node->children.resize(needed.size());
-      std::vector<int> fresh(needed.size(), -1);
-      for (size_t i = 0; i < needed.size(); ++i) fresh[i] = map_object(needed[i], m, node->children[i]);
       for (size_t i = 0; i < needed.size(); ++i)
-        if (fresh[i] >= 0) queue.emplace_back(&node->children[i], fresh[i]);
+        if (int fresh = map_object(needed[i], m, node->children[i]); fresh >= 0)
+          queue.emplace_back(&node->children[i], fresh);
     }
     // ld.so takes itself off the link map when nothing needs it (rtld.c), so it is listed only when needed.
     (void)interp_idx;
