@@ -5,6 +5,7 @@
 #   bash bench/deps.sh [FERRY]          (default: build/bin/ferry; use a Release build)
 #   LDDTREE_SAMPLE=N  run lddtree on every Nth file only and scale (lddtree takes ~0.4 s per file; default 20;
 #                     1 = the whole set)
+#   FERRY_RUNS=N      ferry runs N times (default 5); its median wall and CPU time are compared, the best shown
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 FERRY=${1:-${FERRY:-$here/build/bin/ferry}}
@@ -33,33 +34,42 @@ open(sys.argv[1], "w").write("\n".join(sorted(out)) + "\n")
 PY
 n=$(wc -l < "$list")
 echo "set: $n ELF executables and shared objects under /usr/bin and /usr/lib/x86_64-linux-gnu"
-# run NAME CMD...: wall-clock and CPU (user+sys, children included) seconds of CMD, in $wall and $cpu.
+# run CMD...: wall-clock and CPU (user+sys, children included) seconds of CMD, in $wall and $cpu (bash's time:
+# millisecond resolution; /usr/bin/time's 10 ms steps are too coarse for ferry's ~0.05 s).
 run() {
-  local out
-  /usr/bin/time -o "$list.time" -f "%e %U %S" "$@" > /dev/null 2>&1 || true
-  out=$(tail -1 "$list.time")
-  wall=$(echo "$out" | awk '{print $1}'); cpu=$(echo "$out" | awk '{print $2 + $3}')
+  local out TIMEFORMAT='%3R %3U %3S'
+  out=$( { time "$@" > /dev/null 2>&1; } 2>&1 ) || true
+  out=$(echo "$out" | tail -1)
+  wall=$(echo "$out" | awk '{print $1}'); cpu=$(echo "$out" | awk '{printf "%.3f", $2 + $3}')
 }
 ratio() { printf '%.1f' "$(echo "$1 / $2" | bc -l)"; }
+median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 echo "(wall-clock and CPU seconds; on a loaded machine the CPU ratio is the steadier figure)"
 
 # Warm the page cache so no tool pays for the first read.
 xargs -a "$list" -d '\n' cat > /dev/null 2>&1 || true
 
-run sh -c "xargs -a '$list' -d '\n' '$FERRY' deps --list; true"
-fw=$wall; fc=$cpu
-printf '%-34s wall %7.2f s  cpu %7.2f s\n' "ferry deps --list (one call)" "$fw" "$fc"
+runs=${FERRY_RUNS:-5}
+: > "$list.ferry"
+for ((i = 0; i < runs; i++)); do
+  run sh -c "xargs -a '$list' -d '\n' '$FERRY' deps --list; true"
+  echo "$wall $cpu" >> "$list.ferry"
+done
+fw=$(cut -d' ' -f1 "$list.ferry" | median); fc=$(cut -d' ' -f2 "$list.ferry" | median)
+bw=$(cut -d' ' -f1 "$list.ferry" | sort -n | head -1); bc_=$(cut -d' ' -f2 "$list.ferry" | sort -n | head -1)
+printf '%-34s wall %7.3f s  cpu %7.3f s   (median of %d runs; best wall %.3f s, cpu %.3f s)\n' \
+  "ferry deps --list (one call)" "$fw" "$fc" "$runs" "$bw" "$bc_"
 
 if command -v libtree >/dev/null; then
   run sh -c "while IFS= read -r f; do libtree \"\$f\" > /dev/null 2>&1; done < '$list'; true"
-  printf '%-34s wall %7.2f s  cpu %7.2f s   ferry faster: %sx wall, %sx cpu (target >= 20x)\n' \
+  printf '%-34s wall %7.3f s  cpu %7.3f s   ferry faster: %sx wall, %sx cpu (target >= 20x)\n' \
     "libtree, once per file" "$wall" "$cpu" "$(ratio "$wall" "$fw")" "$(ratio "$cpu" "$fc")"
 else
   echo "libtree: not installed (apt-get install libtree); comparing with ldd and lddtree only"
 fi
 
 run sh -c "while IFS= read -r f; do ldd \"\$f\" > /dev/null 2>&1; done < '$list'; true"
-printf '%-34s wall %7.2f s  cpu %7.2f s   ferry faster: %sx wall, %sx cpu\n' \
+printf '%-34s wall %7.3f s  cpu %7.3f s   ferry faster: %sx wall, %sx cpu\n' \
   "ldd, once per file" "$wall" "$cpu" "$(ratio "$wall" "$fw")" "$(ratio "$cpu" "$fc")"
 
 if command -v lddtree >/dev/null; then
@@ -68,7 +78,7 @@ if command -v lddtree >/dev/null; then
   run sh -c "while IFS= read -r f; do lddtree \"\$f\" > /dev/null 2>&1; done < '$list.sample'; true"
   lw=$(echo "$wall * $n / $m" | bc -l); lc=$(echo "$cpu * $n / $m" | bc -l)
   note=""; [ "$m" != "$n" ] && note=" (measured on $m files, every ${sample}th, scaled to $n)"
-  printf '%-34s wall %7.2f s  cpu %7.2f s   ferry faster: %sx wall, %sx cpu%s\n' \
+  printf '%-34s wall %7.3f s  cpu %7.3f s   ferry faster: %sx wall, %sx cpu%s\n' \
     "lddtree, once per file" "$lw" "$lc" "$(ratio "$lw" "$fw")" "$(ratio "$lc" "$fc")" "$note"
 else
   echo "lddtree: not installed (package pax-utils)"
