@@ -208,8 +208,9 @@ Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions
     for (auto it = lp.phdrs.begin(); grow && it != lp.phdrs.end();) {
       if (it->type == PT_NULL) {
         it = lp.phdrs.erase(it);
+        lp.steps.push_back(std::string("program headers: a spare PT_NULL entry becomes ") +
+                           (add_load && grow == adds ? "the new PT_LOAD" : "PT_GNU_STACK"));
         --grow;
-        lp.steps.push_back("program headers: a spare PT_NULL entry is reused");
       } else {
         ++it;
       }
@@ -250,8 +251,10 @@ Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions
         lp.steps.push_back("program headers: table moved to the padding after the first PT_LOAD, which grows to " +
                            hex(first.filesz) + " bytes (kept in the first PT_LOAD for AT_PHDR)");
       } else {
-        return f.error("no room for " + std::to_string(grow) + " more program header(s): no spare PT_NULL, no unused "
-                       "bytes after the table" + std::string(program ? " and no padding after the first PT_LOAD (a program's table must stay in it)" : ""),
+        std::string what = grow == 1 ? "one more program header" : std::to_string(grow) + " more program headers";
+        return f.error("no room for " + what + (program ? ": the table must stay in the first PT_LOAD (a program), "
+                       "there is no spare PT_NULL and no padding after the first PT_LOAD"
+                       : ": there is no spare PT_NULL and no unused byte after the table"),
                        f.e_phoff, ErrorCode::unsupported);
       }
     }
