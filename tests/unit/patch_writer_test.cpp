@@ -278,7 +278,7 @@ TEST_CASE("the fixture program: removing a NEEDED its symbols bind to is refused
   CHECK(summary(*out).needed == std::vector<std::string>{"libc.so.6"});
 }
 
-TEST_CASE("sliding the sections after .dynstr frees room in place and moves every pointer to them") {
+TEST_CASE("sliding sections inside their PT_LOAD (the fixture library)") {
   auto in = fixture("libfoo.so.1");
   if (in.empty()) {
     WARN("FERRY_FIXTURES/patch/libfoo.so.1 not built; skipped");
@@ -286,57 +286,51 @@ TEST_CASE("sliding the sections after .dynstr frees room in place and moves ever
   }
   auto f = read_elf_file_for_patch(view(in), "libfoo.so.1");
   REQUIRE(f.ok());
-  const uint64_t end = f->dynstr_offset + f->dynstr_size;
-  CHECK(free_after(*f, end) < 8);  // the version table follows .dynstr closely
-  std::vector<std::string> steps;
-  auto out = slide_sections(*f, end, 100, steps);
-  REQUIRE(out.ok());
-  REQUIRE(out->size() == in.size());
-  auto g = read_elf_file_for_patch(view(*out), "out");
-  REQUIRE(g.ok());
-  CHECK(free_after(*g, end) >= 100);
-  // Every section after .dynstr in the first PT_LOAD moved by the same delta (104: 100 rounded up to 8), with
-  // its bytes; DT_VERSYM / DT_VERNEED / DT_RELA point at the moved copies.
-  for (size_t i = 1; i < f->shdrs.size(); ++i) {
-    const Shdr &a = f->shdrs[i], &b = g->shdrs[i];
-    if (a.offset >= end && a.offset < 0x1000 && (a.flags & 2 /* SHF_ALLOC */)) {
-      CHECK(b.offset == a.offset + 104);
-      CHECK(b.addr == a.addr + 104);
-      CHECK(std::equal(in.begin() + a.offset, in.begin() + a.offset + a.size, out->begin() + b.offset));
-    } else {
-      CHECK(b.offset == a.offset);
+  SECTION("sliding the sections after .dynstr frees room in place and moves every pointer to them") {
+    const uint64_t end = f->dynstr_offset + f->dynstr_size;
+    CHECK(free_after(*f, end) < 8);  // the version table follows .dynstr closely
+    std::vector<std::string> steps;
+    auto out = slide_sections(*f, end, 100, steps);
+    REQUIRE(out.ok());
+    REQUIRE(out->size() == in.size());
+    auto g = read_elf_file_for_patch(view(*out), "out");
+    REQUIRE(g.ok());
+    CHECK(free_after(*g, end) >= 100);
+    // Every section after .dynstr in the first PT_LOAD moved by the same delta (104: 100 rounded up to 8), with
+    // its bytes; DT_VERSYM / DT_VERNEED / DT_RELA point at the moved copies.
+    for (size_t i = 1; i < f->shdrs.size(); ++i) {
+      const Shdr &a = f->shdrs[i], &b = g->shdrs[i];
+      if (a.offset >= end && a.offset < 0x1000 && (a.flags & 2 /* SHF_ALLOC */)) {
+        CHECK(b.offset == a.offset + 104);
+        CHECK(b.addr == a.addr + 104);
+        CHECK(std::equal(in.begin() + a.offset, in.begin() + a.offset + a.size, out->begin() + b.offset));
+      } else {
+        CHECK(b.offset == a.offset);
+      }
     }
+    for (int64_t tag : {DT_VERSYM, DT_VERNEED, DT_RELA})
+      if (f->find_dyn(tag)) CHECK(*g->find_dyn(tag) == *f->find_dyn(tag) + 104);
+    CHECK(g->find_dyn(DT_STRTAB) == f->find_dyn(DT_STRTAB));
+    REQUIRE(steps.size() == 1);
+    CHECK(steps[0].rfind("slid .gnu.version", 0) == 0);
   }
-  for (int64_t tag : {DT_VERSYM, DT_VERNEED, DT_RELA})
-    if (f->find_dyn(tag)) CHECK(*g->find_dyn(tag) == *f->find_dyn(tag) + 104);
-  CHECK(g->find_dyn(DT_STRTAB) == f->find_dyn(DT_STRTAB));
-  REQUIRE(steps.size() == 1);
-  CHECK(steps[0].rfind("slid .gnu.version", 0) == 0);
-}
-
-TEST_CASE("sliding refuses to move code: the error names the section and its offset") {
-  auto in = fixture("libfoo.so.1");
-  if (in.empty()) {
-    WARN("FERRY_FIXTURES/patch/libfoo.so.1 not built; skipped");
-    return;
+  SECTION("sliding refuses to move code: the error names the section and its offset") {
+    std::optional<size_t> init;
+    for (size_t i = 1; i < f->shdrs.size(); ++i)
+      if (f->shdrs[i].name_str == ".init") init = i;
+    REQUIRE(init);
+    // Room after .init: the next section (.plt or .text) is code.
+    const uint64_t pos = f->shdrs[*init].offset + f->shdrs[*init].size;
+    std::optional<size_t> next;
+    for (size_t i = 1; i < f->shdrs.size(); ++i)
+      if (f->shdrs[i].offset >= pos && f->shdrs[i].size && (!next || f->shdrs[i].offset < f->shdrs[*next].offset)) next = i;
+    REQUIRE(next);
+    std::vector<std::string> steps;
+    auto out = slide_sections(*f, pos, 16, steps);
+    REQUIRE(!out.ok());
+    CHECK(out.error().describe() == "libfoo.so.1: cannot slide the sections after " + hex(pos) + ": section " +
+                                        f->shdrs[*next].name_str + " at " + hex(f->shdrs[*next].offset) +
+                                        " cannot move (code or data may use its address) (at offset " + hex(pos) + ")");
+    CHECK(steps.empty());
   }
-  auto f = read_elf_file_for_patch(view(in), "libfoo.so.1");
-  REQUIRE(f.ok());
-  std::optional<size_t> init;
-  for (size_t i = 1; i < f->shdrs.size(); ++i)
-    if (f->shdrs[i].name_str == ".init") init = i;
-  REQUIRE(init);
-  // Room after .init: the next section (.plt or .text) is code.
-  const uint64_t pos = f->shdrs[*init].offset + f->shdrs[*init].size;
-  std::optional<size_t> next;
-  for (size_t i = 1; i < f->shdrs.size(); ++i)
-    if (f->shdrs[i].offset >= pos && f->shdrs[i].size && (!next || f->shdrs[i].offset < f->shdrs[*next].offset)) next = i;
-  REQUIRE(next);
-  std::vector<std::string> steps;
-  auto out = slide_sections(*f, pos, 16, steps);
-  REQUIRE(!out.ok());
-  CHECK(out.error().describe() == "libfoo.so.1: cannot slide the sections after " + hex(pos) + ": section " +
-                                      f->shdrs[*next].name_str + " at " + hex(f->shdrs[*next].offset) +
-                                      " cannot move (code or data may use its address) (at offset " + hex(pos) + ")");
-  CHECK(steps.empty());
 }
