@@ -106,6 +106,8 @@ Result<std::vector<uint8_t>> evict_sections(const ElfFile& f, uint64_t pos, uint
   if (b.end - b.start >= max_block)
     return f.error("no room for " + purpose + ": the sections after it (" + std::to_string(b.end - b.start) +
                    " bytes) cost more than moving it", pos, ErrorCode::unsupported);
+  if (t.align > target_page_size(f.e_machine))  // a hostile sh_addralign would ask for gigabytes of padding
+    return f.error("no room for " + purpose + ": a section to move is aligned beyond the page size", b.start, ErrorCode::unsupported);
   const Phdr& L = f.phdrs[*last];
   if (t.load == &L) return f.error("no room for " + purpose + ": the sections are already in the last PT_LOAD", pos, ErrorCode::unsupported);
   // Keep each section's address congruent to its alignment: place the block at the block start's residue.
