@@ -149,6 +149,8 @@ struct SectionBlock {
 // Whether only the dynamic section, program headers and symbols refer to this section's address, so it may move.
 bool is_movable_section(const ElfFile& f, const Shdr& s);
 bool is_dt_pointer(int64_t tag);
+// A relocation range the loader reads (DT_RELA/RELASZ, ...) that the block would cut in two, named.
+std::optional<std::string> splits_dynamic_range(const ElfFile& f, const SectionBlock& b);
 // In `out` (which already holds the block's bytes at their new place): moves non-PT_LOAD headers wholly in the
 // block (in `ph`), DT_* pointers, section headers and symbol values by (d_off, d_vaddr).
 void retarget_block(const ElfFile& f, std::vector<uint8_t>& out, const SectionBlock& b, uint64_t d_off,

@@ -76,6 +76,8 @@ Result<Taken> take_block(const ElfFile& f, uint64_t pos, uint64_t need_end, cons
   for (size_t k = 0; k < taken; ++k) t.align = std::max<uint64_t>(t.align, f.shdrs[order[k]].addralign);
   t.block = SectionBlock{start, end, first->vaddr + (start - first->offset),
                          std::vector<size_t>(order.begin(), order.begin() + static_cast<ptrdiff_t>(taken))};
+  if (auto cut = splits_dynamic_range(f, t.block))
+    return f.error("no room for " + purpose + ": " + *cut + " would be cut in two", start, ErrorCode::unsupported);
   return t;
 }
 

@@ -6,6 +6,8 @@
 // be in a block (is_movable_section): code and data refer to .text or .data by relative addresses we cannot see.
 #include <elf.h>
 
+#include <utility>
+
 #include "patch/layout_plan.hpp"
 
 namespace ferry::patch {
@@ -20,18 +22,59 @@ bool is_dt_pointer(int64_t t) {
   }
 }
 
+namespace {
+
+bool dt_points_at(const ElfFile& f, int64_t tag, uint64_t addr) {
+  auto v = f.find_dyn(tag);
+  return v && *v == addr;
+}
+
+// The relocation ranges the loader reads, {pointer tag, size tag}.
+constexpr std::pair<int64_t, int64_t> kRelocRanges[] = {
+    {DT_RELA, DT_RELASZ}, {DT_REL, DT_RELSZ}, {DT_JMPREL, DT_PLTRELSZ}, {36 /* DT_RELR */, 35 /* DT_RELRSZ */}};
+
+}  // namespace
+
+// A section may move only when what refers to its address is something we rewrite: the dynamic section (for
+// the tables the loader finds through DT_* tags), PT_NOTE / PT_INTERP. The same section types elsewhere are
+// referred to by code: a static executable finds its IRELATIVE relocations through __rela_iplt_start.
 bool is_movable_section(const ElfFile& f, const Shdr& s) {
   switch (s.type) {
-    case SHT_NOTE: case SHT_HASH: case SHT_GNU_HASH: case SHT_DYNSYM: case SHT_GNU_versym: case SHT_GNU_verneed:
-    case SHT_GNU_verdef: case SHT_RELA: case SHT_REL: case 19 /* SHT_RELR */:
-      return true;
+    case SHT_NOTE:
+      for (const auto& p : f.phdrs)
+        if (p.type == PT_NOTE && p.offset <= s.offset && s.offset + s.size <= p.offset + p.filesz) return true;
+      return false;
+    case SHT_HASH: return dt_points_at(f, DT_HASH, s.addr);
+    case SHT_GNU_HASH: return dt_points_at(f, DT_GNU_HASH, s.addr);
+    case SHT_DYNSYM: return dt_points_at(f, DT_SYMTAB, s.addr);
+    case SHT_GNU_versym: return dt_points_at(f, DT_VERSYM, s.addr);
+    case SHT_GNU_verneed: return dt_points_at(f, DT_VERNEED, s.addr);
+    case SHT_GNU_verdef: return dt_points_at(f, DT_VERDEF, s.addr);
+    case SHT_RELA: case SHT_REL: case 19 /* SHT_RELR */:
+      for (auto [ptr, size] : kRelocRanges) {
+        auto p = f.find_dyn(ptr), n = f.find_dyn(size);
+        if (p && n && *p <= s.addr && s.addr + s.size <= *p + *n) return true;
+      }
+      return false;
     case SHT_STRTAB:
-      return f.has_dynstr && s.addr == f.dynstr_addr;
+      return f.has_dynstr && s.addr == f.dynstr_addr && (s.flags & SHF_ALLOC);
     case SHT_PROGBITS:
-      return s.name_str == ".interp";
+      return s.name_str == ".interp" && f.interp_phdr && f.phdrs[*f.interp_phdr].vaddr == s.addr;
     default:
       return false;
   }
+}
+
+std::optional<std::string> splits_dynamic_range(const ElfFile& f, const SectionBlock& b) {
+  const uint64_t lo = b.old_vaddr, hi = b.old_vaddr + (b.end - b.start);
+  for (auto [ptr, size] : kRelocRanges) {
+    auto p = f.find_dyn(ptr), n = f.find_dyn(size);
+    if (!p || !n || *n == 0) continue;
+    bool inside = *p >= lo && *p <= hi && *n <= hi - *p;
+    bool outside = *p >= hi || (*p < lo && *n <= lo - *p);
+    if (!inside && !outside) return "the relocations at " + hex(*p) + " (" + std::to_string(*n) + " bytes)";
+  }
+  return std::nullopt;
 }
 
 void write_program_headers(const ElfFile& f, std::vector<uint8_t>& out, uint64_t phoff, const std::vector<Phdr>& ph) {

@@ -117,13 +117,15 @@ Result<std::vector<uint8_t>> slide_sections(const ElfFile& f, uint64_t pos, uint
   for (uint64_t o = l_end; o < new_end; ++o)
     if (f.bytes.data()[o] != 0) return cannot("the padding after the segment is not zero at " + hex(o));
 
+  const SectionBlock block{pos, l_end, L.vaddr + (pos - L.offset), run};
+  if (auto cut = splits_dynamic_range(f, block)) return cannot(*cut + " would be cut in two");
   std::vector<uint8_t> out(f.bytes.data(), f.bytes.data() + f.bytes.size());
   std::memmove(out.data() + pos + delta, out.data() + pos, l_end - pos);
   std::memset(out.data() + pos, 0, delta);
   std::vector<Phdr> ph = f.phdrs;
   ph[*li].filesz += delta;
   ph[*li].memsz += delta;
-  retarget_block(f, out, SectionBlock{pos, l_end, L.vaddr + (pos - L.offset), run}, delta, delta, ph);
+  retarget_block(f, out, block, delta, delta, ph);
   write_program_headers(f, out, f.e_phoff, ph);
 
   std::string names;
