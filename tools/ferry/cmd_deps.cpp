@@ -19,9 +19,6 @@ namespace ferry::cli {
 
 namespace {
 
-// Resolves items [0, n) on `jobs` threads (the calling one included) and hands each result to `emit` on the
-// calling thread, in order, as soon as it and all before it are done; at most kAhead results exist at a time,
-// so memory stays bounded and is reused, and printing overlaps resolving.
 // One file's answer: the tree (kept for --json and --dot) or its rendered text.
 struct Rendered {
   report::DepsResult result;
@@ -30,6 +27,9 @@ struct Rendered {
   bool missing = false;  // some library is missing
 };
 
+// Resolves items [0, n) on `jobs` threads (the calling one included) and hands each result to `emit` on the
+// calling thread, in order, as soon as it and all before it are done; at most kAhead results exist at a time,
+// so memory stays bounded and is reused, and printing overlaps resolving.
 template <class Resolve, class Emit>
 void resolve_in_order(size_t n, unsigned jobs, Resolve&& resolve, Emit&& emit) {
   constexpr size_t kAhead = 128;
@@ -224,8 +224,9 @@ int run_deps(const DepsArgs& a) {
     }
     if (!out.shown) return;
     if (!a.why.empty()) any_why = true;
-    if (!a.why.empty() || a.list || first) std::fwrite(out.text.data(), 1, out.text.size(), stdout);
-    else std::fprintf(stdout, "\n%s", out.text.c_str());
+    // Text trees are separated by an empty line.
+    if (a.why.empty() && !a.list && !first) std::fputc('\n', stdout);
+    std::fwrite(out.text.data(), 1, out.text.size(), stdout);
     first = false;
   };
   resolve_in_order(files.size(), a.jobs == 0 ? default_jobs() : a.jobs, resolve_one, emit);
