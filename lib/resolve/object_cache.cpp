@@ -110,7 +110,7 @@ ParsedEntry parse_object(const std::string& root_path, const Probe& p, Resolver:
   auto obj = std::make_shared<LoadedObject>();
   obj->path = root_path;
   obj->host_path = p.host_path;
-  obj->real_path = impl.real_path(root_path, p);
+  if (!impl.elf_headers_only) obj->real_path = impl.real_path(root_path, p);
   obj->dev = p.id.dev;
   obj->ino = p.id.ino;
   if (impl.elf_headers_only) {

@@ -65,7 +65,8 @@ struct ResolveOptions {
   bool inhibit_cache = false;  // ld.so --inhibit-cache
   // ELF objects are read header-only (elf_headers.hpp: a few preads, no mapping, no libelf): their ElfInfo has
   // the identification, segments, interpreter and dynamic names and flags, but no version tables, symbols or
-  // notes. For callers that need only the tree (`ferry deps`); off by default.
+  // notes, and LoadedObject::real_path is left empty (worked out only for a program's $ORIGIN). For callers
+  // that need only the tree (`ferry deps`); off by default.
   bool elf_headers_only = false;
   // Node::tried for every library searched for. false: only for libraries not found (all that text output and
   // the exit status need); found ones are searched once without building the list.
@@ -112,7 +113,7 @@ struct Attempt {
 struct LoadedObject {
   std::string path;       // path inside the root, as the loader names it (l_name)
   std::string host_path;  // where ferry read it (sysroot + path, symlinks resolved inside the root)
-  std::string real_path;  // canonical path inside the root (symlinks resolved)
+  std::string real_path;  // canonical path inside the root (symlinks resolved); empty with elf_headers_only
   std::string format;     // "elf", "macho", "pe"
   std::string arch;       // Mach-O slice / PE machine used (ELF: see info->machine_name)
   std::shared_ptr<const elf::ElfInfo> info;  // ELF only

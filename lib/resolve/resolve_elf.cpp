@@ -108,8 +108,13 @@ struct ElfProcess {
   const std::string& origin_of(int m) {
     LinkMap& lm = maps[m];
     if (!lm.origin) {
-      if (m == 0)
-        lm.origin = dirname_of(lm.obj->real_path.empty() ? lm.l_name : lm.obj->real_path);
+      if (m == 0) {
+        // Objects read header-only carry no real_path: work it out as parsing would have, from the path the
+        // object was first read under.
+        std::string real = lm.obj->real_path;
+        if (real.empty() && impl.elf_headers_only) real = impl.real_path(lm.obj->path, impl.probe(lm.obj->path));
+        lm.origin = dirname_of(real.empty() ? lm.l_name : real);
+      }
       else if (!lm.interpreter && !lm.l_name.empty() && lm.l_name[0] != '/')
         lm.origin = dirname_of(normalize_path(origin_of(0) + "/" + lm.l_name));
       else

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -113,4 +114,29 @@ TEST_CASE("lean options: a file resolved with the caller's lstat gives the tree 
     REQUIRE(b);
     CHECK(dump(*a, true) == dump(*b, true));
   }
+}
+
+TEST_CASE("lean options: $ORIGIN of a program reached through a symlink is its real directory, as without them",
+          "[resolve]") {
+  const char* f = std::getenv("FERRY_FIXTURES");
+  if (!f) {
+    WARN("FERRY_FIXTURES not set: run through ctest");
+    return;
+  }
+  std::string main = std::string(f) + "/resolve/10_origin_both_spellings/main";
+  REQUIRE(fs::exists(main));
+  fs::path dir = fs::temp_directory_path() / ("ferry-lean-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::create_symlink(main, dir / "main");
+  ResolveOptions opts;
+  opts.ld_library_path = "";
+  compare((dir / "main").string(), opts);
+  ResolveOptions lean = opts;
+  lean.elf_headers_only = true;
+  lean.record_tried = false;
+  Resolver r(lean);
+  auto t = r.resolve((dir / "main").string());
+  REQUIRE(t);
+  CHECK(t->complete());  // the libraries next to the real program are found
+  fs::remove_all(dir);
 }
