@@ -36,9 +36,9 @@ bool MemorySource::read(uint64_t off, uint8_t* out, uint64_t len) const {
 
 namespace {
 
-// The first block read covers the ELF header, the program headers and, in most objects, PT_INTERP and the
-// DT_NEEDED strings (.dynstr usually starts within the first few KiB).
-constexpr uint64_t kHeadBytes = 8192;
+// The first block read covers the ELF header, the program headers, PT_INTERP and, in about half the objects,
+// the DT_NEEDED strings. One page: a larger block costs more in copying than the string reads it saves.
+constexpr uint64_t kHeadBytes = 4096;
 // A string is read this many bytes at a time until its NUL is found.
 constexpr uint64_t kStringChunk = 256;
 // DT_NEEDED strings closer together than this are fetched with one read.
