@@ -71,6 +71,9 @@ struct ResolveOptions {
   // Node::tried for every library searched for. false: only for libraries not found (all that text output and
   // the exit status need); found ones are searched once without building the list.
   bool record_tried = true;
+  // false: only the load order and the missing list are filled; the tree has its root node and no children
+  // (`ferry deps --list`).
+  bool keep_tree = true;
   // Fills ld_library_path from LD_LIBRARY_PATH in the environment when it is nullopt.
   void from_environment();
 };

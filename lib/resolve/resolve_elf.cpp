@@ -459,7 +459,7 @@ struct ElfProcess {
     } else {
       recording = opts.record_tried;
       search(lookup, loader, node);
-      if (!node.path && !recording) {
+      if (!node.path && !recording && opts.keep_tree) {
         // Not found: search again, the same way, keeping every place tried for the report.
         node.tried.clear();
         node.error.clear();
@@ -546,10 +546,24 @@ struct ElfProcess {
     std::vector<std::pair<Node*, int>> queue;  // FIFO: `head` is the next to expand
     queue.reserve(16);
     queue.emplace_back(&root, 0);
+    Node scratch;  // without a tree (keep_tree false) every request is worked out in this one node
     for (size_t head = 0; head < queue.size(); ++head) {
       auto [node, m] = queue[head];
       std::shared_ptr<const LoadedObject> obj = maps[m].obj;  // keeps `needed` alive while maps grows
       const auto& needed = obj->needed;
+      if (!opts.keep_tree) {
+        for (const auto& n : needed) {
+          scratch.path.reset();
+          scratch.rule = Rule::not_found;
+          scratch.via.clear();
+          scratch.tried.clear();
+          scratch.already_loaded = false;
+          scratch.object.reset();
+          scratch.error.clear();
+          if (int fresh = map_object(n, m, scratch); fresh >= 0) queue.emplace_back(nullptr, fresh);
+        }
+        continue;
+      }
       node->children.resize(needed.size());
       for (size_t i = 0; i < needed.size(); ++i)
         if (int fresh = map_object(needed[i], m, node->children[i]); fresh >= 0)

@@ -1,6 +1,7 @@
 // The options `ferry deps` uses for speed change nothing it shows: with header-only reads and the places tried
 // kept only for missing libraries, every tree (fixtures of each loader rule, system programs, with and without
-// LD_LIBRARY_PATH, glibc and musl) equals the tree of the default options, node for node.
+// LD_LIBRARY_PATH, glibc and musl) equals the tree of the default options, node for node; without the tree
+// (--list) the load order and missing list are the same.
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
@@ -53,6 +54,20 @@ void compare(const std::string& file, ResolveOptions opts) {
     return;
   }
   CHECK(dump(*fast, false) == dump(*full, false));
+  // Without the tree (--list), the load order and the missing libraries are the same.
+  ResolveOptions list = lean;
+  list.keep_tree = false;
+  Resolver list_r(list);
+  auto flat = list_r.resolve(file);
+  REQUIRE(flat);
+  CHECK(flat->root.children.empty());
+  auto order = [](const DependencyTree& t) {
+    std::string out;
+    for (const auto& e : t.load_order) out += e.name + " " + e.path + " " + to_string(e.rule) + " " + e.via + "\n";
+    for (const auto& m : t.missing) out += "missing " + m + "\n";
+    return out;
+  };
+  CHECK(order(*flat) == order(*full));
   // With every place tried recorded, the header-only reads alone change nothing either.
   lean.record_tried = true;
   Resolver tried_r(lean);
@@ -63,7 +78,7 @@ void compare(const std::string& file, ResolveOptions opts) {
 
 }  // namespace
 
-TEST_CASE("lean options: every resolve fixture gives the default options' tree", "[resolve]") {
+TEST_CASE("lean options: every resolve fixture gives the default options' tree and load order", "[resolve]") {
   const char* f = std::getenv("FERRY_FIXTURES");
   if (!f) {
     WARN("FERRY_FIXTURES not set: run through ctest");

@@ -121,6 +121,8 @@ int run_deps(const DepsArgs& a) {
   opts.elf_headers_only = true;
   // Text, --list and --dot show the places tried only under missing libraries; --json and --why show them all.
   opts.record_tried = a.json || !a.why.empty();
+  // --list prints the load order and the missing libraries, nothing else of the tree.
+  opts.keep_tree = !(a.list && a.why.empty() && !a.json && !a.dot);
 
   // Explicit files must be binaries; files found by walking a directory that are not are skipped silently.
   std::vector<std::string> files;
