@@ -1,5 +1,6 @@
 // Text renderers for `ferry deps`: the Unicode tree (├── └── │), the flat load-order list, and --why.
 #include <functional>
+#include <string_view>
 
 #include "report/deps_report.hpp"
 
@@ -16,22 +17,45 @@ std::string attempt_line(const resolve::Attempt& a) {
   return s;
 }
 
-std::string node_label(const Node& n, const TextStyle& st) {
-  if (n.system) return n.name + " " + dim("[system]", st);
-  if (!n.path) {
-    std::string s = red(bold(n.name, st), st) + " " + red("not found", st);
-    if (n.weak) s += " " + dim("(weak)", st);
-    if (!n.error.empty()) s += " " + red("(" + n.error + ")", st);
-    return s;
+// Appends text, wrapped in an SGR colour code on a terminal (the same escapes as bold()/dim()/...): the tree is
+// built in one buffer, since a run over a whole /usr prints megabytes of it.
+void paint(std::string& out, const char* sgr, std::string_view text, const TextStyle& st) {
+  if (!st.color) {
+    out.append(text);
+    return;
   }
-  std::string s = n.already_loaded ? dim(n.name, st) : bold(n.name, st);
-  if (*n.path != n.name) s += " => " + (n.already_loaded ? dim(*n.path, st) : *n.path);
-  std::string why = n.why();
+  out += "\x1b[";
+  out += sgr;
+  out += 'm';
+  out.append(text);
+  out += "\x1b[0m";
+}
+
+void append_label(std::string& out, const Node& n, const TextStyle& st) {
+  if (n.system) {
+    out += n.name;
+    out += ' ';
+    paint(out, "2", "[system]", st);
+    return;
+  }
+  if (!n.path) {
+    out += red(bold(n.name, st), st) + " " + red("not found", st);
+    if (n.weak) out += " " + dim("(weak)", st);
+    if (!n.error.empty()) out += " " + red("(" + n.error + ")", st);
+    return;
+  }
+  paint(out, n.already_loaded ? "2" : "1", n.name, st);
+  if (*n.path != n.name) {
+    out += " => ";
+    if (n.already_loaded) paint(out, "2", *n.path, st);
+    else out += *n.path;
+  }
+  std::string why = "[" + n.why();
   if (n.already_loaded && n.rule != Rule::already_loaded && n.rule != Rule::interpreter)
     why += ", same file as " + (n.object ? n.object->path : std::string("an object")) + ", already loaded";
-  s += " " + (n.rule == Rule::rpath || n.rule == Rule::runpath || n.rule == Rule::ld_library_path ? yellow("[" + why + "]", st)
-                                                                                                  : dim("[" + why + "]", st));
-  return s;
+  why += ']';
+  out += ' ';
+  paint(out, n.rule == Rule::rpath || n.rule == Rule::runpath || n.rule == Rule::ld_library_path ? "33" : "2", why, st);
 }
 
 }  // namespace
@@ -40,20 +64,26 @@ std::string deps_to_text(const resolve::DependencyTree& tree, const TextStyle& s
   std::string out = bold(tree.root.name, st);
   if (!tree.root.error.empty()) out += " " + red("(" + tree.root.error + ")", st);
   out += "\n";
-  std::function<void(const Node&, const std::string&)> walk = [&](const Node& n, const std::string& prefix) {
+  std::string prefix;  // grows and shrinks with the depth: one buffer for the whole walk
+  std::function<void(const Node&)> walk = [&](const Node& n) {
     for (size_t i = 0; i < n.children.size(); ++i) {
       const Node& c = n.children[i];
       bool last = i + 1 == n.children.size();
-      out += prefix + (last ? "└── " : "├── ") + node_label(c, st) + "\n";
-      std::string next = prefix + (last ? "    " : "│   ");
+      out += prefix;
+      out += last ? "└── " : "├── ";
+      append_label(out, c, st);
+      out += '\n';
+      const size_t depth = prefix.size();
+      prefix += last ? "    " : "│   ";
       if (!c.path && !c.system && opts.show_tried) {
-        if (c.tried.empty()) out += next + dim("  (nothing to search)", st) + "\n";
-        for (auto& a : c.tried) out += next + dim("  tried " + attempt_line(a), st) + "\n";
+        if (c.tried.empty()) out += prefix + dim("  (nothing to search)", st) + "\n";
+        for (auto& a : c.tried) out += prefix + dim("  tried " + attempt_line(a), st) + "\n";
       }
-      walk(c, next);
+      walk(c);
+      prefix.resize(depth);
     }
   };
-  walk(tree.root, "");
+  walk(tree.root);
   return out;
 }
 
