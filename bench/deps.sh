@@ -50,22 +50,23 @@ echo "(wall-clock and CPU seconds; on a loaded machine the CPU ratio is the stea
 xargs -a "$list" -d '\n' cat > /dev/null 2>&1 || true
 
 runs=${FERRY_RUNS:-5}
-: > "$list.ferry"
-for ((i = 0; i < runs; i++)); do
-  run sh -c "xargs -a '$list' -d '\n' '$FERRY' deps --list; true"
-  echo "$wall $cpu" >> "$list.ferry"
-done
+# ferry_runs FILE ARGS...: `ferry deps ARGS` over the set, $runs times, "wall cpu" per line in FILE.
+ferry_runs() {
+  local out=$1; shift
+  : > "$out"
+  for ((i = 0; i < runs; i++)); do
+    run sh -c "xargs -a '$list' -d '\n' '$FERRY' deps $*; true"
+    echo "$wall $cpu" >> "$out"
+  done
+}
+ferry_runs "$list.ferry" --list
 fw=$(cut -d' ' -f1 "$list.ferry" | median); fc=$(cut -d' ' -f2 "$list.ferry" | median)
 bw=$(cut -d' ' -f1 "$list.ferry" | sort -n | head -1); bc_=$(cut -d' ' -f2 "$list.ferry" | sort -n | head -1)
 printf '%-34s wall %7.3f s  cpu %7.3f s   (median of %d runs; best wall %.3f s, cpu %.3f s)\n' \
   "ferry deps --list (one call)" "$fw" "$fc" "$runs" "$bw" "$bc_"
 
 # The tree view libtree prints, for a like-for-like figure (the ratios below use --list).
-: > "$list.tree"
-for ((i = 0; i < runs; i++)); do
-  run sh -c "xargs -a '$list' -d '\n' '$FERRY' deps; true"
-  echo "$wall $cpu" >> "$list.tree"
-done
+ferry_runs "$list.tree"
 tw=$(cut -d' ' -f1 "$list.tree" | median); tc=$(cut -d' ' -f2 "$list.tree" | median)
 printf '%-34s wall %7.3f s  cpu %7.3f s   (median of %d runs)\n' "ferry deps, tree view (one call)" "$tw" "$tc" "$runs"
 

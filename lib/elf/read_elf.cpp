@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "elf/elf_info.hpp"
+#include "elf/elf_ident.hpp"
 #include "support/file.hpp"
 
 namespace ferry::elf {
@@ -112,28 +113,12 @@ private:
   }
 
   Status read_ident() {
-    if (img_.size() == 0) return error("empty file");
-    if (img_.size() < EI_NIDENT) return error("file too small for an ELF identification (" + hex(img_.size()) + " bytes)");
-    const uint8_t* id = img_.data();
-    if (id[EI_MAG0] != ELFMAG0 || id[EI_MAG1] != ELFMAG1 || id[EI_MAG2] != ELFMAG2 || id[EI_MAG3] != ELFMAG3)
-      return error("not an ELF file");
-    if (id[EI_CLASS] == ELFCLASS32)
-      info_.bits = 32;
-    else if (id[EI_CLASS] == ELFCLASS64)
-      info_.bits = 64;
-    else
-      return error("e_ident[EI_CLASS]: invalid class " + std::to_string(id[EI_CLASS]), EI_CLASS);
-    if (id[EI_DATA] == ELFDATA2LSB)
-      endian_ = Endian::little;
-    else if (id[EI_DATA] == ELFDATA2MSB)
-      endian_ = Endian::big;
-    else
-      return error("e_ident[EI_DATA]: invalid byte order " + std::to_string(id[EI_DATA]), EI_DATA);
-    info_.endian = endian_;
-    uint64_t ehsize = info_.bits == 64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
-    if (img_.size() < ehsize) return error("truncated ELF header (" + hex(img_.size()) + " of " + hex(ehsize) + " bytes)");
-    info_.osabi = id[EI_OSABI];
-    info_.abi_version = id[EI_ABIVERSION];
+    Ident id;
+    if (auto bad = decode_ident(img_.data(), img_.size(), id)) return error(bad->message, bad->offset);
+    info_.bits = id.bits;
+    endian_ = info_.endian = id.endian;
+    info_.osabi = id.osabi;
+    info_.abi_version = id.abi_version;
     return {};
   }
 

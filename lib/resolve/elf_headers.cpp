@@ -13,6 +13,8 @@
 #include <cstring>
 #include <vector>
 
+#include "elf/elf_ident.hpp"
+
 namespace ferry::resolve {
 
 bool FdSource::read(uint64_t off, uint8_t* out, uint64_t len) const {
@@ -137,31 +139,14 @@ private:
   }
 
   Result<bool> read_ident() {
-    uint64_t size = src_.size();
-    if (size == 0) return error("empty file");
-    if (size < EI_NIDENT) return error("file too small for an ELF identification (" + hex(size) + " bytes)");
-    const uint8_t* id = head_.data();
-    if (id[EI_MAG0] != ELFMAG0 || id[EI_MAG1] != ELFMAG1 || id[EI_MAG2] != ELFMAG2 || id[EI_MAG3] != ELFMAG3)
-      return error("not an ELF file");
-    if (id[EI_CLASS] == ELFCLASS32)
-      info_.bits = 32;
-    else if (id[EI_CLASS] == ELFCLASS64)
-      info_.bits = 64;
-    else
-      return error("e_ident[EI_CLASS]: invalid class " + std::to_string(id[EI_CLASS]), EI_CLASS);
-    if (id[EI_DATA] == ELFDATA2LSB)
-      endian_ = Endian::little;
-    else if (id[EI_DATA] == ELFDATA2MSB)
-      endian_ = Endian::big;
-    else
-      return error("e_ident[EI_DATA]: invalid byte order " + std::to_string(id[EI_DATA]), EI_DATA);
-    info_.endian = endian_;
-    uint64_t ehsize = info_.bits == 64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
-    if (size < ehsize) return error("truncated ELF header (" + hex(size) + " of " + hex(ehsize) + " bytes)");
-    info_.osabi = id[EI_OSABI];
-    info_.abi_version = id[EI_ABIVERSION];
+    elf::Ident id;
+    if (auto bad = elf::decode_ident(head_.data(), src_.size(), id)) return error(bad->message, bad->offset);
+    info_.bits = id.bits;
+    endian_ = info_.endian = id.endian;
+    info_.osabi = id.osabi;
+    info_.abi_version = id.abi_version;
     // libelf treats any other EI_VERSION as "not ELF" and read_elf reports its error: leave that to it.
-    return id[EI_VERSION] == EV_CURRENT;
+    return id.version == EV_CURRENT;
   }
 
   Result<bool> read_header() {
