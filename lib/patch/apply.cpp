@@ -129,8 +129,15 @@ Status move_symbols(Out& o, const LayoutPlan& lp) {
 
 }  // namespace
 
-Result<std::vector<uint8_t>> apply(const ElfFile& f, const LayoutPlan& lp) {
-  std::vector<uint8_t> buf(f.bytes.data(), f.bytes.data() + f.bytes.size());
+Result<std::vector<uint8_t>> apply(const ElfFile& f, const LayoutPlan& lp, std::vector<uint8_t>&& image) {
+  // Writing over the staged image the plan was made on saves a copy of the whole file. From here on only
+  // parsed fields of `f` are read, never its bytes (the buffer may move when it grows).
+  const bool interp_changed = lp.interp && f.interp_phdr && f.interpreter() != *lp.interp;
+  std::vector<uint8_t> buf;
+  if (!image.empty() && image.data() == f.bytes.data() && image.size() == f.bytes.size())
+    buf = std::move(image);
+  else
+    buf.assign(f.bytes.data(), f.bytes.data() + f.bytes.size());
   if (lp.new_size > buf.size()) buf.resize(lp.new_size, 0);
   Out o{buf, f};
   const Codec& c = f.c;
@@ -140,7 +147,7 @@ Result<std::vector<uint8_t>> apply(const ElfFile& f, const LayoutPlan& lp) {
 
   if (lp.interp && f.interp_phdr) {
     const Phdr& old = f.phdrs[*f.interp_phdr];
-    if (!lp.interp_moved && f.interpreter() != *lp.interp) FERRY_CHECK(o.zero(old.offset, old.filesz, "PT_INTERP"));
+    if (!lp.interp_moved && interp_changed) FERRY_CHECK(o.zero(old.offset, old.filesz, "PT_INTERP"));
     FERRY_CHECK(o.bytes(lp.interp_offset, lp.interp->c_str(), lp.interp->size() + 1, "PT_INTERP"));
   }
 

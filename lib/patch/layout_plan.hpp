@@ -109,7 +109,8 @@ Status normalize(const Edits& edits);
 // allow_table_move: a shared library's program header table may move into the new PT_LOAD (binutils' strip
 // cannot rewrite such a file; used when moving the sections after the table would cost more than a page).
 Result<LayoutPlan> plan(const ElfFile& file, const Edits& edits, const PatchOptions& opts, bool allow_table_move = false);
-Result<std::vector<uint8_t>> apply(const ElfFile& file, const LayoutPlan& plan);
+// `image`: the buffer `file` was read from, when the caller owns it and no longer needs it (it is reused).
+Result<std::vector<uint8_t>> apply(const ElfFile& file, const LayoutPlan& plan, std::vector<uint8_t>&& image = {});
 // Re-parses `after` and checks layout invariants and that the requested edits read back.
 Status verify(const ElfFile& before, ByteView after, const Edits& edits, const LayoutPlan& plan);
 

@@ -106,7 +106,7 @@ Result<std::vector<uint8_t>> patch_image(ByteView in, const Edits& edits, const 
   if (lp.strategy == Strategy::unchanged) {
     out.assign(file.bytes.data(), file.bytes.data() + file.bytes.size());
   } else {
-    FERRY_TRY(bytes, apply(file, lp));
+    FERRY_TRY(bytes, apply(file, lp, std::move(staged)));
     out = std::move(bytes);
     if (opts.verify) FERRY_CHECK(verify(original, ByteView(out.data(), out.size()), edits, lp));
   }
