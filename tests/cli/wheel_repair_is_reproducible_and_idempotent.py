@@ -2,9 +2,11 @@
 """Pins down the zip side of repair: with SOURCE_DATE_EPOCH two runs are byte-identical and every member carries
 that time; unchanged members are copied as their compressed bytes (a level-9 member keeps its compressed size and
 CRC although -z 1 is asked); permissions and symlinks survive; repairing a repaired wheel gives back the same
-bytes; a wheel with more than 65,535 members (ZIP64 end of central directory) is read and written.
+bytes; a wheel with more than 65,535 members (ZIP64 end of central directory) is read and written; a member over
+1 MiB starts at the same offset within a page as in the input (an alignment extra field in its local header,
+as zipalign does, lets the kernel copy it page by page) and still reads back.
 Oracle: Python's zipfile reading ferry's output."""
-import base64, filecmp, hashlib, os, shutil, subprocess, sys, tempfile, time, zipfile
+import base64, filecmp, hashlib, os, random, shutil, struct, subprocess, sys, tempfile, time, zipfile
 
 FERRY = os.environ.get("FERRY")
 W = os.path.join(os.environ.get("FERRY_FIXTURES", ""), "wheel")
@@ -40,8 +42,16 @@ def make(path, extra):
 big = b"".join(b"line %d of a compressible data member\n" % i for i in range(120000))
 src = os.path.join(tmp, "in", "simple-1.0-cp311-cp311-linux_x86_64.whl")
 os.makedirs(os.path.dirname(src))
+blob = random.Random(1).randbytes(3 << 19)  # incompressible: stays over 1 MiB compressed
 make(src, [("simple/data.txt", big, 0o100644), ("simple/tool.sh", b"#!/bin/sh\necho hi\n", 0o100755),
-           ("simple/alias.txt", b"data.txt", 0o120777)])
+           ("simple/alias.txt", b"data.txt", 0o120777), ("simple/blob.bin", blob, 0o100644)])
+
+def data_offset(path, name):
+    with zipfile.ZipFile(path) as z, open(path, "rb") as f:
+        f.seek(z.getinfo(name).header_offset)
+        head = f.read(30)
+        n, e = struct.unpack("<HH", head[26:30])
+        return z.getinfo(name).header_offset + 30 + n + e
 
 def repair(wheel, out, *args, epoch="1700000000"):
     env = dict(os.environ, LD_LIBRARY_PATH=os.path.join(W, "lib"), SOURCE_DATE_EPOCH=epoch)
@@ -73,6 +83,10 @@ with zipfile.ZipFile(src) as zi, zipfile.ZipFile(a) as zo:
         fail("content changed")
     if zo.testzip() is not None:
         fail("CRC error in the output")
+    if zo.read("simple/blob.bin") != blob:
+        fail("large member changed")
+if data_offset(src, "simple/blob.bin") % 4096 != data_offset(a, "simple/blob.bin") % 4096:
+    fail(f"large member not page-aligned with the input: {data_offset(src, 'simple/blob.bin')} vs {data_offset(a, 'simple/blob.bin')}")
 
 # Re-repair: nothing to graft, tags already right -> the same bytes.
 c = repair(a, os.path.join(tmp, "c"))
