@@ -13,49 +13,29 @@ namespace {
 struct Out {
   std::vector<uint8_t>& b;
   const ElfFile& f;
-  Status put(uint64_t off, int n, uint64_t v, const char* what) {
-    if (off > b.size() || uint64_t(n) > b.size() - off)
-      return f.error(std::string("internal: write of ") + what + " at " + hex(off) + " is outside the output",
+  // Every write goes through this check: the plan's offsets must lie inside the output.
+  Status in_range(uint64_t off, uint64_t n, const char* verb, const char* what) const {
+    if (off > b.size() || n > b.size() - off)
+      return f.error(std::string("internal: ") + verb + " " + what + " at " + hex(off) + " is outside the output",
                      off, ErrorCode::verify);
+    return {};
+  }
+  Status put(uint64_t off, int n, uint64_t v, const char* what) {
+    FERRY_CHECK(in_range(off, static_cast<uint64_t>(n), "write of", what));
     f.c.put(b.data() + off, n, v);
     return {};
   }
   Status bytes(uint64_t off, const void* p, uint64_t n, const char* what) {
-    if (off > b.size() || n > b.size() - off)
-      return f.error(std::string("internal: write of ") + what + " at " + hex(off) + " is outside the output",
-                     off, ErrorCode::verify);
+    FERRY_CHECK(in_range(off, n, "write of", what));
     if (n) std::memcpy(b.data() + off, p, n);
     return {};
   }
   Status zero(uint64_t off, uint64_t n, const char* what) {
-    if (off > b.size() || n > b.size() - off)
-      return f.error(std::string("internal: clearing ") + what + " at " + hex(off) + " is outside the output",
-                     off, ErrorCode::verify);
+    FERRY_CHECK(in_range(off, n, "clearing", what));
     std::memset(b.data() + off, 0, n);
     return {};
   }
 };
-
-Status write_phdr(Out& o, uint64_t at, const Phdr& p) {
-  if (o.f.is64()) {
-    FERRY_CHECK(o.put(at, 4, p.type, "p_type"));
-    FERRY_CHECK(o.put(at + 4, 4, p.flags, "p_flags"));
-    FERRY_CHECK(o.put(at + 8, 8, p.offset, "p_offset"));
-    FERRY_CHECK(o.put(at + 16, 8, p.vaddr, "p_vaddr"));
-    FERRY_CHECK(o.put(at + 24, 8, p.paddr, "p_paddr"));
-    FERRY_CHECK(o.put(at + 32, 8, p.filesz, "p_filesz"));
-    FERRY_CHECK(o.put(at + 40, 8, p.memsz, "p_memsz"));
-    return o.put(at + 48, 8, p.align, "p_align");
-  }
-  FERRY_CHECK(o.put(at, 4, p.type, "p_type"));
-  FERRY_CHECK(o.put(at + 4, 4, p.offset, "p_offset"));
-  FERRY_CHECK(o.put(at + 8, 4, p.vaddr, "p_vaddr"));
-  FERRY_CHECK(o.put(at + 12, 4, p.paddr, "p_paddr"));
-  FERRY_CHECK(o.put(at + 16, 4, p.filesz, "p_filesz"));
-  FERRY_CHECK(o.put(at + 20, 4, p.memsz, "p_memsz"));
-  FERRY_CHECK(o.put(at + 24, 4, p.flags, "p_flags"));
-  return o.put(at + 28, 4, p.align, "p_align");
-}
 
 Status write_shdr(Out& o, uint64_t at, const Shdr& s) {
   if (o.f.is64()) {
@@ -166,7 +146,8 @@ Result<std::vector<uint8_t>> apply(const ElfFile& f, const LayoutPlan& lp, std::
     FERRY_CHECK(o.put(*f.versym_offset + 2 * index, 2, value, ".gnu.version entry"));
 
   if (lp.phdrs_changed) {
-    for (size_t i = 0; i < lp.phdrs.size(); ++i) FERRY_CHECK(write_phdr(o, lp.phoff + i * c.phent(), lp.phdrs[i]));
+    FERRY_CHECK(o.in_range(lp.phoff, lp.phdrs.size() * c.phent(), "write of", "the program header table"));
+    for (size_t i = 0; i < lp.phdrs.size(); ++i) encode_phdr(c, buf.data() + lp.phoff + i * c.phent(), lp.phdrs[i]);
     FERRY_CHECK(o.put(f.is64() ? 32 : 28, static_cast<int>(c.word_size()), lp.phoff, "e_phoff"));
     FERRY_CHECK(o.put(f.is64() ? 56 : 44, 2, lp.phdrs.size(), "e_phnum"));
   }

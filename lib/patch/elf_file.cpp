@@ -25,6 +25,17 @@ void Codec::put(uint8_t* p, int n, uint64_t v) const {
   }
 }
 
+void encode_phdr(const Codec& c, uint8_t* p, const Phdr& h) {
+  c.put(p, 4, h.type);
+  if (c.is64) {
+    c.put(p + 4, 4, h.flags); c.put(p + 8, 8, h.offset); c.put(p + 16, 8, h.vaddr); c.put(p + 24, 8, h.paddr);
+    c.put(p + 32, 8, h.filesz); c.put(p + 40, 8, h.memsz); c.put(p + 48, 8, h.align);
+  } else {
+    c.put(p + 4, 4, h.offset); c.put(p + 8, 4, h.vaddr); c.put(p + 12, 4, h.paddr); c.put(p + 16, 4, h.filesz);
+    c.put(p + 20, 4, h.memsz); c.put(p + 24, 4, h.flags); c.put(p + 28, 4, h.align);
+  }
+}
+
 Error ElfFile::error(std::string message, std::optional<uint64_t> offset, ErrorCode code) const {
   Error e = make_error(code, std::move(message), offset);
   e.path = path;

@@ -109,6 +109,10 @@ struct ElfFile {
               ErrorCode code = ErrorCode::format) const;
 };
 
+// Writes one program header at p (phent() bytes, which the caller has range-checked) in the file's class and
+// byte order: the inverse of the decoding in read_elf_file_for_patch.
+void encode_phdr(const Codec& c, uint8_t* p, const Phdr& h);
+
 // Decodes headers, dynamic section and version tables; fails with a message naming the structure and offset.
 Result<ElfFile> read_elf_file_for_patch(ByteView bytes, const std::string& path);
 

@@ -78,20 +78,8 @@ std::optional<std::string> splits_dynamic_range(const ElfFile& f, const SectionB
 }
 
 void write_program_headers(const ElfFile& f, std::vector<uint8_t>& out, uint64_t phoff, const std::vector<Phdr>& ph) {
-  const Codec& c = f.c;
-  for (size_t i = 0; i < ph.size(); ++i) {
-    uint8_t* p = out.data() + phoff + i * c.phent();
-    const Phdr& h = ph[i];
-    c.put(p, 4, h.type);
-    if (f.is64()) {
-      c.put(p + 4, 4, h.flags); c.put(p + 8, 8, h.offset); c.put(p + 16, 8, h.vaddr); c.put(p + 24, 8, h.paddr);
-      c.put(p + 32, 8, h.filesz); c.put(p + 40, 8, h.memsz); c.put(p + 48, 8, h.align);
-    } else {
-      c.put(p + 4, 4, h.offset); c.put(p + 8, 4, h.vaddr); c.put(p + 12, 4, h.paddr); c.put(p + 16, 4, h.filesz);
-      c.put(p + 20, 4, h.memsz); c.put(p + 24, 4, h.flags); c.put(p + 28, 4, h.align);
-    }
-  }
-  c.put(out.data() + (f.is64() ? 56 : 44), 2, ph.size());
+  for (size_t i = 0; i < ph.size(); ++i) encode_phdr(f.c, out.data() + phoff + i * f.c.phent(), ph[i]);
+  f.c.put(out.data() + (f.is64() ? 56 : 44), 2, ph.size());
 }
 
 void retarget_block(const ElfFile& f, std::vector<uint8_t>& out, const SectionBlock& b, uint64_t d_off,
