@@ -60,13 +60,16 @@ struct LayoutPlan {
 
   uint64_t old_size = 0, new_size = 0;
   DynamicSummary expected;  // what reading the output back must give
-  // A program needs one more program header and has section headers: make_room_for_phdr first, then plan again.
-  bool needs_room = false;
+
   // Bytes .dynstr / PT_INTERP must grow by that did not fit where they are (they go to the new area unless
-  // slide_sections can make room after them); set before a needs_room return.
+  // slide_sections can make room after them); set before a needs_room() return.
   uint64_t dynstr_growth = 0, interp_growth = 0;
-  uint64_t table_growth = 0;  // with needs_room: bytes the program header table needs after it
-  uint64_t table_extra = 0;   // of which for entries other than a new PT_LOAD
+  // The program header table needs more entries than fit (it has section headers, and is a program or a
+  // library whose table should not move): bytes it needs after it, of which table_extra for entries other than
+  // a new PT_LOAD. The caller makes room (patch.cpp) and plans again.
+  uint64_t table_growth = 0;
+  uint64_t table_extra = 0;
+  bool needs_room() const { return table_growth > 0; }
 
   std::string describe() const;
 };
@@ -115,10 +118,9 @@ Result<std::vector<uint8_t>> apply(const ElfFile& file, const LayoutPlan& plan, 
 Status verify(const ElfFile& before, ByteView after, const Edits& edits, const LayoutPlan& plan);
 
 // Grows a program's header table in place by moving the sections after it into a new PT_LOAD (make_room.cpp).
-// Fails (ErrorCode::unsupported) when the sections to move span more than max_block bytes.
-// `bytes`: the room to free after the table (at least one entry, for the new PT_LOAD itself).
+// `bytes`: room to free after the table beyond the entry of that new PT_LOAD itself.
 Result<std::vector<uint8_t>> make_room_for_phdr(const ElfFile& file, uint64_t page, std::vector<std::string>& steps,
-                                                uint64_t bytes = 0, uint64_t max_block = UINT64_MAX);
+                                                uint64_t bytes = 0);
 
 // Sliding sections forward inside their own PT_LOAD (slide.cpp): the sections from file offset `pos` to the end
 // of the PT_LOAD holding it move `bytes` (rounded up to their alignment) towards the next PT_LOAD, into the

@@ -1,7 +1,9 @@
-// Room for one more program header in a program (patchelf's way, elf-rewriting.md): the table stays where it
-// is, at the start of the first PT_LOAD (kernels before ~5.17 compute AT_PHDR from it, and binutils' strip
-// expects it there), and the sections that follow it (.interp, notes, hash tables, ...) move as one block into
-// a new PT_LOAD at the end of the file. Their program headers, section headers, DT_* pointers and symbols follow.
+// Room by moving the fewest sections out of the way (patchelf's way for the table, elf-rewriting.md):
+// - make_room_for_phdr: the program header table stays where it is, right after the ELF header in the first
+//   PT_LOAD (kernels before ~5.17 compute AT_PHDR from it, and binutils' strip expects it there), and the
+//   sections that follow it (.interp, notes, hash tables, ...) move as one block into a new PT_LOAD at the end;
+// - evict_sections: the sections after .dynstr move to the end of a PT_LOAD that already ends the file.
+// Their program headers, section headers, DT_* pointers and symbols follow (move_block.cpp).
 #include <elf.h>
 
 #include <algorithm>
@@ -25,7 +27,7 @@ struct Taken {
   const Phdr* load = nullptr;
   uint64_t align = 8;
 };
-Result<Taken> take_block(const ElfFile& f, uint64_t pos, uint64_t need_end, const std::string& purpose) {
+Result<Taken> take_block(const ElfFile& f, uint64_t pos, uint64_t need_end, uint64_t page, const std::string& purpose) {
   // Every range below comes from the file: check it against the file before it becomes an iterator offset.
   const uint64_t file_size = f.bytes.size();
   auto fits = [&](uint64_t off, uint64_t len) { return off <= file_size && len <= file_size - off; };
@@ -74,6 +76,8 @@ Result<Taken> take_block(const ElfFile& f, uint64_t pos, uint64_t need_end, cons
     }
   }
   for (size_t k = 0; k < taken; ++k) t.align = std::max<uint64_t>(t.align, f.shdrs[order[k]].addralign);
+  if (t.align > page)  // a hostile sh_addralign would ask for gigabytes of padding
+    return f.error("no room for " + purpose + ": a section to move is aligned beyond the page size", start, ErrorCode::unsupported);
   t.block = SectionBlock{start, end, first->vaddr + (start - first->offset),
                          std::vector<size_t>(order.begin(), order.begin() + static_cast<ptrdiff_t>(taken))};
   if (auto cut = splits_dynamic_range(f, t.block))
@@ -85,6 +89,12 @@ std::string names_of(const ElfFile& f, const SectionBlock& b) {
   std::string names;
   for (size_t i : b.sections) names += (names.empty() ? "" : " ") + f.shdrs[i].name_str;
   return names;
+}
+
+// The first offset at or after `from` with the block start's residue modulo `align`: every moved section keeps
+// its alignment.
+uint64_t place_block(uint64_t from, const Taken& t) {
+  return from + ((t.block.start % t.align) + t.align - (from % t.align)) % t.align;
 }
 
 // Copies the block to new_off, clears its old bytes.
@@ -103,18 +113,14 @@ Result<std::vector<uint8_t>> evict_sections(const ElfFile& f, uint64_t pos, uint
                                             std::vector<std::string>& steps, uint64_t max_block) {
   auto last = extendable_last_load(f);
   if (!last) return f.error("no room for " + purpose + ": no PT_LOAD ends the file", pos, ErrorCode::unsupported);
-  FERRY_TRY(t, take_block(f, pos, pos + bytes, purpose));
+  FERRY_TRY(t, take_block(f, pos, pos + bytes, target_page_size(f.e_machine), purpose));
   const SectionBlock& b = t.block;
   if (b.end - b.start >= max_block)
     return f.error("no room for " + purpose + ": the sections after it (" + std::to_string(b.end - b.start) +
                    " bytes) cost more than moving it", pos, ErrorCode::unsupported);
-  if (t.align > target_page_size(f.e_machine))  // a hostile sh_addralign would ask for gigabytes of padding
-    return f.error("no room for " + purpose + ": a section to move is aligned beyond the page size", b.start, ErrorCode::unsupported);
   const Phdr& L = f.phdrs[*last];
   if (t.load == &L) return f.error("no room for " + purpose + ": the sections are already in the last PT_LOAD", pos, ErrorCode::unsupported);
-  // Keep each section's address congruent to its alignment: place the block at the block start's residue.
-  uint64_t off0 = f.bytes.size();
-  uint64_t new_off = off0 + ((b.start % t.align) + t.align - (off0 % t.align)) % t.align;
+  uint64_t new_off = place_block(f.bytes.size(), t);
   uint64_t new_vaddr = L.vaddr + (new_off - L.offset);
   if ((new_vaddr - b.old_vaddr) % t.align != 0)
     return f.error("no room for " + purpose + ": the last PT_LOAD cannot keep the sections' alignment", pos, ErrorCode::unsupported);
@@ -129,24 +135,17 @@ Result<std::vector<uint8_t>> evict_sections(const ElfFile& f, uint64_t pos, uint
 }
 
 Result<std::vector<uint8_t>> make_room_for_phdr(const ElfFile& f, uint64_t page, std::vector<std::string>& steps,
-                                                uint64_t bytes, uint64_t max_block) {
+                                                uint64_t bytes) {
   const Codec& c = f.c;
   const uint64_t n = f.phdrs.size() + 1;
   const uint64_t table_end = f.e_phoff + f.phdrs.size() * c.phent();
   // Room for our own PT_LOAD entry plus what the caller still needs (e.g. a PT_GNU_STACK entry).
   const uint64_t new_end = table_end + c.phent() + bytes;
-  FERRY_TRY(t, take_block(f, table_end, new_end, "one more program header"));
-  const uint64_t start = t.block.start, end = t.block.end, align = t.align;
-  const Phdr* first = t.load;
-  if (align > page) return f.error("a section to move is aligned beyond the page size", start, ErrorCode::unsupported);
-  if (end - start > max_block)
-    return f.error("the sections after the program header table span " + std::to_string(end - start) + " bytes",
-                   start, ErrorCode::unsupported);
-  const uint64_t size = end - start, old_vaddr = first->vaddr + (start - first->offset);
-  uint64_t off0 = align_up(f.bytes.size(), 16);
-  uint64_t new_off = off0 + ((start % align) + align - (off0 % align)) % align;
+  FERRY_TRY(t, take_block(f, table_end, new_end, page, "one more program header"));
+  const uint64_t size = t.block.end - t.block.start;
+  uint64_t new_off = place_block(align_up(f.bytes.size(), 16), t);
   uint64_t new_vaddr = align_up(f.max_vaddr_end(), page) + new_off % page;
-  const uint64_t d_off = new_off - start, d_vaddr = new_vaddr - old_vaddr;
+  const uint64_t d_off = new_off - t.block.start, d_vaddr = new_vaddr - t.block.old_vaddr;
   auto out = copy_block(f, t.block, new_off);
 
   std::vector<Phdr> ph = f.phdrs;

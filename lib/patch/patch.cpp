@@ -15,23 +15,38 @@ namespace ferry::patch {
 
 namespace {
 
+enum class Method { slide, evict, new_segment };
+
 // What a plan could not fit where it is: the end of the structure that would otherwise move whole (or, for the
-// program header table, move at all), and by how many bytes it grows.
+// program header table, move at all), by how many bytes it grows, and the ways to make room, cheapest first.
 struct RoomWish {
   std::string what;
   uint64_t pos = 0, bytes = 0;
   uint64_t size = 0;  // its current size: moving other sections instead must cost less
+  std::vector<Method> methods;
 };
 std::vector<RoomWish> room_wanted(const ElfFile& f, const LayoutPlan& lp) {
   std::vector<RoomWish> w;
-  if (lp.dynstr_growth) w.push_back({".dynstr", f.dynstr_offset + f.dynstr_size, lp.dynstr_growth, f.dynstr_size});
+  if (lp.dynstr_growth)
+    w.push_back({".dynstr", f.dynstr_offset + f.dynstr_size, lp.dynstr_growth, f.dynstr_size, {Method::slide, Method::evict}});
   if (lp.interp_growth && f.interp_phdr) {
     const Phdr& p = f.phdrs[*f.interp_phdr];
-    w.push_back({"PT_INTERP", p.offset + p.filesz, lp.interp_growth, p.filesz});
+    w.push_back({"PT_INTERP", p.offset + p.filesz, lp.interp_growth, p.filesz, {Method::slide, Method::evict}});
   }
-  if (lp.needs_room)
-    w.push_back({"program headers", f.e_phoff + f.phdrs.size() * f.c.phent(), std::max<uint64_t>(lp.table_growth, f.c.phent())});
+  if (lp.needs_room())
+    w.push_back({"program headers", f.e_phoff + f.phdrs.size() * f.c.phent(),
+                 std::max<uint64_t>(lp.table_growth, f.c.phent()), 0, {Method::slide, Method::new_segment}});
   return w;
+}
+
+Result<std::vector<uint8_t>> make_room(const ElfFile& f, const RoomWish& w, Method m, uint64_t page,
+                                       const LayoutPlan& lp, std::vector<std::string>& steps) {
+  switch (m) {
+    case Method::slide: return slide_sections(f, w.pos, w.bytes, steps);
+    case Method::evict: return evict_sections(f, w.pos, w.bytes, w.what, steps, w.size);
+    case Method::new_segment: return make_room_for_phdr(f, page, steps, lp.table_extra);
+  }
+  return f.error("internal: unknown way to make room", std::nullopt, ErrorCode::verify);
 }
 
 }  // namespace
@@ -54,30 +69,23 @@ Result<std::vector<uint8_t>> patch_image(ByteView in, const Edits& edits, const 
   ElfFile file = original;
   bool added_segment = false;
   FERRY_TRY(lp, plan(file, edits, opts));
-  std::vector<std::string> tried;
+  std::vector<std::pair<std::string, Method>> tried;
   // A method that failed may work after another one changed the image (evicting into the PT_LOAD the
   // table's room created), so failures are forgotten after each success; the rounds are bounded.
   for (int round = 0, progress = 1; progress && round < 8; ++round) {
     progress = 0;
     for (const auto& wish : room_wanted(file, lp)) {
-      const bool table = wish.what == "program headers";
-      for (const char* method : {"slide", "evict", "new segment"}) {
-        std::string key = wish.what + "/" + method;
-        if (std::find(tried.begin(), tried.end(), key) != tried.end()) continue;
-        if ((table && std::string(method) == "evict") || (!table && std::string(method) == "new segment")) continue;
-        tried.push_back(key);
-        Result<std::vector<uint8_t>> moved = std::string(method) == "slide"
-            ? slide_sections(file, wish.pos, wish.bytes, pre_steps)
-            : std::string(method) == "evict" ? evict_sections(file, wish.pos, wish.bytes, wish.what, pre_steps, wish.size)
-                                             : make_room_for_phdr(file, page, pre_steps, lp.table_extra);
+      for (Method method : wish.methods) {
+        if (std::find(tried.begin(), tried.end(), std::pair(wish.what, method)) != tried.end()) continue;
+        tried.emplace_back(wish.what, method);
+        auto moved = make_room(file, wish, method, page, lp, pre_steps);
         if (!moved) {
           // A program cannot go on without room for its table (plan() has no other place for it).
-          if (table && std::string(method) == "new segment" && !file.shdrs.empty() &&
-              (file.has_interp() || file.e_type == ET_EXEC))
+          if (method == Method::new_segment && !file.shdrs.empty() && (file.has_interp() || file.e_type == ET_EXEC))
             return moved.error();
           continue;
         }
-        if (std::string(method) == "new segment") added_segment = true;
+        if (method == Method::new_segment) added_segment = true;
         staged = std::move(*moved);
         FERRY_TRY(again, read_elf_file_for_patch(ByteView(staged.data(), staged.size()), path));
         file = std::move(again);
@@ -90,7 +98,7 @@ Result<std::vector<uint8_t>> patch_image(ByteView in, const Edits& edits, const 
       if (progress) break;
     }
   }
-  if (lp.needs_room) {
+  if (lp.needs_room()) {
     // A shared library whose table could not get room after it: the table moves into the new segment. The
     // loader finds it there, but binutils' strip cannot rewrite such a file (it assumes the table follows the
     // ELF header), so this is the last resort.

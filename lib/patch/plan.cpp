@@ -227,14 +227,14 @@ Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions
     }
     if (grow) {
       const uint64_t table_bytes = (lp.phdrs.size() + adds) * c.phent();
-      const uint64_t table_end = f.e_phoff + f.phdrs.size() * c.phent();
+      const uint64_t table_room = free_after(f, f.e_phoff + f.phdrs.size() * c.phent());
       size_t first_i = 0;
       bool program = phdrs_must_stay_in_first_load(f, t);
-      if (free_after(f, table_end) >= grow * c.phent()) {
+      if (table_room >= grow * c.phent()) {
         lp.steps.push_back("program headers: table grown in place at " + hex(f.e_phoff) + " (unused bytes follow it)");
       } else if (!f.shdrs.empty() && (program || !allow_table_move)) {
-        lp.needs_room = true;  // make room after the table (strip-friendly); see patch.cpp
-        lp.table_growth = grow * c.phent() - free_after(f, table_end);
+        // Make room after the table (strip-friendly); see patch.cpp.
+        lp.table_growth = grow * c.phent() - table_room;
         // make_room_for_phdr adds a PT_LOAD itself (the new area then extends it): it must free room for that
         // entry and for the others, whether or not this plan wanted a PT_LOAD.
         lp.table_extra = (add_load ? grow - 1 : grow) * c.phent();
