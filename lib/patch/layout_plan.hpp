@@ -56,7 +56,6 @@ struct LayoutPlan {
   // Section headers: final values of those that changed {index, header}.
   std::vector<std::pair<size_t, Shdr>> section_updates;
   std::vector<Move> moves;  // address-space moves (.symtab/.dynsym values follow them)
-  std::vector<std::pair<uint64_t, uint64_t>> copies;  // {from offset, to offset} of moved bytes, sizes in moves
 
   uint64_t old_size = 0, new_size = 0;
   DynamicSummary expected;  // what reading the output back must give
