@@ -17,3 +17,24 @@ need_cmd() { command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed"; }
 expect_eq() { [ "$2" = "$3" ] || fail "$1: expected [$2], got [$3]"; }
 # expect_rc CODE CMD...: runs CMD, fails unless it exits with CODE
 expect_rc() { local want=$1; shift; set +e; "$@"; local rc=$?; set -e; [ "$rc" = "$want" ] || fail "exit $rc, expected $want: $*"; }
+# expect_inspect_error BAD GOOD GOOD-PATTERN MESSAGE: `ferry inspect BAD GOOD` exits 2 with exactly one stderr
+# line "BAD: MESSAGE" while GOOD is still reported (its text matches GOOD-PATTERN); `--json BAD` exits 2 and its
+# error entry carries MESSAGE without the offset suffix.
+expect_inspect_error() {
+  local bad=$1 good=$2 pattern=$3 msg=$4 rc
+  set +e
+  "$FERRY" inspect "$bad" "$good" >"$T/stdout" 2>"$T/stderr"
+  rc=$?
+  set -e
+  [ "$rc" = 2 ] || fail "$bad: exit $rc, expected 2"
+  [ "$(wc -l <"$T/stderr")" = 1 ] || { cat "$T/stderr"; fail "$bad: expected exactly one error line"; }
+  grep -qF "$bad: $msg" "$T/stderr" || fail "$bad: got [$(cat "$T/stderr")], expected [$msg]"
+  grep -q "$pattern" "$T/stdout" || fail "the good file was not reported next to $bad"
+  set +e
+  "$FERRY" inspect --json "$bad" >"$T/json" 2>/dev/null
+  rc=$?
+  set -e
+  [ "$rc" = 2 ] || fail "$bad --json: exit $rc, expected 2"
+  python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["files"][0]["error"]; assert sys.argv[2] in e, e' \
+    "$T/json" "${msg%% (at offset*}" || fail "$bad: JSON error entry missing"
+}

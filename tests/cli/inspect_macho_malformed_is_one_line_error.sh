@@ -13,23 +13,7 @@ f = bytearray(open(sys.argv[3], "rb").read())
 struct.pack_into(">I", f, 8 + 20 + 12, 0x7fffffff)  # fat_arch #1: size far past the end of the file
 open(sys.argv[4], "wb").write(f)
 PY
-check() {  # check FILE EXPECTED-MESSAGE
-  set +e
-  "$FERRY" inspect "$1" "$FIX/macho/libfoo.dylib" >"$T/stdout" 2>"$T/stderr"
-  rc=$?
-  set -e
-  [ "$rc" = 2 ] || fail "$1: exit $rc, expected 2"
-  [ "$(wc -l <"$T/stderr")" = 1 ] || { cat "$T/stderr"; fail "$1: expected exactly one error line"; }
-  grep -qF "$1: $2" "$T/stderr" || fail "$1: got [$(cat "$T/stderr")], expected [$2]"
-  grep -q "install name: @rpath/libfoo.dylib" "$T/stdout" || fail "the good file was not reported next to $1"
-  set +e
-  "$FERRY" inspect --json "$1" >"$T/json" 2>/dev/null
-  rc=$?
-  set -e
-  [ "$rc" = 2 ] || fail "$1 --json: exit $rc, expected 2"
-  python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["files"][0]["error"]; assert sys.argv[2] in e, e' \
-    "$T/json" "${2%% (at offset*}" || fail "$1: JSON error entry missing"
-}
+check() { expect_inspect_error "$1" "$FIX/macho/libfoo.dylib" "install name: @rpath/libfoo.dylib" "$2"; }  # check FILE EXPECTED-MESSAGE
 check "$T/truncated" "mach header: sizeofcmds 0x6c0 runs past the end of the slice (0x258) (at offset 0x14)"
 check "$T/zero_cmdsize" "load command #0 (LC_SEGMENT_64): bad cmdsize 0x0 (at offset 0x20)"
 check "$T/fat_outside" "fat_arch #1 (arm64): slice 0x8000+0x7fffffff is outside the file"

@@ -15,23 +15,7 @@ variant("lfanew.exe", 0x3C, "<I", 0x7FFFFFF0)         # e_lfanew past the end
 variant("importdir.exe", 0xC8 + 8, "<I", 0x9000)        # import directory RVA outside every section
 variant("delayname.exe", 0x200 + 40 + 4, "<I", 0x9000)  # delay-load descriptor #0 name RVA outside every section
 PY
-check() {  # check FILE EXPECTED-MESSAGE
-  set +e
-  "$FERRY" inspect "$1" "$good" >"$T/stdout" 2>"$T/stderr"
-  rc=$?
-  set -e
-  [ "$rc" = 2 ] || fail "$1: exit $rc, expected 2"
-  [ "$(wc -l <"$T/stderr")" = 1 ] || { cat "$T/stderr"; fail "$1: expected exactly one error line"; }
-  grep -qF "$1: $2" "$T/stderr" || fail "$1: got [$(cat "$T/stderr")], expected [$2]"
-  grep -q "delay imports: USER32.dll" "$T/stdout" || fail "the good file was not reported next to $1"
-  set +e
-  "$FERRY" inspect --json "$1" >"$T/json" 2>/dev/null
-  rc=$?
-  set -e
-  [ "$rc" = 2 ] || fail "$1 --json: exit $rc, expected 2"
-  python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["files"][0]["error"]; assert sys.argv[2] in e, e' \
-    "$T/json" "${2%% (at offset*}" || fail "$1: JSON error entry missing"
-}
+check() { expect_inspect_error "$1" "$good" "delay imports: USER32.dll" "$2"; }  # check FILE EXPECTED-MESSAGE
 check "$T/truncated.exe" "section #0 (.rdata): raw data 0x200+0x200 is outside the file (0x2bc) (at offset 0x148)"
 check "$T/lfanew.exe" "DOS header: e_lfanew 0x7ffffff0 points past the end of the file (0x600) (at offset 0x3c)"
 check "$T/importdir.exe" "import directory: RVA 0x9000 is outside every section (at offset 0xd0)"
