@@ -10,38 +10,21 @@
 
 #include "macho/macho_info.hpp"
 #include "support/file.hpp"
+#include "test_support.hpp"
 
 using namespace ferry;
+using ferry::test::fixtures_root;
+using ferry::test::run_command;
 
 namespace {
 
 const char* kObjdump = "/usr/lib/llvm-14/bin/llvm-objdump";
-
-// Built fixtures: $FERRY_FIXTURES, or <build>/fixtures next to <build>/bin/ferry when only $FERRY reached the test
-// (catch_discover_tests keeps only the first entry of a list-valued ENVIRONMENT property).
-std::string fixtures_root() {
-  if (const char* root = std::getenv("FERRY_FIXTURES")) return root;
-  const char* ferry = std::getenv("FERRY");
-  REQUIRE(ferry != nullptr);
-  return std::filesystem::path(ferry).parent_path().parent_path().string() + "/fixtures";
-}
 
 std::string fixture(const std::string& name) {
   std::string p = fixtures_root() + "/macho/" + name;
   INFO("fixture " << p << " (built by fixtures/macho/build.sh)");
   REQUIRE(std::filesystem::exists(p));
   return p;
-}
-
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* f = popen(cmd.c_str(), "r");
-  REQUIRE(f != nullptr);
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-  pclose(f);
-  return out;
 }
 
 std::string trim(const std::string& s) {
@@ -56,7 +39,7 @@ struct OracleSlice {
 };
 
 OracleSlice oracle(const std::string& path, const std::string& arch) {
-  std::istringstream in(run(std::string(kObjdump) + " --macho --private-headers --arch=" + arch + " '" + path + "'"));
+  std::istringstream in(run_command(std::string(kObjdump) + " --macho --private-headers --arch=" + arch + " '" + path + "'"));
   OracleSlice o;
   std::string line;
   bool want_header = false;
@@ -238,7 +221,7 @@ TEST_CASE("a universal file yields one slice per fat_arch, at the offsets llvm-o
   auto f = read_fixture("fat");
   CHECK(f.fat);
   REQUIRE(f.slices.size() == 2);
-  std::istringstream in(run("/usr/lib/llvm-14/bin/llvm-otool -f '" + fixture("fat") + "'"));
+  std::istringstream in(run_command("/usr/lib/llvm-14/bin/llvm-otool -f '" + fixture("fat") + "'"));
   std::vector<uint64_t> offsets, sizes;
   for (std::string line; std::getline(in, line);) {
     std::string t = trim(line);

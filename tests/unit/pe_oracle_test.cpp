@@ -12,34 +12,17 @@
 
 #include "pe/pe_info.hpp"
 #include "support/file.hpp"
+#include "test_support.hpp"
 
 using namespace ferry;
+using ferry::test::fixtures_root;
+using ferry::test::run_command;
 namespace fs = std::filesystem;
 
 namespace {
 
-// Built fixtures: $FERRY_FIXTURES, or <build>/fixtures next to <build>/bin/ferry when only $FERRY reached the test
-// (catch_discover_tests keeps only the first entry of a list-valued ENVIRONMENT property).
-std::string fixtures_root() {
-  if (const char* root = std::getenv("FERRY_FIXTURES")) return root;
-  const char* ferry = std::getenv("FERRY");
-  REQUIRE(ferry != nullptr);
-  return std::filesystem::path(ferry).parent_path().parent_path().string() + "/fixtures";
-}
-
 std::string fixture(const std::string& name) {
   return fixtures_root() + "/pe/" + name;
-}
-
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* f = popen(cmd.c_str(), "r");
-  REQUIRE(f != nullptr);
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-  pclose(f);
-  return out;
 }
 
 std::string trim(const std::string& s) {
@@ -65,7 +48,7 @@ struct Oracle {
 
 Oracle oracle(const std::string& path) {
   std::istringstream in(
-      run("/usr/lib/llvm-14/bin/llvm-readobj --file-headers --coff-imports --coff-exports '" + path + "'"));
+      run_command("/usr/lib/llvm-14/bin/llvm-readobj --file-headers --coff-imports --coff-exports '" + path + "'"));
   Oracle o;
   std::string block;
   for (std::string line; std::getline(in, line);) {
@@ -98,7 +81,7 @@ Oracle oracle(const std::string& path) {
 std::optional<std::string> objdump_export_name(const std::string& path, bool pe32_plus) {
   const char* tool = pe32_plus ? "x86_64-w64-mingw32-objdump" : "i686-w64-mingw32-objdump";
   if (std::system((std::string("command -v ") + tool + " >/dev/null 2>&1").c_str()) != 0) return std::nullopt;
-  std::istringstream in(run(std::string(tool) + " -p '" + path + "' 2>/dev/null"));
+  std::istringstream in(run_command(std::string(tool) + " -p '" + path + "' 2>/dev/null"));
   bool in_exports = false;
   for (std::string line; std::getline(in, line);) {
     if (line.find("The Export Tables") != std::string::npos) in_exports = true;
