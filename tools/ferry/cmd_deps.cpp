@@ -3,11 +3,9 @@
 #include <climits>
 #include <sys/stat.h>
 
-#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
-#include <thread>
 
 #include "cli.hpp"
 #include "report/deps_report.hpp"
@@ -26,55 +24,6 @@ struct Rendered {
   bool shown = false;    // text is printed (--why: the file mentions the library)
   bool missing = false;  // some library is missing
 };
-
-// Resolves items [0, n) on `jobs` threads (the calling one included) and hands each result to `emit` on the
-// calling thread, in order, as soon as it and all before it are done; at most kAhead results exist at a time,
-// so memory stays bounded and is reused, and printing overlaps resolving.
-template <class Resolve, class Emit>
-void resolve_in_order(size_t n, unsigned jobs, Resolve&& resolve, Emit&& emit) {
-  constexpr size_t kAhead = 128;
-  struct Slot {
-    Rendered result;
-    std::atomic<uint32_t> ready{0};
-  };
-  std::vector<Slot> slots(std::min(n, kAhead));
-  std::atomic<size_t> next{0}, done{0};  // next item to claim; items emitted
-  // Claims the next item if its slot is free; nullopt when none is left or the window is full.
-  auto claim = [&]() -> std::optional<size_t> {
-    size_t k = next.load();
-    while (k < n && k < done.load() + kAhead)
-      if (next.compare_exchange_weak(k, k + 1)) return k;
-    return std::nullopt;
-  };
-  auto work = [&](size_t k) {
-    Slot& s = slots[k % kAhead];
-    resolve(k, s.result);
-    s.ready.store(1, std::memory_order_release);
-    s.ready.notify_one();
-  };
-  std::vector<std::thread> threads;
-  for (unsigned t = 1; t < std::min<size_t>(jobs, n); ++t)
-    threads.emplace_back([&] {
-      while (next.load() < n) {
-        size_t d = done.load();
-        if (auto k = claim()) work(*k);
-        else if (next.load() < n) done.wait(d);  // the window is full: wait for the printer
-      }
-    });
-  for (size_t i = 0; i < n; ++i) {
-    Slot& s = slots[i % kAhead];
-    while (!s.ready.load(std::memory_order_acquire)) {
-      if (auto k = claim()) work(*k);  // help instead of waiting
-      else s.ready.wait(0, std::memory_order_acquire);
-    }
-    emit(s.result);
-    s.result = Rendered{};
-    s.ready.store(0, std::memory_order_relaxed);
-    done.store(i + 1);
-    done.notify_all();
-  }
-  for (auto& t : threads) t.join();
-}
 
 struct DepsArgs {
   std::vector<std::string> paths;
@@ -231,7 +180,7 @@ int run_deps(const DepsArgs& a) {
     std::fwrite(out.text.data(), 1, out.text.size(), stdout);
     first = false;
   };
-  resolve_in_order(files.size(), a.jobs == 0 ? default_jobs() : a.jobs, resolve_one, emit);
+  parallel_for_ordered<Rendered>(files.size(), resolve_one, emit, a.jobs);
   if (a.json) {
     auto j = report::deps_to_json(all, opts);
     if (!a.why.empty()) j["why"] = a.why;
