@@ -1,4 +1,4 @@
-// `ferry bundle`: Exodus-style bundles that run on any x86-64 Linux (spec: /work/shared/reference/bundles.md).
+// `ferry bundle`: Exodus-style bundles that run on any x86-64 Linux (docs/bundles.md).
 // Pipeline: plan_bundle (closure from lib/resolve, layout, per-file edits with lib/patch) -> write_directory /
 // write_archive / write_installer (deterministic) -> install_bundle (PT_INTERP to the absolute loader path) ->
 // verify_bundle (LD_DEBUG=libs: every object loaded from outside the bundle).

@@ -2,7 +2,7 @@
 // whole project), the layout described in bundle.hpp, and the edits ferry makes with its own ELF writer
 // (lib/patch): programs get a reserved PT_INTERP, DT_RPATH $ORIGIN/../lib (inherited by every library and
 // dlopen, unlike DT_RUNPATH) and DF_1_NODEFLIB; libraries with a search path get $ORIGIN; the loader and libc
-// get the same-length seals of seal.cpp. Spec: /work/shared/reference/bundles.md.
+// get the same-length seals of seal.cpp. See docs/bundles.md.
 #include <sys/stat.h>
 #include <unistd.h>
 

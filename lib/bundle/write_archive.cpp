@@ -1,7 +1,7 @@
 // Deterministic bundle archives through libarchive: entries sorted by path, directories listed explicitly, one
 // mtime for everything (SOURCE_DATE_EPOCH or 0), owner root/root, no atime/ctime, gzip without a timestamp, so
 // the same inputs give byte-identical archives. Duplicate contents are tar hard links (stored once).
-// Spec: /work/shared/reference/bundles.md ("a directory, a tarball, or a self-extracting installer").
+// Outputs: a directory, a tarball or a self-extracting installer (docs/bundles.md).
 #include <archive.h>
 #include <archive_entry.h>
 

@@ -1,6 +1,6 @@
 // ferry's ELF writer: the public API that `ferry patch`, patchelf mode, wheel repair and bundle call.
 // Pipeline (style.md "Rewrites"): normalize(edits) -> plan(file, edits) -> apply(file, plan) -> verify(before,
-// after, edits) -> atomic_write. Follows /work/shared/reference/elf-rewriting.md: edits that fit are done in
+// after, edits) -> atomic_write. Follows docs/elf-rewriting.md: edits that fit are done in
 // place, otherwise one appended PT_LOAD aligned to the target page size; version tables kept consistent.
 #pragma once
 

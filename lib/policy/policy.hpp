@@ -1,5 +1,5 @@
 // Compatibility targets as data, and the pure verdict "does this ELF run on that target, and if not, why".
-// Spec: /work/shared/reference/compat.md (ceilings, whitelists, loader feature floors); the manylinux and
+// See docs/compat.md (ceilings, whitelists, loader feature floors); the manylinux and
 // musllinux tables follow auditwheel's policy data (PEP 513/571/599/600/656), the distro tables the distros'
 // own glibc / libstdc++ / libgcc_s / kernel versions. Everything here is pure: no file is read.
 // Used by `ferry check` and by wheel repair (best tag, whitelist, blacklist, priority order).

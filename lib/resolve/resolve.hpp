@@ -1,5 +1,5 @@
 // Library resolution as the real loader does it, with the reason for every answer (libtree's idea, glibc's
-// rules). Spec: /work/shared/reference/loader-rules.md and glibc elf/dl-load.c (_dl_map_object, fillin_rpath,
+// rules). See docs/loader-rules.md; glibc elf/dl-load.c (_dl_map_object, fillin_rpath,
 // decompose_rpath, open_path), elf/dl-cache.c; musl ldso/dynlink.c; dyld's @rpath rules; Windows' DLL search.
 // One Resolver is shared across a whole run: parsed objects are cached (thread-safe) and reused by every tree.
 #pragma once

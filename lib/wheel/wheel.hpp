@@ -1,7 +1,7 @@
 // Wheel audit and repair (`ferry show`, `ferry repair`): auditwheel's observable behaviour (output names, tags,
 // RECORD, `<dist>.libs/` grafting with hashed names, $ORIGIN RPATHs) with ferry's own ELF writer, plus the
 // things auditwheel lacks (driver libraries never grafted, sibling wheels, idempotent re-repair, provenance,
-// raw copy of unchanged zip members). Spec: /work/shared/reference/wheels.md.
+// raw copy of unchanged zip members). See docs/wheel-contract.md.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 // Wheel file names and platform tags: parsing `name-ver(-build)?-py-abi-plat.whl` (PEP 427/491), the tag set a
 // repaired wheel carries, and the names of grafted libraries. Rules are auditwheel's (wheeltools.add_platforms,
-// policy.get_replace_platforms, repair.copylib); /work/shared/reference/wheels.md step 3 and 5.
+// policy.get_replace_platforms, repair.copylib); docs/wheel-contract.md.
 #pragma once
 
 #include <string>

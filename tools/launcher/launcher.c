@@ -1,6 +1,6 @@
 // The relocatable launcher shipped in every `ferry bundle`: a small static program (no shared libraries, so it
 // runs on any x86-64 Linux) copied as bin/NAME (hard links of .ferry/ferry-launcher). Spec:
-// /work/shared/reference/bundles.md. It finds the bundle through /proc/self/exe and
+// docs/bundles.md. It finds the bundle through /proc/self/exe and
 //  - when the bundle was installed at this very place (.ferry/installed holds this root), execs
 //    libexec/NAME directly: its PT_INTERP names the bundled loader, so /proc/self/exe is the program itself;
 //  - otherwise runs the bundled loader: ld/LOADER --library-path ROOT/lib --inhibit-cache --argv0 ARGV0
