@@ -26,7 +26,7 @@ InspectSummary inspect_paths(const std::vector<std::string>& paths, const Inspec
       auto w = walk_paths({p});
       for (auto& f : w.files) inputs.push_back({std::move(f), false});
       for (auto& e : w.errors) {
-        InspectItem it{e.path, std::nullopt, e};
+        InspectItem it{e.path, std::nullopt, e, {}};
         ++sum.errors;
         consume(it);
       }

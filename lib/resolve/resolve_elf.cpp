@@ -94,11 +94,11 @@ struct ElfProcess {
   const ResolveOptions& opts;
   DependencyTree& tree;
   const MachineProfile* mp = nullptr;  // the loader of the root's machine (set by run)
-  std::vector<LinkMap> maps;
+  std::vector<LinkMap> maps{};
   int bits = 64;
   uint16_t machine = 0;
   uint8_t data = 0;
-  std::set<std::string> missing_seen;
+  std::set<std::string> missing_seen{};
   bool interp_listed = false;
   bool recording = true;  // fill Node::tried during the current search
 
