@@ -6,8 +6,8 @@
 # with the original library moved away. Also the libc inferred from CPython's extension suffix alone (no
 # DT_NEEDED on any libc): *-linux-musl.so is musl, *-linux-gnu.so (CPython >= 3.11) glibc, as auditwheel infers;
 # and the documented deviation: DT_NEEDED libc.so (Debian's musl-gcc) is musl too.
-# Oracles: auditwheel 6.8.2 show --json, readelf -d, musl's loader running the host program. About 3 seconds on
-# an idle machine (the three auditwheel runs go in parallel).
+# Oracles: auditwheel 6.8.2 show --json, readelf -d, musl's loader running the host program. A few seconds (the
+# three auditwheel runs, mostly Python start-up, go in parallel; 8 s measured on a loaded 2-core machine).
 source "$(dirname "$0")/../common.sh"
 command -v musl-gcc >/dev/null || skip "musl-gcc is not installed (Debian's musl-tools)"
 [ -x /lib/ld-musl-x86_64.so.1 ] || skip "no musl loader /lib/ld-musl-x86_64.so.1"
