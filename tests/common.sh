@@ -45,3 +45,25 @@ need_oracles() {
   ORACLES=$(bash "$SRC/scripts/oracles.sh" "$BUILD") || rc=$?
   [ "$rc" = 0 ] || { [ "$rc" = 77 ] && skip "the reference tools cannot be installed (no PyPI)"; fail "scripts/oracles.sh failed"; }
 }
+# need_i386: 32-bit x86 programs can run here, natively when the kernel executes them, otherwise under qemu-i386
+# (Debian's qemu-user; some kernels are built without IA32 emulation: "Exec format error"). Sets I386_VIA to
+# "native" or "qemu-i386"; FERRY_TEST_FORCE_QEMU=1 takes the emulated path even when native exec works. Skips
+# when neither works (probe_i386 returns 1 instead). Probed with the system's 32-bit loader (libc6-i386).
+probe_i386() {
+  I386_VIA=""
+  [ -x /lib/ld-linux.so.2 ] || return 1
+  if [ "${FERRY_TEST_FORCE_QEMU:-0}" != 1 ] && /lib/ld-linux.so.2 --help >/dev/null 2>&1; then I386_VIA=native
+  elif command -v qemu-i386 >/dev/null && qemu-i386 -L / /lib/ld-linux.so.2 --help >/dev/null 2>&1; then I386_VIA=qemu-i386
+  else return 1; fi
+}
+need_i386() { probe_i386 || skip "cannot run 32-bit x86 programs (no /lib/ld-linux.so.2, or no IA32 kernel and no qemu-i386)"; }
+# run_i386 [VAR=VALUE...] PROGRAM ARGS...: runs a 32-bit x86 program the way need_i386 chose. The variables
+# reach the program only (qemu -E), not qemu itself, so LD_DEBUG and friends describe the program's loader.
+run_i386() {
+  local vars=()
+  while [[ "${1:-}" == [A-Za-z_]*=* ]]; do vars+=("$1"); shift; done
+  if [ "${I386_VIA:?call need_i386 first}" = native ]; then env "${vars[@]}" "$@"; return; fi
+  local q=(qemu-i386 -L /) v
+  for v in "${vars[@]}"; do q+=(-E "$v"); done
+  "${q[@]}" "$@"
+}

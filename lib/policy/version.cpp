@@ -98,7 +98,13 @@ std::string Target::tag() const {
 }
 
 bool Target::whitelisted(const std::string& soname) const {
-  return std::find(lib_whitelist.begin(), lib_whitelist.end(), soname) != lib_whitelist.end();
+  auto listed = [&](const std::string& n) { return std::find(lib_whitelist.begin(), lib_whitelist.end(), n) != lib_whitelist.end(); };
+  if (listed(soname)) return true;
+  // The policy data's musl "libc.so" is musl's libc as Alpine (the musllinux images) names it in DT_NEEDED,
+  // libc.musl-ARCH.so.1; auditwheel whitelists that name.
+  if (libc != Libc::musl || !listed("libc.so")) return false;
+  std::string a = arch == "i686" ? "x86" : arch == "armv7l" ? "armv7" : arch;
+  return soname == "libc.musl-" + a + ".so.1";
 }
 
 std::optional<std::string> Requirements::libc_version() const {

@@ -26,7 +26,8 @@ struct LoaderProfile {
   LoaderFamily family = LoaderFamily::glibc;
   std::vector<std::string> default_dirs;  // system search path, in order
   std::string lib_expansion;              // $LIB
-  std::string platform;                   // $PLATFORM (AT_PLATFORM)
+  std::string platform;                   // $PLATFORM: glibc's dl_platform (AT_PLATFORM, or haswell/xeon_phi)
+  std::vector<std::string> legacy_hwcaps; // glibc's legacy hwcap names, lowest bit first: x86_64, avx512_1
   bool hwcaps = true;                     // glibc >= 2.33 glibc-hwcaps/<level> subdirectories
   std::vector<std::string> hwcaps_levels; // supported levels in priority order, e.g. x86-64-v4, -v3, -v2
   bool legacy_subdirs = true;             // tls/<platform>/..., <platform>/ subdirectories (glibc <= 2.36)
@@ -43,7 +44,9 @@ struct LoaderProfile {
 };
 
 // Built-in profiles: "host" (= the running machine, Debian 12 here), "debian12", "debian11", "centos6",
-// "centos7", "rhel8", "rhel9", "musl", "macos", "windows". The host's hwcaps levels come from the CPU.
+// "centos7", "rhel8", "rhel9", "musl", "macos", "windows". glibc-hwcaps levels come from this CPU. $PLATFORM and
+// the legacy hwcap subdirectories: host_profile() and detect_profile() compute them from this CPU as glibc does
+// (haswell, xeon_phi, avx512_1 on Intel); find_profile() gives the named targets the baseline x86_64/x86_64.
 Result<LoaderProfile> find_profile(const std::string& name);
 std::vector<std::string> profile_names();
 LoaderProfile host_profile();

@@ -50,6 +50,9 @@ LoaderProfile for_machine(LoaderProfile p, uint16_t machine, int bits) {
   bool debian = std::find(p.default_dirs.begin(), p.default_dirs.end(), "/lib/x86_64-linux-gnu") != p.default_dirs.end();
   p.hwcaps = false;
   p.hwcaps_levels.clear();
+  // Legacy hwcap names: i386 glibc's HWCAP_IMPORTANT is SSE2 (every x86-64 CPU has it); other machines' are not
+  // modelled, so only tls and the platform are tried there.
+  p.legacy_hwcaps = machine == 3 ? std::vector<std::string>{"sse2"} : std::vector<std::string>{};
   p.machine = machine;
   p.bits = bits;
   std::string triplet;

@@ -139,6 +139,32 @@ Result<Sibling> find_sibling(const std::string& name, const std::string& site) {
   return make_error(ErrorCode::not_found, "--sibling " + name + ": no installed distribution of that name in " + site);
 }
 
+// Which libc an ELF member was built for, decided as auditwheel's lddtree does: the program interpreter, then
+// DT_NEEDED (libc.musl-*/ld-musl-* or libc.so.6/ld-linux-*/ld64.so.*), then CPython's extension suffix
+// (EXT_SUFFIX: *-linux-musl.so; *-linux-gnu.so only from CPython 3.11 on, musl used it before). ferry also takes
+// DT_NEEDED libc.so as musl (musl-gcc outside Alpine links it; glibc's libc.so is a linker script, never needed).
+std::optional<policy::Family> libc_family(const elf::ElfInfo& info, const std::string& member) {
+  using policy::Family;
+  if (info.interpreter)
+    return starts_with(fs::path(*info.interpreter).filename().string(), "ld-musl-") ? Family::musllinux
+                                                                                    : Family::manylinux;
+  for (auto& n : info.needed) {
+    if (starts_with(n, "libc.musl-") || starts_with(n, "ld-musl-") || n == "libc.so") return Family::musllinux;
+    if (n == "libc.so.6" || starts_with(n, "ld-linux-") || starts_with(n, "ld64.so.")) return Family::manylinux;
+  }
+  std::string file = fs::path(member).filename().string();
+  auto ends = [&](const std::string& s) { return file.size() >= s.size() && file.compare(file.size() - s.size(), s.size(), s) == 0; };
+  if (ends("-arm-linux-musleabihf.so") || ends("-linux-musl.so")) return Family::musllinux;
+  if (ends("-arm-linux-gnueabihf.so") || ends("-linux-gnu.so")) {
+    // "_x.cpython-312-x86_64-linux-gnu.so": the SOABI is the stem's last dotted part.
+    std::string stem = file.substr(0, file.size() - 3);
+    std::string soabi = stem.substr(stem.rfind('.') == std::string::npos ? 0 : stem.rfind('.') + 1);
+    static const std::regex cpython311(R"(^cpython-3(1[1-9]|[2-9][0-9])[^-]*-.*)");
+    if (std::regex_match(soabi, cpython311)) return Family::manylinux;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptions& aopts) {
@@ -304,22 +330,22 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
   if (a.elves.empty()) return a;  // pure: callers decide
 
   a.arch = policy::arch_of(a.elves[0].info);
+  std::optional<policy::Family> libc;
   for (auto& e : a.elves) {
     std::string arch = policy::arch_of(e.info);
     if (arch != a.arch)
       return make_error(ErrorCode::unsupported, "ELF files for two architectures: " + a.elves[0].member + " is " +
                                                     a.arch + ", " + e.member + " is " + arch)
           .with_path(wheel_path);
-    if ((e.info.interpreter && e.info.interpreter->find("ld-musl") != std::string::npos) ||
-        std::any_of(e.info.needed.begin(), e.info.needed.end(),
-                    [](const std::string& n) { return starts_with(n, "libc.musl-"); }))
-      a.family = policy::Family::musllinux;
+    if (!libc) libc = libc_family(e.info, e.member);  // the first file that tells decides, as in auditwheel
     for (auto& s : e.info.dynamic_symbols) {
       if (s.defined) continue;
       if (starts_with(s.name, "PyUnicodeUCS2_")) a.ucs2 = true;
       if (s.name == "PyFPE_jbuf") a.pyfpe = true;
     }
   }
+
+  if (libc) a.family = *libc;
 
   // Siblings.
   std::string site = opts.site_packages;
@@ -338,8 +364,12 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
     if (e.info.kind == elf::Kind::shared_object) own_dirs.insert(fs::path(e.extracted).parent_path().string());
   ro.extra_dirs.assign(own_dirs.begin(), own_dirs.end());
   for (auto& s : a.siblings) ro.extra_dirs.insert(ro.extra_dirs.end(), s.lib_dirs.begin(), s.lib_dirs.end());
+  // A musl wheel is resolved as musl's loader would (its path file, no ld.so.cache): the host's glibc libraries
+  // are not candidates for grafting into it.
+  if (a.family == policy::Family::musllinux) ro.profile = *resolve::find_profile("musl");
   if (!opts.ldpaths.empty()) {
     ro.profile.default_dirs = opts.ldpaths;
+    ro.profile.musl_path_file.clear();
     ro.profile.use_cache = false;
   }
   a.resolver = std::make_unique<resolve::Resolver>(ro);
@@ -378,6 +408,14 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
     if (t->family == a.family) targets.push_back(t);
   std::stable_sort(targets.begin(), targets.end(),
                    [](const policy::Target* x, const policy::Target* y) { return x->priority > y->priority; });
+  // auditwheel judges a musl wheel against one musllinux policy, the running musl's, else the newest it knows,
+  // and tags it with that one (musllinux_1_2 for every wheel on a musl 1.2 system), never an older one.
+  if (a.family == policy::Family::musllinux && !targets.empty()) {
+    const policy::Target* pick = targets.back();
+    for (auto* t : targets)
+      if (opts.musl_policy && t->name == *opts.musl_policy) pick = t;
+    targets = {pick};
+  }
   policy::EvaluateOptions eo;
   eo.auditwheel_compat = true;
   eo.check_isa = !opts.disable_isa_check;

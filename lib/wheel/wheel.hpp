@@ -54,6 +54,9 @@ struct ShowOptions {
   bool disable_isa_check = false;
   bool allow_pure = false;
   unsigned jobs = 0;
+  // The one musllinux policy a musl wheel is judged against, as auditwheel does: the running musl's
+  // ("musllinux_1_2"); nullopt = the newest known (auditwheel's choice when no musl runs here).
+  std::optional<std::string> musl_policy;
 };
 
 struct ShowReport {

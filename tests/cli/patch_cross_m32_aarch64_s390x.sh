@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# 32-bit x86 (run natively), AArch64 (run under qemu-aarch64) and big-endian s390x (run under qemu-s390x when
-# present; readelf checks otherwise): long RUNPATH + NEEDED rename + SONAME on the library, read back with
+# 32-bit x86 (run natively, or under qemu-i386 when the kernel cannot: tests/common.sh need_i386), AArch64 (run
+# under qemu-aarch64) and big-endian s390x (run under qemu-s390x when present; readelf checks otherwise): long RUNPATH + NEEDED rename + SONAME on the library, read back with
 # readelf, and the programs print what they printed before.
 source "$(dirname "$0")/../common.sh"
 source "$SRC/fixtures/patch/testlib.sh"
@@ -32,9 +32,14 @@ try_arch() {  # NAME CC RUNNER(or empty) [flags]
   fi
   ran=$((ran + 1)); echo "$name: ok${runner:+ (ran)}"
 }
-try_arch m32 gcc "" -m32
-m32base=$(cd "$T/m32" 2>/dev/null && LD_BIND_NOW=1 ./prog 2>&1 || true)
-[ ! -d "$T/m32" ] || expect_eq "m32 runs" "ctor=1 tls=4 foo=42 name=foo" "$m32base"
+if probe_i386; then
+  echo "m32: 32-bit programs run $([ "$I386_VIA" = native ] && echo natively || echo under qemu-i386)"
+  try_arch m32 gcc run_i386 -m32
+  [ ! -d "$T/m32" ] || expect_eq "m32 runs" "ctor=1 tls=4 foo=42 name=foo" "$(cd "$T/m32" && LD_BIND_NOW=1 run_i386 ./prog 2>&1)"
+else
+  echo "m32: cannot run 32-bit x86 programs here (no /lib/ld-linux.so.2, or no IA32 kernel and no qemu-i386)"
+  try_arch m32 gcc "" -m32
+fi
 qa=""; command -v qemu-aarch64 >/dev/null && qa="qemu-aarch64 -L /usr/aarch64-linux-gnu"
 try_arch aarch64 aarch64-linux-gnu-gcc "$qa"
 qs=""; command -v qemu-s390x >/dev/null && [ -d /usr/s390x-linux-gnu ] && qs="qemu-s390x -L /usr/s390x-linux-gnu"

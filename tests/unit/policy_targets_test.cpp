@@ -81,6 +81,12 @@ TEST_CASE("whitelists and blacklists come from the policy data") {
   CHECK_FALSE((*find_target("manylinux2014"))->whitelisted("libmvec.so.1"));
   CHECK((*find_target("manylinux_2_24"))->whitelisted("libmvec.so.1"));
   CHECK_FALSE((*find_target("manylinux2014"))->whitelisted("libssl.so.3"));
+  // musl's libc as Alpine names it in DT_NEEDED is the policy data's "libc.so" (auditwheel maps it per arch).
+  CHECK((*find_target("musllinux_1_2"))->whitelisted("libc.musl-x86_64.so.1"));
+  CHECK((*find_target("musllinux_1_1", "i686"))->whitelisted("libc.musl-x86.so.1"));
+  CHECK((*find_target("musllinux_1_2", "armv7l"))->whitelisted("libc.musl-armv7.so.1"));
+  CHECK_FALSE((*find_target("musllinux_1_2"))->whitelisted("libc.musl-aarch64.so.1"));
+  CHECK_FALSE((*find_target("manylinux2014"))->whitelisted("libc.musl-x86_64.so.1"));
   const auto& bl = (*find_target("manylinux2014"))->blacklist;
   REQUIRE(bl.count("libz.so.1"));
   CHECK(std::count(bl.at("libz.so.1").begin(), bl.at("libz.so.1").end(), "zcalloc") == 1);

@@ -4,10 +4,14 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <fstream>
 #include <functional>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "resolve/resolve.hpp"
+#include "test_support.hpp"
 
 using namespace ferry;
 using namespace ferry::resolve;
@@ -169,12 +173,19 @@ TEST_CASE("$ORIGIN and ${ORIGIN} both expand to the program's directory", "[reso
         "libb.so.1 -> $D/b/libb.so.1 [rpath $D/main]\n");
 }
 
-TEST_CASE("$LIB and ${PLATFORM} expand per the loader profile (Debian: lib/x86_64-linux-gnu, x86_64)", "[resolve]") {
+TEST_CASE("$LIB and ${PLATFORM} expand per the loader profile (Debian: lib/x86_64-linux-gnu, the loader's platform)",
+          "[resolve]") {
   auto c = run("11_lib_and_platform_tokens");
   if (!c.ok) return;
+  // The fixture asked the host loader for its dl_platform (x86_64, haswell, ...) and put libplat there.
+  std::ifstream in(c.dir + "/platform");
+  std::string platform;
+  std::getline(in, platform);
+  REQUIRE(!platform.empty());
+  CHECK(host_profile().platform == platform);
   CHECK(compact(c.tree, c.dir) ==
         "liblib.so.1 -> $D/lib/x86_64-linux-gnu/liblib.so.1 [runpath $D/main]\n"
-        "libplat.so.1 -> $D/x86_64/libplat.so.1 [runpath $D/main]\n");
+        "libplat.so.1 -> $D/" + platform + "/libplat.so.1 [runpath $D/main]\n");
   ResolveOptions o;
   o.profile = *find_profile("centos7");  // $LIB = lib64 there: nothing at $ORIGIN/lib64
   auto r = run("11_lib_and_platform_tokens", o);
@@ -227,6 +238,47 @@ TEST_CASE("legacy tls subdirectories are tried before the directory (glibc <= 2.
   o.profile = *find_profile("musl");
   auto m = run("16_legacy_tls_subdir", o);
   CHECK(compact(m.tree, m.dir) == "libt.so.1 -> $D/lib/libt.so.1 [runpath $D/main]\n");
+}
+
+TEST_CASE("legacy subdirectories are every subset of hwcaps, platform and tls, in glibc's order", "[resolve]") {
+  // glibc 2.36 on an Intel CPU with AVX-512 (LD_DEBUG=libs shows this list): hwcaps x86_64 and avx512_1,
+  // platform haswell. Named targets keep the kernel's x86_64 for both, which collapses the duplicates.
+  LoaderProfile p = *find_profile("debian11");
+  p.platform = "haswell";
+  p.legacy_hwcaps = {"x86_64", "avx512_1"};
+  CHECK(p.subdirs() == std::vector<std::string>{
+                           "tls/haswell/avx512_1/x86_64", "tls/haswell/avx512_1", "tls/haswell/x86_64", "tls/haswell",
+                           "tls/avx512_1/x86_64", "tls/avx512_1", "tls/x86_64", "tls", "haswell/avx512_1/x86_64",
+                           "haswell/avx512_1", "haswell/x86_64", "haswell", "avx512_1/x86_64", "avx512_1", "x86_64"});
+  CHECK(find_profile("centos7")->subdirs() ==
+        std::vector<std::string>{"tls/x86_64/x86_64", "tls/x86_64", "tls", "x86_64/x86_64", "x86_64"});
+  CHECK(find_profile("musl")->subdirs().empty());
+}
+
+TEST_CASE("the subdirectories tried in a search directory are the host loader's, in its order", "[resolve]") {
+  // Oracle: LD_DEBUG=libs prints the RUNPATH search path of 16_legacy_tls_subdir's main with every subdirectory
+  // (glibc-hwcaps levels, then the legacy tls/platform/hwcap combinations) expanded, before the directory itself.
+  auto c = run("16_legacy_tls_subdir");
+  if (!c.ok) return;
+  std::string log = ferry::test::run_command("cd '" + c.dir + "' && env -u LD_LIBRARY_PATH LD_DEBUG=libs ./main 2>&1");
+  std::string prefix = "search path=", line;
+  std::istringstream in(log);
+  std::vector<std::string> loader;
+  while (std::getline(in, line)) {
+    auto at = line.find(prefix);
+    if (at == std::string::npos || line.find("(RUNPATH from file") == std::string::npos) continue;
+    std::string list = line.substr(at + prefix.size());
+    list = list.substr(0, list.find('\t'));
+    std::istringstream parts(list);
+    std::string base = c.dir + "/lib";
+    for (std::string d; std::getline(parts, d, ':');)
+      loader.push_back(d == base ? "" : d.rfind(base + "/", 0) == 0 ? d.substr(base.size() + 1) : d);
+    break;
+  }
+  REQUIRE(!loader.empty());
+  std::vector<std::string> ours = host_profile().subdirs();
+  ours.push_back("");
+  CHECK(ours == loader);
 }
 
 TEST_CASE("a missing library records every directory tried, in the loader's order", "[resolve]") {

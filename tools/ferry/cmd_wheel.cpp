@@ -1,6 +1,9 @@
 // `ferry show WHEEL...` and `ferry repair WHEEL...`: auditwheel's two commands, same option names; the work is in
 // lib/wheel, this file parses arguments and renders (text, or JSON with schemas ferry.show/1, ferry.repair/1).
 #include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <regex>
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
@@ -46,7 +49,30 @@ void common_options(CLI::App* sub, WheelArgs& a) {
   sub->add_option("-j,--jobs", a.jobs, "parallel workers (default: all cores)");
 }
 
+// The running musl's policy, found as auditwheel finds it: /lib/libc.musl-*.so.1 run without arguments prints
+// "Version X.Y.Z" (Alpine's layout; Debian's musl has no such file, so there the newest policy is used).
+std::optional<std::string> host_musl_policy() {
+  std::error_code ec;
+  std::vector<std::string> found;
+  for (auto& e : std::filesystem::directory_iterator("/lib", ec)) {
+    std::string n = e.path().filename().string();
+    if (n.rfind("libc.musl-", 0) == 0 && n.size() > 5 && n.compare(n.size() - 5, 5, ".so.1") == 0)
+      found.push_back(e.path().string());
+  }
+  if (found.size() != 1) return std::nullopt;
+  FILE* f = popen(("'" + found[0] + "' 2>&1").c_str(), "r");
+  if (!f) return std::nullopt;
+  std::string out;
+  char buf[512];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, f)) > 0;) out.append(buf, n);
+  pclose(f);
+  std::smatch m;
+  if (!std::regex_search(out, m, std::regex(R"(Version (\d+)\.(\d+)\.\d+)"))) return std::nullopt;
+  return "musllinux_" + m[1].str() + "_" + m[2].str();
+}
+
 void fill(wheel::ShowOptions& o, const WheelArgs& a) {
+  o.musl_policy = host_musl_policy();
   if (!a.plat.empty()) o.plat = a.plat;
   o.exclude = a.exclude;
   o.siblings = a.siblings;
