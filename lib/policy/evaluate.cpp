@@ -119,7 +119,9 @@ void check_libraries(const elf::ElfInfo& info, const Target& target, const Envir
   for (const auto& [lib, syms] : target.blacklist) {
     if (std::find(info.needed.begin(), info.needed.end(), lib) == info.needed.end()) continue;
     for (const auto& s : info.dynamic_symbols) {
-      if (s.defined || (!s.library.empty() && s.library != lib)) continue;
+      // A weak import is optional (the loader binds it to null when the library lacks it), so it is no reason
+      // to refuse a target: Rust and libstdc++ reference __cxa_thread_atexit_impl weakly. auditwheel agrees.
+      if (s.defined || s.weak || (!s.library.empty() && s.library != lib)) continue;
       if (std::find(syms.begin(), syms.end(), s.name) == syms.end()) continue;
       Issue i;
       i.kind = IssueKind::blacklisted_symbol;

@@ -97,14 +97,24 @@ std::string Target::tag() const {
   return t + "_" + arch;
 }
 
+namespace {
+
+// musl's libc is whitelisted as "libc.so", but extensions link to the architecture's name for it
+// (libc.musl-x86_64.so.1). The names are auditwheel's (policy._fixup_musl_libc_soname).
+std::string musl_libc_soname(const std::string& arch) {
+  if (arch == "i686") return "libc.musl-x86.so.1";
+  if (arch == "armv7l") return "libc.musl-armv7.so.1";
+  return "libc.musl-" + arch + ".so.1";
+}
+
+}  // namespace
+
 bool Target::whitelisted(const std::string& soname) const {
-  auto listed = [&](const std::string& n) { return std::find(lib_whitelist.begin(), lib_whitelist.end(), n) != lib_whitelist.end(); };
+  auto listed = [&](const std::string& n) {
+    return std::find(lib_whitelist.begin(), lib_whitelist.end(), n) != lib_whitelist.end();
+  };
   if (listed(soname)) return true;
-  // The policy data's musl "libc.so" is musl's libc as Alpine (the musllinux images) names it in DT_NEEDED,
-  // libc.musl-ARCH.so.1; auditwheel whitelists that name.
-  if (libc != Libc::musl || !listed("libc.so")) return false;
-  std::string a = arch == "i686" ? "x86" : arch == "armv7l" ? "armv7" : arch;
-  return soname == "libc.musl-" + a + ".so.1";
+  return libc == Libc::musl && !arch.empty() && soname == musl_libc_soname(arch) && listed("libc.so");
 }
 
 std::optional<std::string> Requirements::libc_version() const {

@@ -81,8 +81,9 @@ def parse(text):
             if m and cur_file:
                 r["version_needs"][cur_file].append(m.group(1))
         if section == "dynsym":
-            # "     3: 0000000000000000     0 FUNC    GLOBAL DEFAULT  UND memcpy@GLIBC_2.2.5 (3)"
-            parts = line.split()
+            # "     3: 0000000000000000     0 FUNC    GLOBAL DEFAULT  UND memcpy@GLIBC_2.2.5 (3)"; PowerPC64 ELFv2
+            # adds "[<localentry>: 8]" after the visibility.
+            parts = re.sub(r"\[<localentry>: \d+\]", "", line).split()
             if len(parts) >= 8 and parts[0].endswith(":") and parts[6] == "UND":
                 name = parts[7]
                 if "@" in name:

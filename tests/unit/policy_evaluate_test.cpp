@@ -117,6 +117,17 @@ TEST_CASE("blacklisted imports fail the target") {
   CHECK_FALSE(v.pass);
 }
 
+TEST_CASE("a weak import of a blacklisted symbol does not fail the target") {
+  // Rust's std and libstdc++ import __cxa_thread_atexit_impl weakly (null when glibc < 2.18 lacks it); auditwheel
+  // only counts non-weak undefined symbols (seen on uv 0.5.7 and pydantic-core 2.27.1, manylinux2014 wheels).
+  PolicyElf e;
+  e.import("libc.so.6", "GLIBC_2.2.5", "printf").unversioned_import("__cxa_thread_atexit_impl");
+  e.info.dynamic_symbols.back().weak = true;
+  CHECK(of_kind(evaluate(e.info, target("manylinux2014")), IssueKind::blacklisted_symbol).empty());
+  e.info.dynamic_symbols.back().weak = false;
+  CHECK(of_kind(evaluate(e.info, target("manylinux2014")), IssueKind::blacklisted_symbol).size() == 1);
+}
+
 TEST_CASE("an x86-64-v3 ISA note fails manylinux and RHEL 9 but v2 passes RHEL 9") {
   // RHEL 9 requires x86-64-v2 hardware; manylinux promises only the baseline.
   PolicyElf e;

@@ -92,6 +92,16 @@ TEST_CASE("whitelists and blacklists come from the policy data") {
   CHECK(std::count(bl.at("libz.so.1").begin(), bl.at("libz.so.1").end(), "zcalloc") == 1);
 }
 
+TEST_CASE("musllinux whitelists the architecture's musl libc soname for libc.so") {
+  // Extensions link to libc.musl-<arch>.so.1; the policy data lists "libc.so" (auditwheel maps one to the other).
+  // Without this every musl wheel was judged linux_<arch> (numpy 1.26.4 musllinux_1_1_x86_64, corpus).
+  CHECK((*find_target("musllinux_1_1", "x86_64"))->whitelisted("libc.musl-x86_64.so.1"));
+  CHECK((*find_target("musllinux_1_2", "i686"))->whitelisted("libc.musl-x86.so.1"));
+  CHECK((*find_target("musllinux_1_2", "aarch64"))->whitelisted("libc.musl-aarch64.so.1"));
+  CHECK_FALSE((*find_target("musllinux_1_2", "x86_64"))->whitelisted("libc.musl-aarch64.so.1"));
+  CHECK_FALSE((*find_target("manylinux2014", "x86_64"))->whitelisted("libc.musl-x86_64.so.1"));
+}
+
 TEST_CASE("versions compare numerically component by component") {
   // 2.9 < 2.10 < 2.10.1 and 3.4 == 3.4.0; non-numeric suffixes do not parse.
   CHECK(*Version::parse("2.9") < *Version::parse("2.10"));
