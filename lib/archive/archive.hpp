@@ -48,7 +48,8 @@ Result<std::vector<Member>> list_members(const std::string& path);
 
 // Decides whether a regular member is read (by name, size, mode); unread members cost no decompression for zip.
 using MemberFilter = std::function<bool(const Member&)>;
-// Receives each accepted regular member with its whole content. Returning an error stops the walk.
+// Receives each accepted regular member with its whole content. Returning an error stops the walk. The bytes
+// count against ReadLimits::max_in_memory until it returns: a visitor must not read members itself.
 using MemberVisitor = std::function<Status(const Member&, std::vector<uint8_t>&& bytes)>;
 // Decides from a member's first kHeadBytes (fewer when it is shorter) whether the rest is read at all: `check`
 // reads only members that start like an ELF file.
