@@ -2,11 +2,104 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+
 #include "archive/archive.hpp"
 #include "archive/archive_internal.hpp"
 #include "support/file.hpp"
 
 namespace ferry::archive {
+
+namespace {
+
+// Bytes of members held in memory by every thread of the process (ReadLimits::max_in_memory).
+class MemoryBudget {
+public:
+  // Waits until `n` more bytes fit under `cap`, or nothing else is held (one member alone may exceed `cap`).
+  void acquire(uint64_t n, uint64_t cap) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return used_ == 0 || used_ + n <= cap; });
+    used_ += n;
+  }
+  void release(uint64_t n) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      used_ -= n;
+    }
+    cv_.notify_all();
+  }
+
+private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t used_ = 0;
+};
+
+MemoryBudget& budget() {
+  static MemoryBudget b;
+  return b;
+}
+
+struct Held {
+  uint64_t n;
+  ~Held() { budget().release(n); }
+};
+
+Error bad_size(const Member& m, uint64_t got, const std::string& path, const std::string& why) {
+  return make_error(ErrorCode::format, "member " + m.name + ": " +
+                                           (got > m.size ? "more data than the " + std::to_string(m.size) +
+                                                               " bytes it claims"
+                                                         : "truncated data (" + std::to_string(got) + " of the " +
+                                                               std::to_string(m.size) + " bytes it claims)") +
+                                           (why.empty() ? "" : ": " + why))
+      .with_path(path);
+}
+
+Error read_failed(const Member& m, uint64_t got, const std::string& path, const std::string& why) {
+  return make_error(ErrorCode::format, "member " + m.name + ": " + (why.empty() ? "cannot read" : why) + " after " +
+                                           std::to_string(got) + " of the " + std::to_string(m.size) +
+                                           " bytes it claims")
+      .with_path(path);
+}
+
+}  // namespace
+
+Status read_and_visit(const Member& m, const ReadLimits& limits, const HeadFilter& head, const ChunkReader& read,
+                      const std::function<std::string()>& why, const std::string& path, const MemberVisitor& visit) {
+  std::vector<uint8_t> bytes;
+  // The head first: most members are refused on it and cost nothing more.
+  size_t want_head = static_cast<size_t>(std::min<uint64_t>(m.size, kHeadBytes));
+  bytes.resize(want_head);
+  size_t got_head = 0;
+  while (got_head < want_head) {
+    int64_t n = read(bytes.data() + got_head, want_head - got_head);
+    if (n < 0) return read_failed(m, got_head, path, why());
+    if (n == 0) break;
+    got_head += static_cast<size_t>(n);
+  }
+  bytes.resize(got_head);
+  if (head && !head(bytes.data(), bytes.size())) return {};
+  // The claim is accounted for (the bytes are not allocated until they arrive), clamped to what one member may be.
+  uint64_t claim = std::min(m.size, limits.max_member_size);
+  budget().acquire(claim, limits.max_in_memory);
+  Held held{claim};
+  std::vector<uint8_t> chunk(static_cast<size_t>(std::min<uint64_t>(kReadChunk, std::max<uint64_t>(m.size, 1))));
+  uint64_t got = got_head;
+  if (got == want_head) {
+    for (;;) {
+      int64_t n = read(chunk.data(), chunk.size());
+      if (n < 0) return read_failed(m, got, path, why());
+      if (n == 0) break;
+      got += static_cast<uint64_t>(n);
+      if (got > m.size) return bad_size(m, got, path, "");
+      bytes.insert(bytes.end(), chunk.begin(), chunk.begin() + n);
+    }
+  }
+  if (got != m.size) return bad_size(m, got, path, why());
+  return visit(m, std::move(bytes));
+}
 
 Result<Format> detect_format(const std::string& path) {
   auto head = read_file_head(path, 512);
@@ -60,10 +153,10 @@ Result<std::vector<Member>> list_members(const std::string& path) {
 }
 
 Status for_each_member(const std::string& path, const MemberFilter& filter, const MemberVisitor& visit,
-                       const ReadLimits& limits, std::vector<Error>* skipped) {
+                       const ReadLimits& limits, std::vector<Error>* skipped, const HeadFilter& head) {
   FERRY_TRY(fmt, detect_format(path));
-  return fmt == Format::zip ? for_each_zip(path, filter, visit, limits, skipped)
-                            : for_each_tar(path, filter, visit, limits, skipped);
+  return fmt == Format::zip ? for_each_zip(path, filter, visit, limits, skipped, head)
+                            : for_each_tar(path, filter, visit, limits, skipped, head);
 }
 
 bool admit_member(const Member& m, const ReadLimits& limits, uint64_t& total, const std::string& path,

@@ -84,7 +84,7 @@ Result<std::vector<Member>> list_tar(const std::string& path) {
 }
 
 Status for_each_tar(const std::string& path, const MemberFilter& filter, const MemberVisitor& visit,
-                    const ReadLimits& limits, std::vector<Error>* skipped) {
+                    const ReadLimits& limits, std::vector<Error>* skipped, const HeadFilter& head) {
   FERRY_TRY(a, open_tar(path));
   struct archive_entry* e = nullptr;
   uint64_t total = 0;
@@ -95,19 +95,15 @@ Status for_each_tar(const std::string& path, const MemberFilter& filter, const M
     Member m = describe(e, i);
     if (!m.regular || (filter && !filter(m))) continue;  // the next header call skips the data
     if (!admit_member(m, limits, total, path, skipped)) continue;
-    std::vector<uint8_t> bytes(m.size);
-    uint64_t got = 0;
-    while (got < m.size) {
-      la_ssize_t n = archive_read_data(a.get(), bytes.data() + got, m.size - got);
-      if (n < 0) return corrupt(a.get(), path, "member " + m.name);
-      if (n == 0) break;
-      got += static_cast<uint64_t>(n);
-    }
-    if (got != m.size)
-      return make_error(ErrorCode::format, "member " + m.name + ": truncated data (" + std::to_string(got) + " of " +
-                                               std::to_string(m.size) + " bytes)")
-          .with_path(path);
-    FERRY_CHECK(visit(m, std::move(bytes)));
+    struct archive* ar = a.get();
+    FERRY_CHECK(read_and_visit(
+        m, limits, head,
+        [ar](uint8_t* buf, size_t n) -> int64_t { return archive_read_data(ar, buf, n); },
+        [ar] {
+          const char* s = archive_error_string(ar);
+          return std::string(s ? s : "");
+        },
+        path, visit));
   }
   return {};
 }

@@ -61,7 +61,7 @@ Result<std::vector<Member>> list_zip(const std::string& path) {
 }
 
 Status for_each_zip(const std::string& path, const MemberFilter& filter, const MemberVisitor& visit,
-                    const ReadLimits& limits, std::vector<Error>* skipped) {
+                    const ReadLimits& limits, std::vector<Error>* skipped, const HeadFilter& head) {
   FERRY_TRY(z, open_zip(path));
   zip_int64_t n = zip_get_num_entries(z.get(), 0);
   uint64_t total = 0;
@@ -77,21 +77,10 @@ Status for_each_zip(const std::string& path, const MemberFilter& filter, const M
     zip_file_t* f = zip_fopen_index(z.get(), idx, 0);
     if (!f)
       return make_error(ErrorCode::format, "member " + m.name + ": " + zip_strerror(z.get())).with_path(path);
-    std::vector<uint8_t> bytes(m.size);
-    uint64_t got = 0;
-    while (got < m.size) {
-      zip_int64_t r = zip_fread(f, bytes.data() + got, m.size - got);
-      if (r <= 0) break;
-      got += static_cast<uint64_t>(r);
-    }
-    std::string ferr = got == m.size ? "" : zip_file_strerror(f);
-    zip_fclose(f);  // checks the CRC for a fully read member
-    if (got != m.size)
-      return make_error(ErrorCode::format, "member " + m.name + ": truncated data (" + std::to_string(got) + " of " +
-                                               std::to_string(m.size) + " bytes" +
-                                               (ferr.empty() ? "" : ": " + ferr) + ")")
-          .with_path(path);
-    FERRY_CHECK(visit(m, std::move(bytes)));
+    std::unique_ptr<zip_file_t, int (*)(zip_file_t*)> closer(f, zip_fclose);
+    FERRY_CHECK(read_and_visit(
+        m, limits, head, [f](uint8_t* buf, size_t len) -> int64_t { return zip_fread(f, buf, len); },
+        [f] { return std::string(zip_file_strerror(f)); }, path, visit));
   }
   return {};
 }

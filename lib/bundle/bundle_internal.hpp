@@ -21,6 +21,10 @@ std::vector<OrderedItem> archive_order(const BundlePlan& plan);
 
 inline unsigned default_jobs_for_archive() { return 2; }  // fixed: zstd output must not depend on the machine
 
+// Refuses an output path that is one of the bundle's inputs (a program or any file it copies): writing the
+// archive there would replace the input (`bundle -o prog.sh ./prog.sh`).
+Status check_output_is_not_an_input(const BundlePlan& plan, const std::string& out_path);
+
 Result<std::vector<uint8_t>> build_tar(const BundlePlan& plan, OutputKind kind, unsigned jobs);
 
 }  // namespace ferry::bundle

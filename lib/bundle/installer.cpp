@@ -66,6 +66,7 @@ std::string installer_script(std::span<const uint8_t> tar_gz, const std::vector<
 }
 
 Status write_installer(const BundlePlan& plan, const std::string& path) {
+  FERRY_CHECK(check_output_is_not_an_input(plan, path));
   FERRY_TRY(tar, build_tar(plan, OutputKind::tar_gz, 0));
   std::string text = installer_script(tar, plan.programs);
   AtomicWriteOptions o;

@@ -2,6 +2,7 @@
 // mtime for everything (SOURCE_DATE_EPOCH or 0), owner root/root, no atime/ctime, gzip without a timestamp, so
 // the same inputs give byte-identical archives. Duplicate contents are tar hard links (stored once).
 // Outputs: a directory, a tarball or a self-extracting installer (docs/bundles.md).
+#include <sys/stat.h>
 #include <archive.h>
 #include <archive_entry.h>
 
@@ -140,9 +141,29 @@ Result<std::vector<uint8_t>> build_tar(const BundlePlan& plan, OutputKind kind, 
   return out;
 }
 
+Status check_output_is_not_an_input(const BundlePlan& plan, const std::string& out_path) {
+  struct stat out;
+  if (::stat(out_path.c_str(), &out) != 0) return {};  // nothing there yet: nothing to overwrite
+  auto same = [&](const std::string& origin) {
+    struct stat in;
+    return !origin.empty() && ::stat(origin.c_str(), &in) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino;
+  };
+  for (const auto& p : plan.programs)
+    if (same(p.origin))
+      return make_error(ErrorCode::usage, "the output is the program being bundled (" + p.origin +
+                                              "); choose another -o")
+          .with_path(out_path);
+  for (const auto& f : plan.files)
+    if (same(f.origin))
+      return make_error(ErrorCode::usage, "the output is a file the bundle copies (" + f.origin + "); choose another -o")
+          .with_path(out_path);
+  return {};
+}
+
 Status write_archive(const BundlePlan& plan, const std::string& path, OutputKind kind) {
   if (kind != OutputKind::tar_zst && kind != OutputKind::tar_gz)
     return make_error(ErrorCode::usage, "not an archive name (.tar.zst or .tar.gz)").with_path(path);
+  FERRY_CHECK(check_output_is_not_an_input(plan, path));
   FERRY_TRY(bytes, build_tar(plan, kind, 0));
   AtomicWriteOptions o;
   o.mode = 0644;

@@ -150,7 +150,9 @@ void read_archive(const WorkItem& item, const CheckOptions& opts, ItemResult& ou
         out.elves.push_back({display, std::move(*info), archive::is_unsafe_member_name(m.name)});
         return {};
       },
-      opts.limits, &skipped);
+      opts.limits, &skipped,
+      // Only members that start like an ELF file are read whole (archive.hpp ReadLimits: memory follows data).
+      [](const uint8_t* head, size_t n) { return sniff(ByteView(head, n)) == FileKind::elf; });
   for (auto& e : skipped) out.errors.push_back(e);
   if (!st) out.errors.push_back(st.error());
 }

@@ -8,11 +8,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <mutex>
 #include <regex>
 #include <set>
 
 #include "support/file.hpp"
 #include "support/parallel.hpp"
+#include "wheel/scratch.hpp"
 
 namespace ferry::wheel {
 
@@ -86,6 +88,11 @@ std::string archive_name(const std::string& wheel, const std::string& member) { 
 // Members up to this size are always hashed against RECORD (cheap); larger ones only with --verify-record, or when
 // ferry reads them anyway (ELF files). Sizes are always checked.
 constexpr uint64_t kSmallMember = uint64_t{1} << 20;
+// ELF members above this size may inflate at most kMaxElfRatio bytes per compressed byte (real shared objects
+// deflate 2-10:1; a zero-filled bomb over 1000:1): extraction then costs time and scratch disk in proportion
+// to the wheel's size, not to what it claims.
+constexpr uint64_t kRatioCheckedFrom = uint64_t{64} << 20;
+constexpr uint64_t kMaxElfRatio = 100;
 
 std::string default_site_packages() {
   FILE* p = popen("python3 -c 'import sysconfig; print(sysconfig.get_paths()[\"platlib\"])' 2>/dev/null", "r");
@@ -204,6 +211,8 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
   FERRY_TRY(record, parse_record(std::string(record_bytes.begin(), record_bytes.end()),
                                  archive_name(wheel_path, a.dist_info + "/RECORD")));
   a.record = record;
+  // Members are known by their normalised names (what pip installs), so RECORD's paths are too.
+  for (auto& e : a.record) e.path = normalize_member_name(e.path);
 
   // Symlink members must stay inside the wheel.
   for (auto& m : a.zip.members())
@@ -238,11 +247,9 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
           .with_path(wheel_path);
 
   // Scratch tree.
-  std::string tmpl = (fs::temp_directory_path() / "ferry-wheel-XXXXXX").string();
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  if (!mkdtemp(buf.data())) return make_error(ErrorCode::io, "cannot create a scratch directory").with_path(tmpl);
-  a.scratch = fs::canonical(buf.data()).string();
+  // Named after this process: a killed run's tree is removed by the next show/repair (scratch.hpp).
+  FERRY_TRY(scratch, make_scratch_dir(fs::temp_directory_path().string(), "ferry-wheel"));
+  a.scratch = fs::canonical(scratch).string();
   a.root = a.scratch + "/root";
   fs::create_directories(a.root);
 
@@ -255,6 +262,7 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
   std::vector<std::optional<Sha256>> digests(regular.size());
   std::vector<std::optional<Error>> errs(regular.size());
   size_t nthreads = std::max<size_t>(1, std::min<size_t>(jobs, regular.size()));
+  std::mutex mkdir_mu;  // workers extracting into one directory must not race creating it
   // Each worker owns a reader (libzip handles are not shared across threads) and takes members by stride.
   parallel_for(nthreads, [&](size_t t) {
     auto r = ZipReader::open(wheel_path);
@@ -269,9 +277,11 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
       };
       bool hash_it = aopts.verify_all_hashes || m.size <= kSmallMember || starts_with(m.name, a.dist_info + "/") ||
                      !rec.count(m.name) || !starts_with(rec.at(m.name)->hash, "sha256=");
-      // One pass when the member is hashed anyway: the hash stream also yields the magic bytes.
+      // Small members: one pass, the hash stream also yields the magic bytes. Large ones: the magic first, then
+      // one pass either way (an ELF's hash comes from its extraction), so no member is inflated twice.
       std::vector<uint8_t> head;
-      if (hash_it) {
+      bool one_pass = hash_it && m.size <= kSmallMember;
+      if (one_pass) {
         auto d = r->hash(m, &head);
         if (!d) {
           errs[i] = d.error();
@@ -288,10 +298,27 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
       }
       is_elf[i] = m.size >= 64 && magic(head);
       if (is_elf[i]) {
+        // What an ELF member costs (time, scratch disk) is bounded by the wheel's own size.
+        if (m.size > kRatioCheckedFrom && m.size / std::max<uint64_t>(m.comp_size, 1) > kMaxElfRatio) {
+          errs[i] = make_error(ErrorCode::format, "member '" + m.name + "' claims " + std::to_string(m.size) +
+                                                      " bytes from " + std::to_string(m.comp_size) +
+                                                      " compressed, more than " + std::to_string(kMaxElfRatio) +
+                                                      ":1 (an ELF file does not compress that well)")
+                        .with_path(wheel_path);
+          continue;
+        }
         fs::path dest = fs::path(a.root) / m.name;
         std::error_code ec;
-        fs::create_directories(dest.parent_path(), ec);
+        {
+          std::lock_guard<std::mutex> lock(mkdir_mu);
+          fs::create_directories(dest.parent_path(), ec);
+        }
+        // check_members made every normalised name unique: no two workers ever write one file.
         auto d = r->extract(m, dest.string());
+        if (!d) errs[i] = d.error();
+        else digests[i] = *d;
+      } else if (hash_it && !one_pass) {
+        auto d = r->hash(m);
         if (!d) errs[i] = d.error();
         else digests[i] = *d;
       }

@@ -88,6 +88,14 @@ Status copy_whole(const std::string& from, const std::string& to) {
   return {};
 }
 
+// The same file: by device and inode when both exist, else by normalised path.
+bool same_file(const std::string& x, const std::string& y) {
+  struct stat sx, sy;
+  if (::stat(x.c_str(), &sx) == 0 && ::stat(y.c_str(), &sy) == 0) return sx.st_dev == sy.st_dev && sx.st_ino == sy.st_ino;
+  std::error_code e1, e2;
+  return fs::weakly_canonical(x, e1) == fs::weakly_canonical(y, e2);
+}
+
 std::string summary_rpath(const elf::ElfInfo& i) { return i.rpath ? *i.rpath : i.runpath.value_or(""); }
 
 }  // namespace
@@ -96,7 +104,9 @@ Result<RepairReport> repair_wheel(const std::string& wheel_path, const RepairOpt
   AnalyzeOptions ao;
   ao.show = &opts;
   ao.include_drivers = opts.include_drivers;
-  ao.verify_all_hashes = opts.verify_all_hashes;
+  // Every member's hash is checked against RECORD: the repaired wheel's RECORD carries them, and a hash ferry
+  // did not check could be a lie it passes on (large members cost one inflate; --verify-record changes nothing).
+  ao.verify_all_hashes = true;
   FERRY_TRY(a, analyze_wheel(wheel_path, ao));
   RepairReport rep;
   rep.wheel = wheel_path;
@@ -112,7 +122,7 @@ Result<RepairReport> repair_wheel(const std::string& wheel_path, const RepairOpt
     rep.output = (fs::path(opts.wheel_dir) / base).string();
     rep.unchanged = true;
     rep.notes.push_back("pure Python wheel: copied as it is (--allow-pure-python-wheel)");
-    if (fs::weakly_canonical(rep.output) != fs::weakly_canonical(wheel_path)) FERRY_CHECK(copy_whole(wheel_path, rep.output));
+    if (!same_file(rep.output, wheel_path)) FERRY_CHECK(copy_whole(wheel_path, rep.output));
     return rep;
   }
 
@@ -215,6 +225,24 @@ Result<RepairReport> repair_wheel(const std::string& wheel_path, const RepairOpt
   }, opts.jobs);
   for (auto& e : gerr)
     if (e) return *e;
+  // A member already named like a graft (auditwheel reuses whatever file is there). A copy of the very library
+  // being grafted is replaced by the graft; anything else is a clash ferry refuses rather than trust or duplicate.
+  std::set<std::string> replaced_by_graft;
+  for (auto* g : glist)
+    for (auto& m : a.zip.members()) {
+      std::string key = m.is_dir && !m.name.empty() && m.name.back() == '/' ? m.name.substr(0, m.name.size() - 1)
+                                                                            : m.name;
+      if (key != g->member && !starts_with(key, g->member + "/")) continue;
+      auto h = a.hashes.find(m.name);
+      if (key == g->member && !m.is_dir && !m.is_symlink && h != a.hashes.end() && h->second == g->digest) {
+        replaced_by_graft.insert(m.name);
+        continue;
+      }
+      return make_error(ErrorCode::format, "the wheel already has a member '" + m.name + "' where " + g->names[0] +
+                                               " (" + g->real_path + ") would be grafted, and it is not a copy of "
+                                               "that library; rename or remove it")
+          .with_path(wheel_path);
+    }
   for (auto* g : glist)
     for (auto& n : g->names) new_name_of[n] = g->new_name;
   for (auto& l : rep.libraries)
@@ -246,6 +274,7 @@ Result<RepairReport> repair_wheel(const std::string& wheel_path, const RepairOpt
     return out;
   };
   for (auto& e : a.elves) {
+    if (replaced_by_graft.count(e.member)) continue;  // the graft takes its place
     std::vector<std::string> direct;  // the ext_libs of auditwheel: grafts, libpython, siblings
     patch::Edits ed;
     for (auto& n : e.info.needed) {
@@ -313,10 +342,13 @@ Result<RepairReport> repair_wheel(const std::string& wheel_path, const RepairOpt
   // Apply (strip first, as auditwheel does), in parallel; then read every result back.
   std::vector<std::optional<Error>> jerr(jobs.size());
   std::vector<std::optional<elf::ElfInfo>> after(jobs.size());
+  for (auto& j : jobs) {  // directories first, by one thread (workers never race creating one)
+    std::error_code e2;
+    fs::create_directories(fs::path(j.out).parent_path(), e2);
+  }
   parallel_for(jobs.size(), [&](size_t i) {
     Job& j = jobs[i];
     std::error_code e2;
-    fs::create_directories(fs::path(j.out).parent_path(), e2);
     std::string src = j.in;
     if (opts.strip) {
       if (src != j.out) {
@@ -379,14 +411,29 @@ Result<RepairReport> repair_wheel(const std::string& wheel_path, const RepairOpt
   }
   rep.output = (fs::path(opts.wheel_dir) / out_name).string();
 
+  // setuid, setgid and sticky bits never reach the output (pip would install them as they are).
+  bool special_modes = std::any_of(a.zip.members().begin(), a.zip.members().end(),
+                                   [](const ZipMember& m) { return (m.mode & 07000) != 0; });
+  if (special_modes) rep.notes.push_back("setuid/setgid/sticky bits removed from the wheel's members");
+  bool same_names = std::all_of(a.zip.members().begin(), a.zip.members().end(),
+                                [](const ZipMember& m) { return m.name == m.stored_name; });
+  if (!same_names) rep.notes.push_back("member names normalised as pip installs them (e.g. 'a/./b' -> 'a/b')");
+
   // Nothing to do (an already repaired wheel): the input is the output, byte for byte.
-  if (changed_members.empty() && glist.empty() && !new_wheel_text && out_name == base) {
+  if (changed_members.empty() && glist.empty() && !new_wheel_text && out_name == base && !special_modes &&
+      same_names) {
     rep.unchanged = true;
     rep.notes.push_back("nothing to graft or patch and the tags are already right: the wheel is copied unchanged");
-    if (fs::weakly_canonical(rep.output) != fs::weakly_canonical(wheel_path)) FERRY_CHECK(copy_whole(wheel_path, rep.output));
+    if (!same_file(rep.output, wheel_path)) FERRY_CHECK(copy_whole(wheel_path, rep.output));
     rep.members_copied = a.zip.members().size();
     return rep;
   }
+
+  // Writing over the input (--no-update-tags -w <its folder>) would destroy it if anything went wrong later.
+  if (same_file(rep.output, wheel_path))
+    return make_error(ErrorCode::usage, "the repaired wheel would replace the input wheel " + rep.output +
+                                            "; choose another --wheel-dir")
+        .with_path(wheel_path);
 
   // A sibling wheel used in place must be a declared dependency, or pip will not install it.
   std::set<std::string> used_siblings;
@@ -443,11 +490,11 @@ Result<RepairReport> repair_wheel(const std::string& wheel_path, const RepairOpt
   std::string record_member = a.dist_info + "/RECORD";
   for (auto& m : a.zip.members()) {
     if (m.name == record_member || m.name == a.dist_info + "/RECORD.jws" || m.name == a.dist_info + "/RECORD.p7s" ||
-        m.name == prov_member)
+        m.name == prov_member || replaced_by_graft.count(m.name))
       continue;
     OutputEntry o;
     o.name = m.name;
-    o.mode = m.mode;
+    o.mode = m.mode & ~07000u;
     if (changed_members.count(m.name)) {
       o.source = OutputEntry::Source::file;
       o.file_path = out_root + "/" + m.name;

@@ -17,7 +17,8 @@
 namespace ferry::wheel {
 
 struct ZipMember {
-  std::string name;
+  std::string name;         // normalised (normalize_member_name): what an installer writes; used everywhere
+  std::string stored_name;  // as stored in the archive, for messages
   uint64_t index = 0;
   uint64_t size = 0;       // uncompressed
   uint64_t comp_size = 0;
@@ -56,8 +57,13 @@ private:
   std::vector<ZipMember> members_;
 };
 
+// The name pip and Python's zipfile install a member under: empty and "." components dropped ("a/./b",
+// "a//b" and "./a/b" all become "a/b"); a directory keeps its trailing '/'. ".." is left for check_members.
+std::string normalize_member_name(const std::string& name);
+
 // Refuses what a safe installer must not unpack: names that are absolute, contain `..`, backslashes, NUL or
-// drive letters; two members with the same name (or a file and a directory of the same name); symlinks whose
+// drive letters; two members with the same name once normalised (or a file and a directory of the same name);
+// symlinks whose
 // target is absolute or leaves the wheel; encrypted members. The message names the member.
 Status check_members(const std::vector<ZipMember>& members, const std::string& wheel_path);
 

@@ -8,7 +8,9 @@
 #include <cerrno>
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <set>
+#include <string_view>
 
 #include "wheel/wheel_zip.hpp"
 
@@ -68,6 +70,23 @@ bool bad_component_name(const std::string& name, std::string& why) {
 
 }  // namespace
 
+std::string normalize_member_name(const std::string& name) {
+  std::string out;
+  size_t start = 0;
+  while (start < name.size()) {
+    size_t p = name.find('/', start);
+    if (p == std::string::npos) p = name.size();
+    std::string_view comp(name.data() + start, p - start);
+    if (!comp.empty() && comp != ".") {
+      if (!out.empty()) out += '/';
+      out.append(comp);
+    }
+    start = p + 1;
+  }
+  if (!out.empty() && !name.empty() && name.back() == '/') out += '/';
+  return out;
+}
+
 ZipReader::ZipReader() = default;
 ZipReader::ZipReader(ZipReader&& o) noexcept : path_(std::move(o.path_)), za_(o.za_), members_(std::move(o.members_)) {
   o.za_ = nullptr;
@@ -114,7 +133,8 @@ Result<ZipReader> ZipReader::open(const std::string& path) {
       return zip_error(path, "member #" + std::to_string(i), za);
     ZipMember m;
     m.index = static_cast<uint64_t>(i);
-    m.name = zs.name ? zs.name : "";
+    m.stored_name = zs.name ? zs.name : "";
+    m.name = normalize_member_name(m.stored_name);
     m.size = zs.size;
     m.comp_size = zs.comp_size;
     m.method = static_cast<uint16_t>(zs.comp_method);
@@ -122,7 +142,7 @@ Result<ZipReader> ZipReader::open(const std::string& path) {
     m.mtime = zs.mtime;
     zip_uint8_t opsys = 0;
     zip_uint32_t attr = 0;
-    m.is_dir = !m.name.empty() && m.name.back() == '/';
+    m.is_dir = !m.stored_name.empty() && m.stored_name.back() == '/';
     if (zip_file_get_external_attributes(za, m.index, 0, &opsys, &attr) == 0 && opsys == ZIP_OPSYS_UNIX &&
         (attr >> 16) != 0)
       m.mode = attr >> 16;
@@ -219,17 +239,24 @@ Result<Sha256> ZipReader::hash(const ZipMember& m, std::vector<uint8_t>* head, s
 }
 
 Status check_members(const std::vector<ZipMember>& members, const std::string& wheel_path) {
-  std::set<std::string> files, dirs;
+  std::map<std::string, const ZipMember*> files, dirs;  // by normalised name, without a trailing '/'
   auto fail = [&](const ZipMember& m, const std::string& why) {
-    return make_error(ErrorCode::format, "unsafe member '" + m.name + "': " + why).with_path(wheel_path);
+    const std::string& shown = m.stored_name.empty() ? m.name : m.stored_name;
+    return make_error(ErrorCode::format, "unsafe member '" + shown + "': " + why).with_path(wheel_path);
   };
   for (auto& m : members) {
     std::string why;
-    if (bad_component_name(m.name, why)) return fail(m, why);
+    if (bad_component_name(m.stored_name.empty() ? m.name : m.stored_name, why)) return fail(m, why);
+    if (m.name.empty() || m.name == "/") return fail(m, "an empty name once normalised");
     if (m.encrypted) return fail(m, "encrypted members are not allowed in a wheel");
-    std::string key = m.is_dir && m.name.back() == '/' ? m.name.substr(0, m.name.size() - 1) : m.name;
-    if (files.count(key) || dirs.count(key)) return fail(m, "a second member with the same name");
-    (m.is_dir ? dirs : files).insert(key);
+    std::string key = m.name.back() == '/' ? m.name.substr(0, m.name.size() - 1) : m.name;
+    const ZipMember* other = files.count(key) ? files[key] : dirs.count(key) ? dirs[key] : nullptr;
+    if (other) {
+      if (other->stored_name == m.stored_name || m.stored_name.empty()) return fail(m, "a second member with the same name");
+      return fail(m, "the same file as member '" + other->stored_name + "' once the name is normalised to '" + key +
+                         "' (as pip installs it)");
+    }
+    (m.is_dir ? dirs : files)[key] = &m;
   }
   // A file may not also be a directory of another member.
   for (auto& m : members) {

@@ -17,6 +17,7 @@
 #include <filesystem>
 
 #include "support/parallel.hpp"
+#include "wheel/scratch.hpp"
 #include "wheel/wheel_zip.hpp"
 #include "wheel/zip_raw.hpp"
 
@@ -58,13 +59,8 @@ Status write_wheel_zip(ZipReader& input, const std::vector<OutputEntry>& entries
   namespace fs = std::filesystem;
   std::string dir = fs::path(out_path).parent_path().string();
   if (dir.empty()) dir = ".";
-  std::string tmpl = dir + "/.ferry-wheel-XXXXXX";
-  std::vector<char> scratch_dir(tmpl.begin(), tmpl.end());
-  scratch_dir.push_back('\0');
-  if (!mkdtemp(scratch_dir.data()))
-    return make_error(ErrorCode::io, std::string("cannot create a scratch directory: ") + std::strerror(errno))
-        .with_path(dir);
-  std::string scratch = scratch_dir.data();
+  // A killed run's folder is removed by the next run writing here (scratch.hpp).
+  FERRY_TRY(scratch, make_scratch_dir(dir, ".ferry-wheel"));
   struct Cleanup {
     std::string d;
     std::vector<zip_t*> open;

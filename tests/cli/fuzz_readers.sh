@@ -4,7 +4,8 @@
 #   // sources: lib/support/*.cpp lib/elf/*.cpp      (globs relative to the source root)
 #   // libs: -lelf                                   (extra link flags)
 #   // seeds: elf                                    (fixture sub-folders whose files seed the corpus)
-# timeout: 900
+# plus tests/fuzz/seeds/NAME/* when present, and tests/fuzz/regressions/NAME/* (replayed every run).
+# timeout: 1500
 source "$(dirname "$0")/../common.sh"
 need_cmd clang++
 secs=${FERRY_FUZZ_SECONDS:-20}
@@ -32,6 +33,8 @@ for harness in "$SRC"/tests/fuzz/*_fuzz.cpp; do
       cp "$f" "$T/$name.corpus/$(sha1sum <"$f" | cut -c1-16)"
     done
   done
+  # Tiny checked-in seeds for readers no fixture feeds (text formats).
+  if [ -d "$SRC/tests/fuzz/seeds/$name" ]; then cp "$SRC/tests/fuzz/seeds/$name"/* "$T/$name.corpus/"; fi
   # Inputs that once crashed a harness are replayed first, every run.
   if [ -d "$SRC/tests/fuzz/regressions/$name" ]; then cp "$SRC/tests/fuzz/regressions/$name"/* "$T/$name.corpus/"; fi
   echo "== $name: $(ls "$T/$name.corpus" | wc -l) seeds, ${secs}s"

@@ -130,6 +130,25 @@ TEST_CASE("members over the size limit are skipped with an error naming them") {
   CHECK_THAT(skipped[0].message, Catch::Contains("member big is larger than the 1000-byte limit"));
 }
 
+TEST_CASE("a head filter reads only members whose first bytes it accepts, whole and in archive order") {
+  // check's filter: only ELF members are read past their first 64 bytes.
+  Scratch s;
+  s.write("src/a.so", "\x7f" "ELF" + std::string(300000, 'e'));  // more than one 256 KiB chunk
+  s.write("src/b.txt", std::string(300000, 't'));
+  s.write("src/c.so", "\x7f" "ELF");
+  REQUIRE(s.sh("tar -cf t.tar -C src a.so b.txt c.so") == 0);
+  std::map<std::string, size_t> seen;
+  auto st = for_each_member(
+      s.path("t.tar"), {},
+      [&](const Member& m, std::vector<uint8_t>&& b) -> Status {
+        seen[m.name] = b.size();
+        return {};
+      },
+      {}, nullptr, [](const uint8_t* h, size_t n) { return n >= 4 && h[0] == 0x7f && h[1] == 'E'; });
+  REQUIRE(st.ok());
+  CHECK(seen == std::map<std::string, size_t>{{"a.so", 300004}, {"c.so", 4}});
+}
+
 TEST_CASE("corrupt and non-archive inputs are errors naming the file, never crashes") {
   // A truncated zip, a truncated tar.gz, an ELF and a missing file.
   Scratch s;

@@ -126,6 +126,32 @@ TEST_CASE("unsafe member names and escaping symlinks are refused, naming the mem
   CHECK_FALSE(check_symlink_target("pkg/a.so", "/usr/lib/libc.so.6", "w.whl").ok());
 }
 
+TEST_CASE("member names are normalised as pip installs them, and aliases of one name are refused naming both") {
+  // Python: os.path.normpath / zipfile's extraction drop empty and '.' components.
+  CHECK(normalize_member_name("simple/./_x.so") == "simple/_x.so");
+  CHECK(normalize_member_name("simple//_x.so") == "simple/_x.so");
+  CHECK(normalize_member_name("./simple/_x.so") == "simple/_x.so");
+  CHECK(normalize_member_name("simple/./") == "simple/");
+  CHECK(normalize_member_name("./") == "");
+  CHECK(normalize_member_name("a/../b") == "a/../b");  // '..' is check_members' to refuse
+  auto member = [](std::string stored) {
+    ZipMember m;
+    m.stored_name = stored;
+    m.name = normalize_member_name(stored);
+    m.is_dir = stored.back() == '/';
+    return m;
+  };
+  auto dup = check_members({member("simple/_x.so"), member("simple/./_x.so")}, "w.whl");
+  REQUIRE_FALSE(dup.ok());
+  CHECK(dup.error().describe() ==
+        "w.whl: unsafe member 'simple/./_x.so': the same file as member 'simple/_x.so' once the name is normalised to "
+        "'simple/_x.so' (as pip installs it)");
+  CHECK_FALSE(check_members({member("./a"), member("a/")}, "w.whl").ok());
+  CHECK_FALSE(check_members({member("./")}, "w.whl").ok());
+  CHECK_FALSE(check_members({member("//etc/passwd")}, "w.whl").ok());  // absolute as stored
+  CHECK(check_members({member("./simple/_x.so"), member("simple/")}, "w.whl").ok());
+}
+
 TEST_CASE("zip times come from SOURCE_DATE_EPOCH in UTC, clamped to 1980") {
   uint16_t t = 0, d = 0;
   dos_time_utc(1700000000, t, d);  // 2023-11-14 22:13:20 UTC

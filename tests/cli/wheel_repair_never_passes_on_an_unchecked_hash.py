@@ -1,0 +1,41 @@
+#!/usr/bin/env python3
+"""Pins down: a repaired wheel never carries a RECORD hash ferry did not check. A 2 MiB non-ELF member (above the
+size under which members were always hashed) whose RECORD hash is wrong makes repair refuse with a one-line
+"RECORD lies" error naming it (exit 2, nothing written); with a true hash the member is repaired and the output's
+RECORD hash matches its bytes.
+Oracle: the wheel is written by Python's zipfile, hashes computed by hashlib."""
+import os
+import sys
+import tempfile
+import zipfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from hostile_wheels import *  # noqa: E402,F403
+
+require_fixtures()
+tmp = tempfile.mkdtemp()
+blob = os.urandom(2 << 20)
+members = simple_members() + [("simple/data.bin", blob, 0o100644)]
+true_record = [f"{n},{record_hash(d)},{len(d)}" for n, d, _ in members]
+lying = [l if not l.startswith("simple/data.bin,") else f"simple/data.bin,{record_hash(b'other')},{len(blob)}"
+         for l in true_record]
+
+for name, record, want in [("lie", lying, 2), ("truth", true_record, 0)]:
+    d = os.path.join(tmp, name)
+    os.makedirs(d)
+    whl = os.path.join(d, SIMPLE_NAME)
+    write_wheel(whl, members, record)
+    out = os.path.join(d, "out")
+    r = ferry("repair", whl, "-w", out)
+    if want:
+        expect_one_line_error(r, 2, "RECORD lies", "simple/data.bin", what=name)
+        if os.path.exists(out) and os.listdir(out):
+            fail(f"{name}: output written: {os.listdir(out)}")
+        continue
+    if r.returncode != 0:
+        fail(f"{name}: exit {r.returncode}: {r.stderr}")
+    with zipfile.ZipFile(os.path.join(out, os.listdir(out)[0])) as z:
+        rec = {l.split(",")[0]: l.split(",")[1] for l in z.read("simple-1.0.dist-info/RECORD").decode().splitlines()}
+        if rec.get("simple/data.bin") != record_hash(z.read("simple/data.bin")):
+            fail(f"{name}: the output's RECORD hash of simple/data.bin does not match its bytes")
+print("ok")

@@ -1,0 +1,71 @@
+"""Hostile wheels crafted at test time from the `simple` fixture wheel with Python's zipfile (the independent
+writer): extra or renamed members, chosen modes, a RECORD that says what the test wants. Shared by the
+tests/cli/wheel_* scripts about hostile input."""
+import base64
+import hashlib
+import os
+import subprocess
+import sys
+import warnings
+import zipfile
+
+warnings.simplefilter("ignore")  # zipfile warns about the duplicate names some tests write on purpose
+
+FERRY = os.environ.get("FERRY")
+W = os.path.join(os.environ.get("FERRY_FIXTURES", ""), "wheel")
+SIMPLE = os.path.join(W, "simple-1.0-cp311-cp311-linux_x86_64.whl")
+SIMPLE_NAME = os.path.basename(SIMPLE)
+EXT = "simple/_simple.cpython-311-x86_64-linux-gnu.so"
+ENV = dict(os.environ, LD_LIBRARY_PATH=os.path.join(W, "lib"))
+
+
+def require_fixtures():
+    if not FERRY:
+        sys.exit("run through ctest (FERRY is not set)")
+    if not os.path.exists(SIMPLE):
+        print("SKIP: wheel fixtures were not built")
+        sys.exit(77)
+
+
+def fail(msg):
+    print("FAIL:", msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def record_hash(data):
+    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+def simple_members():
+    """[(name, bytes, unix mode)] of the fixture wheel, RECORD left out."""
+    with zipfile.ZipFile(SIMPLE) as z:
+        return [(i.filename, z.read(i), i.external_attr >> 16) for i in z.infolist()
+                if not i.filename.endswith("/RECORD")]
+
+
+def write_wheel(path, members, record_lines=None):
+    """Writes `members` [(name, bytes, mode)] and a RECORD (given lines, or the true hashes of every member)."""
+    if record_lines is None:
+        record_lines = [f"{n},{record_hash(d)},{len(d)}" for n, d, _ in members]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, d, mode in members:
+            zi = zipfile.ZipInfo(n, (2020, 1, 1, 0, 0, 0))
+            zi.create_system = 3
+            zi.external_attr = (mode or 0o100644) << 16
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(zi, d)
+        z.writestr("simple-1.0.dist-info/RECORD", "\n".join(record_lines + ["simple-1.0.dist-info/RECORD,,"]) + "\n")
+
+
+def ferry(*args, timeout=120):
+    return subprocess.run([FERRY, *args], env=ENV, capture_output=True, text=True, timeout=timeout)
+
+
+def expect_one_line_error(r, rc, *needles, what=""):
+    if r.returncode != rc:
+        fail(f"{what}: exit {r.returncode}, expected {rc}: {r.stderr.strip()}")
+    if len(r.stderr.strip().splitlines()) != 1:
+        fail(f"{what}: expected a one-line error, got: {r.stderr}")
+    for n in needles:
+        if n not in r.stderr:
+            fail(f"{what}: the message does not say '{n}': {r.stderr.strip()}")
