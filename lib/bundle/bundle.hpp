@@ -162,6 +162,37 @@ struct DetectResult {
 };
 Result<DetectResult> detect_files(const std::vector<std::string>& cmd);
 
+// Interpreters embedded through a shared library: the trees of files they read at run time, found from the
+// library's soname and location. libpythonX.Y: PREFIX/lib/pythonX.Y (the os.py landmark, encodings, lib-dynload),
+// bundled as lib/pythonX.Y, found through its home variable (PYTHONHOME, renamed in the bundled libpython to
+// home_variable, which the launcher sets to the bundle root). libtclX.Y: the compiled-in directory holding
+// init.tcl, bundled as lib/tclX.Y (Tcl looks there relative to its executable) and sealed in the library.
+struct InterpreterFiles {
+  std::string language;  // "python3.11", "tcl8.6"
+  std::string library;   // the soname it was found from
+  struct Tree {
+    std::string source;  // directory on this machine (sysroot included)
+    std::string dest;    // directory in the bundle
+  };
+  std::vector<Tree> trees;
+  std::vector<std::string> skip;           // directory names left out anywhere in a tree
+  std::vector<std::string> skip_prefixes;  // directory names left out when they start so
+  std::string home_variable;               // the launcher sets it to the bundle root ("" = none)
+  std::vector<std::string> sealed_strings;  // compiled-in paths renamed away in the bundled library
+  std::string warning;                      // the files were not found: why
+};
+// nullopt when `soname` is no interpreter library ferry knows. `origin` is the file ferry reads.
+std::optional<InterpreterFiles> find_interpreter_files(const std::string& soname, const std::string& origin,
+                                                       const std::string& sysroot);
+// libpython: getpath's ENV_PYTHONHOME (3.11+: the key whose tail is passed to getenv) and the C string
+// PYTHONHOME (older) renamed to ENV_FERRYPHOME / FERRYPHOME, so the bundled interpreter's home is set by the
+// launcher without a PYTHONHOME that host Pythons started by the program would inherit. Returns the renames.
+Result<size_t> rename_python_home(std::vector<uint8_t>& image, const std::string& path_for_errors,
+                                  std::vector<std::string>* edits);
+// Whole C strings renamed to sealed paths of the same length, those absent skipped (libtcl's library dir).
+Status seal_strings(std::vector<uint8_t>& image, const std::vector<std::string>& strings,
+                    const std::string& path_for_errors, std::vector<std::string>* edits);
+
 // Same-length renames of NUL-terminated strings in a file image (the loader seal, libc's GCONV_PATH / LOCPATH):
 // every occurrence of `from` as a whole C string (NUL before and after) is renamed; none is an error naming
 // the file. Returns how many were renamed. Exposed for tests.
