@@ -25,7 +25,7 @@ lib=$(tail -n1 <<<"$host")
 # A decoy init.tcl where the host's libtcl looks first: the bundled one must not read it.
 mkdir -p "$root$lib"
 echo 'puts DECOY; exit 3' >"$root$lib/init.tcl"
-out=$(in_root "$root" /t/bin/tclsh8.6 /tmp/t.tcl)
+out=$(in_root "$root" /t/bin/tclsh8.6 /tmp/t.tcl) || fail "bundled tclsh failed (exit $?): $out"
 expect_eq "tclsh in an empty root" "$(sed '$d' <<<"$host")
 /t/lib/tcl8.6" "$out"
 echo PASS
