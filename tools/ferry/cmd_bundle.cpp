@@ -10,6 +10,8 @@
 
 #include "bundle/bundle.hpp"
 #include "cli.hpp"
+#include "elf/elf_info.hpp"
+#include "support/file.hpp"
 
 // The static launcher, embedded by tools/launcher/CMakeLists.txt (.incbin).
 extern "C" const uint8_t ferry_launcher_start[];
@@ -113,6 +115,13 @@ std::string program_of(const std::string& exe) {
   return exe;
 }
 
+// A dynamically linked ELF program (what a bundle can hold), not a script or a static program.
+bool is_dynamic_program(const std::string& path) {
+  if (sniff_file(path) != FileKind::elf) return false;
+  auto info = elf::read_elf_file(path, elf::ReadOptions{false});
+  return info && info->interpreter.has_value();
+}
+
 std::string real_path(const std::string& p) {
   char buf[PATH_MAX];
   return ::realpath(p.c_str(), buf) ? std::string(buf) : p;
@@ -194,10 +203,14 @@ int run_bundle(BundleArgs& a) {
     o.detected = d->files;
     // The traced command's program is bundled as well, once: named before -- too (PROG --detect -- PROG ARGS)
     // it is the same file, and a different program the run started is one the user expects to find inside.
+    // With programs named, a traced script or static program is only the driver of the run.
     std::string exe = program_of(cmd[0]);
     bool named = false;
     for (const auto& e : o.executables) named = named || real_path(program_of(e)) == real_path(exe);
-    if (!named) o.executables.push_back(exe);
+    if (!named && (o.executables.empty() || is_dynamic_program(real_path(exe)))) o.executables.push_back(exe);
+    else if (!named && !a.json)
+      std::fprintf(stderr, "ferry: note: %s is not a dynamically linked program: it drove the run, it is not "
+                           "bundled\n", cmd[0].c_str());
   }
   if (o.executables.empty()) {
     print_error("nothing to bundle: give one or more executables");
