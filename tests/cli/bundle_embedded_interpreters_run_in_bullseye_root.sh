@@ -23,6 +23,9 @@ if [ -x /usr/bin/gdb ] && readelf -d /usr/bin/gdb | grep -q 'NEEDED.*libpython3'
   out=$(in_root "$bullseye" /mnt/g/bin/gdb -nx --batch -ex 'python print(1+1)' -ex "python $code" 2>"$T/err") || {
     cat "$T/err"; fail "bundled gdb failed"; }
   expect_eq "gdb python in bullseye" "$(sed 's| /usr/| /mnt/g/|' <<<"$host")" "$out"
+  ext='import ssl, sqlite3, ctypes, hashlib, lzma, bz2, decimal; print(sqlite3.sqlite_version, ssl.OPENSSL_VERSION, hashlib.sha256(b"ferry").hexdigest()[:12], ctypes.sizeof(ctypes.c_long), decimal.Decimal(1) / 8)'
+  expect_eq "gdb python extension modules in bullseye" "$(gdb -nx --batch -ex "python $ext")" \
+    "$(in_root "$bullseye" /mnt/g/bin/gdb -nx --batch -ex "python $ext")"
   "$FERRY" bundle /usr/bin/gdb -o "$T/mnt/d" --detect -- gdb -nx --batch -ex 'python print(1+1)' >/dev/null
   out=$(in_root "$bullseye" /mnt/d/bin/gdb -nx --batch -ex 'python print(1+1)' -ex "python $code" \
     -ex 'shell echo "child PYTHONHOME=${PYTHONHOME-unset}"')

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Programs linked to libpython run Python in an empty root (only the bundle, /proc, /dev/null): gdb's `python`
 # command and a plain Py_Initialize embedder (fixture embedpy, which finds its home only through the launcher's
-# FERRYPHOME) import os and json from lib/python3.X, bundled without --add and without --detect; gdb also as
-# `ferry bundle gdb --detect -- gdb ARGS` (named before -- and traced: bundled once), through the launcher and
-# after the install step. Oracle: the same code under the host's gdb and Python (os.py's path, /usr -> bundle).
+# FERRYPHOME) import os and json from lib/python3.X (gdb also ssl, sqlite3, ctypes... from lib-dynload with their
+# libraries), bundled without --add and without --detect; gdb also as `ferry bundle gdb --detect -- gdb ARGS`
+# (named before -- and traced: bundled once), through the launcher and after the install step. Oracle: the same code under the host's gdb and Python (os.py's path, /usr -> bundle).
 # The variable the bundled libpython reads is not PYTHONHOME: a host Python the bundled gdb starts keeps its own.
 # timeout: 120
 source "$(dirname "$0")/../common.sh"
@@ -28,6 +28,10 @@ ls -d "$root"/g/lib/python3.*/__pycache__ 2>/dev/null && fail "stale byte-code c
 out=$(in_root "$root" /g/bin/gdb -nx --batch -ex 'python print(1+1)' -ex "python $code" 2>"$T/err") || {
   cat "$T/err"; fail "bundled gdb failed"; }
 expect_eq "gdb python in an empty root" "$(expected g)" "$out"
+# Extension modules from lib-dynload with the libraries they need (libssl, libsqlite3, libffi, liblzma, ...).
+ext='import ssl, sqlite3, ctypes, hashlib, lzma, bz2, decimal; print(sqlite3.sqlite_version, ssl.OPENSSL_VERSION, hashlib.sha256(b"ferry").hexdigest()[:12], ctypes.sizeof(ctypes.c_long), decimal.Decimal(1) / 8)'
+expect_eq "gdb python extension modules in an empty root" "$(gdb -nx --batch -ex "python $ext")" \
+  "$(in_root "$root" /g/bin/gdb -nx --batch -ex "python $ext")"
 
 # The program named before `--detect --` and traced: accepted, bundled once.
 "$FERRY" bundle /usr/bin/gdb -o "$root/d" --detect -- gdb -nx --batch -ex 'python print(1+1)' >/dev/null
