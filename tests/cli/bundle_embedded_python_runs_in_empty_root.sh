@@ -3,7 +3,8 @@
 # command and a plain Py_Initialize embedder (fixture embedpy, which finds its home only through the launcher's
 # FERRYPHOME) import os and json from lib/python3.X (gdb also ssl, sqlite3, ctypes... from lib-dynload with their
 # libraries), bundled without --add and without --detect; gdb also as `ferry bundle gdb --detect -- gdb ARGS`
-# (named before -- and traced: bundled once), through the launcher and after the install step. Oracle: the same code under the host's gdb and Python (os.py's path, /usr -> bundle).
+# (named before -- and traced: bundled once), through the launcher and after the install step. Oracle: the same
+# code under the host's gdb and Python (os.py's path, /usr -> bundle).
 # The variable the bundled libpython reads is not PYTHONHOME: a host Python the bundled gdb starts keeps its own.
 # timeout: 120
 source "$(dirname "$0")/../common.sh"
