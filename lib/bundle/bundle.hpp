@@ -9,9 +9,11 @@
 //   lib/SONAME               the library store: one file per content (sha256); other names are hard links
 //   ld/ld-linux-x86-64.so.2  the loader, sealed (host ld.so.cache, ld.so.preload and default dirs renamed away)
 //   data/gconv, data/locale  glibc runtime data (iconv modules, C.UTF-8), read through FERRYGCONV / FERRYLC
-//   share/..., lib/python3.11/...  files added with --add (prefix-relative: /usr/X -> X)
+//   share/..., lib/python3.11/...  files added with --add or found by --detect (prefix-relative: /usr/X -> X)
+//   lib/pythonX.Y, lib/tclX.Y  the run-time files of an interpreter library in the closure (InterpreterFiles)
 //   .ferry/ferry-launcher    the launcher; `--install` is the install step of the self-extracting installer
 //   .ferry/host-path         directories of libraries --allow-host lets come from the host
+//   .ferry/env               NAME=PATH the launcher sets to ROOT/PATH (FERRYPHOME: the bundled libpython's home)
 //   manifest.json            every file: path, role, origin, sha256 of origin and of the bundled bytes, edits
 //
 // Choices (each answers an Exodus failure in bundles.md):
@@ -23,8 +25,9 @@
 // - Install without ferry: ferry reserves a 1023-byte PT_INTERP at bundle time, so the static launcher can
 //   write the absolute loader path in place (`.ferry/ferry-launcher --install`, run by the installer).
 // - Environment: LD_LIBRARY_PATH is never set. iconv and locale data are found through FERRYGCONV / FERRYLC,
-//   the names the bundled libc reads instead of GCONV_PATH / LOCPATH, so host programs started by a bundled
-//   program inherit nothing that changes their behaviour (a preload to scrub the environment is not needed).
+//   the names the bundled libc reads instead of GCONV_PATH / LOCPATH, and Python's home through FERRYPHOME,
+//   which the bundled libpython reads instead of PYTHONHOME, so host programs started by a bundled program
+//   inherit nothing that changes their behaviour (a preload to scrub the environment is not needed).
 #pragma once
 
 #include <cstdint>
