@@ -151,7 +151,7 @@ private:
   std::string loader_name_, loader_origin_;
   std::set<std::string> host_dirs_;
   std::set<std::string> missing_;
-  std::set<std::string> interpreter_trees_;  // source dirs bundled whole (detected files there are not re-added)
+  std::map<std::string, std::string> interpreter_trees_;  // source dir bundled whole -> its place in the bundle
   std::set<std::string> home_variables_;     // set by the launcher to the bundle root (.ferry/env)
   std::map<std::string, std::optional<InterpreterFiles>> interpreter_libs_;  // by origin
 };
@@ -219,7 +219,7 @@ Status Planner::add_tree(const resolve::DependencyTree& tree, const std::string&
 }
 
 Status Planner::add_interpreter_tree(const InterpreterFiles& interp, const InterpreterFiles::Tree& tree) {
-  if (!interpreter_trees_.insert(tree.source).second) return {};
+  if (!interpreter_trees_.emplace(tree.source, tree.dest).second) return {};
   auto skipped = [&](const std::string& rel) {
     size_t pos = 0;
     while (true) {
@@ -365,8 +365,30 @@ Status Planner::add_detected(const std::string& path) {
   std::string real = real_or_same(path);
   if (bundled_reals_.count(real) || real == loader_origin_) return {};
   if (!fs::is_regular_file(real, ec)) return {};
-  for (const auto& tree : interpreter_trees_)
-    if (starts_with(path, tree + "/")) return {};  // bundled whole, minus what is left out on purpose
+  // Under an interpreter's tree (bundled already, minus what is left out on purpose): a byte-code cache stays
+  // out (stale once copied), anything else the run used (a site-packages module) goes to the tree's place.
+  for (const auto& [source, dest] : interpreter_trees_) {
+    if (!starts_with(path, source + "/")) continue;
+    std::string rel = path.substr(source.size() + 1);
+    size_t cache = path.rfind("/__pycache__/");
+    if (cache != std::string::npos) {  // the module's source instead (see the end of this function)
+      std::string module = path.substr(cache + 13);
+      std::string py = path.substr(0, cache) + "/" + module.substr(0, module.find('.')) + ".py";
+      return fs::is_regular_file(py, ec) ? add_detected(py) : Status{};
+    }
+    Pending p;
+    p.file.path = dest + "/" + rel;
+    p.file.role = Role::data;
+    p.file.origin = real;
+    p.file.mode = (::access(real.c_str(), X_OK) == 0) ? 0755 : 0644;
+    if (files_.count(p.file.path)) return {};
+    FERRY_CHECK(add_file(std::move(p)));
+    if (sniff_file(real) == FileKind::elf) {
+      auto tree = resolver_.resolve(real);
+      if (tree) FERRY_CHECK(add_tree(tree.value(), dest + "/" + rel));
+    }
+    return {};
+  }
   // Host configuration, caches and scratch files, and the command's own inputs (its working directory), stay
   // behind as data; libraries are taken from anywhere.
   bool skip_data = false;
