@@ -9,9 +9,11 @@
 //   lib/SONAME               the library store: one file per content (sha256); other names are hard links
 //   ld/ld-linux-x86-64.so.2  the loader, sealed (host ld.so.cache, ld.so.preload and default dirs renamed away)
 //   data/gconv, data/locale  glibc runtime data (iconv modules, C.UTF-8), read through FERRYGCONV / FERRYLC
-//   share/..., lib/python3.11/...  files added with --add (prefix-relative: /usr/X -> X)
+//   share/..., lib/python3.11/...  files added with --add or found by --detect (prefix-relative: /usr/X -> X)
+//   lib/pythonX.Y, lib/tclX.Y  the run-time files of an interpreter library in the closure (InterpreterFiles)
 //   .ferry/ferry-launcher    the launcher; `--install` is the install step of the self-extracting installer
 //   .ferry/host-path         directories of libraries --allow-host lets come from the host
+//   .ferry/env               NAME=PATH the launcher sets to ROOT/PATH (FERRYPHOME: the bundled libpython's home)
 //   manifest.json            every file: path, role, origin, sha256 of origin and of the bundled bytes, edits
 //
 // Choices (each answers an Exodus failure in bundles.md):
@@ -23,8 +25,9 @@
 // - Install without ferry: ferry reserves a 1023-byte PT_INTERP at bundle time, so the static launcher can
 //   write the absolute loader path in place (`.ferry/ferry-launcher --install`, run by the installer).
 // - Environment: LD_LIBRARY_PATH is never set. iconv and locale data are found through FERRYGCONV / FERRYLC,
-//   the names the bundled libc reads instead of GCONV_PATH / LOCPATH, so host programs started by a bundled
-//   program inherit nothing that changes their behaviour (a preload to scrub the environment is not needed).
+//   the names the bundled libc reads instead of GCONV_PATH / LOCPATH, and Python's home through FERRYPHOME,
+//   which the bundled libpython reads instead of PYTHONHOME, so host programs started by a bundled program
+//   inherit nothing that changes their behaviour (a preload to scrub the environment is not needed).
 #pragma once
 
 #include <cstdint>
@@ -161,6 +164,37 @@ struct DetectResult {
   int exit_code = 0;
 };
 Result<DetectResult> detect_files(const std::vector<std::string>& cmd);
+
+// Interpreters embedded through a shared library: the trees of files they read at run time, found from the
+// library's soname and location. libpythonX.Y: PREFIX/lib/pythonX.Y (the os.py landmark, encodings, lib-dynload),
+// bundled as lib/pythonX.Y, found through its home variable (PYTHONHOME, renamed in the bundled libpython to
+// home_variable, which the launcher sets to the bundle root). libtclX.Y: the compiled-in directory holding
+// init.tcl, bundled as lib/tclX.Y (Tcl looks there relative to its executable) and sealed in the library.
+struct InterpreterFiles {
+  std::string language;  // "python3.11", "tcl8.6"
+  std::string library;   // the soname it was found from
+  struct Tree {
+    std::string source;  // directory on this machine (sysroot included)
+    std::string dest;    // directory in the bundle
+  };
+  std::vector<Tree> trees;
+  std::vector<std::string> skip;           // directory names left out anywhere in a tree
+  std::vector<std::string> skip_prefixes;  // directory names left out when they start so
+  std::string home_variable;               // the launcher sets it to the bundle root ("" = none)
+  std::vector<std::string> sealed_strings;  // compiled-in paths renamed away in the bundled library
+  std::string warning;                      // the files were not found: why
+};
+// nullopt when `soname` is no interpreter library ferry knows. `origin` is the file ferry reads.
+std::optional<InterpreterFiles> find_interpreter_files(const std::string& soname, const std::string& origin,
+                                                       const std::string& sysroot);
+// libpython: getpath's ENV_PYTHONHOME (3.11+: the key whose tail is passed to getenv) and the C string
+// PYTHONHOME (older) renamed to ENV_FERRYPHOME / FERRYPHOME, so the bundled interpreter's home is set by the
+// launcher without a PYTHONHOME that host Pythons started by the program would inherit. Returns the renames.
+Result<size_t> rename_python_home(std::vector<uint8_t>& image, const std::string& path_for_errors,
+                                  std::vector<std::string>* edits);
+// Whole C strings renamed to sealed paths of the same length, those absent skipped (libtcl's library dir).
+Status seal_strings(std::vector<uint8_t>& image, const std::vector<std::string>& strings,
+                    const std::string& path_for_errors, std::vector<std::string>* edits);
 
 // Same-length renames of NUL-terminated strings in a file image (the loader seal, libc's GCONV_PATH / LOCPATH):
 // every occurrence of `from` as a whole C string (NUL before and after) is renamed; none is an error naming

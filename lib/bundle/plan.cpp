@@ -46,11 +46,14 @@ uint64_t BundlePlan::total_size() const {
 
 namespace {
 
-enum class EditKind { none, program, library_rpath, loader, libc };
+enum class EditKind { none, program, library_rpath, loader, libc, interpreter };
 
 struct Pending {
   BundleFile file;
   EditKind edit = EditKind::none;
+  bool fix_rpath = false;           // EditKind::interpreter: its search path also needs $ORIGIN
+  bool rename_python_home = false;  // EditKind::interpreter: libpython
+  std::vector<std::string> sealed;  // EditKind::interpreter: compiled-in paths renamed away
 };
 
 std::string real_or_same(const std::string& p) {
@@ -131,7 +134,9 @@ private:
     return false;
   }
   Status add_file(Pending p);
-  Status add_tree(const resolve::DependencyTree& tree);
+  Status add_tree(const resolve::DependencyTree& tree, const std::string& optional_for = "");
+  Status add_interpreters();
+  Status add_interpreter_tree(const InterpreterFiles& interp, const InterpreterFiles::Tree& tree);
   Status add_library(const std::string& name, const std::string& path);
   Status add_program(const std::string& exe);
   Status add_detected(const std::string& path);
@@ -146,6 +151,9 @@ private:
   std::string loader_name_, loader_origin_;
   std::set<std::string> host_dirs_;
   std::set<std::string> missing_;
+  std::map<std::string, std::string> interpreter_trees_;  // source dir bundled whole -> its place in the bundle
+  std::set<std::string> home_variables_;     // set by the launcher to the bundle root (.ferry/env)
+  std::map<std::string, std::optional<InterpreterFiles>> interpreter_libs_;  // by origin
 };
 
 Status Planner::add_file(Pending p) {
@@ -194,14 +202,81 @@ Status Planner::add_library(const std::string& name, const std::string& path) {
   return add_file(std::move(p));
 }
 
-Status Planner::add_tree(const resolve::DependencyTree& tree) {
+// `optional_for`: the tree is of a module an interpreter may never load (a Python extension in lib-dynload); a
+// library missing for it is a warning, not a failed bundle.
+Status Planner::add_tree(const resolve::DependencyTree& tree, const std::string& optional_for) {
   for (size_t i = 1; i < tree.load_order.size(); ++i) {
     const auto& e = tree.load_order[i];
     if (e.rule == resolve::Rule::interpreter) continue;
     FERRY_CHECK(add_library(e.name, e.path));
   }
-  for (const auto& m : tree.missing)
-    if (!allowed_host(m, m)) missing_.insert(m);
+  for (const auto& m : tree.missing) {
+    if (allowed_host(m, m)) continue;
+    if (optional_for.empty()) missing_.insert(m);
+    else plan_.warnings.push_back(optional_for + " needs " + m + ", not found here: it will not load in the bundle");
+  }
+  return {};
+}
+
+Status Planner::add_interpreter_tree(const InterpreterFiles& interp, const InterpreterFiles::Tree& tree) {
+  if (!interpreter_trees_.emplace(tree.source, tree.dest).second) return {};
+  auto skipped = [&](const std::string& rel) {
+    size_t pos = 0;
+    while (true) {
+      size_t slash = rel.find('/', pos);
+      if (slash == std::string::npos) return false;  // the last component is the file itself
+      std::string part = rel.substr(pos, slash - pos);
+      if (std::find(interp.skip.begin(), interp.skip.end(), part) != interp.skip.end()) return true;
+      for (const auto& prefix : interp.skip_prefixes)
+        if (starts_with(part, prefix)) return true;
+      pos = slash + 1;
+    }
+  };
+  auto walk = walk_paths({tree.source});
+  for (const auto& f : walk.files) {
+    std::string rel = f.substr(tree.source.size());
+    while (!rel.empty() && rel[0] == '/') rel.erase(0, 1);
+    if (rel.empty() || skipped(rel)) continue;
+    std::string real = real_or_same(f);
+    Pending p;
+    p.file.path = tree.dest + "/" + rel;
+    p.file.role = Role::data;
+    p.file.origin = real;
+    p.file.mode = (::access(real.c_str(), X_OK) == 0) ? 0755 : 0644;
+    FERRY_CHECK(add_file(std::move(p)));
+    // Extension modules stay in their tree (the interpreter dlopens them by path); their libraries join the store.
+    if (sniff_file(real) == FileKind::elf) {
+      auto tree_r = resolver_.resolve(real);
+      if (tree_r) FERRY_CHECK(add_tree(tree_r.value(), tree.dest + "/" + rel));
+    }
+  }
+  return {};
+}
+
+// Every interpreter library in the store brings the files it reads at run time (see InterpreterFiles).
+Status Planner::add_interpreters() {
+  auto& by_origin = interpreter_libs_;  // one look-up per file, for every name of it
+  for (auto& [path, lib] : files_) {
+    if (lib.file.role != Role::library) continue;
+    auto [it, first] = by_origin.try_emplace(lib.file.origin);
+    if (first) it->second = find_interpreter_files(resolve::basename_of(path), lib.file.origin, opts_.sysroot);
+    const auto& interp = it->second;
+    if (!interp || interp->trees.empty()) {
+      if (first && interp && !interp->warning.empty()) plan_.warnings.push_back(interp->warning);
+      continue;
+    }
+    if (lib.edit != EditKind::libc) {
+      lib.fix_rpath = lib.edit == EditKind::library_rpath;
+      lib.edit = EditKind::interpreter;
+      lib.rename_python_home = !interp->home_variable.empty();
+      lib.sealed = interp->sealed_strings;
+    }
+  }
+  for (const auto& [origin, interp] : by_origin) {
+    if (!interp || interp->trees.empty()) continue;
+    if (!interp->home_variable.empty()) home_variables_.insert(interp->home_variable);
+    for (const auto& tree : interp->trees) FERRY_CHECK(add_interpreter_tree(*interp, tree));
+  }
   return {};
 }
 
@@ -290,6 +365,30 @@ Status Planner::add_detected(const std::string& path) {
   std::string real = real_or_same(path);
   if (bundled_reals_.count(real) || real == loader_origin_) return {};
   if (!fs::is_regular_file(real, ec)) return {};
+  // Under an interpreter's tree (bundled already, minus what is left out on purpose): a byte-code cache stays
+  // out (stale once copied), anything else the run used (a site-packages module) goes to the tree's place.
+  for (const auto& [source, dest] : interpreter_trees_) {
+    if (!starts_with(path, source + "/")) continue;
+    std::string rel = path.substr(source.size() + 1);
+    size_t cache = path.rfind("/__pycache__/");
+    if (cache != std::string::npos) {  // the module's source instead (see the end of this function)
+      std::string module = path.substr(cache + 13);
+      std::string py = path.substr(0, cache) + "/" + module.substr(0, module.find('.')) + ".py";
+      return fs::is_regular_file(py, ec) ? add_detected(py) : Status{};
+    }
+    Pending p;
+    p.file.path = dest + "/" + rel;
+    p.file.role = Role::data;
+    p.file.origin = real;
+    p.file.mode = (::access(real.c_str(), X_OK) == 0) ? 0755 : 0644;
+    if (files_.count(p.file.path)) return {};
+    FERRY_CHECK(add_file(std::move(p)));
+    if (sniff_file(real) == FileKind::elf) {
+      auto tree = resolver_.resolve(real);
+      if (tree) FERRY_CHECK(add_tree(tree.value(), dest + "/" + rel));
+    }
+    return {};
+  }
   // Host configuration, caches and scratch files, and the command's own inputs (its working directory), stay
   // behind as data; libraries are taken from anywhere.
   bool skip_data = false;
@@ -384,12 +483,23 @@ Status Planner::apply_edits() {
         if (!st) { errors[i] = st.error(); return; }
         break;
       }
+      case EditKind::interpreter:
       case EditKind::libc: {
         out = std::move(bytes.value());
-        auto st = rename_libc_environment(out, f.origin, &f.edits);
-        if (!st) { errors[i] = st.error(); return; }
+        if (work[i]->edit == EditKind::libc) {
+          auto st = rename_libc_environment(out, f.origin, &f.edits);
+          if (!st) { errors[i] = st.error(); return; }
+        } else {
+          if (work[i]->rename_python_home) {
+            auto r = rename_python_home(out, f.origin, &f.edits);
+            if (!r) { errors[i] = r.error(); return; }
+          }
+          auto st = seal_strings(out, work[i]->sealed, f.origin, &f.edits);
+          if (!st) { errors[i] = st.error(); return; }
+        }
         auto info = elf::read_elf(ByteView(out.data(), out.size()), f.origin, elf::ReadOptions{false});
-        if (info && (info->rpath || info->runpath)) {
+        bool fix = work[i]->edit == EditKind::libc || work[i]->fix_rpath;
+        if (fix && info && (info->rpath || info->runpath)) {
           patch::Edits le;
           le.set_rpath = "$ORIGIN";
           auto r = patch::patch_image(ByteView(out.data(), out.size()), le, f.origin);
@@ -419,7 +529,9 @@ Result<BundlePlan> Planner::run() {
   if (opts_.executables.empty()) return make_error(ErrorCode::usage, "no executable to bundle");
   if (opts_.launcher.empty()) return make_error(ErrorCode::usage, "no launcher program given to the bundler");
   for (const auto& exe : opts_.executables) FERRY_CHECK(add_program(exe));
+  FERRY_CHECK(add_interpreters());
   for (const auto& d : opts_.detected) FERRY_CHECK(add_detected(d));
+  FERRY_CHECK(add_interpreters());  // a dlopen'ed interpreter library the run found
   // --allow-host names no program needs directly (a dlopen'ed driver): their directory on this machine.
   for (const auto& a : opts_.allow_host) {
     if (a.find('/') != std::string::npos) {
@@ -479,6 +591,16 @@ Result<BundlePlan> Planner::run() {
     hp.file.role = Role::data;
     hp.file.content = std::vector<uint8_t>(text.begin(), text.end());
     FERRY_CHECK(add_file(std::move(hp)));
+  }
+  if (!home_variables_.empty()) {
+    // NAME=PATH lines, PATH relative to the bundle root: the launcher sets each to the absolute path.
+    std::string text;
+    for (const auto& v : home_variables_) text += v + "=.\n";
+    Pending env;
+    env.file.path = ".ferry/env";
+    env.file.role = Role::data;
+    env.file.content = std::vector<uint8_t>(text.begin(), text.end());
+    FERRY_CHECK(add_file(std::move(env)));
   }
   FERRY_CHECK(apply_edits());
 

@@ -3,6 +3,7 @@
 // elf/dl-cache.c (LD_SO_CACHE), elf/rtld.c (/etc/ld.so.preload), elf/dl-load.c (SYSTEM_DIRS), iconv/gconv_conf.c
 // (GCONV_PATH, GCONV_DIR), iconv/gconv_cache.c (GCONV_MODULES_CACHE), locale/findlocale.c (LOCPATH).
 // Same length and whole C strings only: no offset, size or other string moves, so no layout is touched.
+#include <algorithm>
 #include <cstring>
 
 #include "bundle/bundle.hpp"
@@ -71,6 +72,33 @@ Status seal_loader(std::vector<uint8_t>& image, const std::string& path, std::ve
                      "/usr/lib64/", "/lib/i386-linux-gnu/", "/usr/lib/i386-linux-gnu/", "/lib32/", "/usr/lib32/",
                      "/lib/aarch64-linux-gnu/", "/usr/lib/aarch64-linux-gnu/"},
                     true, path, edits, false);
+}
+
+Result<size_t> rename_python_home(std::vector<uint8_t>& image, const std::string& path,
+                                  std::vector<std::string>* edits) {
+  // 3.11+: Modules/getpath.c calls getenv(key + 4) for the key "ENV_PYTHONHOME" and getpath.py (frozen, marshal
+  // data in the same file) reads the global of that name: every occurrence is renamed, so both stay in step.
+  static const std::string kKey = "ENV_PYTHONHOME", kNewKey = "ENV_FERRYPHOME";
+  size_t count = 0;
+  for (auto it = image.begin();;) {
+    it = std::search(it, image.end(), kKey.begin(), kKey.end());
+    if (it == image.end()) break;
+    std::copy(kNewKey.begin(), kNewKey.end(), it);
+    ++count;
+  }
+  // Up to 3.10: getenv("PYTHONHOME") in Python/initconfig.c.
+  auto old = rename_cstring(image, "PYTHONHOME", "FERRYPHOME", path);
+  if (old) count += old.value();
+  if (count == 0)
+    return make_error(ErrorCode::unsupported, "PYTHONHOME is not read as ferry knows (no ENV_PYTHONHOME, no "
+                                              "PYTHONHOME string)").with_path(path);
+  if (edits) edits->push_back("PYTHONHOME read as FERRYPHOME");
+  return count;
+}
+
+Status seal_strings(std::vector<uint8_t>& image, const std::vector<std::string>& strings, const std::string& path,
+                    std::vector<std::string>* edits) {
+  return rename_all(image, strings, false, path, edits, false);
 }
 
 Status rename_libc_environment(std::vector<uint8_t>& image, const std::string& path,

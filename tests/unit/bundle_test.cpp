@@ -41,6 +41,42 @@ TEST_CASE("rename_cstring refuses a different length and names the file when the
   CHECK(missing.error().message.find("GCONV_PATH") != std::string::npos);
 }
 
+TEST_CASE("rename_python_home renames getpath's key everywhere (C string and frozen code) and the old C string") {
+  // 3.11+: "ENV_PYTHONHOME" as a C string and as a marshal short interned string (0xda, length 14) in getpath's
+  // frozen code; up to 3.10: the C string "PYTHONHOME". The usage text mentioning PYTHONHOME stays.
+  using namespace std::string_literals;
+  std::string in = "\0ENV_PYTHONHOME\0\xda\x0e" "ENV_PYTHONHOME\xda\0PYTHONHOME\0PYTHONHOME   : alternate\0"s;
+  auto img = bytes_of(in);
+  std::vector<std::string> edits;
+  auto n = rename_python_home(img, "libpython3.11.so.1.0", &edits);
+  REQUIRE(n.ok());
+  CHECK(n.value() == 3);
+  CHECK(img.size() == in.size());
+  CHECK(in.size() == 70);
+  CHECK(text_of(img) == "\0ENV_FERRYPHOME\0\xda\x0e" "ENV_FERRYPHOME\xda\0FERRYPHOME\0PYTHONHOME   : alternate\0"s);
+  CHECK(edits == std::vector<std::string>{"PYTHONHOME read as FERRYPHOME"});
+  auto none = bytes_of("\0PYTHONPATH\0"s);
+  auto r = rename_python_home(none, "/x/libpython3.so", nullptr);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().describe().find("/x/libpython3.so") != std::string::npos);
+}
+
+TEST_CASE("find_interpreter_files knows libpython and libtcl by soname and nothing else") {
+  CHECK_FALSE(find_interpreter_files("libz.so.1", "/usr/lib/x86_64-linux-gnu/libz.so.1", "").has_value());
+  CHECK_FALSE(find_interpreter_files("libpythonic.so", "/nonexistent/libpythonic.so", "").has_value());
+  auto py = find_interpreter_files("libpython3.13t.so.1.0", "/nonexistent/lib/libpython3.13t.so.1.0", "");
+  REQUIRE(py.has_value());
+  CHECK(py->language == "python3.13t");
+  CHECK(py->trees.empty());  // no os.py above /nonexistent/lib: a warning instead
+  CHECK(py->warning.find("python3.13t/os.py") != std::string::npos);
+  CHECK(py->home_variable == "FERRYPHOME");
+  auto tcl = find_interpreter_files("libtcl8.6.so", "/nonexistent/libtcl8.6.so", "");
+  REQUIRE(tcl.has_value());
+  CHECK(tcl->language == "tcl8.6");
+  CHECK(tcl->trees.empty());
+  CHECK_FALSE(tcl->warning.empty());
+}
+
 TEST_CASE("sealed paths have the asked length, keep a trailing slash and cannot name a real directory") {
   for (size_t n : {5u, 9u, 16u, 22u, 26u, 60u}) {
     auto dir = sealed_path(n, true);

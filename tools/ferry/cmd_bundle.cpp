@@ -3,12 +3,15 @@
 #include <unistd.h>
 
 #include <cstdint>
-#include <fstream>
+#include <climits>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "bundle/bundle.hpp"
 #include "cli.hpp"
+#include "elf/elf_info.hpp"
+#include "support/file.hpp"
 
 // The static launcher, embedded by tools/launcher/CMakeLists.txt (.incbin).
 extern "C" const uint8_t ferry_launcher_start[];
@@ -19,22 +22,109 @@ namespace ferry::cli {
 namespace {
 
 struct BundleArgs {
-  std::vector<std::string> positionals;
+  std::vector<std::string> executables;
+  std::vector<std::string> command;  // after --
+  bool has_command = false;
   std::string output;
   std::vector<std::string> adds, renames, allow_host, verify_args;
   std::string install_dir, verify_dir;
-  bool detect = false, no_glibc_data = false, json = false;
+  bool detect = false, no_glibc_data = false, json = false, help = false;
 };
 
-// CLI11 puts the arguments after `--` at the end of the positionals; /proc/self/cmdline says how many there were.
-size_t count_after_double_dash() {
-  std::ifstream in("/proc/self/cmdline", std::ios::binary);
-  std::string arg;
-  std::vector<std::string> args;
-  while (std::getline(in, arg, '\0')) args.push_back(arg);
-  for (size_t i = 0; i < args.size(); ++i)
-    if (args[i] == "--") return args.size() - i - 1;
-  return 0;
+constexpr const char* kUsage = R"(usage: ferry bundle EXE... -o OUT [options]
+       ferry bundle [EXE...] -o OUT [options] --detect -- CMD [ARGS...]
+       ferry bundle --install DIR | --verify OUT [--verify-arg ARG]...
+
+  -o, --output OUT      a directory, OUT.tar.zst, OUT.tar.gz or a self-extracting OUT.sh
+  --add SRC[=DEST]      extra file or directory (default DEST: /usr/X -> X); repeatable
+  --rename OLD=NEW      the launcher name of a program; repeatable
+  --allow-host LIB      a library (soname or path) the target's system provides; repeatable
+  --detect              run CMD once under ptrace and add every file it opens; CMD's program is bundled too
+                        (named before -- or not; the same program counts once)
+  --no-glibc-data       do not bundle gconv modules and the C.UTF-8 locale
+  --install DIR         install a bundle directory in place (programs start directly)
+  --verify OUT          run each program of a bundle (directory, archive or .sh), list objects loaded from the host
+  --verify-arg ARG      argument for each program under --verify (default --version); repeatable
+  --json                JSON output
+  -h, --help            this text)";
+
+// The arguments after `bundle`, parsed here rather than by CLI11: CLI11 2.1 hands everything after `--` back to
+// the parent command once a positional has a value, so `ferry bundle PROG --detect -- PROG ARGS` was refused.
+// Options and executables mix freely before `--`; everything after it is the command, verbatim.
+std::string parse_bundle_args(const std::vector<std::string>& in, BundleArgs& a) {
+  struct Valued {
+    const char* long_name;
+    const char* short_name;
+    std::function<void(const std::string&)> set;
+  };
+  const std::vector<Valued> valued = {
+      {"--output", "-o", [&](const std::string& v) { a.output = v; }},
+      {"--add", nullptr, [&](const std::string& v) { a.adds.push_back(v); }},
+      {"--rename", nullptr, [&](const std::string& v) { a.renames.push_back(v); }},
+      {"--allow-host", nullptr, [&](const std::string& v) { a.allow_host.push_back(v); }},
+      {"--install", nullptr, [&](const std::string& v) { a.install_dir = v; }},
+      {"--verify", nullptr, [&](const std::string& v) { a.verify_dir = v; }},
+      {"--verify-arg", nullptr, [&](const std::string& v) { a.verify_args.push_back(v); }},
+  };
+  const std::vector<std::pair<const char*, bool*>> flags = {
+      {"--detect", &a.detect}, {"--no-glibc-data", &a.no_glibc_data}, {"--json", &a.json}, {"--help", &a.help},
+      {"-h", &a.help}};
+  for (size_t i = 0; i < in.size(); ++i) {
+    const std::string& arg = in[i];
+    if (arg == "--") {
+      a.has_command = true;
+      a.command.assign(in.begin() + static_cast<ptrdiff_t>(i) + 1, in.end());
+      return "";
+    }
+    if (arg.size() < 2 || arg[0] != '-') {
+      a.executables.push_back(arg);
+      continue;
+    }
+    bool done = false;
+    for (const auto& [name, target] : flags)
+      if (arg == name) *target = done = true;
+    for (const auto& v : valued) {
+      if (done) break;
+      std::string value;
+      if (arg == v.long_name || (v.short_name && arg == v.short_name)) {
+        if (i + 1 >= in.size()) return arg + " needs a value";
+        value = in[++i];
+      } else if (arg.rfind(std::string(v.long_name) + "=", 0) == 0) {
+        value = arg.substr(std::string(v.long_name).size() + 1);
+      } else if (v.short_name && arg.rfind(v.short_name, 0) == 0 && arg.size() > 2 && arg[1] != '-') {
+        value = arg.substr(2);
+      } else {
+        continue;
+      }
+      v.set(value);
+      done = true;
+    }
+    if (!done) return "unknown option " + arg;
+  }
+  return "";
+}
+
+// A command's program as execvp finds it: through PATH when it has no '/'.
+std::string program_of(const std::string& exe) {
+  if (exe.find('/') != std::string::npos) return exe;
+  const char* path = std::getenv("PATH");
+  std::stringstream ss(path ? path : "");
+  std::string dir;
+  while (std::getline(ss, dir, ':'))
+    if (!dir.empty() && ::access((dir + "/" + exe).c_str(), X_OK) == 0) return dir + "/" + exe;
+  return exe;
+}
+
+// A dynamically linked ELF program (what a bundle can hold), not a script or a static program.
+bool is_dynamic_program(const std::string& path) {
+  if (sniff_file(path) != FileKind::elf) return false;
+  auto info = elf::read_elf_file(path, elf::ReadOptions{false});
+  return info && info->interpreter.has_value();
+}
+
+std::string real_path(const std::string& p) {
+  char buf[PATH_MAX];
+  return ::realpath(p.c_str(), buf) ? std::string(buf) : p;
 }
 
 std::string human_size(uint64_t n) {
@@ -90,13 +180,16 @@ int run_verify(const BundleArgs& a) {
 
 int run_bundle(BundleArgs& a) {
   bundle::BundleOptions o;
-  size_t tail = a.detect ? count_after_double_dash() : 0;
-  if (a.detect && (tail == 0 || tail > a.positionals.size())) {
+  if (a.detect && a.command.empty()) {
     print_error("--detect needs the command to run after --, e.g. --detect -- python3 script.py");
     return exit_usage;
   }
-  std::vector<std::string> cmd(a.positionals.end() - static_cast<ptrdiff_t>(tail), a.positionals.end());
-  o.executables.assign(a.positionals.begin(), a.positionals.end() - static_cast<ptrdiff_t>(tail));
+  if (!a.detect && a.has_command) {
+    print_error("a command after -- is run only with --detect");
+    return exit_usage;
+  }
+  const std::vector<std::string>& cmd = a.command;
+  o.executables = a.executables;
   if (a.output.empty()) {
     print_error("-o OUT is required (a directory, .tar.zst, .tar.gz or .sh)");
     return exit_usage;
@@ -108,21 +201,16 @@ int run_bundle(BundleArgs& a) {
       return exit_usage;
     }
     o.detected = d->files;
-    if (o.executables.empty()) {
-      // The traced command's program is the one to bundle: the first file it executed is found through PATH.
-      std::string exe = cmd[0];
-      if (exe.find('/') == std::string::npos) {
-        const char* path = std::getenv("PATH");
-        std::stringstream ss(path ? path : "");
-        std::string dir;
-        while (std::getline(ss, dir, ':'))
-          if (!dir.empty() && ::access((dir + "/" + exe).c_str(), X_OK) == 0) {
-            exe = dir + "/" + exe;
-            break;
-          }
-      }
-      o.executables.push_back(exe);
-    }
+    // The traced command's program is bundled as well, once: named before -- too (PROG --detect -- PROG ARGS)
+    // it is the same file, and a different program the run started is one the user expects to find inside.
+    // With programs named, a traced script or static program is only the driver of the run.
+    std::string exe = program_of(cmd[0]);
+    bool named = false;
+    for (const auto& e : o.executables) named = named || real_path(program_of(e)) == real_path(exe);
+    if (!named && (o.executables.empty() || is_dynamic_program(real_path(exe)))) o.executables.push_back(exe);
+    else if (!named && !a.json)
+      std::fprintf(stderr, "ferry: note: %s is not a dynamically linked program: it drove the run, it is not "
+                           "bundled\n", cmd[0].c_str());
   }
   if (o.executables.empty()) {
     print_error("nothing to bundle: give one or more executables");
@@ -180,23 +268,25 @@ int run_bundle(BundleArgs& a) {
 }  // namespace
 
 void register_bundle(CLI::App& app, Context& ctx) {
-  auto args = std::make_shared<BundleArgs>();
-  auto* sub = app.add_subcommand("bundle", "bundle executables with their libraries and loader to run anywhere");
-  sub->add_option("executables", args->positionals, "executables to bundle (after --detect --: the command to trace)");
-  sub->add_option("-o,--output", args->output, "a directory, OUT.tar.zst, OUT.tar.gz or a self-extracting OUT.sh");
-  sub->add_option("--add", args->adds, "extra file or directory, SRC or SRC=DEST (default DEST: /usr/X -> X)");
-  sub->add_option("--rename", args->renames, "OLD=NEW: the launcher name of a program");
-  sub->add_option("--allow-host", args->allow_host, "a library (soname or path) the target's system provides");
-  sub->add_flag("--detect", args->detect, "run the command after -- once and add every file it opens");
-  sub->add_flag("--no-glibc-data", args->no_glibc_data, "do not bundle gconv modules and the C.UTF-8 locale");
-  sub->add_option("--install", args->install_dir, "install a bundle directory in place (programs start directly)");
-  sub->add_option("--verify", args->verify_dir, "run each program of a bundle (directory, archive or .sh) and list objects loaded from the host");
-  sub->add_option("--verify-arg", args->verify_args, "argument for each program under --verify (default --version)");
-  sub->add_flag("--json", args->json, "JSON output");
-  sub->callback([args, &ctx] {
-    if (!args->install_dir.empty()) ctx.exit_code = run_install(*args);
-    else if (!args->verify_dir.empty()) ctx.exit_code = run_verify(*args);
-    else ctx.exit_code = run_bundle(*args);
+  auto* sub = app.add_subcommand("bundle", "bundle executables with their libraries and loader to run anywhere "
+                                           "(see `ferry bundle --help`)");
+  sub->set_help_flag();
+  sub->prefix_command();  // every argument reaches parse_bundle_args, `--` and the command after it included
+  sub->callback([sub, &ctx] {
+    BundleArgs a;
+    std::string err = parse_bundle_args(sub->remaining(), a);
+    if (a.help) {
+      std::printf("%s\n", kUsage);
+      return;
+    }
+    if (!err.empty()) {
+      print_error("bundle: " + err + " (see ferry bundle --help)");
+      ctx.exit_code = exit_usage;
+      return;
+    }
+    if (!a.install_dir.empty()) ctx.exit_code = run_install(a);
+    else if (!a.verify_dir.empty()) ctx.exit_code = run_verify(a);
+    else ctx.exit_code = run_bundle(a);
   });
 }
 

@@ -6,8 +6,9 @@
 //  - otherwise runs the bundled loader: ld/LOADER --library-path ROOT/lib --inhibit-cache --argv0 ARGV0
 //    ROOT/libexec/NAME ARGS (glibc >= 2.33 ld.so; the bundled loader is the build machine's).
 // LD_LIBRARY_PATH is never set. The only variables set are FERRYGCONV and FERRYLC, the names the bundled libc
-// was edited to read instead of GCONV_PATH and LOCPATH: host programs started by the bundled program ignore
-// them, so nothing leaks to them.
+// was edited to read instead of GCONV_PATH and LOCPATH, and those .ferry/env names (FERRYPHOME: the bundled
+// libpython reads it instead of PYTHONHOME): host programs started by the bundled program ignore them, so
+// nothing leaks to them.
 // Run as .ferry/ferry-launcher --install, it is the install step of the self-extracting installer: it rewrites
 // PT_INTERP of every libexec/ program in place to ROOT/ld/LOADER (ferry reserved a long PT_INTERP at bundle
 // time), so no ferry is needed on the target.
@@ -101,6 +102,28 @@ static int read_line(const char* path, char* out, size_t size) {
   char* nl = strchr(out, '\n');
   if (nl) *nl = '\0';
   return 1;
+}
+
+// .ferry/env: NAME=PATH lines, PATH relative to the bundle root ("." is the root); each NAME is set to the
+// absolute path. Only names the bundled libraries were edited to read are written there.
+static void set_bundle_env(const char* root) {
+  char path[PATH_MAX], text[4096], value[PATH_MAX];
+  snprintf(path, sizeof path, "%s/.ferry/env", root);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ssize_t n = read(fd, text, sizeof text - 1);
+  close(fd);
+  if (n <= 0) return;
+  text[n] = '\0';
+  for (char* line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+    char* eq = strchr(line, '=');
+    if (eq == NULL || eq == line) continue;
+    *eq = '\0';
+    const char* rel = eq + 1;
+    if (strcmp(rel, ".") == 0 || rel[0] == '\0') snprintf(value, sizeof value, "%s", root);
+    else snprintf(value, sizeof value, "%s/%s", root, rel);
+    setenv(line, value, 1);
+  }
 }
 
 // Rewrites PT_INTERP of one ELF file in place; the reserved p_filesz must hold the new path and its NUL.
@@ -211,6 +234,7 @@ int main(int argc, char** argv) {
   if (is_dir(path)) setenv("FERRYGCONV", path, 1);
   snprintf(path, sizeof path, "%s/data/locale", root);
   if (is_dir(path)) setenv("FERRYLC", path, 1);
+  set_bundle_env(root);
 
   snprintf(path, sizeof path, "%s/.ferry/installed", root);
   if (read_line(path, line, sizeof line) && strcmp(line, root) == 0) {
