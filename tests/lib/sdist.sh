@@ -9,9 +9,10 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PIP_NO_INPUT=
 
 # sdist_python_venv DIR: a venv of the Debian Python (never the system site-packages, never another python3).
 sdist_python_venv() {
-  [ -x "$1/bin/python" ] && return 0
-  /usr/bin/python3 -m venv "$1.tmp" >/dev/null || fail "cannot make a venv with /usr/bin/python3 -m venv"
-  mv "$1.tmp" "$1"
+  [ -f "$1/.ferry-ready" ] && return 0
+  rm -rf "$1"
+  /usr/bin/python3 -m venv "$1" >/dev/null || fail "cannot make a venv with /usr/bin/python3 -m venv"
+  touch "$1/.ferry-ready"
 }
 
 # sdist_wheel NAME: sets WHEEL to the cached wheel built from the pinned sdist, and BUILD_SECONDS to the time its
