@@ -73,7 +73,7 @@ repair_both() {
 }
 
 # grafted WHEEL: the files under a top-level *.libs/ directory, one per line, sorted.
-grafted() { unzip -Z1 "$1" | grep -E '^[^/]+\.libs/[^/]+$' | sed 's|^[^/]*/||' | sort; }
+grafted() { unzip -Z1 "$1" | { grep -E '^[^/]+\.libs/[^/]+$' || true; } | sed 's|^[^/]*/||' | sort; }
 
 # expect_same_repair: same output file name and the same grafted file names (name-<sha256[:8]>.rest) as auditwheel.
 expect_same_repair() {
@@ -81,6 +81,27 @@ expect_same_repair() {
   grafted "$AW_WHEEL" >"$T/grafts.auditwheel"
   grafted "$FERRY_WHEEL" >"$T/grafts.ferry"
   diff -u "$T/grafts.auditwheel" "$T/grafts.ferry" >&2 || fail "grafted libraries differ (- auditwheel, + ferry)"
+}
+
+# expect_same_members: both wheels hold the same files (apart from directory entries and ferry's
+# ferry-provenance.json, a documented addition), and every file that is not ELF and not RECORD is byte-identical
+# (WHEEL included). ELF files differ by design: ferry's ELF writer and patchelf lay out their edits differently.
+expect_same_members() {
+  python3 - "$AW_WHEEL" "$FERRY_WHEEL" <<'PYEOF' || fail "the members of the two repaired wheels differ"
+import sys, zipfile
+def members(path):
+    z = zipfile.ZipFile(path)
+    return {n: z.read(n) for n in z.namelist()
+            if not n.endswith("/") and not n.endswith(".dist-info/ferry-provenance.json")}
+aw, fe = members(sys.argv[1]), members(sys.argv[2])
+if set(aw) != set(fe):
+    sys.exit(f"only auditwheel: {sorted(set(aw) - set(fe))}; only ferry: {sorted(set(fe) - set(aw))}")
+for n in sorted(aw):
+    if n.endswith(".dist-info/RECORD") or aw[n][:4] == b"\x7fELF":
+        continue
+    if aw[n] != fe[n]:
+        sys.exit(f"{n} differs:\n auditwheel {aw[n][:300]!r}\n ferry {fe[n][:300]!r}")
+PYEOF
 }
 
 # hidden_libraries: the real paths, on this machine, of the libraries ferry grafted (from its --json report).
@@ -169,6 +190,7 @@ sdist_repair_case() {
   repair_both "$WHEEL"
   expect_same_repair
   expect_eq "WHEEL tags (ferry vs auditwheel)" "$(wheel_tags "$AW_WHEEL")" "$(wheel_tags "$FERRY_WHEEL")"
+  expect_same_members
   expect_record_matches "$FERRY_WHEEL"
   hidden=$(hidden_libraries)
   n_grafts=$(grep -c . "$T/grafts.ferry" || true)
@@ -191,7 +213,7 @@ sdist_repair_case() {
     # shellcheck disable=SC2086
     out=$(run_hidden "$T/venv-$tool/bin/python" "$code" $hidden) || fail "$tool's wheel: the API calls failed: $out"
     case $out in ok*) ;; *) fail "$tool's wheel: expected a line starting with ok, got [$out]" ;; esac
-    echo "$name ($tool's repair, system copies hidden): $out"
+    echo "$name ($tool's repair, $n_hidden system libraries hidden): $out"
   done
   echo "figures: $name cold build ${BUILD_SECONDS}s (cached under $SDIST_DIR/wheels);" \
     "repair: ferry ${FERRY_SECONDS}s, auditwheel ${AW_SECONDS}s;" \
