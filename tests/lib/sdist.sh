@@ -15,10 +15,10 @@ sdist_python_venv() {
   touch "$1/.ferry-ready"
 }
 
-# sdist_wheel NAME: sets WHEEL to the cached wheel built from the pinned sdist, and BUILD_SECONDS to the time its
-# cold build took (recorded when it was built). Skips when PyPI cannot be reached and nothing is cached.
+# sdist_wheel NAME: sets WHEEL to the cached wheel built from the pinned sdist, and BUILD_TIME to the wall and CPU
+# time its cold build took (recorded when it was built). Skips when PyPI cannot be reached and nothing is cached.
 sdist_wheel() {
-  local name=$1 line ver dir log rc=0 start
+  local name=$1 line ver dir log rc=0
   line=$(grep -i "^$name==" "$SDIST_REQ") || fail "no pin for $name in fixtures/sdist/requirements.txt"
   ver=${line#*==}
   ver=${ver%% *}
@@ -32,10 +32,10 @@ sdist_wheel() {
     mkdir -p "$dir.tmp"
     printf '%s\n' "$line" >"$dir.tmp/requirement.txt"
     log=$dir.tmp/build.log
-    start=$(date +%s)
     # PATH: the venv first and only system directories after it. A python3.X earlier on PATH (pyenv shims, say)
     # is what pybind11's FindPythonInterp picks for OTIO, and it is not the interpreter the wheel is built for.
-    env PATH="$SDIST_DIR/venv/bin:/usr/sbin:/usr/bin:/sbin:/bin" CMAKE_BUILD_PARALLEL_LEVEL=2 MAKEFLAGS=-j2 \
+    /usr/bin/time -f 'wall %es, cpu %Us+%Ss' -o "$dir.tmp/build-time" \
+      env PATH="$SDIST_DIR/venv/bin:/usr/sbin:/usr/bin:/sbin:/bin" CMAKE_BUILD_PARALLEL_LEVEL=2 MAKEFLAGS=-j2 PIP_NO_CACHE_DIR=1 \
       "$SDIST_DIR/venv/bin/pip" wheel -v --no-deps --no-binary "$name" --require-hashes \
       -r "$dir.tmp/requirement.txt" -w "$dir.tmp" >"$log" 2>&1 || rc=$?
     if [ "$rc" != 0 ]; then
@@ -45,13 +45,12 @@ sdist_wheel() {
       tail -40 "$log" >&2
       fail "pip wheel $name==$ver failed (log: $log)"
     fi
-    echo $(($(date +%s) - start)) >"$dir.tmp/build-seconds"
     rm -rf "$dir"
     mv "$dir.tmp" "$dir"
   fi
   flock -u 8
   WHEEL=$(ls "$dir"/*.whl)
-  BUILD_SECONDS=$(cat "$dir/build-seconds")
+  BUILD_TIME=$(tail -1 "$dir/build-time")
   case $WHEEL in *-linux_x86_64.whl) ;; *) fail "pip built $WHEEL, expected a linux_x86_64 wheel" ;; esac
 }
 
@@ -228,7 +227,7 @@ sdist_repair_case() {
     case $out in ok*) ;; *) fail "$tool's wheel: expected a line starting with ok, got [$out]" ;; esac
     echo "$name ($tool's repair, $n_hidden system libraries hidden): $out"
   done
-  echo "figures: $name cold build ${BUILD_SECONDS}s (cached under $SDIST_DIR/wheels);" \
+  echo "figures: $name cold build ${BUILD_TIME} (cached under $SDIST_DIR/wheels);" \
     "repair: ferry ${FERRY_TIME}, auditwheel ${AW_TIME};" \
     "size: input $(stat -c %s "$WHEEL"), ferry $(stat -c %s "$FERRY_WHEEL"), auditwheel $(stat -c %s "$AW_WHEEL") bytes"
 }
