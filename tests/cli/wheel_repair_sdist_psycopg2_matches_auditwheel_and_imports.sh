@@ -8,6 +8,7 @@
 source "$(dirname "$0")/../common.sh"
 source "$SRC/tests/lib/sdist.sh"
 [ -x /usr/bin/pg_config ] || skip "libpq-dev is not installed"
+MUST_GRAFT=libpq
 sdist_repair_case psycopg2 psycopg2 '
 import psycopg2, psycopg2.extensions as ext
 v = ext.libpq_version()

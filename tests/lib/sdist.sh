@@ -194,9 +194,10 @@ wheel_tags() {
 # auditwheel repair it to the same file name, WHEEL tags and grafted files; ferry's RECORD is exact; the unrepaired
 # wheel fails to import MODULE where the grafted libraries are hidden (so the check can fail) and imports where
 # they are not; both repaired wheels, each in a fresh venv, run CODE (which prints a line starting with "ok")
-# with the libraries hidden. Prints the figures.
+# with the libraries hidden. MUST_GRAFT (optional): libraries (file name before the first dot) that must be among
+# the grafts. Prints the figures.
 sdist_repair_case() {
-  local name=$1 module=$2 code=$3 hidden n_grafts n_hidden out tool w
+  local name=$1 module=$2 code=$3 hidden n_grafts n_hidden out tool w lib
   need_cmd unzip
   [ -x /usr/bin/time ] || skip "/usr/bin/time is not installed"
   need_oracles
@@ -206,6 +207,9 @@ sdist_repair_case() {
   expect_eq "WHEEL tags (ferry vs auditwheel)" "$(wheel_tags "$AW_WHEEL")" "$(wheel_tags "$FERRY_WHEEL")"
   expect_same_members
   expect_record_matches "$FERRY_WHEEL"
+  for lib in ${MUST_GRAFT:-}; do  # proves the build linked the shared system library
+    grep -q "^$lib-[0-9a-f]\{8\}\." "$T/grafts.ferry" || fail "$lib was not grafted: $(tr '\n' ' ' <"$T/grafts.ferry")"
+  done
   hidden=$(hidden_libraries)
   n_grafts=$(grep -c . "$T/grafts.ferry" || true)
   n_hidden=$(printf '%s' "$hidden" | grep -c . || true)
