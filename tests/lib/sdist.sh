@@ -118,6 +118,25 @@ for n in sorted(aw):
 PYEOF
 }
 
+# expect_deflate_level_6 WHEEL: the grafted members are deflated at zlib's default level 6, as auditwheel's
+# (Python zipfile's) are: each one's compressed size equals Python's zlib at level 6 on the same bytes, with
+# zlib's default memLevel 8 (Python's) or 9 (libzip's).
+expect_deflate_level_6() {
+  python3 - "$1" <<'PYEOF' || fail "$(basename "$1"): grafted members are not deflated at level 6"
+import re, sys, zipfile, zlib
+z = zipfile.ZipFile(sys.argv[1])
+for i in z.infolist():
+    if not re.match(r"[^/]+\.libs/[^/]+$", i.filename):
+        continue
+    want = []
+    for mem_level in (8, 9):
+        c = zlib.compressobj(6, zlib.DEFLATED, -15, mem_level)
+        want.append(len(c.compress(z.read(i)) + c.flush()))
+    if i.compress_type != zipfile.ZIP_DEFLATED or i.compress_size not in want:
+        sys.exit(f"{i.filename}: method {i.compress_type}, {i.compress_size} bytes; level 6 gives {want}")
+PYEOF
+}
+
 # hidden_libraries: the real paths, on this machine, of the libraries ferry grafted (from its --json report).
 hidden_libraries() {
   python3 - "$FERRY_JSON" <<'EOF'
@@ -207,6 +226,7 @@ sdist_repair_case() {
   expect_eq "WHEEL tags (ferry vs auditwheel)" "$(wheel_tags "$AW_WHEEL")" "$(wheel_tags "$FERRY_WHEEL")"
   expect_same_members
   expect_record_matches "$FERRY_WHEEL"
+  expect_deflate_level_6 "$FERRY_WHEEL"
   for lib in ${MUST_GRAFT:-}; do  # proves the build linked the shared system library
     grep -q "^$lib-[0-9a-f]\{8\}\." "$T/grafts.ferry" || fail "$lib was not grafted: $(tr '\n' ' ' <"$T/grafts.ferry")"
   done
