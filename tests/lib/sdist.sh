@@ -34,9 +34,11 @@ sdist_wheel() {
     log=$dir.tmp/build.log
     # PATH: the venv first and only system directories after it. A python3.X earlier on PATH (pyenv shims, say)
     # is what pybind11's FindPythonInterp picks for OTIO, and it is not the interpreter the wheel is built for.
-    # No pip cache: nothing is written outside the build directory, and a rebuild really compiles.
+    # No pip cache: nothing is written outside the build directory, and a rebuild really compiles. The build
+    # dependencies are pinned by PIP_CONSTRAINT (pip's isolated build environment honours it).
     /usr/bin/time -f 'wall %es, cpu %Us+%Ss' -o "$dir.tmp/build-time" \
       env PATH="$SDIST_DIR/venv/bin:/usr/sbin:/usr/bin:/sbin:/bin" PIP_NO_CACHE_DIR=1 \
+      PIP_CONSTRAINT="$SRC/fixtures/sdist/build-constraints.txt" \
       CMAKE_BUILD_PARALLEL_LEVEL=2 MAKEFLAGS=-j2 \
       "$SDIST_DIR/venv/bin/pip" wheel -v --no-deps --no-binary "$name" --require-hashes \
       -r "$dir.tmp/requirement.txt" -w "$dir.tmp" >"$log" 2>&1 || rc=$?
