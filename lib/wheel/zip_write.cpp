@@ -117,9 +117,10 @@ Status write_wheel_zip(ZipReader& input, const std::vector<OutputEntry>& entries
         return;
       }
       bool store = opts.level == 0 || S_ISLNK(e.mode);
-      // libzip's deflate level: 1..9, 0 meaning zlib's default.
+      // libzip's deflate level: 1..9, and its 0 means Z_BEST_COMPRESSION (9), not zlib's default. Unset is 6,
+      // zlib's Z_DEFAULT_COMPRESSION and what auditwheel (Python's zipfile) writes: 9 costs ~3x the CPU.
       zip_set_file_compression(za, static_cast<zip_uint64_t>(idx), store ? ZIP_CM_STORE : ZIP_CM_DEFLATE,
-                               store ? 0 : static_cast<zip_uint32_t>(opts.level < 0 ? 0 : opts.level));
+                               store ? 0 : static_cast<zip_uint32_t>(opts.level < 0 ? 6 : opts.level));
       where[i] = {g, k++};
     }
     if (zip_close(za) != 0) {
