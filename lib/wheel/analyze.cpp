@@ -172,6 +172,20 @@ std::optional<policy::Family> libc_family(const elf::ElfInfo& info, const std::s
   return std::nullopt;
 }
 
+// The libc all of a wheel's platform tags name (manylinux* -> glibc, musllinux_* -> musl), if they agree.
+std::optional<policy::Family> libc_from_tags(const std::vector<std::string>& tags) {
+  std::optional<policy::Family> found;
+  for (auto& t : tags) {
+    policy::Family f;
+    if (t.starts_with("manylinux")) f = policy::Family::manylinux;
+    else if (t.starts_with("musllinux_")) f = policy::Family::musllinux;
+    else return std::nullopt;
+    if (found && *found != f) return std::nullopt;
+    found = f;
+  }
+  return found;
+}
+
 }  // namespace
 
 Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptions& aopts) {
@@ -372,6 +386,9 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
     }
   }
 
+  // The wheel's own name decides first when all its platform tags name one libc (auditwheel's get_wheel_libc):
+  // a static musl program (ruff's musllinux wheel) says nothing about its libc in its ELF headers.
+  if (auto named = libc_from_tags(a.name.platform_tags)) libc = named;
   if (libc) a.family = *libc;
 
   // Siblings.

@@ -5,9 +5,8 @@ per library, and for every better tag the same libraries to eliminate and blackl
 `auditwheel show --json` (6.8.2: overall_tag, external_libs, versioned_symbols, policy_upgrades). auditwheel's
 verdict is cached per wheel sha256 under BUILD/corpus/, so only the first run pays for it (~20 s a wheel).
 Deliberate deviations (README, "Where ferry differs from auditwheel") are checked as such, never skipped:
-- musl wheels on a glibc host: auditwheel only judges the newest musllinux policy it knows (it cannot read the
-  host's musl version), ferry judges each; the wheel must then satisfy musllinux_1_2 with ferry too, and its
-  best tag is the older one the wheel really meets (musllinux_1_1).
+- musl wheels judged against an older musllinux policy than auditwheel's (ferry would then also have to accept
+  the wheel for auditwheel's musllinux_1_2 tag; today both judge the host's musl or musllinux_1_2).
 Known differences are listed in KNOWN with their cause; each must still show up exactly as described (a fixed one
 fails the test until it is taken off the list). auditwheel crashing on a host file it cannot parse is reported,
 not counted as agreement."""
@@ -43,15 +42,11 @@ def musl_tag_ok(row, aw_tag, mine):
 
 # wheel file -> (the fields that differ, why)
 KNOWN = {
-    "ruff-0.8.2-py3-none-musllinux_1_2_x86_64.whl": (
-        {"best tag"},
-        "a static-pie musl program (no DT_NEEDED, no interpreter): auditwheel takes the libc from the wheel's file "
-        "name, ferry only from the ELF files; pending the musl libc inference work (issue 11, item 5)"),
     "orjson-3.10.12-cp311-cp311-musllinux_1_2_x86_64.whl": (
-        {"policy upgrades"},
-        "the extension needs libc.so (musl's own soname), which ferry does not yet take as musl: both say "
-        "linux_x86_64 with libc.so missing, but ferry refuses the manylinux tags where auditwheel refuses "
-        "musllinux_1_2; pending the musl libc inference work (issue 11, item 5)"),
+        {"best tag", "external libraries", "policy upgrades"},
+        "deliberate (README): the extension needs libc.so, which musl's loader always resolves to itself (musl "
+        "reserves the names libc.so, libm.so, libpthread.so, ...), so ferry whitelists it and tags musllinux_1_2; "
+        "auditwheel looks for a file named libc.so, finds none and stays at linux_x86_64"),
 }
 
 
