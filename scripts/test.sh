@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh --test
 build=${FERRY_BUILD_DIR:-build}
+# ccache (when installed) hashes paths relative to the clone, so a fresh clone reuses an earlier clone's objects.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DFERRY_BUILD_TESTS=ON >/dev/null
 cmake --build "$build" -j"$(nproc)"
 cd "$build"
