@@ -16,12 +16,19 @@
 
 namespace {
 
+std::string root_dir;
+
+void remove_root() {
+  if (!root_dir.empty()) (void)std::system(("rm -rf " + root_dir).c_str());
+}
+
 std::string make_root() {
   char tmpl[] = "/tmp/ferry-ldconf-fuzz-XXXXXX";
   if (!::mkdtemp(tmpl)) std::abort();
-  std::string root = tmpl;
-  if (std::system(("mkdir -p " + root + "/etc/ld.so.conf.d").c_str()) != 0) std::abort();
-  return root;
+  root_dir = tmpl;
+  std::atexit(remove_root);
+  if (std::system(("mkdir -p " + root_dir + "/etc/ld.so.conf.d").c_str()) != 0) std::abort();
+  return root_dir;
 }
 
 void put(const std::string& path, const uint8_t* data, size_t size) {
