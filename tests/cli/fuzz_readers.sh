@@ -5,7 +5,7 @@
 #   // libs: -lelf                                   (extra link flags)
 #   // seeds: elf                                    (fixture sub-folders whose files seed the corpus)
 #   // seed-files: /etc/ld.so.cache                  (this machine's files, as seeds when present; globs allowed)
-# timeout: 900
+# timeout: 1500
 source "$(dirname "$0")/../common.sh"
 need_cmd clang++
 secs=${FERRY_FUZZ_SECONDS:-20}
