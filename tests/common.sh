@@ -67,3 +67,24 @@ run_i386() {
   for v in "${vars[@]}"; do q+=(-E "$v"); done
   "${q[@]}" "$@"
 }
+# make_resolve_pair DIR: DIR/libhr.so (soname libhr.so.1, as libhr.so.1) and DIR/prog needing it, built with cc.
+make_resolve_pair() {
+  need_cmd cc
+  mkdir -p "$1"
+  echo 'int hr(void) { return 7; }' >"$1/hr.c"
+  echo 'int hr(void); int main(void) { return hr() == 7 ? 0 : 1; }' >"$1/prog.c"
+  cc -shared -fPIC -Wl,-soname,libhr.so.1 -o "$1/libhr.so.1" "$1/hr.c"
+  cc -o "$1/prog" "$1/prog.c" "$1/libhr.so.1"
+}
+# mini_root ROOT PROG: ROOT gets this machine's libc.so.6 and PROG's interpreter at the paths the loader looks for
+# them, and PROG as ROOT/usr/bin/prog: a root where PROG resolves completely once its own libraries are added.
+mini_root() {
+  local interp libc
+  interp=$(readelf -lW "$2" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+  libc=$(cc -print-file-name=libc.so.6)
+  [ -f "$interp" ] && [ -f "$libc" ] || skip "cannot find this machine's loader and libc.so.6"
+  mkdir -p "$1$(dirname "$interp")" "$1/lib/x86_64-linux-gnu" "$1/usr/bin"
+  cp -L "$interp" "$1$interp"
+  cp -L "$libc" "$1/lib/x86_64-linux-gnu/libc.so.6"
+  cp "$2" "$1/usr/bin/prog"
+}

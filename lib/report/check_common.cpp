@@ -1,6 +1,8 @@
 // Shared pieces of the check renderers: one-line issue text, the hint lines, per-target counts.
 #include "report/check_common.hpp"
 
+#include "report/encoding.hpp"
+
 namespace ferry::report {
 
 std::string hint_text(const policy::FixHint& h) {
@@ -34,7 +36,9 @@ size_t count_errors(const policy::TargetVerdict& v) {
   return n;
 }
 
-std::string xml_escape(const std::string& s) {
+std::string xml_escape(const std::string& raw) {
+  // Bytes that are not UTF-8 become \xHH first (report/encoding.hpp), so the document stays well-formed.
+  std::string s = escape_invalid_utf8(raw);
   std::string out;
   for (unsigned char c : s) {
     switch (c) {
@@ -44,8 +48,13 @@ std::string xml_escape(const std::string& s) {
       case '"': out += "&quot;"; break;
       case '\'': out += "&apos;"; break;
       default:
-        // XML 1.0 forbids most control characters even escaped: replace them.
-        if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') out += '?';
+        // XML 1.0 forbids most control characters even escaped: written as \xHH, like bytes that are not UTF-8.
+        if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') {
+          static const char* hex = "0123456789abcdef";
+          out += "\\x";
+          out += hex[c >> 4];
+          out += hex[c & 15];
+        }
         else out += static_cast<char>(c);
     }
   }

@@ -117,7 +117,14 @@ ParsedEntry parse_object(const std::string& root_path, const Probe& p, Resolver:
     // A few preads of the headers and dynamic strings. Anything else (another format, an error, a layout the
     // header reader leaves to read_elf) goes on to the full read below, which gives the same answer or error
     // as without this option.
-    int fd = ::open(p.host_path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK and a type check on the descriptor: the probe saw a regular file, but the path may have been
+    // replaced by a FIFO since, and nothing may block.
+    int fd = ::open(p.host_path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    struct stat fst;
+    if (fd >= 0 && (fstat(fd, &fst) != 0 || !S_ISREG(fst.st_mode))) {
+      ::close(fd);
+      fd = -1;
+    }
     if (fd >= 0) {
       auto info = read_elf_headers(FdSource(fd, p.size), p.host_path);
       ::close(fd);
@@ -207,16 +214,21 @@ void Resolver::Impl::load_cache(const ResolveOptions& opts) {
   std::call_once(cache_once, [&] {
     const auto& prof = opts.profile;
     if (prof.family != LoaderFamily::glibc) return;
-    conf = read_ld_so_conf(fs.sysroot(), prof.conf_path);
+    auto c = read_ld_so_conf_checked(fs.sysroot(), prof.conf_path);
+    conf = std::move(c.dirs);
+    conf_warnings = std::move(c.warnings);
     if (!prof.use_cache || opts.inhibit_cache) return;
     auto host = fs.host_path(prof.cache_path);
     if (!host) {
       cache_missing = true;
       return;
     }
-    auto c = read_ld_cache(*host);
-    if (c) cache = std::move(c.value());
-    else cache_error = c.error();
+    auto lc = read_ld_cache(*host);
+    if (lc) cache = std::move(lc.value());
+    else {
+      cache_error = lc.error();
+      cache_error->path = prof.cache_path;  // named as inside the root, like every other path in the tree
+    }
   });
 }
 

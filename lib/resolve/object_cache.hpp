@@ -53,9 +53,10 @@ struct Resolver::Impl {
 
   std::once_flag cache_once;
   std::optional<LdCache> cache;
-  std::optional<Error> cache_error;
+  std::optional<Error> cache_error;  // the cache exists but cannot be used (damaged, not a regular file, too large)
   bool cache_missing = false;
   std::vector<std::string> conf;
+  std::vector<std::string> conf_warnings;  // ld.so.conf files not read (include loops cut, FIFOs, limits)
 
   // Entries are never removed or changed once inserted, so the references stay valid for the whole run.
   const Probe& probe(const std::string& root_path);

@@ -190,6 +190,9 @@ public:
   const LdCache* cache() const;  // nullptr when the profile has no cache or it is missing
   // The directories ld.so.conf lists (includes expanded), inside the root.
   const std::vector<std::string>& conf_dirs() const;
+  // What the loader's configuration files made ferry skip, one line each (a damaged or unreadable ld.so.cache,
+  // ld.so.conf files not read): the CLI prints them as warnings and puts them in --json.
+  std::vector<std::string> warnings() const;
   size_t objects_parsed() const;
 
   struct Impl;  // internal (object_cache.hpp); public only so the per-format resolvers can reach it

@@ -300,10 +300,11 @@ struct ElfProcess {
       auto flags = LdCache::default_flags(machine, bits);
       static const std::vector<std::string> none;
       const LdCacheEntry* entry = flags ? impl.cache->find(name, *flags, prof().hwcaps ? prof().hwcaps_levels : none) : nullptr;
-      const std::string* hit = entry ? &entry->value : nullptr;
+      std::optional<std::string> hit;
+      if (entry) hit = std::string(entry->value);
       if (hit && nodeflib && trusted(dirname_of(*hit))) {
         if (recording) node.tried.push_back(Attempt{*hit, Rule::ld_so_cache, "", "dropped: DF_1_NODEFLIB"});
-        hit = nullptr;
+        hit.reset();
       }
       if (hit) {
         std::optional<Attempt> a;
@@ -318,6 +319,10 @@ struct ElfProcess {
         node.tried.push_back(Attempt{impl.cache->path.empty() ? prof().cache_path : prof().cache_path, Rule::ld_so_cache, "",
                                      "no entry"});
       }
+    } else if (impl.cache_error) {
+      // glibc ignores a cache it cannot use (_dl_load_cache_lookup) and goes on to the default directories.
+      if (recording)
+        node.tried.push_back(Attempt{prof().cache_path, Rule::ld_so_cache, "", "unusable: " + impl.cache_error->message});
     } else if (impl.cache_missing && !impl.fs.is_host()) {
       // A root without a cache: model it as if ldconfig had run over its ld.so.conf.
       if (search_dirs(impl.conf, Rule::ld_so_conf, "", name, node)) return;

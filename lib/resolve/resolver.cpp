@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "resolve/resolve_internal.hpp"
+#include "support/file.hpp"
 
 namespace ferry::resolve {
 
@@ -86,11 +87,29 @@ const std::vector<std::string>& Resolver::conf_dirs() const {
   return impl_->conf;
 }
 
+std::vector<std::string> Resolver::warnings() const {
+  impl_->load_cache(opts_);
+  std::vector<std::string> out;
+  if (impl_->cache_error)
+    out.push_back(impl_->cache_error->describe() + "; the cache is not used, libraries are searched in the "
+                  "default directories");
+  for (const auto& w : impl_->conf_warnings) out.push_back(w);
+  return out;
+}
+
 size_t Resolver::objects_parsed() const { return impl_->parsed.load(); }
 
 Result<std::shared_ptr<const LoadedObject>> Resolver::load(const std::string& root_path) {
   const Probe& p = impl_->probe(root_path);
-  if (!p.exists) return make_error(ErrorCode::not_found, "no such file").with_path(root_path);
+  if (!p.exists) {
+    // Say why a path that is there is not read (a FIFO, a device, a directory): it is never opened.
+    struct stat st;
+    auto host = impl_->fs.host_path(root_path);
+    if (host && ::stat(host->c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+      return make_error(ErrorCode::io, std::string("not read: ") + file_type_name(st.st_mode) + ", not a regular file")
+          .with_path(root_path);
+    return make_error(ErrorCode::not_found, "no such file").with_path(root_path);
+  }
   const ParsedEntry& e = impl_->load(root_path, p);
   if (e.error) return *e.error;
   return e.object;

@@ -22,8 +22,23 @@ static Error io_error(const std::string& path, const std::string& what) {
   return e;
 }
 
+const char* file_type_name(uint32_t mode) {
+  switch (mode & S_IFMT) {
+    case S_IFREG: return "a regular file";
+    case S_IFDIR: return "a directory";
+    case S_IFIFO: return "a FIFO";
+    case S_IFSOCK: return "a socket";
+    case S_IFCHR: return "a character device";
+    case S_IFBLK: return "a block device";
+    case S_IFLNK: return "a symbolic link";
+    default: return "not a regular file";
+  }
+}
+
 Result<MappedFile> MappedFile::open(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO must not wait for a writer (nor a device for its carrier); the type is checked
+  // on the descriptor itself, so nothing but a regular file is ever read.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) return io_error(path, "cannot open");
   struct stat st;
   if (fstat(fd, &st) != 0) {
@@ -39,7 +54,7 @@ Result<MappedFile> MappedFile::open(const std::string& path) {
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
-    Error e = make_error(ErrorCode::io, "is not a regular file");
+    Error e = make_error(ErrorCode::io, std::string("not read: ") + file_type_name(st.st_mode) + ", not a regular file");
     e.path = path;
     return e;
   }
@@ -101,6 +116,40 @@ static bool write_all(int fd, const uint8_t* p, size_t n) {
   return true;
 }
 
+namespace {
+
+// Ownership first, then the mode: chown(2) clears the setuid and setgid bits, so a mode set before it loses them.
+// Ownership that cannot be given away (not root) stays the caller's; the mode bits are still copied.
+Status keep_mode_and_owner(int fd, const struct stat& st, const std::string& path) {
+  if (fchown(fd, st.st_uid, st.st_gid) != 0 && errno != EPERM) return io_error(path, "cannot keep the ownership");
+  if (fchmod(fd, st.st_mode & 07777) != 0) return io_error(path, "cannot set the mode");
+  return {};
+}
+
+// A file with other hard links keeps its inode: the verified bytes are copied over it (as patchelf writes), so
+// every name still sees one file, with its mode, owner and links. Not atomic against a crash mid-copy.
+Status write_over(const std::string& path, const std::string& verified, const struct stat& st) {
+  auto bytes = read_file(verified);
+  if (!bytes) return bytes.error().with_path(path);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return io_error(path, "cannot open for writing");
+  struct stat now;
+  if (fstat(fd, &now) != 0 || now.st_dev != st.st_dev || now.st_ino != st.st_ino || !S_ISREG(now.st_mode)) {
+    ::close(fd);
+    return make_error(ErrorCode::io, "changed while it was being rewritten").with_path(path);
+  }
+  bool ok = ftruncate(fd, 0) == 0 && write_all(fd, bytes->data(), bytes->size());
+  // Writing clears setuid/setgid for an unprivileged writer; put the mode back.
+  ok = ok && fchmod(fd, st.st_mode & 07777) == 0;
+  ok = ok && fsync(fd) == 0;
+  Error e = ok ? Error{} : io_error(path, "cannot write the new contents over the file");
+  if (::close(fd) != 0 && ok) return io_error(path, "cannot close");
+  if (!ok) return e;
+  return {};
+}
+
+}  // namespace
+
 Status atomic_write(const std::string& path, std::span<const uint8_t> bytes, const AtomicWriteOptions& opts) {
   fs::path target(path);
   fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
@@ -121,10 +170,12 @@ Status atomic_write(const std::string& path, std::span<const uint8_t> bytes, con
   };
   if (!write_all(fd, bytes.data(), bytes.size())) return fail(io_error(path, "cannot write the new contents"));
   struct stat st;
-  if (::stat(path.c_str(), &st) == 0) {
-    if (fchmod(fd, st.st_mode & 07777) != 0) return fail(io_error(path, "cannot set the mode"));
-    if (fchown(fd, st.st_uid, st.st_gid) != 0 && errno != EPERM)
-      return fail(io_error(path, "cannot keep the ownership"));
+  bool exists = ::stat(path.c_str(), &st) == 0;
+  if (exists && !S_ISREG(st.st_mode))
+    return fail(make_error(ErrorCode::io, std::string("not replaced: ") + file_type_name(st.st_mode) +
+                                              ", not a regular file").with_path(path));
+  if (exists) {
+    if (Status k = keep_mode_and_owner(fd, st, path); !k) return fail(k.error());
   } else if (fchmod(fd, opts.mode) != 0) {
     return fail(io_error(path, "cannot set the mode"));
   }
@@ -138,9 +189,62 @@ Status atomic_write(const std::string& path, std::span<const uint8_t> bytes, con
     Status v = opts.verify(temp);
     if (!v) return fail(v.error().with_path(path));
   }
+  if (exists && st.st_nlink > 1) {
+    Status w = write_over(path, temp, st);
+    ::unlink(temp.c_str());
+    return w;
+  }
   if (::rename(temp.c_str(), path.c_str()) != 0) return fail(io_error(path, "cannot replace"));
   return {};
 }
+
+namespace {
+
+Error walk_error(const std::string& path, const std::string& what, const std::error_code& ec) {
+  Error e = make_error(ErrorCode::io, what + ": " + ec.message());
+  e.path = path;
+  return e;
+}
+
+// One directory tree, depth first with an explicit stack (no recursion: depth is the tree's, not the stack's).
+// Every directory that cannot be opened or read to the end is named in `errors`; the walk goes on.
+void walk_tree(const std::string& root, std::vector<std::string>& found, std::vector<Error>& errors) {
+  std::vector<std::string> todo{root};
+  while (!todo.empty()) {
+    std::string dir = std::move(todo.back());
+    todo.pop_back();
+    std::error_code ec;
+    fs::directory_iterator it(dir, ec), end;
+    if (ec) {
+      errors.push_back(walk_error(dir, "directory not read", ec));
+      continue;
+    }
+    std::vector<std::string> subdirs;
+    for (; it != end; it.increment(ec)) {
+      std::error_code ec2;
+      fs::file_status ls = it->symlink_status(ec2);
+      if (ec2) {
+        errors.push_back(walk_error(it->path().string(), "not read", ec2));
+        continue;
+      }
+      if (fs::is_symlink(ls)) {
+        // Symlinked files count (once per name, as users see them); symlinked directories are not followed,
+        // which keeps walks finite on trees with link cycles.
+        if (fs::is_regular_file(it->path(), ec2)) found.push_back(it->path().string());
+      } else if (fs::is_directory(ls)) {
+        subdirs.push_back(it->path().string());
+      } else if (fs::is_regular_file(ls)) {
+        found.push_back(it->path().string());
+      }
+      // FIFOs, sockets and devices are not binaries: never opened.
+    }
+    if (ec) errors.push_back(walk_error(dir, "directory not read to the end", ec));
+    std::sort(subdirs.rbegin(), subdirs.rend());
+    for (auto& d : subdirs) todo.push_back(std::move(d));
+  }
+}
+
+}  // namespace
 
 WalkResult walk_paths(const std::vector<std::string>& paths) {
   WalkResult out;
@@ -155,24 +259,7 @@ WalkResult walk_paths(const std::vector<std::string>& paths) {
     }
     if (fs::is_directory(st)) {
       std::vector<std::string> found;
-      fs::recursive_directory_iterator it(p, fs::directory_options::skip_permission_denied, ec), end;
-      if (ec) {
-        Error e = make_error(ErrorCode::io, "cannot read directory: " + ec.message());
-        e.path = p;
-        out.errors.push_back(e);
-        continue;
-      }
-      for (; it != end; it.increment(ec)) {
-        if (ec) break;
-        std::error_code ec2;
-        if (it->is_symlink(ec2)) {
-          // Symlinked files count (once per name, as users see them); symlinked directories are not followed,
-          // which keeps walks finite on trees with link cycles.
-          if (fs::is_regular_file(it->path(), ec2)) found.push_back(it->path().string());
-          continue;
-        }
-        if (it->is_regular_file(ec2)) found.push_back(it->path().string());
-      }
+      walk_tree(p, found, out.errors);
       std::sort(found.begin(), found.end());
       out.files.insert(out.files.end(), found.begin(), found.end());
     } else {
@@ -205,8 +292,13 @@ FileKind sniff(ByteView h) {
 }
 
 FileKind sniff_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) return FileKind::unknown;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return FileKind::unknown;
+  }
   uint8_t buf[512];
   ssize_t n = ::read(fd, buf, sizeof buf);
   ::close(fd);

@@ -16,7 +16,8 @@ namespace ferry {
 class MappedFile {
 public:
   // Maps `path` privately (copy-on-write, so libraries that translate in place never touch the file).
-  // Empty files map to an empty view; directories and unreadable files are errors naming the path.
+  // Empty files map to an empty view; directories, FIFOs, devices and unreadable files are errors naming the
+  // path (opened with O_NONBLOCK and checked with fstat: nothing blocks).
   static Result<MappedFile> open(const std::string& path);
   MappedFile() = default;
   MappedFile(MappedFile&& o) noexcept;
@@ -36,11 +37,16 @@ private:
   std::string path_;
 };
 
+// "a regular file", "a directory", "a FIFO", "a socket", ... for a st_mode: messages name what was not read.
+const char* file_type_name(uint32_t mode);
+
 Result<std::vector<uint8_t>> read_file(const std::string& path, uint64_t max_size = UINT64_MAX);
 
 // Writes `bytes` to a temporary file in the directory of `path`, runs `verify` on the temporary path (when
-// given), keeps the mode and ownership of an existing `path` (or uses `mode` for a new one), fsyncs and
-// renames over `path`. On any failure the temporary file is removed and `path` is untouched.
+// given), keeps the mode (setuid/setgid included) and ownership of an existing `path` (or uses `mode` for a new
+// one), fsyncs and renames over `path`. On any failure the temporary file is removed and `path` is untouched.
+// An existing `path` with other hard links is not renamed over (that would split the links): once verified, the
+// bytes are written over it in place, keeping its inode, as patchelf does. Only regular files are replaced.
 struct AtomicWriteOptions {
   uint32_t mode = 0644;  // for a new file
   std::function<Status(const std::string& temp_path)> verify;
@@ -48,10 +54,12 @@ struct AtomicWriteOptions {
 Status atomic_write(const std::string& path, std::span<const uint8_t> bytes, const AtomicWriteOptions& opts = {});
 
 // Walks files and directories (recursively) and returns regular files sorted by path within each argument,
-// arguments kept in the order given. Symlinks to files are followed; symlinked directories are not descended.
+// arguments kept in the order given. Symlinks to files are followed; symlinked directories are not descended;
+// FIFOs, sockets and devices inside directories are never opened. Nothing is skipped silently: every argument
+// or directory that cannot be read (permission denied, I/O error) is an error naming it, and the walk goes on.
 struct WalkResult {
   std::vector<std::string> files;
-  std::vector<Error> errors;  // arguments that do not exist or cannot be read
+  std::vector<Error> errors;  // arguments that do not exist, directories (or entries) that cannot be read
 };
 WalkResult walk_paths(const std::vector<std::string>& paths);
 

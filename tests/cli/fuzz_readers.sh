@@ -5,6 +5,7 @@
 #   // libs: -lelf                                   (extra link flags)
 #   // seeds: elf                                    (fixture sub-folders whose files seed the corpus)
 # plus tests/fuzz/seeds/NAME/* when present, and tests/fuzz/regressions/NAME/* (replayed every run).
+#   // seed-files: /etc/ld.so.cache                  (this machine's files, as seeds when present; globs allowed)
 # timeout: 1500
 source "$(dirname "$0")/../common.sh"
 need_cmd clang++
@@ -14,8 +15,9 @@ ran=0
 for harness in "$SRC"/tests/fuzz/*_fuzz.cpp; do
   name=$(basename "$harness" .cpp)
   sources=$(sed -n 's|^// sources: ||p' "$harness")
-  libs=$(sed -n 's|^// libs: ||p' "$harness")
-  seeds=$(sed -n 's|^// seeds: ||p' "$harness")
+  libs=$(sed -n 's|^// libs: *||p' "$harness")
+  seeds=$(sed -n 's|^// seeds: *||p' "$harness")
+  seed_files=$(sed -n 's|^// seed-files: ||p' "$harness")
   files=()
   # Split without globbing here (an unquoted $sources would glob against the current directory first).
   read -r -a globs <<<"$sources"
@@ -35,7 +37,10 @@ for harness in "$SRC"/tests/fuzz/*_fuzz.cpp; do
   done
   # Tiny checked-in seeds for readers no fixture feeds (text formats).
   if [ -d "$SRC/tests/fuzz/seeds/$name" ]; then cp "$SRC/tests/fuzz/seeds/$name"/* "$T/$name.corpus/"; fi
-  # Inputs that once crashed a harness are replayed first, every run.
+  for f in $seed_files; do
+    if [ -f "$f" ] && [ -r "$f" ]; then cp "$f" "$T/$name.corpus/$(sha1sum <"$f" | cut -c1-16)"; fi
+  done
+  # Inputs that once crashed a harness (and small hand-written seeds) are replayed first, every run.
   if [ -d "$SRC/tests/fuzz/regressions/$name" ]; then cp "$SRC/tests/fuzz/regressions/$name"/* "$T/$name.corpus/"; fi
   echo "== $name: $(ls "$T/$name.corpus" | wc -l) seeds, ${secs}s"
   # A fixed seed keeps CI runs repeatable; FERRY_FUZZ_SEED=0 explores anew (libFuzzer picks a seed).

@@ -111,7 +111,7 @@ TEST_CASE("the host's ld.so.cache parses to exactly the x86-64 entries ldconfig 
   }
   ::pclose(p);
   for (auto& e : cache->entries)
-    if (e.flags == kX64) ours.insert(e.key + " => " + e.value);
+    if (e.flags == kX64) ours.insert(std::string(e.key) + " => " + std::string(e.value));
   REQUIRE(oracle.size() > 10);
   CHECK(ours == oracle);
   CHECK(cache->new_format);
@@ -188,6 +188,90 @@ TEST_CASE("a damaged cache is an error naming the structure and offset, never a 
   SECTION("every truncation") {
     for (size_t n = 0; n < b.size(); ++n) (void)parse_ld_cache(ByteView(b.data(), n), "cut");
   }
+}
+
+TEST_CASE("an old header followed by a truncated new header is an error, read within the file", "[resolve]") {
+  // 16-byte old header with no entries, then the new magic at the aligned offset 16 and nothing else: 36 bytes.
+  // The new header's endian byte (offset 16 + 28) is past the end; it was once read anyway (ASan: heap over-read).
+  std::vector<uint8_t> b(16, 0);
+  std::memcpy(b.data(), "ld.so-1.7.0", 11);
+  b.insert(b.end(), {'g', 'l', 'i', 'b', 'c', '-', 'l', 'd', '.', 's', 'o', '.', 'c', 'a', 'c', 'h', 'e', '1', '.', '1'});
+  REQUIRE(b.size() == 36);
+  auto c = parse_ld_cache(ByteView(b.data(), b.size()), "short");
+  REQUIRE_FALSE(c);
+  CHECK(c.error().message == "new cache header: 0x30 bytes at 0x10 run past the end of the data (0x24)");
+  CHECK(c.error().offset == 16);
+}
+
+TEST_CASE("cache entries are views: 20,000 entries naming one 100 KB string share its bytes", "[resolve]") {
+  // One long string and 20,000 entries naming it, after one ordinary entry.
+  const size_t n = 20001;
+  std::vector<uint8_t> c(48 + 24 * n, 0);
+  std::memcpy(c.data(), "glibc-ld.so.cache1.1", 20);
+  put32(c, 20, uint32_t(n));
+  c[28] = 2;
+  size_t k = add_string(c, "libhr.so.1"), v = add_string(c, "/opt/libhr.so.1");
+  size_t big = add_string(c, std::string(100000, 'x'));
+  for (size_t i = 0; i < n; ++i) {
+    put32(c, 48 + 24 * i, uint32_t(kX64));
+    put32(c, 48 + 24 * i + 4, uint32_t(i ? big : k));
+    put32(c, 48 + 24 * i + 8, uint32_t(i ? big : v));
+  }
+  auto cache = parse_ld_cache(ByteView(c.data(), c.size()), "views");
+  REQUIRE(cache);
+  REQUIRE(cache->entries.size() == n);
+  CHECK(cache->entries[1].key.data() == cache->entries[n - 1].key.data());  // one string, not 20,000 copies
+  CHECK(cache->entries[1].key.size() == 100000);
+  CHECK(cache->lookup("libhr.so.1", kX64, {}) == std::string("/opt/libhr.so.1"));
+}
+
+TEST_CASE("overlapping cache strings cannot make parsing cost more than the file", "[resolve]") {
+  // 4,000 entries whose keys start at successive offsets inside one 1 MB run: 4 GB of distinct strings.
+  const size_t n = 4000;
+  std::vector<uint8_t> c(48 + 24 * n, 0);
+  std::memcpy(c.data(), "glibc-ld.so.cache1.1", 20);
+  put32(c, 20, uint32_t(n));
+  c[28] = 2;
+  size_t run = add_string(c, std::string(1 << 20, 'y'));
+  for (size_t i = 0; i < n; ++i) {
+    put32(c, 48 + 24 * i + 4, uint32_t(run + i));
+    put32(c, 48 + 24 * i + 8, uint32_t(run + i));
+  }
+  auto cache = parse_ld_cache(ByteView(c.data(), c.size()), "overlap");
+  REQUIRE_FALSE(cache);
+  CHECK(cache.error().message.find("add up to more than the file could hold") != std::string::npos);
+}
+
+TEST_CASE("ld.so.conf include loops end: each file is read once, the loop is a warning", "[resolve]") {
+  char tmpl[] = "/tmp/ferry-conf-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl));
+  std::string root = tmpl;
+  ::system(("mkdir -p " + root + "/etc/ld.so.conf.d").c_str());
+  std::ofstream(root + "/etc/ld.so.conf") << "include /etc/ld.so.conf.d/*.conf\n";
+  for (std::string n : {"a", "b", "c", "d"})
+    std::ofstream(root + "/etc/ld.so.conf.d/" + n + ".conf") << "include /etc/ld.so.conf.d/*.conf\n/opt/" << n << "\n";
+  auto conf = read_ld_so_conf_checked(root, "/etc/ld.so.conf");
+  CHECK(conf.dirs == std::vector<std::string>{"/opt/d", "/opt/c", "/opt/b", "/opt/a"});
+  REQUIRE(conf.warnings.size() == 4);  // a, b, c and d each close a loop once
+  CHECK(conf.warnings[0] == "/etc/ld.so.conf.d/a.conf: include loop (/etc/ld.so.conf.d/a.conf includes it while "
+                            "it is being read); each file is read once");
+  ::system(("rm -rf " + root).c_str());
+}
+
+TEST_CASE("ld.so.conf includes nest at most 16 deep", "[resolve]") {
+  char tmpl[] = "/tmp/ferry-conf-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl));
+  std::string root = tmpl;
+  ::system(("mkdir -p " + root + "/etc").c_str());
+  std::ofstream(root + "/etc/ld.so.conf") << "include c0.conf\n";
+  for (int i = 0; i < 20; ++i)
+    std::ofstream(root + "/etc/c" + std::to_string(i) + ".conf")
+        << "/d" << i << "\ninclude c" << (i + 1) << ".conf\n";
+  auto conf = read_ld_so_conf_checked(root, "/etc/ld.so.conf");
+  CHECK(conf.dirs.size() == 16);  // c0 .. c15 (depth 1 .. 16)
+  REQUIRE(conf.warnings.size() == 1);
+  CHECK(conf.warnings[0] == "/etc/c16.conf: not read: includes nest deeper than 16");
+  ::system(("rm -rf " + root).c_str());
 }
 
 TEST_CASE("ld.so.conf follows include globs relative to the including file and skips comments", "[resolve]") {

@@ -9,6 +9,7 @@
 #include "cli.hpp"
 #include "policy/check.hpp"
 #include "report/check_report.hpp"
+#include "report/encoding.hpp"
 #include "support/file.hpp"
 
 namespace ferry::cli {
@@ -34,7 +35,7 @@ int list_targets(const CheckArgs& a, const std::vector<policy::Target>& custom) 
     if (a.arch.empty() || t.arch == a.arch) ts.push_back(&t);
   for (const auto* t : policy::targets_for_arch(a.arch)) ts.push_back(t);
   if (a.json) {
-    std::printf("%s\n", report::targets_to_json(ts).dump(2).c_str());
+    std::printf("%s\n", report::dump_json(report::targets_to_json(ts), 2).c_str());
   } else {
     report::TextStyle style{stdout_is_color()};
     std::fputs(report::targets_to_text(ts, style).c_str(), stdout);
@@ -105,8 +106,8 @@ int run_check(const CheckArgs& a) {
   policy::CheckReport r = policy::run_check(a.paths, opts);
 
   std::string out;
-  if (a.json) out = report::check_to_json(r).dump(2) + "\n";
-  else if (a.sarif) out = report::check_to_sarif(r).dump(2) + "\n";
+  if (a.json) out = report::dump_json(report::check_to_json(r), 2) + "\n";
+  else if (a.sarif) out = report::dump_json(report::check_to_sarif(r), 2) + "\n";
   else if (a.junit) out = report::check_to_junit(r);
   else if (a.github) out = report::check_to_github(r);
   else if (a.markdown) out = report::check_to_markdown(r);
@@ -117,6 +118,8 @@ int run_check(const CheckArgs& a) {
     topts.quiet = a.quiet;
     out = report::check_to_text(r, style, topts);
   }
+  // Text formats: names that are not UTF-8 are written as \xHH, as in the JSON formats (report/encoding.hpp).
+  if (!a.json && !a.sarif) out = report::escape_invalid_utf8(out);
   for (const auto& e : r.errors) print_error(e);
   if (a.output.empty() || a.output == "-") {
     std::fwrite(out.data(), 1, out.size(), stdout);

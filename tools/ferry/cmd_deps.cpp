@@ -9,6 +9,7 @@
 
 #include "cli.hpp"
 #include "report/deps_report.hpp"
+#include "report/encoding.hpp"
 #include "resolve/resolve.hpp"
 #include "support/file.hpp"
 #include "support/parallel.hpp"
@@ -177,16 +178,21 @@ int run_deps(const DepsArgs& a) {
     if (!a.why.empty()) any_why = true;
     // Text trees are separated by an empty line.
     if (a.why.empty() && !a.list && !first) std::fputc('\n', stdout);
-    std::fwrite(out.text.data(), 1, out.text.size(), stdout);
+    std::string text = report::escape_invalid_utf8(out.text);
+    std::fwrite(text.data(), 1, text.size(), stdout);
     first = false;
   };
   parallel_for_ordered<Rendered>(files.size(), resolve_one, emit, a.jobs);
+  // A damaged or unreadable ld.so.cache, ld.so.conf files not read: said once, never silently ignored.
+  std::vector<std::string> warnings = files.empty() ? std::vector<std::string>{} : resolver.warnings();
+  for (const auto& w : warnings) print_error("warning: " + w);
   if (a.json) {
     auto j = report::deps_to_json(all, opts);
+    j["warnings"] = warnings;
     if (!a.why.empty()) j["why"] = a.why;
-    std::puts(j.dump(2).c_str());
+    std::puts(report::dump_json(std::move(j), 2).c_str());
   } else if (a.dot) {
-    std::fputs(report::deps_to_dot(all).c_str(), stdout);
+    std::fputs(report::escape_invalid_utf8(report::deps_to_dot(all)).c_str(), stdout);
   }
   if (!a.why.empty() && !any_why && !a.json && !a.dot) {
     print_error(a.why + " is not a dependency of the files given");

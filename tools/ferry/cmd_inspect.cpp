@@ -3,6 +3,7 @@
 
 #include "binary/inspect.hpp"
 #include "cli.hpp"
+#include "report/encoding.hpp"
 #include "report/inspect_report.hpp"
 
 namespace ferry::cli {
@@ -30,17 +31,17 @@ void register_inspect(CLI::App& app, Context& ctx) {
     bool first = true;
     opts.render = [&](const InspectItem& it) -> std::string {
       if (args->json)
-        return (it.binary ? report::to_json(*it.binary)
-                          : nlohmann::json{{"path", it.path}, {"error", it.error->message}})
-            .dump();
-      return it.binary ? report::to_text(*it.binary, style) : std::string();
+        return report::dump_json(it.binary ? report::to_json(*it.binary)
+                                           : nlohmann::json{{"path", it.path}, {"error", it.error->message}});
+      return it.binary ? report::escape_invalid_utf8(report::to_text(*it.binary, style)) : std::string();
     };
     if (args->json) std::fputs("{\"schema\":\"ferry.inspect/1\",\"files\":[", stdout);
     auto sum = inspect_paths(args->paths, opts, [&](InspectItem& it) {
       if (args->json) {
         if (!first) std::fputc(',', stdout);
         // Directory walk errors come without a rendering (they never reached a worker).
-        if (it.rendered.empty()) it.rendered = nlohmann::json{{"path", it.path}, {"error", it.error->message}}.dump();
+        if (it.rendered.empty())
+          it.rendered = report::dump_json(nlohmann::json{{"path", it.path}, {"error", it.error->message}});
         std::fputs(it.rendered.c_str(), stdout);
       } else if (!it.rendered.empty()) {
         std::fputs((first ? "" : "\n"), stdout);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "report/encoding.hpp"
 #include "patch/patch.hpp"
 #include "support/file.hpp"
 #include "support/parallel.hpp"
@@ -202,8 +203,11 @@ Outcome run_one(const PatchArgs& a, const std::string& path, bool patchelf_mode,
       o.j["plan"] = r->plan;
       if (a.options.dry_run && !a.json) o.out += path + ":\n" + r->plan;
       else if (!patchelf_mode && !a.json)
-        o.out += path + ": " + (r->changed ? "patched" : "unchanged") + ", " + std::to_string(r->old_size) + " -> " +
-                 std::to_string(r->new_size) + " bytes (" + r->strategy + ")\n";
+        // "in place" names the layout (the edits fit the existing segments); where the bytes went is said apart,
+        // so --output never reads as if the input had been rewritten.
+        o.out += path + ": " + (r->changed ? "patched" : "unchanged") +
+                 (out == path ? std::string() : ", written to " + out) + ", " + std::to_string(r->old_size) +
+                 " -> " + std::to_string(r->new_size) + " bytes (layout: " + r->strategy + ")\n";
     }
   }
   return o;
@@ -226,7 +230,7 @@ int run(const PatchArgs& a, bool patchelf_mode) {
   }
   if (a.json) {
     nlohmann::json doc = {{"schema", "ferry.patch/1"}, {"files", files}, {"ok", rc == exit_ok}};
-    std::printf("%s\n", doc.dump(2).c_str());
+    std::printf("%s\n", report::dump_json(std::move(doc), 2).c_str());
   }
   return rc;
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli.hpp"
+#include "report/encoding.hpp"
 
 namespace ferry::cli {
 
@@ -18,7 +19,9 @@ bool stdout_is_color() {
 }
 
 void print_error(const Error& e) { print_error(e.describe()); }
-void print_error(const std::string& message) { std::fprintf(stderr, "ferry: %s\n", message.c_str()); }
+void print_error(const std::string& message) {
+  std::fprintf(stderr, "ferry: %s\n", report::escape_invalid_utf8(message).c_str());
+}
 
 }  // namespace ferry::cli
 
