@@ -319,10 +319,10 @@ namespace {
 struct ConfWalk {
   const RootFs& fs;
   LdSoConf& out;
-  std::set<std::string> seen_dirs;
-  std::set<std::pair<uint64_t, uint64_t>> seen_files;  // (dev, ino): a file included twice is read once
-  std::vector<std::pair<uint64_t, uint64_t>> stack;     // files being read, outermost first
-  std::set<std::pair<uint64_t, uint64_t>> warned_loops;
+  std::set<std::string> seen_dirs{};
+  std::set<std::pair<uint64_t, uint64_t>> seen_files{};  // (dev, ino): a file included twice is read once
+  std::vector<std::pair<uint64_t, uint64_t>> stack{};     // files being read, outermost first
+  std::set<std::pair<uint64_t, uint64_t>> warned_loops{};
   size_t files_read = 0;
   bool limit_warned = false;
 
