@@ -188,7 +188,8 @@ Status read_phdrs(ElfFile& f) {
       h.align = c.get(p + 28, 4);
     }
     uint64_t at = f.e_phoff + uint64_t(i) * c.phent();
-    if (h.type != PT_NULL && h.type != PT_GNU_STACK && !f.bytes.in_bounds(h.offset, h.filesz))
+    // A segment with no file bytes may name any offset (a debug file's segments point past its end).
+    if (h.type != PT_NULL && h.type != PT_GNU_STACK && h.filesz && !f.bytes.in_bounds(h.offset, h.filesz))
       return f.error("program header #" + std::to_string(i) + ": file range " + hex(h.offset) + "+" +
                          hex(h.filesz) + " runs past the end of the file (" + hex(f.bytes.size()) + ")",
                      at);
