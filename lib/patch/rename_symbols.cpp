@@ -83,6 +83,8 @@ struct GnuHashHeader {
   uint64_t offset = 0;  // file offset of the table
   uint32_t nbuckets = 0, symoffset = 0, bloom = 0, shift2 = 0;
   uint64_t bloom_at = 0, buckets_at = 0, chain_at = 0;  // file offsets
+  uint64_t chain_capacity = 0;  // chain entries the table really has
+  bool empty = false;           // every bucket is 0: nothing is found through it
 };
 
 std::optional<GnuHashHeader> gnu_hash_header(const ElfFile& f, uint64_t nsyms) {
@@ -105,6 +107,15 @@ std::optional<GnuHashHeader> gnu_hash_header(const ElfFile& f, uint64_t nsyms) {
   g.bloom_at = *off + 16;
   g.buckets_at = g.bloom_at + uint64_t(g.bloom) * c.word_size();
   g.chain_at = g.buckets_at + uint64_t(g.nbuckets) * 4;
+  // The section, when there is one, says how many chain entries really exist: a program's table whose buckets
+  // are all empty may stop before the chain (GNU ld on AArch64 does), and writing one would overwrite what follows.
+  g.chain_capacity = chain;
+  if (auto s = f.find_section_by_addr(*h, SHT_GNU_HASH)) {
+    uint64_t size = f.shdrs[*s].size, head = g.chain_at - *off;
+    g.chain_capacity = size >= head ? std::min<uint64_t>(chain, (size - head) / 4) : 0;
+  }
+  g.empty = true;
+  for (uint64_t i = 0; i < g.nbuckets; ++i) g.empty &= c.get(f.bytes.data() + g.buckets_at + 4 * i, 4) == 0;
   return g;
 }
 
@@ -122,7 +133,9 @@ std::optional<SysvHashHeader> sysv_hash_header(const ElfFile& f) {
   s.offset = *off;
   s.nbuckets = static_cast<uint32_t>(f.c.get(f.bytes.data() + *off, 4));
   s.nchain = static_cast<uint32_t>(f.c.get(f.bytes.data() + *off + 4, 4));
-  if (!f.find_offset(*h, 8 + 4 * (uint64_t(s.nbuckets) + s.nchain))) return std::nullopt;
+  const uint64_t bytes = 8 + 4 * (uint64_t(s.nbuckets) + s.nchain);
+  if (!f.find_offset(*h, bytes)) return std::nullopt;
+  if (auto sec = f.find_section_by_addr(*h, SHT_HASH); sec && f.shdrs[*sec].size < bytes) return std::nullopt;
   return s;
 }
 
@@ -136,6 +149,13 @@ std::optional<std::string> reorder_blocker(const ElfFile& f, const GnuHashHeader
   for (const auto& s : f.shdrs)
     if (s.type == SHT_DYNSYM && s.info > g.symoffset) return ".dynsym has local symbols after the hashed ones begin";
   return std::nullopt;
+}
+
+// Whether symbol i can be looked up in this object: defined here and not local.
+bool exported(const ElfFile& f, uint64_t i) {
+  if (!f.dynsym_offset || i >= f.dynsyms.size() || f.dynsyms[i].shndx == SHN_UNDEF) return false;
+  uint8_t info = f.bytes.data()[*f.dynsym_offset + i * f.c.syment() + (f.c.is64 ? 4 : 12)];
+  return (info >> 4) != STB_LOCAL;
 }
 
 std::string name_at(const std::vector<uint8_t>& table, uint64_t off) {
@@ -185,6 +205,18 @@ Status plan_renames(const ElfFile& f, const TargetState& t, const std::vector<ui
     return f.error("--rename-dynamic-symbols: DT_GNU_HASH is malformed or not mapped from the file", std::nullopt,
                    ErrorCode::unsupported);
   std::vector<uint32_t> hashes(n, 0);
+  if (gnu && gnu->chain_capacity < n - gnu->symoffset) {
+    // A table with no room for the chain can only be one that hashes nothing; it stays so when nothing it
+    // would have to hash is defined (a program whose dynamic symbols are all imports).
+    bool defined = false;  // anything it would have to find
+    for (uint64_t i = gnu->symoffset; i < n; ++i) defined |= exported(f, i);
+    if (!gnu->empty || defined)
+      return f.error("--rename-dynamic-symbols: DT_GNU_HASH has room for " + std::to_string(gnu->chain_capacity) +
+                     " chain entries, not the " + std::to_string(n - gnu->symoffset) + " its symbols need",
+                     gnu->offset, ErrorCode::unsupported);
+    gnu.reset();
+    lp.steps.push_back("rename-dynamic-symbols: DT_GNU_HASH hashes no symbol and stays as it is");
+  }
   if (gnu) {
     for (uint64_t i = gnu->symoffset; i < n; ++i) hashes[i] = gnu_hash(names[i]);
     auto bucket = [&](uint64_t i) { return hashes[i] % gnu->nbuckets; };
@@ -322,6 +354,7 @@ Status verify_renames(const ElfFile& before, const ElfFile& after, const LayoutP
   if (auto g = gnu_hash_header(after, n)) {
     const uint8_t* base = after.bytes.data();
     for (uint64_t k = g->symoffset; k < n; ++k) {
+      if (!exported(after, k)) continue;  // imports and locals are never looked up in this object
       std::string name = after.find_dynstr(after.dynsyms[k].name).value_or("");
       uint32_t h = gnu_hash(name);
       const uint64_t bits = c.is64 ? 64 : 32;
@@ -344,6 +377,7 @@ Status verify_renames(const ElfFile& before, const ElfFile& after, const LayoutP
   if (auto s = sysv_hash_header(after)) {
     const uint8_t* base = after.bytes.data() + s->offset + 8;
     for (uint64_t k = 1; k < n && k < s->nchain; ++k) {
+      if (!exported(after, k)) continue;
       std::string name = after.find_dynstr(after.dynsyms[k].name).value_or("");
       uint64_t i = c.get(base + 4 * (sysv_hash(name) % s->nbuckets), 4);
       bool found = false;
