@@ -71,12 +71,16 @@ uint64_t reloc_with_sym(const Codec& c, uint64_t info, uint64_t sym) {
   return c.is64 ? (info & 0xffffffffu) | (sym << 32) : (info & 0xffu) | (sym << 8);
 }
 
-// Each relocation entry's file offset once (the tables may overlap: DT_RELASZ can include .rela.plt).
+// Each relocation entry's file offset once (the tables may overlap: DT_RELASZ can include .rela.plt), in table
+// order (DT_RELA, DT_REL, DT_JMPREL, then sections), so the input's and output's lists pair up even when a
+// table moved.
 std::vector<uint64_t> relocation_entries(const std::vector<RelocTable>& tables) {
-  std::set<uint64_t> at;
+  std::set<uint64_t> seen;
+  std::vector<uint64_t> out;
   for (const auto& t : tables)
-    for (uint64_t o = 0; o + t.entsize <= t.size; o += t.entsize) at.insert(t.offset + o);
-  return {at.begin(), at.end()};
+    for (uint64_t o = 0; o + t.entsize <= t.size; o += t.entsize)
+      if (seen.insert(t.offset + o).second) out.push_back(t.offset + o);
+  return out;
 }
 
 struct GnuHashHeader {
@@ -122,18 +126,22 @@ std::optional<GnuHashHeader> gnu_hash_header(const ElfFile& f, uint64_t nsyms) {
 struct SysvHashHeader {
   uint64_t offset = 0;
   uint32_t nbuckets = 0, nchain = 0;
+  int word = 4;  // 8 on 64-bit s390 and Alpha, whose .hash entries are 64-bit
 };
 
 std::optional<SysvHashHeader> sysv_hash_header(const ElfFile& f) {
   auto h = f.find_dyn(DT_HASH);
   if (!h) return std::nullopt;
-  auto off = f.find_offset(*h, 8);
-  if (!off) return std::nullopt;
   SysvHashHeader s;
+  s.word = f.c.is64 && (f.e_machine == EM_S390 || f.e_machine == EM_ALPHA) ? 8 : 4;
+  auto off = f.find_offset(*h, 2 * s.word);
+  if (!off) return std::nullopt;
   s.offset = *off;
-  s.nbuckets = static_cast<uint32_t>(f.c.get(f.bytes.data() + *off, 4));
-  s.nchain = static_cast<uint32_t>(f.c.get(f.bytes.data() + *off + 4, 4));
-  const uint64_t bytes = 8 + 4 * (uint64_t(s.nbuckets) + s.nchain);
+  uint64_t nb = f.c.get(f.bytes.data() + *off, s.word), nc = f.c.get(f.bytes.data() + *off + s.word, s.word);
+  if (nb == 0 || nb > (1u << 28) || nc > (1u << 28)) return std::nullopt;
+  s.nbuckets = static_cast<uint32_t>(nb);
+  s.nchain = static_cast<uint32_t>(nc);
+  const uint64_t bytes = s.word * (2 + uint64_t(s.nbuckets) + s.nchain);
   if (!f.find_offset(*h, bytes)) return std::nullopt;
   if (auto sec = f.find_section_by_addr(*h, SHT_HASH); sec && f.shdrs[*sec].size < bytes) return std::nullopt;
   return s;
@@ -295,13 +303,14 @@ Status plan_renames(const ElfFile& f, const TargetState& t, const std::vector<ui
       chain[k] = buckets[b];
       buckets[b] = static_cast<uint32_t>(k);
     }
-    std::vector<uint8_t> bytes(4 * (buckets.size() + chain.size()));
+    const int hw = sv->word;
+    std::vector<uint8_t> bytes(hw * (buckets.size() + chain.size()));
     uint8_t* p = bytes.data();
-    for (auto v : buckets) c.put(p, 4, v), p += 4;
-    for (auto v : chain) c.put(p, 4, v), p += 4;
-    lp.table_writes.push_back({sv->offset + 8, std::move(bytes), ".hash"});
+    for (auto v : buckets) c.put(p, hw, v), p += hw;
+    for (auto v : chain) c.put(p, hw, v), p += hw;
+    lp.table_writes.push_back({sv->offset + 2 * hw, std::move(bytes), ".hash"});
   } else if (f.find_dyn(DT_HASH)) {
-    return f.error("--rename-dynamic-symbols: DT_HASH is not mapped from the file", std::nullopt,
+    return f.error("--rename-dynamic-symbols: DT_HASH is malformed or not mapped from the file", std::nullopt,
                    ErrorCode::unsupported);
   }
   return {};
@@ -375,18 +384,19 @@ Status verify_renames(const ElfFile& before, const ElfFile& after, const LayoutP
     }
   }
   if (auto s = sysv_hash_header(after)) {
-    const uint8_t* base = after.bytes.data() + s->offset + 8;
+    const int hw = s->word;
+    const uint8_t* base = after.bytes.data() + s->offset + 2 * hw;
     for (uint64_t k = 1; k < n && k < s->nchain; ++k) {
       if (!exported(after, k)) continue;
       std::string name = after.find_dynstr(after.dynsyms[k].name).value_or("");
-      uint64_t i = c.get(base + 4 * (sysv_hash(name) % s->nbuckets), 4);
+      uint64_t i = c.get(base + hw * (sysv_hash(name) % s->nbuckets), hw);
       bool found = false;
       for (uint64_t steps = 0; i != 0 && i < s->nchain && steps <= s->nchain; ++steps) {
         if (after.find_dynstr(after.dynsyms[i].name) == name) {
           found = true;
           break;
         }
-        i = c.get(base + 4 * (s->nbuckets + i), 4);
+        i = c.get(base + hw * (s->nbuckets + i), hw);
       }
       if (!found) return bad("looking " + name + " up through DT_HASH does not find it");
     }

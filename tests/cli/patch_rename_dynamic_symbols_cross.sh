@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # --rename-dynamic-symbols on 32-bit x86 (32-bit bloom words, Elf32_Rel relocations), AArch64 and big-endian
-# s390x: the renamed library and program pass eu-elflint (which follows every hash chain) and the program runs
+# s390x (GNU hash, and SysV hash alone: 8-byte entries on s390x): the renamed library and program pass eu-elflint (which follows every hash chain) and the program runs
 # with LD_BIND_NOW=1 — natively, or under qemu-user when this kernel cannot run it; readelf checks only when
 # neither can.
 source "$(dirname "$0")/../common.sh"
@@ -51,5 +51,8 @@ try_arch() {  # NAME CC QEMU-COMMAND [flags]
 try_arch m32 gcc "qemu-i386" -m32
 try_arch aarch64 aarch64-linux-gnu-gcc "qemu-aarch64 -L /usr/aarch64-linux-gnu"
 try_arch s390x s390x-linux-gnu-gcc "qemu-s390x -L /usr/s390x-linux-gnu"
+# 64-bit s390's SysV .hash has 8-byte entries; with GNU hash absent the loader must use it.
+try_arch s390x-sysv s390x-linux-gnu-gcc "qemu-s390x -L /usr/s390x-linux-gnu" -Wl,--hash-style=sysv
+try_arch m32-sysv gcc "qemu-i386" -m32 -Wl,--hash-style=sysv
 [ "$ran" -gt 0 ] || skip "no 32-bit or cross compiler"
 echo ok
