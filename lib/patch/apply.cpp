@@ -153,6 +153,8 @@ Result<std::vector<uint8_t>> apply(const ElfFile& f, const LayoutPlan& lp, std::
   }
 
   for (const auto& [index, s] : lp.section_updates) FERRY_CHECK(write_shdr(o, f.e_shoff + index * c.shent(), s));
+  for (const auto& w : lp.table_writes) FERRY_CHECK(o.bytes(w.offset, w.bytes.data(), w.bytes.size(), w.what.c_str()));
+  if (lp.os_abi) buf[EI_OSABI] = *lp.os_abi;
   FERRY_CHECK(move_symbols(o, lp));
   return buf;
 }

@@ -86,6 +86,21 @@ std::optional<std::string> ElfFile::interpreter() const {
   return std::string(b, strnlen(b, s->size()));
 }
 
+bool ElfFile::runs_as_program() const {
+  if (e_type == ET_EXEC) return true;
+  if (!interp_phdr) return false;
+  const Phdr& p = phdrs[*interp_phdr];
+  auto s = bytes.find_sub(p.offset, p.filesz);
+  if (!s || s->empty()) return false;
+  const uint8_t* b = s->data();
+  size_t n = 0;
+  while (n < s->size() && b[n] != 0) {
+    if (b[n] < 0x20 || b[n] > 0x7e) return false;
+    ++n;
+  }
+  return n > 0 && n < s->size();
+}
+
 std::optional<size_t> ElfFile::find_section_by_addr(uint64_t addr, uint32_t type) const {
   for (size_t i = 1; i < shdrs.size(); ++i) {
     const Shdr& s = shdrs[i];
@@ -122,6 +137,7 @@ Status read_header(ElfFile& f) {
   const uint8_t* p = b.data();
   const Codec& c = f.c;
   int w = f.is64() ? 8 : 4;
+  f.os_abi = p[EI_OSABI];
   f.e_type = static_cast<uint16_t>(c.get(p + 16, 2));
   f.e_machine = static_cast<uint16_t>(c.get(p + 18, 2));
   uint64_t o = 24 + w;  // after e_entry
@@ -172,7 +188,8 @@ Status read_phdrs(ElfFile& f) {
       h.align = c.get(p + 28, 4);
     }
     uint64_t at = f.e_phoff + uint64_t(i) * c.phent();
-    if (h.type != PT_NULL && h.type != PT_GNU_STACK && !f.bytes.in_bounds(h.offset, h.filesz))
+    // A segment with no file bytes may name any offset (a debug file's segments point past its end).
+    if (h.type != PT_NULL && h.type != PT_GNU_STACK && h.filesz && !f.bytes.in_bounds(h.offset, h.filesz))
       return f.error("program header #" + std::to_string(i) + ": file range " + hex(h.offset) + "+" +
                          hex(h.filesz) + " runs past the end of the file (" + hex(f.bytes.size()) + ")",
                      at);
@@ -244,15 +261,36 @@ Status read_shdrs(ElfFile& f) {
   return {};
 }
 
+// Where the dynamic entries are: PT_DYNAMIC when it maps bytes, else the .dynamic section (see ElfFile).
+void locate_dynamic(ElfFile& f) {
+  if (f.dynamic_phdr && f.phdrs[*f.dynamic_phdr].filesz > 0) {
+    const Phdr& d = f.phdrs[*f.dynamic_phdr];
+    f.has_dynamic = true;
+    f.dynamic_offset = d.offset;
+    f.dynamic_vaddr = d.vaddr;
+    f.dynamic_capacity = d.filesz / f.c.dynent();
+    return;
+  }
+  for (const auto& s : f.shdrs)
+    if (s.type == SHT_DYNAMIC && s.size >= f.c.dynent() && f.bytes.in_bounds(s.offset, s.size)) {
+      f.has_dynamic = true;
+      f.dynamic_from_section = true;
+      f.dynamic_offset = s.offset;
+      f.dynamic_vaddr = s.addr;
+      f.dynamic_capacity = s.size / f.c.dynent();
+      return;
+    }
+}
+
 Status read_dynamic(ElfFile& f) {
-  if (!f.dynamic_phdr) return {};
+  locate_dynamic(f);
+  if (!f.has_dynamic) return {};
   const Codec& c = f.c;
-  const Phdr& d = f.phdrs[*f.dynamic_phdr];
-  f.dynamic_offset = d.offset;
-  f.dynamic_capacity = d.filesz / c.dynent();
+  const uint64_t at = f.dynamic_offset;
+  const char* where = f.dynamic_from_section ? ".dynamic" : "PT_DYNAMIC";
   bool terminated = false;
   for (uint64_t i = 0; i < f.dynamic_capacity; ++i) {
-    const uint8_t* p = f.bytes.data() + d.offset + i * c.dynent();
+    const uint8_t* p = f.bytes.data() + at + i * c.dynent();
     Dyn e;
     e.tag = static_cast<int64_t>(c.get(p, c.is64 ? 8 : 4));
     if (!c.is64) e.tag = static_cast<int32_t>(e.tag);
@@ -264,16 +302,15 @@ Status read_dynamic(ElfFile& f) {
     f.dyn.push_back(e);
   }
   if (!terminated)
-    return f.error("PT_DYNAMIC: no DT_NULL among its " + std::to_string(f.dynamic_capacity) + " entries",
-                   d.offset);
+    return f.error(std::string(where) + ": no DT_NULL among its " + std::to_string(f.dynamic_capacity) + " entries",
+                   at);
   auto strtab = f.find_dyn(DT_STRTAB);
   auto strsz = f.find_dyn(DT_STRSZ);
   if (strtab || strsz) {
-    if (!strtab || !strsz) return f.error("PT_DYNAMIC: DT_STRTAB and DT_STRSZ must both be present", d.offset);
+    if (!strtab || !strsz) return f.error(std::string(where) + ": DT_STRTAB and DT_STRSZ must both be present", at);
     auto off = f.find_offset(*strtab, *strsz);
     if (!off)
-      return f.error("DT_STRTAB " + hex(*strtab) + " (size " + hex(*strsz) + ") is not mapped from the file",
-                     d.offset);
+      return f.error("DT_STRTAB " + hex(*strtab) + " (size " + hex(*strsz) + ") is not mapped from the file", at);
     f.dynstr_offset = *off;
     f.dynstr_addr = *strtab;
     f.dynstr_size = *strsz;
@@ -286,7 +323,7 @@ Status read_dynamic(ElfFile& f) {
     if (is_str && !f.find_dynstr(e.val))
       return f.error("dynamic entry tag " + std::to_string(e.tag) + ": string offset " + hex(e.val) +
                          " is outside .dynstr (" + hex(f.dynstr_size) + ")",
-                     d.offset);
+                     at);
   }
   return {};
 }

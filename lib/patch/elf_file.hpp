@@ -75,10 +75,17 @@ struct ElfFile {
   std::vector<Phdr> phdrs;
   std::vector<Shdr> shdrs;
 
-  // Dynamic section (through PT_DYNAMIC).
+  uint8_t os_abi = 0;  // e_ident[EI_OSABI]
+
+  // Dynamic section: through PT_DYNAMIC, as the loader reads it. When there is no PT_DYNAMIC or it maps no
+  // bytes (a linker script's odd output), the .dynamic section is read instead, as patchelf does; a separate
+  // debug file (PT_DYNAMIC empty, .dynamic SHT_NOBITS) has no dynamic contents at all.
   std::optional<size_t> dynamic_phdr;
-  uint64_t dynamic_offset = 0;      // file offset of PT_DYNAMIC
-  uint64_t dynamic_capacity = 0;    // entries that fit in PT_DYNAMIC's p_filesz
+  bool has_dynamic = false;         // entries were read (from PT_DYNAMIC or the section)
+  bool dynamic_from_section = false;
+  uint64_t dynamic_offset = 0;      // file offset of the entries
+  uint64_t dynamic_vaddr = 0;
+  uint64_t dynamic_capacity = 0;    // entries that fit in PT_DYNAMIC's p_filesz (or the section's sh_size)
   std::vector<Dyn> dyn;             // entries before the first DT_NULL
   uint64_t dynstr_offset = 0, dynstr_addr = 0, dynstr_size = 0;
   bool has_dynstr = false;
@@ -98,6 +105,9 @@ struct ElfFile {
 
   bool is64() const { return c.is64; }
   bool has_interp() const { return interp_phdr.has_value(); }
+  // Whether the kernel would start this file as a program: ET_EXEC, or a PT_INTERP naming a path (printable
+  // bytes up to a NUL). A PT_INTERP over other bytes (patchelf's phdr-corruption.so test) names none.
+  bool runs_as_program() const;
   std::optional<uint64_t> find_dyn(int64_t tag) const;
   // File offset of [vaddr, vaddr+len) when a PT_LOAD maps it from the file.
   std::optional<uint64_t> find_offset(uint64_t vaddr, uint64_t len) const;

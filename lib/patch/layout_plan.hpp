@@ -57,6 +57,20 @@ struct LayoutPlan {
   std::vector<std::pair<size_t, Shdr>> section_updates;
   std::vector<Move> moves;  // address-space moves (.symtab/.dynsym values follow them)
 
+  // Fixed-size tables rewritten where they are (--rename-dynamic-symbols: .dynsym, .gnu.version, hash tables,
+  // relocation r_info words), written after everything else but the symbol moves.
+  struct TableWrite {
+    uint64_t offset = 0;
+    std::vector<uint8_t> bytes;
+    std::string what;
+  };
+  std::vector<TableWrite> table_writes;
+  bool symbols_renamed = false;
+  std::vector<std::string> expected_symbol_names;  // per input symbol index
+  std::vector<uint64_t> symbol_order;              // output index -> input index; empty: unchanged
+
+  std::optional<uint8_t> os_abi;  // e_ident[EI_OSABI] to write
+
   uint64_t old_size = 0, new_size = 0;
   DynamicSummary expected;  // what reading the output back must give
 
@@ -80,6 +94,11 @@ struct TargetEntry {
   uint64_t val = 0;
   std::optional<std::string> str;  // for string-valued tags
 };
+// One dynamic symbol to rename: its index in the input's .dynsym and its new name.
+struct SymbolRename {
+  uint64_t index = 0;
+  std::string name;
+};
 struct TargetState {
   std::vector<TargetEntry> entries;
   std::vector<Verneed> verneeds;            // string offsets still those of the input
@@ -88,6 +107,8 @@ struct TargetState {
   std::vector<std::pair<uint64_t, uint16_t>> versym_writes;
   std::optional<std::string> interpreter;
   std::optional<bool> exec_stack;
+  std::optional<uint8_t> os_abi;  // set when it changes
+  std::vector<SymbolRename> renames;
   std::vector<std::string> notes;  // "replace-needed: libfoo.so.1 -> libbar.so.2", for describe()
 };
 Result<TargetState> resolve_edits(const ElfFile& file, const Edits& edits);
@@ -107,6 +128,12 @@ struct StringRequest {
 StringPlan allocate_strings(const ElfFile& file, const std::vector<StringRequest>& requests);
 
 Status normalize(const Edits& edits);
+// --rename-dynamic-symbols (rename_symbols.cpp): which symbols get which names; then, once the new names have
+// .dynstr offsets (name_offsets, parallel to t.renames) and lp.dynstr is final, the rewritten tables; and the
+// check of the output.
+Status resolve_renames(const ElfFile& file, const Edits& edits, TargetState& t);
+Status plan_renames(const ElfFile& file, const TargetState& t, const std::vector<uint64_t>& name_offsets, LayoutPlan& lp);
+Status verify_renames(const ElfFile& before, const ElfFile& after, const LayoutPlan& lp);
 // Pure: reads `file` and the filesystem only for --shrink-rpath (it looks for NEEDED libraries in each directory).
 // allow_table_move: a shared library's program header table may move into the new PT_LOAD (binutils' strip
 // cannot rewrite such a file; used when moving the sections after the table would cost more than a page).

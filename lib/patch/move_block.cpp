@@ -58,8 +58,13 @@ bool is_movable_section(const ElfFile& f, const Shdr& s) {
       return false;
     case SHT_STRTAB:
       return f.has_dynstr && s.addr == f.dynstr_addr && (s.flags & SHF_ALLOC);
-    case SHT_PROGBITS:
-      return s.name_str == ".interp" && f.interp_phdr && f.phdrs[*f.interp_phdr].vaddr == s.addr;
+    case SHT_PROGBITS: {
+      // .interp is read only through PT_INTERP, which may start before it (a note in front, as some linker
+      // scripts make); take_block moves that segment whole.
+      if (s.name_str != ".interp" || !f.interp_phdr) return false;
+      const Phdr& p = f.phdrs[*f.interp_phdr];
+      return p.vaddr <= s.addr && s.addr - p.vaddr <= p.filesz && s.size <= p.filesz - (s.addr - p.vaddr);
+    }
     default:
       return false;
   }
@@ -94,7 +99,7 @@ void retarget_block(const ElfFile& f, std::vector<uint8_t>& out, const SectionBl
       p.paddr += d_vaddr;
     }
   // Dynamic pointers into the block (.dynamic itself is never in one: it is not movable).
-  if (f.dynamic_phdr)
+  if (f.has_dynamic)
     for (size_t i = 0; i < f.dyn.size(); ++i)
       if (is_dt_pointer(f.dyn[i].tag) && in_block(f.dyn[i].val))
         c.put(out.data() + f.dynamic_offset + i * c.dynent() + c.word_size(), static_cast<int>(c.word_size()),

@@ -81,7 +81,7 @@ Result<std::vector<uint8_t>> patch_image(ByteView in, const Edits& edits, const 
         auto moved = make_room(file, wish, method, page, lp, pre_steps);
         if (!moved) {
           // A program cannot go on without room for its table (plan() has no other place for it).
-          if (method == Method::new_segment && !file.shdrs.empty() && (file.has_interp() || file.e_type == ET_EXEC))
+          if (method == Method::new_segment && !file.shdrs.empty() && file.runs_as_program())
             return moved.error();
           continue;
         }

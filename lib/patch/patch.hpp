@@ -45,6 +45,14 @@ struct Edits {
 
   bool no_default_lib = false;        // set DF_1_NODEFLIB
   std::optional<bool> exec_stack;     // PT_GNU_STACK PF_X on (true) / off (false)
+  bool add_debug_tag = false;         // add DT_DEBUG (the loader's r_debug pointer for debuggers) when absent
+  std::optional<uint8_t> os_abi;      // e_ident[EI_OSABI]
+
+  // Dynamic symbols renamed {old, new} (patchelf --rename-dynamic-symbols): each new name is a new .dynstr
+  // string, and the SysV and GNU hash tables are rebuilt so the loader finds the symbols under their new names.
+  // GNU hash chains must hold symbols in bucket order, so the hashed symbols may be reordered; .gnu.version and
+  // the symbol indices of dynamic relocations follow.
+  std::vector<std::pair<std::string, std::string>> rename_dynamic_symbols;
 
   bool empty() const;
 };
@@ -87,7 +95,15 @@ struct DynamicSummary {
   bool nodeflib = false;
   std::optional<bool> exec_stack;
   uint16_t machine = 0;
+  uint8_t os_abi = 0;
+  bool debug_tag = false;        // DT_DEBUG present
+  bool has_dynamic = false;      // a dynamic section with contents (PT_DYNAMIC, or the .dynamic section)
 };
+
+// patchelf's names for e_ident[EI_OSABI] ("System V", "Linux", "FreeBSD", ...; others as 0xNN), and the
+// names --set-os-abi accepts (case-insensitive, with patchelf's aliases such as "sysv", "gnu", "hurd").
+std::string os_abi_name(uint8_t abi);
+std::optional<uint8_t> parse_os_abi(const std::string& name);
 Result<DynamicSummary> read_summary(ByteView in, const std::string& path_for_errors);
 
 }  // namespace ferry::patch

@@ -57,10 +57,29 @@ struct Area {
 
 // Programs and static executables need the program header table inside the first PT_LOAD.
 bool phdrs_must_stay_in_first_load(const ElfFile& f, const TargetState& t) {
-  if (f.e_type == ET_EXEC || f.has_interp()) return true;
+  if (f.runs_as_program()) return true;
   for (const auto& e : t.entries)
     if (e.tag == DT_FLAGS_1 && (e.val & DF_1_PIE)) return true;
-  return !f.dynamic_phdr.has_value();
+  return !f.dynamic_phdr.has_value() && !f.has_interp();
+}
+
+// Whether PT_INTERP's file range holds bytes of a section other than the .interp section starting with it.
+bool interp_shares_bytes(const ElfFile& f, const Phdr& ip) {
+  for (size_t i = 1; i < f.shdrs.size(); ++i) {
+    const Shdr& s = f.shdrs[i];
+    if (!(s.flags & SHF_ALLOC) || s.type == SHT_NOBITS || s.size == 0) continue;
+    if (s.offset >= ip.offset + ip.filesz || s.offset + s.size <= ip.offset) continue;
+    if (s.type == SHT_PROGBITS && s.offset == ip.offset) continue;
+    return true;
+  }
+  return false;
+}
+
+// The .interp section: PROGBITS at PT_INTERP's address (not a note that happens to start there).
+std::optional<size_t> interp_section(const ElfFile& f) {
+  if (!f.interp_phdr) return std::nullopt;
+  auto s = f.find_section_by_addr(f.phdrs[*f.interp_phdr].vaddr, SHT_PROGBITS);
+  return s;
 }
 
 // The file gap after the first PT_LOAD that can hold `bytes` of program headers: returns its offset.
@@ -149,6 +168,11 @@ Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions
     reqs.push_back({t.verneed_files[i], t.verneeds[i].file});
     owners.push_back({1, i});
   }
+  for (size_t i = 0; i < t.renames.size(); ++i) {
+    reqs.push_back({t.renames[i].name, std::nullopt});
+    owners.push_back({2, i});
+  }
+  std::vector<uint64_t> rename_offsets(t.renames.size());
   StringPlan sp;
   if (f.has_dynstr) {
     sp = allocate_strings(f, reqs);
@@ -156,6 +180,8 @@ Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions
       auto [kind, i] = owners[r];
       if (kind == 0)
         t.entries[i].val = sp.offsets[r];
+      else if (kind == 2)
+        rename_offsets[i] = sp.offsets[r];
       else if (t.verneeds[i].file != sp.offsets[r]) {
         t.verneeds[i].file = static_cast<uint32_t>(sp.offsets[r]);
         t.verneed_changed = true;
@@ -167,17 +193,22 @@ Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions
   lp.dynstr_vaddr = f.dynstr_addr;
   lp.dynstr_changed = f.has_dynstr && (sp.appended || sp.rewritten);
   if (sp.rewritten) lp.steps.push_back(".dynstr: " + std::to_string(sp.rewritten) + " bytes written into unused bytes in place");
+  FERRY_CHECK(plan_renames(f, t, rename_offsets, lp));
+  if (t.os_abi) lp.os_abi = t.os_abi;
 
   // 2. What needs room outside its current place.
   const uint64_t needed_entries = t.entries.size() + 1;  // + DT_NULL
-  bool dynamic_grows = f.dynamic_phdr && needed_entries > f.dynamic_capacity;
+  bool dynamic_grows = f.has_dynamic && needed_entries > f.dynamic_capacity;
   bool dynstr_grows = sp.appended > 0;
-  bool interp_grows = false, interp_in_place = false;
+  bool interp_grows = false, interp_in_place = false, interp_shares = false;
   if (t.interpreter && f.interp_phdr) {
     const Phdr& ip = f.phdrs[*f.interp_phdr];
-    interp_grows = t.interpreter->size() + 1 > ip.filesz;
+    // A PT_INTERP whose range also covers other sections (a linker script's odd output) is never rewritten
+    // where it is: that would overwrite them. It moves, and the old bytes stay.
+    const bool shares = interp_shares = interp_shares_bytes(f, ip) && f.interpreter() != *t.interpreter;
+    interp_grows = t.interpreter->size() + 1 > ip.filesz || shares;
     // Unused bytes after it (padding, or room slide_sections made) let it grow where it is.
-    if (interp_grows && free_after(f, ip.offset + ip.filesz) >= t.interpreter->size() + 1 - ip.filesz)
+    if (interp_grows && !shares && free_after(f, ip.offset + ip.filesz) >= t.interpreter->size() + 1 - ip.filesz)
       interp_grows = false, interp_in_place = true;
   }
 
@@ -190,7 +221,7 @@ Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions
   }
   bool need_area = dynamic_grows || interp_grows || (dynstr_grows && !dynstr_at_end);
   if (dynstr_grows && !dynstr_at_end) lp.dynstr_growth = sp.appended;
-  if (interp_grows) lp.interp_growth = t.interpreter->size() + 1 - f.phdrs[*f.interp_phdr].filesz;
+  if (interp_grows && !interp_shares) lp.interp_growth = t.interpreter->size() + 1 - f.phdrs[*f.interp_phdr].filesz;
   bool grow_dynstr_in_place = dynstr_grows && dynstr_at_end && !dynamic_grows && !interp_grows;
   if (grow_dynstr_in_place) need_area = true;  // it extends the last segment by the appended bytes
 
@@ -306,7 +337,7 @@ Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions
   }
   lp.dynamic_capacity = f.dynamic_capacity;
   lp.dynamic_offset = f.dynamic_offset;
-  if (f.dynamic_phdr) lp.dynamic_vaddr = f.phdrs[*f.dynamic_phdr].vaddr;
+  if (f.has_dynamic) lp.dynamic_vaddr = f.dynamic_vaddr;
   if (dynamic_grows) {
     lp.dynamic_capacity = needed_entries + 4;  // spare entries: later additions fit in place
     uint64_t at = area.place(lp.dynamic_capacity * c.dynent(), c.word_size());
@@ -404,7 +435,7 @@ Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions
                                   lp.dynamic_offset});
         }
     if (lp.interp && f.interp_phdr)
-      if (auto s = f.find_section_by_addr(f.phdrs[*f.interp_phdr].vaddr)) {
+      if (auto s = interp_section(f)) {
         update_section(f, lp, *s, lp.interp_offset, lp.interp_vaddr, lp.interp->size() + 1);
         if (lp.interp_moved)
           lp.moves.push_back(Move{".interp", f.shdrs[*s].addr, f.shdrs[*s].offset, f.shdrs[*s].size, lp.interp_vaddr,
@@ -424,13 +455,16 @@ Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions
 
   lp.new_size = std::max<uint64_t>(f.bytes.size(), area.size ? area.offset + area.size : 0);
   if (lp.strategy == Strategy::unchanged && (lp.dynamic_changed || lp.verneed_changed || !lp.versym_writes.empty() ||
-                                             lp.phdrs_changed || lp.dynstr_changed))
+                                             lp.phdrs_changed || lp.dynstr_changed || !lp.table_writes.empty() ||
+                                             lp.os_abi))
     lp.strategy = Strategy::in_place;
   if (lp.interp && f.interpreter() != *lp.interp && lp.strategy == Strategy::unchanged) lp.strategy = Strategy::in_place;
 
   // 7. What the output must read back as.
   DynamicSummary& ex = lp.expected;
   ex.machine = f.e_machine;
+  ex.os_abi = lp.os_abi.value_or(f.os_abi);
+  ex.has_dynamic = f.has_dynamic;
   ex.interpreter = lp.interp ? lp.interp : f.interpreter();
   for (const auto& e : t.entries) {
     if (e.tag == DT_NEEDED) ex.needed.push_back(*e.str);
@@ -438,6 +472,7 @@ Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions
     if (e.tag == DT_RPATH) ex.rpath = e.str;
     if (e.tag == DT_RUNPATH) ex.runpath = e.str;
     if (e.tag == DT_FLAGS_1) ex.nodeflib = e.val & DF_1_NODEFLIB;
+    if (e.tag == DT_DEBUG) ex.debug_tag = true;
   }
   for (const auto& p : lp.phdrs)
     if (p.type == PT_GNU_STACK) ex.exec_stack = (p.flags & PF_X) != 0;

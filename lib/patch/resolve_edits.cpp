@@ -16,7 +16,7 @@ namespace ferry::patch {
 bool Edits::empty() const {
   return !set_rpath && add_rpath.empty() && !remove_rpath && !shrink_rpath && allowed_rpath_prefixes.empty() && !interpreter && !soname &&
          replace_needed.empty() && remove_needed.empty() && add_needed.empty() && clear_symbol_version.empty() &&
-         !no_default_lib && !exec_stack;
+         !no_default_lib && !exec_stack && !add_debug_tag && !os_abi && rename_dynamic_symbols.empty();
 }
 
 Status normalize(const Edits& e) {
@@ -42,6 +42,13 @@ Status normalize(const Edits& e) {
     if (olds.count(r)) return usage(r + " is both replaced and removed");
   for (const auto& s : e.clear_symbol_version)
     if (s.empty()) return usage("--clear-symbol-version needs a symbol name");
+  std::set<std::string> renamed;
+  for (const auto& [o, n] : e.rename_dynamic_symbols) {
+    if (o.empty() || n.empty()) return usage("--rename-dynamic-symbols needs two non-empty names per line");
+    if (o.find('@') != std::string::npos || n.find('@') != std::string::npos)
+      return usage("--rename-dynamic-symbols: " + o + " " + n + " names a symbol version (@); give plain names");
+    if (!renamed.insert(o).second) return usage("--rename-dynamic-symbols: " + o + " is renamed twice");
+  }
   return {};
 }
 
@@ -159,8 +166,9 @@ Result<TargetState> resolve_edits(const ElfFile& f, const Edits& e) {
   TargetState t;
   bool dynamic_edit = e.set_rpath || !e.add_rpath.empty() || e.remove_rpath || e.shrink_rpath || e.soname ||
                       !e.replace_needed.empty() || !e.remove_needed.empty() || !e.add_needed.empty() ||
-                      !e.clear_symbol_version.empty() || e.no_default_lib;
-  if (dynamic_edit && (!f.dynamic_phdr || !f.has_dynstr))
+                      !e.clear_symbol_version.empty() || e.no_default_lib || e.add_debug_tag ||
+                      !e.rename_dynamic_symbols.empty();
+  if (dynamic_edit && (!f.has_dynamic || !f.has_dynstr))
     return f.error("the file has no dynamic section (PT_DYNAMIC with DT_STRTAB); it is statically linked",
                    std::nullopt, ErrorCode::unsupported);
   for (const auto& d : f.dyn) {
@@ -293,6 +301,19 @@ Result<TargetState> resolve_edits(const ElfFile& f, const Edits& e) {
       t.notes.push_back("no-default-lib: DF_1_NODEFLIB set");
     }
   }
+
+  // DT_DEBUG: the loader stores its r_debug address there for debuggers; appended like any other entry.
+  if (e.add_debug_tag && std::none_of(es.begin(), es.end(), [](auto& x) { return x.tag == DT_DEBUG; })) {
+    es.push_back(TargetEntry{DT_DEBUG, 0, std::nullopt});
+    t.notes.push_back("add-debug-tag: DT_DEBUG added");
+  }
+
+  if (e.os_abi && *e.os_abi != f.os_abi) {
+    t.os_abi = e.os_abi;
+    t.notes.push_back("set-os-abi: " + os_abi_name(f.os_abi) + " -> " + os_abi_name(*e.os_abi));
+  }
+
+  FERRY_CHECK(resolve_renames(f, e, t));
 
   // Version table tags follow the Verneed count; none left means no DT_VERNEED at all (glibc walks the chain
   // without looking at DT_VERNEEDNUM).

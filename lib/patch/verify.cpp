@@ -6,6 +6,8 @@
 #include <elf.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <set>
 
@@ -46,7 +48,7 @@ std::set<std::string> layout_problems(const ElfFile& f) {
     if (p.type == PT_PHDR && (p.offset != f.e_phoff || p.filesz < table))
       out.insert("PT_PHDR does not describe the program header table");
   }
-  if (f.has_interp() || f.e_type == ET_EXEC) {
+  if (f.runs_as_program()) {
     const Phdr* first = nullptr;
     for (const auto& p : f.phdrs)
       if (p.type == PT_LOAD && (!first || p.offset < first->offset)) first = &p;
@@ -118,7 +120,7 @@ Status cross_check(const ElfFile& before, ByteView after, const DynamicSummary& 
 // Every section keeps its bytes wherever it now lives, except those the plan rewrites (.dynamic, .dynstr,
 // version tables, symbol tables whose values follow moves, .interp): catches a slide or move that copied the
 // wrong range or a write that landed in the wrong place.
-Status content_kept(const ElfFile& before, const ElfFile& after) {
+Status content_kept(const ElfFile& before, const ElfFile& after, const LayoutPlan& lp) {
   if (before.shdrs.size() != after.shdrs.size())
     return before.error("verification of the output failed: the number of section headers changed", std::nullopt,
                         ErrorCode::verify);
@@ -128,6 +130,9 @@ Status content_kept(const ElfFile& before, const ElfFile& after) {
     switch (a.type) {
       case SHT_DYNAMIC: case SHT_GNU_verneed: case SHT_GNU_versym: case SHT_SYMTAB: case SHT_DYNSYM:
         continue;
+      case SHT_HASH: case SHT_GNU_HASH: case SHT_REL: case SHT_RELA:
+        if (lp.symbols_renamed) continue;  // rebuilt: verify_renames checks them
+        break;
       default:
         break;
     }
@@ -156,7 +161,8 @@ Status verify(const ElfFile& before, ByteView after, const Edits& edits, const L
     return e;
   }
   const ElfFile& g = *re;
-  FERRY_CHECK(content_kept(before, g));
+  FERRY_CHECK(content_kept(before, g, lp));
+  FERRY_CHECK(verify_renames(before, g, lp));
   auto old_problems = layout_problems(before);
   for (const auto& p : layout_problems(g))
     if (!old_problems.count(p)) return before.error("verification of the output failed: " + p, std::nullopt, ErrorCode::verify);
@@ -180,7 +186,11 @@ Status verify(const ElfFile& before, ByteView after, const Edits& edits, const L
   if (got->interpreter != ex.interpreter) return mismatch("PT_INTERP", show(ex.interpreter), show(got->interpreter));
   if (got->nodeflib != ex.nodeflib) return mismatch("DF_1_NODEFLIB", ex.nodeflib ? "set" : "clear", got->nodeflib ? "set" : "clear");
   if (got->exec_stack != ex.exec_stack) return mismatch("PT_GNU_STACK", "requested flags", "other flags");
-  FERRY_CHECK(cross_check(before, after, ex));
+  if (got->os_abi != ex.os_abi) return mismatch("EI_OSABI", os_abi_name(ex.os_abi), os_abi_name(got->os_abi));
+  if (got->debug_tag != ex.debug_tag) return mismatch("DT_DEBUG", ex.debug_tag ? "present" : "absent", got->debug_tag ? "present" : "absent");
+  // The project's reader reads the dynamic section through PT_DYNAMIC only, like the loader: a file whose
+  // entries live in a .dynamic section that no PT_DYNAMIC maps has nothing it could compare.
+  if (!before.dynamic_from_section && !g.dynamic_from_section) FERRY_CHECK(cross_check(before, after, ex));
   if (edits.soname && got->soname != edits.soname) return mismatch("DT_SONAME", show(edits.soname), show(got->soname));
   if (edits.interpreter && got->interpreter != edits.interpreter)
     return mismatch("PT_INTERP", show(edits.interpreter), show(got->interpreter));
@@ -191,6 +201,8 @@ Result<DynamicSummary> read_summary(ByteView in, const std::string& path) {
   FERRY_TRY(f, read_elf_file_for_patch(in, path));
   DynamicSummary s;
   s.machine = f.e_machine;
+  s.os_abi = f.os_abi;
+  s.has_dynamic = f.has_dynamic;
   s.interpreter = f.interpreter();
   for (const auto& d : f.dyn) {
     auto str = [&] { return f.find_dynstr(d.val).value_or(""); };
@@ -199,10 +211,34 @@ Result<DynamicSummary> read_summary(ByteView in, const std::string& path) {
     if (d.tag == DT_RPATH) s.rpath = str();
     if (d.tag == DT_RUNPATH) s.runpath = str();
     if (d.tag == DT_FLAGS_1) s.nodeflib = d.val & DF_1_NODEFLIB;
+    if (d.tag == DT_DEBUG) s.debug_tag = true;
   }
   for (const auto& p : f.phdrs)
     if (p.type == PT_GNU_STACK) s.exec_stack = (p.flags & PF_X) != 0;
   return s;
+}
+
+std::string os_abi_name(uint8_t abi) {
+  static const char* names[] = {"System V", "HP-UX",   "NetBSD", "Linux", "GNU Hurd", nullptr, "Solaris",
+                                "AIX",      "IRIX",    "FreeBSD", "Tru64", nullptr,  "OpenBSD", "OpenVMS"};
+  if (abi < sizeof names / sizeof *names && names[abi]) return names[abi];
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "0x%02X", abi);
+  return buf;
+}
+
+std::optional<uint8_t> parse_os_abi(const std::string& name) {
+  std::string n;
+  for (char ch : name) n += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  while (!n.empty() && std::isspace(static_cast<unsigned char>(n.back()))) n.pop_back();
+  while (!n.empty() && std::isspace(static_cast<unsigned char>(n.front()))) n.erase(n.begin());
+  static const std::pair<const char*, uint8_t> table[] = {
+      {"system v", 0}, {"system-v", 0}, {"sysv", 0}, {"hp-ux", 1}, {"netbsd", 2}, {"linux", 3}, {"gnu", 3},
+      {"gnu hurd", 4}, {"gnu-hurd", 4}, {"hurd", 4}, {"solaris", 6}, {"aix", 7}, {"irix", 8}, {"freebsd", 9},
+      {"tru64", 10}, {"openbsd", 12}, {"openvms", 13}};
+  for (const auto& [k, v] : table)
+    if (n == k) return v;
+  return std::nullopt;
 }
 
 }  // namespace ferry::patch

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Property: on programs and libraries linked with random layouts (page size 4K/16K/2M, separate-code, relro/now,
 # hash styles, build-id, DT_RELR, CET notes, PIE or not; all with TLS and constructors), random sequences of
-# edits keep the program printing what it printed before (LD_BIND_NOW=1), add nothing to eu-elflint --gnu-ld's
-# report, and leave files that strip can still process into a working program.
+# edits (renaming dynamic symbols away and back among them) keep the program printing what it printed before
+# (LD_BIND_NOW=1), add nothing to eu-elflint --gnu-ld's report, and leave files that strip can still process into
+# a working program.
 # timeout: 240
 source "$(dirname "$0")/../common.sh"
 has() { grep "$@" >/dev/null; }  # reads all input: no SIGPIPE for the writer under pipefail
@@ -45,9 +46,10 @@ while [ $(( $(date +%s) - start )) -lt "$budget" ]; do
     for ((k = 0; k < n; k++)); do
       if [ $target = prog ]; then
         op=$(pick set-rpath-short set-rpath-long add-rpath force-rpath remove-rpath interp-long interp-same \
-                  add-needed replace-needed set-soname)
+                  add-needed replace-needed set-soname rename-there-and-back)
       else
-        op=$(pick set-rpath-short set-rpath-long add-rpath force-rpath remove-rpath set-soname-long add-needed-lib no-default-lib)
+        op=$(pick set-rpath-short set-rpath-long add-rpath force-rpath remove-rpath set-soname-long add-needed-lib no-default-lib \
+                  add-debug-tag rename-there-and-back)
       fi
       case $op in
         set-rpath-short) args=(--set-rpath /x) ;;
@@ -65,6 +67,14 @@ $expected" ;; esac ;;
         set-soname) args=(--set-soname "libprog.so.$RANDOM") ;;
         set-soname-long) args=(--set-soname "libfoo-with-a-much-longer-soname-than-before.so.$RANDOM") ;;
         no-default-lib) args=(--no-default-lib) ;;
+        add-debug-tag) args=(--add-debug-tag) ;;
+        # Renamed away and back in one call each: the hash tables are rebuilt twice (symbols possibly reordered)
+        # and the program must still bind every symbol.
+        rename-there-and-back)
+          printf 'foo_value foo_value_elsewhere_%s\nfoo_name fn%s\n' $k $k >"$d/map"
+          printf 'foo_value_elsewhere_%s foo_value\nfn%s foo_name\n' $k $k >"$d/rmap"
+          "$FERRY" patch --rename-dynamic-symbols "$d/map" "$f" >/dev/null || fail "case $cases $target: rename failed"
+          args=(--rename-dynamic-symbols "$d/rmap") ;;
       esac
       edits=$((edits + 1))
       what="case $cases ($flags $pie) $target edit $k: ${args[*]}"

@@ -3,8 +3,15 @@
 // serves `ferry patch`, `ferry patchelf ...` and ferry invoked through a symlink named patchelf.
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -24,7 +31,7 @@ struct PatchArgs {
   std::vector<std::string> files;
   std::optional<std::string> output;
   bool print_interpreter = false, print_soname = false, print_rpath = false, print_needed = false;
-  bool print_execstack = false;
+  bool print_execstack = false, print_os_abi = false;
   bool json = false, help = false, version = false;
 };
 
@@ -46,13 +53,54 @@ Rewrites ELF files in place (atomically: temporary file, verify, rename; mode an
   --clear-symbol-version SYM     remove SYM's version requirement
   --no-default-lib               set DF_1_NODEFLIB
   --set-execstack, --clear-execstack
-  --print-interpreter, --print-soname, --print-rpath, --print-needed, --print-execstack
+  --add-debug-tag                add DT_DEBUG (for debuggers) when absent
+  --rename-dynamic-symbols MAP   rename dynamic symbols per "OLD NEW" lines of MAP (hash tables rebuilt)
+  --set-os-abi ABI               set EI_OSABI ("System V", "Linux", "FreeBSD", ... as patchelf names them)
+  --print-interpreter, --print-soname, --print-rpath, --print-needed, --print-execstack, --print-os-abi
+  @FILE as an option's value     the value is FILE's contents (patchelf's argument files)
   --output FILE                  write to FILE instead of in place (one input only)
   --page-size N                  alignment of an appended segment (default: by machine)
   --dry-run                      show the layout plan and size change, write nothing
   --json                         machine-readable report (schema ferry.patch/1)
   --debug, --no-sort             accepted for patchelf compatibility, ignored
   --version                      print "patchelf 0.18.0" in patchelf mode)";
+
+// A whole file's bytes, or an error message naming it (patchelf's wording, which its tests look for).
+std::optional<std::string> read_whole(const std::string& path, std::string& err) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    err = "getting info about '" + path + "': " + std::strerror(errno);
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    err = "opening '" + path + "': " + std::strerror(errno);
+    return std::nullopt;
+  }
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// patchelf's --rename-dynamic-symbols map: "OLD NEW" per line (whitespace-separated), up to the first line
+// without a name; a line with one name, a name given twice or a versioned name (@) is an error.
+std::string read_rename_map(const std::string& path, std::vector<std::pair<std::string, std::string>>& out) {
+  std::string err;
+  auto text = read_whole(path, err);
+  if (!text) return "--rename-dynamic-symbols: " + err;
+  std::istringstream lines(*text);
+  std::string line;
+  std::set<std::string> seen;
+  for (size_t n = 1; std::getline(lines, line); ++n) {
+    std::istringstream words(line);
+    std::string from, to;
+    if (!(words >> from)) break;
+    if (!(words >> to)) return path + ":" + std::to_string(n) + ": the line is missing the new name";
+    if (!seen.insert(from).second) return path + ":" + std::to_string(n) + ": " + from + " appears twice";
+    if (from.find('@') != std::string::npos || to.find('@') != std::string::npos)
+      return path + ":" + std::to_string(n) + ": names carry a version (@): " + from + " " + to;
+    out.emplace_back(from, to);
+  }
+  return "";
+}
 
 // Returns an error message, or empty on success.
 std::string parse(const std::vector<std::string>& args, PatchArgs& a) {
@@ -65,11 +113,24 @@ std::string parse(const std::vector<std::string>& args, PatchArgs& a) {
       return true;
     };
     std::string v, w;
-    if (arg == "--set-rpath" || arg == "--add-rpath" || arg == "--set-interpreter" || arg == "--interpreter" ||
-        arg == "--set-soname" || arg == "--add-needed" || arg == "--remove-needed" || arg == "--output" ||
-        arg == "--allowed-rpath-prefixes" || arg == "--clear-symbol-version" || arg == "--page-size") {
+    // Options whose value may be "@FILE" (FILE's contents, as patchelf reads them: every byte, no trimming).
+    const bool file_value = arg == "--set-rpath" || arg == "--add-rpath" || arg == "--set-interpreter" ||
+                            arg == "--interpreter" || arg == "--set-soname" || arg == "--add-needed" ||
+                            arg == "--remove-needed" || arg == "--output" || arg == "--clear-symbol-version" ||
+                            arg == "--set-os-abi";
+    if (file_value || arg == "--allowed-rpath-prefixes" || arg == "--page-size") {
       if (!value(v)) return arg + " needs an argument";
-      if (arg == "--set-rpath") e.set_rpath = v;
+      if (file_value && !v.empty() && v[0] == '@') {
+        std::string err;
+        auto text = read_whole(v.substr(1), err);
+        if (!text) return arg + " " + v + ": " + err;
+        v = *text;
+      }
+      if (arg == "--set-os-abi") {
+        auto abi = patch::parse_os_abi(v);
+        if (!abi) return "--set-os-abi: unrecognized OS ABI " + v;
+        e.os_abi = *abi;
+      } else if (arg == "--set-rpath") e.set_rpath = v;
       else if (arg == "--add-rpath") e.add_rpath.push_back(v);
       else if (arg == "--set-interpreter" || arg == "--interpreter") e.interpreter = v;
       else if (arg == "--set-soname") e.soname = v;
@@ -95,7 +156,12 @@ std::string parse(const std::vector<std::string>& args, PatchArgs& a) {
     } else if (arg == "--replace-needed") {
       if (!value(v) || !value(w)) return "--replace-needed needs two arguments: OLD NEW";
       e.replace_needed.push_back({v, w});
-    } else if (arg == "--remove-rpath") e.remove_rpath = true;
+    } else if (arg == "--rename-dynamic-symbols") {
+      if (!value(v)) return "--rename-dynamic-symbols needs a map file";
+      if (auto err = read_rename_map(v, e.rename_dynamic_symbols); !err.empty()) return err;
+    } else if (arg == "--add-debug-tag") e.add_debug_tag = true;
+    else if (arg == "--print-os-abi") a.print_os_abi = true;
+    else if (arg == "--remove-rpath") e.remove_rpath = true;
     else if (arg == "--shrink-rpath") e.shrink_rpath = true;
     else if (arg == "--force-rpath") e.force_rpath = true;
     else if (arg == "--no-default-lib") e.no_default_lib = true;
@@ -146,7 +212,8 @@ Outcome run_one(const PatchArgs& a, const std::string& path, bool patchelf_mode,
     else o.err += "ferry: " + e.describe() + "\n";
     o.rc = std::max(o.rc, patchelf_mode ? 1 : exit_for(e));
   };
-  bool printing = a.print_interpreter || a.print_soname || a.print_rpath || a.print_needed || a.print_execstack;
+  bool printing = a.print_interpreter || a.print_soname || a.print_rpath || a.print_needed || a.print_execstack ||
+                  a.print_os_abi;
   if (printing) {
     auto mapped = MappedFile::open(path);
     if (!mapped) {
@@ -174,7 +241,13 @@ Outcome run_one(const PatchArgs& a, const std::string& path, bool patchelf_mode,
       line(s->soname.value_or(""));
       o.j["soname"] = s->soname ? nlohmann::json(*s->soname) : nlohmann::json();
     }
-    if (a.print_rpath) {
+    if (a.print_os_abi) {
+      line(patch::os_abi_name(s->os_abi));
+      o.j["os_abi"] = patch::os_abi_name(s->os_abi);
+    }
+    // A file without dynamic contents (a separate debug file: .dynamic is NOBITS) has no search path to
+    // print: no line, like patchelf.
+    if (a.print_rpath && s->has_dynamic) {
       line(s->runpath ? *s->runpath : s->rpath.value_or(""));
       o.j["rpath"] = s->rpath ? nlohmann::json(*s->rpath) : nlohmann::json();
       o.j["runpath"] = s->runpath ? nlohmann::json(*s->runpath) : nlohmann::json();
