@@ -4,8 +4,8 @@
 #   // sources: lib/support/*.cpp lib/elf/*.cpp      (globs relative to the source root)
 #   // libs: -lelf                                   (extra link flags)
 #   // seeds: elf                                    (fixture sub-folders whose files seed the corpus)
-# plus tests/fuzz/seeds/NAME/* when present, and tests/fuzz/regressions/NAME/* (replayed every run).
 #   // seed-files: /etc/ld.so.cache                  (this machine's files, as seeds when present; globs allowed)
+# plus tests/fuzz/seeds/NAME/* when present, and tests/fuzz/regressions/NAME/* (replayed every run).
 # timeout: 1500
 source "$(dirname "$0")/../common.sh"
 need_cmd clang++
