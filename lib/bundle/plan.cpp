@@ -65,12 +65,11 @@ std::string real_or_same(const std::string& p) {
 // /usr/lib/python3.11/os.py -> lib/python3.11/os.py; /opt/x/y -> opt/x/y (a bundle is a prefix).
 std::string prefix_relative(const std::string& path) {
   std::string p = resolve::normalize_path(path);
-  if (p.rfind("/usr/", 0) == 0) return p.substr(5);
+  if (p.starts_with("/usr/")) return p.substr(5);
   while (!p.empty() && p[0] == '/') p.erase(0, 1);
   return p;
 }
 
-bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
 // True when every search-path entry is $ORIGIN-relative, stays inside the bundle for a library stored in lib/,
 // and one of them is lib/ itself ($ORIGIN, $ORIGIN/../lib): such a library finds its dependencies in the store
@@ -80,8 +79,8 @@ bool origin_paths_stay_inside(const std::vector<std::string>& entries) {
   bool names_store = entries.empty();
   for (const auto& e : entries) {
     std::string rest;
-    if (e.rfind("$ORIGIN", 0) == 0) rest = e.substr(7);
-    else if (e.rfind("${ORIGIN}", 0) == 0) rest = e.substr(9);
+    if (e.starts_with("$ORIGIN")) rest = e.substr(7);
+    else if (e.starts_with("${ORIGIN}")) rest = e.substr(9);
     else return false;
     if (!rest.empty() && rest[0] != '/') return false;
     std::vector<std::string> at{"lib"};  // components below the bundle root
@@ -228,8 +227,7 @@ Status Planner::add_interpreter_tree(const InterpreterFiles& interp, const Inter
       std::string part = rel.substr(pos, slash - pos);
       if (std::find(interp.skip.begin(), interp.skip.end(), part) != interp.skip.end()) return true;
       for (const auto& prefix : interp.skip_prefixes)
-        if (starts_with(part, prefix)) return true;
-      pos = slash + 1;
+        if (part.starts_with(prefix)) return true;
     }
   };
   auto walk = walk_paths({tree.source});
@@ -360,7 +358,7 @@ Status Planner::add_data_dir(const std::string& source, const std::string& dest)
 
 Status Planner::add_detected(const std::string& path) {
   for (const char* skip : {"/proc/", "/sys/", "/dev/"})
-    if (starts_with(path, skip)) return {};
+    if (path.starts_with(skip)) return {};
   std::error_code ec;
   std::string real = real_or_same(path);
   if (bundled_reals_.count(real) || real == loader_origin_) return {};
@@ -368,7 +366,7 @@ Status Planner::add_detected(const std::string& path) {
   // Under an interpreter's tree (bundled already, minus what is left out on purpose): a byte-code cache stays
   // out (stale once copied), anything else the run used (a site-packages module) goes to the tree's place.
   for (const auto& [source, dest] : interpreter_trees_) {
-    if (!starts_with(path, source + "/")) continue;
+    if (!path.starts_with(source + "/")) continue;
     std::string rel = path.substr(source.size() + 1);
     size_t cache = path.rfind("/__pycache__/");
     if (cache != std::string::npos) {  // the module's source instead (see the end of this function)
@@ -393,9 +391,9 @@ Status Planner::add_detected(const std::string& path) {
   // behind as data; libraries are taken from anywhere.
   bool skip_data = false;
   for (const char* skip : {"/etc/", "/run/", "/tmp/", "/var/"})
-    if (starts_with(path, skip)) skip_data = true;
+    if (path.starts_with(skip)) skip_data = true;
   std::string cwd = fs::current_path(ec).string();
-  if (!cwd.empty() && cwd != "/" && starts_with(path, cwd + "/")) skip_data = true;
+  if (!cwd.empty() && cwd != "/" && path.starts_with(cwd + "/")) skip_data = true;
   if (sniff_file(real) == FileKind::elf) {
     auto info = elf::read_elf_file(real, elf::ReadOptions{false});
     if (info && info->kind == elf::Kind::shared_object && !info->interpreter) {
@@ -415,7 +413,7 @@ Status Planner::add_detected(const std::string& path) {
   Pending p;
   size_t g = path.find("/gconv/");
   if (g != std::string::npos) p.file.path = "data/gconv/" + path.substr(g + 7);
-  else if (starts_with(path, "/usr/lib/locale/") && path.find("locale-archive") == std::string::npos)
+  else if (path.starts_with("/usr/lib/locale/") && path.find("locale-archive") == std::string::npos)
     p.file.path = "data/locale/" + path.substr(16);
   else if (path.find("locale-archive") != std::string::npos) return {};
   else p.file.path = prefix_relative(path);
@@ -564,11 +562,11 @@ Result<BundlePlan> Planner::run() {
     std::string dest = a.dest.empty() ? prefix_relative(fs::absolute(a.source, ec).string()) : a.dest;
     while (!dest.empty() && dest.back() == '/') dest.pop_back();
     while (!dest.empty() && dest[0] == '/') dest.erase(0, 1);
-    if (dest.empty() || dest.find("..") != std::string::npos || starts_with(dest, ".ferry") || dest == "manifest.json")
+    if (dest.empty() || dest.find("..") != std::string::npos || dest.starts_with(".ferry") || dest == "manifest.json")
       return make_error(ErrorCode::usage, "--add: \"" + dest + "\" is not a usable place in the bundle").with_path(a.source);
     FERRY_CHECK(add_data_dir(a.source, dest));
     for (auto& [path, p] : files_)
-      if (p.file.role == Role::data && starts_with(path, dest) && p.file.origin.rfind(a.source, 0) == 0) p.file.role = Role::added;
+      if (p.file.role == Role::data && path.starts_with(dest) && p.file.origin.starts_with(a.source)) p.file.role = Role::added;
   }
   if (!missing_.empty()) {
     plan_.missing.assign(missing_.begin(), missing_.end());

@@ -42,11 +42,11 @@ std::vector<std::string> parse_ld_debug_loaded(const std::string& text) {
     size_t start = msg.find_first_not_of(" \t");
     if (start == std::string::npos) continue;
     msg = msg.substr(start);
-    if (msg.rfind("trying file=", 0) == 0) {
+    if (msg.starts_with("trying file=")) {
       last_try[pid] = msg.substr(12);
-    } else if (msg.rfind("calling init: ", 0) == 0) {
+    } else if (msg.starts_with("calling init: ")) {
       loaded.insert(msg.substr(14));
-    } else if (msg.rfind("file=", 0) == 0 && msg.find("generating link map") != std::string::npos) {
+    } else if (msg.starts_with("file=") && msg.find("generating link map") != std::string::npos) {
       std::string name = msg.substr(5, msg.find(" [") == std::string::npos ? std::string::npos : msg.find(" [") - 5);
       if (name.find('/') != std::string::npos) loaded.insert(name);
       else if (!last_try[pid].empty()) loaded.insert(last_try[pid]);
@@ -59,7 +59,7 @@ std::vector<std::string> parse_ld_debug_loaded(const std::string& text) {
 namespace {
 
 bool under(const std::string& path, const std::string& dir) {
-  return path == dir || path.rfind(dir + "/", 0) == 0;
+  return path == dir || path.starts_with(dir + "/");
 }
 
 std::string canonical_or(const std::string& p) {
@@ -198,7 +198,7 @@ Result<VerifyReport> verify_directory(const std::string& dir, const std::vector<
     run.exit_code = rc.value();
     std::string text;
     for (const auto& e : fs::directory_iterator(tmp, ec)) {
-      if (e.path().filename().string().rfind(run.program + ".", 0) != 0) continue;
+      if (!e.path().filename().string().starts_with(run.program + ".")) continue;
       if (auto bytes = read_file(e.path().string())) text.append(bytes->begin(), bytes->end());
     }
     for (const auto& obj : parse_ld_debug_loaded(text)) {

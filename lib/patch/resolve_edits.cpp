@@ -94,7 +94,7 @@ std::string shrink(const std::string& rpath, const std::vector<std::string>& nee
       continue;
     }
     if (!prefixes.empty() &&
-        std::none_of(prefixes.begin(), prefixes.end(), [&](const std::string& p) { return dir.rfind(p, 0) == 0; }))
+        std::none_of(prefixes.begin(), prefixes.end(), [&](const std::string& p) { return dir.starts_with(p); }))
       continue;
     bool any = false;
     for (size_t i = 0; i < needed.size(); ++i) {

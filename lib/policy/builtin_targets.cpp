@@ -67,7 +67,7 @@ std::vector<Target> make_builtin() {
   std::vector<Target> out;
   for (const auto& row : tables::manylinux_rows()) {
     std::string name = row.name;
-    bool musl = name.rfind("musllinux", 0) == 0;
+    bool musl = name.starts_with("musllinux");
     for (const auto& av : row.archs) {
       Target t;
       t.name = name;
@@ -197,7 +197,7 @@ Result<const Target*> find_target(const std::string& name_in, const std::string&
   std::string prefix = want.substr(0, std::min<size_t>(want.size(), 4));
   std::set<std::string> seen;
   for (const auto& t : builtin_targets())
-    if (normalize(t.name).rfind(prefix, 0) == 0 && seen.insert(t.name).second) close += (close.empty() ? "" : ", ") + t.name;
+    if (normalize(t.name).starts_with(prefix) && seen.insert(t.name).second) close += (close.empty() ? "" : ", ") + t.name;
   return make_error(ErrorCode::not_found, "unknown target '" + name_in + "'" +
                                               (close.empty() ? "" : " (known: " + close + ")") +
                                               "; see ferry check --list-targets");

@@ -86,11 +86,6 @@ struct ItemResult {
   std::string best_manylinux, best_musllinux;  // archives: over all members
 };
 
-bool has_suffix(const std::string& s, const char* suffix) {
-  size_t n = std::strlen(suffix);
-  return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
-}
-
 // Library lookup inside a sysroot for --sysroot: the root's ld.so.conf directories, then the loader defaults.
 class SysrootLookup {
 public:
@@ -286,7 +281,7 @@ Result<Target> target_from_sysroot(const std::string& root, const std::string& a
   // glibc <= 2.33 installs libc.so.6 -> libc-X.Y.so: the release itself (X.Y may define no new version node).
   std::error_code ec;
   auto link = std::filesystem::read_symlink(libc->path, ec).filename().string();
-  if (!ec && link.rfind("libc-", 0) == 0 && link.size() > 8 && link.compare(link.size() - 3, 3, ".so") == 0)
+  if (!ec && link.starts_with("libc-") && link.size() > 8 && link.compare(link.size() - 3, 3, ".so") == 0)
     if (auto v = Version::parse(link.substr(5, link.size() - 8))) t.libc_version = *v;
   t.description += " (glibc " + t.libc_version.str() + ")";
   return t;
@@ -319,7 +314,7 @@ CheckReport run_check(const std::vector<std::string>& inputs, const CheckOptions
       if (walked) dir_names[i].insert(base_name(f));
     for (auto& f : walked ? unique_files(w.files) : w.files) {
       // Separate debug info (build-id trees, *.debug) is ELF but not a loadable object.
-      if (walked && (f.find("/.build-id/") != std::string::npos || has_suffix(f, ".debug"))) continue;
+      if (walked && (f.find("/.build-id/") != std::string::npos || f.ends_with(".debug"))) continue;
       items.push_back({f, i, !walked});
     }
     report.inputs.push_back(ir);

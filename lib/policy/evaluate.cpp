@@ -11,8 +11,8 @@ namespace ferry::policy {
 namespace {
 
 bool is_loader_name(const std::string& n) {
-  return n.rfind("ld-linux", 0) == 0 || n.rfind("ld64.so", 0) == 0 || n.rfind("ld-musl-", 0) == 0 ||
-         n.rfind("ld.so", 0) == 0 || n.rfind("ld-2.", 0) == 0;
+  return n.starts_with("ld-linux") || n.starts_with("ld64.so") || n.starts_with("ld-musl-") ||
+         n.starts_with("ld.so") || n.starts_with("ld-2.");
 }
 
 // Which libc an ELF was linked against: by DT_NEEDED names and the program interpreter.

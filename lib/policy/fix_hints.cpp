@@ -18,10 +18,6 @@ bool version_less(const std::string& a, const std::string& b) {
   return a < b;
 }
 
-bool ends_with(const std::string& s, const std::string& suf) {
-  return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
-}
-bool starts_with(const std::string& s, const std::string& pre) { return s.rfind(pre, 0) == 0; }
 
 const std::set<std::string>& libm_rewritten() {
   // libm functions given new, faster versions (glibc 2.27: the f variants; 2.29: exp/log/pow and friends).
@@ -75,10 +71,10 @@ void fill(Issue& issue, const Target& target, const SymbolCatalog& catalog) {
   } else if (ns == "GCC") {
     h.cause = "a libgcc_s newer than the target's";
     h.remedy = "link with -static-libgcc, or build with the target's toolchain";
-  } else if (ends_with(sym, "_finite")) {
+  } else if (sym.ends_with("_finite")) {
     h.cause = "-ffast-math (finite-math-only entry points)";
     h.remedy = "drop -ffast-math (or add -fno-finite-math-only), or build on the target";
-  } else if (starts_with(sym, "__") && ends_with(sym, "_chk")) {
+  } else if (sym.starts_with("__") && sym.ends_with("_chk")) {
     h.cause = "_FORTIFY_SOURCE (checked variants of libc functions)";
     h.remedy = "lower -D_FORTIFY_SOURCE, or build on the target";
   } else if (lfs_symbols().count(sym)) {

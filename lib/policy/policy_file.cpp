@@ -147,7 +147,7 @@ Result<std::vector<Target>> auditwheel_format(const json& doc, const std::string
         FERRY_TRY(a, strings(p["aliases"], name + ": aliases", path));
         t.aliases = a;
       }
-      bool musl = name.rfind("musllinux", 0) == 0;
+      bool musl = name.starts_with("musllinux");
       t.libc = musl ? Libc::musl : Libc::glibc;
       auto us = name.find('_');
       if (us != std::string::npos) {

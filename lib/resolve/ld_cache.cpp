@@ -277,7 +277,7 @@ std::string trim(std::string_view s) {
 
 bool starts_with_word(const std::string& line, const char* word) {
   size_t n = std::strlen(word);
-  return line.rfind(word, 0) == 0 && line.size() > n && (line[n] == ' ' || line[n] == '\t');
+  return line.starts_with(word) && line.size() > n && (line[n] == ' ' || line[n] == '\t');
 }
 
 }  // namespace

@@ -213,7 +213,7 @@ LoaderProfile detect_profile(const std::string& sysroot) {
     auto info = elf::read_elf_file(*host, elf::ReadOptions{.symbols = false});
     if (!info) continue;
     for (auto& d : info->version_defs)
-      if (d.name.rfind("GLIBC_2.", 0) == 0) minor = std::max(minor, std::atoi(d.name.c_str() + 8));
+      if (d.name.starts_with("GLIBC_2.")) minor = std::max(minor, std::atoi(d.name.c_str() + 8));
     break;
   }
   if (minor >= 0) {

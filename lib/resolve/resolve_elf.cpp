@@ -155,7 +155,7 @@ struct ElfProcess {
 
   bool trusted(const std::string& dir) const {
     for (auto& p : mp->default_prefixes)
-      if ((dir + "/").rfind(p, 0) == 0) return true;
+      if ((dir + "/").starts_with(p)) return true;
     return false;
   }
 
@@ -396,11 +396,11 @@ struct ElfProcess {
   static bool musl_reserved(const std::string& name) {
     // musl's libc.so provides these; dynlink.c maps them to itself.
     static const char* reserved[] = {"c", "pthread", "rt", "m", "dl", "util", "xnet"};
-    if (name.rfind("lib", 0) != 0) return false;
+    if (!name.starts_with("lib")) return false;
     std::string rest = name.substr(3);
     for (auto* r : reserved) {
       std::string base = std::string(r) + ".";
-      if (rest.rfind(base, 0) == 0) return true;
+      if (rest.starts_with(base)) return true;
     }
     return false;
   }

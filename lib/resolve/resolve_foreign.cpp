@@ -14,13 +14,13 @@
 namespace ferry::resolve {
 
 bool is_macos_system_library(const std::string& path) {
-  return path.rfind("/usr/lib/", 0) == 0 || path.rfind("/System/Library/", 0) == 0;
+  return path.starts_with("/usr/lib/") || path.starts_with("/System/Library/");
 }
 
 bool is_windows_system_dll(const std::string& raw) {
   std::string n = raw;
   std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (n.rfind("api-ms-win-", 0) == 0 || n.rfind("ext-ms-", 0) == 0) return true;
+  if (n.starts_with("api-ms-win-") || n.starts_with("ext-ms-")) return true;
   static const std::set<std::string> system = {
       "kernel32.dll", "kernelbase.dll", "ntdll.dll", "user32.dll", "gdi32.dll", "gdi32full.dll", "advapi32.dll",
       "shell32.dll", "shlwapi.dll", "ole32.dll", "oleaut32.dll", "comctl32.dll", "comdlg32.dll", "ws2_32.dll",
@@ -139,8 +139,8 @@ void resolve_macho(Resolver::Impl& impl, const ResolveOptions& opts, const std::
                    std::shared_ptr<const LoadedObject> root_obj, DependencyTree& tree) {
   std::string exe_dir = dirname_of(opts.executable_path.value_or(root_path));
   auto subst = [&](const std::string& s, const std::string& loader_dir) -> std::optional<std::string> {
-    if (s.rfind("@executable_path/", 0) == 0) return exe_dir + s.substr(16);
-    if (s.rfind("@loader_path/", 0) == 0) return loader_dir + s.substr(12);
+    if (s.starts_with("@executable_path/")) return exe_dir + s.substr(16);
+    if (s.starts_with("@loader_path/")) return loader_dir + s.substr(12);
     if (s == "@executable_path") return exe_dir;
     if (s == "@loader_path") return loader_dir;
     if (!s.empty() && s[0] == '@') return std::nullopt;
@@ -148,7 +148,7 @@ void resolve_macho(Resolver::Impl& impl, const ResolveOptions& opts, const std::
   };
   auto find = [&](const std::string& name, int loader, std::vector<ForeignMap>& maps, Node& node) {
     const std::string loader_dir = dirname_of(maps[loader].path);
-    if (name.rfind("@rpath/", 0) == 0) {
+    if (name.starts_with("@rpath/")) {
       std::string rest = name.substr(7);
       for (int l = loader; l >= 0; l = maps[l].loader) {
         for (auto& r : maps[l].obj->rpaths) {
@@ -157,9 +157,9 @@ void resolve_macho(Resolver::Impl& impl, const ResolveOptions& opts, const std::
           if (try_path(impl, *dir + "/" + rest, Rule::macho_rpath, maps[l].path, node, "macho")) return;
         }
       }
-    } else if (name.rfind("@loader_path/", 0) == 0) {
+    } else if (name.starts_with("@loader_path/")) {
       if (try_path(impl, loader_dir + name.substr(12), Rule::loader_path, maps[loader].path, node, "macho")) return;
-    } else if (name.rfind("@executable_path/", 0) == 0) {
+    } else if (name.starts_with("@executable_path/")) {
       if (try_path(impl, exe_dir + name.substr(16), Rule::executable_path, "", node, "macho")) return;
     } else if (is_macos_system_library(name)) {
       node.system = true;

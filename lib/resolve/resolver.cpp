@@ -129,7 +129,7 @@ Result<DependencyTree> Resolver::resolve(const std::string& file) {
     char cwd[PATH_MAX];
     if (::getcwd(cwd, sizeof cwd)) root_path = normalize_path(join_path(cwd, root_path));
   }
-  if (!sys.empty() && root_path.rfind(sys + "/", 0) == 0) root_path = root_path.substr(sys.size());
+  if (!sys.empty() && root_path.starts_with(sys + "/")) root_path = root_path.substr(sys.size());
   if (root_path.empty() || root_path[0] != '/') root_path = "/" + root_path;
   auto obj = load(root_path);
   if (!obj && !sys.empty() && root_path == file) {

@@ -81,7 +81,6 @@ const TargetEval* Analysis::find_eval(const std::string& n) const {
 
 namespace {
 
-bool starts_with(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
 
 std::string archive_name(const std::string& wheel, const std::string& member) { return wheel + "!" + member; }
 
@@ -135,7 +134,7 @@ Result<Sibling> find_sibling(const std::string& name, const std::string& site) {
     std::set<std::string> dirs;
     for (auto& e : *entries) {
       std::string f = e.path;
-      if (f.find(".so") == std::string::npos || starts_with(f, "../") || f.find("/../") != std::string::npos) continue;
+      if (f.find(".so") == std::string::npos || f.starts_with("../") || f.find("/../") != std::string::npos) continue;
       fs::path full = fs::path(site) / f;
       if (sniff_file(full.string()) != FileKind::elf) continue;
       dirs.insert(full.parent_path().lexically_normal().string());
@@ -153,14 +152,14 @@ Result<Sibling> find_sibling(const std::string& name, const std::string& site) {
 std::optional<policy::Family> libc_family(const elf::ElfInfo& info, const std::string& member) {
   using policy::Family;
   if (info.interpreter)
-    return starts_with(fs::path(*info.interpreter).filename().string(), "ld-musl-") ? Family::musllinux
+    return fs::path(*info.interpreter).filename().string().starts_with("ld-musl-") ? Family::musllinux
                                                                                     : Family::manylinux;
   for (auto& n : info.needed) {
-    if (starts_with(n, "libc.musl-") || starts_with(n, "ld-musl-") || n == "libc.so") return Family::musllinux;
-    if (n == "libc.so.6" || starts_with(n, "ld-linux-") || starts_with(n, "ld64.so.")) return Family::manylinux;
+    if (n.starts_with("libc.musl-") || n.starts_with("ld-musl-") || n == "libc.so") return Family::musllinux;
+    if (n == "libc.so.6" || n.starts_with("ld-linux-") || n.starts_with("ld64.so.")) return Family::manylinux;
   }
   std::string file = fs::path(member).filename().string();
-  auto ends = [&](const std::string& s) { return file.size() >= s.size() && file.compare(file.size() - s.size(), s.size(), s) == 0; };
+  auto ends = [&](const char* s) { return file.ends_with(s); };
   if (ends("-arm-linux-musleabihf.so") || ends("-linux-musl.so")) return Family::musllinux;
   if (ends("-arm-linux-gnueabihf.so") || ends("-linux-gnu.so")) {
     // "_x.cpython-312-x86_64-linux-gnu.so": the SOABI is the stem's last dotted part.
@@ -289,8 +288,8 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
       auto magic = [](const std::vector<uint8_t>& h) {
         return h.size() == 4 && h[0] == 0x7f && h[1] == 'E' && h[2] == 'L' && h[3] == 'F';
       };
-      bool hash_it = aopts.verify_all_hashes || m.size <= kSmallMember || starts_with(m.name, a.dist_info + "/") ||
-                     !rec.count(m.name) || !starts_with(rec.at(m.name)->hash, "sha256=");
+      bool hash_it = aopts.verify_all_hashes || m.size <= kSmallMember || m.name.starts_with(a.dist_info + "/") ||
+                     !rec.count(m.name) || !rec.at(m.name)->hash.starts_with("sha256=");
       // Small members: one pass, the hash stream also yields the magic bytes. Large ones: the magic first, then
       // one pass either way (an ELF's hash comes from its extraction), so no member is inflated twice.
       std::vector<uint8_t> head;
@@ -346,7 +345,7 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
     a.hashes[m.name] = *digests[i];
     if (is_record_file(m.name)) continue;
     const RecordEntry* e = rec[m.name];
-    if (starts_with(e->hash, "sha256=") && e->hash != record_hash(*digests[i]))
+    if (e->hash.starts_with("sha256=") && e->hash != record_hash(*digests[i]))
       return make_error(ErrorCode::format, "RECORD lies about '" + m.name + "': it says " + e->hash +
                                                ", the content hashes to " + record_hash(*digests[i]))
           .with_path(wheel_path);
@@ -381,7 +380,7 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
     if (!libc) libc = libc_family(e.info, e.member);  // the first file that tells decides, as in auditwheel
     for (auto& s : e.info.dynamic_symbols) {
       if (s.defined) continue;
-      if (starts_with(s.name, "PyUnicodeUCS2_")) a.ucs2 = true;
+      if (s.name.starts_with("PyUnicodeUCS2_")) a.ucs2 = true;
       if (s.name == "PyFPE_jbuf") a.pyfpe = true;
     }
   }
@@ -430,7 +429,7 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
   for (auto& e : a.elves) {
     std::set<std::string> dirs;
     for (auto& c : e.tree.root.children)
-      if (c.rule == resolve::Rule::extra_dir && c.object && starts_with(c.object->real_path, a.root + "/")) {
+      if (c.rule == resolve::Rule::extra_dir && c.object && c.object->real_path.starts_with(a.root + "/")) {
         std::string rel = fs::path(c.object->real_path.substr(a.root.size() + 1)).parent_path().string();
         dirs.insert(rel);
       }
@@ -441,7 +440,7 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
   std::map<std::string, std::set<std::string>> vers;
   for (auto& e : a.elves)
     for (auto& vn : e.info.version_needs) {
-      if (starts_with(vn.file, "ld-linux") || starts_with(vn.file, "ld64.so")) continue;
+      if (vn.file.starts_with("ld-linux") || vn.file.starts_with("ld64.so")) continue;
       for (auto& v : vn.versions) vers[vn.file].insert(v.name);
     }
   for (auto& [lib, vs] : vers) a.versioned.push_back({lib, std::vector<std::string>(vs.begin(), vs.end())});
@@ -479,10 +478,10 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
       std::function<void(const resolve::Node&, const std::string&)> visit = [&](const resolve::Node& n,
                                                                                 const std::string& by) {
         const std::string& nm = n.name;
-        if (n.rule == resolve::Rule::interpreter || starts_with(nm, "ld-linux") || starts_with(nm, "ld64.so") ||
-            starts_with(nm, "ld-musl"))
+        if (n.rule == resolve::Rule::interpreter || nm.starts_with("ld-linux") || nm.starts_with("ld64.so") ||
+            nm.starts_with("ld-musl"))
           return;
-        if (n.object && starts_with(n.object->real_path, a.root + "/")) return;  // inside the wheel
+        if (n.object && n.object->real_path.starts_with(a.root + "/")) return;  // inside the wheel
         Disposition d = Disposition::graft;
         std::string sibling;
         if (is_libpython(nm)) d = Disposition::libpython;
@@ -496,7 +495,7 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
         else {
           for (auto& s : a.siblings)
             for (auto& dir : s.lib_dirs)
-              if (starts_with(n.object->real_path, dir + "/") || (n.path && starts_with(*n.path, dir + "/"))) {
+              if (n.object->real_path.starts_with(dir + "/") || (n.path && n.path->starts_with(dir + "/"))) {
                 d = Disposition::sibling;
                 sibling = s.name;
               }

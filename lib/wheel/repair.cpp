@@ -27,7 +27,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool starts_with(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
 
 std::vector<std::string> tags_of(const policy::Target& t) {
   std::vector<std::string> out{t.tag()};
@@ -59,9 +58,9 @@ std::vector<std::string> rpath_entries_within(const elf::ElfInfo& info, const st
       size_t p;
       while ((p = x.find(tok)) != std::string::npos) x.replace(p, std::string(tok).size(), "/W/" + dir_of(member));
     }
-    if (!starts_with(x, "/W/")) continue;  // absolute, relative to the cwd, or $LIB/$PLATFORM: outside the wheel
+    if (!x.starts_with("/W/")) continue;  // absolute, relative to the cwd, or $LIB/$PLATFORM: outside the wheel
     std::string norm = fs::path(x).lexically_normal().string();
-    if (norm != "/W" && !starts_with(norm, "/W/")) continue;
+    if (norm != "/W" && !norm.starts_with("/W/")) continue;
     if (std::find(keep.begin(), keep.end(), e) == keep.end()) keep.push_back(e);
   }
   return keep;
@@ -232,7 +231,7 @@ Result<RepairReport> repair_wheel(const std::string& wheel_path, const RepairOpt
     for (auto& m : a.zip.members()) {
       std::string key = m.is_dir && !m.name.empty() && m.name.back() == '/' ? m.name.substr(0, m.name.size() - 1)
                                                                             : m.name;
-      if (key != g->member && !starts_with(key, g->member + "/")) continue;
+      if (key != g->member && !key.starts_with(g->member + "/")) continue;
       auto h = a.hashes.find(m.name);
       if (key == g->member && !m.is_dir && !m.is_symlink && h != a.hashes.end() && h->second == g->digest) {
         replaced_by_graft.insert(m.name);
@@ -286,7 +285,7 @@ Result<RepairReport> repair_wheel(const std::string& wheel_path, const RepairOpt
       if (d == Disposition::graft || d == Disposition::libpython || d == Disposition::sibling) direct.push_back(n);
     }
     if (direct.empty() && e.internal_dirs_needed.empty()) continue;
-    if (starts_with(e.member, a.name.distribution) && e.member.find(".data/scripts/") != std::string::npos)
+    if (e.member.starts_with(a.name.distribution) && e.member.find(".data/scripts/") != std::string::npos)
       rep.notes.push_back(e.member + ": an executable in .data/scripts gets an RPATH relative to where pip installs "
                                      "scripts, which differs from the package directory (auditwheel moves it)");
     std::vector<std::string> rp = rpath_entries_within(e.info, e.member);
@@ -544,7 +543,7 @@ Result<RepairReport> repair_wheel(const std::string& wheel_path, const RepairOpt
       const ZipMember& m = a.zip.members()[o.input_index];
       if (auto h = a.hashes.find(m.name); h != a.hashes.end())
         lines[i] = record_line(o.name, record_hash(h->second), std::to_string(m.size));
-      else if (auto r = rec.find(m.name); r != rec.end() && starts_with(r->second->hash, "sha256="))
+      else if (auto r = rec.find(m.name); r != rec.end() && r->second->hash.starts_with("sha256="))
         lines[i] = record_line(o.name, r->second->hash, std::to_string(m.size));
       else
         herr[i] = make_error(ErrorCode::format, "member '" + m.name + "' has no sha256 in RECORD").with_path(wheel_path);

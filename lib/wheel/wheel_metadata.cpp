@@ -26,9 +26,6 @@ std::vector<std::string> split_path(const std::string& p) {
   return out;
 }
 
-bool ends_with(const std::string& s, const std::string& suf) {
-  return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
-}
 
 }  // namespace
 
@@ -180,12 +177,12 @@ bool walk_order_less(const std::string& a, const std::string& b) {
   bool a_file = i + 1 == pa.size(), b_file = i + 1 == pb.size();
   if (a_file != b_file) return a_file;  // files of a directory before its subdirectories
   if (a_file) {
-    bool in_top_dist_info = i == 1 && ends_with(pa[0], ".dist-info");
+    bool in_top_dist_info = i == 1 && pa[0].ends_with(".dist-info");
     if (in_top_dist_info && (pa[i] == "RECORD" || pb[i] == "RECORD")) return pb[i] == "RECORD";
     return pa[i] < pb[i];
   }
   if (i == 0) {
-    bool da = ends_with(pa[0], ".dist-info"), db = ends_with(pb[0], ".dist-info");
+    bool da = pa[0].ends_with(".dist-info"), db = pb[0].ends_with(".dist-info");
     if (da != db) return db;
   }
   return pa[i] < pb[i];

@@ -69,10 +69,10 @@ Result<WheelName> parse_wheel_name(const std::string& filename) {
 }
 
 std::vector<std::string> replaced_platforms(const std::string& tag) {
-  if (tag.rfind("linux", 0) == 0) return {};
+  if (tag.starts_with("linux")) return {};
   auto parts = split(tag, '_');
   // manylinux_2_17_x86_64 / musllinux_1_2_x86_64: the arch starts at field 3; manylinux2014_x86_64: field 1.
-  size_t first = (tag.rfind("manylinux_", 0) == 0 || tag.rfind("musllinux_", 0) == 0) ? 3 : 1;
+  size_t first = (tag.starts_with("manylinux_") || tag.starts_with("musllinux_")) ? 3 : 1;
   if (parts.size() <= first) return {};
   std::string arch;
   for (size_t i = first; i < parts.size(); ++i) arch += (i == first ? "" : "_") + parts[i];
@@ -110,7 +110,7 @@ std::string graft_name(const std::string& real_basename, const std::string& sha2
   std::string base = real_basename.substr(0, dot);
   std::string rest = dot == std::string::npos ? "" : real_basename.substr(dot);
   std::string suffix = "-" + shorthash;
-  if (base.size() >= suffix.size() && base.compare(base.size() - suffix.size(), suffix.size(), suffix) == 0)
+  if (base.ends_with(suffix))
     return real_basename;
   return base + suffix + rest;
 }

@@ -89,9 +89,9 @@ std::string parse_bundle_args(const std::vector<std::string>& in, BundleArgs& a)
       if (arg == v.long_name || (v.short_name && arg == v.short_name)) {
         if (i + 1 >= in.size()) return arg + " needs a value";
         value = in[++i];
-      } else if (arg.rfind(std::string(v.long_name) + "=", 0) == 0) {
+      } else if (arg.starts_with(std::string(v.long_name) + "=")) {
         value = arg.substr(std::string(v.long_name).size() + 1);
-      } else if (v.short_name && arg.rfind(v.short_name, 0) == 0 && arg.size() > 2 && arg[1] != '-') {
+      } else if (v.short_name && arg.starts_with(v.short_name) && arg.size() > 2 && arg[1] != '-') {
         value = arg.substr(2);
       } else {
         continue;

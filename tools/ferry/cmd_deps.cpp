@@ -83,7 +83,7 @@ int run_deps(const DepsArgs& a) {
     std::string p = given;
     // A file that exists only outside the root (a program built for it) is read from where it is.
     struct stat st;
-    if (!opts.sysroot.empty() && !p.empty() && p[0] == '/' && p.rfind(opts.sysroot + "/", 0) != 0 &&
+    if (!opts.sysroot.empty() && !p.empty() && p[0] == '/' && !p.starts_with(opts.sysroot + "/") &&
         (::stat((opts.sysroot + p).c_str(), &st) == 0 || ::stat(p.c_str(), &st) != 0))
       p = opts.sysroot + p;
     // A regular file given by name: one lstat, whose answer the resolver reuses (walk_paths would stat it, and

@@ -56,7 +56,7 @@ std::optional<std::string> host_musl_policy() {
   std::vector<std::string> found;
   for (auto& e : std::filesystem::directory_iterator("/lib", ec)) {
     std::string n = e.path().filename().string();
-    if (n.rfind("libc.musl-", 0) == 0 && n.size() > 5 && n.compare(n.size() - 5, 5, ".so.1") == 0)
+    if (n.starts_with("libc.musl-") && n.size() > 5 && n.compare(n.size() - 5, 5, ".so.1") == 0)
       found.push_back(e.path().string());
   }
   if (found.size() != 1) return std::nullopt;
