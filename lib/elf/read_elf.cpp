@@ -674,7 +674,7 @@ private:
       return;
     }
     uint64_t a = align == 8 ? 8 : 4;
-    auto pad = [a](uint64_t x) { return (x + a - 1) & ~(a - 1); };
+    auto pad = [a](uint64_t x) { return align_up(x, a); };
     uint64_t p = 0;
     while (p + 12 <= v->size()) {
       uint32_t namesz = *v->find_uint<uint32_t>(p, endian_);
@@ -724,7 +724,7 @@ private:
         if (pr_type == GNU_PROPERTY_X86_ISA_1_NEEDED) info_.properties.x86_isa_needed |= val;
         if (pr_type == GNU_PROPERTY_X86_FEATURE_1_AND) info_.properties.x86_features = val;
         if (pr_type == GNU_PROPERTY_AARCH64_FEATURE_1_AND) info_.properties.aarch64_features = val;
-        uint64_t next = p + 8 + ((uint64_t(datasz) + a - 1) & ~(a - 1));
+        uint64_t next = p + 8 + align_up(datasz, a);
         if (next <= p) break;
         p = next;
       }

@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "patch/layout_plan.hpp"
+#include "support/bytes.hpp"
 
 namespace ferry::patch {
 
@@ -35,7 +36,6 @@ uint64_t target_page_size(uint16_t machine) {
 
 namespace {
 
-uint64_t align_up(uint64_t v, uint64_t a) { return a <= 1 ? v : (v + a - 1) / a * a; }
 
 std::string flags_str(uint32_t f) {
   std::string s;

@@ -11,12 +11,12 @@
 #include <cstring>
 
 #include "patch/layout_plan.hpp"
+#include "support/bytes.hpp"
 
 namespace ferry::patch {
 
 namespace {
 
-uint64_t align_up(uint64_t v, uint64_t a) { return a <= 1 ? v : (v + a - 1) / a * a; }
 uint64_t page_down(uint64_t v, uint64_t p) { return v / p * p; }
 
 }  // namespace

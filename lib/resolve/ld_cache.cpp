@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "resolve/root_fs.hpp"
+#include "support/bytes.hpp"
 #include "support/file.hpp"
 
 namespace ferry::resolve {
@@ -224,7 +225,7 @@ Result<LdCache> parse_ld_cache_unindexed(ByteView v, const std::string& path) {
     if (!table || !v.in_bounds(kOldHeader, *table))
       return v.out_of_bounds(kOldHeader, table.value_or(UINT64_MAX), "old cache entry table (" + std::to_string(nlibs) + " entries)").with_path(path);
     uint64_t strings = kOldHeader + *table;
-    uint64_t new_off = (strings + 7) & ~uint64_t(7);  // ALIGN_CACHE
+    uint64_t new_off = align_up(strings, 8);  // ALIGN_CACHE
     if (has(new_off, kNewMagic)) {
       auto sub = v.find_sub(new_off, v.size() - new_off);
       if (!sub->in_bounds(0, kNewHeader)) return sub->out_of_bounds(0, kNewHeader, "new cache header").with_path(path);

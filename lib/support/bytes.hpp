@@ -16,6 +16,9 @@ namespace ferry {
 
 enum class Endian { little, big };
 
+// `v` rounded up to a multiple of `a`; alignments 0 and 1 (as ELF's p_align and sh_addralign allow) leave it as is.
+constexpr uint64_t align_up(uint64_t v, uint64_t a) { return a <= 1 ? v : (v + a - 1) / a * a; }
+
 class ByteView {
 public:
   ByteView() = default;
