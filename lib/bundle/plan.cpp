@@ -19,6 +19,7 @@
 #include "resolve/resolve.hpp"
 #include "support/file.hpp"
 #include "support/hash.hpp"
+#include "support/text.hpp"
 
 namespace fs = std::filesystem;
 
@@ -84,18 +85,13 @@ bool origin_paths_stay_inside(const std::vector<std::string>& entries) {
     else return false;
     if (!rest.empty() && rest[0] != '/') return false;
     std::vector<std::string> at{"lib"};  // components below the bundle root
-    size_t pos = 0;
-    while (pos < rest.size()) {
-      size_t next = rest.find('/', pos);
-      if (next == std::string::npos) next = rest.size();
-      std::string part = rest.substr(pos, next - pos);
+    for (const auto& part : split_path(rest)) {
       if (part == "..") {
         if (at.empty()) return false;
         at.pop_back();
       } else if (!part.empty() && part != ".") {
         at.push_back(part);
       }
-      pos = next + 1;
     }
     if (at == std::vector<std::string>{"lib"}) names_store = true;
   }
@@ -220,15 +216,14 @@ Status Planner::add_tree(const resolve::DependencyTree& tree, const std::string&
 Status Planner::add_interpreter_tree(const InterpreterFiles& interp, const InterpreterFiles::Tree& tree) {
   if (!interpreter_trees_.emplace(tree.source, tree.dest).second) return {};
   auto skipped = [&](const std::string& rel) {
-    size_t pos = 0;
-    while (true) {
-      size_t slash = rel.find('/', pos);
-      if (slash == std::string::npos) return false;  // the last component is the file itself
-      std::string part = rel.substr(pos, slash - pos);
+    auto parts = split_path(rel);
+    parts.pop_back();  // the last component is the file itself
+    for (const auto& part : parts) {
       if (std::find(interp.skip.begin(), interp.skip.end(), part) != interp.skip.end()) return true;
       for (const auto& prefix : interp.skip_prefixes)
         if (part.starts_with(prefix)) return true;
     }
+    return false;
   };
   auto walk = walk_paths({tree.source});
   for (const auto& f : walk.files) {

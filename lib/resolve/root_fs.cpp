@@ -1,5 +1,6 @@
 // Path lookup inside another root, resolving symlinks against the root as a chrooted process would see them.
 #include "resolve/root_fs.hpp"
+#include "support/text.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,15 +14,10 @@ namespace ferry::resolve {
 
 namespace {
 
+// The non-empty components: "//" and a leading or trailing '/' name nothing to walk.
 std::vector<std::string> split_components(const std::string& path) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i <= path.size()) {
-    size_t j = path.find('/', i);
-    if (j == std::string::npos) j = path.size();
-    if (j > i) out.push_back(path.substr(i, j - i));
-    i = j + 1;
-  }
+  std::vector<std::string> out = split_path(path);
+  std::erase(out, std::string());
   return out;
 }
 

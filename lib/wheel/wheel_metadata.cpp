@@ -1,5 +1,6 @@
 // WHEEL header rewriting, RECORD parsing/writing and auditwheel's member order (see header for the rules).
 #include "wheel/wheel_metadata.hpp"
+#include "support/text.hpp"
 
 #include <algorithm>
 
@@ -14,17 +15,6 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b + 1);
 }
 
-std::vector<std::string> split_path(const std::string& p) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (;;) {
-    size_t q = p.find('/', start);
-    out.push_back(p.substr(start, q == std::string::npos ? std::string::npos : q - start));
-    if (q == std::string::npos) break;
-    start = q + 1;
-  }
-  return out;
-}
 
 
 }  // namespace

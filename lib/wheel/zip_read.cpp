@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "wheel/wheel_zip.hpp"
+#include "support/text.hpp"
 
 namespace ferry::wheel {
 
@@ -57,14 +58,8 @@ bool bad_component_name(const std::string& name, std::string& why) {
   if (name.find('\0') != std::string::npos) return why = "a NUL byte in the name", true;
   if (name.size() >= 2 && name[1] == ':' && std::isalpha(static_cast<unsigned char>(name[0])))
     return why = "a drive letter", true;
-  size_t start = 0;
-  for (;;) {
-    size_t p = name.find('/', start);
-    std::string comp = name.substr(start, p == std::string::npos ? std::string::npos : p - start);
+  for (const auto& comp : split_path(name))
     if (comp == "..") return why = "a '..' component (path traversal)", true;
-    if (p == std::string::npos) break;
-    start = p + 1;
-  }
   return false;
 }
 
@@ -72,16 +67,10 @@ bool bad_component_name(const std::string& name, std::string& why) {
 
 std::string normalize_member_name(const std::string& name) {
   std::string out;
-  size_t start = 0;
-  while (start < name.size()) {
-    size_t p = name.find('/', start);
-    if (p == std::string::npos) p = name.size();
-    std::string_view comp(name.data() + start, p - start);
-    if (!comp.empty() && comp != ".") {
-      if (!out.empty()) out += '/';
-      out.append(comp);
-    }
-    start = p + 1;
+  for (const auto& comp : split_path(name)) {
+    if (comp.empty() || comp == ".") continue;
+    if (!out.empty()) out += '/';
+    out += comp;
   }
   if (!out.empty() && !name.empty() && name.back() == '/') out += '/';
   return out;
@@ -277,18 +266,13 @@ Status check_symlink_target(const std::string& member, const std::string& target
   std::vector<std::string> stack;
   size_t slash = member.rfind('/');
   std::string joined = (slash == std::string::npos ? "" : member.substr(0, slash + 1)) + target;
-  size_t start = 0;
-  for (;;) {
-    size_t p = joined.find('/', start);
-    std::string comp = joined.substr(start, p == std::string::npos ? std::string::npos : p - start);
+  for (const auto& comp : split_path(joined)) {
     if (comp == "..") {
       if (stack.empty()) return fail("it points outside the wheel");
       stack.pop_back();
     } else if (!comp.empty() && comp != ".") {
       stack.push_back(comp);
     }
-    if (p == std::string::npos) break;
-    start = p + 1;
   }
   return {};
 }
