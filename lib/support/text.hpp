@@ -16,6 +16,22 @@ inline std::string join(const std::vector<std::string>& parts, std::string_view 
   return out;
 }
 
+// A Python project name in PEP 503's normal form, the one to compare names in: runs of '-', '_' and '.' become
+// one '-', letters lower case (`re.sub(r"[-_.]+", "-", name).lower()`). "Foo.Bar", "foo__bar" and "FOO-bar" are
+// one project. Wheel file names and .dist-info directories write the name in PEP 427/491's escaped form ('_' for
+// each run) instead; that form maps the same runs, so normalising an escaped name here gives the same answer.
+inline std::string pep503_name(std::string_view name) {
+  std::string out;
+  for (char c : name) {
+    if (c == '-' || c == '_' || c == '.') {
+      if (out.empty() || out.back() != '-') out += '-';
+      continue;
+    }
+    out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  return out;
+}
+
 // A '/'-separated path's components in order, empty ones included ("/a//b/" -> "", "a", "", "b", ""): callers
 // that normalise skip "" and "." themselves, and callers that compare paths see exactly what was written.
 inline std::vector<std::string> split_path(std::string_view path) {

@@ -14,6 +14,7 @@
 
 #include "support/file.hpp"
 #include "support/parallel.hpp"
+#include "support/text.hpp"
 #include "wheel/scratch.hpp"
 
 namespace ferry::wheel {
@@ -104,29 +105,18 @@ std::string default_site_packages() {
   return out;
 }
 
-std::string normalize_dist(std::string s) {
-  std::string out;
-  for (char c : s) {
-    char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (l == '-' || l == '.') l = '_';
-    if (l == '_' && !out.empty() && out.back() == '_') continue;
-    out += l;
-  }
-  return out;
-}
-
 // Finds an installed distribution's shared-library directories from its RECORD.
 Result<Sibling> find_sibling(const std::string& name, const std::string& site) {
   Sibling s;
   s.name = name;
   s.site = site;
   std::error_code ec;
-  std::string want = normalize_dist(name);
+  std::string want = pep503_name(name);
   for (auto& d : fs::directory_iterator(site, ec)) {
     std::string base = d.path().filename().string();
     if (base.size() < 11 || base.compare(base.size() - 10, 10, ".dist-info") != 0) continue;
     std::string dist = base.substr(0, base.find('-'));
-    if (normalize_dist(dist) != want) continue;
+    if (pep503_name(dist) != want) continue;
     auto rec = read_file((d.path() / "RECORD").string(), 64 << 20);
     if (!rec) return rec.error();
     auto entries = parse_record(std::string(rec->begin(), rec->end()), (d.path() / "RECORD").string());

@@ -443,22 +443,14 @@ Result<RepairReport> repair_wheel(const std::string& wheel_path, const RepairOpt
     for (auto& m : a.zip.members())
       if (m.name == a.dist_info + "/METADATA")
         if (auto b = a.zip.read(m)) metadata.assign(b->begin(), b->end());
-    auto norm = [](std::string x) {
-      std::string o;
-      for (char c : x) {
-        char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        o += (l == '-' || l == '.') ? '_' : l;
-      }
-      return o;
-    };
     std::set<std::string> declared;
     for (auto& h : parse_headers(metadata))
       if (h.name == "Requires-Dist") {
         size_t end = h.value.find_first_of(" ;([<>=!~");
-        declared.insert(norm(h.value.substr(0, end)));
+        declared.insert(pep503_name(h.value.substr(0, end)));
       }
     for (auto& s : used_siblings)
-      if (!declared.count(norm(s)))
+      if (!declared.count(pep503_name(s)))
         rep.notes.push_back("warning: libraries are used from the sibling " + s +
                             ", which METADATA does not declare in Requires-Dist: pip will not install it");
   }
