@@ -117,15 +117,13 @@ enum class OutputKind { directory, tar_zst, tar_gz, installer };
 // By the name: *.tar.zst / *.tzst, *.tar.gz / *.tgz, *.sh; anything else is a directory.
 OutputKind output_kind_for(const std::string& path);
 
-// SOURCE_DATE_EPOCH when set (and valid), else 0: the mtime of every archive entry.
-int64_t archive_mtime();
-
 // Writes the bundle as a new directory (refused when `dir` exists and is not empty).
 Status write_directory(const BundlePlan& plan, const std::string& dir);
-// Deterministic tar (sorted entries, fixed mtime/owner, hard links for duplicates) through libarchive.
-Status write_archive(const BundlePlan& plan, const std::string& path, OutputKind kind);
+// Deterministic tar (sorted entries, fixed mtime/owner, hard links for duplicates) through libarchive. `mtime`:
+// every entry's time (the CLI passes SOURCE_DATE_EPOCH when set and valid, else 0).
+Status write_archive(const BundlePlan& plan, const std::string& path, OutputKind kind, int64_t mtime);
 // Self-extracting POSIX sh installer: `sh OUT.sh [DIR]` or `ssh host sh -s -- DIR < OUT.sh`.
-Status write_installer(const BundlePlan& plan, const std::string& path);
+Status write_installer(const BundlePlan& plan, const std::string& path, int64_t mtime);
 // The installer text for a gzip'ed tar payload (exposed for tests).
 std::string installer_script(std::span<const uint8_t> tar_gz, const std::vector<Program>& programs);
 

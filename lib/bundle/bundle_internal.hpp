@@ -25,6 +25,6 @@ inline unsigned default_jobs_for_archive() { return 2; }  // fixed: zstd output 
 // archive there would replace the input (`bundle -o prog.sh ./prog.sh`).
 Status check_output_is_not_an_input(const BundlePlan& plan, const std::string& out_path);
 
-Result<std::vector<uint8_t>> build_tar(const BundlePlan& plan, OutputKind kind, unsigned jobs);
+Result<std::vector<uint8_t>> build_tar(const BundlePlan& plan, OutputKind kind, unsigned jobs, int64_t mtime);
 
 }  // namespace ferry::bundle

@@ -65,9 +65,9 @@ std::string installer_script(std::span<const uint8_t> tar_gz, const std::vector<
   return s;
 }
 
-Status write_installer(const BundlePlan& plan, const std::string& path) {
+Status write_installer(const BundlePlan& plan, const std::string& path, int64_t mtime) {
   FERRY_CHECK(check_output_is_not_an_input(plan, path));
-  FERRY_TRY(tar, build_tar(plan, OutputKind::tar_gz, 0));
+  FERRY_TRY(tar, build_tar(plan, OutputKind::tar_gz, 0, mtime));
   std::string text = installer_script(tar, plan.programs);
   AtomicWriteOptions o;
   o.mode = 0755;

@@ -1,5 +1,5 @@
 // Deterministic bundle archives through libarchive: entries sorted by path, directories listed explicitly, one
-// mtime for everything (SOURCE_DATE_EPOCH or 0), owner root/root, no atime/ctime, gzip without a timestamp, so
+// mtime for everything (the caller's: the CLI passes SOURCE_DATE_EPOCH or 0), owner root/root, no atime/ctime, gzip without a timestamp, so
 // the same inputs give byte-identical archives. Duplicate contents are tar hard links (stored once).
 // Outputs: a directory, a tarball or a self-extracting installer (docs/bundles.md).
 #include <sys/stat.h>
@@ -16,15 +16,6 @@
 #include "support/file.hpp"
 
 namespace ferry::bundle {
-
-int64_t archive_mtime() {
-  const char* s = std::getenv("SOURCE_DATE_EPOCH");
-  if (!s || !*s) return 0;
-  char* end = nullptr;
-  long long v = std::strtoll(s, &end, 10);
-  if (*end != '\0' || v < 0) return 0;
-  return v;
-}
 
 OutputKind output_kind_for(const std::string& path) {
   auto ends = [&](const char* suffix) {
@@ -60,7 +51,7 @@ Error archive_error(struct archive* a, const std::string& what) {
 
 }  // namespace
 
-Result<std::vector<uint8_t>> build_tar(const BundlePlan& plan, OutputKind kind, unsigned jobs) {
+Result<std::vector<uint8_t>> build_tar(const BundlePlan& plan, OutputKind kind, unsigned jobs, int64_t mtime) {
   std::unique_ptr<struct archive, ArchiveDeleter> a(archive_write_new());
   if (!a) return make_error(ErrorCode::io, "cannot create an archive writer");
   archive_write_set_format_pax_restricted(a.get());
@@ -81,7 +72,6 @@ Result<std::vector<uint8_t>> build_tar(const BundlePlan& plan, OutputKind kind, 
   if (archive_write_open2(a.get(), &out, nullptr, append_to_vector, nullptr, nullptr) != ARCHIVE_OK)
     return archive_error(a.get(), "cannot open the archive");
 
-  const int64_t mtime = archive_mtime();
   std::unique_ptr<struct archive_entry, EntryDeleter> e(archive_entry_new());
   auto header = [&](const std::string& path, mode_t type, uint32_t perm) {
     archive_entry_clear(e.get());
@@ -160,11 +150,11 @@ Status check_output_is_not_an_input(const BundlePlan& plan, const std::string& o
   return {};
 }
 
-Status write_archive(const BundlePlan& plan, const std::string& path, OutputKind kind) {
+Status write_archive(const BundlePlan& plan, const std::string& path, OutputKind kind, int64_t mtime) {
   if (kind != OutputKind::tar_zst && kind != OutputKind::tar_gz)
     return make_error(ErrorCode::usage, "not an archive name (.tar.zst or .tar.gz)").with_path(path);
   FERRY_CHECK(check_output_is_not_an_input(plan, path));
-  FERRY_TRY(bytes, build_tar(plan, kind, 0));
+  FERRY_TRY(bytes, build_tar(plan, kind, 0, mtime));
   AtomicWriteOptions o;
   o.mode = 0644;
   auto st = atomic_write(path, bytes, o);

@@ -1,6 +1,9 @@
 // Small string helpers shared by the modules: joining, path components, project names, SOURCE_DATE_EPOCH.
 #pragma once
 
+#include <charconv>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +33,16 @@ inline std::string pep503_name(std::string_view name) {
     out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
   }
   return out;
+}
+
+// A SOURCE_DATE_EPOCH value (reproducible-builds.org): decimal digits only, seconds since 1970 that fit int64_t.
+// Anything else (empty, a sign, spaces, a fraction, an overflow) is no value: the caller then keeps its default.
+inline std::optional<int64_t> parse_source_date_epoch(std::string_view text) {
+  int64_t v = 0;
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return v;
 }
 
 // A '/'-separated path's components in order, empty ones included ("/a//b/" -> "", "a", "", "b", ""): callers

@@ -563,8 +563,6 @@ Result<RepairReport> repair_wheel(const std::string& wheel_path, const RepairOpt
   zo.level = opts.zip_level;
   zo.jobs = opts.jobs;
   zo.source_date_epoch = opts.source_date_epoch;
-  if (!zo.source_date_epoch)
-    if (const char* s = std::getenv("SOURCE_DATE_EPOCH"); s && *s) zo.source_date_epoch = std::atoll(s);
   FERRY_CHECK(write_wheel_zip(a.zip, entries, rep.output, zo));
   for (auto& o : entries) (o.source == OutputEntry::Source::copy ? rep.members_copied : rep.members_written)++;
   return rep;

@@ -85,7 +85,7 @@ struct RepairOptions : ShowOptions {
   bool strip = false;
   bool update_tags = true;
   int zip_level = -1;  // -z
-  std::optional<int64_t> source_date_epoch;  // nullopt = from SOURCE_DATE_EPOCH
+  std::optional<int64_t> source_date_epoch;  // every member's time; nullopt = the input's times (the CLI reads SOURCE_DATE_EPOCH)
   bool include_drivers = false;  // --include-drivers: graft libcuda & co. anyway (not recommended)
   // Check every member's hash against RECORD (--verify-record). Otherwise: members ferry reads (ELF files, metadata)
   // and every member up to 1 MiB; sizes always. Full checking inflates the whole wheel (~10x the time of cp).

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "support/result.hpp"
@@ -25,6 +27,8 @@ bool stdout_is_color();
 // Prints "ferry: <file>: <problem>" on stderr.
 void print_error(const Error& e);
 void print_error(const std::string& message);
+// SOURCE_DATE_EPOCH from the environment, when set and valid (parse_source_date_epoch's rules).
+std::optional<int64_t> source_date_epoch();
 
 // patchelf compatibility: `ferry patchelf ARGS` or ferry invoked through a symlink named patchelf.
 int run_patchelf(int argc, char** argv);

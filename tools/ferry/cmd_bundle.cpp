@@ -242,8 +242,8 @@ int run_bundle(BundleArgs& a) {
   switch (kind) {
     case bundle::OutputKind::directory: st = bundle::write_directory(*plan, a.output); break;
     case bundle::OutputKind::tar_zst:
-    case bundle::OutputKind::tar_gz: st = bundle::write_archive(*plan, a.output, kind); break;
-    case bundle::OutputKind::installer: st = bundle::write_installer(*plan, a.output); break;
+    case bundle::OutputKind::tar_gz: st = bundle::write_archive(*plan, a.output, kind, source_date_epoch().value_or(0)); break;
+    case bundle::OutputKind::installer: st = bundle::write_installer(*plan, a.output, source_date_epoch().value_or(0)); break;
   }
   if (!st) {
     print_error(st.error());

@@ -264,6 +264,7 @@ void register_wheel(CLI::App& app, Context& ctx) {
     o.include_drivers = ra->include_drivers;
     o.verify_all_hashes = ra->verify_record;
     o.zip_level = ra->zip_level;
+    o.source_date_epoch = source_date_epoch();
     json all = json::array();
     int rc = exit_ok;
     for (auto& w : ra->wheels) {

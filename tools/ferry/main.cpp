@@ -7,6 +7,7 @@
 
 #include "cli.hpp"
 #include "report/encoding.hpp"
+#include "support/text.hpp"
 
 namespace ferry::cli {
 
@@ -21,6 +22,11 @@ bool stdout_is_color() {
 void print_error(const Error& e) { print_error(e.describe()); }
 void print_error(const std::string& message) {
   std::fprintf(stderr, "ferry: %s\n", report::escape_invalid_utf8(message).c_str());
+}
+
+std::optional<int64_t> source_date_epoch() {
+  const char* s = std::getenv("SOURCE_DATE_EPOCH");
+  return s ? parse_source_date_epoch(s) : std::nullopt;
 }
 
 }  // namespace ferry::cli
