@@ -27,6 +27,8 @@ bool stdout_is_color();
 // Prints "ferry: <file>: <problem>" on stderr.
 void print_error(const Error& e);
 void print_error(const std::string& message);
+// The exit code for a library error: verify (ferry's own output failed its check) 3, policy 1, anything else 2.
+int exit_for(const Error& e);
 // SOURCE_DATE_EPOCH from the environment, when set and valid (parse_source_date_epoch's rules).
 std::optional<int64_t> source_date_epoch();
 

@@ -188,14 +188,6 @@ std::string parse(const std::vector<std::string>& args, PatchArgs& a) {
   return "";
 }
 
-int exit_for(const Error& e) {
-  switch (e.code) {
-    case ErrorCode::verify: return exit_internal;
-    case ErrorCode::policy: return exit_failed;
-    default: return exit_usage;
-  }
-}
-
 // What one file produced: its JSON object, the text for stdout and the error lines for stderr.
 struct Outcome {
   nlohmann::json j;

@@ -28,10 +28,6 @@ struct WheelArgs {
   int zip_level = -1;
 };
 
-int exit_for(const Error& e) {
-  return e.code == ErrorCode::policy ? exit_failed : (e.code == ErrorCode::verify ? exit_internal : exit_usage);
-}
-
 void common_options(CLI::App* sub, WheelArgs& a) {
   sub->add_option("wheels", a.wheels, "wheel files")->required();
   sub->add_option("--plat", a.plat, "target platform tag (manylinux_2_17_x86_64, manylinux2014, ...; repair: auto)")

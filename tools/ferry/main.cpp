@@ -24,6 +24,14 @@ void print_error(const std::string& message) {
   std::fprintf(stderr, "ferry: %s\n", report::escape_invalid_utf8(message).c_str());
 }
 
+int exit_for(const Error& e) {
+  switch (e.code) {
+    case ErrorCode::verify: return exit_internal;
+    case ErrorCode::policy: return exit_failed;
+    default: return exit_usage;
+  }
+}
+
 std::optional<int64_t> source_date_epoch() {
   const char* s = std::getenv("SOURCE_DATE_EPOCH");
   return s ? parse_source_date_epoch(s) : std::nullopt;
