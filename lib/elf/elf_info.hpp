@@ -13,6 +13,13 @@
 
 namespace ferry::elf {
 
+// e_machine values (the gABI's EM_*) that ferry compares against, for modules that do not include <elf.h>;
+// read_elf.cpp checks each against <elf.h>.
+namespace em {
+inline constexpr uint16_t intel386 = 3, ppc = 20, ppc64 = 21, s390 = 22, arm = 40, x86_64 = 62, aarch64 = 183,
+                          riscv = 243, loongarch = 258;
+}  // namespace em
+
 enum class Kind { relocatable, executable, pie, shared_object, core, other };
 const char* to_string(Kind k);
 

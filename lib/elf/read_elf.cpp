@@ -16,6 +16,10 @@
 
 namespace ferry::elf {
 
+static_assert(em::intel386 == EM_386 && em::ppc == EM_PPC && em::ppc64 == EM_PPC64 && em::s390 == EM_S390 &&
+              em::arm == EM_ARM && em::x86_64 == EM_X86_64 && em::aarch64 == EM_AARCH64 && em::riscv == EM_RISCV &&
+              em::loongarch == EM_LOONGARCH);
+
 const char* to_string(Kind k) {
   switch (k) {
     case Kind::relocatable: return "relocatable";

@@ -152,14 +152,14 @@ std::vector<const Target*> targets_for_arch(const std::string& arch) {
 
 std::string arch_of(const elf::ElfInfo& info) {
   switch (info.machine) {
-    case 62: return "x86_64";
-    case 3: return "i686";
-    case 183: return "aarch64";
-    case 40: return "armv7l";
-    case 21: return info.endian == Endian::little ? "ppc64le" : "ppc64";
-    case 22: return "s390x";
-    case 243: return "riscv64";
-    case 258: return "loongarch64";
+    case elf::em::x86_64: return "x86_64";
+    case elf::em::intel386: return "i686";
+    case elf::em::aarch64: return "aarch64";
+    case elf::em::arm: return "armv7l";
+    case elf::em::ppc64: return info.endian == Endian::little ? "ppc64le" : "ppc64";
+    case elf::em::s390: return "s390x";
+    case elf::em::riscv: return "riscv64";
+    case elf::em::loongarch: return "loongarch64";
     default: return info.machine_name.empty() ? "unknown" : info.machine_name;
   }
 }

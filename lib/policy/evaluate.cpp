@@ -140,7 +140,7 @@ void check_loader(const elf::ElfInfo& info, const Target& target, const Evaluate
     add(out, IssueKind::loader_feature, sev, std::move(msg));
     out.issues.back().feature = f;
   };
-  if (opts.check_isa && (info.machine == 62 || info.machine == 3) && info.properties.x86_isa_needed) {
+  if (opts.check_isa && (info.machine == elf::em::x86_64 || info.machine == elf::em::intel386) && info.properties.x86_isa_needed) {
     uint32_t level = isa_level(info.properties.x86_isa_needed);
     if (level > target.max_x86_isa_level) {
       std::string name = "x86-64-v" + std::to_string(level);

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "elf/elf_info.hpp"
 #include "resolve/root_fs.hpp"
 #include "support/bytes.hpp"
 #include "support/file.hpp"
@@ -129,14 +130,14 @@ Endian new_endian(ByteView header) {
 
 std::optional<int32_t> LdCache::default_flags(uint16_t machine, int bits) {
   switch (machine) {
-    case 62: return bits == 64 ? (kFlagElfLibc6 | kFlagX8664Lib64) : (kFlagElfLibc6 | kFlagX8664LibX32);
-    case 3: return kFlagElfLibc6;                              // EM_386
-    case 183: return kFlagElfLibc6 | kFlagAarch64Lib64;        // EM_AARCH64
-    case 40: return kFlagElfLibc6 | kFlagArmLibhf;             // EM_ARM (hard float, Debian armhf)
-    case 21: return kFlagElfLibc6 | kFlagPowerpcLib64;         // EM_PPC64
-    case 22: return bits == 64 ? (kFlagElfLibc6 | kFlagS390Lib64) : kFlagElfLibc6;
-    case 243: return kFlagElfLibc6 | kFlagRiscvFloatAbiDouble; // EM_RISCV lp64d
-    case 20: return kFlagElfLibc6;                             // EM_PPC
+    case elf::em::x86_64: return bits == 64 ? (kFlagElfLibc6 | kFlagX8664Lib64) : (kFlagElfLibc6 | kFlagX8664LibX32);
+    case elf::em::intel386: return kFlagElfLibc6;
+    case elf::em::aarch64: return kFlagElfLibc6 | kFlagAarch64Lib64;
+    case elf::em::arm: return kFlagElfLibc6 | kFlagArmLibhf;  // hard float, Debian armhf
+    case elf::em::ppc64: return kFlagElfLibc6 | kFlagPowerpcLib64;
+    case elf::em::s390: return bits == 64 ? (kFlagElfLibc6 | kFlagS390Lib64) : kFlagElfLibc6;
+    case elf::em::riscv: return kFlagElfLibc6 | kFlagRiscvFloatAbiDouble;  // lp64d
+    case elf::em::ppc: return kFlagElfLibc6;
     default: return std::nullopt;
   }
 }

@@ -36,7 +36,7 @@ struct LoaderProfile {
   std::string conf_path = "/etc/ld.so.conf";  // read when the cache is missing (model of a stale root)
   std::string interpreter;                // the loader itself, already loaded in every process
   std::string musl_path_file;             // /etc/ld-musl-x86_64.path (musl only)
-  uint16_t machine = 62;                  // EM_X86_64: machine whose libraries the defaults name
+  uint16_t machine = elf::em::x86_64;      // machine whose libraries the defaults name
   int bits = 64;
 
   // Expanded subdirectories tried inside each search directory, before the directory itself.

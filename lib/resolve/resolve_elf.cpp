@@ -52,20 +52,20 @@ LoaderProfile for_machine(LoaderProfile p, uint16_t machine, int bits) {
   p.hwcaps_levels.clear();
   // Legacy hwcap names: i386 glibc's HWCAP_IMPORTANT is SSE2 (every x86-64 CPU has it); other machines' are not
   // modelled, so only tls and the platform are tried there.
-  p.legacy_hwcaps = machine == 3 ? std::vector<std::string>{"sse2"} : std::vector<std::string>{};
+  p.legacy_hwcaps = machine == elf::em::intel386 ? std::vector<std::string>{"sse2"} : std::vector<std::string>{};
   p.machine = machine;
   p.bits = bits;
   std::string triplet;
   switch (machine) {
-    case 3: triplet = "i386-linux-gnu"; p.platform = "i686"; p.interpreter = "/lib/ld-linux.so.2"; break;
-    case 183: triplet = "aarch64-linux-gnu"; p.platform = "aarch64"; p.interpreter = "/lib/ld-linux-aarch64.so.1"; break;
-    case 40: triplet = "arm-linux-gnueabihf"; p.platform = "v7l"; p.interpreter = "/lib/ld-linux-armhf.so.3"; break;
-    case 22: triplet = "s390x-linux-gnu"; p.platform = "z900"; p.interpreter = "/lib/ld64.so.1"; break;
-    case 21: triplet = "powerpc64le-linux-gnu"; p.platform = "power8"; p.interpreter = "/lib64/ld64.so.2"; break;
-    case 243: triplet = "riscv64-linux-gnu"; p.platform = ""; p.interpreter = "/lib/ld-linux-riscv64-lp64d.so.1"; break;
+    case elf::em::intel386: triplet = "i386-linux-gnu"; p.platform = "i686"; p.interpreter = "/lib/ld-linux.so.2"; break;
+    case elf::em::aarch64: triplet = "aarch64-linux-gnu"; p.platform = "aarch64"; p.interpreter = "/lib/ld-linux-aarch64.so.1"; break;
+    case elf::em::arm: triplet = "arm-linux-gnueabihf"; p.platform = "v7l"; p.interpreter = "/lib/ld-linux-armhf.so.3"; break;
+    case elf::em::s390: triplet = "s390x-linux-gnu"; p.platform = "z900"; p.interpreter = "/lib/ld64.so.1"; break;
+    case elf::em::ppc64: triplet = "powerpc64le-linux-gnu"; p.platform = "power8"; p.interpreter = "/lib64/ld64.so.2"; break;
+    case elf::em::riscv: triplet = "riscv64-linux-gnu"; p.platform = ""; p.interpreter = "/lib/ld-linux-riscv64-lp64d.so.1"; break;
     default: p.platform = ""; break;
   }
-  if (machine == 3 && debian) {
+  if (machine == elf::em::intel386 && debian) {
     p.default_dirs = {"/lib32", "/usr/lib32", "/lib", "/usr/lib"};  // libc6-i386 on amd64
     p.lib_expansion = "lib32";
   } else if (debian && !triplet.empty()) {

@@ -201,7 +201,7 @@ TEST_CASE("a .note.ABI-tag kernel above the target's is reported, fatal for stat
 TEST_CASE("architecture and libc family mismatches fail") {
   // An aarch64 file never passes an x86_64 target; a glibc file never passes musllinux.
   PolicyElf e;
-  e.machine(183, "aarch64").import("libc.so.6", "GLIBC_2.17", "puts");
+  e.machine(elf::em::aarch64, "aarch64").import("libc.so.6", "GLIBC_2.17", "puts");
   auto v = evaluate(e.info, target("manylinux2014", "x86_64"));
   CHECK(of_kind(v, IssueKind::architecture).size() == 1);
   CHECK(evaluate(e.info, target("manylinux2014", "aarch64")).pass);

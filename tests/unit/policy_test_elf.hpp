@@ -11,7 +11,7 @@ struct PolicyElf {
   elf::ElfInfo info;
   PolicyElf() {
     info.path = "test.so";
-    info.machine = 62;
+    info.machine = elf::em::x86_64;
     info.machine_name = "x86_64";
     info.kind = elf::Kind::shared_object;
     info.has_dynamic = true;
