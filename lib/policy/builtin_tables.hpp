@@ -36,4 +36,15 @@ struct DistroRow {  // one distribution release: numeric ceilings per namespace
 };
 const std::vector<DistroRow>& distro_rows();
 
+struct VfxRow {  // one VFX Reference Platform calendar year
+  const char* name;     // vfx2018
+  const char* aliases;  // cy2018
+  const char* base;     // the distro row whose glibc / libstdc++ / libgcc_s / kernel are the ceilings
+  const char* gcc;      // the year's compiler (devtoolset / gcc-toolset), for the description
+  const char* cxx;      // the year's C++ standard, for the description
+  const char* python;   // the year's Python minor version
+  bool old_cxx_abi;     // _GLIBCXX_USE_CXX11_ABI=0 required
+};
+const std::vector<VfxRow>& vfx_rows();
+
 }  // namespace ferry::policy::tables

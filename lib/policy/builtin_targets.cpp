@@ -63,6 +63,57 @@ Version kernel_for_manylinux(const Version& glibc) {
   return *Version::parse("3.2");
 }
 
+Target distro_target(const tables::DistroRow& row, const std::string& arch) {
+  Target t;
+  t.name = row.name;
+  t.aliases = split(row.aliases, ' ');
+  t.description = row.description;
+  t.family = Family::distro;
+  t.arch = arch;
+  t.libc_version = *Version::parse(row.glibc);
+  t.kernel = *Version::parse(row.kernel);
+  auto ceiling = [](const char* v) {
+    NamespaceRule r;
+    r.ceiling = Version::parse(v);
+    return r;
+  };
+  t.versions["GLIBC"] = ceiling(row.glibc);
+  t.versions["GLIBCXX"] = ceiling(row.glibcxx);
+  t.versions["CXXABI"] = ceiling(row.cxxabi);
+  t.versions["GCC"] = ceiling(row.gcc);
+  for (const auto& full : split(row.special, ' '))
+    if (auto vn = split_version_name(full)) t.versions[vn->ns].special.insert(vn->suffix);
+  t.lib_whitelist = glibc_base_libraries(t.libc_version);
+  t.max_x86_isa_level = (arch == "x86_64") ? row.x86_isa_level : 1;
+  return t;
+}
+
+// The soname of a Python's shared library: the host application (Maya, Houdini, Nuke, ...) provides it.
+std::string libpython_soname(const std::string& python) {
+  if (python == "3.7") return "libpython3.7m.so.1.0";  // the pymalloc 'm' ABI flag was dropped in 3.8
+  return "libpython" + python + ".so.1.0";
+}
+
+// A VFX Reference Platform year: its base distro's ceilings for x86_64 (the platform's Linux architecture),
+// plus the libstdc++ ABI and Python rules, with the year's libpython on the whitelist.
+Target vfx_target(const tables::VfxRow& row) {
+  const tables::DistroRow* base = nullptr;
+  for (const auto& d : tables::distro_rows())
+    if (std::string(d.name) == row.base) base = &d;
+  Target t = distro_target(*base, "x86_64");
+  t.name = row.name;
+  t.aliases = split(row.aliases, ' ');
+  t.family = Family::vfx;
+  t.old_cxx_abi = row.old_cxx_abi;
+  t.python = row.python;
+  t.lib_whitelist.push_back(libpython_soname(t.python));
+  std::string year = t.name.substr(3);
+  t.description = "VFX Reference Platform CY" + year + ": " + base->description + " libraries; gcc " + row.gcc +
+                  ", C++" + row.cxx + ", Python " + row.python + ", " +
+                  (row.old_cxx_abi ? "old libstdc++ ABI" : "new libstdc++ ABI");
+  return t;
+}
+
 std::vector<Target> make_builtin() {
   std::vector<Target> out;
   for (const auto& row : tables::manylinux_rows()) {
@@ -97,32 +148,9 @@ std::vector<Target> make_builtin() {
       out.push_back(std::move(t));
     }
   }
-  for (const auto& row : tables::distro_rows()) {
-    for (const auto& arch : split(row.archs, ' ')) {
-      Target t;
-      t.name = row.name;
-      t.aliases = split(row.aliases, ' ');
-      t.description = row.description;
-      t.family = Family::distro;
-      t.arch = arch;
-      t.libc_version = *Version::parse(row.glibc);
-      t.kernel = *Version::parse(row.kernel);
-      auto ceiling = [](const char* v) {
-        NamespaceRule r;
-        r.ceiling = Version::parse(v);
-        return r;
-      };
-      t.versions["GLIBC"] = ceiling(row.glibc);
-      t.versions["GLIBCXX"] = ceiling(row.glibcxx);
-      t.versions["CXXABI"] = ceiling(row.cxxabi);
-      t.versions["GCC"] = ceiling(row.gcc);
-      for (const auto& full : split(row.special, ' '))
-        if (auto vn = split_version_name(full)) t.versions[vn->ns].special.insert(vn->suffix);
-      t.lib_whitelist = glibc_base_libraries(t.libc_version);
-      t.max_x86_isa_level = (arch == "x86_64") ? row.x86_isa_level : 1;
-      out.push_back(std::move(t));
-    }
-  }
+  for (const auto& row : tables::distro_rows())
+    for (const auto& arch : split(row.archs, ' ')) out.push_back(distro_target(row, arch));
+  for (const auto& row : tables::vfx_rows()) out.push_back(vfx_target(row));
   return out;
 }
 

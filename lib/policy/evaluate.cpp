@@ -3,6 +3,7 @@
 // list are not checked), libraries against the whitelist, blacklisted imports, x86-64 ISA level, and loader
 // feature floors (DT_RELR, GNU hash only, IFUNC/unique, PHDR outside the first PT_LOAD, exec stack, ABI tag).
 #include <algorithm>
+#include <cctype>
 #include <tuple>
 
 #include "policy/policy.hpp"
@@ -190,7 +191,98 @@ void check_loader(const elf::ElfInfo& info, const Target& target, const Evaluate
   }
 }
 
+std::string base_name(const std::string& path) {
+  auto slash = path.find_last_of("/!");
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// "3.7" from "_m.cpython-37m-x86_64-linux-gnu.so" or "_m.cpython-311.so"; nullopt without the tag.
+std::optional<std::string> python_from_file_name(const std::string& name) {
+  auto at = name.find(".cpython-3");
+  if (at == std::string::npos) return std::nullopt;
+  size_t i = at + 10, j = i;
+  while (j < name.size() && std::isdigit(static_cast<unsigned char>(name[j]))) ++j;
+  if (j == i) return std::nullopt;
+  return "3." + name.substr(i, j - i);
+}
+
+// "3.7" from "libpython3.7m.so.1.0", "2.7" from "libpython2.7.so.1.0".
+std::optional<std::string> python_from_needed(const std::string& soname) {
+  if (soname.rfind("libpython", 0) != 0) return std::nullopt;
+  size_t i = 9, j = i;
+  while (j < soname.size() && (std::isdigit(static_cast<unsigned char>(soname[j])) || soname[j] == '.')) ++j;
+  std::string v = soname.substr(i, j - i);
+  while (!v.empty() && v.back() == '.') v.pop_back();
+  if (v.find('.') == std::string::npos) return std::nullopt;
+  return v;
+}
+
+// The old-ABI rule: the std::__cxx11 inline namespace (mangled NSt7__cxx11) and the [abi:cxx11] tag gcc puts
+// on functions returning such types (mangled B5cxx11: `std::string name()` is _Z4nameB5cxx11v) exist only in
+// the new ABI, so any such name in the dynamic symbol table, imported or exported, means the new ABI.
+bool new_abi_name(const std::string& mangled) {
+  return mangled.rfind("_Z", 0) == 0 &&
+         (mangled.find("NSt7__cxx11") != std::string::npos || mangled.find("B5cxx11") != std::string::npos);
+}
+constexpr size_t kMaxAbiIssues = 10;  // the last one counts the rest: a C++ library can have thousands
+
+void check_vfx(const elf::ElfInfo& info, const Target& target, TargetVerdict& out) {
+  std::string year = target.name.rfind("vfx", 0) == 0 ? "CY" + target.name.substr(3) : target.name;
+  if (target.old_cxx_abi) {
+    std::vector<const elf::DynSymbol*> hits;
+    for (const auto& s : info.dynamic_symbols)
+      if (new_abi_name(s.name)) hits.push_back(&s);
+    std::sort(hits.begin(), hits.end(), [](auto* a, auto* b) { return a->name < b->name; });
+    hits.erase(std::unique(hits.begin(), hits.end(), [](auto* a, auto* b) { return a->name == b->name; }),
+               hits.end());
+    std::string why = "built with the new libstdc++ ABI; the VFX platform " + year +
+                      " requires -D_GLIBCXX_USE_CXX11_ABI=0";
+    size_t shown = std::min(hits.size(), kMaxAbiIssues);
+    for (size_t k = 0; k < shown; ++k) {
+      Issue i;
+      i.kind = IssueKind::cxx11_abi;
+      i.feature = "cxx11-abi";
+      i.symbol = hits[k]->name;
+      i.message = hits[k]->name + (hits[k]->defined ? " (defined)" : " (imported)") + ": " + why;
+      if (k + 1 == shown && hits.size() > shown)
+        i.message += " (and " + std::to_string(hits.size() - shown) + " more std::__cxx11 symbols)";
+      i.hint.cause = "built with the new libstdc++ ABI (std::__cxx11, gcc's default since gcc 5)";
+      i.hint.remedy = "rebuild with -D_GLIBCXX_USE_CXX11_ABI=0 (devtoolset's default), with every C++ "
+                      "dependency built the same way";
+      out.issues.push_back(std::move(i));
+    }
+  }
+  if (!target.python.empty()) {
+    auto found = extension_python_version(info);
+    if (found && *found != target.python) {
+      Issue i;
+      i.kind = IssueKind::python_version;
+      i.feature = "python " + *found;
+      i.message = "extension module for Python " + *found + ", the VFX platform " + year + " uses Python " +
+                  target.python;
+      i.hint.cause = "built against the headers of Python " + *found;
+      i.hint.remedy = "rebuild against Python " + target.python;
+      out.issues.push_back(std::move(i));
+    }
+  }
+}
+
 }  // namespace
+
+std::optional<std::string> extension_python_version(const elf::ElfInfo& info) {
+  if (info.kind != elf::Kind::shared_object) return std::nullopt;
+  if (auto v = python_from_file_name(base_name(info.path))) return v;
+  // Without the tag (Python 2, or a module named plainly `_m.so`): linked to libpython and exporting the module
+  // init function (PyInit_<name> in Python 3, init<name> in Python 2).
+  for (const auto& n : info.needed) {
+    auto v = python_from_needed(n);
+    if (!v) continue;
+    std::string init = v->rfind("2.", 0) == 0 ? "init" : "PyInit_";
+    for (const auto& s : info.dynamic_symbols)
+      if (s.defined && s.name.size() > init.size() && s.name.rfind(init, 0) == 0) return v;
+  }
+  return std::nullopt;
+}
 
 bool is_glibc_library(const std::string& n) {
   static const char* const libs[] = {"libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1",
@@ -216,6 +308,7 @@ TargetVerdict evaluate(const elf::ElfInfo& info, const Target& target, const Env
   check_versions(info, target, env, opts, out);
   check_libraries(info, target, env, out);
   check_loader(info, target, opts, out);
+  if (!opts.auditwheel_compat) check_vfx(info, target, out);
   // Stable, readable order: errors first, then by kind, library, version (numerically: 2.2.5 < 2.14), symbol.
   auto version_key = [](const std::string& full) {
     auto vn = split_version_name(full);

@@ -46,7 +46,7 @@ struct NamespaceRule {
   bool allows(const std::string& suffix) const;
 };
 
-enum class Family { manylinux, musllinux, distro, custom };
+enum class Family { manylinux, musllinux, distro, vfx, custom };
 const char* to_string(Family f);
 enum class Libc { glibc, musl };
 
@@ -64,6 +64,10 @@ struct Target {
   std::vector<std::string> lib_whitelist;         // sonames the system provides; other libraries must ship
   std::map<std::string, std::vector<std::string>> blacklist;  // soname -> symbols that must not be imported
   uint32_t max_x86_isa_level = 1;    // 1 = x86-64 baseline, 2 = v2 (RHEL 9), ...
+  // VFX Reference Platform years (docs/compat.md): the old libstdc++ ABI (no std::__cxx11 symbol in the dynamic
+  // symbol table) and the Python version extension modules must be built for ("3.7", "2.7"; empty = any).
+  bool old_cxx_abi = false;
+  std::string python;
 
   // "manylinux_2_17_x86_64": the platform tag (name with '-' and '.' as '_', then the architecture).
   std::string tag() const;
@@ -73,6 +77,11 @@ struct Target {
 // The architecture name targets use for an ELF (x86_64, i686, aarch64, armv7l, ppc64le, ppc64, s390x,
 // riscv64, loongarch64); the ELF machine name for anything else.
 std::string arch_of(const elf::ElfInfo& info);
+
+// The Python version ("3.7", "2.7") a CPython extension module is built for: from its file name's
+// `cpython-3XY` tag, else from a DT_NEEDED libpythonX.Y when it exports a module init function. nullopt when
+// the file is not recognisably an extension module (abi3 modules run on any later Python: also nullopt).
+std::optional<std::string> extension_python_version(const elf::ElfInfo& info);
 
 // glibc's own libraries (libc.so.6, libm.so.6, libpthread.so.0, ..., the loader): tied to the system's loader,
 // they always come from the system, so a copy shipped alongside never satisfies them.
@@ -105,6 +114,8 @@ enum class IssueKind {
   isa_level,           // x86-64 ISA level above the target's
   libc_family,         // a glibc binary on a musl target or the reverse
   architecture,        // the file is for another architecture than the target
+  cxx11_abi,           // a std::__cxx11 symbol on a target that requires the old libstdc++ ABI
+  python_version,      // an extension module for another Python version than the target's
 };
 const char* to_string(IssueKind k);
 

@@ -67,6 +67,7 @@ const char* to_string(Family f) {
     case Family::manylinux: return "manylinux";
     case Family::musllinux: return "musllinux";
     case Family::distro: return "distro";
+    case Family::vfx: return "vfx";
     case Family::custom: return "custom";
   }
   return "?";
@@ -84,6 +85,8 @@ const char* to_string(IssueKind k) {
     case IssueKind::isa_level: return "isa-level";
     case IssueKind::libc_family: return "libc-family";
     case IssueKind::architecture: return "architecture";
+    case IssueKind::cxx11_abi: return "cxx11-abi";
+    case IssueKind::python_version: return "python-version";
   }
   return "?";
 }

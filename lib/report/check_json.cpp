@@ -82,6 +82,8 @@ json targets_to_json(const std::vector<const policy::Target*>& targets) {
                    {"lib_whitelist", t->lib_whitelist},
                    {"blacklist", t->blacklist},
                    {"x86_isa_level", t->max_x86_isa_level}});
+    if (t->old_cxx_abi) out.back()["old_cxx_abi"] = true;
+    if (!t->python.empty()) out.back()["python"] = t->python;
   }
   return {{"schema", "ferry.targets/1"}, {"targets", out}};
 }

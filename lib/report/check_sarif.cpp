@@ -26,6 +26,8 @@ const char* rule_description(policy::IssueKind k) {
     case policy::IssueKind::isa_level: return "The file needs a newer x86-64 ISA level than the target promises";
     case policy::IssueKind::libc_family: return "The file is linked against another C library than the target's";
     case policy::IssueKind::architecture: return "The file is built for another architecture than the target";
+    case policy::IssueKind::cxx11_abi: return "The file uses the new libstdc++ ABI (std::__cxx11) where the old one is required";
+    case policy::IssueKind::python_version: return "The extension module is built for another Python version than the target's";
   }
   return "";
 }

@@ -113,6 +113,10 @@ std::string targets_to_text(const std::vector<const policy::Target*>& targets, c
            dim(policy::to_string(t->family), st) + "\n";
     out += "  " + t->description + "\n";
     if (!ceil.empty()) out += "  ceilings (" + t->arch + "): " + ceil + (t->kernel.parts.empty() ? "" : "; kernel " + t->kernel.str()) + "\n";
+    if (t->old_cxx_abi || !t->python.empty())
+      out += std::string("  rules: ") + (t->old_cxx_abi ? "old libstdc++ ABI (no std::__cxx11 symbols)" : "") +
+             (t->old_cxx_abi && !t->python.empty() ? "; " : "") +
+             (t->python.empty() ? "" : "extension modules for Python " + t->python) + "\n";
     out += "  arch: " + archs + "\n";
   }
   return out;
