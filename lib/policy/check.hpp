@@ -9,6 +9,7 @@
 
 #include "archive/archive.hpp"
 #include "policy/policy.hpp"
+#include "support/shard.hpp"
 
 namespace ferry::policy {
 
@@ -23,6 +24,9 @@ struct CheckOptions {
   bool hints = true;       // learn older symbol versions from the build machine (or the sysroot)
   unsigned jobs = 0;       // 0 = all cores
   archive::ReadLimits limits;
+  // --shard: only this share of the expanded files (directory entries; an archive is one file, its members
+  // are judged together). Directory environments (names shipped next to a file) still see every entry.
+  Shard shard;
 };
 
 struct FileReport {

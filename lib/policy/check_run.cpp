@@ -307,12 +307,14 @@ CheckReport run_check(const std::vector<std::string>& inputs, const CheckOptions
   // 1. Expand inputs into work items, in a stable order. A directory ships its files' names (symlink names
   // included: they are the sonames others need); each archive ships its members.
   std::vector<WorkItem> items;
+  size_t expanded = 0;  // position in the expanded list, for --shard
   std::vector<std::set<std::string>> dir_names(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
     InputReport ir;
     ir.input = inputs[i];
     WalkResult w = walk_paths({inputs[i]});
-    for (auto& e : w.errors) report.errors.push_back(e);
+    if (opts.shard.first())
+      for (auto& e : w.errors) report.errors.push_back(e);
     bool walked = !(w.files.size() == 1 && w.files[0] == inputs[i]);
     ir.kind = walked ? "directory" : "file";
     for (auto& f : w.files)
@@ -320,7 +322,7 @@ CheckReport run_check(const std::vector<std::string>& inputs, const CheckOptions
     for (auto& f : walked ? unique_files(w.files) : w.files) {
       // Separate debug info (build-id trees, *.debug) is ELF but not a loadable object.
       if (walked && (f.find("/.build-id/") != std::string::npos || has_suffix(f, ".debug"))) continue;
-      items.push_back({f, i, !walked});
+      if (opts.shard.takes(expanded++)) items.push_back({f, i, !walked});
     }
     report.inputs.push_back(ir);
   }

@@ -10,6 +10,7 @@
 #include "policy/check.hpp"
 #include "report/check_report.hpp"
 #include "report/encoding.hpp"
+#include "report/json_lines.hpp"
 #include "support/file.hpp"
 
 namespace ferry::cli {
@@ -27,6 +28,7 @@ struct CheckArgs {
   bool no_hints = false, quiet = false, auditwheel = false, no_isa = false;
   unsigned jobs = 0;
   uint64_t max_member_size = uint64_t{4} << 30;
+  FleetArgs fleet;
 };
 
 int list_targets(const CheckArgs& a, const std::vector<policy::Target>& custom) {
@@ -103,10 +105,14 @@ int run_check(const CheckArgs& a) {
   opts.eval.auditwheel_compat = a.auditwheel;
   opts.eval.check_isa = !a.no_isa;
   opts.limits.max_member_size = a.max_member_size;
+  opts.shard = a.fleet.shard();
   policy::CheckReport r = policy::run_check(a.paths, opts);
 
   std::string out;
-  if (a.json) out = report::dump_json(report::check_to_json(r), 2) + "\n";
+  if (a.fleet.json_lines) {
+    for (const auto& f : r.files) out += report::dump_line(report::check_line(f, r));
+    for (const auto& e : r.errors) out += report::dump_line(report::error_line("ferry.check/1", e.path, e));
+  } else if (a.json) out = report::dump_json(report::check_to_json(r), 2) + "\n";
   else if (a.sarif) out = report::dump_json(report::check_to_sarif(r), 2) + "\n";
   else if (a.junit) out = report::check_to_junit(r);
   else if (a.github) out = report::check_to_github(r);
@@ -119,7 +125,7 @@ int run_check(const CheckArgs& a) {
     out = report::check_to_text(r, style, topts);
   }
   // Text formats: names that are not UTF-8 are written as \xHH, as in the JSON formats (report/encoding.hpp).
-  if (!a.json && !a.sarif) out = report::escape_invalid_utf8(out);
+  if (!a.json && !a.sarif && !a.fleet.json_lines) out = report::escape_invalid_utf8(out);
   for (const auto& e : r.errors) print_error(e);
   if (a.output.empty() || a.output == "-") {
     std::fwrite(out.data(), 1, out.size(), stdout);
@@ -160,8 +166,9 @@ void register_check(CLI::App& app, Context& ctx) {
   auto* junit = sub->add_flag("--junit", args->junit, "JUnit XML (CI test reports)");
   auto* github = sub->add_flag("--github", args->github, "GitHub workflow annotations (::error file=...)");
   auto* markdown = sub->add_flag("--markdown", args->markdown, "Markdown job summary");
-  for (auto* a : {json, sarif, junit, github, markdown})
-    for (auto* b : {json, sarif, junit, github, markdown})
+  auto* lines = add_fleet_options(sub, args->fleet, "ferry.check/1");
+  for (auto* a : {json, sarif, junit, github, markdown, lines})
+    for (auto* b : {json, sarif, junit, github, markdown, lines})
       if (a != b) a->excludes(b);
   sub->add_option("-o,--output", args->output, "write the report to FILE (atomically) instead of stdout");
   sub->add_flag("--no-hints", args->no_hints, "do not learn older symbol versions or print fixes");
