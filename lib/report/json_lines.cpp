@@ -48,6 +48,15 @@ json check_line(const policy::FileReport& f, const policy::CheckReport& r) {
   return j;
 }
 
-std::string dump_line(const json& j) { return dump_json(j) + "\n"; }
+// schema and file first, so `head` and `grep` show what a line is about (the rest in nlohmann's key order).
+std::string dump_line(json j) {
+  if (!j.is_object() || !j.contains("schema") || !j.contains("file")) return dump_json(std::move(j)) + "\n";
+  std::string out = "{\"schema\":" + dump_json(j["schema"]) + ",\"file\":" + dump_json(j["file"]);
+  j.erase("schema");
+  j.erase("file");
+  std::string rest = dump_json(std::move(j));
+  out += rest.size() > 2 ? "," + rest.substr(1) : std::string("}");
+  return out + "\n";
+}
 
 }  // namespace ferry::report

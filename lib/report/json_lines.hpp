@@ -23,7 +23,7 @@ nlohmann::json deps_line(const DepsResult& r, const resolve::ResolveOptions& opt
 // With the targets checked and, for an archive member, the archive's best tags.
 nlohmann::json check_line(const policy::FileReport& f, const policy::CheckReport& r);
 
-// One line of text: compact JSON and "\n".
-std::string dump_line(const nlohmann::json& j);
+// One line of text: compact JSON ("schema" and "file" first) and "\n".
+std::string dump_line(nlohmann::json j);
 
 }  // namespace ferry::report

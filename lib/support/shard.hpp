@@ -23,7 +23,7 @@ struct Shard {
 // "K/N" with 1 <= K <= N (1-based like GNU split -n K/N and pytest-shard); anything else is an error (exit 2).
 inline Result<Shard> parse_shard(const std::string& s) {
   auto bad = [&] {
-    return make_error(ErrorCode::usage, "--shard " + s + ": expected K/N with 1 <= K <= N (e.g. 1/4)");
+    return make_error(ErrorCode::usage, s + ": expected K/N with 1 <= K <= N (e.g. 1/4)");
   };
   size_t slash = s.find('/');
   if (slash == std::string::npos || slash == 0 || slash + 1 == s.size() || slash > 9 || s.size() - slash - 1 > 9)
