@@ -314,7 +314,10 @@ CheckReport run_check(const std::vector<std::string>& inputs, const CheckOptions
     ir.input = inputs[i];
     WalkResult w = walk_paths({inputs[i]});
     if (opts.shard.first())
-      for (auto& e : w.errors) report.errors.push_back(e);
+      for (auto& e : w.errors) {
+        if (opts.on_error) opts.on_error(e);
+        report.errors.push_back(e);
+      }
     bool walked = !(w.files.size() == 1 && w.files[0] == inputs[i]);
     ir.kind = walked ? "directory" : "file";
     for (auto& f : w.files)
@@ -348,10 +351,51 @@ CheckReport run_check(const std::vector<std::string>& inputs, const CheckOptions
 
   // 2. Decode and evaluate in parallel, one item per task; decoded files are dropped as soon as they are judged,
   // so memory does not grow with the number of files. Results are stored by index: the order stays stable.
-  std::vector<ItemResult> results(items.size());
-  parallel_for(items.size(), [&](size_t k) {
+  // 4. Fix hints, with one symbol catalog per architecture that has offending symbols (loaded when first needed).
+  std::map<std::string, SymbolCatalog> catalogs;
+  auto add_hints = [&](FileReport& fr) {
+    auto resolved = targets_for(opts, fr.arch);
+    for (size_t v = 0; v < fr.verdicts.size(); ++v) {
+      auto& verdict = fr.verdicts[v];
+      bool any = std::any_of(verdict.issues.begin(), verdict.issues.end(), [](const Issue& i) {
+        return i.kind == IssueKind::symbol_version || i.kind == IssueKind::missing_version;
+      });
+      if (!any || v >= resolved.size() || !resolved[v].first) continue;
+      auto it = catalogs.find(fr.arch);
+      if (it == catalogs.end()) {
+        it = catalogs.emplace(fr.arch, load_symbol_catalog(opts.sysroot, fr.arch)).first;
+        for (const auto& src : it->second.sources()) report.hint_sources.push_back(src);
+      }
+      add_fix_hints(verdict, *resolved[v].first, it->second);
+    }
+  };
+
+  std::vector<size_t> file_input;  // input index of each collected file
+  size_t emitted = 0;
+  // 3. Collect in order, on this thread, as each item is done (opts.on_file streams from here). An input's best
+  // tag: its archive's (a wheel), or for a directory the least compatible of its files' (below; the manylinux
+  // policies nest: a file passing one passes every newer one).
+  auto collect = [&](ItemResult& res) {
+    size_t k = emitted++;
+    InputReport& in = report.inputs[items[k].input];
+    if (res.archive && items[k].explicit_arg) {
+      in.kind = res.archive_kind;
+      in.best_manylinux = res.best_manylinux;
+      in.best_musllinux = res.best_musllinux;
+    }
+    for (auto& f : res.files) {
+      if (opts.hints) add_hints(f);
+      if (opts.on_file) opts.on_file(f, in);
+      report.files.push_back(std::move(f));
+      file_input.push_back(items[k].input);
+    }
+    for (auto& e : res.errors) {
+      if (opts.on_error) opts.on_error(e);
+      report.errors.push_back(std::move(e));
+    }
+  };
+  parallel_for_ordered<ItemResult>(items.size(), [&](size_t k, ItemResult& res) {
     const WorkItem& item = items[k];
-    ItemResult& res = results[k];
     read_item(item, opts, res);
     Environment archive_env;
     const Environment* env = &dir_envs[item.input];
@@ -384,25 +428,8 @@ CheckReport run_check(const std::vector<std::string>& inputs, const CheckOptions
     }
     res.elves.clear();
     res.elves.shrink_to_fit();
-  }, opts.jobs);
+  }, collect, opts.jobs);
 
-  std::vector<size_t> file_input;  // input index of each collected file
-  // 3. Collect in order. An input's best tag: its archive's (a wheel), or for a directory the least compatible
-  // of its files' (the manylinux policies nest: a file passing one passes every newer one).
-  for (size_t k = 0; k < items.size(); ++k) {
-    auto& res = results[k];
-    InputReport& in = report.inputs[items[k].input];
-    if (res.archive && items[k].explicit_arg) {
-      in.kind = res.archive_kind;
-      in.best_manylinux = res.best_manylinux;
-      in.best_musllinux = res.best_musllinux;
-    }
-    for (auto& f : res.files) {
-      report.files.push_back(std::move(f));
-      file_input.push_back(items[k].input);
-    }
-    for (auto& e : res.errors) report.errors.push_back(std::move(e));
-  }
   for (size_t i = 0, pos = 0; i < inputs.size(); ++i) {
     InputReport& in = report.inputs[i];
     in.first_file = pos;
@@ -421,26 +448,6 @@ CheckReport run_check(const std::vector<std::string>& inputs, const CheckOptions
     }
   }
 
-  // 4. Fix hints, with one symbol catalog per architecture that has offending symbols.
-  if (opts.hints) {
-    std::map<std::string, SymbolCatalog> catalogs;
-    for (auto& fr : report.files) {
-      auto resolved = targets_for(opts, fr.arch);
-      for (size_t v = 0; v < fr.verdicts.size(); ++v) {
-        auto& verdict = fr.verdicts[v];
-        bool any = std::any_of(verdict.issues.begin(), verdict.issues.end(), [](const Issue& i) {
-          return i.kind == IssueKind::symbol_version || i.kind == IssueKind::missing_version;
-        });
-        if (!any || v >= resolved.size() || !resolved[v].first) continue;
-        auto it = catalogs.find(fr.arch);
-        if (it == catalogs.end()) {
-          it = catalogs.emplace(fr.arch, load_symbol_catalog(opts.sysroot, fr.arch)).first;
-          for (const auto& src : it->second.sources()) report.hint_sources.push_back(src);
-        }
-        add_fix_hints(verdict, *resolved[v].first, it->second);
-      }
-    }
-  }
   return report;
 }
 

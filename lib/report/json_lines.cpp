@@ -35,16 +35,13 @@ json deps_line(const DepsResult& r, const resolve::ResolveOptions& opts) {
   return j;
 }
 
-json check_line(const policy::FileReport& f, const policy::CheckReport& r) {
+json check_line(const policy::FileReport& f, const policy::InputReport& in, const std::vector<std::string>& targets) {
   json j = json_line("ferry.check/1", f.path, check_file_to_json(f));
-  j["targets"] = r.targets;
-  for (const auto& in : r.inputs)
-    if (in.input == f.input && in.kind != "file" && in.kind != "directory") {
-      j["archive"] = {{"kind", in.kind},
-                      {"best_manylinux", in.best_manylinux.empty() ? json(nullptr) : json(in.best_manylinux)},
-                      {"best_musllinux", in.best_musllinux.empty() ? json(nullptr) : json(in.best_musllinux)}};
-      break;
-    }
+  j["targets"] = targets;
+  if (in.kind != "file" && in.kind != "directory")
+    j["archive"] = {{"kind", in.kind},
+                    {"best_manylinux", in.best_manylinux.empty() ? json(nullptr) : json(in.best_manylinux)},
+                    {"best_musllinux", in.best_musllinux.empty() ? json(nullptr) : json(in.best_musllinux)}};
   return j;
 }
 

@@ -20,8 +20,9 @@ nlohmann::json error_line(const std::string& schema, const std::string& file, co
 nlohmann::json inspect_line(const InspectItem& item);
 // With the loader model (loader, sysroot, ld_library_path, secure) so each line stands alone.
 nlohmann::json deps_line(const DepsResult& r, const resolve::ResolveOptions& opts);
-// With the targets checked and, for an archive member, the archive's best tags.
-nlohmann::json check_line(const policy::FileReport& f, const policy::CheckReport& r);
+// With the targets checked and, for an archive member, the archive's best tags (from `in`, the file's input).
+nlohmann::json check_line(const policy::FileReport& f, const policy::InputReport& in,
+                          const std::vector<std::string>& targets);
 
 // One line of text: compact JSON ("schema" and "file" first) and "\n".
 std::string dump_line(nlohmann::json j);

@@ -106,12 +106,24 @@ int run_check(const CheckArgs& a) {
   opts.eval.check_isa = !a.no_isa;
   opts.limits.max_member_size = a.max_member_size;
   opts.shard = a.fleet.shard();
+  // --json-lines: each file's line is written (and flushed) as soon as it and every file before it are judged.
+  auto write_line = [](const nlohmann::json& j) {
+    std::string line = report::dump_line(j);
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    std::fflush(stdout);
+  };
+  if (a.fleet.json_lines) {
+    const std::vector<std::string> targets = opts.targets;
+    opts.on_file = [&, targets](const policy::FileReport& f, const policy::InputReport& in) {
+      write_line(report::check_line(f, in, targets));
+    };
+    opts.on_error = [&](const Error& e) { write_line(report::error_line("ferry.check/1", e.path, e)); };
+  }
   policy::CheckReport r = policy::run_check(a.paths, opts);
 
   std::string out;
   if (a.fleet.json_lines) {
-    for (const auto& f : r.files) out += report::dump_line(report::check_line(f, r));
-    for (const auto& e : r.errors) out += report::dump_line(report::error_line("ferry.check/1", e.path, e));
+    // Written above, as they came.
   } else if (a.json) out = report::dump_json(report::check_to_json(r), 2) + "\n";
   else if (a.sarif) out = report::dump_json(report::check_to_sarif(r), 2) + "\n";
   else if (a.junit) out = report::check_to_junit(r);
@@ -171,6 +183,7 @@ void register_check(CLI::App& app, Context& ctx) {
     for (auto* b : {json, sarif, junit, github, markdown, lines})
       if (a != b) a->excludes(b);
   sub->add_option("-o,--output", args->output, "write the report to FILE (atomically) instead of stdout");
+  lines->excludes("--output");  // lines stream to stdout
   sub->add_flag("--no-hints", args->no_hints, "do not learn older symbol versions or print fixes");
   sub->add_flag("-q,--quiet", args->quiet, "text: print only failing files and the summary");
   sub->add_flag("--auditwheel-compat", args->auditwheel,
