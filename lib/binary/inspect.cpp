@@ -26,6 +26,7 @@ InspectSummary inspect_paths(const std::vector<std::string>& paths, const Inspec
       auto w = walk_paths({p});
       for (auto& f : w.files) inputs.push_back({std::move(f), false});
       for (auto& e : w.errors) {
+        if (!opts.shard.first()) continue;
         InspectItem it{e.path, std::nullopt, e, {}};
         ++sum.errors;
         consume(it);
@@ -33,6 +34,12 @@ InspectSummary inspect_paths(const std::vector<std::string>& paths, const Inspec
     } else {
       inputs.push_back({p, true});
     }
+  }
+  if (!opts.shard.all()) {
+    std::vector<Input> mine;
+    for (size_t i = 0; i < inputs.size(); ++i)
+      if (opts.shard.takes(i)) mine.push_back(std::move(inputs[i]));
+    inputs = std::move(mine);
   }
   elf::ReadOptions ro;
   ro.symbols = opts.symbols;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "binary/binary.hpp"
+#include "support/shard.hpp"
 
 namespace ferry {
 
@@ -22,6 +23,7 @@ struct InspectOptions {
   unsigned jobs = 0;      // 0 = all cores
   size_t window = 256;    // files decoded ahead of the consumer
   bool symbols = true;    // decode ELF dynamic symbols
+  Shard shard;            // --shard: only the files of this share of the expanded list
   // Runs on the worker threads right after decoding; when given, the decoded binary is dropped afterwards so
   // only the rendered text waits for its turn (rendering is as costly as decoding and parallelises as well).
   std::function<std::string(const InspectItem&)> render;

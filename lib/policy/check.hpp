@@ -3,14 +3,19 @@
 // results in a stable order (inputs as given, files sorted within each input, archive members in archive order).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "archive/archive.hpp"
 #include "policy/policy.hpp"
+#include "support/shard.hpp"
 
 namespace ferry::policy {
+
+struct FileReport;
+struct InputReport;
 
 struct CheckOptions {
   // Targets to check against, by name, alias or tag, resolved for each file's architecture (a name with an
@@ -23,6 +28,13 @@ struct CheckOptions {
   bool hints = true;       // learn older symbol versions from the build machine (or the sysroot)
   unsigned jobs = 0;       // 0 = all cores
   archive::ReadLimits limits;
+  // --shard: only this share of the expanded files (directory entries; an archive is one file, its members
+  // are judged together). Directory environments (names shipped next to a file) still see every entry.
+  Shard shard;
+  // Streaming (--json-lines): called on the calling thread, in report order, as each file is judged (hints
+  // attached) and for each read error; the report still collects everything.
+  std::function<void(const FileReport&, const InputReport&)> on_file;
+  std::function<void(const Error&)> on_error;
 };
 
 struct FileReport {

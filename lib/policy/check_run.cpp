@@ -302,12 +302,17 @@ CheckReport run_check(const std::vector<std::string>& inputs, const CheckOptions
   // 1. Expand inputs into work items, in a stable order. A directory ships its files' names (symlink names
   // included: they are the sonames others need); each archive ships its members.
   std::vector<WorkItem> items;
+  size_t expanded = 0;  // position in the expanded list, for --shard
   std::vector<std::set<std::string>> dir_names(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
     InputReport ir;
     ir.input = inputs[i];
     WalkResult w = walk_paths({inputs[i]});
-    for (auto& e : w.errors) report.errors.push_back(e);
+    if (opts.shard.first())
+      for (auto& e : w.errors) {
+        if (opts.on_error) opts.on_error(e);
+        report.errors.push_back(e);
+      }
     bool walked = !(w.files.size() == 1 && w.files[0] == inputs[i]);
     ir.kind = walked ? "directory" : "file";
     for (auto& f : w.files)
@@ -315,7 +320,7 @@ CheckReport run_check(const std::vector<std::string>& inputs, const CheckOptions
     for (auto& f : walked ? unique_files(w.files) : w.files) {
       // Separate debug info (build-id trees, *.debug) is ELF but not a loadable object.
       if (walked && (f.find("/.build-id/") != std::string::npos || f.ends_with(".debug"))) continue;
-      items.push_back({f, i, !walked});
+      if (opts.shard.takes(expanded++)) items.push_back({f, i, !walked});
     }
     report.inputs.push_back(ir);
   }
@@ -341,10 +346,51 @@ CheckReport run_check(const std::vector<std::string>& inputs, const CheckOptions
 
   // 2. Decode and evaluate in parallel, one item per task; decoded files are dropped as soon as they are judged,
   // so memory does not grow with the number of files. Results are stored by index: the order stays stable.
-  std::vector<ItemResult> results(items.size());
-  parallel_for(items.size(), [&](size_t k) {
+  // 4. Fix hints, with one symbol catalog per architecture that has offending symbols (loaded when first needed).
+  std::map<std::string, SymbolCatalog> catalogs;
+  auto add_hints = [&](FileReport& fr) {
+    auto resolved = targets_for(opts, fr.arch);
+    for (size_t v = 0; v < fr.verdicts.size(); ++v) {
+      auto& verdict = fr.verdicts[v];
+      bool any = std::any_of(verdict.issues.begin(), verdict.issues.end(), [](const Issue& i) {
+        return i.kind == IssueKind::symbol_version || i.kind == IssueKind::missing_version;
+      });
+      if (!any || v >= resolved.size() || !resolved[v].first) continue;
+      auto it = catalogs.find(fr.arch);
+      if (it == catalogs.end()) {
+        it = catalogs.emplace(fr.arch, load_symbol_catalog(opts.sysroot, fr.arch)).first;
+        for (const auto& src : it->second.sources()) report.hint_sources.push_back(src);
+      }
+      add_fix_hints(verdict, *resolved[v].first, it->second);
+    }
+  };
+
+  std::vector<size_t> file_input;  // input index of each collected file
+  size_t emitted = 0;
+  // 3. Collect in order, on this thread, as each item is done (opts.on_file streams from here). An input's best
+  // tag: its archive's (a wheel), or for a directory the least compatible of its files' (below; the manylinux
+  // policies nest: a file passing one passes every newer one).
+  auto collect = [&](ItemResult& res) {
+    size_t k = emitted++;
+    InputReport& in = report.inputs[items[k].input];
+    if (res.archive && items[k].explicit_arg) {
+      in.kind = res.archive_kind;
+      in.best_manylinux = res.best_manylinux;
+      in.best_musllinux = res.best_musllinux;
+    }
+    for (auto& f : res.files) {
+      if (opts.hints) add_hints(f);
+      if (opts.on_file) opts.on_file(f, in);
+      report.files.push_back(std::move(f));
+      file_input.push_back(items[k].input);
+    }
+    for (auto& e : res.errors) {
+      if (opts.on_error) opts.on_error(e);
+      report.errors.push_back(std::move(e));
+    }
+  };
+  parallel_for_ordered<ItemResult>(items.size(), [&](size_t k, ItemResult& res) {
     const WorkItem& item = items[k];
-    ItemResult& res = results[k];
     read_item(item, opts, res);
     Environment archive_env;
     const Environment* env = &dir_envs[item.input];
@@ -377,25 +423,8 @@ CheckReport run_check(const std::vector<std::string>& inputs, const CheckOptions
     }
     res.elves.clear();
     res.elves.shrink_to_fit();
-  }, opts.jobs);
+  }, collect, opts.jobs);
 
-  std::vector<size_t> file_input;  // input index of each collected file
-  // 3. Collect in order. An input's best tag: its archive's (a wheel), or for a directory the least compatible
-  // of its files' (the manylinux policies nest: a file passing one passes every newer one).
-  for (size_t k = 0; k < items.size(); ++k) {
-    auto& res = results[k];
-    InputReport& in = report.inputs[items[k].input];
-    if (res.archive && items[k].explicit_arg) {
-      in.kind = res.archive_kind;
-      in.best_manylinux = res.best_manylinux;
-      in.best_musllinux = res.best_musllinux;
-    }
-    for (auto& f : res.files) {
-      report.files.push_back(std::move(f));
-      file_input.push_back(items[k].input);
-    }
-    for (auto& e : res.errors) report.errors.push_back(std::move(e));
-  }
   for (size_t i = 0, pos = 0; i < inputs.size(); ++i) {
     InputReport& in = report.inputs[i];
     in.first_file = pos;
@@ -414,26 +443,6 @@ CheckReport run_check(const std::vector<std::string>& inputs, const CheckOptions
     }
   }
 
-  // 4. Fix hints, with one symbol catalog per architecture that has offending symbols.
-  if (opts.hints) {
-    std::map<std::string, SymbolCatalog> catalogs;
-    for (auto& fr : report.files) {
-      auto resolved = targets_for(opts, fr.arch);
-      for (size_t v = 0; v < fr.verdicts.size(); ++v) {
-        auto& verdict = fr.verdicts[v];
-        bool any = std::any_of(verdict.issues.begin(), verdict.issues.end(), [](const Issue& i) {
-          return i.kind == IssueKind::symbol_version || i.kind == IssueKind::missing_version;
-        });
-        if (!any || v >= resolved.size() || !resolved[v].first) continue;
-        auto it = catalogs.find(fr.arch);
-        if (it == catalogs.end()) {
-          it = catalogs.emplace(fr.arch, load_symbol_catalog(opts.sysroot, fr.arch)).first;
-          for (const auto& src : it->second.sources()) report.hint_sources.push_back(src);
-        }
-        add_fix_hints(verdict, *resolved[v].first, it->second);
-      }
-    }
-  }
   return report;
 }
 

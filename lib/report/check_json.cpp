@@ -18,30 +18,32 @@ static json issue_json(const policy::Issue& i) {
   return j;
 }
 
+json check_file_to_json(const policy::FileReport& f) {
+  json req = json::object();
+  for (const auto& q : f.requirements.highest) req[q.ns] = {{"version", q.version}, {"library", q.library}};
+  json verdicts = json::array();
+  for (const auto& v : f.verdicts) {
+    json issues = json::array();
+    for (const auto& i : v.issues) issues.push_back(issue_json(i));
+    verdicts.push_back({{"target", v.target}, {"tag", v.tag}, {"pass", v.pass}, {"issues", issues}});
+  }
+  json jf = {{"path", f.path},
+             {"input", f.input},
+             {"arch", f.arch},
+             {"kind", f.kind},
+             {"pass", f.passed()},
+             {"requirements", req},
+             {"oldest_target", f.oldest_target.empty() ? json(nullptr) : json(f.oldest_target)},
+             {"best_manylinux", f.best_manylinux.empty() ? json(nullptr) : json(f.best_manylinux)},
+             {"verdicts", verdicts}};
+  if (f.soname) jf["soname"] = *f.soname;
+  if (f.unsafe_name) jf["unsafe_member_name"] = true;
+  return jf;
+}
+
 json check_to_json(const policy::CheckReport& r) {
   json files = json::array();
-  for (const auto& f : r.files) {
-    json req = json::object();
-    for (const auto& q : f.requirements.highest) req[q.ns] = {{"version", q.version}, {"library", q.library}};
-    json verdicts = json::array();
-    for (const auto& v : f.verdicts) {
-      json issues = json::array();
-      for (const auto& i : v.issues) issues.push_back(issue_json(i));
-      verdicts.push_back({{"target", v.target}, {"tag", v.tag}, {"pass", v.pass}, {"issues", issues}});
-    }
-    json jf = {{"path", f.path},
-               {"input", f.input},
-               {"arch", f.arch},
-               {"kind", f.kind},
-               {"pass", f.passed()},
-               {"requirements", req},
-               {"oldest_target", f.oldest_target.empty() ? json(nullptr) : json(f.oldest_target)},
-               {"best_manylinux", f.best_manylinux.empty() ? json(nullptr) : json(f.best_manylinux)},
-               {"verdicts", verdicts}};
-    if (f.soname) jf["soname"] = *f.soname;
-    if (f.unsafe_name) jf["unsafe_member_name"] = true;
-    files.push_back(jf);
-  }
+  for (const auto& f : r.files) files.push_back(check_file_to_json(f));
   json inputs = json::array();
   for (const auto& in : r.inputs)
     inputs.push_back({{"input", in.input},

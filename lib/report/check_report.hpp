@@ -19,6 +19,8 @@ struct CheckTextOptions {
 
 std::string check_to_text(const policy::CheckReport& r, const TextStyle& style, const CheckTextOptions& opts = {});
 nlohmann::json check_to_json(const policy::CheckReport& r);
+// One entry of check_to_json's "files" array (also one --json-lines line's body).
+nlohmann::json check_file_to_json(const policy::FileReport& f);
 nlohmann::json check_to_sarif(const policy::CheckReport& r);
 std::string check_to_junit(const policy::CheckReport& r);
 std::string check_to_github(const policy::CheckReport& r);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "support/result.hpp"
+#include "support/shard.hpp"
 
 namespace ferry::cli {
 
@@ -31,6 +32,15 @@ void print_error(const std::string& message);
 int exit_for(const Error& e);
 // SOURCE_DATE_EPOCH from the environment, when set and valid (parse_source_date_epoch's rules).
 std::optional<int64_t> source_date_epoch();
+
+// Fleets: `--json-lines` (one object per file, streamed) and `--shard K/N` (validated at parse time: a bad K/N
+// is a usage error, exit 2). Returns the --json-lines option so a command can make it exclude its other formats.
+struct FleetArgs {
+  bool json_lines = false;
+  std::string shard_spec;
+  Shard shard() const { return shard_spec.empty() ? Shard{} : *parse_shard(shard_spec); }
+};
+CLI::Option* add_fleet_options(CLI::App* sub, FleetArgs& a, const std::string& schema);
 
 // patchelf compatibility: `ferry patchelf ARGS` or ferry invoked through a symlink named patchelf.
 int run_patchelf(int argc, char** argv);

@@ -10,6 +10,7 @@
 #include "policy/check.hpp"
 #include "report/check_report.hpp"
 #include "report/encoding.hpp"
+#include "report/json_lines.hpp"
 #include "support/file.hpp"
 
 namespace ferry::cli {
@@ -27,6 +28,7 @@ struct CheckArgs {
   bool no_hints = false, quiet = false, auditwheel = false, no_isa = false;
   unsigned jobs = 0;
   uint64_t max_member_size = uint64_t{4} << 30;
+  FleetArgs fleet;
 };
 
 int list_targets(const CheckArgs& a, const std::vector<policy::Target>& custom) {
@@ -103,10 +105,26 @@ int run_check(const CheckArgs& a) {
   opts.eval.auditwheel_compat = a.auditwheel;
   opts.eval.check_isa = !a.no_isa;
   opts.limits.max_member_size = a.max_member_size;
+  opts.shard = a.fleet.shard();
+  // --json-lines: each file's line is written (and flushed) as soon as it and every file before it are judged.
+  auto write_line = [](const nlohmann::json& j) {
+    std::string line = report::dump_line(j);
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    std::fflush(stdout);
+  };
+  if (a.fleet.json_lines) {
+    const std::vector<std::string> targets = opts.targets;
+    opts.on_file = [&, targets](const policy::FileReport& f, const policy::InputReport& in) {
+      write_line(report::check_line(f, in, targets));
+    };
+    opts.on_error = [&](const Error& e) { write_line(report::error_line("ferry.check/1", e.path, e)); };
+  }
   policy::CheckReport r = policy::run_check(a.paths, opts);
 
   std::string out;
-  if (a.json) out = report::dump_json(report::check_to_json(r), 2) + "\n";
+  if (a.fleet.json_lines) {
+    // Written above, as they came.
+  } else if (a.json) out = report::dump_json(report::check_to_json(r), 2) + "\n";
   else if (a.sarif) out = report::dump_json(report::check_to_sarif(r), 2) + "\n";
   else if (a.junit) out = report::check_to_junit(r);
   else if (a.github) out = report::check_to_github(r);
@@ -119,7 +137,7 @@ int run_check(const CheckArgs& a) {
     out = report::check_to_text(r, style, topts);
   }
   // Text formats: names that are not UTF-8 are written as \xHH, as in the JSON formats (report/encoding.hpp).
-  if (!a.json && !a.sarif) out = report::escape_invalid_utf8(out);
+  if (!a.json && !a.sarif && !a.fleet.json_lines) out = report::escape_invalid_utf8(out);
   for (const auto& e : r.errors) print_error(e);
   if (a.output.empty() || a.output == "-") {
     std::fwrite(out.data(), 1, out.size(), stdout);
@@ -160,10 +178,12 @@ void register_check(CLI::App& app, Context& ctx) {
   auto* junit = sub->add_flag("--junit", args->junit, "JUnit XML (CI test reports)");
   auto* github = sub->add_flag("--github", args->github, "GitHub workflow annotations (::error file=...)");
   auto* markdown = sub->add_flag("--markdown", args->markdown, "Markdown job summary");
-  for (auto* a : {json, sarif, junit, github, markdown})
-    for (auto* b : {json, sarif, junit, github, markdown})
+  auto* lines = add_fleet_options(sub, args->fleet, "ferry.check/1");
+  for (auto* a : {json, sarif, junit, github, markdown, lines})
+    for (auto* b : {json, sarif, junit, github, markdown, lines})
       if (a != b) a->excludes(b);
   sub->add_option("-o,--output", args->output, "write the report to FILE (atomically) instead of stdout");
+  lines->excludes("--output");  // lines stream to stdout
   sub->add_flag("--no-hints", args->no_hints, "do not learn older symbol versions or print fixes");
   sub->add_flag("-q,--quiet", args->quiet, "text: print only failing files and the summary");
   sub->add_flag("--auditwheel-compat", args->auditwheel,

@@ -10,6 +10,7 @@
 #include "cli.hpp"
 #include "report/deps_report.hpp"
 #include "report/encoding.hpp"
+#include "report/json_lines.hpp"
 #include "resolve/resolve.hpp"
 #include "support/file.hpp"
 #include "support/parallel.hpp"
@@ -36,6 +37,7 @@ struct DepsArgs {
   std::vector<std::string> search_dirs;
   std::string executable_path;
   unsigned jobs = 0;
+  FleetArgs fleet;
 };
 
 int run_deps(const DepsArgs& a) {
@@ -70,14 +72,16 @@ int run_deps(const DepsArgs& a) {
   // The tree and its reports need only the headers and dynamic names of each object.
   opts.elf_headers_only = true;
   // Text, --list and --dot show the places tried only under missing libraries; --json and --why show them all.
-  opts.record_tried = a.json || !a.why.empty();
+  const bool lines = a.fleet.json_lines;
+  opts.record_tried = a.json || lines || !a.why.empty();
   // --list prints the load order and the missing libraries, nothing else of the tree.
-  opts.keep_tree = !(a.list && a.why.empty() && !a.json && !a.dot);
+  opts.keep_tree = !(a.list && a.why.empty() && !a.json && !a.dot && !lines);
 
   // Explicit files must be binaries; files found by walking a directory that are not are skipped silently.
   std::vector<std::string> files;
   std::vector<std::optional<resolve::Resolver::KnownFile>> known;  // per file: what our lstat found
   int rc = exit_ok;
+  const Shard shard = a.fleet.shard();
   for (const auto& given : a.paths) {
     // With --sysroot, an absolute path names a file inside the root unless it already points into it.
     std::string p = given;
@@ -95,6 +99,7 @@ int run_deps(const DepsArgs& a) {
       continue;
     }
     WalkResult w = walk_paths({p});
+    if (!shard.first()) w.errors.clear();  // reported once, by the first shard
     for (auto& e : w.errors) {
       print_error(e);
       rc = exit_usage;
@@ -108,6 +113,18 @@ int run_deps(const DepsArgs& a) {
       files.push_back(f);
       known.emplace_back();
     }
+  }
+
+  if (!shard.all()) {
+    std::vector<std::string> mine;
+    std::vector<std::optional<resolve::Resolver::KnownFile>> mine_known;
+    for (size_t i = 0; i < files.size(); ++i)
+      if (shard.takes(i)) {
+        mine.push_back(std::move(files[i]));
+        mine_known.push_back(known[i]);
+      }
+    files = std::move(mine);
+    known = std::move(mine_known);
   }
 
   resolve::Resolver resolver(opts);
@@ -126,9 +143,17 @@ int run_deps(const DepsArgs& a) {
     auto t = known[i] ? resolver.resolve(r.file, *known[i]) : resolver.resolve(r.file);
     if (!t) {
       r.error = t.error();
+      if (lines) out.text = report::dump_line(report::deps_line(r, opts));
       return;
     }
     out.missing = !t->complete();
+    if (lines) {
+      r.tree = std::move(t.value());
+      out.text = report::dump_line(report::deps_line(r, opts));
+      r.tree.reset();
+      out.shown = true;
+      return;
+    }
     if (keep_trees) {
       r.tree = std::move(t.value());
       return;
@@ -166,6 +191,7 @@ int run_deps(const DepsArgs& a) {
     if (r.error) {
       print_error(*r.error);
       rc = exit_usage;
+      if (lines) std::fwrite(out.text.data(), 1, out.text.size(), stdout);
       if (keep_trees) all.push_back(std::move(r));
       return;
     }
@@ -175,6 +201,11 @@ int run_deps(const DepsArgs& a) {
       return;
     }
     if (!out.shown) return;
+    if (lines) {  // JSON escapes what is not UTF-8 itself; flushed so a consumer sees each file when it is ready
+      std::fwrite(out.text.data(), 1, out.text.size(), stdout);
+      std::fflush(stdout);
+      return;
+    }
     if (!a.why.empty()) any_why = true;
     // Text trees are separated by an empty line.
     if (a.why.empty() && !a.list && !first) std::fputc('\n', stdout);
@@ -194,7 +225,7 @@ int run_deps(const DepsArgs& a) {
   } else if (a.dot) {
     std::fputs(report::escape_invalid_utf8(report::deps_to_dot(all)).c_str(), stdout);
   }
-  if (!a.why.empty() && !any_why && !a.json && !a.dot) {
+  if (!a.why.empty() && !any_why && !a.json && !a.dot && !lines) {
     print_error(a.why + " is not a dependency of the files given");
     return rc == exit_ok ? exit_failed : rc;
   }
@@ -214,6 +245,7 @@ void register_deps(CLI::App& app, Context& ctx) {
   sub->add_option("--why", args->why, "explain how one library (soname, file name or path) is found or not");
   list->excludes(json)->excludes(dot);
   json->excludes(dot);
+  add_fleet_options(sub, args->fleet, "ferry.deps/1")->excludes(json)->excludes(dot)->excludes(list);
   sub->add_option("--ld-library-path", args->ld_library_path,
                   "LD_LIBRARY_PATH to model (default: the environment's, none with --sysroot)");
   sub->add_option("--sysroot,--root", args->sysroot,

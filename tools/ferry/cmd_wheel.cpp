@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "report/encoding.hpp"
+#include "report/json_lines.hpp"
 #include "wheel/wheel.hpp"
 
 namespace ferry::cli {
@@ -26,6 +28,7 @@ struct WheelArgs {
   std::string wheel_dir = "wheelhouse/", lib_sdir = ".libs";
   bool only_plat = false, strip = false, no_update_tags = false, include_drivers = false, verify_record = false;
   int zip_level = -1;
+  FleetArgs fleet;  // show
 };
 
 void common_options(CLI::App* sub, WheelArgs& a) {
@@ -208,6 +211,8 @@ void register_wheel(CLI::App& app, Context& ctx) {
   auto sa = std::make_shared<WheelArgs>();
   auto* show = app.add_subcommand("show", "Audit wheels: best platform tag and why better ones are refused");
   common_options(show, *sa);
+  // --json is added by common_options; --json-lines excludes it.
+  add_fleet_options(show, sa->fleet, "ferry.show/1")->excludes("--json");
   show->footer("Exit status: 0 the wheel satisfies --plat (or, without --plat, some manylinux/musllinux tag), "
                "1 it does not, 2 unreadable or malformed input.");
   show->callback([sa, &ctx] {
@@ -215,17 +220,25 @@ void register_wheel(CLI::App& app, Context& ctx) {
     fill(o, *sa);
     json all = json::array();
     int rc = exit_ok;
+    const Shard shard = sa->fleet.shard();
+    const bool lines = sa->fleet.json_lines;
+    size_t shown = 0;
     for (size_t i = 0; i < sa->wheels.size(); ++i) {
+      if (!shard.takes(i)) continue;
       auto r = wheel::show_wheel(sa->wheels[i], o);
       if (!r) {
         print_error(r.error());
         rc = std::max(rc, exit_for(r.error()));
+        if (lines) std::fputs(report::dump_line(report::error_line("ferry.show/1", sa->wheels[i], r.error())).c_str(), stdout);
         continue;
       }
       if (!r->satisfies) rc = std::max(rc, static_cast<int>(exit_failed));
-      if (sa->json) all.push_back(show_json(*r));
+      if (lines) {
+        std::fputs(report::dump_line(report::json_line("ferry.show/1", sa->wheels[i], show_json(*r))).c_str(), stdout);
+        std::fflush(stdout);
+      } else if (sa->json) all.push_back(show_json(*r));
       else {
-        if (i) std::printf("\n");
+        if (shown++) std::printf("\n");
         show_text(*r);
       }
     }

@@ -37,6 +37,20 @@ std::optional<int64_t> source_date_epoch() {
   return s ? parse_source_date_epoch(s) : std::nullopt;
 }
 
+CLI::Option* add_fleet_options(CLI::App* sub, FleetArgs& a, const std::string& schema) {
+  sub->add_option("--shard", a.shard_spec,
+                  "process only the K-th of N shares of the expanded file list (file i goes to shard i mod N + 1)")
+      ->check(CLI::Validator(
+          [](std::string& s) {
+            auto r = parse_shard(s);
+            return r ? std::string() : r.error().message;
+          },
+          "K/N"));
+  return sub->add_flag("--json-lines", a.json_lines,
+                       "one JSON object per file and line, in input order, as results are ready (schema " + schema +
+                           ")");
+}
+
 }  // namespace ferry::cli
 
 static const char* kFooter = R"(Exit codes:
