@@ -12,25 +12,12 @@ sys.path.insert(0, os.path.join(os.environ.get("FERRY_SRC", ""), "tests", "lib")
 import corpus
 import readelf_oracle
 
-rows = corpus.wheels()
-extracted = corpus.parallel(corpus.extract_binaries, rows)
-problems = []
+found, problems = corpus.inspected_members("elf", require=False)
 files = []
-wheels_with_elf = 0
-for row, (root, members) in zip(rows, extracted):
-    elves = sorted(m for m, kind in members.items() if kind == "elf")
-    if not elves:
-        continue
-    wheels_with_elf += 1
-    seen = corpus.ferry_inspect([os.path.join(root, m) for m in elves])
-    for m in elves:
-        f = seen.get(os.path.join(root, m))
-        if f is None or f.get("format") != "elf":
-            problems.append(f"{row['file']}: {m}: ferry did not read it as ELF: {f and f.get('error')}")
-            continue
-        f["path"] = os.path.join(root, m)
-        f["wheel"] = row["file"]
-        files.append(f)
+for row, _, path, f in found:
+    f["path"], f["wheel"] = path, row["file"]
+    files.append(f)
+wheels_with_elf = len({f["wheel"] for f in files})
 
 compared, bad = readelf_oracle.compare(files, dyn_syms=True, jobs=corpus.JOBS)
 wheel_of = {f["path"]: f["wheel"] for f in files}

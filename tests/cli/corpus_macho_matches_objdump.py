@@ -66,22 +66,8 @@ def ferry_view(s):
             "min_os": [[m["command"], m["minos"], m["sdk"] or "n/a"] for m in s["min_os"]]}
 
 
-rows = corpus.wheels("macos")
-extracted = corpus.parallel(corpus.extract_binaries, rows)
-jobs, problems = [], []
-for row, (root, members) in zip(rows, extracted):
-    machos = sorted(m for m, kind in members.items() if kind == "macho")
-    if not machos:
-        problems.append(f"{row['file']}: no Mach-O file inside")
-        continue
-    seen = corpus.ferry_inspect([os.path.join(root, m) for m in machos])
-    for m in machos:
-        f = seen.get(os.path.join(root, m))
-        if f is None or f.get("format") != "macho":
-            problems.append(f"{row['file']}: {m}: ferry did not read it as Mach-O: {f and f.get('error')}")
-            continue
-        for s in f["slices"]:
-            jobs.append((row["file"], m, os.path.join(root, m), s))
+found, problems = corpus.inspected_members("macho", "macos")
+jobs = [(row["file"], m, path, s) for row, m, path, f in found for s in f["slices"]]
 
 
 def compare(job):
@@ -100,7 +86,7 @@ for p in problems:
     print("FAIL", p)
 files = len({(j[0], j[1]) for j in jobs})
 bad_slices = len({(d[0], d[1], d[2]) for d in diffs})
-print(f"{len(jobs)} slices of {files} Mach-O files from {len(rows)} macOS wheels compared with llvm-objdump: "
+print(f"{len(jobs)} slices of {files} Mach-O files from {len(corpus.wheels('macos'))} macOS wheels compared with llvm-objdump: "
       f"{len(jobs) - bad_slices} agree, {bad_slices} differ; {len(problems)} problems")
 with_rpaths = sum(1 for j in jobs if j[3]["rpaths"])
 with_ids = sum(1 for j in jobs if j[3]["install_name"])

@@ -34,21 +34,8 @@ print(json.dumps(out))
 """
 
 bindir = corpus.oracles()
-rows = corpus.wheels("windows")
-extracted = corpus.parallel(corpus.extract_binaries, rows)
-files, problems = [], []
-for row, (root, members) in zip(rows, extracted):
-    pes = sorted(m for m, kind in members.items() if kind == "pe")
-    if not pes:
-        problems.append(f"{row['file']}: no PE file inside")
-        continue
-    seen = corpus.ferry_inspect([os.path.join(root, m) for m in pes])
-    for m in pes:
-        f = seen.get(os.path.join(root, m))
-        if f is None or f.get("format") != "pe":
-            problems.append(f"{row['file']}: {m}: ferry did not read it as PE: {f and f.get('error')}")
-            continue
-        files.append((row["file"], m, f))
+found, problems = corpus.inspected_members("pe", "windows")
+files = [(row["file"], m, f) for row, m, _, f in found]
 
 
 def pefile_dump(chunk):
@@ -78,6 +65,6 @@ for p in problems:
     print("FAIL", p)
 bad = len({(d[0], d[1]) for d in diffs})
 delayed = sum(1 for _, _, f in files if f["delay_imports"])
-print(f"{len(files)} PE files from {len(rows)} Windows wheels compared with pefile: {len(files) - bad} agree, "
+print(f"{len(files)} PE files from {len(corpus.wheels('windows'))} Windows wheels compared with pefile: {len(files) - bad} agree, "
       f"{bad} differ ({delayed} have delay imports); {len(problems)} problems")
 sys.exit(1 if diffs or problems or len(files) < 50 or not delayed else 0)

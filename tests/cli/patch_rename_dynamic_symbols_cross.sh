@@ -8,17 +8,7 @@ source "$SRC/fixtures/patch/testlib.sh"
 need_cmd eu-elflint
 need_cmd nm
 n=60
-{
-  echo 'int ferry_counter = 7;'
-  for i in $(seq 1 $n); do echo "int ferry_fn$i(int x) { return x + $i; }"; done
-} >"$T/lib.c"
-{
-  echo 'extern int ferry_counter;'
-  for i in $(seq 1 $n); do echo "int ferry_fn$i(int);"; done
-  echo 'int main(void) { long s = ferry_counter;'
-  for i in $(seq 1 $n); do echo "  s += ferry_fn$i(1);"; done
-  echo "  return s == 7 + $n + $n * ($n + 1) / 2 ? 0 : 1; }"
-} >"$T/main.c"
+write_rename_sources $n "$T"
 ran=0
 try_arch() {  # NAME CC QEMU-COMMAND [flags]
   local name=$1 cc=$2 qemu=$3; shift 3

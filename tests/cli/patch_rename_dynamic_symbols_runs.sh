@@ -11,17 +11,7 @@ need_cmd nm
 need_cmd readelf
 need_cmd eu-elflint
 n=150
-{
-  echo 'int ferry_counter = 7;'
-  for i in $(seq 1 $n); do echo "int ferry_fn$i(int x) { return x + $i; }"; done
-} >"$T/lib.c"
-{
-  echo 'extern int ferry_counter;'
-  for i in $(seq 1 $n); do echo "int ferry_fn$i(int);"; done
-  echo 'int main(void) { long s = ferry_counter;'
-  for i in $(seq 1 $n); do echo "  s += ferry_fn$i(1);"; done
-  echo "  return s == 7 + $n + $n * ($n + 1) / 2 ? 0 : 1; }"
-} >"$T/main.c"
+write_rename_sources $n "$T"
 syms() { nm -D --defined-only "$1" | awk '{print $NF}' | grep ferry_ | sort; }
 relnames() { readelf -rW "$1" | awk '{print $5}' | grep ferry_ | sort; }
 optional_patchelf

@@ -8,21 +8,11 @@ as zipalign does, lets the kernel copy it page by page) and still reads back.
 Oracle: Python's zipfile reading ferry's output."""
 import base64, filecmp, hashlib, os, random, shutil, struct, subprocess, sys, tempfile, time, zipfile
 
-FERRY = os.environ.get("FERRY")
-W = os.path.join(os.environ.get("FERRY_FIXTURES", ""), "wheel")
-if not FERRY:
-    sys.exit("run through ctest (FERRY is not set)")
-SIMPLE = os.path.join(W, "simple-1.0-cp311-cp311-linux_x86_64.whl")
-if not os.path.exists(SIMPLE):
-    print("SKIP: wheel fixtures were not built")
-    sys.exit(77)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from wheel_fixtures import FERRY, SIMPLE, W, fail, record_hash, require_fixtures  # noqa: E402
 
-def fail(msg):
-    print("FAIL:", msg, file=sys.stderr)
-    sys.exit(1)
-
-def h(data):
-    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+require_fixtures()
+h = record_hash
 
 tmp = tempfile.mkdtemp()
 with zipfile.ZipFile(SIMPLE) as z:

@@ -12,19 +12,11 @@ as the oracle because auditwheel is not packaged for Debian 12:
 Oracle for content: Python's zipfile + hashlib recompute every hash and size."""
 import base64, hashlib, os, subprocess, sys, tempfile, zipfile
 
-FERRY = os.environ.get("FERRY")
-FIX = os.environ.get("FERRY_FIXTURES", "")
-W = os.path.join(FIX, "wheel")
-SRC = os.path.join(W, "chain-1.0-cp311-cp311-linux_x86_64.whl")
-if not FERRY:
-    sys.exit("run through ctest (FERRY is not set)")
-if not os.path.exists(SRC):
-    print("SKIP: wheel fixtures were not built")
-    sys.exit(77)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from wheel_fixtures import FERRY, W, fail, require_fixtures  # noqa: E402
 
-def fail(msg):
-    print("FAIL:", msg, file=sys.stderr)
-    sys.exit(1)
+SRC = os.path.join(W, "chain-1.0-cp311-cp311-linux_x86_64.whl")
+require_fixtures(SRC)
 
 def repair(out, *args):
     env = dict(os.environ, LD_LIBRARY_PATH=os.path.join(W, "lib"))

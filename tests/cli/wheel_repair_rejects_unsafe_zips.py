@@ -5,23 +5,12 @@ the wheel, and a RECORD that lies (wrong size, wrong hash, unlisted member, list
 Oracle: the wheels are crafted here with Python's zipfile; a correct control wheel repairs fine."""
 import base64, hashlib, os, subprocess, sys, tempfile, zipfile
 
-FERRY = os.environ.get("FERRY")
-W = os.path.join(os.environ.get("FERRY_FIXTURES", ""), "wheel")
-if not FERRY:
-    sys.exit("run through ctest (FERRY is not set)")
-SIMPLE = os.path.join(W, "simple-1.0-cp311-cp311-linux_x86_64.whl")
-if not os.path.exists(SIMPLE):
-    print("SKIP: wheel fixtures were not built")
-    sys.exit(77)
-import warnings
-warnings.simplefilter("ignore")  # zipfile warns about the duplicate names we write on purpose
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from wheel_fixtures import FERRY, SIMPLE, W, fail, record_hash, require_fixtures  # noqa: E402
 
-def fail(msg):
-    print("FAIL:", msg, file=sys.stderr)
-    sys.exit(1)
+require_fixtures()  # importing wheel_fixtures also silences zipfile's warning about the duplicate names written here
 
-def h(data):
-    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+h = record_hash
 
 with zipfile.ZipFile(SIMPLE) as z:
     base = [(i.filename, z.read(i), i.external_attr) for i in z.infolist()

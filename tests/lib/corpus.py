@@ -165,3 +165,27 @@ def ferry_inspect(paths):
     if p.returncode not in (0,):
         fail(f"ferry inspect exited {p.returncode}: {p.stderr.strip()[:2000]}")
     return {f["path"]: f for f in json.loads(p.stdout)["files"]}
+
+
+def inspected_members(kind, platform=None, require=True):
+    """Extracts the corpus wheels of `platform` (all when None) and runs `ferry inspect` over their members of
+    binary `kind` ("elf", "macho", "pe"). Returns (found, problems): found lists (row, member, path, inspect object)
+    for each member ferry read as `kind`; problems names the members it did not and, when `require`, the wheels
+    with no such member at all. Shared by the corpus_*_matches_* tests, which then compare with their oracle."""
+    rows = wheels(platform)
+    found, problems = [], []
+    for row, (root, members) in zip(rows, parallel(extract_binaries, rows)):
+        names = sorted(m for m, k in members.items() if k == kind)
+        if not names:
+            if require:
+                problems.append(f"{row['file']}: no {kind} file inside")
+            continue
+        seen = ferry_inspect([os.path.join(root, m) for m in names])
+        for m in names:
+            path = os.path.join(root, m)
+            f = seen.get(path)
+            if f is None or f.get("format") != kind:
+                problems.append(f"{row['file']}: {m}: ferry did not read it as {kind}: {f and f.get('error')}")
+                continue
+            found.append((row, m, path, f))
+    return found, problems

@@ -1,6 +1,6 @@
-"""Hostile wheels crafted at test time from the `simple` fixture wheel with Python's zipfile (the independent
-writer): extra or renamed members, chosen modes, a RECORD that says what the test wants. Shared by the
-tests/cli/wheel_* scripts about hostile input."""
+"""The wheel fixtures as the tests/cli/wheel_* scripts see them, and wheels crafted from them at test time with
+Python's zipfile (the independent writer): extra or renamed members, chosen modes, a RECORD that says what the
+test wants."""
 import base64
 import hashlib
 import os
@@ -19,10 +19,11 @@ EXT = "simple/_simple.cpython-311-x86_64-linux-gnu.so"
 ENV = dict(os.environ, LD_LIBRARY_PATH=os.path.join(W, "lib"))
 
 
-def require_fixtures():
+def require_fixtures(wheel=SIMPLE):
+    """Exits unless run through ctest with the wheel fixtures built (77 = skipped: fixtures.build did not run)."""
     if not FERRY:
         sys.exit("run through ctest (FERRY is not set)")
-    if not os.path.exists(SIMPLE):
+    if not os.path.exists(wheel):
         print("SKIP: wheel fixtures were not built")
         sys.exit(77)
 
