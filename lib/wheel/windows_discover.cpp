@@ -182,9 +182,9 @@ Result<Discovery> discover(Wheel& w, const WindowsOptions& opts) {
       if (auto it = w.casemap.find(n); it != w.casemap.end()) {
         FERRY_TRY(m, load_member(w, it->second.front()));
         img = std::move(m);
-        f.kind = opts.ignore_existing && !wildcard_contains(n, opts.include) ? DllKind::in_wheel : DllKind::vendor;
+        f.kind = DllKind::in_wheel;
         f.path = img->member;
-        if (f.kind == DllKind::in_wheel) f.why = "already in the wheel (--ignore-existing)";
+        f.why = opts.ignore_existing ? "already in the wheel (--ignore-existing: left as it is)" : "already in the wheel";
       } else if (auto host = find_on_host(n, w.machine, opts)) {
         img = std::make_unique<Image>();
         FERRY_TRY(bytes, read_file(*host));

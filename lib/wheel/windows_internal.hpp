@@ -59,6 +59,10 @@ struct Discovery {
 Result<Wheel> open_windows_wheel(const std::string& wheel_path);
 // Pass: DLLs the Python ABI of this wheel provides (vcruntime140.dll ... for cp39+ on amd64).
 std::set<std::string> abi_runtime_dlls(const WheelName& name);
+// Vendored by repair: found outside the wheel, or in it (moved into the libs directory) without --ignore-existing.
+inline bool is_vendored(const DllFinding& f, const WindowsOptions& opts) {
+  return f.kind == DllKind::vendor || (f.kind == DllKind::in_wheel && !opts.ignore_existing);
+}
 // Pass: read the roots, then every DLL they reach (wheel, --add-path, PATH), classifying each imported name.
 Result<Discovery> discover(Wheel& w, const WindowsOptions& opts);
 // The imported names of `img` that are vendored or moved and so get mangled (delvewheel's "mangleable needed").

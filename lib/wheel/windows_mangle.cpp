@@ -11,7 +11,7 @@ namespace ferry::wheel::windows {
 namespace {
 
 bool mangled(const DllFinding& f, const WindowsOptions& opts) {
-  return f.kind == DllKind::vendor && !opts.no_mangle_all && !wildcard_contains(f.name, opts.no_mangle);
+  return is_vendored(f, opts) && !opts.no_mangle_all && !wildcard_contains(f.name, opts.no_mangle);
 }
 
 }  // namespace

@@ -27,7 +27,7 @@ Status rewrite_images(const Discovery& d, const std::map<std::string, std::strin
                       const WindowsOptions& opts, Planned& out, RepairReport& rep) {
   for (auto& img : d.images) {
     auto f = d.findings.find(img->lower_name);
-    bool vendored = !img->root && f != d.findings.end() && f->second.kind == DllKind::vendor;
+    bool vendored = !img->root && f != d.findings.end() && is_vendored(f->second, opts);
     if (!img->root && !vendored) continue;
     std::map<std::string, std::string> renames;
     for (auto& n : mangleable_needed(*img, d, opts))
@@ -152,10 +152,10 @@ Result<std::vector<OutputEntry>> output_entries(const Wheel& w, Planned& plan) {
 std::string provenance(const Discovery& d, const std::map<std::string, std::string>& names) {
   std::string t = std::string("Version: ferry ") + FERRY_VERSION + "\n";
   for (auto& [n, f] : d.findings)
-    if (f.kind == DllKind::vendor)
+    if (f.kind == DllKind::vendor || f.kind == DllKind::in_wheel)
       t += "Vendored: " + n + " -> " + (names.count(n) ? names.at(n) : n) + " from " + f.path.value_or("?") + "\n";
   for (auto& [n, f] : d.findings)
-    if (f.kind != DllKind::vendor) t += "Not vendored: " + n + " (" + to_string(f.kind) + ": " + f.why + ")\n";
+    if (f.kind != DllKind::vendor && f.kind != DllKind::in_wheel) t += "Not vendored: " + n + " (" + to_string(f.kind) + ": " + f.why + ")\n";
   return t;
 }
 
@@ -191,7 +191,7 @@ Result<RepairReport> repair_windows_wheel(const std::string& wheel_path, const R
   if (!missing.empty())
     return make_error(ErrorCode::policy, "DLLs not found in the wheel, --add-path or PATH: " + join(missing, "; "))
         .with_path(wheel_path);
-  bool any = std::any_of(d.findings.begin(), d.findings.end(), [](auto& f) { return f.second.kind == DllKind::vendor; });
+  bool any = std::any_of(d.findings.begin(), d.findings.end(), [&](auto& f) { return is_vendored(f.second, wo); });
   if (!any) return copy_unchanged(wheel_path, out, "no DLL to vendor: copied unchanged");
   for (auto& img : d.images)
     if (img->root && img->member.find('/') == std::string::npos)
@@ -218,7 +218,7 @@ Result<RepairReport> repair_windows_wheel(const std::string& wheel_path, const R
   std::string order_file;
   std::vector<std::string> vendored;
   for (auto& [n, f] : d.findings)
-    if (f.kind == DllKind::vendor) vendored.push_back(names.count(n) ? names.at(n) : d.by_name.at(n)->base_name);
+    if (is_vendored(f, wo)) vendored.push_back(names.count(n) ? names.at(n) : d.by_name.at(n)->base_name);
   if (!py310) {
     order_file = ".load-order-" + w.name.distribution + "-" + w.name.version;
     std::string t = join(vendored, "\n") + "\n";
@@ -243,9 +243,9 @@ Result<RepairReport> repair_windows_wheel(const std::string& wheel_path, const R
   for (auto& [n, f] : d.findings) {
     ExternalLibrary l;
     l.name = n, l.path = f.path, l.needed_by = f.needed_by;
-    l.disposition = f.kind == DllKind::vendor ? Disposition::graft : f.kind == DllKind::python ? Disposition::libpython
+    l.disposition = is_vendored(f, wo) ? Disposition::graft : f.kind == DllKind::python ? Disposition::libpython
                                                                                              : Disposition::excluded;
-    if (f.kind == DllKind::vendor) l.graft_name = names.count(n) ? names.at(n) : d.by_name.at(n)->base_name;
+    if (is_vendored(f, wo)) l.graft_name = names.count(n) ? names.at(n) : d.by_name.at(n)->base_name;
     else rep.notes.push_back(n + ": not vendored (" + f.why + ")");
     rep.libraries.push_back(std::move(l));
   }

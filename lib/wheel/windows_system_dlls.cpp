@@ -43,7 +43,15 @@ const std::set<std::string>& common_system_dlls() {
       // misc system services
       "cabinet.dll", "msi.dll", "pdh.dll", "wbemcomn.dll", "wmi.dll", "tdh.dll", "virtdisk.dll", "winsta.dll",
       "shdocvw.dll", "mshtml.dll", "msctf.dll", "wintypes.dll", "xmllite.dll", "msxml3.dll", "msxml6.dll",
-      "odbc32.dll", "odbccp32.dll", "opencl.dll", "vssapi.dll",
+      "odbc32.dll", "odbccp32.dll", "opencl.dll", "vssapi.dll", "shfolder.dll", "query.dll", "lz32.dll",
+      "activeds.dll", "aclui.dll", "adsldpc.dll", "mapi32.dll", "mscoree.dll", "loadperf.dll", "ntdsapi.dll",
+      "dsrole.dll", "resutils.dll", "clusapi.dll", "scrrun.dll", "tapi32.dll", "traffic.dll", "esent.dll",
+      "uiautomationcore.dll", "wlanapi.dll", "wsdapi.dll", "xpsprint.dll", "mscms.dll", "msdmo.dll", "slc.dll",
+      "sxs.dll", "tbs.dll", "wimgapi.dll", "cldapi.dll", "comsvcs.dll", "d3d10core.dll", "dinput.dll",
+      "icm32.dll", "inetmib1.dll", "mgmtapi.dll", "snmpapi.dll", "wsnmp32.dll", "rasdlg.dll", "rtutils.dll",
+      "olepro32.dll", "oledlg.dll", "url.dll", "twain_32.dll", "mfc42.dll", "mfc42u.dll", "msvcp60.dll",
+      "msvcirt.dll", "faultrep.dll", "secur32.dll", "spoolss.dll", "winbio.dll", "wofutil.dll", "dhcpcsvc6.dll",
+      "ntdsapi.dll", "netshell.dll", "wscapi.dll", "structuredquery.dll", "thumbcache.dll", "dxcore.dll",
   };
   return s;
 }

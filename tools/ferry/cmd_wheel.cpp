@@ -223,16 +223,18 @@ void windows_show_text(const wheel::WindowsShow& s) {
     for (auto& l : s.existing_libs) std::printf("    %s\n", l.c_str());
   }
   std::printf("  extension modules analysed: %zu\n", s.pe_members.size());
-  for (const char* title : {"to vendor", "left to the system"}) {
-    bool vendor = title[0] == 't';
+  auto group = [](wheel::DllKind k) {
+    if (k == wheel::DllKind::vendor || k == wheel::DllKind::missing) return 0;
+    return k == wheel::DllKind::in_wheel ? 1 : 2;
+  };
+  const char* titles[] = {"to vendor", "found in the wheel", "left to the system"};
+  for (int g = 0; g < 3; ++g) {
     std::string lines;
-    for (auto& d : s.dlls) {
-      bool v = d.kind == wheel::DllKind::vendor || d.kind == wheel::DllKind::missing;
-      if (v != vendor) continue;
-      lines += "    " + d.name + (d.path ? " => " + *d.path : "") + " [" + wheel::to_string(d.kind) + "]" +
-               (d.why.empty() ? "" : " " + d.why) + "\n";
-    }
-    std::printf("  DLLs %s:%s", title, lines.empty() ? " none\n" : ("\n" + lines).c_str());
+    for (auto& d : s.dlls)
+      if (group(d.kind) == g)
+        lines += "    " + d.name + (d.path ? " => " + *d.path : "") + " [" + wheel::to_string(d.kind) + "]" +
+                 (d.why.empty() ? "" : " " + d.why) + "\n";
+    std::printf("  DLLs %s:%s", titles[g], lines.empty() ? " none\n" : ("\n" + lines).c_str());
   }
   for (auto& w : s.warnings) std::printf("  warning: %s\n", w.c_str());
 }
