@@ -202,6 +202,10 @@ Result<Discovery> discover(Wheel& w, const WindowsOptions& opts) {
       d.images.push_back(std::move(img));
     }
   }
+  if (opts.ignore_existing)
+    for (auto& [n, f] : d.findings)
+      if (f.kind == DllKind::in_wheel && d.by_name.count(n))
+        d.keep_names.insert(d.by_name[n]->direct.begin(), d.by_name[n]->direct.end());
   return d;
 }
 

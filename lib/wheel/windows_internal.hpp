@@ -53,6 +53,8 @@ struct Discovery {
   std::map<std::string, Image*> by_name;               // dependencies by lowercase name
   std::map<std::string, DllFinding> findings;          // every imported name, classified
   std::vector<std::string> warnings;
+  // --ignore-existing: DLLs in the wheel keep their imports, so what they import keeps its name (delvewheel).
+  std::set<std::string> keep_names;
 };
 
 // Pass: open the wheel, check its name and members, find its dist-info, RECORD and architecture.

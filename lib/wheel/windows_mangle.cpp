@@ -10,8 +10,9 @@ namespace ferry::wheel::windows {
 
 namespace {
 
-bool mangled(const DllFinding& f, const WindowsOptions& opts) {
-  return is_vendored(f, opts) && !opts.no_mangle_all && !wildcard_contains(f.name, opts.no_mangle);
+bool mangled(const DllFinding& f, const Discovery& d, const WindowsOptions& opts) {
+  return is_vendored(f, opts) && !opts.no_mangle_all && !wildcard_contains(f.name, opts.no_mangle) &&
+         !d.keep_names.count(f.name);
 }
 
 }  // namespace
@@ -19,7 +20,7 @@ bool mangled(const DllFinding& f, const WindowsOptions& opts) {
 std::vector<std::string> mangleable_needed(const Image& img, const Discovery& d, const WindowsOptions& opts) {
   std::vector<std::string> out;
   for (auto& n : img.direct)
-    if (auto it = d.findings.find(n); it != d.findings.end() && mangled(it->second, opts)) out.push_back(n);
+    if (auto it = d.findings.find(n); it != d.findings.end() && mangled(it->second, d, opts)) out.push_back(n);
   return out;
 }
 
@@ -48,7 +49,7 @@ Result<std::map<std::string, std::string>> mangle_names(const Discovery& d, cons
     return {};
   };
   for (auto& [n, f] : d.findings)
-    if (mangled(f, opts) && d.by_name.count(n)) FERRY_CHECK(visit(n));
+    if (mangled(f, d, opts) && d.by_name.count(n)) FERRY_CHECK(visit(n));
   return name_of;
 }
 
