@@ -20,7 +20,8 @@ bool mangled(const DllFinding& f, const Discovery& d, const WindowsOptions& opts
 std::vector<std::string> mangleable_needed(const Image& img, const Discovery& d, const WindowsOptions& opts) {
   std::vector<std::string> out;
   for (auto& n : img.direct)
-    if (auto it = d.findings.find(n); it != d.findings.end() && mangled(it->second, d, opts)) out.push_back(n);
+    if (n == img.lower_name) continue;  // a DLL naming itself is already loaded: no edge
+    else if (auto it = d.findings.find(n); it != d.findings.end() && mangled(it->second, d, opts)) out.push_back(n);
   return out;
 }
 
