@@ -133,13 +133,21 @@ Status place_in_new_section(std::vector<uint8_t>& b, PeLayout& L, const std::vec
   uint64_t first_raw = L.size_of_headers;
   for (auto& s : L.sections)
     if (s.raw_size) first_raw = std::min<uint64_t>(first_raw, s.raw_ptr);
-  if (hdr + 40 > first_raw || std::any_of(b.begin() + long(hdr), b.begin() + long(hdr + 40), [](uint8_t c) { return c; }))
+  if (hdr + 40 > first_raw || hdr + 40 > b.size() || std::any_of(b.begin() + long(hdr), b.begin() + long(hdr + 40), [](uint8_t c) { return c; }))
     return make_error(ErrorCode::unsupported, "no room for a new section header and no slack for the new DLL names "
                                               "(section table ends at " + hex(hdr) + ")", hdr);
+  auto pow2 = [](uint64_t v, uint64_t max) { return v != 0 && (v & (v - 1)) == 0 && v <= max; };
+  if (!pow2(L.file_alignment, 0x10000) || !pow2(L.section_alignment, 0x1000000))
+    return make_error(ErrorCode::format, "optional header: FileAlignment " + hex(L.file_alignment) + " / SectionAlignment " +
+                                             hex(L.section_alignment) + " are not powers of two of a sane size",
+                      L.opt_off + 32);
   uint32_t content = 0;
   for (auto* s : todo) content += static_cast<uint32_t>(s->new_name.size() + 1);
   uint64_t va_end = L.size_of_headers;
   for (auto& s : L.sections) va_end = std::max<uint64_t>(va_end, uint64_t(s.va) + std::max(s.vsize, s.raw_size));
+  if (align_up(va_end, L.section_alignment) + align_up(content, L.section_alignment) > UINT32_MAX ||
+      align_up(b.size(), L.file_alignment) + align_up(content, L.file_alignment) > UINT32_MAX)
+    return make_error(ErrorCode::unsupported, "no room for a new section below 4 GiB", L.section_table_off);
   LayoutSection ns{".ferry", hdr, content, uint32_t(align_up(va_end, L.section_alignment)),
                    uint32_t(align_up(content, L.file_alignment)), uint32_t(align_up(b.size(), L.file_alignment)),
                    kScnInitData | kScnRead};

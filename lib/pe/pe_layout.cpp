@@ -12,7 +12,8 @@ Error layout_error(std::string msg, uint64_t off) { return make_error(ErrorCode:
 }  // namespace
 
 std::optional<std::pair<uint64_t, uint64_t>> PeLayout::rva_to_off(uint64_t rva) const {
-  if (rva < size_of_headers) return std::make_pair(rva, uint64_t(size_of_headers) - rva);
+  uint64_t headers_end = std::min<uint64_t>(size_of_headers, file_size);
+  if (rva < headers_end) return std::make_pair(rva, headers_end - rva);
   for (const auto& s : sections) {
     if (rva < s.va) continue;
     uint64_t delta = rva - s.va;
@@ -33,6 +34,7 @@ Result<PeLayout> read_layout(ByteView f) {
   if (f.size() < 0x40 || f.data()[0] != 'M' || f.data()[1] != 'Z')
     return layout_error("DOS header: not an MZ image", 0);
   PeLayout L;
+  L.file_size = f.size();
   uint32_t pe_off = *f.find_uint<uint32_t>(0x3c, Endian::little);
   if (!f.in_bounds(pe_off, 24) || std::memcmp(f.data() + pe_off, "PE\0\0", 4) != 0)
     return layout_error("PE signature: e_lfanew " + hex(pe_off) + " does not point at \"PE\\0\\0\"", 0x3c);

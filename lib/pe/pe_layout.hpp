@@ -29,6 +29,7 @@ struct PeLayout {
   uint64_t dirs_off = 0;           // data directory array
   uint32_t ndirs = 0;              // usable data directories (at most 16)
   uint64_t section_table_off = 0;
+  uint64_t file_size = 0;          // of the image read (headers past it are not backed by bytes)
   uint32_t file_alignment = 0, section_alignment = 0, size_of_headers = 0, size_of_image = 0;
   std::vector<LayoutSection> sections;  // in table order
 
