@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `ferry repair --add-path DIR` on the MinGW fixture wheels (win_amd64 and win32: a .pyd importing a DLL chain
+# `ferry repair --add-path DIR` on the fixture wheels (win_amd64 and win32 by MinGW, win_arm64 by clang: a .pyd importing a DLL chain
 # found through --add-path, python312.dll through a dlltool import library, a delay-loaded DLL) vendors the same
 # DLLs under the same mangled names as delvewheel 1.13.2 on the same wheel; the repaired import tables, read by
 # llvm-readobj --coff-imports and by pefile, name the mangled DLLs (regular and delay-load), and pefile agrees
@@ -8,7 +8,7 @@ source "$(dirname "$0")/../common.sh"
 need_cmd llvm-readobj
 need_oracles
 checked=0
-for dir in x64 x86; do
+for dir in x64 x86 arm64; do
   d=$FIX/winwheel/$dir
   [ -d "$d" ] || continue
   w=$(cd "$d" && ls winpkg-*.whl)
@@ -24,10 +24,12 @@ for dir in x64 x86; do
   delay=$(cd "$T/x-$dir/winpkg.libs" && ls libdelay-*.dll)
   llvm-readobj --coff-imports "$T/x-$dir/winpkg/_core.pyd" >"$T/ro.txt"
   grep -q "^Import {" "$T/ro.txt" && grep -A1 '^Import {' "$T/ro.txt" | grep -q "Name: $mid" || fail "$dir: _core.pyd does not import $mid"
-  grep -A1 '^DelayImport {' "$T/ro.txt" | grep -q "Name: $delay" || fail "$dir: _core.pyd does not delay-load $delay"
+  kind=DelayImport prefix=delay:
+  [ "$dir" = arm64 ] && kind=Import prefix=   # the arm64 fixture imports libdelay.dll normally (build.sh)
+  grep -A1 "^$kind {" "$T/ro.txt" | grep -q "Name: $delay" || fail "$dir: _core.pyd does not $kind $delay"
   grep -q "Name: python312.dll" "$T/ro.txt" || fail "$dir: python312.dll import lost"
   llvm-readobj --coff-imports "$T/x-$dir/winpkg.libs/$mid" | grep -q "Name: $leaf" || fail "$dir: $mid does not import $leaf"
-  "$ORACLES/python" - "$T/x-$dir" "$mid" "$leaf" "$delay" <<'PY' || fail "$dir: pefile disagrees"
+  "$ORACLES/python" - "$T/x-$dir" "$mid" "$leaf" "$prefix$delay" <<'PY' || fail "$dir: pefile disagrees"
 import os, sys, pefile
 root, mid, leaf, delay = sys.argv[1:]
 def imports(p):
@@ -38,7 +40,7 @@ def imports(p):
         sys.exit(f"{p}: CheckSum {pe.OPTIONAL_HEADER.CheckSum:#x} != pefile's {pe.generate_checksum():#x}")
     return out
 core = imports(os.path.join(root, "winpkg/_core.pyd"))
-assert mid in core and "python312.dll" in core and "delay:" + delay in core, core
+assert mid in core and "python312.dll" in core and delay in core, core
 assert leaf in imports(os.path.join(root, "winpkg.libs", mid))
 PY
   # The runtime patch went into the package's __init__.py after the docstring and __future__ import.
