@@ -48,4 +48,15 @@ after=$(grep -boa FERRY-OVERLAY-KEEP-ME "$over" | cut -d: -f1)
 [ -n "$before" ] && expect_eq "overlay offset" "$before" "$after"
 cmp -n "$before" "$d/deps/libover.dll" "$over" >/dev/null && fail "libover.dll's headers were not changed"
 llvm-readobj --sections "$over" | grep -q "Name: .ferry" || fail "no new section in $over"
-echo "ok: repaired modules load under wine; unrepaired fails; overlay kept at $before"
+# win32: only when this wine runs 32-bit programs (Debian's wine64 alone does not; wine32 is an i386 package).
+x86=$FIX/winwheel/x86
+note="win32 not run: this wine cannot run 32-bit programs (needs Debian's wine32)"
+if [ -d "$x86" ] && (cd "$x86/runtime" && timeout 60 "$wine" host.exe >/dev/null 2>&1; [ $? = 2 ]); then
+  whl=$(cd "$x86" && ls winpkg-*.whl)
+  "$FERRY" repair -w "$T/out32" --add-path "$x86/deps" "$x86/$whl" >/dev/null
+  mkdir -p "$T/w32" && (cd "$T/w32" && unzip -q "$T/out32/$whl") && cp "$x86"/runtime/* "$T/w32/"
+  out=$(run_host "$T/w32" "$(winpath "$T/w32/winpkg.libs")" "$(winpath "$T/w32/winpkg/_core.pyd")" core_value) || true
+  expect_eq "repaired win32 _core.pyd under wine" "core_value=42" "$out"
+  note="win32 loads too"
+fi
+echo "ok: repaired modules load under wine; unrepaired fails; overlay kept at $before; $note"
