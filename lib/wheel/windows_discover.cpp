@@ -106,12 +106,13 @@ Status finish_image(Image& img, const std::string& label, uint16_t machine) {
 
 // delvewheel warns when the C++ runtime found is older than the toolset that built its user; ferry also warns
 // when it is newer (e.g. a conda copy on PATH), which hides an old-toolset build's real requirements.
-void check_runtime_toolset(const Image& user, const Image& rt, std::vector<std::string>& warnings) {
+void check_runtime_toolset(const Image& user, const Image& rt, std::vector<std::string>& warnings,
+                           std::set<std::string>& warned) {
   static const std::regex redist(R"((vcruntime\d.*|msvcp[\d_].*|concrt\d.*|vcomp\d.*)\.dll)");
   if (!std::regex_match(rt.lower_name, redist)) return;
   auto key = [](const pe::Version& v) { return std::make_pair(v.major, v.minor / 10); };
   auto u = key(user.info.linker_version), r = key(rt.info.linker_version);
-  if (u == r) return;
+  if (u == r || !warned.insert(rt.lower_name).second) return;  // one warning per runtime: the first user named
   auto ver = [](const pe::Version& v) { return std::to_string(v.major) + "." + std::to_string(v.minor); };
   warnings.push_back(user.base_name + " was built with toolset " + ver(user.info.linker_version) + " but " +
                      rt.host_path + rt.member + " is " + (r < u ? "older" : "newer") + " (" +
@@ -145,6 +146,7 @@ std::set<std::string> abi_runtime_dlls(const WheelName& name) {
 
 Result<Discovery> discover(Wheel& w, const WindowsOptions& opts) {
   Discovery d;
+  std::set<std::string> warned;
   const auto runtime = abi_runtime_dlls(w.name);
   std::deque<Image*> queue;
   for (auto& m : w.zip.members()) {
@@ -171,7 +173,7 @@ Result<Discovery> discover(Wheel& w, const WindowsOptions& opts) {
       std::string by = user->member.empty() ? user->base_name : user->member;
       if (std::find(f.needed_by.begin(), f.needed_by.end(), by) == f.needed_by.end()) f.needed_by.push_back(by);
       if (f.needed_by.size() > 1) {
-        if (auto it = d.by_name.find(n); it != d.by_name.end()) check_runtime_toolset(*user, *it->second, d.warnings);
+        if (auto it = d.by_name.find(n); it != d.by_name.end()) check_runtime_toolset(*user, *it->second, d.warnings, warned);
         continue;  // classified already
       }
       if (auto sys = left_to_system(n, w.machine, runtime, opts)) {
@@ -196,7 +198,7 @@ Result<Discovery> discover(Wheel& w, const WindowsOptions& opts) {
       }
       if (d.by_name.count(n)) continue;  // a root DLL (--analyze-existing)
       FERRY_CHECK(finish_image(*img, img->host_path.empty() ? w.path + "!" + img->member : img->host_path, w.machine));
-      check_runtime_toolset(*user, *img, d.warnings);
+      check_runtime_toolset(*user, *img, d.warnings, warned);
       d.by_name[n] = img.get();
       queue.push_back(img.get());
       d.images.push_back(std::move(img));
