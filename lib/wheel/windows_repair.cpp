@@ -2,6 +2,7 @@
 // rewrite imports (pe/edit_imports), patch packages (windows_init_patch.cpp), then the output members, RECORD
 // and an atomic write of the wheel under its own name (delvewheel keeps the name: no tag changes on Windows).
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 #include "pe/edit_imports.hpp"
@@ -102,6 +103,53 @@ void patch_package(const Wheel& w, const std::string& dir, const std::vector<std
     }
   }
   for (auto& s : subdirs) patch_package(w, dir + "/" + s, below, depth + 1, libs_dir, order_file, out);
+}
+
+std::vector<std::string> split_dots(const std::string& s) {
+  std::vector<std::string> out;
+  for (size_t a = 0, b; a <= s.size(); a = b + 1) {
+    b = std::min(s.find('.', a), s.size());
+    out.push_back(s.substr(a, b - a));
+  }
+  return out;
+}
+
+// True when every Python tag is CPython 3.10 or newer: then os.add_dll_directory is enough everywhere.
+bool cpython_310_or_newer(const WheelName& n) {
+  for (auto& t : split_dots(n.python)) {
+    if (!t.starts_with("cp3") || t.size() < 5 || t.size() > 6) return false;
+    if (!std::all_of(t.begin() + 3, t.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+      return false;
+    if (std::stoi(t.substr(3)) < 10) return false;
+  }
+  return true;
+}
+
+// Pass: the load-order file (for Pythons where os.add_dll_directory is not enough) and the patch of every
+// top-level package; a directory next to a same-named top-level module is skipped unless it has __init__.py.
+void add_runtime_patch(const Wheel& w, const Discovery& d, const std::map<std::string, std::string>& names,
+                       const WindowsOptions& wo, const std::string& libs_dir, Planned& plan) {
+  std::string order_file;
+  if (!cpython_310_or_newer(w.name)) {
+    std::vector<std::string> vendored;
+    for (auto& [n, f] : d.findings)
+      if (is_vendored(f, wo)) vendored.push_back(names.count(n) ? names.at(n) : d.by_name.at(n)->base_name);
+    order_file = ".load-order-" + w.name.distribution + "-" + w.name.version;
+    std::string t = join(vendored, "\n") + "\n";
+    plan.written[libs_dir + "/" + order_file] = std::vector<uint8_t>(t.begin(), t.end());
+  }
+  std::vector<std::vector<std::string>> ns;
+  for (auto& p : wo.namespace_pkgs) ns.push_back(split_dots(p));
+  std::set<std::string> root_modules, members;
+  for (auto& m : w.zip.members()) {
+    members.insert(m.name);
+    if (m.name.find('/') == std::string::npos) root_modules.insert(m.name.substr(0, m.name.find('.')));
+  }
+  for (auto& top : top_dirs(w)) {
+    if (top == w.dist_info || top.ends_with(".data") || top == libs_dir) continue;
+    if (root_modules.count(top) && !members.count(top + "/__init__.py")) continue;
+    patch_package(w, top, ns, 1, libs_dir, order_file, plan);
+  }
 }
 
 // Pass: the output members in walk order with a fresh RECORD (copied members keep RECORD's hash).
@@ -206,38 +254,7 @@ Result<RepairReport> repair_windows_wheel(const std::string& wheel_path, const R
   const std::string libs_dir = w.name.distribution + opts.lib_sdir;
   Planned plan;
   FERRY_CHECK(rewrite_images(d, names, libs_dir, wo, plan, rep));
-  bool py310 = true;
-  {
-    std::string py = w.name.python;
-    for (size_t a = 0, b; a <= py.size(); a = b + 1) {
-      b = std::min(py.find('.', a), py.size());
-      std::string t = py.substr(a, b - a);
-      if (!(t.size() >= 5 && t.starts_with("cp3") && std::stoi("0" + t.substr(3)) >= 10)) py310 = false;
-    }
-  }
-  std::string order_file;
-  std::vector<std::string> vendored;
-  for (auto& [n, f] : d.findings)
-    if (is_vendored(f, wo)) vendored.push_back(names.count(n) ? names.at(n) : d.by_name.at(n)->base_name);
-  if (!py310) {
-    order_file = ".load-order-" + w.name.distribution + "-" + w.name.version;
-    std::string t = join(vendored, "\n") + "\n";
-    plan.written[libs_dir + "/" + order_file] = std::vector<uint8_t>(t.begin(), t.end());
-  }
-  std::vector<std::vector<std::string>> ns;
-  for (auto& p : wo.namespace_pkgs) {
-    std::vector<std::string> parts;
-    for (size_t a = 0, b; a <= p.size(); a = b + 1) parts.push_back(p.substr(a, (b = std::min(p.find('.', a), p.size())) - a));
-    ns.push_back(parts);
-  }
-  std::set<std::string> root_modules;
-  for (auto& m : w.zip.members())
-    if (m.name.find('/') == std::string::npos) root_modules.insert(m.name.substr(0, m.name.find('.')));
-  for (auto& top : top_dirs(w)) {
-    if (top == w.dist_info || top.ends_with(".data") || top == libs_dir) continue;
-    if (root_modules.count(top) && !w.casemap.count("__init__.py")) continue;
-    patch_package(w, top, ns, 1, libs_dir, order_file, plan);
-  }
+  add_runtime_patch(w, d, names, wo, libs_dir, plan);
   std::string prov = provenance(d, names);
   plan.written[w.dist_info + "/DELVEWHEEL"] = std::vector<uint8_t>(prov.begin(), prov.end());
   for (auto& [n, f] : d.findings) {
