@@ -3,7 +3,8 @@
 # given an Authenticode-style certificate table at its end, a bound import directory and a non-zero CheckSum),
 # the vendored copy has no signature (directory 4 zeroed, the certificate bytes cut off) and repair says so, no
 # bound imports (directory 11 zeroed, descriptors' TimeDateStamp 0), and a CheckSum equal to pefile's
-# generate_checksum(); pefile still reads the renamed import.
+# generate_checksum(); pefile still reads the renamed import. The wheel's RECORD.jws is dropped with a note, and
+# the DLLs are found through PATH.
 source "$(dirname "$0")/../common.sh"
 need_oracles
 d=$FIX/winwheel/x64
@@ -32,7 +33,16 @@ for e in pe.DIRECTORY_ENTRY_IMPORT:
 struct.pack_into("<I", data, pe.OPTIONAL_HEADER.get_file_offset() + 64, 0x12345)
 open(path, "wb").write(data)
 PY
-"$FERRY" repair -w "$T/out" --add-path "$T/deps" "$d/winpkg-1.0-cp312-cp312-win_amd64.whl" >"$T/log"
+# The wheel is signed too: a RECORD.jws (JSON web signature of RECORD), which no longer matches after repair.
+cp "$d/winpkg-1.0-cp312-cp312-win_amd64.whl" "$T/winpkg-1.0-cp312-cp312-win_amd64.whl"
+python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "a").writestr("winpkg-1.0.dist-info/RECORD.jws", "{}")' \
+  "$T/winpkg-1.0-cp312-cp312-win_amd64.whl"
+# libmid.dll is found through PATH this time (read by the CLI), not --add-path.
+PATH="$T/deps:$PATH" "$FERRY" repair -w "$T/out" "$T/winpkg-1.0-cp312-cp312-win_amd64.whl" >"$T/log"
+grep -q "RECORD.jws: wheel signature removed" "$T/log" || fail "repair did not say RECORD.jws was dropped"
+unzip -Z1 "$T/out/winpkg-1.0-cp312-cp312-win_amd64.whl" >"$T/members"
+grep -q 'RECORD.jws' "$T/members" && fail "RECORD.jws kept"
+grep -q '^winpkg.libs/libmid-' "$T/members" || fail "libmid.dll not found through PATH"
 grep -q "libmid.dll: Authenticode signature removed" "$T/log" || fail "repair did not say the signature was removed: $(cat "$T/log")"
 grep -q "libmid.dll: stale bound imports cleared" "$T/log" || fail "repair did not say bound imports were cleared"
 mkdir -p "$T/x" && (cd "$T/x" && unzip -q "$T/out/winpkg-1.0-cp312-cp312-win_amd64.whl")
