@@ -11,7 +11,9 @@ test_pkgs=(elfutils binutils file clang lld llvm libc6-dev-i386 lib32gcc-12-dev 
   gcc-12-s390x-linux-gnu gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user patchelf debootstrap python3 python3-pip python3-venv python3-dev zip unzip
   pax-utils libtree libclang-rt-14-dev util-linux zstd bc time musl-tools gdb tcl8.6
   # the system libraries the sdists of tests/cli/wheel_repair_sdist_* link (lxml, psycopg2)
-  libxml2-dev libxslt1-dev libpq-dev)
+  libxml2-dev libxslt1-dev libpq-dev
+  # Windows wheel repair: the repaired fixtures are loaded by Windows' loader under wine
+  wine64)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${test_pkgs[@]}"); fi

@@ -100,6 +100,7 @@ std::string summary_rpath(const elf::ElfInfo& i) { return i.rpath ? *i.rpath : i
 }  // namespace
 
 Result<RepairReport> repair_wheel(const std::string& wheel_path, const RepairOptions& opts) {
+  if (is_windows_wheel(wheel_path)) return repair_windows_wheel(wheel_path, opts);
   AnalyzeOptions ao;
   ao.show = &opts;
   ao.include_drivers = opts.include_drivers;

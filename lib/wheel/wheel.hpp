@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "support/result.hpp"
+#include "wheel/windows.hpp"
 
 namespace ferry::wheel {
 
@@ -57,6 +58,7 @@ struct ShowOptions {
   // The one musllinux policy a musl wheel is judged against, as auditwheel does: the running musl's
   // ("musllinux_1_2"); nullopt = the newest known (auditwheel's choice when no musl runs here).
   std::optional<std::string> musl_policy;
+  WindowsOptions windows;  // win32 / win_amd64 / win_arm64 wheels (windows.hpp)
 };
 
 struct ShowReport {
@@ -115,5 +117,7 @@ struct RepairReport {
 };
 
 Result<RepairReport> repair_wheel(const std::string& wheel_path, const RepairOptions& opts);
+// The Windows half of repair_wheel (windows_repair.cpp), chosen by the wheel's platform tag.
+Result<RepairReport> repair_windows_wheel(const std::string& wheel_path, const RepairOptions& opts);
 
 }  // namespace ferry::wheel

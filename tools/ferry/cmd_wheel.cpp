@@ -1,6 +1,7 @@
 // `ferry show WHEEL...` and `ferry repair WHEEL...`: auditwheel's two commands, same option names; the work is in
 // lib/wheel, this file parses arguments and renders (text, or JSON with schemas ferry.show/1, ferry.repair/1).
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <regex>
@@ -29,7 +30,48 @@ struct WheelArgs {
   bool only_plat = false, strip = false, no_update_tags = false, include_drivers = false, verify_record = false;
   int zip_level = -1;
   FleetArgs fleet;  // show
+  // Windows wheels (delvewheel's options)
+  std::vector<std::string> add_path, include, no_mangle, namespace_pkg;
+  bool no_mangle_all = false, ignore_existing = false, analyze_existing = false;
 };
+
+// delvewheel's options, for win32 / win_amd64 / win_arm64 wheels; lists are ':' or ';' separated as well as
+// repeatable.
+void windows_options(CLI::App* sub, WheelArgs& a) {
+  const std::string g = "Windows wheels";
+  sub->add_option("--add-path", a.add_path, "Windows: directories searched for DLLs before PATH")->group(g);
+  sub->add_option("--include,--add-dll", a.include, "Windows: vendor these DLLs even if Windows has them")->group(g);
+  sub->add_option("--no-mangle", a.no_mangle, "Windows: keep these vendored DLLs' names (wildcards)")->group(g);
+  sub->add_flag("--no-mangle-all", a.no_mangle_all, "Windows: keep every vendored DLL's name")->group(g);
+  sub->add_flag("--ignore-existing", a.ignore_existing, "Windows: leave DLLs already in the wheel as they are")->group(g);
+  sub->add_flag("--analyze-existing", a.analyze_existing, "Windows: analyse DLLs already in the wheel too")->group(g);
+  sub->add_option("--namespace-pkg", a.namespace_pkg, "Windows: namespace packages (a.b), patched module by module")
+      ->group(g);
+}
+
+std::vector<std::string> split_list(const std::vector<std::string>& items) {
+  std::vector<std::string> out;
+  for (auto& it : items) {
+    size_t a = 0;
+    for (size_t b; a <= it.size(); a = b + 1) {
+      b = std::min(it.find_first_of(":;", a), it.size());
+      if (b > a) out.push_back(it.substr(a, b - a));
+    }
+  }
+  return out;
+}
+
+void fill_windows(wheel::WindowsOptions& w, const WheelArgs& a) {
+  w.add_path = split_list(a.add_path);
+  if (const char* path = std::getenv("PATH")) w.path_dirs = split_list({path});
+  w.include = split_list(a.include);
+  w.exclude = split_list(a.exclude);
+  w.no_mangle = split_list(a.no_mangle);
+  w.no_mangle_all = a.no_mangle_all;
+  w.ignore_existing = a.ignore_existing;
+  w.analyze_existing = a.analyze_existing;
+  w.namespace_pkgs = split_list(a.namespace_pkg);
+}
 
 void common_options(CLI::App* sub, WheelArgs& a) {
   sub->add_option("wheels", a.wheels, "wheel files")->required();
@@ -46,6 +88,7 @@ void common_options(CLI::App* sub, WheelArgs& a) {
   sub->add_flag("--allow-pure-python-wheel", a.allow_pure, "accept a wheel without ELF files");
   sub->add_flag("--json", a.json, "JSON output");
   sub->add_option("-j,--jobs", a.jobs, "parallel workers (default: all cores)");
+  windows_options(sub, a);
 }
 
 // The running musl's policy, found as auditwheel finds it: /lib/libc.musl-*.so.1 run without arguments prints
@@ -87,6 +130,7 @@ void fill(wheel::ShowOptions& o, const WheelArgs& a) {
       start = p + 1;
     }
   }
+  fill_windows(o.windows, a);
   o.disable_isa_check = a.disable_isa;
   o.allow_pure = a.allow_pure;
   o.jobs = a.jobs;
@@ -160,6 +204,57 @@ void show_text(const wheel::ShowReport& r) {
   }
 }
 
+json windows_show_json(const wheel::WindowsShow& s) {
+  json j{{"wheel", s.wheel}, {"platform", s.platform}, {"arch", s.arch}, {"abi", s.abi},
+         {"pe_files", s.pe_members}, {"existing_libs", s.existing_libs}, {"warnings", s.warnings}};
+  j["repaired_by"] = s.repaired_by ? json(*s.repaired_by) : json(nullptr);
+  j["dlls"] = json::array();
+  for (auto& d : s.dlls)
+    j["dlls"].push_back({{"name", d.name}, {"kind", wheel::to_string(d.kind)}, {"needed_by", d.needed_by},
+                         {"path", d.path ? json(*d.path) : json(nullptr)}, {"why", d.why}});
+  return j;
+}
+
+void windows_show_text(const wheel::WindowsShow& s) {
+  std::printf("%s\n  Windows wheel: %s, %s, ABI %s\n", s.wheel.c_str(), s.platform.c_str(), s.arch.c_str(), s.abi.c_str());
+  if (s.repaired_by) std::printf("  already repaired: %s\n", s.repaired_by->c_str());
+  if (!s.existing_libs.empty()) {
+    std::printf("  vendored DLLs already in the wheel:\n");
+    for (auto& l : s.existing_libs) std::printf("    %s\n", l.c_str());
+  }
+  std::printf("  extension modules analysed: %zu\n", s.pe_members.size());
+  auto group = [](wheel::DllKind k) {
+    if (k == wheel::DllKind::vendor || k == wheel::DllKind::missing) return 0;
+    return k == wheel::DllKind::in_wheel ? 1 : 2;
+  };
+  const char* titles[] = {"to vendor", "found in the wheel", "left to the system"};
+  for (int g = 0; g < 3; ++g) {
+    std::string lines;
+    for (auto& d : s.dlls)
+      if (group(d.kind) == g)
+        lines += "    " + d.name + (d.path ? " => " + *d.path : "") + " [" + wheel::to_string(d.kind) + "]" +
+                 (d.why.empty() ? "" : " " + d.why) + "\n";
+    std::printf("  DLLs %s:%s", titles[g], lines.empty() ? " none\n" : ("\n" + lines).c_str());
+  }
+  for (auto& w : s.warnings) std::printf("  warning: %s\n", w.c_str());
+}
+
+// `ferry show` on a Windows wheel: exit 1 when a DLL to vendor cannot be found.
+int show_windows(const std::string& wheel, const wheel::ShowOptions& o, bool as_json, bool lines, json& all) {
+  auto r = wheel::show_windows_wheel(wheel, o.windows);
+  if (!r) {
+    print_error(r.error());
+    if (lines) std::fputs(report::dump_line(report::error_line("ferry.show/1", wheel, r.error())).c_str(), stdout);
+    return exit_for(r.error());
+  }
+  if (lines) std::fputs(report::dump_line(report::json_line("ferry.show/1", wheel, windows_show_json(*r))).c_str(), stdout);
+  else if (as_json) all.push_back(windows_show_json(*r));
+  else windows_show_text(*r);
+  for (auto& d : r->dlls)
+    if (d.kind == wheel::DllKind::missing) return exit_failed;
+  return exit_ok;
+}
+
 json repair_json(const wheel::RepairReport& r) {
   json j{{"wheel", r.wheel}, {"output", r.output}, {"platform_tags", r.platform_tags}, {"policy", r.policy_tag},
          {"unchanged", r.unchanged}, {"notes", r.notes}, {"members_copied", r.members_copied},
@@ -225,6 +320,11 @@ void register_wheel(CLI::App& app, Context& ctx) {
     size_t shown = 0;
     for (size_t i = 0; i < sa->wheels.size(); ++i) {
       if (!shard.takes(i)) continue;
+      if (wheel::is_windows_wheel(sa->wheels[i])) {
+        if (!lines && !sa->json && shown++) std::printf("\n");
+        rc = std::max(rc, show_windows(sa->wheels[i], o, sa->json, lines, all));
+        continue;
+      }
       auto r = wheel::show_wheel(sa->wheels[i], o);
       if (!r) {
         print_error(r.error());

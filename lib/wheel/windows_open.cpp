@@ -1,0 +1,57 @@
+// Opening a Windows wheel for show/repair: name and platform tag, member safety checks, the one .dist-info
+// with its RECORD, and a case-insensitive map of the wheel's files (Windows finds DLLs regardless of case).
+#include "wheel/windows_internal.hpp"
+
+namespace ferry::wheel::windows {
+
+namespace {
+
+uint16_t machine_of(const std::vector<std::string>& plats) {
+  uint16_t m = 0;
+  for (auto& p : plats) {
+    uint16_t x = p == "win32" ? kMachineI386 : p == "win_amd64" ? kMachineAmd64 : p == "win_arm64" ? kMachineArm64 : 0;
+    if (x == 0 || (m != 0 && m != x)) return 0;
+    m = x;
+  }
+  return m;
+}
+
+}  // namespace
+
+Result<Wheel> open_windows_wheel(const std::string& wheel_path) {
+  Wheel w;
+  w.path = wheel_path;
+  FERRY_TRY(name, parse_wheel_name(wheel_path));
+  w.name = std::move(name);
+  w.abi = w.name.abi;
+  w.machine = machine_of(w.name.platform_tags);
+  if (w.machine == 0)
+    return make_error(ErrorCode::usage, "platform tag " + w.name.platform + " is not one Windows architecture")
+        .with_path(wheel_path);
+  FERRY_TRY(zip, ZipReader::open(wheel_path));
+  w.zip = std::move(zip);
+  FERRY_CHECK(check_members(w.zip.members(), wheel_path));
+  for (auto& m : w.zip.members()) {
+    size_t slash = m.name.find('/');
+    if (slash != std::string::npos && m.name.compare(0, slash, "") != 0 && m.name.substr(0, slash).ends_with(".dist-info")) {
+      if (!w.dist_info.empty() && w.dist_info != m.name.substr(0, slash))
+        return make_error(ErrorCode::format, "the wheel has more than one .dist-info directory").with_path(wheel_path);
+      w.dist_info = m.name.substr(0, slash);
+    }
+    if (!m.is_dir) {
+      size_t s = m.name.find_last_of('/');
+      w.casemap[lower(s == std::string::npos ? m.name : m.name.substr(s + 1))].push_back(m.name);
+    }
+  }
+  if (w.dist_info.empty()) return make_error(ErrorCode::format, "the wheel has no .dist-info directory").with_path(wheel_path);
+  for (auto& m : w.zip.members())
+    if (m.name == w.dist_info + "/RECORD") {
+      FERRY_TRY(bytes, w.zip.read(m));
+      FERRY_TRY(rec, parse_record(std::string(bytes.begin(), bytes.end()), wheel_path + "!" + m.name));
+      w.record = std::move(rec);
+      return w;
+    }
+  return make_error(ErrorCode::format, w.dist_info + " has no RECORD").with_path(wheel_path);
+}
+
+}  // namespace ferry::wheel::windows
