@@ -27,13 +27,6 @@ bool wildcard_contains(const std::string& name, const std::vector<std::string>& 
 
 namespace {
 
-uint16_t machine_of_platform(const std::string& plat) {
-  if (plat == "win32") return kMachineI386;
-  if (plat == "win_amd64") return kMachineAmd64;
-  if (plat == "win_arm64") return kMachineArm64;
-  return 0;
-}
-
 std::string basename_of(const std::string& p) {
   size_t s = p.find_last_of('/');
   return s == std::string::npos ? p : p.substr(s + 1);
