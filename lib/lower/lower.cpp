@@ -1,0 +1,108 @@
+// lower_file: read -> gather -> plan -> apply -> verify (`check -t TARGET` on the temporary output) -> atomic
+// replace. The input is never modified unless it is also the output and everything succeeded.
+#include <elf.h>
+#include <sys/stat.h>
+
+#include "lower/lower.hpp"
+#include "patch/patch.hpp"
+#include "policy/check.hpp"
+#include "support/file.hpp"
+
+namespace ferry::lower {
+
+namespace {
+
+bool has_glue(const Plan& p) {
+  for (const auto& b : p.bindings)
+    if (b.method == Method::glue) return true;
+  return false;
+}
+
+std::string refusals(const Plan& p) {
+  std::string s;
+  for (const auto& b : p.bindings)
+    if (b.method == Method::refused)
+      s += (s.empty() ? "" : "; ") + b.symbol + "@" + b.version + " (" + b.library + "): " + b.reason;
+  for (const auto& x : p.problems) s += (s.empty() ? "" : "; ") + x;
+  return s;
+}
+
+// `check -t TARGET` on the written temporary file: every issue it finds is a verification failure.
+Status check_output(const std::string& path, const std::string& target) {
+  policy::CheckOptions o;
+  o.targets = {target};
+  o.hints = false;
+  o.jobs = 1;
+  auto r = policy::run_check({path}, o);
+  if (!r.errors.empty()) return r.errors.front();
+  std::string issues;
+  for (const auto& f : r.files)
+    for (const auto& v : f.verdicts)
+      for (const auto& i : v.issues)
+        if (i.severity == policy::Severity::error) issues += (issues.empty() ? "" : "; ") + i.message;
+  if (!issues.empty()) return make_error(ErrorCode::verify, "the lowered file fails check -t " + target + ": " + issues);
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<uint8_t>> apply_plan(ByteView in, const std::string& path, const Plan& plan,
+                                        const policy::Target& target, std::vector<std::string>& steps) {
+  std::vector<uint8_t> image(in.data(), in.data() + in.size());
+  if (!plan.add_needed.empty()) {
+    patch::Edits e;
+    e.add_needed = plan.add_needed;
+    patch::PatchReport pr;
+    FERRY_TRY(patched, patch::patch_image(in, e, path, {}, &pr));
+    image = std::move(patched);
+    for (const auto& n : plan.add_needed) steps.push_back("DT_NEEDED " + n + " added (" + pr.strategy + ")");
+  }
+  std::vector<uint8_t> out = image;
+  {
+    FERRY_TRY(f, patch::read_elf_file_for_patch(ByteView(image), path));
+    FERRY_CHECK(rewrite_versions(f, out, plan, target, steps));
+  }
+  if (has_glue(plan)) {
+    std::vector<uint8_t> before = out;
+    FERRY_TRY(f, patch::read_elf_file_for_patch(ByteView(before), path));
+    FERRY_CHECK(add_start_glue(f, out, steps));
+  }
+  return out;
+}
+
+Result<LowerReport> lower_file(const std::string& in, const std::string& out, const LowerOptions& opts) {
+  LowerReport rep;
+  rep.input = in, rep.output = out, rep.target = opts.target;
+  FERRY_TRY(bytes, read_file(in));
+  FERRY_TRY(f, patch::read_elf_file_for_patch(ByteView(bytes), in));
+  if (f.e_machine != EM_X86_64)
+    return make_error(ErrorCode::unsupported, "ferry lower handles x86_64 files only for now").with_path(in);
+  auto target = policy::find_target(opts.target, "x86_64");
+  if (!target) return target.error();
+  if ((*target)->libc != policy::Libc::glibc)
+    return make_error(ErrorCode::usage, "target " + opts.target + " has no glibc ceiling");
+  rep.target = (*target)->name;
+  rep.glibc = (*target)->libc_version.str();
+  FERRY_TRY(facts, gather(f));
+  rep.plan = make_plan(facts, **target);
+  if (opts.dry_run) return rep;
+  if (rep.plan.refused())
+    return make_error(ErrorCode::policy, "cannot lower to " + rep.target + ": " + refusals(rep.plan)).with_path(in);
+  std::vector<uint8_t> image = bytes;
+  if (!rep.plan.bindings.empty()) {
+    auto applied = apply_plan(ByteView(bytes), in, rep.plan, **target, rep.steps);
+    if (!applied) return applied.error().with_path(in);
+    image = std::move(*applied);
+    rep.changed = true;
+  }
+  if (!rep.changed && out == in) return rep;
+  struct stat st;
+  AtomicWriteOptions w;
+  if (::stat(in.c_str(), &st) == 0) w.mode = st.st_mode & 07777;
+  if (opts.verify) w.verify = [&](const std::string& tmp) { return check_output(tmp, opts.target); };
+  auto written = atomic_write(out, image, w);
+  if (!written) return written.error().with_path(out);
+  return rep;
+}
+
+}  // namespace ferry::lower
