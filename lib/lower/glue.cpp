@@ -52,8 +52,10 @@ std::vector<uint8_t> start_glue(uint64_t base, uint64_t got, std::optional<uint6
   return c.b;
 }
 
-// The GOT slot the loader fills with `symbol` (R_X86_64_GLOB_DAT or JUMP_SLOT in DT_RELA / DT_JMPREL).
-std::optional<uint64_t> got_slot(const patch::ElfFile& f, uint64_t sym) {
+}  // namespace
+
+std::vector<GotSlot> got_slots(const patch::ElfFile& f, uint64_t sym) {
+  std::vector<GotSlot> slots;
   for (auto [tab, size] : {std::pair{DT_RELA, DT_RELASZ}, std::pair{DT_JMPREL, DT_PLTRELSZ}}) {
     auto at = f.find_dyn(tab), len = f.find_dyn(size);
     if (!at || !len) continue;
@@ -61,22 +63,24 @@ std::optional<uint64_t> got_slot(const patch::ElfFile& f, uint64_t sym) {
     if (!off) continue;
     for (uint64_t o = *off; o + 24 <= *off + *len; o += 24) {
       uint64_t info = f.c.get(f.bytes.data() + o + 8, 8);
-      uint32_t type = uint32_t(info);
-      if ((info >> 32) == sym && (type == R_X86_64_GLOB_DAT || type == R_X86_64_JUMP_SLOT))
-        return f.c.get(f.bytes.data() + o, 8);
+      if ((info >> 32) == sym) slots.push_back({f.c.get(f.bytes.data() + o, 8), o, uint32_t(info)});
     }
   }
+  return slots;
+}
+
+std::optional<uint64_t> find_symbol(const patch::ElfFile& f, const std::string& name) {
+  for (uint64_t i = 0; i < f.dynsyms.size(); ++i)
+    if (f.dynsyms[i].shndx == SHN_UNDEF && f.find_dynstr(f.dynsyms[i].name) == name) return i;
   return std::nullopt;
 }
 
-}  // namespace
-
 Status add_start_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, std::vector<std::string>& steps) {
   if (f.e_machine != EM_X86_64 || !f.is64()) return f.error("__libc_start_main glue: x86_64 only", std::nullopt, ErrorCode::unsupported);
-  std::optional<uint64_t> sym;
-  for (uint64_t i = 0; i < f.dynsyms.size(); ++i)
-    if (f.dynsyms[i].shndx == SHN_UNDEF && f.find_dynstr(f.dynsyms[i].name) == "__libc_start_main") sym = i;
-  auto got = sym ? got_slot(f, *sym) : std::nullopt;
+  std::optional<uint64_t> got;
+  if (auto sym = find_symbol(f, "__libc_start_main"))
+    for (const auto& s : got_slots(f, *sym))
+      if (s.type == R_X86_64_GLOB_DAT || s.type == R_X86_64_JUMP_SLOT) got = s.vaddr;
   if (!got) return f.error("__libc_start_main has no GOT slot to call through", std::nullopt, ErrorCode::unsupported);
   uint64_t entry = f.c.get(f.bytes.data() + 24, 8);
   auto eoff = f.find_offset(entry, 64);

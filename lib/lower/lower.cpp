@@ -12,9 +12,9 @@ namespace ferry::lower {
 
 namespace {
 
-bool has_glue(const Plan& p) {
+bool has_glue(const Plan& p, const std::string& symbol) {
   for (const auto& b : p.bindings)
-    if (b.method == Method::glue) return true;
+    if (b.method == Method::glue && b.symbol == symbol) return true;
   return false;
 }
 
@@ -49,24 +49,35 @@ Status check_output(const std::string& path, const std::string& target) {
 Result<std::vector<uint8_t>> apply_plan(ByteView in, const std::string& path, const Plan& plan,
                                         const policy::Target& target, std::vector<std::string>& steps) {
   std::vector<uint8_t> image(in.data(), in.data() + in.size());
-  if (!plan.add_needed.empty()) {
-    patch::Edits e;
-    e.add_needed = plan.add_needed;
+  patch::Edits e;
+  e.add_needed = plan.add_needed;
+  for (const auto& b : plan.bindings)
+    if (!b.new_symbol.empty()) e.rename_dynamic_symbols.emplace_back(b.symbol, b.new_symbol);
+  for (const auto& b : plan.bindings)  // every version name the rewritten Verneeds may need
+    if (!b.new_version.empty() && b.method != Method::refused) e.add_strings.push_back(b.new_version);
+  if (!e.empty()) {
     patch::PatchReport pr;
     FERRY_TRY(patched, patch::patch_image(in, e, path, {}, &pr));
     image = std::move(patched);
     for (const auto& n : plan.add_needed) steps.push_back("DT_NEEDED " + n + " added (" + pr.strategy + ")");
+    for (const auto& [from, to] : e.rename_dynamic_symbols) steps.push_back("symbol " + from + " renamed " + to);
   }
   std::vector<uint8_t> out = image;
   {
     FERRY_TRY(f, patch::read_elf_file_for_patch(ByteView(image), path));
     FERRY_CHECK(rewrite_versions(f, out, plan, target, steps));
   }
-  if (has_glue(plan)) {
+  // Each glue step reads the file as the previous one left it (segments grow as glue is added).
+  auto step = [&](auto&& add) -> Status {
     std::vector<uint8_t> before = out;
     FERRY_TRY(f, patch::read_elf_file_for_patch(ByteView(before), path));
-    FERRY_CHECK(add_start_glue(f, out, steps));
-  }
+    return add(f);
+  };
+  if (has_glue(plan, "__libc_start_main"))
+    FERRY_CHECK(step([&](const patch::ElfFile& f) { return add_start_glue(f, out, steps); }));
+  FERRY_CHECK(step([&](const patch::ElfFile& f) { return add_call_glue(f, out, plan, steps); }));
+  if (has_glue(plan, "__libc_single_threaded"))
+    FERRY_CHECK(step([&](const patch::ElfFile& f) { return add_data_glue(f, out, plan, steps); }));
   return out;
 }
 

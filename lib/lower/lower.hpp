@@ -57,8 +57,9 @@ struct Binding {
   std::string symbol;
   std::string library, version;          // as the file requires it now
   Method method = Method::keep;
-  std::string new_library, new_version;  // after lowering (empty when refused)
+  std::string new_library, new_version;  // after lowering (empty when refused; new_version empty: unversioned)
   std::string reason;                    // why refused, or what the glue does
+  std::string new_symbol;                // the symbol the binding goes to when glue calls another one
 };
 struct Plan {
   std::vector<Binding> bindings;          // only requirements above the target, in .dynsym order
@@ -91,6 +92,16 @@ Status rewrite_versions(const patch::ElfFile& f, std::vector<uint8_t>& out, cons
 // __libc_start_main glue (x86_64): the program's _start calls ferry's code, which passes an init function that
 // runs the program's DT_INIT and DT_INIT_ARRAY (glibc < 2.34 only runs them through that argument).
 Status add_start_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, std::vector<std::string>& steps);
+
+// Stat-family glue (x86_64): `stat` is renamed `__xstat` (through lib/patch), and its PLT jump goes to a few
+// instructions that insert the _STAT_VER argument first. __libc_single_threaded: its GOT slot points at a
+// zero byte ferry adds ("not single-threaded", always safe).
+Status add_call_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, const Plan& plan, std::vector<std::string>& steps);
+Status add_data_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, const Plan& plan, std::vector<std::string>& steps);
+// The GOT slot the loader fills for dynamic symbol `sym`, and the relocation's file offset and type.
+struct GotSlot { uint64_t vaddr = 0, reloc_offset = 0; uint32_t type = 0; };
+std::vector<GotSlot> got_slots(const patch::ElfFile& f, uint64_t sym);
+std::optional<uint64_t> find_symbol(const patch::ElfFile& f, const std::string& name);
 
 // Bytes free after a PT_LOAD (zero, used by no section or header, and mappable without reaching the next
 // segment's first page); reserves them by growing the segment. Returns the vaddr of the reserved range.

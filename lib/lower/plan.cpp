@@ -19,11 +19,8 @@ bool allowed(const policy::Target& t, const std::string& version) {
 // Why a symbol with nothing older in glibc cannot be lowered, and what to do instead.
 std::string refusal(const Requirement& r) {
   static const std::map<std::string, std::string> known = {
-      {"stat", "the stat family before glibc 2.33 is __xstat and friends; ferry has no glue for it yet"},
-      {"fstat", "the stat family before glibc 2.33 is __fxstat and friends; ferry has no glue for it yet"},
-      {"lstat", "the stat family before glibc 2.33 is __lxstat and friends; ferry has no glue for it yet"},
-      {"fstatat", "the stat family before glibc 2.33 is __fxstatat; ferry has no glue for it yet"},
-      {"__libc_single_threaded", "a variable glibc < 2.32 does not define; ferry has no definition to add yet"},
+      {"mknod", "before glibc 2.33 it is __xmknod, which takes the device by pointer; ferry has no glue for it"},
+      {"mknodat", "before glibc 2.33 it is __xmknodat, which takes the device by pointer; ferry has no glue for it"},
       {"_dl_find_object", "glibc < 2.35 has no equivalent (libgcc falls back when it is absent at build time)"},
   };
   auto vn = policy::split_version_name(r.version);
@@ -37,18 +34,29 @@ std::string refusal(const Requirement& r) {
 }
 
 Binding bind(const Requirement& r, const policy::Target& t, const Facts& facts) {
-  Binding b{r.symbol, r.library, r.version, Method::refused, "", "", ""};
+  Binding b{r.symbol, r.library, r.version, Method::refused, "", "", "", ""};
   if (r.symbol == "__libc_start_main" && r.library == "libc.so.6" && facts.is_program) {
     b = {r.symbol, r.library, r.version, Method::glue, r.library, "GLIBC_2.2.5",
-         "_start calls ferry's code, which passes an init function running DT_INIT and DT_INIT_ARRAY"};
+         "_start calls ferry's code, which passes an init function running DT_INIT and DT_INIT_ARRAY", ""};
     return b;
   }
+  static const std::map<std::string, std::string> stat_glue = {
+      {"stat", "__xstat"},     {"fstat", "__fxstat"},     {"lstat", "__lxstat"},     {"fstatat", "__fxstatat"},
+      {"stat64", "__xstat64"}, {"fstat64", "__fxstat64"}, {"lstat64", "__lxstat64"}, {"fstatat64", "__fxstatat64"}};
+  if (auto it = stat_glue.find(r.symbol); it != stat_glue.end() && r.library == "libc.so.6" && allowed(t, "GLIBC_2.4")) {
+    std::string v = it->second.starts_with("__fxstatat") ? "GLIBC_2.4" : "GLIBC_2.2.5";
+    return {r.symbol, r.library, r.version, Method::glue, r.library, v,
+            "calls " + it->second + "(_STAT_VER = 1, ...) through a PLT jump rewritten to ferry's code", it->second};
+  }
+  if (r.symbol == "__libc_single_threaded" && r.library == "libc.so.6")
+    return {r.symbol, r.library, r.version, Method::glue, "", "",
+            "its GOT slot points at a zero byte ferry adds (\"not single-threaded\", always safe)", ""};
   if (const Rule* rule = find_rule(r.symbol, r.library)) {
     if (!allowed(t, rule->old_version)) {
       b.reason = std::string("the older ") + rule->old_version + " is still above the target";
       return b;
     }
-    return {r.symbol, r.library, r.version, rule->method, rule->old_library, rule->old_version, ""};
+    return {r.symbol, r.library, r.version, rule->method, rule->old_library, rule->old_version, "", ""};
   }
   b.reason = refusal(r);
   return b;

@@ -82,6 +82,12 @@ Status rewrite_versions(const patch::ElfFile& f, std::vector<uint8_t>& out, cons
   FERRY_TRY(facts, gather(f));
   for (const auto& b : plan.bindings) {
     if (b.method == Method::refused || b.method == Method::keep) continue;
+    const std::string& name = b.new_symbol.empty() ? b.symbol : b.new_symbol;
+    if (b.new_version.empty()) {  // a definition ferry adds: the symbol needs no version any more
+      for (const auto& r : facts.requirements)
+        if (r.symbol == name && r.library == b.library && r.version == b.version) writes[r.index] = 1;
+      continue;
+    }
     auto need = std::find_if(needs.begin(), needs.end(), [&](const Need& n) { return n.library == b.new_library; });
     if (need == needs.end()) {
       auto file = find_string(f, b.new_library);
@@ -98,7 +104,7 @@ Status rewrite_versions(const patch::ElfFile& f, std::vector<uint8_t>& out, cons
       aux = need->aux.end() - 1;
     }
     for (const auto& r : facts.requirements)
-      if (r.symbol == b.symbol && r.library == b.library && r.version == b.version) writes[r.index] = aux->other;
+      if (r.symbol == name && r.library == b.library && r.version == b.version) writes[r.index] = aux->other;
   }
   // Users of each version index after the writes; an unused Vernaux the target lacks goes.
   std::map<uint16_t, int> users;

@@ -26,7 +26,8 @@ nlohmann::json to_json(const lower::LowerReport& r) {
   for (const auto& b : r.plan.bindings)
     bindings.push_back({{"symbol", b.symbol}, {"library", b.library}, {"version", b.version},
                         {"method", lower::to_string(b.method)}, {"new_library", b.new_library},
-                        {"new_version", b.new_version}, {"reason", b.reason}});
+                        {"new_version", b.new_version}, {"new_symbol", b.new_symbol.empty() ? b.symbol : b.new_symbol},
+                        {"reason", b.reason}});
   return {{"input", r.input},   {"output", r.output},          {"target", r.target},
           {"glibc", r.glibc},   {"bindings", bindings},        {"add_needed", r.plan.add_needed},
           {"problems", r.plan.problems}, {"refused", r.plan.refused()}, {"changed", r.changed},
@@ -40,7 +41,8 @@ std::string to_text(const lower::LowerReport& r, bool dry_run) {
   for (const auto& b : r.plan.bindings) {
     s += "  " + std::string(lower::to_string(b.method)) + "\t" + b.symbol + "@" + b.version + " (" + b.library + ")";
     if (b.method == lower::Method::refused) s += ": " + b.reason + "\n";
-    else s += " -> " + b.symbol + "@" + b.new_version + " (" + b.new_library + ")\n";
+    else if (b.new_version.empty()) s += " -> defined by ferry: " + b.reason + "\n";
+    else s += " -> " + (b.new_symbol.empty() ? b.symbol : b.new_symbol) + "@" + b.new_version + " (" + b.new_library + ")\n";
   }
   for (const auto& n : r.plan.add_needed) s += "  needed\t" + n + " added\n";
   for (const auto& p : r.plan.problems) s += "  refused\t" + p + "\n";

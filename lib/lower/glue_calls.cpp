@@ -1,0 +1,111 @@
+// Glue for calls and data glibc < 2.33 lacks (x86_64). stat(path, buf) became a real function in 2.33; before,
+// it was __xstat(_STAT_VER, path, buf) with _STAT_VER = 1 on x86_64 (same struct stat). The symbol is renamed
+// (lib/patch) so its GOT slot gets __xstat; the PLT's `jmp *slot` goes to glue that shifts the arguments right
+// by one, puts 1 first and jumps through the same slot (lazy binding still resolves through it).
+#include <elf.h>
+
+#include <cstring>
+#include <map>
+
+#include "lower/lower.hpp"
+
+namespace ferry::lower {
+
+namespace {
+
+// Argument moves that make room for the version argument, then `mov edi, 1`.
+std::vector<uint8_t> shift_args(const std::string& to) {
+  bool at = to.find("fxstatat") != std::string::npos;  // (dirfd, path, buf, flags): four arguments
+  std::vector<uint8_t> c{0x48, 0x89, 0xf2, 0x48, 0x89, 0xfe, 0xbf, 0x01, 0x00, 0x00, 0x00};  // rdx=rsi rsi=rdi edi=1
+  if (!at) return c;
+  std::vector<uint8_t> four{0x49, 0x89, 0xc8, 0x48, 0x89, 0xd1};  // mov r8, rcx; mov rcx, rdx
+  four.resize(four.size() + c.size());
+  std::copy(c.begin(), c.end(), four.end() - long(c.size()));
+  return four;
+}
+
+void put_rel32(std::vector<uint8_t>& c, uint64_t at_vaddr, uint64_t target) {
+  int32_t d = int32_t(int64_t(target) - int64_t(at_vaddr + 4));
+  uint8_t b[4];
+  std::memcpy(b, &d, 4);
+  c.insert(c.end(), b, b + 4);
+}
+
+// File offsets of `jmp *slot(%rip)` (ff 25) in the PLT sections.
+std::vector<uint64_t> plt_jumps(const patch::ElfFile& f, uint64_t slot) {
+  std::vector<uint64_t> sites;
+  for (const auto& s : f.shdrs) {
+    if (!(s.flags & SHF_EXECINSTR) || s.type != SHT_PROGBITS || !s.name_str.starts_with(".plt")) continue;
+    for (uint64_t i = 0; i + 6 <= s.size && s.offset + s.size <= f.bytes.size(); ++i) {
+      const uint8_t* p = f.bytes.data() + s.offset + i;
+      int32_t d;
+      std::memcpy(&d, p + 2, 4);
+      if (p[0] == 0xff && p[1] == 0x25 && s.addr + i + 6 + int64_t(d) == slot) sites.push_back(s.offset + i);
+    }
+  }
+  return sites;
+}
+
+}  // namespace
+
+Status add_call_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, const Plan& plan, std::vector<std::string>& steps) {
+  struct Site { std::string to; uint64_t slot; std::vector<uint64_t> jumps; };
+  std::vector<Site> sites;
+  for (const auto& b : plan.bindings) {
+    if (b.method != Method::glue || b.new_symbol.empty()) continue;
+    auto sym = find_symbol(f, b.new_symbol);
+    if (!sym) return f.error("glue for " + b.symbol + ": no symbol " + b.new_symbol, std::nullopt, ErrorCode::unsupported);
+    for (const auto& s : got_slots(f, *sym)) {
+      if (s.type != R_X86_64_JUMP_SLOT)
+        return f.error(b.symbol + " is used through a GOT entry other than a PLT jump (its address is taken or "
+                       "-fno-plt): ferry's glue only rewrites PLT jumps", s.reloc_offset, ErrorCode::unsupported);
+      auto jumps = plt_jumps(f, s.vaddr);
+      if (jumps.empty()) return f.error("glue for " + b.symbol + ": no PLT jump through its GOT slot", s.reloc_offset, ErrorCode::unsupported);
+      sites.push_back({b.new_symbol, s.vaddr, jumps});
+    }
+  }
+  if (sites.empty()) return {};
+  uint64_t size = 0;
+  for (const auto& s : sites) size += shift_args(s.to).size() + 6;
+  FERRY_TRY(room, reserve_after_segment(f, out, size, true));
+  std::vector<uint8_t> code;
+  for (const auto& s : sites) {
+    uint64_t entry = room.vaddr + code.size();
+    auto shift = shift_args(s.to);
+    code.insert(code.end(), shift.begin(), shift.end());
+    code.insert(code.end(), {0xff, 0x25});
+    put_rel32(code, room.vaddr + code.size(), s.slot);
+    for (uint64_t off : s.jumps) {  // jmp rel32 to the glue, nop: the same 6 bytes
+      uint64_t vaddr = 0;
+      for (const auto& sh : f.shdrs)
+        if (sh.type == SHT_PROGBITS && off >= sh.offset && off < sh.offset + sh.size) vaddr = sh.addr + (off - sh.offset);
+      std::vector<uint8_t> j{0xe9};
+      put_rel32(j, vaddr + 1, entry);
+      j.push_back(0x90);
+      std::copy(j.begin(), j.end(), out.begin() + off);
+    }
+    steps.push_back("glue: PLT jump of " + s.to + " goes through ferry's code (version argument inserted)");
+  }
+  std::copy(code.begin(), code.end(), out.begin() + room.offset);
+  return {};
+}
+
+Status add_data_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, const Plan& plan, std::vector<std::string>& steps) {
+  (void)plan;
+  auto sym = find_symbol(f, "__libc_single_threaded");
+  if (!sym) return {};
+  auto slots = got_slots(f, *sym);
+  FERRY_TRY(room, reserve_after_segment(f, out, 16, false));  // zeros: "not single-threaded"
+  for (const auto& s : slots) {
+    if (s.type != R_X86_64_GLOB_DAT)
+      return f.error("__libc_single_threaded is relocated by type " + std::to_string(s.type) +
+                     " (a copy relocation?): only a GOT entry can be pointed at ferry's definition",
+                     s.reloc_offset, ErrorCode::unsupported);
+    f.c.put(&out[s.reloc_offset + 8], 8, R_X86_64_RELATIVE);  // symbol 0, type RELATIVE
+    f.c.put(&out[s.reloc_offset + 16], 8, room.vaddr);
+  }
+  steps.push_back("glue: __libc_single_threaded's GOT entry points at a zero byte ferry added");
+  return {};
+}
+
+}  // namespace ferry::lower
