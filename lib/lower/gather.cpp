@@ -27,7 +27,7 @@ Result<Facts> gather(const patch::ElfFile& f) {
   }
   if (!f.versym_offset || by_index.empty()) return facts;
   for (uint64_t i = 0; i < f.dynsyms.size(); ++i) {
-    if (f.dynsyms[i].shndx != SHN_UNDEF) continue;
+    // Undefined symbols, and copies of library data (R_X86_64_COPY: defined here, versioned by a Vernaux).
     uint64_t at = *f.versym_offset + 2 * i;
     if (at + 2 > f.bytes.size()) return f.error(".gnu.version: entry " + std::to_string(i) + " is past the end", at);
     uint16_t v = uint16_t(f.c.get(f.bytes.data() + at, 2) & 0x7fff);

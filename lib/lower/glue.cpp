@@ -71,7 +71,7 @@ std::vector<GotSlot> got_slots(const patch::ElfFile& f, uint64_t sym) {
 
 std::optional<uint64_t> find_symbol(const patch::ElfFile& f, const std::string& name) {
   for (uint64_t i = 0; i < f.dynsyms.size(); ++i)
-    if (f.dynsyms[i].shndx == SHN_UNDEF && f.find_dynstr(f.dynsyms[i].name) == name) return i;
+    if (f.find_dynstr(f.dynsyms[i].name) == name) return i;
   return std::nullopt;
 }
 

@@ -95,6 +95,14 @@ Status add_data_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, const P
   auto sym = find_symbol(f, "__libc_single_threaded");
   if (!sym) return {};
   auto slots = got_slots(f, *sym);
+  // A copy relocation (a program's own copy of the variable) is dropped: the copy keeps its zero.
+  for (const auto& s : slots)
+    if (s.type == R_X86_64_COPY) f.c.put(&out[s.reloc_offset + 8], 8, (*sym << 32) | R_X86_64_NONE);
+  std::erase_if(slots, [](const GotSlot& s) { return s.type == R_X86_64_COPY; });
+  if (slots.empty()) {
+    steps.push_back("glue: __libc_single_threaded's copy relocation dropped (the program's copy stays 0)");
+    return {};
+  }
   FERRY_TRY(room, reserve_after_segment(f, out, 16, false));  // zeros: "not single-threaded"
   for (const auto& s : slots) {
     if (s.type != R_X86_64_GLOB_DAT)

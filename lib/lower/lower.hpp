@@ -44,7 +44,7 @@ struct Requirement {
   uint16_t other = 0;       // vna_other (the .gnu.version value)
 };
 struct Facts {
-  std::vector<Requirement> requirements;  // undefined symbols with a version requirement, in .dynsym order
+  std::vector<Requirement> requirements;  // symbols bound to a Verneed version (imports, copied data), .dynsym order
   std::vector<std::pair<std::string, std::string>> versions;  // every {file, version} the Verneeds name
   bool is_program = false;  // has PT_INTERP (the kernel starts it)
   bool relr = false;        // DT_RELR present
@@ -95,7 +95,7 @@ Status add_start_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, std::v
 
 // Stat-family glue (x86_64): `stat` is renamed `__xstat` (through lib/patch), and its PLT jump goes to a few
 // instructions that insert the _STAT_VER argument first. __libc_single_threaded: its GOT slot points at a
-// zero byte ferry adds ("not single-threaded", always safe).
+// zero byte ferry adds, or its copy relocation is dropped ("not single-threaded", always safe).
 Status add_call_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, const Plan& plan, std::vector<std::string>& steps);
 Status add_data_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, const Plan& plan, std::vector<std::string>& steps);
 // The GOT slot the loader fills for dynamic symbol `sym`, and the relocation's file offset and type.

@@ -50,7 +50,7 @@ Binding bind(const Requirement& r, const policy::Target& t, const Facts& facts) 
   }
   if (r.symbol == "__libc_single_threaded" && r.library == "libc.so.6")
     return {r.symbol, r.library, r.version, Method::glue, "", "",
-            "its GOT slot points at a zero byte ferry adds (\"not single-threaded\", always safe)", ""};
+            "it reads as 0 (\"not single-threaded\", always safe): its copy relocation is dropped or its GOT entry points at a zero ferry adds", ""};
   if (const Rule* rule = find_rule(r.symbol, r.library)) {
     if (!allowed(t, rule->old_version)) {
       b.reason = std::string("the older ") + rule->old_version + " is still above the target";
