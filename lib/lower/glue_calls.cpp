@@ -13,22 +13,34 @@ namespace ferry::lower {
 
 namespace {
 
-// Argument moves that make room for the version argument, then `mov edi, 1`.
-std::vector<uint8_t> shift_args(const std::string& to) {
-  bool at = to.find("fxstatat") != std::string::npos;  // (dirfd, path, buf, flags): four arguments
-  std::vector<uint8_t> c{0x48, 0x89, 0xf2, 0x48, 0x89, 0xfe, 0xbf, 0x01, 0x00, 0x00, 0x00};  // rdx=rsi rsi=rdi edi=1
-  if (!at) return c;
-  std::vector<uint8_t> four{0x49, 0x89, 0xc8, 0x48, 0x89, 0xd1};  // mov r8, rcx; mov rcx, rdx
-  four.resize(four.size() + c.size());
-  std::copy(c.begin(), c.end(), four.end() - long(c.size()));
-  return four;
-}
-
 void put_rel32(std::vector<uint8_t>& c, uint64_t at_vaddr, uint64_t target) {
   int32_t d = int32_t(int64_t(target) - int64_t(at_vaddr + 4));
-  uint8_t b[4];
-  std::memcpy(b, &d, 4);
-  c.insert(c.end(), b, b + 4);
+  for (int i = 0; i < 4; ++i) c.push_back(uint8_t(uint32_t(d) >> (8 * i)));
+}
+
+// The glue for one call, at `at`, reaching the real function through GOT slot `slot`. stat family: shift the
+// arguments right by one, put _STAT_VER (1) first, tail-jump. mknod family: the device goes to the stack and
+// is passed by pointer after _MKNOD_VER (0), so the glue calls and returns.
+std::vector<uint8_t> glue_body(const std::string& to, uint64_t at, uint64_t slot) {
+  std::vector<uint8_t> c;
+  auto add = [&](std::initializer_list<uint8_t> x) {
+    for (uint8_t b : x) c.push_back(b);  // (not insert: GCC 12 warns falsely about it)
+  };
+  if (to == "__xmknod") {
+    add({0x52, 0x48, 0x89, 0xe1, 0x89, 0xf2, 0x48, 0x89, 0xfe, 0x31, 0xff});  // push rdx; rcx=rsp; edx=esi; rsi=rdi; edi=0
+  } else if (to == "__xmknodat") {  // push rcx; r8=rsp; ecx=edx; rdx=rsi; esi=edi; edi=0
+    add({0x51, 0x49, 0x89, 0xe0, 0x89, 0xd1, 0x48, 0x89, 0xf2, 0x89, 0xfe, 0x31, 0xff});
+  } else {
+    if (to.find("fxstatat") != std::string::npos) add({0x49, 0x89, 0xc8, 0x48, 0x89, 0xd1});  // r8=rcx; rcx=rdx
+    add({0x48, 0x89, 0xf2, 0x48, 0x89, 0xfe, 0xbf, 0x01, 0x00, 0x00, 0x00});  // rdx=rsi; rsi=rdi; edi=1
+    add({0xff, 0x25});  // jmp [rip + slot]
+    put_rel32(c, at + c.size(), slot);
+    return c;
+  }
+  add({0xff, 0x15});  // call [rip + slot]; add rsp, 8; ret
+  put_rel32(c, at + c.size(), slot);
+  add({0x48, 0x83, 0xc4, 0x08, 0xc3});
+  return c;
 }
 
 // File offsets of `jmp *slot(%rip)` (ff 25) in the PLT sections.
@@ -66,15 +78,13 @@ Status add_call_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, const P
   }
   if (sites.empty()) return {};
   uint64_t size = 0;
-  for (const auto& s : sites) size += shift_args(s.to).size() + 6;
+  for (const auto& s : sites) size += glue_body(s.to, 0, 0).size();
   FERRY_TRY(room, reserve_after_segment(f, out, size, true));
   std::vector<uint8_t> code;
   for (const auto& s : sites) {
     uint64_t entry = room.vaddr + code.size();
-    auto shift = shift_args(s.to);
-    code.insert(code.end(), shift.begin(), shift.end());
-    code.insert(code.end(), {0xff, 0x25});
-    put_rel32(code, room.vaddr + code.size(), s.slot);
+    auto body = glue_body(s.to, entry, s.slot);
+    for (uint8_t b : body) code.push_back(b);
     for (uint64_t off : s.jumps) {  // jmp rel32 to the glue, nop: the same 6 bytes
       uint64_t vaddr = 0;
       for (const auto& sh : f.shdrs)

@@ -19,8 +19,6 @@ bool allowed(const policy::Target& t, const std::string& version) {
 // Why a symbol with nothing older in glibc cannot be lowered, and what to do instead.
 std::string refusal(const Requirement& r) {
   static const std::map<std::string, std::string> known = {
-      {"mknod", "before glibc 2.33 it is __xmknod, which takes the device by pointer; ferry has no glue for it"},
-      {"mknodat", "before glibc 2.33 it is __xmknodat, which takes the device by pointer; ferry has no glue for it"},
       {"_dl_find_object", "glibc < 2.35 has no equivalent (libgcc falls back when it is absent at build time)"},
   };
   auto vn = policy::split_version_name(r.version);
@@ -42,11 +40,13 @@ Binding bind(const Requirement& r, const policy::Target& t, const Facts& facts) 
   }
   static const std::map<std::string, std::string> stat_glue = {
       {"stat", "__xstat"},     {"fstat", "__fxstat"},     {"lstat", "__lxstat"},     {"fstatat", "__fxstatat"},
-      {"stat64", "__xstat64"}, {"fstat64", "__fxstat64"}, {"lstat64", "__lxstat64"}, {"fstatat64", "__fxstatat64"}};
+      {"stat64", "__xstat64"}, {"fstat64", "__fxstat64"}, {"lstat64", "__lxstat64"}, {"fstatat64", "__fxstatat64"},
+      {"mknod", "__xmknod"},   {"mknodat", "__xmknodat"}};
   if (auto it = stat_glue.find(r.symbol); it != stat_glue.end() && r.library == "libc.so.6" && allowed(t, "GLIBC_2.4")) {
-    std::string v = it->second.starts_with("__fxstatat") ? "GLIBC_2.4" : "GLIBC_2.2.5";
+    std::string v = it->second.starts_with("__fxstatat") || it->second == "__xmknodat" ? "GLIBC_2.4" : "GLIBC_2.2.5";
     return {r.symbol, r.library, r.version, Method::glue, r.library, v,
-            "calls " + it->second + "(_STAT_VER = 1, ...) through a PLT jump rewritten to ferry's code", it->second};
+            "calls " + it->second + "(" + (it->second.starts_with("__xmknod") ? "_MKNOD_VER = 0, ..., &dev" : "_STAT_VER = 1, ...") +
+                ") through a PLT jump rewritten to ferry's code", it->second};
   }
   if (r.symbol == "__libc_single_threaded" && r.library == "libc.so.6")
     return {r.symbol, r.library, r.version, Method::glue, "", "",
