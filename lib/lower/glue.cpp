@@ -61,7 +61,7 @@ std::vector<GotSlot> got_slots(const patch::ElfFile& f, uint64_t sym) {
     if (!at || !len) continue;
     auto off = f.find_offset(*at, *len);
     if (!off) continue;
-    for (uint64_t o = *off; o + 24 <= *off + *len; o += 24) {
+    for (uint64_t o = *off; o + 24 <= *off + *len && o + 24 <= f.bytes.size(); o += 24) {
       uint64_t info = f.c.get(f.bytes.data() + o + 8, 8);
       if ((info >> 32) == sym) slots.push_back({f.c.get(f.bytes.data() + o, 8), o, uint32_t(info)});
     }
@@ -84,7 +84,8 @@ Status add_start_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, std::v
   if (!got) return f.error("__libc_start_main has no GOT slot to call through", std::nullopt, ErrorCode::unsupported);
   uint64_t entry = f.c.get(f.bytes.data() + 24, 8);
   auto eoff = f.find_offset(entry, 64);
-  if (!eoff) return f.error("the entry point is not in the file", std::nullopt, ErrorCode::unsupported);
+  if (!eoff || *eoff + 64 > f.bytes.size())
+    return f.error("the entry point is not in the file", std::nullopt, ErrorCode::unsupported);
   // _start's `call *__libc_start_main@GOTPCREL(%rip)` (ff 15 disp32) within its first 64 bytes.
   std::optional<uint64_t> call;
   for (uint64_t i = 0; i + 6 <= 64 && !call; ++i) {

@@ -30,6 +30,7 @@ uint32_t elf_hash(const std::string& s) {
 
 // Offset of `s` as a NUL-terminated string inside .dynstr (also as the tail of a longer string).
 std::optional<uint32_t> find_string(const patch::ElfFile& f, const std::string& s) {
+  if (!f.has_dynstr || f.dynstr_offset + f.dynstr_size > f.bytes.size()) return std::nullopt;
   const uint8_t* t = f.bytes.data() + f.dynstr_offset;
   for (uint64_t o = 0; o + s.size() < f.dynstr_size; ++o)
     if (t[o + s.size()] == 0 && std::memcmp(t + o, s.data(), s.size()) == 0) return uint32_t(o);
@@ -68,18 +69,20 @@ void set_dyn(const patch::ElfFile& f, std::vector<uint8_t>& out, int64_t tag, ui
 
 Status rewrite_versions(const patch::ElfFile& f, std::vector<uint8_t>& out, const Plan& plan,
                         const policy::Target& target, std::vector<std::string>& steps) {
+  FERRY_TRY(facts, gather(f));  // also checks every Verneed string and .gnu.version entry is readable
+  if (!f.versym_offset || !f.verneed_offset || !f.find_dyn(DT_VERNEED))
+    return f.error("no version tables to rewrite", std::nullopt, ErrorCode::unsupported);
   std::vector<Need> needs;
   uint16_t next = uint16_t(f.verdef_names.size() + 1);
   for (const auto& vn : f.verneeds) {
-    Need n{vn.file, *f.find_dynstr(vn.file), {}};
+    Need n{vn.file, f.find_dynstr(vn.file).value_or(""), {}};
     for (const auto& a : vn.aux) {
-      n.aux.push_back({a.name, a.hash, a.flags, a.other, *f.find_dynstr(a.name)});
+      n.aux.push_back({a.name, a.hash, a.flags, a.other, f.find_dynstr(a.name).value_or("")});
       next = std::max<uint16_t>(next, uint16_t(a.other + 1));
     }
     needs.push_back(std::move(n));
   }
   std::map<uint64_t, uint16_t> writes;  // .dynsym index -> new .gnu.version value
-  FERRY_TRY(facts, gather(f));
   for (const auto& b : plan.bindings) {
     if (b.method == Method::refused || b.method == Method::keep) continue;
     const std::string& name = b.new_symbol.empty() ? b.symbol : b.new_symbol;
