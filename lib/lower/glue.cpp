@@ -99,6 +99,7 @@ Status add_start_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, std::v
   uint64_t array = f.find_dyn(DT_INIT_ARRAY).value_or(0), count = f.find_dyn(DT_INIT_ARRAYSZ).value_or(0) / 8;
   auto size = start_glue(0, 0, init, 0, 0).size();
   FERRY_TRY(room, reserve_after_segment(f, out, size, true));
+  if (room.made_executable) steps.push_back("segment " + std::to_string(room.phdr) + " made executable for glue (no room after the code)");
   auto code = start_glue(room.vaddr, *got, init, array, count);
   std::copy(code.begin(), code.end(), out.begin() + room.offset);
   // addr32 call glue (67 e8 rel32): the same 6 bytes, the same return address.

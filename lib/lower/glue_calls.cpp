@@ -80,6 +80,7 @@ Status add_call_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, const P
   uint64_t size = 0;
   for (const auto& s : sites) size += glue_body(s.to, 0, 0).size();
   FERRY_TRY(room, reserve_after_segment(f, out, size, true));
+  if (room.made_executable) steps.push_back("segment " + std::to_string(room.phdr) + " made executable for glue (no room after the code)");
   std::vector<uint8_t> code;
   for (const auto& s : sites) {
     uint64_t entry = room.vaddr + code.size();

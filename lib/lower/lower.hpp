@@ -104,10 +104,12 @@ std::vector<GotSlot> got_slots(const patch::ElfFile& f, uint64_t sym);
 std::optional<uint64_t> find_symbol(const patch::ElfFile& f, const std::string& name);
 
 // Bytes free after a PT_LOAD (zero, used by no section or header, and mappable without reaching the next
-// segment's first page); reserves them by growing the segment. Returns the vaddr of the reserved range.
+// segment's first page); reserves them by growing the segment. Returns the vaddr of the reserved range. For code
+// (exec) a read-only segment is made executable when no executable one has room.
 struct Room {
   size_t phdr = 0;
   uint64_t offset = 0, vaddr = 0, size = 0;
+  bool made_executable = false;  // code went after a read-only segment, which is now R+X
 };
 Result<Room> reserve_after_segment(const patch::ElfFile& f, std::vector<uint8_t>& out, uint64_t bytes, bool exec);
 
