@@ -48,6 +48,10 @@ Binding bind(const Requirement& r, const policy::Target& t, const Facts& facts) 
             "calls " + it->second + "(" + (it->second.starts_with("__xmknod") ? "_MKNOD_VER = 0, ..., &dev" : "_STAT_VER = 1, ...") +
                 ") through a PLT jump rewritten to ferry's code", it->second};
   }
+  // 64-bit: fcntl64 (2.28, the name _FILE_OFFSET_BITS=64 selects) is fcntl, the same function.
+  if (r.symbol == "fcntl64" && r.library == "libc.so.6" && allowed(t, "GLIBC_2.2.5"))
+    return {r.symbol, r.library, r.version, Method::rebind, r.library, "GLIBC_2.2.5",
+            "on 64-bit fcntl64 and fcntl are one function", "fcntl"};
   if (r.symbol == "__libc_single_threaded" && r.library == "libc.so.6")
     return {r.symbol, r.library, r.version, Method::glue, "", "",
             "it reads as 0 (\"not single-threaded\", always safe): its copy relocation is dropped or its GOT entry points at a zero ferry adds", ""};

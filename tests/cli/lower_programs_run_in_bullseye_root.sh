@@ -47,5 +47,13 @@ for p in prog cxx host; do
 done
 # The constructors really ran (the glue's whole point): their lines lead the C++ output, the C flag is 1.
 (cd "$T/orig" && ./cxx) | head -n2 | grep -qx "constructor second" || fail "cxx: constructors did not print"
-(cd "$T/orig" && ./prog) | grep -q "^ctor=1 thread=42 cos(0)=1.0 memcpy stat=0 same=1 dir=1 mknod=0 fifos=1$" || fail "prog output"
+(cd "$T/orig" && ./prog) | grep -q "^ctor=1 thread=42 cos(0)=1.0 memcpy stat=0 same=1 dir=1 mknod=0 fifos=1 fcntl=1$" || fail "prog output"
+# Lower still (manylinux2014, glibc 2.17): fcntl64@2.28 becomes fcntl@2.2.5; the program still runs there.
+"$FERRY" lower -t manylinux2014 "$T/orig/prog" -o "$T/prog2014" >/dev/null
+readelf --dyn-syms -W "$T/prog2014" | grep -q " fcntl@GLIBC_2.2.5" || fail "fcntl64 was not rebound to fcntl@GLIBC_2.2.5"
+if readelf -V -W "$T/prog2014" | grep -oE 'GLIBC_2\.(1[89]|[2-9][0-9])' >"$T/too_new"; then
+  fail "prog2014 still requires $(sort -u "$T/too_new" | tr '\n' ' ')"
+fi
+cp "$T/prog2014" "$run_dir/low/"
+expect_eq "prog lowered to manylinux2014, in bullseye" "$(cd "$T/orig" && ./prog)" "$(chroot "$R" sh -c "cd $inside/low && ./prog2014")"
 echo ok

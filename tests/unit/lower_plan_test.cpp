@@ -49,6 +49,16 @@ TEST_CASE("requirements within the target are left alone; the rest get a method 
   CHECK(find(m2010, "pow")->new_library == "libm.so.6");
 }
 
+TEST_CASE("fcntl64 (2.28) is rebound to fcntl@GLIBC_2.2.5 below 2.28 and left alone from 2.28 on") {
+  auto f = facts_of({{1, "fcntl64", "libc.so.6", "GLIBC_2.28", 2}});
+  Plan p = make_plan(f, target("manylinux2014"));
+  REQUIRE(p.bindings.size() == 1);
+  CHECK(p.bindings[0].method == Method::rebind);
+  CHECK(p.bindings[0].new_symbol == "fcntl");
+  CHECK(p.bindings[0].new_version == "GLIBC_2.2.5");
+  CHECK(make_plan(f, target("debian11")).bindings.empty());
+}
+
 TEST_CASE("a moved symbol whose old version is itself above the target is refused, naming that version") {
   auto f = facts_of({{1, "pthread_clockjoin_np", "libc.so.6", "GLIBC_2.34", 2}});
   Plan p = make_plan(f, target("manylinux2014"));
