@@ -38,7 +38,7 @@ for p in "$dir"/*; do
   same=no
   [ "$rc" = "$here_rc" ] && [ "$(head -n1 "$out/run" | sed "s|$inside/||g")" = "$(head -n1 "$out/here" | sed "s|$dir/||g")" ] && same=yes
   if [ "$rc" = 0 ]; then ran=ok
-  elif grep -qE "symbol lookup error|version .* not found|Segmentation|Illegal" "$out/run"; then ran=loader-or-crash
+  elif grep -qE "symbol lookup error|version .* not found|Segmentation fault|Illegal instruction" "$out/run"; then ran=loader-or-crash
   else ran="exit-$rc"; fi
   printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$how" "$ran" "$(head -c 120 "$out/run" | tr '\n\t' '  ')" "$same" >>"$out/results.tsv"
 done
