@@ -4,8 +4,9 @@
 # Property: a sample of this machine's programs (/usr/bin) and libraries (/usr/lib/x86_64-linux-gnu/*.so*) that
 # `check -t debian11` fails, once `ferry lower -t debian11` accepts them, load in the Debian 11 root with every
 # binding resolved: bullseye's own loader in `ldd -r` mode (LD_TRACE_LOADED_OBJECTS, LD_WARN, LD_BIND_NOW)
-# reports no missing glibc version and no undefined glibc symbol. Files whose libraries the root lacks are not judged;
-# refusals are counted. The oracle is checked too: an unlowered file fails it. Runs in about 30 s.
+# reports no missing glibc version and no undefined glibc symbol. Files whose libraries the root lacks are not
+# judged; refusals (exit 1) and unsupported layouts (exit 2) are counted; a verification failure (3) or a crash
+# fails. The oracle is checked too: an unlowered file fails it. Runs in about 30 s.
 source "$(dirname "$0")/../common.sh"
 R=$ROOTS/bullseye
 [ -f "$R/.ferry-complete" ] || skip "no bullseye root (debootstrap unavailable)"
@@ -37,7 +38,7 @@ while read -r f; do
   case $rc in
     0) ;;
     1) refused=$((refused + 1)); continue ;;
-    2) grep -q "no room\|does not call\|GOT\|PLT" "$T/err" || fail "$f: exit 2: $(cat "$T/err")"; refused=$((refused + 1)); continue ;;
+    2) echo "not lowered (unsupported): $(cat "$T/err")"; refused=$((refused + 1)); continue ;;
     *) fail "$f: exit $rc: $(cat "$T/err")" ;;
   esac
   if [ "$(missing_libs "$name")" != 0 ]; then unjudged=$((unjudged + 1)); continue; fi
