@@ -54,6 +54,10 @@ struct Edits {
   // the symbol indices of dynamic relocations follow.
   std::vector<std::pair<std::string, std::string>> rename_dynamic_symbols;
 
+  // Strings .dynstr must hold afterwards (added when missing), for callers that write version tables themselves
+  // (ferry lower's Vernaux names).
+  std::vector<std::string> add_strings;
+
   bool empty() const;
 };
 

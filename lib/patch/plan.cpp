@@ -172,6 +172,10 @@ Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions
     reqs.push_back({t.renames[i].name, std::nullopt});
     owners.push_back({2, i});
   }
+  for (const auto& s : edits.add_strings) {  // owner kind 3: nothing refers to them yet
+    reqs.push_back({s, std::nullopt});
+    owners.push_back({3, 0});
+  }
   std::vector<uint64_t> rename_offsets(t.renames.size());
   StringPlan sp;
   if (f.has_dynstr) {
@@ -182,6 +186,8 @@ Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions
         t.entries[i].val = sp.offsets[r];
       else if (kind == 2)
         rename_offsets[i] = sp.offsets[r];
+      else if (kind == 3)
+        continue;
       else if (t.verneeds[i].file != sp.offsets[r]) {
         t.verneeds[i].file = static_cast<uint32_t>(sp.offsets[r]);
         t.verneed_changed = true;

@@ -16,7 +16,8 @@ namespace ferry::patch {
 bool Edits::empty() const {
   return !set_rpath && add_rpath.empty() && !remove_rpath && !shrink_rpath && allowed_rpath_prefixes.empty() && !interpreter && !soname &&
          replace_needed.empty() && remove_needed.empty() && add_needed.empty() && clear_symbol_version.empty() &&
-         !no_default_lib && !exec_stack && !add_debug_tag && !os_abi && rename_dynamic_symbols.empty();
+         !no_default_lib && !exec_stack && !add_debug_tag && !os_abi && rename_dynamic_symbols.empty() &&
+         add_strings.empty();
 }
 
 Status normalize(const Edits& e) {

@@ -10,7 +10,8 @@ mirror=$(grep -rhE '^(URIs:|deb )' /etc/apt/sources.list /etc/apt/sources.list.d
   grep -oE 'https?://[^ ]*/debian/?$' | head -n1 || true)
 if [ -z "$mirror" ]; then echo "no Debian mirror configured for apt; tests needing the root will skip"; exit 0; fi
 rm -rf "$dir" && mkdir -p "$dir"
-if debootstrap --variant=minbase bullseye "$dir" "$mirror" >"$dir.log" 2>&1; then
+# python3-minimal: lowered extension modules are imported by the root's own Python (tests/cli/lower_*).
+if debootstrap --variant=minbase --include=python3-minimal bullseye "$dir" "$mirror" >"$dir.log" 2>&1; then
   touch "$dir/.ferry-complete"
   echo "bullseye root ready in $dir"
 else

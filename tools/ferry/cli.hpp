@@ -52,6 +52,7 @@ void register_check(CLI::App& app, Context& ctx);
 void register_patch(CLI::App& app, Context& ctx);
 void register_wheel(CLI::App& app, Context& ctx);  // show, repair
 void register_bundle(CLI::App& app, Context& ctx);
+void register_lower(CLI::App& app, Context& ctx);  // lower (cmd_lower.cpp)
 
 
 

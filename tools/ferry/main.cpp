@@ -82,6 +82,7 @@ int main(int argc, char** argv) {
   register_patch(app, ctx);
   register_wheel(app, ctx);
   register_bundle(app, ctx);
+  register_lower(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

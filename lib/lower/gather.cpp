@@ -1,0 +1,45 @@
+// Facts a lowering plan needs, read the way the loader reads them: every imported symbol's version
+// requirement (.gnu.version -> a Vernaux of .gnu.version_r), the Verneed list, PT_INTERP and DT_RELR.
+#include <elf.h>
+
+#include "lower/lower.hpp"
+
+namespace ferry::lower {
+
+Result<Facts> gather(const patch::ElfFile& f) {
+  Facts facts;
+  facts.is_program = f.has_interp();
+  facts.relr = f.find_dyn(DT_RELR).has_value();
+  for (const auto& d : f.dyn)
+    if (d.tag == DT_NEEDED)
+      if (auto s = f.find_dynstr(d.val)) facts.needed.push_back(*s);
+  struct Named { std::string file, version; };
+  std::vector<std::pair<uint16_t, Named>> by_index;
+  for (const auto& vn : f.verneeds) {
+    auto file = f.find_dynstr(vn.file);
+    if (!file) return f.error("Verneed: vn_file is not a .dynstr string");
+    for (const auto& a : vn.aux) {
+      auto name = f.find_dynstr(a.name);
+      if (!name) return f.error("Vernaux of " + *file + ": vna_name is not a .dynstr string");
+      by_index.push_back({a.other, {*file, *name}});
+      facts.versions.emplace_back(*file, *name);
+    }
+  }
+  if (!f.versym_offset || by_index.empty()) return facts;
+  for (uint64_t i = 0; i < f.dynsyms.size(); ++i) {
+    // Undefined symbols, and copies of library data (R_X86_64_COPY: defined here, versioned by a Vernaux).
+    uint64_t at = *f.versym_offset + 2 * i;
+    if (at + 2 > f.bytes.size()) return f.error(".gnu.version: entry " + std::to_string(i) + " is past the end", at);
+    uint16_t v = uint16_t(f.c.get(f.bytes.data() + at, 2) & 0x7fff);
+    for (const auto& [other, named] : by_index) {
+      if (other != v) continue;
+      auto name = f.find_dynstr(f.dynsyms[i].name);
+      if (!name) return f.error(".dynsym #" + std::to_string(i) + ": name is not a .dynstr string");
+      facts.requirements.push_back({i, *name, named.file, named.version, other});
+      break;
+    }
+  }
+  return facts;
+}
+
+}  // namespace ferry::lower

@@ -1,0 +1,121 @@
+// lower_file: read -> gather -> plan -> apply -> verify (`check -t TARGET` on the temporary output) -> atomic
+// replace. The input is never modified unless it is also the output and everything succeeded.
+#include <elf.h>
+#include <sys/stat.h>
+
+#include "lower/lower.hpp"
+#include "patch/patch.hpp"
+#include "policy/check.hpp"
+#include "support/file.hpp"
+
+namespace ferry::lower {
+
+namespace {
+
+bool has_glue(const Plan& p, const std::string& symbol) {
+  for (const auto& b : p.bindings)
+    if (b.method == Method::glue && b.symbol == symbol) return true;
+  return false;
+}
+
+std::string refusals(const Plan& p) {
+  std::string s;
+  for (const auto& b : p.bindings)
+    if (b.method == Method::refused)
+      s += (s.empty() ? "" : "; ") + b.symbol + "@" + b.version + " (" + b.library + "): " + b.reason;
+  for (const auto& x : p.problems) s += (s.empty() ? "" : "; ") + x;
+  return s;
+}
+
+// `check -t TARGET` on the written temporary file: any symbol version it still finds above the target is a
+// verification failure. Other issues (a library to ship, an executable stack) are not lowering's business:
+// `ferry check` reports them as it did for the input.
+Status check_output(const std::string& path, const std::string& target) {
+  policy::CheckOptions o;
+  o.targets = {target};
+  o.hints = false;
+  o.jobs = 1;
+  auto r = policy::run_check({path}, o);
+  if (!r.errors.empty()) return r.errors.front();
+  std::string issues;
+  for (const auto& f : r.files)
+    for (const auto& v : f.verdicts)
+      for (const auto& i : v.issues)
+        if (i.severity == policy::Severity::error && i.kind == policy::IssueKind::symbol_version) issues += (issues.empty() ? "" : "; ") + i.message;
+  if (!issues.empty()) return make_error(ErrorCode::verify, "the lowered file still fails check -t " + target + ": " + issues);
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<uint8_t>> apply_plan(ByteView in, const std::string& path, const Plan& plan,
+                                        const policy::Target& target, std::vector<std::string>& steps) {
+  std::vector<uint8_t> image(in.data(), in.data() + in.size());
+  patch::Edits e;
+  e.add_needed = plan.add_needed;
+  for (const auto& b : plan.bindings)
+    if (!b.new_symbol.empty()) e.rename_dynamic_symbols.emplace_back(b.symbol, b.new_symbol);
+  for (const auto& b : plan.bindings)  // every version name the rewritten Verneeds may need
+    if (!b.new_version.empty() && b.method != Method::refused) e.add_strings.push_back(b.new_version);
+  if (!e.empty()) {
+    patch::PatchReport pr;
+    FERRY_TRY(patched, patch::patch_image(in, e, path, {}, &pr));
+    image = std::move(patched);
+    for (const auto& n : plan.add_needed) steps.push_back("DT_NEEDED " + n + " added (" + pr.strategy + ")");
+    for (const auto& [from, to] : e.rename_dynamic_symbols) steps.push_back("symbol " + from + " renamed " + to);
+  }
+  std::vector<uint8_t> out = image;
+  {
+    FERRY_TRY(f, patch::read_elf_file_for_patch(ByteView(image), path));
+    FERRY_CHECK(rewrite_versions(f, out, plan, target, steps));
+  }
+  // Each glue step reads the file as the previous one left it (segments grow as glue is added).
+  auto step = [&](auto&& add) -> Status {
+    std::vector<uint8_t> before = out;
+    FERRY_TRY(f, patch::read_elf_file_for_patch(ByteView(before), path));
+    return add(f);
+  };
+  if (has_glue(plan, "__libc_start_main"))
+    FERRY_CHECK(step([&](const patch::ElfFile& f) { return add_start_glue(f, out, steps); }));
+  FERRY_CHECK(step([&](const patch::ElfFile& f) { return add_call_glue(f, out, plan, steps); }));
+  if (has_glue(plan, "__libc_single_threaded"))
+    FERRY_CHECK(step([&](const patch::ElfFile& f) { return add_data_glue(f, out, plan, steps); }));
+  return out;
+}
+
+Result<LowerReport> lower_file(const std::string& in, const std::string& out, const LowerOptions& opts) {
+  LowerReport rep;
+  rep.input = in, rep.output = out, rep.target = opts.target;
+  FERRY_TRY(bytes, read_file(in));
+  FERRY_TRY(f, patch::read_elf_file_for_patch(ByteView(bytes), in));
+  if (f.e_machine != EM_X86_64)
+    return make_error(ErrorCode::unsupported, "ferry lower handles x86_64 files only for now").with_path(in);
+  auto target = policy::find_target(opts.target, "x86_64");
+  if (!target) return target.error();
+  if ((*target)->libc != policy::Libc::glibc)
+    return make_error(ErrorCode::usage, "target " + opts.target + " has no glibc ceiling");
+  rep.target = (*target)->name;
+  rep.glibc = (*target)->libc_version.str();
+  FERRY_TRY(facts, gather(f));
+  rep.plan = make_plan(facts, **target);
+  if (opts.dry_run) return rep;
+  if (rep.plan.refused())
+    return make_error(ErrorCode::policy, "cannot lower to " + rep.target + ": " + refusals(rep.plan)).with_path(in);
+  std::vector<uint8_t> image = bytes;
+  if (!rep.plan.bindings.empty()) {
+    auto applied = apply_plan(ByteView(bytes), in, rep.plan, **target, rep.steps);
+    if (!applied) return applied.error().with_path(in);
+    image = std::move(*applied);
+    rep.changed = true;
+  }
+  if (!rep.changed && out == in) return rep;
+  struct stat st;
+  AtomicWriteOptions w;
+  if (::stat(in.c_str(), &st) == 0) w.mode = st.st_mode & 07777;
+  if (opts.verify) w.verify = [&](const std::string& tmp) { return check_output(tmp, opts.target); };
+  auto written = atomic_write(out, image, w);
+  if (!written) return written.error().with_path(out);
+  return rep;
+}
+
+}  // namespace ferry::lower

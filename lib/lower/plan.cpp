@@ -1,0 +1,101 @@
+// The lowering plan, pure: for each imported symbol whose version the target does not have, the method
+// (rebind, moved, glue, refused) and the binding after lowering. Nothing here reads or writes a file.
+#include <algorithm>
+#include <map>
+
+#include "lower/lower.hpp"
+
+namespace ferry::lower {
+
+namespace {
+
+bool allowed(const policy::Target& t, const std::string& version) {
+  auto vn = policy::split_version_name(version);
+  if (!vn) return true;
+  auto it = t.versions.find(vn->ns);
+  return it == t.versions.end() || it->second.allows(vn->suffix);
+}
+
+// Why a symbol with nothing older in glibc cannot be lowered, and what to do instead.
+std::string refusal(const Requirement& r) {
+  static const std::map<std::string, std::string> known = {
+      {"_dl_find_object", "glibc < 2.35 has no equivalent (libgcc falls back when it is absent at build time)"},
+  };
+  auto vn = policy::split_version_name(r.version);
+  std::string ns = vn ? vn->ns : "";
+  if (ns == "GLIBCXX" || ns == "CXXABI")
+    return "libstdc++ cannot be lowered by renaming: link it statically (-static-libstdc++) or ship libstdc++.so.6";
+  if (ns == "GCC") return "libgcc_s cannot be lowered by renaming: link it statically (-static-libgcc) or ship it";
+  if (auto it = known.find(r.symbol); it != known.end()) return it->second;
+  if (ns == "GLIBC") return "glibc has no older version of " + r.symbol + "; rebuild without it or on an older system";
+  return "not a glibc version; ferry lowers glibc requirements only";
+}
+
+Binding bind(const Requirement& r, const policy::Target& t, const Facts& facts) {
+  Binding b{r.symbol, r.library, r.version, Method::refused, "", "", "", ""};
+  if (r.symbol == "__libc_start_main" && r.library == "libc.so.6" && facts.is_program) {
+    b = {r.symbol, r.library, r.version, Method::glue, r.library, "GLIBC_2.2.5",
+         "_start calls ferry's code, which passes an init function running DT_INIT and DT_INIT_ARRAY", ""};
+    return b;
+  }
+  static const std::map<std::string, std::string> stat_glue = {
+      {"stat", "__xstat"},     {"fstat", "__fxstat"},     {"lstat", "__lxstat"},     {"fstatat", "__fxstatat"},
+      {"stat64", "__xstat64"}, {"fstat64", "__fxstat64"}, {"lstat64", "__lxstat64"}, {"fstatat64", "__fxstatat64"},
+      {"mknod", "__xmknod"},   {"mknodat", "__xmknodat"}};
+  if (auto it = stat_glue.find(r.symbol); it != stat_glue.end() && r.library == "libc.so.6" && allowed(t, "GLIBC_2.4")) {
+    std::string v = it->second.starts_with("__fxstatat") || it->second == "__xmknodat" ? "GLIBC_2.4" : "GLIBC_2.2.5";
+    return {r.symbol, r.library, r.version, Method::glue, r.library, v,
+            "calls " + it->second + "(" + (it->second.starts_with("__xmknod") ? "_MKNOD_VER = 0, ..., &dev" : "_STAT_VER = 1, ...") +
+                ") through a PLT jump rewritten to ferry's code", it->second};
+  }
+  // 64-bit: fcntl64 (2.28, the name _FILE_OFFSET_BITS=64 selects) is fcntl, the same function.
+  if (r.symbol == "fcntl64" && r.library == "libc.so.6" && allowed(t, "GLIBC_2.2.5"))
+    return {r.symbol, r.library, r.version, Method::rebind, r.library, "GLIBC_2.2.5",
+            "on 64-bit fcntl64 and fcntl are one function", "fcntl"};
+  if (r.symbol == "__libc_single_threaded" && r.library == "libc.so.6")
+    return {r.symbol, r.library, r.version, Method::glue, "", "",
+            "it reads as 0 (\"not single-threaded\", always safe): its copy relocation is dropped or its GOT entry points at a zero ferry adds", ""};
+  if (const Rule* rule = find_rule(r.symbol, r.library)) {
+    if (!allowed(t, rule->old_version)) {
+      b.reason = std::string("the older ") + rule->old_version + " is still above the target";
+      return b;
+    }
+    return {r.symbol, r.library, r.version, rule->method, rule->old_library, rule->old_version, "", ""};
+  }
+  b.reason = refusal(r);
+  return b;
+}
+
+}  // namespace
+
+bool Plan::refused() const {
+  return !problems.empty() ||
+         std::any_of(bindings.begin(), bindings.end(), [](const Binding& b) { return b.method == Method::refused; });
+}
+
+Plan make_plan(const Facts& facts, const policy::Target& target) {
+  Plan p;
+  std::map<std::pair<std::string, std::string>, bool> used;
+  for (const auto& r : facts.requirements) {
+    used[{r.library, r.version}] = true;
+    if (allowed(target, r.version)) continue;
+    Binding b = bind(r, target, facts);
+    bool have = std::find(facts.needed.begin(), facts.needed.end(), b.new_library) != facts.needed.end() ||
+                std::find(p.add_needed.begin(), p.add_needed.end(), b.new_library) != p.add_needed.end();
+    if (b.method == Method::moved && !have) p.add_needed.push_back(b.new_library);
+    p.bindings.push_back(std::move(b));
+  }
+  // A requirement no symbol uses (e.g. GLIBC_ABI_DT_RELR) is dropped when it is a plain glibc version; a
+  // loader feature marker is refused.
+  for (const auto& [file, version] : facts.versions) {
+    if (used.count({file, version}) || allowed(target, version)) continue;
+    auto vn = policy::split_version_name(version);
+    bool numeric = vn && policy::Version::parse(vn->suffix).has_value();
+    if (!numeric) p.problems.push_back(version + " (" + file + "): a loader feature the target lacks; ferry cannot remove it");
+  }
+  if (facts.relr && !allowed(target, "GLIBC_ABI_DT_RELR"))
+    p.problems.push_back("DT_RELR: relative relocations packed for glibc >= 2.36; ferry cannot expand them yet");
+  return p;
+}
+
+}  // namespace ferry::lower

@@ -1,0 +1,64 @@
+// Room for what lowering adds (version tables that grew, glue code) without a new segment: the zero bytes a
+// linker leaves between a PT_LOAD's end and the next segment's page (GNU ld's -z separate-code pads each
+// segment to a page). The PT_LOAD grows over them; no other header, section or segment is touched.
+#include <elf.h>
+
+#include <algorithm>
+
+#include "lower/lower.hpp"
+
+namespace ferry::lower {
+
+namespace {
+constexpr uint64_t kPage = 4096;  // x86_64: the loader maps segments in 4 KiB pages
+
+// First file offset at or after `from` that something uses (a section, a header table, a segment's bytes).
+uint64_t next_used(const patch::ElfFile& f, uint64_t from, uint64_t size) {
+  uint64_t limit = size;
+  for (size_t i = 1; i < f.shdrs.size(); ++i) {
+    const auto& s = f.shdrs[i];
+    if (s.type != SHT_NOBITS && s.size > 0 && s.offset >= from) limit = std::min(limit, s.offset);
+  }
+  if (f.e_shoff >= from) limit = std::min(limit, f.e_shoff);
+  if (f.e_phoff >= from) limit = std::min(limit, f.e_phoff);
+  for (const auto& p : f.phdrs)
+    if (p.filesz > 0 && p.offset >= from && p.type != PT_GNU_STACK) limit = std::min(limit, p.offset);
+  return limit;
+}
+
+// The first page of the lowest segment mapped above `vaddr` (the grown segment must stay below it).
+uint64_t next_page(const patch::ElfFile& f, uint64_t vaddr) {
+  uint64_t limit = UINT64_MAX;
+  for (const auto& p : f.phdrs)
+    if (p.type == PT_LOAD && p.vaddr > vaddr) limit = std::min(limit, p.vaddr & ~(kPage - 1));
+  return limit;
+}
+}  // namespace
+
+Result<Room> reserve_after_segment(const patch::ElfFile& f, std::vector<uint8_t>& out, uint64_t bytes, bool exec) {
+  // Code goes after an executable segment; failing that, after a read-only one that then becomes executable
+  // (as every segment before GNU ld's -z separate-code was). Never after a writable one.
+  for (size_t pass = 0; pass < (exec ? 2 : 1); ++pass)
+  for (size_t i = 0; i < f.phdrs.size(); ++i) {
+    patch::Phdr p = f.phdrs[i];
+    if (p.type != PT_LOAD || p.filesz != p.memsz || p.filesz == 0) continue;
+    bool x = (p.flags & PF_X) != 0;
+    if (pass == 0 && exec != x) continue;
+    if (pass == 1 && (x || (p.flags & PF_W))) continue;
+    uint64_t start = (p.offset + p.filesz + 15) & ~uint64_t(15);
+    uint64_t vstart = p.vaddr + (start - p.offset);
+    if (start + bytes > next_used(f, p.offset + p.filesz, out.size())) continue;
+    if (vstart + bytes > next_page(f, p.vaddr)) continue;
+    if (!std::all_of(out.begin() + p.offset + p.filesz, out.begin() + start + bytes, [](uint8_t b) { return b == 0; }))
+      continue;
+    p.filesz = p.memsz = start + bytes - p.offset;
+    if (exec) p.flags |= PF_X;
+    patch::encode_phdr(f.c, out.data() + f.e_phoff + i * f.c.phent(), p);
+    return Room{i, start, vstart, bytes, pass == 1};
+  }
+  return f.error(std::string("no room for ") + std::to_string(bytes) + " bytes after any " +
+                     (exec ? "executable" : "non-executable") + " PT_LOAD (the segments leave no padding)",
+                 std::nullopt, ErrorCode::unsupported);
+}
+
+}  // namespace ferry::lower

@@ -1,0 +1,97 @@
+// The lowering planner is pure: facts in, one binding per requirement above the target out. Checked against
+// the target ceilings (policy data) and the generated table's rows.
+#include <catch2/catch.hpp>
+
+#include "lower/lower.hpp"
+
+using namespace ferry;
+using namespace ferry::lower;
+
+namespace {
+Facts facts_of(std::vector<Requirement> reqs, bool program = true) {
+  Facts f;
+  f.is_program = program;
+  f.needed = {"libc.so.6", "libm.so.6"};
+  for (auto& r : reqs) f.versions.emplace_back(r.library, r.version);
+  f.requirements = std::move(reqs);
+  return f;
+}
+const policy::Target& target(const char* name) { return **policy::find_target(name, "x86_64"); }
+const Binding* find(const Plan& p, const std::string& s) {
+  for (const auto& b : p.bindings)
+    if (b.symbol == s) return &b;
+  return nullptr;
+}
+}  // namespace
+
+TEST_CASE("requirements within the target are left alone; the rest get a method each") {
+  auto f = facts_of({{1, "memcpy", "libc.so.6", "GLIBC_2.14", 2}, {2, "pow", "libm.so.6", "GLIBC_2.29", 3},
+                     {3, "pthread_create", "libc.so.6", "GLIBC_2.34", 4},
+                     {4, "__libc_start_main", "libc.so.6", "GLIBC_2.34", 4}, {5, "stat", "libc.so.6", "GLIBC_2.33", 5},
+                     {6, "close_range", "libc.so.6", "GLIBC_2.34", 4}});
+  Plan d11 = make_plan(f, target("debian11"));  // glibc 2.31: memcpy@2.14 and pow@2.29 are fine there
+  CHECK(find(d11, "memcpy") == nullptr);
+  CHECK(find(d11, "pow") == nullptr);
+  REQUIRE(find(d11, "pthread_create"));
+  CHECK(find(d11, "pthread_create")->method == Method::moved);
+  CHECK(find(d11, "pthread_create")->new_library == "libpthread.so.0");
+  CHECK(find(d11, "pthread_create")->new_version == "GLIBC_2.2.5");
+  CHECK(d11.add_needed == std::vector<std::string>{"libpthread.so.0"});
+  CHECK(find(d11, "__libc_start_main")->method == Method::glue);
+  CHECK(find(d11, "stat")->new_symbol == "__xstat");
+  CHECK(find(d11, "close_range")->method == Method::refused);
+  CHECK(find(d11, "close_range")->reason.find("no older version of close_range") != std::string::npos);
+  CHECK(d11.refused());
+
+  Plan m2010 = make_plan(f, target("manylinux2010"));  // glibc 2.12: memcpy and pow too
+  CHECK(find(m2010, "memcpy")->method == Method::rebind);
+  CHECK(find(m2010, "memcpy")->new_version == "GLIBC_2.2.5");
+  CHECK(find(m2010, "pow")->new_library == "libm.so.6");
+}
+
+TEST_CASE("fcntl64 (2.28) is rebound to fcntl@GLIBC_2.2.5 below 2.28 and left alone from 2.28 on") {
+  auto f = facts_of({{1, "fcntl64", "libc.so.6", "GLIBC_2.28", 2}});
+  Plan p = make_plan(f, target("manylinux2014"));
+  REQUIRE(p.bindings.size() == 1);
+  CHECK(p.bindings[0].method == Method::rebind);
+  CHECK(p.bindings[0].new_symbol == "fcntl");
+  CHECK(p.bindings[0].new_version == "GLIBC_2.2.5");
+  CHECK(make_plan(f, target("debian11")).bindings.empty());
+}
+
+TEST_CASE("a moved symbol whose old version is itself above the target is refused, naming that version") {
+  auto f = facts_of({{1, "pthread_clockjoin_np", "libc.so.6", "GLIBC_2.34", 2}});
+  Plan p = make_plan(f, target("manylinux2014"));
+  REQUIRE(p.bindings.size() == 1);
+  CHECK(p.bindings[0].method == Method::refused);
+  CHECK(p.bindings[0].reason == "the older GLIBC_2.31 is still above the target");
+}
+
+TEST_CASE("__libc_start_main in a shared library, libstdc++ and loader markers are refused with what to do") {
+  auto lib = facts_of({{1, "__libc_start_main", "libc.so.6", "GLIBC_2.34", 2}}, false);
+  CHECK(make_plan(lib, target("debian11")).bindings.at(0).method == Method::refused);
+  auto cxx = facts_of({{1, "_ZSt21__glibcxx_assert_failPKciS0_S0_", "libstdc++.so.6", "GLIBCXX_3.4.30", 2}});
+  auto p = make_plan(cxx, target("debian11"));
+  CHECK(p.bindings.at(0).reason.find("-static-libstdc++") != std::string::npos);
+  Facts relr;
+  relr.versions = {{"libc.so.6", "GLIBC_ABI_DT_RELR"}};
+  relr.relr = true;
+  CHECK(make_plan(relr, target("debian11")).refused());
+}
+
+TEST_CASE("the generated table: moved rows name an old glibc library, rebinds stay in their library") {
+  REQUIRE(x86_64_rules().size() > 150);
+  for (const Rule& r : x86_64_rules()) {
+    INFO(r.name);
+    if (r.method == Method::moved) {
+      CHECK(std::string(r.library) == "libc.so.6");
+      CHECK(std::string(r.old_library) != "libc.so.6");
+    } else {
+      CHECK(r.method == Method::rebind);
+      CHECK(std::string(r.old_library) == r.library);
+    }
+    CHECK(std::string(r.old_version).starts_with("GLIBC_2."));
+  }
+  CHECK(find_rule("dlopen", "libc.so.6")->old_library == std::string("libdl.so.2"));
+  CHECK(find_rule("timer_create", "libc.so.6")->old_library == std::string("librt.so.1"));
+}
