@@ -145,12 +145,13 @@ std::optional<size_t> extendable_last_load(const ElfFile& f) {
   return last;
 }
 
-Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions& opts, bool allow_table_move) {
+Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions& opts, const Facts& facts,
+                        bool allow_table_move) {
   LayoutPlan lp;
   lp.old_size = lp.new_size = f.bytes.size();
   lp.phdrs = f.phdrs;
   lp.phoff = f.e_phoff;
-  FERRY_TRY(t, resolve_edits(f, edits));
+  FERRY_TRY(t, resolve_edits(f, edits, facts));
   for (const auto& n : t.notes) lp.steps.push_back(n);
   const Codec& c = f.c;
   const uint64_t page = opts.page_size ? opts.page_size : target_page_size(f.e_machine);

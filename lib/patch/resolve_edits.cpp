@@ -72,7 +72,7 @@ std::string join_colon(const std::vector<std::string>& v) {
   return out;
 }
 
-// e_machine of a file, or nullopt when it is not a readable ELF file.
+// e_machine of a file, or nullopt when it is not a readable ELF file (gather_facts: the only file reads).
 std::optional<uint16_t> file_machine(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   unsigned char h[20];
@@ -84,7 +84,7 @@ std::optional<uint16_t> file_machine(const std::string& path) {
 // patchelf's --shrink-rpath: keep relative entries ($ORIGIN...), drop absolute directories outside the allowed
 // prefixes or holding no not-yet-found NEEDED library of the same machine.
 std::string shrink(const std::string& rpath, const std::vector<std::string>& needed, uint16_t machine,
-                   const std::vector<std::string>& prefixes) {
+                   const std::vector<std::string>& prefixes, const Facts& facts) {
   std::vector<bool> found(needed.size(), false);
   std::vector<std::string> kept;
   for (const auto& dir : split_colon(rpath)) {
@@ -99,8 +99,8 @@ std::string shrink(const std::string& rpath, const std::vector<std::string>& nee
     bool any = false;
     for (size_t i = 0; i < needed.size(); ++i) {
       if (found[i]) continue;
-      auto m = file_machine(dir + "/" + needed[i]);
-      if (m && *m == machine) found[i] = any = true;
+      auto m = facts.library_machines.find(dir + "/" + needed[i]);
+      if (m != facts.library_machines.end() && m->second == machine) found[i] = any = true;
     }
     if (any) kept.push_back(dir);
   }
@@ -111,17 +111,21 @@ bool is_string_tag(int64_t tag) {
   return tag == DT_NEEDED || tag == DT_SONAME || tag == DT_RPATH || tag == DT_RUNPATH;
 }
 
-void apply_rpath(const ElfFile& f, const Edits& e, TargetState& t) {
+// The search path being edited: DT_RUNPATH, else DT_RPATH.
+std::optional<std::string> current_rpath(const std::vector<TargetEntry>& es) {
+  for (auto& x : es)
+    if (x.tag == DT_RUNPATH) return x.str;
+  for (auto& x : es)
+    if (x.tag == DT_RPATH) return x.str;
+  return std::nullopt;
+}
+
+void apply_rpath(const ElfFile& f, const Edits& e, const Facts& facts, TargetState& t) {
   bool touch = e.set_rpath || !e.add_rpath.empty() || e.shrink_rpath || e.remove_rpath;
   if (!touch) return;
   auto& es = t.entries;
   auto first = std::find_if(es.begin(), es.end(), [](auto& x) { return x.tag == DT_RPATH || x.tag == DT_RUNPATH; });
-  std::optional<std::string> cur;
-  for (auto& x : es)
-    if (x.tag == DT_RUNPATH) cur = x.str;
-  if (!cur)
-    for (auto& x : es)
-      if (x.tag == DT_RPATH) cur = x.str;
+  const std::optional<std::string> cur = current_rpath(es);
   if (e.remove_rpath) {
     es.erase(std::remove_if(es.begin(), es.end(), [](auto& x) { return x.tag == DT_RPATH || x.tag == DT_RUNPATH; }),
              es.end());
@@ -134,7 +138,7 @@ void apply_rpath(const ElfFile& f, const Edits& e, TargetState& t) {
     std::vector<std::string> needed;
     for (auto& x : es)
       if (x.tag == DT_NEEDED) needed.push_back(*x.str);
-    value = shrink(value, needed, f.e_machine, e.allowed_rpath_prefixes);
+    value = shrink(value, needed, f.e_machine, e.allowed_rpath_prefixes, facts);
   }
   for (const auto& add : e.add_rpath) {
     std::vector<std::string> dirs = value.empty() ? std::vector<std::string>{} : split_colon(value);
@@ -162,7 +166,28 @@ void apply_rpath(const ElfFile& f, const Edits& e, TargetState& t) {
 
 }  // namespace
 
-Result<TargetState> resolve_edits(const ElfFile& f, const Edits& e) {
+Facts gather_facts(const ElfFile& f, const Edits& e) {
+  Facts facts;
+  if (!e.shrink_rpath) return facts;
+  std::vector<TargetEntry> entries;
+  std::vector<std::string> names(e.add_needed.begin(), e.add_needed.end());
+  for (const auto& d : f.dyn) {
+    if (!is_string_tag(d.tag)) continue;
+    entries.push_back(TargetEntry{d.tag, d.val, f.find_dynstr(d.val)});
+    if (d.tag == DT_NEEDED && entries.back().str) names.push_back(*entries.back().str);
+  }
+  for (const auto& [from, to] : e.replace_needed) names.push_back(to);
+  auto cur = current_rpath(entries);
+  if (!cur) return facts;
+  for (const auto& dir : split_colon(*cur)) {
+    if (dir.empty() || dir[0] != '/') continue;
+    for (const auto& name : names)
+      if (auto m = file_machine(dir + "/" + name)) facts.library_machines[dir + "/" + name] = *m;
+  }
+  return facts;
+}
+
+Result<TargetState> resolve_edits(const ElfFile& f, const Edits& e, const Facts& facts) {
   TargetState t;
   bool dynamic_edit = e.set_rpath || !e.add_rpath.empty() || e.remove_rpath || e.shrink_rpath || e.soname ||
                       !e.replace_needed.empty() || !e.remove_needed.empty() || !e.add_needed.empty() ||
@@ -289,7 +314,7 @@ Result<TargetState> resolve_edits(const ElfFile& f, const Edits& e) {
     }
   }
 
-  apply_rpath(f, e, t);
+  apply_rpath(f, e, facts, t);
 
   if (e.no_default_lib) {
     auto it = std::find_if(es.begin(), es.end(), [](auto& x) { return x.tag == DT_FLAGS_1; });
