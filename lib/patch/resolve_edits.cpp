@@ -187,7 +187,10 @@ Facts gather_facts(const ElfFile& f, const Edits& e) {
   return facts;
 }
 
-Result<TargetState> resolve_edits(const ElfFile& f, const Edits& e, const Facts& facts) {
+namespace {
+
+// The file's own dynamic entries (with their strings) and version requirements: the state edits start from.
+Result<TargetState> initial_state(const ElfFile& f, const Edits& e) {
   TargetState t;
   bool dynamic_edit = e.set_rpath || !e.add_rpath.empty() || e.remove_rpath || e.shrink_rpath || e.soname ||
                       !e.replace_needed.empty() || !e.remove_needed.empty() || !e.add_needed.empty() ||
@@ -203,11 +206,13 @@ Result<TargetState> resolve_edits(const ElfFile& f, const Edits& e, const Facts&
   }
   t.verneeds = f.verneeds;
   for (const auto& v : f.verneeds) t.verneed_files.push_back(f.find_dynstr(v.file).value_or(""));
-  auto& es = t.entries;
+  return t;
+}
 
+void replace_needed(const Edits& e, TargetState& t) {
   for (const auto& [from, to] : e.replace_needed) {
     bool hit = false;
-    for (auto& x : es)
+    for (auto& x : t.entries)
       if (x.tag == DT_NEEDED && x.str == from) {
         x.str = to;
         hit = true;
@@ -219,13 +224,28 @@ Result<TargetState> resolve_edits(const ElfFile& f, const Edits& e, const Facts&
       }
     if (hit) t.notes.push_back("replace-needed: " + from + " -> " + to);
   }
+}
 
-  // Symbol version indices in use, after clearing the requested symbols.
+// .gnu.version: the version index of each dynamic symbol.
+std::vector<uint16_t> read_versyms(const ElfFile& f) {
   std::vector<uint16_t> versyms;
   if (f.versym_offset)
     for (uint64_t i = 0; i < f.dynsyms.size(); ++i)
       versyms.push_back(static_cast<uint16_t>(f.c.get(f.bytes.data() + *f.versym_offset + 2 * i, 2)));
-  std::set<uint16_t> cleared_indices;
+  return versyms;
+}
+
+size_t version_users(const std::vector<uint16_t>& versyms, uint16_t idx) {
+  size_t n = 0;
+  for (size_t i = 1; i < versyms.size(); ++i)
+    if ((versyms[i] & 0x7fff) == idx) ++n;
+  return n;
+}
+
+// --clear-symbol-version: each named symbol becomes global (versym 1); returns the version indices cleared.
+Result<std::set<uint16_t>> clear_symbol_versions(const ElfFile& f, const Edits& e, std::vector<uint16_t>& versyms,
+                                                 TargetState& t) {
+  std::set<uint16_t> cleared;
   for (const auto& name : e.clear_symbol_version) {
     bool hit = false;
     for (uint64_t i = 1; i < versyms.size(); ++i) {
@@ -233,7 +253,7 @@ Result<TargetState> resolve_edits(const ElfFile& f, const Edits& e, const Facts&
       hit = true;
       uint16_t idx = versyms[i] & 0x7fff;
       if (idx <= 1) continue;
-      cleared_indices.insert(idx);
+      cleared.insert(idx);
       versyms[i] = 1;
       t.versym_writes.push_back({i, 1});
     }
@@ -241,18 +261,16 @@ Result<TargetState> resolve_edits(const ElfFile& f, const Edits& e, const Facts&
     if (!hit) return f.error("--clear-symbol-version: no dynamic symbol named " + name, std::nullopt, ErrorCode::not_found);
     t.notes.push_back("clear-symbol-version: " + name);
   }
-  auto users = [&](uint16_t idx) {
-    size_t n = 0;
-    for (size_t i = 1; i < versyms.size(); ++i)
-      if ((versyms[i] & 0x7fff) == idx) ++n;
-    return n;
-  };
-  // Drop Vernaux entries whose last user was cleared, then Verneeds left empty.
+  return cleared;
+}
+
+// Drops Vernaux entries whose last user was cleared, then Verneeds left empty.
+void drop_unused_versions(const std::set<uint16_t>& cleared, const std::vector<uint16_t>& versyms, TargetState& t) {
   for (size_t i = 0; i < t.verneeds.size(); ++i) {
     auto& aux = t.verneeds[i].aux;
     size_t before = aux.size();
     aux.erase(std::remove_if(aux.begin(), aux.end(),
-                             [&](const Vernaux& a) { return cleared_indices.count(a.other) && users(a.other) == 0; }),
+                             [&](const Vernaux& a) { return cleared.count(a.other) && version_users(versyms, a.other) == 0; }),
               aux.end());
     if (aux.size() != before) t.verneed_changed = true;
   }
@@ -261,7 +279,28 @@ Result<TargetState> resolve_edits(const ElfFile& f, const Edits& e, const Facts&
       t.verneeds.erase(t.verneeds.begin() + static_cast<ptrdiff_t>(i));
       t.verneed_files.erase(t.verneed_files.begin() + static_cast<ptrdiff_t>(i));
     }
+}
 
+// A NEEDED whose versions dynamic symbols still bind to cannot go: the error names one such symbol.
+Status check_unbound(const ElfFile& f, const std::string& name, const Verneed& v, const std::vector<uint16_t>& versyms) {
+  for (const auto& a : v.aux) {
+    size_t n = version_users(versyms, a.other);
+    if (n == 0) continue;
+    std::string sym;
+    for (size_t s = 1; s < versyms.size(); ++s)
+      if ((versyms[s] & 0x7fff) == a.other) {
+        sym = f.find_dynstr(f.dynsyms[s].name).value_or("?");
+        break;
+      }
+    return f.error("cannot remove NEEDED " + name + ": " + std::to_string(n) + " dynamic symbol(s) still bind to its version " +
+                       f.find_dynstr(a.name).value_or("?") + " (e.g. " + sym + "); clear their versions first",
+                   std::nullopt, ErrorCode::usage);
+  }
+  return {};
+}
+
+Status remove_needed(const ElfFile& f, const Edits& e, const std::vector<uint16_t>& versyms, TargetState& t) {
+  auto& es = t.entries;
   for (const auto& name : e.remove_needed) {
     size_t before = es.size();
     es.erase(std::remove_if(es.begin(), es.end(), [&](auto& x) { return x.tag == DT_NEEDED && x.str == name; }),
@@ -269,27 +308,19 @@ Result<TargetState> resolve_edits(const ElfFile& f, const Edits& e, const Facts&
     if (es.size() != before) t.notes.push_back("remove-needed: " + name);
     for (size_t i = t.verneeds.size(); i-- > 0;) {
       if (t.verneed_files[i] != name) continue;
-      for (const auto& a : t.verneeds[i].aux) {
-        size_t n = users(a.other);
-        if (n == 0) continue;
-        std::string sym;
-        for (size_t s = 1; s < versyms.size(); ++s)
-          if ((versyms[s] & 0x7fff) == a.other) {
-            sym = f.find_dynstr(f.dynsyms[s].name).value_or("?");
-            break;
-          }
-        return f.error("cannot remove NEEDED " + name + ": " + std::to_string(n) + " dynamic symbol(s) still bind to its version " +
-                           f.find_dynstr(a.name).value_or("?") + " (e.g. " + sym + "); clear their versions first",
-                       std::nullopt, ErrorCode::usage);
-      }
+      FERRY_CHECK(check_unbound(f, name, t.verneeds[i], versyms));
       t.verneeds.erase(t.verneeds.begin() + static_cast<ptrdiff_t>(i));
       t.verneed_files.erase(t.verneed_files.begin() + static_cast<ptrdiff_t>(i));
       t.verneed_changed = true;
       t.notes.push_back("remove-needed: dropped the Verneed of " + name);
     }
   }
+  return {};
+}
 
-  // patchelf puts added NEEDED entries first, in the order given.
+// patchelf puts added NEEDED entries first, in the order given.
+void add_needed(const Edits& e, TargetState& t) {
+  auto& es = t.entries;
   std::vector<TargetEntry> added;
   for (const auto& name : e.add_needed) {
     bool present = std::any_of(es.begin(), es.end(), [&](auto& x) { return x.tag == DT_NEEDED && x.str == name; }) ||
@@ -299,23 +330,27 @@ Result<TargetState> resolve_edits(const ElfFile& f, const Edits& e, const Facts&
     t.notes.push_back("add-needed: " + name);
   }
   es.insert(es.begin(), added.begin(), added.end());
+}
 
-  if (e.soname) {
-    auto it = std::find_if(es.begin(), es.end(), [](auto& x) { return x.tag == DT_SONAME; });
-    if (it != es.end()) {
-      if (it->str != e.soname) t.notes.push_back("set-soname: " + it->str.value_or("") + " -> " + *e.soname);
-      it->str = *e.soname;
-    } else {
-      auto pos = es.begin();
-      for (auto j = es.begin(); j != es.end(); ++j)
-        if (j->tag == DT_NEEDED) pos = j + 1;
-      es.insert(pos, TargetEntry{DT_SONAME, 0, *e.soname});
-      t.notes.push_back("set-soname: (none) -> " + *e.soname);
-    }
+void set_soname(const Edits& e, TargetState& t) {
+  if (!e.soname) return;
+  auto& es = t.entries;
+  auto it = std::find_if(es.begin(), es.end(), [](auto& x) { return x.tag == DT_SONAME; });
+  if (it != es.end()) {
+    if (it->str != e.soname) t.notes.push_back("set-soname: " + it->str.value_or("") + " -> " + *e.soname);
+    it->str = *e.soname;
+    return;
   }
+  auto pos = es.begin();
+  for (auto j = es.begin(); j != es.end(); ++j)
+    if (j->tag == DT_NEEDED) pos = j + 1;
+  es.insert(pos, TargetEntry{DT_SONAME, 0, *e.soname});
+  t.notes.push_back("set-soname: (none) -> " + *e.soname);
+}
 
-  apply_rpath(f, e, facts, t);
-
+// DF_1_NODEFLIB, DT_DEBUG (the loader stores its r_debug address there for debuggers) and EI_OSABI.
+void set_flags(const ElfFile& f, const Edits& e, TargetState& t) {
+  auto& es = t.entries;
   if (e.no_default_lib) {
     auto it = std::find_if(es.begin(), es.end(), [](auto& x) { return x.tag == DT_FLAGS_1; });
     if (it == es.end()) {
@@ -326,41 +361,59 @@ Result<TargetState> resolve_edits(const ElfFile& f, const Edits& e, const Facts&
       t.notes.push_back("no-default-lib: DF_1_NODEFLIB set");
     }
   }
-
-  // DT_DEBUG: the loader stores its r_debug address there for debuggers; appended like any other entry.
   if (e.add_debug_tag && std::none_of(es.begin(), es.end(), [](auto& x) { return x.tag == DT_DEBUG; })) {
     es.push_back(TargetEntry{DT_DEBUG, 0, std::nullopt});
     t.notes.push_back("add-debug-tag: DT_DEBUG added");
   }
-
   if (e.os_abi && *e.os_abi != f.os_abi) {
     t.os_abi = e.os_abi;
     t.notes.push_back("set-os-abi: " + os_abi_name(f.os_abi) + " -> " + os_abi_name(*e.os_abi));
   }
+}
 
+// Version table tags follow the Verneed count; none left means no DT_VERNEED at all (glibc walks the chain
+// without looking at DT_VERNEEDNUM).
+void sync_version_tags(TargetState& t) {
+  if (!t.verneed_changed) return;
+  auto& es = t.entries;
+  if (t.verneeds.empty()) {
+    es.erase(std::remove_if(es.begin(), es.end(), [](auto& x) { return x.tag == DT_VERNEED || x.tag == DT_VERNEEDNUM; }),
+             es.end());
+    return;
+  }
+  for (auto& x : es)
+    if (x.tag == DT_VERNEEDNUM) x.val = t.verneeds.size();
+}
+
+Status set_interpreter(const ElfFile& f, const Edits& e, TargetState& t) {
+  if (!e.interpreter) return {};
+  if (!f.interp_phdr)
+    return f.error("--set-interpreter: the file has no PT_INTERP (it is a shared library or static)", std::nullopt,
+                   ErrorCode::unsupported);
+  t.interpreter = *e.interpreter;
+  if (f.interpreter() != *e.interpreter)
+    t.notes.push_back("set-interpreter: " + f.interpreter().value_or("") + " -> " + *e.interpreter);
+  return {};
+}
+
+}  // namespace
+
+// The edits in patchelf's order: replace, clear versions, remove, add NEEDED; soname; search path; flags;
+// renamed symbols; version tags; interpreter; stack.
+Result<TargetState> resolve_edits(const ElfFile& f, const Edits& e, const Facts& facts) {
+  FERRY_TRY(t, initial_state(f, e));
+  replace_needed(e, t);
+  std::vector<uint16_t> versyms = read_versyms(f);
+  FERRY_TRY(cleared, clear_symbol_versions(f, e, versyms, t));
+  drop_unused_versions(cleared, versyms, t);
+  FERRY_CHECK(remove_needed(f, e, versyms, t));
+  add_needed(e, t);
+  set_soname(e, t);
+  apply_rpath(f, e, facts, t);
+  set_flags(f, e, t);
   FERRY_CHECK(resolve_renames(f, e, t));
-
-  // Version table tags follow the Verneed count; none left means no DT_VERNEED at all (glibc walks the chain
-  // without looking at DT_VERNEEDNUM).
-  if (t.verneed_changed) {
-    if (t.verneeds.empty()) {
-      es.erase(std::remove_if(es.begin(), es.end(),
-                              [](auto& x) { return x.tag == DT_VERNEED || x.tag == DT_VERNEEDNUM; }),
-               es.end());
-    } else {
-      for (auto& x : es)
-        if (x.tag == DT_VERNEEDNUM) x.val = t.verneeds.size();
-    }
-  }
-
-  if (e.interpreter) {
-    if (!f.interp_phdr)
-      return f.error("--set-interpreter: the file has no PT_INTERP (it is a shared library or static)",
-                     std::nullopt, ErrorCode::unsupported);
-    t.interpreter = *e.interpreter;
-    if (f.interpreter() != *e.interpreter)
-      t.notes.push_back("set-interpreter: " + f.interpreter().value_or("") + " -> " + *e.interpreter);
-  }
+  sync_version_tags(t);
+  FERRY_CHECK(set_interpreter(f, e, t));
   if (e.exec_stack) t.exec_stack = e.exec_stack;  // plan() adds PT_GNU_STACK when the file has none
   return t;
 }
