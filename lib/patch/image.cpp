@@ -125,6 +125,14 @@ uint8_t* Image::write(uint64_t offset, uint64_t n) {
   return base_ + offset;
 }
 
+bool Image::touched(uint64_t offset, uint64_t n) const {
+  if (n == 0) return false;
+  if (offset + n > original_size_ || offset + n > size_) return true;
+  for (uint64_t page = offset / kPage; page <= (offset + n - 1) / kPage; ++page)
+    if (dirty_[page]) return true;
+  return false;
+}
+
 Status Image::read_original(uint64_t offset, uint64_t n, uint8_t* out) const {
   if (fd_ < 0) {
     std::memcpy(out, original_.data() + offset, n);

@@ -35,6 +35,9 @@ public:
   Status resize(uint64_t n);
   // Writable bytes [offset, offset + n), marked as changed. The caller has checked the range against size().
   uint8_t* write(uint64_t offset, uint64_t n);
+  // Whether any byte of [offset, offset + n) of the output was written from memory (a written page, or past the
+  // input's end) rather than copied from the same offset of the input.
+  bool touched(uint64_t offset, uint64_t n) const;
   // Whether the output's bytes differ from the input's (reads only the pages written).
   Result<bool> changed() const;
   // Writes the whole output to `fd` at its current position.

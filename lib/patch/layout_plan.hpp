@@ -150,10 +150,18 @@ Result<LayoutPlan> plan(const ElfFile& file, const Edits& edits, const PatchOpti
                         bool allow_table_move = false);
 // Writes the plan into `image`, the output `file` was read from (its bytes are not read again).
 Status apply(const ElfFile& file, const LayoutPlan& plan, Image& image);
-// Re-parses `after` and checks layout invariants and that the requested edits read back. drop_pages: `before`
-// and `after` are read-only file mappings whose pages may be dropped once compared (memory stays bounded).
+// How much of the output verify() compares byte for byte with the input.
+struct VerifyScope {
+  // The image the output was written from: a section the writer did not touch and that kept its offset was
+  // copied by the kernel from the same input range, so only its first and last 4 KiB are compared (they catch a
+  // range copied to the wrong place); every other section is compared whole. nullptr: every section whole.
+  const Image* written = nullptr;
+  // `before` and `after` are read-only file mappings whose pages may be dropped once compared.
+  bool drop_pages = false;
+};
+// Re-parses `after` and checks layout invariants and that the requested edits read back.
 Status verify(const ElfFile& before, ByteView after, const Edits& edits, const LayoutPlan& plan,
-              bool drop_pages = false);
+              const VerifyScope& scope = {});
 
 // Grows a program's header table in place by moving the sections after it into a new PT_LOAD (make_room.cpp).
 // `bytes`: room to free after the table beyond the entry of that new PT_LOAD itself. `image` holds the bytes

@@ -192,11 +192,11 @@ Result<PatchReport> patch_file(const std::string& in, const std::string& out, co
   AtomicWriteOptions w;
   w.mode = 0755;
   // What reaches the disk is verified: the temporary file is mapped and checked before it replaces anything,
-  // its pages dropped as they are compared.
+  // its pages dropped as they are compared; the ranges the kernel copied unchanged are checked at their ends.
   if (check)
     w.verify = [&](const std::string& temp) -> Status {
       FERRY_TRY(written, MappedFile::open(temp));
-      return verify(original, written.view(), edits, lp, true);
+      return verify(original, written.view(), edits, lp, VerifyScope{&img, true});
     };
   FERRY_CHECK(atomic_write_with(write_target(in, out), [&](int fd) { return img.write_to(fd); }, w));
   return report;

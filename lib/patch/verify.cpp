@@ -145,7 +145,17 @@ bool same_bytes(ByteView a, ByteView b, bool drop_pages) {
 // Every section keeps its bytes wherever it now lives, except those the plan rewrites (.dynamic, .dynstr,
 // version tables, symbol tables whose values follow moves, .interp): catches a slide or move that copied the
 // wrong range or a write that landed in the wrong place.
-Status content_kept(const ElfFile& before, const ElfFile& after, const LayoutPlan& lp, bool drop_pages) {
+// Whether section bytes `a` (input) and `b` (output) are equal: whole, or at both ends when the writer copied
+// them from the same offset without touching them (VerifyScope).
+bool section_kept(ByteView a, ByteView b, bool same_place, const VerifyScope& scope) {
+  constexpr uint64_t kEnd = 4096;
+  if (!scope.written || !same_place || scope.written->touched(b.base(), b.size()) || a.size() <= 2 * kEnd)
+    return same_bytes(a, b, scope.drop_pages);
+  return same_bytes(*a.find_sub(0, kEnd), *b.find_sub(0, kEnd), false) &&
+         same_bytes(*a.find_sub(a.size() - kEnd, kEnd), *b.find_sub(b.size() - kEnd, kEnd), false);
+}
+
+Status content_kept(const ElfFile& before, const ElfFile& after, const LayoutPlan& lp, const VerifyScope& scope) {
   if (before.shdrs.size() != after.shdrs.size())
     return before.error("verification of the output failed: the number of section headers changed", std::nullopt,
                         ErrorCode::verify);
@@ -167,7 +177,7 @@ Status content_kept(const ElfFile& before, const ElfFile& after, const LayoutPla
     auto old_bytes = before.bytes.find_sub(a.offset, a.size);
     if (!old_bytes) continue;  // the input's own header is out of range: nothing to compare
     auto new_bytes = after.bytes.find_sub(b.offset, b.size);
-    if (a.size != b.size || !new_bytes || !same_bytes(*old_bytes, *new_bytes, drop_pages))
+    if (a.size != b.size || !new_bytes || !section_kept(*old_bytes, *new_bytes, a.offset == b.offset, scope))
       return before.error("verification of the output failed: the contents of section " +
                               (a.name_str.empty() ? "#" + std::to_string(i) : a.name_str) + " changed",
                           b.offset, ErrorCode::verify);
@@ -177,7 +187,7 @@ Status content_kept(const ElfFile& before, const ElfFile& after, const LayoutPla
 
 }  // namespace
 
-Status verify(const ElfFile& before, ByteView after, const Edits& edits, const LayoutPlan& lp, bool drop_pages) {
+Status verify(const ElfFile& before, ByteView after, const Edits& edits, const LayoutPlan& lp, const VerifyScope& scope) {
   auto re = read_elf_file_for_patch(after, before.path);
   if (!re) {
     Error e = re.error();
@@ -186,7 +196,7 @@ Status verify(const ElfFile& before, ByteView after, const Edits& edits, const L
     return e;
   }
   const ElfFile& g = *re;
-  FERRY_CHECK(content_kept(before, g, lp, drop_pages));
+  FERRY_CHECK(content_kept(before, g, lp, scope));
   FERRY_CHECK(verify_renames(before, g, lp));
   auto old_problems = layout_problems(before);
   for (const auto& p : layout_problems(g))
