@@ -1,5 +1,6 @@
-// Carries out a LayoutPlan on a copy of the input: every write is range-checked and goes through the file's
-// class and byte order (Codec). Nothing here decides layout; an unchanged plan writes nothing.
+// Carries out a LayoutPlan on the output image (image.hpp): every write is range-checked and goes through the
+// file's class and byte order (Codec), and marks only the pages it touches. Nothing here decides layout; an
+// unchanged plan writes nothing.
 #include <elf.h>
 
 #include <cstring>
@@ -11,7 +12,7 @@ namespace ferry::patch {
 namespace {
 
 struct Out {
-  std::vector<uint8_t>& b;
+  Image& b;
   const ElfFile& f;
   // Every write goes through this check: the plan's offsets must lie inside the output.
   Status in_range(uint64_t off, uint64_t n, const char* verb, const char* what) const {
@@ -22,17 +23,17 @@ struct Out {
   }
   Status put(uint64_t off, int n, uint64_t v, const char* what) {
     FERRY_CHECK(in_range(off, static_cast<uint64_t>(n), "write of", what));
-    f.c.put(b.data() + off, n, v);
+    f.c.put(b.write(off, static_cast<uint64_t>(n)), n, v);
     return {};
   }
   Status bytes(uint64_t off, const void* p, uint64_t n, const char* what) {
     FERRY_CHECK(in_range(off, n, "write of", what));
-    if (n) std::memcpy(b.data() + off, p, n);
+    if (n) std::memcpy(b.write(off, n), p, n);
     return {};
   }
   Status zero(uint64_t off, uint64_t n, const char* what) {
     FERRY_CHECK(in_range(off, n, "clearing", what));
-    std::memset(b.data() + off, 0, n);
+    if (n) std::memset(b.write(off, n), 0, n);
     return {};
   }
 };
@@ -95,7 +96,7 @@ Status move_symbols(Out& o, const LayoutPlan& lp) {
       for (uint64_t k = 0; k < s.size / c.syment(); ++k) {
         uint64_t at = s.offset + k * c.syment();
         if (at + c.syment() > o.b.size()) break;
-        const uint8_t* p = o.b.data() + at;
+        const uint8_t* p = o.b.view().data() + at;
         uint64_t shndx = f.is64() ? c.get(p + 6, 2) : c.get(p + 14, 2);
         uint64_t value = f.is64() ? c.get(p + 8, 8) : c.get(p + 4, 4);
         if (shndx != *sec || value < m.old_vaddr || value > m.old_vaddr + m.size) continue;
@@ -109,16 +110,10 @@ Status move_symbols(Out& o, const LayoutPlan& lp) {
 
 }  // namespace
 
-Result<std::vector<uint8_t>> apply(const ElfFile& f, const LayoutPlan& lp, std::vector<uint8_t>&& image) {
-  // Writing over the staged image the plan was made on saves a copy of the whole file. From here on only
-  // parsed fields of `f` are read, never its bytes (the buffer may move when it grows).
+Status apply(const ElfFile& f, const LayoutPlan& lp, Image& buf) {
+  // `f` reads the image being written: from here on only its parsed fields are used, never its bytes.
   const bool interp_changed = lp.interp && f.interp_phdr && f.interpreter() != *lp.interp;
-  std::vector<uint8_t> buf;
-  if (!image.empty() && image.data() == f.bytes.data() && image.size() == f.bytes.size())
-    buf = std::move(image);
-  else
-    buf.assign(f.bytes.data(), f.bytes.data() + f.bytes.size());
-  if (lp.new_size > buf.size()) buf.resize(lp.new_size, 0);
+  if (lp.new_size > buf.size()) FERRY_CHECK(buf.resize(lp.new_size));
   Out o{buf, f};
   const Codec& c = f.c;
 
@@ -147,16 +142,16 @@ Result<std::vector<uint8_t>> apply(const ElfFile& f, const LayoutPlan& lp, std::
 
   if (lp.phdrs_changed) {
     FERRY_CHECK(o.in_range(lp.phoff, lp.phdrs.size() * c.phent(), "write of", "the program header table"));
-    for (size_t i = 0; i < lp.phdrs.size(); ++i) encode_phdr(c, buf.data() + lp.phoff + i * c.phent(), lp.phdrs[i]);
+    for (size_t i = 0; i < lp.phdrs.size(); ++i) encode_phdr(c, buf.write(lp.phoff + i * c.phent(), c.phent()), lp.phdrs[i]);
     FERRY_CHECK(o.put(f.is64() ? 32 : 28, static_cast<int>(c.word_size()), lp.phoff, "e_phoff"));
     FERRY_CHECK(o.put(f.is64() ? 56 : 44, 2, lp.phdrs.size(), "e_phnum"));
   }
 
   for (const auto& [index, s] : lp.section_updates) FERRY_CHECK(write_shdr(o, f.e_shoff + index * c.shent(), s));
   for (const auto& w : lp.table_writes) FERRY_CHECK(o.bytes(w.offset, w.bytes.data(), w.bytes.size(), w.what.c_str()));
-  if (lp.os_abi) buf[EI_OSABI] = *lp.os_abi;
+  if (lp.os_abi) *buf.write(EI_OSABI, 1) = *lp.os_abi;
   FERRY_CHECK(move_symbols(o, lp));
-  return buf;
+  return {};
 }
 
 }  // namespace ferry::patch

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "patch/elf_file.hpp"
+#include "patch/image.hpp"
 #include "patch/patch.hpp"
 
 namespace ferry::patch {
@@ -111,7 +113,14 @@ struct TargetState {
   std::vector<SymbolRename> renames;
   std::vector<std::string> notes;  // "replace-needed: libfoo.so.1 -> libbar.so.2", for describe()
 };
-Result<TargetState> resolve_edits(const ElfFile& file, const Edits& edits);
+// What planning needs from outside the file, gathered first so that resolve_edits() and plan() read nothing but
+// their arguments: for --shrink-rpath, the e_machine of every candidate library (each absolute directory of the
+// current search path + "/" + each NEEDED name the output may have) that is a readable ELF file.
+struct Facts {
+  std::map<std::string, uint16_t> library_machines;
+};
+Facts gather_facts(const ElfFile& file, const Edits& edits);
+Result<TargetState> resolve_edits(const ElfFile& file, const Edits& edits, const Facts& facts = {});
 
 // .dynstr allocation: keeps unchanged strings, reuses existing ones (also shared suffixes), fills bytes no
 // reference uses (only when every reference into .dynstr is known), and appends the rest.
@@ -134,34 +143,44 @@ Status normalize(const Edits& edits);
 Status resolve_renames(const ElfFile& file, const Edits& edits, TargetState& t);
 Status plan_renames(const ElfFile& file, const TargetState& t, const std::vector<uint64_t>& name_offsets, LayoutPlan& lp);
 Status verify_renames(const ElfFile& before, const ElfFile& after, const LayoutPlan& lp);
-// Pure: reads `file` and the filesystem only for --shrink-rpath (it looks for NEEDED libraries in each directory).
+// Pure: reads only `file` (a parsed view of bytes in memory) and `facts` (gather_facts), never the filesystem.
 // allow_table_move: a shared library's program header table may move into the new PT_LOAD (binutils' strip
 // cannot rewrite such a file; used when moving the sections after the table would cost more than a page).
-Result<LayoutPlan> plan(const ElfFile& file, const Edits& edits, const PatchOptions& opts, bool allow_table_move = false);
-// `image`: the buffer `file` was read from, when the caller owns it and no longer needs it (it is reused).
-Result<std::vector<uint8_t>> apply(const ElfFile& file, const LayoutPlan& plan, std::vector<uint8_t>&& image = {});
+Result<LayoutPlan> plan(const ElfFile& file, const Edits& edits, const PatchOptions& opts, const Facts& facts = {},
+                        bool allow_table_move = false);
+// Writes the plan into `image`, the output `file` was read from (its bytes are not read again).
+Status apply(const ElfFile& file, const LayoutPlan& plan, Image& image);
+// How much of the output verify() compares byte for byte with the input.
+struct VerifyScope {
+  // The image the output was written from: a section the writer did not touch and that kept its offset was
+  // copied by the kernel from the same input range, so only its first and last 4 KiB are compared (they catch a
+  // range copied to the wrong place); every other section is compared whole. nullptr: every section whole.
+  const Image* written = nullptr;
+  // `before` and `after` are read-only file mappings whose pages may be dropped once compared.
+  bool drop_pages = false;
+};
 // Re-parses `after` and checks layout invariants and that the requested edits read back.
-Status verify(const ElfFile& before, ByteView after, const Edits& edits, const LayoutPlan& plan);
+Status verify(const ElfFile& before, ByteView after, const Edits& edits, const LayoutPlan& plan,
+              const VerifyScope& scope = {});
 
 // Grows a program's header table in place by moving the sections after it into a new PT_LOAD (make_room.cpp).
-// `bytes`: room to free after the table beyond the entry of that new PT_LOAD itself.
-Result<std::vector<uint8_t>> make_room_for_phdr(const ElfFile& file, uint64_t page, std::vector<std::string>& steps,
-                                                uint64_t bytes = 0);
+// `bytes`: room to free after the table beyond the entry of that new PT_LOAD itself. `image` holds the bytes
+// `file` was read from and is changed only on success.
+Status make_room_for_phdr(const ElfFile& file, Image& image, uint64_t page, std::vector<std::string>& steps,
+                          uint64_t bytes = 0);
 
 // Sliding sections forward inside their own PT_LOAD (slide.cpp): the sections from file offset `pos` to the end
 // of the PT_LOAD holding it move `bytes` (rounded up to their alignment) towards the next PT_LOAD, into the
 // padding the linker left there (GNU ld's -z separate-code pads the first segment to a page). Afterwards
 // [pos, pos + bytes) is free, so the structure ending at `pos` can grow in place and the file does not grow.
 // Fails (ErrorCode::unsupported) when a section in the way cannot move or the padding is too small.
-Result<std::vector<uint8_t>> slide_sections(const ElfFile& file, uint64_t pos, uint64_t bytes,
-                                            std::vector<std::string>& steps);
+Status slide_sections(const ElfFile& file, Image& image, uint64_t pos, uint64_t bytes, std::vector<std::string>& steps);
 
 // Moves the fewest movable sections from `pos` on that free [pos, pos + bytes) to the end of the PT_LOAD that ends
 // the file (one an earlier stage or an earlier ferry/patchelf run appended), so the structure ending at `pos`
 // grows in place for the cost of those sections instead of moving whole (make_room.cpp).
-Result<std::vector<uint8_t>> evict_sections(const ElfFile& file, uint64_t pos, uint64_t bytes,
-                                            const std::string& purpose, std::vector<std::string>& steps,
-                                            uint64_t max_block);
+Status evict_sections(const ElfFile& file, Image& image, uint64_t pos, uint64_t bytes, const std::string& purpose,
+                      std::vector<std::string>& steps, uint64_t max_block);
 // The PT_LOAD that ends the file, maps no .bss and is highest in memory: it can grow without a new header.
 std::optional<size_t> extendable_last_load(const ElfFile& f);
 
@@ -182,10 +201,10 @@ bool is_dt_pointer(int64_t tag);
 std::optional<std::string> splits_dynamic_range(const ElfFile& f, const SectionBlock& b);
 // In `out` (which already holds the block's bytes at their new place): moves non-PT_LOAD headers wholly in the
 // block (in `ph`), DT_* pointers, section headers and symbol values by (d_off, d_vaddr).
-void retarget_block(const ElfFile& f, std::vector<uint8_t>& out, const SectionBlock& b, uint64_t d_off,
-                    uint64_t d_vaddr, std::vector<Phdr>& ph);
+void retarget_block(const ElfFile& f, Image& out, const SectionBlock& b, uint64_t d_off, uint64_t d_vaddr,
+                    std::vector<Phdr>& ph);
 // Writes `ph` at `phoff` and sets e_phnum.
-void write_program_headers(const ElfFile& f, std::vector<uint8_t>& out, uint64_t phoff, const std::vector<Phdr>& ph);
+void write_program_headers(const ElfFile& f, Image& out, uint64_t phoff, const std::vector<Phdr>& ph);
 
 // The page size an appended PT_LOAD is aligned to on this machine (EM_*).
 uint64_t target_page_size(uint16_t machine);

@@ -7,6 +7,7 @@
 #include <elf.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "patch/layout_plan.hpp"
 #include "support/bytes.hpp"
@@ -97,20 +98,19 @@ uint64_t place_block(uint64_t from, const Taken& t) {
   return from + ((t.block.start % t.align) + t.align - (from % t.align)) % t.align;
 }
 
-// Copies the block to new_off, clears its old bytes.
-std::vector<uint8_t> copy_block(const ElfFile& f, const SectionBlock& b, uint64_t new_off) {
-  std::vector<uint8_t> out(f.bytes.data(), f.bytes.data() + f.bytes.size());
-  out.resize(std::max<uint64_t>(out.size(), new_off + (b.end - b.start)), 0);
-  std::copy(out.begin() + static_cast<ptrdiff_t>(b.start), out.begin() + static_cast<ptrdiff_t>(b.end),
-            out.begin() + static_cast<ptrdiff_t>(new_off));
-  std::fill(out.begin() + static_cast<ptrdiff_t>(b.start), out.begin() + static_cast<ptrdiff_t>(b.end), 0);
-  return out;
+// Copies the block to new_off (past the end of the input: the ranges do not overlap), clears its old bytes.
+Status copy_block(Image& out, const SectionBlock& b, uint64_t new_off) {
+  const uint64_t n = b.end - b.start;
+  FERRY_CHECK(out.resize(std::max<uint64_t>(out.size(), new_off + n)));
+  std::memcpy(out.write(new_off, n), out.view().data() + b.start, n);
+  std::memset(out.write(b.start, n), 0, n);
+  return {};
 }
 
 }  // namespace
 
-Result<std::vector<uint8_t>> evict_sections(const ElfFile& f, uint64_t pos, uint64_t bytes, const std::string& purpose,
-                                            std::vector<std::string>& steps, uint64_t max_block) {
+Status evict_sections(const ElfFile& f, Image& out, uint64_t pos, uint64_t bytes, const std::string& purpose,
+                      std::vector<std::string>& steps, uint64_t max_block) {
   auto last = extendable_last_load(f);
   if (!last) return f.error("no room for " + purpose + ": no PT_LOAD ends the file", pos, ErrorCode::unsupported);
   FERRY_TRY(t, take_block(f, pos, pos + bytes, target_page_size(f.e_machine), purpose));
@@ -124,18 +124,18 @@ Result<std::vector<uint8_t>> evict_sections(const ElfFile& f, uint64_t pos, uint
   uint64_t new_vaddr = L.vaddr + (new_off - L.offset);
   if ((new_vaddr - b.old_vaddr) % t.align != 0)
     return f.error("no room for " + purpose + ": the last PT_LOAD cannot keep the sections' alignment", pos, ErrorCode::unsupported);
-  auto out = copy_block(f, b, new_off);
+  FERRY_CHECK(copy_block(out, b, new_off));
   std::vector<Phdr> ph = f.phdrs;
   retarget_block(f, out, b, new_off - b.start, new_vaddr - b.old_vaddr, ph);
   ph[*last].filesz = ph[*last].memsz = new_off + (b.end - b.start) - L.offset;
   write_program_headers(f, out, f.e_phoff, ph);
   steps.push_back("moved " + names_of(f, b) + " (" + std::to_string(b.end - b.start) + " bytes) to the end of the last "
                   "PT_LOAD (offset " + hex(new_off) + "), freeing room for " + purpose + " in place");
-  return out;
+  return {};
 }
 
-Result<std::vector<uint8_t>> make_room_for_phdr(const ElfFile& f, uint64_t page, std::vector<std::string>& steps,
-                                                uint64_t bytes) {
+Status make_room_for_phdr(const ElfFile& f, Image& out, uint64_t page, std::vector<std::string>& steps,
+                          uint64_t bytes) {
   const Codec& c = f.c;
   const uint64_t n = f.phdrs.size() + 1;
   const uint64_t table_end = f.e_phoff + f.phdrs.size() * c.phent();
@@ -146,7 +146,7 @@ Result<std::vector<uint8_t>> make_room_for_phdr(const ElfFile& f, uint64_t page,
   uint64_t new_off = place_block(align_up(f.bytes.size(), 16), t);
   uint64_t new_vaddr = align_up(f.max_vaddr_end(), page) + new_off % page;
   const uint64_t d_off = new_off - t.block.start, d_vaddr = new_vaddr - t.block.old_vaddr;
-  auto out = copy_block(f, t.block, new_off);
+  FERRY_CHECK(copy_block(out, t.block, new_off));
 
   std::vector<Phdr> ph = f.phdrs;
   for (auto& p : ph)
@@ -167,7 +167,7 @@ Result<std::vector<uint8_t>> make_room_for_phdr(const ElfFile& f, uint64_t page,
   steps.push_back("program headers: table kept at " + hex(f.e_phoff) + " (first PT_LOAD, for AT_PHDR) and grown by one "
                   "entry; moved " + names_of(f, t.block) + " (" + std::to_string(size) + " bytes) into a new PT_LOAD at offset " +
                   hex(new_off) + ", vaddr " + hex(new_vaddr) + ", aligned to " + hex(page));
-  return out;
+  return {};
 }
 
 }  // namespace ferry::patch

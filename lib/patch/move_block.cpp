@@ -82,13 +82,13 @@ std::optional<std::string> splits_dynamic_range(const ElfFile& f, const SectionB
   return std::nullopt;
 }
 
-void write_program_headers(const ElfFile& f, std::vector<uint8_t>& out, uint64_t phoff, const std::vector<Phdr>& ph) {
-  for (size_t i = 0; i < ph.size(); ++i) encode_phdr(f.c, out.data() + phoff + i * f.c.phent(), ph[i]);
-  f.c.put(out.data() + (f.is64() ? 56 : 44), 2, ph.size());
+void write_program_headers(const ElfFile& f, Image& out, uint64_t phoff, const std::vector<Phdr>& ph) {
+  for (size_t i = 0; i < ph.size(); ++i) encode_phdr(f.c, out.write(phoff + i * f.c.phent(), f.c.phent()), ph[i]);
+  f.c.put(out.write(f.is64() ? 56 : 44, 2), 2, ph.size());
 }
 
-void retarget_block(const ElfFile& f, std::vector<uint8_t>& out, const SectionBlock& b, uint64_t d_off,
-                    uint64_t d_vaddr, std::vector<Phdr>& ph) {
+void retarget_block(const ElfFile& f, Image& out, const SectionBlock& b, uint64_t d_off, uint64_t d_vaddr,
+                    std::vector<Phdr>& ph) {
   const Codec& c = f.c;
   const uint64_t size = b.end - b.start;
   auto in_block = [&](uint64_t vaddr) { return vaddr >= b.old_vaddr && vaddr < b.old_vaddr + size; };
@@ -102,8 +102,8 @@ void retarget_block(const ElfFile& f, std::vector<uint8_t>& out, const SectionBl
   if (f.has_dynamic)
     for (size_t i = 0; i < f.dyn.size(); ++i)
       if (is_dt_pointer(f.dyn[i].tag) && in_block(f.dyn[i].val))
-        c.put(out.data() + f.dynamic_offset + i * c.dynent() + c.word_size(), static_cast<int>(c.word_size()),
-              f.dyn[i].val + d_vaddr);
+        c.put(out.write(f.dynamic_offset + i * c.dynent() + c.word_size(), c.word_size()),
+              static_cast<int>(c.word_size()), f.dyn[i].val + d_vaddr);
   // Section headers: those named by the caller and any other allocated one inside the range (an empty one).
   std::vector<bool> moved(f.shdrs.size(), false);
   for (size_t i : b.sections) moved[i] = true;
@@ -111,7 +111,7 @@ void retarget_block(const ElfFile& f, std::vector<uint8_t>& out, const SectionBl
     const Shdr& s = f.shdrs[i];
     if (!moved[i] && !((s.flags & SHF_ALLOC) && s.offset >= b.start && s.offset < b.end && s.type != SHT_NOBITS)) continue;
     moved[i] = true;
-    uint8_t* p = out.data() + f.e_shoff + i * c.shent();
+    uint8_t* p = out.write(f.e_shoff + i * c.shent(), c.shent());
     if (f.is64()) {
       c.put(p + 16, 8, s.addr + d_vaddr);
       c.put(p + 24, 8, s.offset + d_off);
@@ -127,13 +127,15 @@ void retarget_block(const ElfFile& f, std::vector<uint8_t>& out, const SectionBl
     uint64_t base = s.offset >= b.start && s.offset < b.end ? s.offset + d_off : s.offset;
     if (base > file_size || s.size > file_size - base) continue;  // a table outside the file has nothing to update
     for (uint64_t k = 0; k < s.size / c.syment(); ++k) {
-      uint8_t* p = out.data() + base + k * c.syment();
+      const uint64_t at = base + k * c.syment();
+      const uint8_t* p = out.view().data() + at;
       uint64_t shndx = f.is64() ? c.get(p + 6, 2) : c.get(p + 14, 2);
       if (shndx == 0 || shndx >= moved.size() || !moved[shndx]) continue;
       uint64_t v = f.is64() ? c.get(p + 8, 8) : c.get(p + 4, 4);
       if (v < b.old_vaddr || v > b.old_vaddr + size) continue;
-      if (f.is64()) c.put(p + 8, 8, v + d_vaddr);
-      else c.put(p + 4, 4, v + d_vaddr);
+      uint8_t* w = out.write(at, c.syment());
+      if (f.is64()) c.put(w + 8, 8, v + d_vaddr);
+      else c.put(w + 4, 4, v + d_vaddr);
     }
   }
 }

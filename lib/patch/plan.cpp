@@ -145,19 +145,15 @@ std::optional<size_t> extendable_last_load(const ElfFile& f) {
   return last;
 }
 
-Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions& opts, bool allow_table_move) {
-  LayoutPlan lp;
-  lp.old_size = lp.new_size = f.bytes.size();
-  lp.phdrs = f.phdrs;
-  lp.phoff = f.e_phoff;
-  FERRY_TRY(t, resolve_edits(f, edits));
-  for (const auto& n : t.notes) lp.steps.push_back(n);
-  const Codec& c = f.c;
-  const uint64_t page = opts.page_size ? opts.page_size : target_page_size(f.e_machine);
+namespace {
 
-  // 1. Strings: dynamic entries first, then Verneed files.
+// 1. Strings: dynamic entries first, then Verneed files, then renamed symbols. Sets the entries' and Verneeds'
+// offsets in `t`, the new names' offsets in `rename_offsets`, and the plan's .dynstr. `add_strings` are only
+// made present.
+StringPlan plan_strings(const ElfFile& f, TargetState& t, const std::vector<std::string>& add_strings,
+                        std::vector<uint64_t>& rename_offsets, LayoutPlan& lp) {
   std::vector<StringRequest> reqs;
-  std::vector<std::pair<int, size_t>> owners;  // {0 = entry / 1 = verneed, index}
+  std::vector<std::pair<int, size_t>> owners;  // {0 = entry / 1 = verneed / 2 = rename / 3 = added, index}
   for (size_t i = 0; i < t.entries.size(); ++i)
     if (t.entries[i].str) {
       // Entries keep the offset they had whenever the string at it still matches (new ones start at 0).
@@ -172,11 +168,11 @@ Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions
     reqs.push_back({t.renames[i].name, std::nullopt});
     owners.push_back({2, i});
   }
-  for (const auto& s : edits.add_strings) {  // owner kind 3: nothing refers to them yet
+  for (const auto& s : add_strings) {  // owner kind 3: nothing refers to them yet (ferry lower's version names)
     reqs.push_back({s, std::nullopt});
     owners.push_back({3, 0});
   }
-  std::vector<uint64_t> rename_offsets(t.renames.size());
+  rename_offsets.assign(t.renames.size(), 0);
   StringPlan sp;
   if (f.has_dynstr) {
     sp = allocate_strings(f, reqs);
@@ -199,130 +195,185 @@ Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions
   lp.dynstr_vaddr = f.dynstr_addr;
   lp.dynstr_changed = f.has_dynstr && (sp.appended || sp.rewritten);
   if (sp.rewritten) lp.steps.push_back(".dynstr: " + std::to_string(sp.rewritten) + " bytes written into unused bytes in place");
-  FERRY_CHECK(plan_renames(f, t, rename_offsets, lp));
-  if (t.os_abi) lp.os_abi = t.os_abi;
+  return sp;
+}
 
-  // 2. What needs room outside its current place.
-  const uint64_t needed_entries = t.entries.size() + 1;  // + DT_NULL
-  bool dynamic_grows = f.has_dynamic && needed_entries > f.dynamic_capacity;
-  bool dynstr_grows = sp.appended > 0;
-  bool interp_grows = false, interp_in_place = false, interp_shares = false;
+// What does not fit where it is.
+struct Growth {
+  uint64_t needed_entries = 0;  // dynamic entries + DT_NULL
+  bool dynamic_grows = false, dynstr_grows = false, interp_grows = false, interp_in_place = false;
+  bool grow_dynstr_in_place = false;  // .dynstr ends the file: the last segment grows by the appended bytes
+  bool need_area = false;             // something goes to the new-data area
+  std::optional<size_t> last;         // extendable_last_load
+};
+
+// 2. What needs room outside its current place; records in lp what room-making could free (dynstr/interp growth).
+Growth decide_growth(const ElfFile& f, const TargetState& t, const StringPlan& sp, LayoutPlan& lp) {
+  Growth g;
+  g.needed_entries = t.entries.size() + 1;
+  g.dynamic_grows = f.has_dynamic && g.needed_entries > f.dynamic_capacity;
+  g.dynstr_grows = sp.appended > 0;
+  bool interp_shares = false;
   if (t.interpreter && f.interp_phdr) {
     const Phdr& ip = f.phdrs[*f.interp_phdr];
     // A PT_INTERP whose range also covers other sections (a linker script's odd output) is never rewritten
     // where it is: that would overwrite them. It moves, and the old bytes stay.
     const bool shares = interp_shares = interp_shares_bytes(f, ip) && f.interpreter() != *t.interpreter;
-    interp_grows = t.interpreter->size() + 1 > ip.filesz || shares;
+    g.interp_grows = t.interpreter->size() + 1 > ip.filesz || shares;
     // Unused bytes after it (padding, or room slide_sections made) let it grow where it is.
-    if (interp_grows && !shares && free_after(f, ip.offset + ip.filesz) >= t.interpreter->size() + 1 - ip.filesz)
-      interp_grows = false, interp_in_place = true;
+    if (g.interp_grows && !shares && free_after(f, ip.offset + ip.filesz) >= t.interpreter->size() + 1 - ip.filesz)
+      g.interp_grows = false, g.interp_in_place = true;
   }
-
-  auto last = extendable_last_load(f);
-  bool dynstr_at_end = last && f.has_dynstr && f.dynstr_offset + f.dynstr_size == f.bytes.size();
-  bool dynstr_room = dynstr_grows && free_after(f, f.dynstr_offset + f.dynstr_size) >= sp.appended;
-  if (dynstr_room) {
-    dynstr_grows = false;
+  g.last = extendable_last_load(f);
+  const bool dynstr_at_end = g.last && f.has_dynstr && f.dynstr_offset + f.dynstr_size == f.bytes.size();
+  if (g.dynstr_grows && free_after(f, f.dynstr_offset + f.dynstr_size) >= sp.appended) {
+    g.dynstr_grows = false;
     lp.steps.push_back(".dynstr: " + std::to_string(sp.appended) + " bytes appended in place (unused bytes follow it)");
   }
-  bool need_area = dynamic_grows || interp_grows || (dynstr_grows && !dynstr_at_end);
-  if (dynstr_grows && !dynstr_at_end) lp.dynstr_growth = sp.appended;
-  if (interp_grows && !interp_shares) lp.interp_growth = t.interpreter->size() + 1 - f.phdrs[*f.interp_phdr].filesz;
-  bool grow_dynstr_in_place = dynstr_grows && dynstr_at_end && !dynamic_grows && !interp_grows;
-  if (grow_dynstr_in_place) need_area = true;  // it extends the last segment by the appended bytes
+  g.need_area = g.dynamic_grows || g.interp_grows || (g.dynstr_grows && !dynstr_at_end);
+  if (g.dynstr_grows && !dynstr_at_end) lp.dynstr_growth = sp.appended;
+  if (g.interp_grows && !interp_shares) lp.interp_growth = t.interpreter->size() + 1 - f.phdrs[*f.interp_phdr].filesz;
+  g.grow_dynstr_in_place = g.dynstr_grows && dynstr_at_end && !g.dynamic_grows && !g.interp_grows;
+  if (g.grow_dynstr_in_place) g.need_area = true;
+  return g;
+}
 
+// Where new data goes and where the program header table ends up.
+struct Placement {
   Area area;
   std::optional<size_t> new_load;  // index in lp.phdrs of the appended PT_LOAD
   bool moved_table = false;
-  size_t extended_first = SIZE_MAX;
-  // Program header entries to add: the new PT_LOAD, and PT_GNU_STACK when --set/--clear-execstack meets a file
-  // without one (patchelf adds it too). They come from spare PT_NULLs, unused bytes after the table, or room
-  // made for them (make_room.cpp; the table moves only in a library without section headers).
-  const bool add_stack = t.exec_stack && std::none_of(f.phdrs.begin(), f.phdrs.end(), [](auto& p) { return p.type == PT_GNU_STACK; });
-  const bool add_load = need_area && !last;
-  if (need_area || add_stack) {
-    size_t adds = (add_load ? 1 : 0) + (add_stack ? 1 : 0), grow = adds;
-    for (auto it = lp.phdrs.begin(); grow && it != lp.phdrs.end();) {
-      if (it->type == PT_NULL) {
-        it = lp.phdrs.erase(it);
-        lp.steps.push_back(std::string("program headers: a spare PT_NULL entry becomes ") +
-                           (add_load && grow == adds ? "the new PT_LOAD" : "PT_GNU_STACK"));
-        --grow;
-      } else {
-        ++it;
-      }
-    }
-    if (need_area && last) {
-      lp.strategy = Strategy::extend_last_segment;
-      area.offset = f.bytes.size();
-      area.vaddr = f.phdrs[*last].vaddr + f.phdrs[*last].filesz;
-      lp.steps.push_back("extend the last PT_LOAD (#" + std::to_string(*last) + ", which ends the file)");
-    } else if (need_area) {
-      lp.strategy = Strategy::new_segment;
-      area.offset = align_up(f.bytes.size(), 16);
-      area.vaddr = align_up(f.max_vaddr_end(), page) + area.offset % page;
-    }
-    if (grow) {
-      const uint64_t table_bytes = (lp.phdrs.size() + adds) * c.phent();
-      const uint64_t table_room = free_after(f, f.e_phoff + f.phdrs.size() * c.phent());
-      size_t first_i = 0;
-      bool program = phdrs_must_stay_in_first_load(f, t);
-      if (table_room >= grow * c.phent()) {
-        lp.steps.push_back("program headers: table grown in place at " + hex(f.e_phoff) + " (unused bytes follow it)");
-      } else if (!f.shdrs.empty() && (program || !allow_table_move)) {
-        // Make room after the table (strip-friendly); see patch.cpp.
-        lp.table_growth = grow * c.phent() - table_room;
-        // make_room_for_phdr adds a PT_LOAD itself (the new area then extends it): it must free room for that
-        // entry and for the others, whether or not this plan wanted a PT_LOAD.
-        lp.table_extra = (add_load ? grow - 1 : grow) * c.phent();
-        return lp;
-      } else if (!program && need_area) {
-        lp.phoff = area.offset + area.place(table_bytes, 8);
-        moved_table = true;
-        lp.steps.push_back("program headers: table moved into the new PT_LOAD (a shared library: the loader finds it in any PT_LOAD)");
-      } else if (auto gap = program ? first_load_gap(f, table_bytes, first_i) : std::nullopt) {
-        lp.phoff = *gap;
-        extended_first = first_i;
-        Phdr& first = lp.phdrs[first_i];
-        first.filesz = first.memsz = *gap + table_bytes - first.offset;
-        lp.steps.push_back("program headers: table moved to the padding after the first PT_LOAD, which grows to " +
-                           hex(first.filesz) + " bytes (kept in the first PT_LOAD for AT_PHDR)");
-      } else {
-        std::string what = grow == 1 ? "one more program header" : std::to_string(grow) + " more program headers";
-        return f.error("no room for " + what + (program ? ": the table must stay in the first PT_LOAD (a program), "
-                       "there is no spare PT_NULL and no padding after the first PT_LOAD"
-                       : ": there is no spare PT_NULL and no unused byte after the table"),
-                       f.e_phoff, ErrorCode::unsupported);
-      }
-    }
-    if (add_load) {
-      Phdr load;
-      load.type = PT_LOAD;
-      load.flags = PF_R;
-      load.align = page;
-      size_t after = 0;
-      for (size_t i = 0; i < lp.phdrs.size(); ++i)
-        if (lp.phdrs[i].type == PT_LOAD) after = i + 1;
-      lp.phdrs.insert(lp.phdrs.begin() + static_cast<ptrdiff_t>(after), load);
-      new_load = after;
-    }
-    if (add_stack) {
-      Phdr stack;
-      stack.type = PT_GNU_STACK;
-      stack.flags = PF_R | PF_W;
-      stack.align = 16;
-      lp.phdrs.push_back(stack);
-      lp.steps.push_back("program headers: PT_GNU_STACK added (the file had none: the stack's permissions were the "
-                         "kernel's default)");
-    }
-    if (!need_area) lp.strategy = Strategy::in_place;
-  } else if (t.notes.empty() && !lp.dynstr_changed) {
-    lp.strategy = Strategy::unchanged;
-  } else {
-    lp.strategy = Strategy::in_place;
-  }
+  size_t extended_first = SIZE_MAX;  // the first PT_LOAD, grown over the table moved after it
+};
 
-  // 3. Place the structures.
+// Spare PT_NULL entries become the entries to add; returns how many still need room in the table.
+size_t reuse_null_entries(bool add_load, size_t adds, LayoutPlan& lp) {
+  size_t grow = adds;
+  for (auto it = lp.phdrs.begin(); grow && it != lp.phdrs.end();) {
+    if (it->type != PT_NULL) {
+      ++it;
+      continue;
+    }
+    it = lp.phdrs.erase(it);
+    lp.steps.push_back(std::string("program headers: a spare PT_NULL entry becomes ") +
+                       (add_load && grow == adds ? "the new PT_LOAD" : "PT_GNU_STACK"));
+    --grow;
+  }
+  return grow;
+}
+
+// The new-data area: after the PT_LOAD that ends the file, or a new PT_LOAD aligned to the page size.
+void open_area(const ElfFile& f, const Growth& g, uint64_t page, LayoutPlan& lp, Placement& pl) {
+  if (!g.need_area) return;
+  if (g.last) {
+    lp.strategy = Strategy::extend_last_segment;
+    pl.area.offset = f.bytes.size();
+    pl.area.vaddr = f.phdrs[*g.last].vaddr + f.phdrs[*g.last].filesz;
+    lp.steps.push_back("extend the last PT_LOAD (#" + std::to_string(*g.last) + ", which ends the file)");
+    return;
+  }
+  lp.strategy = Strategy::new_segment;
+  pl.area.offset = align_up(f.bytes.size(), 16);
+  pl.area.vaddr = align_up(f.max_vaddr_end(), page) + pl.area.offset % page;
+}
+
+// `grow` more entries than the table holds: in place (unused bytes follow it), room to be made (returns false:
+// lp.table_growth set, the caller makes room and plans again), the table moved into the new PT_LOAD (a library),
+// or moved into the padding after the first PT_LOAD (a program).
+Result<bool> grow_table(const ElfFile& f, const TargetState& t, const Growth& g, size_t grow, size_t adds,
+                        bool add_load, bool allow_table_move, LayoutPlan& lp, Placement& pl) {
+  const Codec& c = f.c;
+  const uint64_t table_bytes = (lp.phdrs.size() + adds) * c.phent();
+  const uint64_t table_room = free_after(f, f.e_phoff + f.phdrs.size() * c.phent());
+  size_t first_i = 0;
+  bool program = phdrs_must_stay_in_first_load(f, t);
+  if (table_room >= grow * c.phent()) {
+    lp.steps.push_back("program headers: table grown in place at " + hex(f.e_phoff) + " (unused bytes follow it)");
+  } else if (!f.shdrs.empty() && (program || !allow_table_move)) {
+    // Make room after the table (strip-friendly); see patch.cpp.
+    lp.table_growth = grow * c.phent() - table_room;
+    // make_room_for_phdr adds a PT_LOAD itself (the new area then extends it): it must free room for that
+    // entry and for the others, whether or not this plan wanted a PT_LOAD.
+    lp.table_extra = (add_load ? grow - 1 : grow) * c.phent();
+    return false;
+  } else if (!program && g.need_area) {
+    lp.phoff = pl.area.offset + pl.area.place(table_bytes, 8);
+    pl.moved_table = true;
+    lp.steps.push_back("program headers: table moved into the new PT_LOAD (a shared library: the loader finds it in any PT_LOAD)");
+  } else if (auto gap = program ? first_load_gap(f, table_bytes, first_i) : std::nullopt) {
+    lp.phoff = *gap;
+    pl.extended_first = first_i;
+    Phdr& first = lp.phdrs[first_i];
+    first.filesz = first.memsz = *gap + table_bytes - first.offset;
+    lp.steps.push_back("program headers: table moved to the padding after the first PT_LOAD, which grows to " +
+                       hex(first.filesz) + " bytes (kept in the first PT_LOAD for AT_PHDR)");
+  } else {
+    std::string what = grow == 1 ? "one more program header" : std::to_string(grow) + " more program headers";
+    return f.error("no room for " + what + (program ? ": the table must stay in the first PT_LOAD (a program), "
+                   "there is no spare PT_NULL and no padding after the first PT_LOAD"
+                   : ": there is no spare PT_NULL and no unused byte after the table"),
+                   f.e_phoff, ErrorCode::unsupported);
+  }
+  return true;
+}
+
+// The new entries themselves: the PT_LOAD after the last one, PT_GNU_STACK at the end.
+void insert_entries(bool add_load, bool add_stack, uint64_t page, LayoutPlan& lp, Placement& pl) {
+  if (add_load) {
+    Phdr load;
+    load.type = PT_LOAD;
+    load.flags = PF_R;
+    load.align = page;
+    size_t after = 0;
+    for (size_t i = 0; i < lp.phdrs.size(); ++i)
+      if (lp.phdrs[i].type == PT_LOAD) after = i + 1;
+    lp.phdrs.insert(lp.phdrs.begin() + static_cast<ptrdiff_t>(after), load);
+    pl.new_load = after;
+  }
+  if (add_stack) {
+    Phdr stack;
+    stack.type = PT_GNU_STACK;
+    stack.flags = PF_R | PF_W;
+    stack.align = 16;
+    lp.phdrs.push_back(stack);
+    lp.steps.push_back("program headers: PT_GNU_STACK added (the file had none: the stack's permissions were the "
+                       "kernel's default)");
+  }
+}
+
+// Program header entries to add: the new PT_LOAD, and PT_GNU_STACK when --set/--clear-execstack meets a file
+// without one (patchelf adds it too). They come from spare PT_NULLs, unused bytes after the table, or room made
+// for them (make_room.cpp; the table moves only in a library without section headers). Returns false when the
+// caller must make room first (lp.needs_room()).
+Result<bool> plan_entries(const ElfFile& f, const TargetState& t, const Growth& g, uint64_t page,
+                          bool allow_table_move, LayoutPlan& lp, Placement& pl) {
+  const bool add_stack =
+      t.exec_stack && std::none_of(f.phdrs.begin(), f.phdrs.end(), [](auto& p) { return p.type == PT_GNU_STACK; });
+  const bool add_load = g.need_area && !g.last;
+  if (!g.need_area && !add_stack) {
+    lp.strategy = t.notes.empty() && !lp.dynstr_changed ? Strategy::unchanged : Strategy::in_place;
+    return true;
+  }
+  const size_t adds = (add_load ? 1 : 0) + (add_stack ? 1 : 0);
+  const size_t grow = reuse_null_entries(add_load, adds, lp);
+  open_area(f, g, page, lp, pl);
+  if (grow) {
+    FERRY_TRY(fits, grow_table(f, t, g, grow, adds, add_load, allow_table_move, lp, pl));
+    if (!fits) return false;
+  }
+  insert_entries(add_load, add_stack, page, lp, pl);
+  if (!g.need_area) lp.strategy = Strategy::in_place;
+  return true;
+}
+
+// 3. Place the structures: PT_INTERP, .dynamic and .dynstr, in place or in the new area.
+void place_structures(const ElfFile& f, const TargetState& t, const Growth& g, const StringPlan& sp, Placement& pl,
+                      LayoutPlan& lp) {
+  const Codec& c = f.c;
+  const uint64_t needed_entries = g.needed_entries;
+  const bool interp_grows = g.interp_grows, interp_in_place = g.interp_in_place, dynamic_grows = g.dynamic_grows;
+  const bool grow_dynstr_in_place = g.grow_dynstr_in_place, dynstr_grows = g.dynstr_grows;
+  Area& area = pl.area;
   if (t.interpreter && f.interp_phdr) {
     const Phdr& old = f.phdrs[*f.interp_phdr];
     lp.interp = *t.interpreter;
@@ -365,8 +416,17 @@ Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions
     lp.steps.push_back(".dynstr: " + hex(f.dynstr_size) + " -> " + hex(lp.dynstr.size()) + " bytes, moved to " +
                        hex(lp.dynstr_offset));
   }
+}
 
-  // 4. Program headers.
+// 4. Program headers: the new or extended PT_LOAD, and every entry that points at something that moved.
+void finish_program_headers(const ElfFile& f, const TargetState& t, const Growth& g, const Placement& pl,
+                            uint64_t page, LayoutPlan& lp) {
+  const Codec& c = f.c;
+  const Area& area = pl.area;
+  const auto& new_load = pl.new_load;
+  const auto& last = g.last;
+  const bool moved_table = pl.moved_table;
+  const size_t extended_first = pl.extended_first;
   uint32_t area_flags = PF_R | (lp.dynamic_moved ? PF_W : 0);
   if (new_load) {
     Phdr& p = lp.phdrs[*new_load];
@@ -409,8 +469,10 @@ Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions
     lp.phdrs_changed = a.type != b.type || a.flags != b.flags || a.offset != b.offset || a.vaddr != b.vaddr ||
                        a.paddr != b.paddr || a.filesz != b.filesz || a.memsz != b.memsz || a.align != b.align;
   }
+}
 
-  // 5. Dynamic entries: pointers to what moved.
+// 5. Dynamic entries: pointers to what moved.
+void plan_dynamic(const ElfFile& f, TargetState& t, LayoutPlan& lp) {
   for (auto& e : t.entries) {
     if (e.tag == DT_STRTAB) e.val = lp.dynstr_vaddr;
     if (e.tag == DT_STRSZ && f.has_dynstr) e.val = lp.dynstr.size();
@@ -423,8 +485,11 @@ Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions
   lp.verneed_changed = t.verneed_changed;
   lp.verneeds = t.verneeds;
   lp.versym_writes = t.versym_writes;
+}
 
-  // 6. Section headers and symbol moves.
+// 6. Section headers of what moved or changed size, and the address moves symbols follow.
+void plan_section_headers(const ElfFile& f, LayoutPlan& lp) {
+  const Codec& c = f.c;
   if (!f.shdrs.empty()) {
     if (f.has_dynstr && (lp.dynstr_moved || lp.dynstr.size() != f.dynstr_size))
       if (auto s = f.find_section_by_addr(f.dynstr_addr, SHT_STRTAB)) {
@@ -458,15 +523,21 @@ Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions
           lp.section_updates.push_back({i, s});
         }
   }
+}
 
+// The output's size, and "in place" for a plan that writes anything without moving it.
+void finish_strategy(const ElfFile& f, const Placement& pl, LayoutPlan& lp) {
+  const Area& area = pl.area;
   lp.new_size = std::max<uint64_t>(f.bytes.size(), area.size ? area.offset + area.size : 0);
   if (lp.strategy == Strategy::unchanged && (lp.dynamic_changed || lp.verneed_changed || !lp.versym_writes.empty() ||
                                              lp.phdrs_changed || lp.dynstr_changed || !lp.table_writes.empty() ||
                                              lp.os_abi))
     lp.strategy = Strategy::in_place;
   if (lp.interp && f.interpreter() != *lp.interp && lp.strategy == Strategy::unchanged) lp.strategy = Strategy::in_place;
+}
 
-  // 7. What the output must read back as.
+// 7. What the output must read back as.
+void expect_summary(const ElfFile& f, const TargetState& t, LayoutPlan& lp) {
   DynamicSummary& ex = lp.expected;
   ex.machine = f.e_machine;
   ex.os_abi = lp.os_abi.value_or(f.os_abi);
@@ -482,6 +553,34 @@ Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions
   }
   for (const auto& p : lp.phdrs)
     if (p.type == PT_GNU_STACK) ex.exec_stack = (p.flags & PF_X) != 0;
+}
+
+}  // namespace
+
+// The planner, as a script of named steps over the parsed file and the gathered facts; it writes nothing.
+Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions& opts, const Facts& facts,
+                        bool allow_table_move) {
+  LayoutPlan lp;
+  lp.old_size = lp.new_size = f.bytes.size();
+  lp.phdrs = f.phdrs;
+  lp.phoff = f.e_phoff;
+  FERRY_TRY(t, resolve_edits(f, edits, facts));
+  for (const auto& n : t.notes) lp.steps.push_back(n);
+  const uint64_t page = opts.page_size ? opts.page_size : target_page_size(f.e_machine);
+  std::vector<uint64_t> rename_offsets;
+  const StringPlan sp = plan_strings(f, t, edits.add_strings, rename_offsets, lp);
+  FERRY_CHECK(plan_renames(f, t, rename_offsets, lp));
+  if (t.os_abi) lp.os_abi = t.os_abi;
+  const Growth g = decide_growth(f, t, sp, lp);
+  Placement pl;
+  FERRY_TRY(fits, plan_entries(f, t, g, page, allow_table_move, lp, pl));
+  if (!fits) return lp;  // lp.needs_room(): the caller makes room and plans again
+  place_structures(f, t, g, sp, pl, lp);
+  finish_program_headers(f, t, g, pl, page, lp);
+  plan_dynamic(f, t, lp);
+  plan_section_headers(f, lp);
+  finish_strategy(f, pl, lp);
+  expect_summary(f, t, lp);
   return lp;
 }
 

@@ -48,8 +48,7 @@ uint64_t free_after(const ElfFile& f, uint64_t offset) {
   return limit - offset;
 }
 
-Result<std::vector<uint8_t>> slide_sections(const ElfFile& f, uint64_t pos, uint64_t bytes,
-                                            std::vector<std::string>& steps) {
+Status slide_sections(const ElfFile& f, Image& out, uint64_t pos, uint64_t bytes, std::vector<std::string>& steps) {
   auto cannot = [&](const std::string& why) {
     return f.error("cannot slide the sections after " + hex(pos) + ": " + why, pos, ErrorCode::unsupported);
   };
@@ -119,9 +118,9 @@ Result<std::vector<uint8_t>> slide_sections(const ElfFile& f, uint64_t pos, uint
 
   const SectionBlock block{pos, l_end, L.vaddr + (pos - L.offset), run};
   if (auto cut = splits_dynamic_range(f, block)) return cannot(*cut + " would be cut in two");
-  std::vector<uint8_t> out(f.bytes.data(), f.bytes.data() + f.bytes.size());
-  std::memmove(out.data() + pos + delta, out.data() + pos, l_end - pos);
-  std::memset(out.data() + pos, 0, delta);
+  uint8_t* moving = out.write(pos, l_end - pos + delta);  // the image `f` reads: nothing below reads f.bytes
+  std::memmove(moving + delta, moving, l_end - pos);
+  std::memset(moving, 0, delta);
   std::vector<Phdr> ph = f.phdrs;
   ph[*li].filesz += delta;
   ph[*li].memsz += delta;
@@ -133,7 +132,7 @@ Result<std::vector<uint8_t>> slide_sections(const ElfFile& f, uint64_t pos, uint
   steps.push_back("slid " + (names.empty() ? std::string("nothing") : names) + " forward by " + std::to_string(delta) +
                   " bytes into the padding after PT_LOAD #" + std::to_string(*li) + " (" + hex(l_end) + ".." +
                   hex(new_end) + "), freeing " + hex(pos) + ".." + hex(pos + delta) + " in place");
-  return out;
+  return {};
 }
 
 }  // namespace ferry::patch

@@ -30,12 +30,12 @@ bool references_complete(const ElfFile& f) {
   return true;
 }
 
-void mark(std::vector<bool>& live, const std::vector<uint8_t>& table, uint64_t off) {
-  while (off < table.size()) {
-    live[off] = true;
-    if (table[off] == 0) break;
-    ++off;
-  }
+// Bytes as flags (not std::vector<bool>): a large library's .dynstr holds megabytes of symbol names to mark.
+void mark(std::vector<uint8_t>& live, const std::vector<uint8_t>& table, uint64_t off) {
+  if (off >= table.size()) return;
+  const void* nul = std::memchr(table.data() + off, 0, table.size() - off);
+  uint64_t end = nul ? static_cast<uint64_t>(static_cast<const uint8_t*>(nul) - table.data()) + 1 : table.size();
+  std::memset(live.data() + off, 1, end - off);
 }
 
 std::optional<uint64_t> find_occurrence(const std::vector<uint8_t>& table, const std::string& s) {
@@ -58,8 +58,8 @@ StringPlan allocate_strings(const ElfFile& f, const std::vector<StringRequest>& 
   if (view) out.table.assign(view->data(), view->data() + view->size());
   if (out.table.empty()) out.table.push_back(0);
   const uint64_t old_size = out.table.size();
-  std::vector<bool> live(old_size, false);
-  live[0] = true;
+  std::vector<uint8_t> live(old_size, 0);
+  live[0] = 1;
   bool complete = references_complete(f);
 
   // Readers that do not change: symbols, version definitions, Vernaux names.
@@ -83,13 +83,15 @@ StringPlan allocate_strings(const ElfFile& f, const std::vector<StringRequest>& 
       mark(live, out.table, *at);
     }
   }
+  bool written = false;  // until a string is written below, the table is the one searched above
   for (size_t i = 0; i < requests.size(); ++i) {
     if (out.offsets[i] != UINT64_MAX) continue;
     const std::string& s = requests[i].value;
-    if (auto at = find_occurrence(out.table, s)) {  // written by an earlier request
+    if (auto at = written ? find_occurrence(out.table, s) : std::nullopt) {  // written by an earlier request
       out.offsets[i] = *at;
       continue;
     }
+    written = true;
     uint64_t need = s.size() + 1;
     if (complete) {
       // First fit in a run of bytes nobody reads.
@@ -99,7 +101,7 @@ StringPlan allocate_strings(const ElfFile& f, const std::vector<StringRequest>& 
         if (run == need) {
           uint64_t start = p + 1 - need;
           std::memcpy(out.table.data() + start, s.c_str(), need);
-          for (uint64_t k = start; k <= p; ++k) live[k] = true;
+          std::memset(live.data() + start, 1, need);
           out.offsets[i] = start;
           out.rewritten += need;
           break;

@@ -129,20 +129,31 @@ Status keep_mode_and_owner(int fd, const struct stat& st, const std::string& pat
 // A file with other hard links keeps its inode: the verified bytes are copied over it (as patchelf writes), so
 // every name still sees one file, with its mode, owner and links. Not atomic against a crash mid-copy.
 Status write_over(const std::string& path, const std::string& verified, const struct stat& st) {
-  auto bytes = read_file(verified);
-  if (!bytes) return bytes.error().with_path(path);
+  int in = ::open(verified.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) return io_error(verified, "cannot open");
+  struct stat vs;
+  if (fstat(in, &vs) != 0) {
+    Error e = io_error(verified, "cannot stat");
+    ::close(in);
+    return e;
+  }
   int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0) return io_error(path, "cannot open for writing");
+  if (fd < 0) {
+    ::close(in);
+    return io_error(path, "cannot open for writing");
+  }
   struct stat now;
   if (fstat(fd, &now) != 0 || now.st_dev != st.st_dev || now.st_ino != st.st_ino || !S_ISREG(now.st_mode)) {
     ::close(fd);
+    ::close(in);
     return make_error(ErrorCode::io, "changed while it was being rewritten").with_path(path);
   }
-  bool ok = ftruncate(fd, 0) == 0 && write_all(fd, bytes->data(), bytes->size());
+  Status copied = ftruncate(fd, 0) == 0 ? copy_file_bytes(in, 0, static_cast<uint64_t>(vs.st_size), fd, path)
+                                        : Status(io_error(path, "cannot truncate"));
+  ::close(in);
   // Writing clears setuid/setgid for an unprivileged writer; put the mode back.
-  ok = ok && fchmod(fd, st.st_mode & 07777) == 0;
-  ok = ok && fsync(fd) == 0;
-  Error e = ok ? Error{} : io_error(path, "cannot write the new contents over the file");
+  bool ok = copied.ok() && fchmod(fd, st.st_mode & 07777) == 0 && fsync(fd) == 0;
+  Error e = copied.ok() ? (ok ? Error{} : io_error(path, "cannot write the new contents over the file")) : copied.error();
   if (::close(fd) != 0 && ok) return io_error(path, "cannot close");
   if (!ok) return e;
   return {};
@@ -150,7 +161,45 @@ Status write_over(const std::string& path, const std::string& verified, const st
 
 }  // namespace
 
+Status copy_file_bytes(int in, uint64_t offset, uint64_t length, int out, const std::string& path) {
+  off_t at = static_cast<off_t>(offset);
+  uint64_t left = length;
+  while (left > 0) {
+    ssize_t n = ::copy_file_range(in, &at, out, nullptr, left, 0);
+    if (n > 0) {
+      left -= static_cast<uint64_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0 || errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP || errno == EPERM)
+      break;  // not possible here (another filesystem, an old kernel): copy through a buffer
+    return io_error(path, "cannot copy the unchanged bytes");
+  }
+  std::vector<uint8_t> buf(std::min<uint64_t>(left, 1 << 20));
+  while (left > 0) {
+    ssize_t n = ::pread(in, buf.data(), std::min<uint64_t>(left, buf.size()), at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return n == 0 ? make_error(ErrorCode::io, "the input ended early").with_path(path)
+                              : io_error(path, "cannot read the unchanged bytes");
+    if (!write_all(out, buf.data(), static_cast<size_t>(n))) return io_error(path, "cannot write the unchanged bytes");
+    at += n;
+    left -= static_cast<uint64_t>(n);
+  }
+  return {};
+}
+
 Status atomic_write(const std::string& path, std::span<const uint8_t> bytes, const AtomicWriteOptions& opts) {
+  return atomic_write_with(
+      path,
+      [&](int fd) -> Status {
+        if (!write_all(fd, bytes.data(), bytes.size())) return io_error(path, "cannot write the new contents");
+        return {};
+      },
+      opts);
+}
+
+Status atomic_write_with(const std::string& path, const std::function<Status(int fd)>& write,
+                         const AtomicWriteOptions& opts) {
   fs::path target(path);
   fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   std::random_device rd;
@@ -168,7 +217,10 @@ Status atomic_write(const std::string& path, std::span<const uint8_t> bytes, con
     ::unlink(temp.c_str());
     return e;
   };
-  if (!write_all(fd, bytes.data(), bytes.size())) return fail(io_error(path, "cannot write the new contents"));
+  if (Status w = write(fd); !w) return fail(w.error());
+  // Start the write-back now (no waiting) so the disk works while the contents are verified; fsync below then
+  // waits only for what is left.
+  (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
   struct stat st;
   bool exists = ::stat(path.c_str(), &st) == 0;
   if (exists && !S_ISREG(st.st_mode))
@@ -179,16 +231,16 @@ Status atomic_write(const std::string& path, std::span<const uint8_t> bytes, con
   } else if (fchmod(fd, opts.mode) != 0) {
     return fail(io_error(path, "cannot set the mode"));
   }
+  if (opts.verify) {
+    Status v = opts.verify(temp);
+    if (!v) return fail(v.error().with_path(path));
+  }
   if (fsync(fd) != 0) return fail(io_error(path, "cannot flush the new contents"));
   if (::close(fd) != 0) {
     fd = -1;
     return fail(io_error(path, "cannot close the new contents"));
   }
   fd = -1;
-  if (opts.verify) {
-    Status v = opts.verify(temp);
-    if (!v) return fail(v.error().with_path(path));
-  }
   if (exists && st.st_nlink > 1) {
     Status w = write_over(path, temp, st);
     ::unlink(temp.c_str());

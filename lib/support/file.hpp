@@ -52,6 +52,13 @@ struct AtomicWriteOptions {
   std::function<Status(const std::string& temp_path)> verify;
 };
 Status atomic_write(const std::string& path, std::span<const uint8_t> bytes, const AtomicWriteOptions& opts = {});
+// The same with the contents produced by `write`, given the temporary file's descriptor (positioned at 0): a
+// writer that streams (copy_file_range from the input, then only the bytes that changed) never holds the file.
+Status atomic_write_with(const std::string& path, const std::function<Status(int fd)>& write,
+                         const AtomicWriteOptions& opts = {});
+// Copies [offset, offset + length) of `in` to the current position of `out`: copy_file_range (the kernel copies,
+// or shares extents where the filesystem can), falling back to read/write through a small buffer.
+Status copy_file_bytes(int in, uint64_t offset, uint64_t length, int out, const std::string& path_for_errors);
 
 // Walks files and directories (recursively) and returns regular files sorted by path within each argument,
 // arguments kept in the order given. Symlinks to files are followed; symlinked directories are not descended;

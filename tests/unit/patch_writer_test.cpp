@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "patch/elf_file.hpp"
+#include "patch/image.hpp"
 #include "patch/layout_plan.hpp"
 #include "patch/patch.hpp"
 #include "patch_test_elf.hpp"
@@ -284,14 +285,18 @@ TEST_CASE("sliding sections inside their PT_LOAD (the fixture library)") {
     WARN("FERRY_FIXTURES/patch/libfoo.so.1 not built; skipped");
     return;
   }
-  auto f = read_elf_file_for_patch(view(in), "libfoo.so.1");
+  // The writer works on a copy-on-write image of the file (image.hpp); the parsed view reads that image.
+  auto img = Image::copy_of(view(in), "libfoo.so.1");
+  REQUIRE(img.ok());
+  auto f = read_elf_file_for_patch(img->view(), "libfoo.so.1");
   REQUIRE(f.ok());
   SECTION("sliding the sections after .dynstr frees room in place and moves every pointer to them") {
     const uint64_t end = f->dynstr_offset + f->dynstr_size;
     CHECK(free_after(*f, end) < 8);  // the version table follows .dynstr closely
     std::vector<std::string> steps;
-    auto out = slide_sections(*f, end, 100, steps);
-    REQUIRE(out.ok());
+    auto slid = slide_sections(*f, *img, end, 100, steps);
+    REQUIRE(slid.ok());
+    auto out = std::make_optional(img->to_vector());
     REQUIRE(out->size() == in.size());
     auto g = read_elf_file_for_patch(view(*out), "out");
     REQUIRE(g.ok());
@@ -326,8 +331,9 @@ TEST_CASE("sliding sections inside their PT_LOAD (the fixture library)") {
       if (f->shdrs[i].offset >= pos && f->shdrs[i].size && (!next || f->shdrs[i].offset < f->shdrs[*next].offset)) next = i;
     REQUIRE(next);
     std::vector<std::string> steps;
-    auto out = slide_sections(*f, pos, 16, steps);
+    auto out = slide_sections(*f, *img, pos, 16, steps);
     REQUIRE(!out.ok());
+    CHECK(img->to_vector() == in);  // nothing written on failure
     CHECK(out.error().describe() == "libfoo.so.1: cannot slide the sections after " + hex(pos) + ": section " +
                                         f->shdrs[*next].name_str + " at " + hex(f->shdrs[*next].offset) +
                                         " cannot move (code or data may use its address) (at offset " + hex(pos) + ")");

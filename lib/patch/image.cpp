@@ -1,0 +1,184 @@
+// Copy-on-write output image (image.hpp): a reserved range, the input mapped privately at its start, pages
+// marked as they are written, and a writer that copies the untouched ones from the input file.
+#include "patch/image.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "support/file.hpp"
+
+namespace ferry::patch {
+
+namespace {
+
+Error image_error(const std::string& path, const std::string& what, bool with_errno = true) {
+  Error e = make_error(ErrorCode::io, with_errno ? what + ": " + std::strerror(errno) : what);
+  e.path = path;
+  return e;
+}
+
+// Room for every way the writer grows a file: a moved block, a new area and their alignment each stay below
+// the input's size plus a few pages of 64 KiB alignment.
+uint64_t capacity_for(uint64_t size) {
+  uint64_t cap = size * 2 + (16u << 20);
+  return (cap + Image::kPage - 1) / Image::kPage * Image::kPage;
+}
+
+// Reserves `capacity` bytes of zero pages that cost nothing until written.
+Result<uint8_t*> reserve(uint64_t capacity, const std::string& path) {
+  void* p = mmap(nullptr, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) return image_error(path, "cannot reserve memory for the output");
+  return static_cast<uint8_t*>(p);
+}
+
+bool write_all(int fd, const uint8_t* p, uint64_t n) {
+  while (n > 0) {
+    ssize_t w = ::write(fd, p, std::min<uint64_t>(n, 1u << 30));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    p += w;
+    n -= static_cast<uint64_t>(w);
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<Image> Image::open(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return image_error(path, "cannot open");
+  Image img;
+  img.fd_ = fd;
+  img.path_ = path;
+  struct stat st;
+  if (fstat(fd, &st) != 0) return image_error(path, "cannot stat");
+  if (!S_ISREG(st.st_mode))
+    return image_error(path, std::string("not read: ") + file_type_name(st.st_mode) + ", not a regular file", false);
+  img.size_ = img.original_size_ = static_cast<uint64_t>(st.st_size);
+  img.capacity_ = capacity_for(img.size_);
+  FERRY_TRY(base, reserve(img.capacity_, path));
+  img.base_ = base;
+  img.dirty_.assign(img.capacity_ / kPage, false);
+  if (img.size_ > 0 &&
+      mmap(img.base_, img.size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED)
+    return image_error(path, "cannot map");
+  return img;
+}
+
+Result<Image> Image::copy_of(ByteView bytes, const std::string& path) {
+  Image img;
+  img.path_ = path;
+  img.original_ = bytes;
+  img.size_ = img.original_size_ = bytes.size();
+  img.capacity_ = capacity_for(img.size_);
+  FERRY_TRY(base, reserve(img.capacity_, path));
+  img.base_ = base;
+  img.dirty_.assign(img.capacity_ / kPage, false);
+  if (bytes.size()) std::memcpy(img.base_, bytes.data(), bytes.size());
+  return img;
+}
+
+Image::Image(Image&& o) noexcept { *this = std::move(o); }
+
+Image& Image::operator=(Image&& o) noexcept {
+  if (this == &o) return *this;
+  release();
+  base_ = std::exchange(o.base_, nullptr);
+  size_ = o.size_;
+  original_size_ = o.original_size_;
+  capacity_ = std::exchange(o.capacity_, 0);
+  fd_ = std::exchange(o.fd_, -1);
+  original_ = o.original_;
+  dirty_ = std::move(o.dirty_);
+  path_ = std::move(o.path_);
+  return *this;
+}
+
+Image::~Image() { release(); }
+
+void Image::release() {
+  if (base_) munmap(base_, capacity_);
+  if (fd_ >= 0) ::close(fd_);
+  base_ = nullptr;
+  fd_ = -1;
+}
+
+Status Image::resize(uint64_t n) {
+  if (n > capacity_)
+    return image_error(path_, "internal: the output (" + std::to_string(n) + " bytes) outgrows the reserved " +
+                                  std::to_string(capacity_) + " bytes", false);
+  if (n < size_) std::memset(write(n, size_ - n), 0, size_ - n);  // bytes past the end read as zero again
+  size_ = n;
+  return {};
+}
+
+uint8_t* Image::write(uint64_t offset, uint64_t n) {
+  if (n) std::fill(dirty_.begin() + static_cast<ptrdiff_t>(offset / kPage),
+                   dirty_.begin() + static_cast<ptrdiff_t>((offset + n - 1) / kPage + 1), true);
+  return base_ + offset;
+}
+
+bool Image::touched(uint64_t offset, uint64_t n) const {
+  if (n == 0) return false;
+  if (offset + n > original_size_ || offset + n > size_) return true;
+  for (uint64_t page = offset / kPage; page <= (offset + n - 1) / kPage; ++page)
+    if (dirty_[page]) return true;
+  return false;
+}
+
+Status Image::read_original(uint64_t offset, uint64_t n, uint8_t* out) const {
+  if (fd_ < 0) {
+    std::memcpy(out, original_.data() + offset, n);
+    return {};
+  }
+  while (n > 0) {
+    ssize_t r = ::pread(fd_, out, n, static_cast<off_t>(offset));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return image_error(path_, "cannot read the input again");
+    out += r;
+    offset += static_cast<uint64_t>(r);
+    n -= static_cast<uint64_t>(r);
+  }
+  return {};
+}
+
+Result<bool> Image::changed() const {
+  if (size_ != original_size_) return true;
+  uint8_t buf[kPage];
+  for (uint64_t page = 0; page * kPage < size_; ++page) {
+    if (!dirty_[page]) continue;
+    uint64_t at = page * kPage, n = std::min(kPage, size_ - at);
+    FERRY_CHECK(read_original(at, n, buf));
+    if (std::memcmp(buf, base_ + at, n) != 0) return true;
+  }
+  return false;
+}
+
+// [from, to): untouched bytes the input has come from the input file; the rest from memory.
+Status Image::write_range(int fd, uint64_t from, uint64_t to, bool dirty) const {
+  uint64_t split = dirty || fd_ < 0 ? from : std::clamp(original_size_, from, to);
+  if (split > from) FERRY_CHECK(copy_file_bytes(fd_, from, split - from, fd, path_));
+  if (to > split && !write_all(fd, base_ + split, to - split)) return image_error(path_, "cannot write the output");
+  return {};
+}
+
+Status Image::write_to(int fd) const {
+  uint64_t at = 0;
+  while (at < size_) {
+    const bool dirty = dirty_[at / kPage];
+    uint64_t end = at;
+    while (end < size_ && dirty_[end / kPage] == dirty) end = std::min(size_, (end / kPage + 1) * kPage);
+    FERRY_CHECK(write_range(fd, at, end, dirty));
+    at = end;
+  }
+  return {};
+}
+
+}  // namespace ferry::patch
