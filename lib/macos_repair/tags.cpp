@@ -1,7 +1,8 @@
 // compute_tags: delocate's platform-tag rule. Per architecture, the highest minos (LC_BUILD_VERSION or
 // LC_VERSION_MIN_MACOSX, major.minor) over the wheel's Mach-O files and the libraries to graft is compared with
 // the target: MACOSX_DEPLOYMENT_TARGET, else the wheel's own tag (arm64 is never below 11.0). A file above it
-// is an error naming it unless --raise-tag; ferry never lowers a tag. 11+ tags use minor 0; x86_64 and arm64
+// is an error naming it unless --raise-tag; ferry never lowers a tag, and keeps the wheel's own tags when
+// nothing is raised. 11+ tags use minor 0; x86_64 and arm64
 // at one version (or arm64 at 11.0) pack into universal2.
 #include <regex>
 
@@ -85,8 +86,11 @@ Result<std::vector<std::string>> compute_tags(const LoadedWheel& w, const Graph&
     for (auto& l : too_new) msg += "\n  " + l;
     return make_error(ErrorCode::policy, msg).with_path(w.path);
   }
+  bool raised = false;
   for (auto& [a, t] : target)
-    if (need.count(a)) t = std::max(t, need[a].first);
+    if (need.count(a) && need[a].first > t) t = need[a].first, raised = true;
+  // Nothing raised and no explicit target: the wheel keeps its own tags as written (e.g. orjson's three).
+  if (!raised && !o.deployment_target) return w.name.platform_tags;
   std::vector<std::string> tags;
   if (target.count("x86_64") && target.count("arm64") &&
       (target["x86_64"] == target["arm64"] || target["arm64"] == Version{11, 0})) {
