@@ -51,7 +51,8 @@ Status assign_grafts(const LoadedWheel& w, const Graph& g, const Options& o, Pla
   std::map<std::string, std::string> by_leaf;
   std::vector<std::string> missing;
   for (auto& e : g.edges) {
-    if (e.disposition == "missing") missing.push_back(e.name + " (needed by " + e.from + ")");
+    if (e.disposition == "missing")
+      missing.push_back(e.name + " (needed by " + (e.from.starts_with(w.root + "/") ? e.from.substr(w.root.size() + 1) : e.from) + ")");
     if (e.disposition != "graft" || p.graft_member.count(e.to)) continue;
     std::string lf = fs::path(e.to).filename().string();
     if (by_leaf.count(lf))
