@@ -36,9 +36,8 @@ Status check_header_room(uint64_t commands_end, uint64_t first_content, uint64_t
   if (new_end <= first_content) return {};
   return make_error(ErrorCode::policy,
                     label + ": no room in the header padding for the new load commands: " +
-                        std::to_string(new_end - first_content) + " more bytes are needed (" +
-                        std::to_string(first_content) + " available up to the first section; relink with "
-                        "-headerpad_max_install_names)");
+                        std::to_string(new_end - first_content) + " more bytes are needed (the first section starts at " +
+                        hex(first_content) + " and sections never move; relink with -headerpad_max_install_names)");
 }
 
 Result<bool> edit_commands(std::vector<uint8_t>& b, const CommandEdits& e, const std::string& label) {

@@ -41,12 +41,10 @@ std::vector<uint8_t> assemble_fat(const std::vector<Part>& parts, bool fat64) {
 // Edits one slice; re-signs it when it changed or when its SHA-256 page hashes are stale.
 Result<bool> rewrite_slice(Part& p, const CommandEdits& edits, const std::string& ident, const std::string& label,
                            bool& resigned) {
+  // The old signature is parsed even when it is about to be replaced: a blob that lies is bad input.
+  FERRY_TRY(sig, check_signature(ByteView(p.bytes.data(), p.bytes.size()), label));
   FERRY_TRY(changed, edit_commands(p.bytes, edits, label));
-  bool sign = changed;
-  if (!sign) {
-    FERRY_TRY(sig, check_signature(ByteView(p.bytes.data(), p.bytes.size()), label));
-    sign = sig.present && sig.verified && !sig.hashes_match;
-  }
+  bool sign = changed || (sig.present && sig.verified && !sig.hashes_match);
   if (sign) FERRY_CHECK(sign_adhoc(p.bytes, ident, label));
   resigned = sign;
   return sign;
@@ -69,7 +67,7 @@ Result<Rewritten> rewrite_macho(ByteView file, const CommandEdits& edits, const 
   Rewritten r;
   for (auto& p : parts) {
     bool resigned = false;
-    auto c = rewrite_slice(p, edits, ident, path + " (" + p.arch + ")", resigned);
+    auto c = rewrite_slice(p, edits, ident, p.arch + " slice", resigned);
     if (!c) return c.error().with_path(path);
     r.changed = r.changed || *c;
     if (resigned) r.resigned.push_back(p.arch);

@@ -2,6 +2,7 @@
 // member as it is written and comparing with RECORD) and parses every Mach-O member.
 #include <filesystem>
 
+#include "macho/codesign.hpp"
 #include "macos_repair/internal.hpp"
 #include "support/file.hpp"
 #include "wheel/scratch.hpp"
@@ -58,6 +59,11 @@ Status extract_members(LoadedWheel& w, const std::map<std::string, std::string>&
     if (!f) {
       if (f.error().code == ErrorCode::unsupported) continue;  // a Java class file or a static archive
       return f.error().with_path(w.path + ": " + m.name);
+    }
+    // A signature blob that lies is bad input even where repair would replace it (show reads it too).
+    for (auto& sl : f->slices) {
+      auto sig = macho::check_signature(*ByteView(bytes.data(), bytes.size()).find_sub(sl.offset, sl.size), sl.arch + " slice");
+      if (!sig) return sig.error().with_path(m.name);
     }
     w.binaries.push_back({m.name, fs::canonical(dest).string(), std::move(f.value())});
   }

@@ -21,7 +21,7 @@ set -e
 cat "$T/err"
 expect_eq "exit code" 1 "$rc"
 [ "$(wc -l <"$T/err")" = 1 ] || fail "expected one line"
-grep -q "tightpkg/a/b/c/d/_ext.so (x86_64): no room in the header padding" "$T/err" || fail "file not named"
+grep -q "tightpkg/a/b/c/d/_ext.so: x86_64 slice: no room in the header padding" "$T/err" || fail "file not named"
 grep -Eq "[0-9]+ more bytes are needed" "$T/err" || fail "missing bytes not said"
 [ -z "$(ls -A "$T/wh" 2>/dev/null)" ] || fail "an output was written"
 # Without --lib-path, t.dylib is missing: named, and --ignore-missing-dependencies leaves the wheel as it is.
