@@ -101,7 +101,8 @@ Result<SignatureCheck> check_signature(ByteView s, const std::string& label) {
   const uint8_t* p = blob->data();
   if (be32(p) != kSuperBlob) return bad("bad SuperBlob magic " + hex(be32(p)), dataoff);
   const uint64_t len = be32(p + 4), count = be32(p + 8);
-  if (len > datasize || len < 12 + count * 8) return bad("SuperBlob length " + hex(len) + " lies (blob area " + hex(datasize) + ")", dataoff + 4);
+  if (len > datasize) return bad("SuperBlob length " + hex(len) + " is past its area (" + hex(datasize) + ")", dataoff + 4);
+  if (len < 12 + count * 8) return bad("SuperBlob count " + std::to_string(count) + " does not fit in its length " + hex(len), dataoff + 8);
   for (uint64_t i = 0; i < count; ++i) {
     const uint32_t type = be32(p + 12 + i * 8), off = be32(p + 16 + i * 8);
     if (off + 8ull > len) return bad("blob #" + std::to_string(i) + " offset " + hex(off) + " is past the SuperBlob", dataoff + 12 + i * 8);

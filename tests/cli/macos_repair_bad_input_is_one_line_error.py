@@ -70,7 +70,7 @@ struct.pack_into(">I", lying_sig, dataoff + 8, 0x10000)
 
 cases = [("truncpkg", truncated, "macosx_11_0_arm64", "sizeofcmds"),
          ("fatpkg", bytes(lying_fat), "macosx_10_13_universal2", "fat_arch #1"),
-         ("sigpkg", bytes(lying_sig), "macosx_11_0_arm64", "SuperBlob length")]
+         ("sigpkg", bytes(lying_sig), "macosx_11_0_arm64", "SuperBlob count 65536")]
 for name, data, tag, what in cases:
     whl = wheel(name, data, tag)
     for cmd in (["show", *lib, whl], ["repair", *lib, "-w", os.path.join(T, "out-" + name), whl]):
