@@ -18,12 +18,14 @@ namespace ferry::macos {
 
 struct Binary {
   std::string member;     // wheel member path; for a library outside the wheel, "" until planned
-  std::string disk_path;  // real path on disk (scratch tree for members)
+  std::string disk_path;  // real path on disk; for members <root>/<member>, a name only (nothing is extracted)
   macho::MachOFile file;
+  std::shared_ptr<const std::vector<uint8_t>> bytes;  // members: their content, read once
 };
 
 struct LoadedWheel {
-  std::string path, scratch, root;  // root: the extracted tree
+  std::string path, scratch, root;  // root: the virtual directory members are named under (never written)
+  std::set<std::string> members;    // regular members, for dyld lookups inside the wheel
   wheel::WheelName name;
   wheel::ZipReader zip;
   std::string dist_info, wheel_text;

@@ -1,5 +1,5 @@
-// load_wheel: opens a macOS wheel, checks its members and RECORD, extracts it into a scratch tree (hashing each
-// member as it is written and comparing with RECORD) and parses every Mach-O member.
+// load_wheel: opens a macOS wheel, checks its members and RECORD (every member hashed, nothing extracted: the
+// disk is the slow part) and parses every Mach-O member from memory.
 #include <filesystem>
 
 #include "macho/codesign.hpp"
@@ -39,33 +39,41 @@ Result<std::string> find_dist_info(const std::vector<wheel::ZipMember>& members,
   return *found.begin();
 }
 
-// Extracts every regular member, checking it against RECORD; returns the Mach-O ones.
-Status extract_members(LoadedWheel& w, const std::map<std::string, std::string>& record) {
+// Hashes every regular member against RECORD without extracting it; Mach-O members are read into memory and
+// parsed (their signatures checked: a blob that lies is bad input even where repair would replace it).
+Status read_members(LoadedWheel& w, const std::map<std::string, std::string>& record) {
   for (auto& m : w.zip.members()) {
     if (m.is_dir || m.is_symlink) continue;
-    std::string dest = w.root + "/" + m.name;
-    fs::create_directories(fs::path(dest).parent_path());
-    FERRY_TRY(digest, w.zip.extract(m, dest));
+    w.members.insert(m.name);
+    FERRY_TRY(head, w.zip.head(m, 4));
+    std::shared_ptr<std::vector<uint8_t>> bytes;
+    Sha256 digest{};
+    if (is_macho_magic(head)) {
+      FERRY_TRY(b, w.zip.read(m, uint64_t{4} << 30));
+      bytes = std::make_shared<std::vector<uint8_t>>(std::move(b));
+      digest = sha256(*bytes);
+    } else {
+      FERRY_TRY(d, w.zip.hash(m));
+      digest = d;
+    }
     w.hashes[m.name] = digest;
     auto r = record.find(m.name);
     bool is_record = m.name.starts_with(w.dist_info + "/RECORD");
     if (!is_record && (r == record.end() || (r->second.starts_with("sha256=") && r->second != wheel::record_hash(digest))))
       return make_error(ErrorCode::format, "RECORD " + std::string(r == record.end() ? "does not list" : "has a wrong hash for") +
                                                " member '" + m.name + "'").with_path(w.path);
-    FERRY_TRY(head, w.zip.head(m, 4));
-    if (!is_macho_magic(head)) continue;
-    FERRY_TRY(bytes, read_file(dest));
-    auto f = macho::read_macho(ByteView(bytes.data(), bytes.size()), m.name);
+    if (!bytes) continue;
+    const ByteView view(bytes->data(), bytes->size());
+    auto f = macho::read_macho(view, m.name);
     if (!f) {
       if (f.error().code == ErrorCode::unsupported) continue;  // a Java class file or a static archive
-      return f.error().with_path(w.path + ": " + m.name);
+      return f.error().with_path(m.name);
     }
-    // A signature blob that lies is bad input even where repair would replace it (show reads it too).
     for (auto& sl : f->slices) {
-      auto sig = macho::check_signature(*ByteView(bytes.data(), bytes.size()).find_sub(sl.offset, sl.size), sl.arch + " slice");
+      auto sig = macho::check_signature(*view.find_sub(sl.offset, sl.size), sl.arch + " slice");
       if (!sig) return sig.error().with_path(m.name);
     }
-    w.binaries.push_back({m.name, fs::canonical(dest).string(), std::move(f.value())});
+    w.binaries.push_back({m.name, w.root + "/" + m.name, std::move(f.value()), bytes});
   }
   return {};
 }
@@ -98,9 +106,8 @@ Result<LoadedWheel> load_wheel(const std::string& wheel_path) {
     return make_error(ErrorCode::format, w.dist_info + " has no RECORD or WHEEL file").with_path(wheel_path);
   FERRY_TRY(scratch, wheel::make_scratch_dir(fs::temp_directory_path().string(), "ferry-macos"));
   w.scratch = fs::canonical(scratch).string();
-  w.root = w.scratch + "/root";
-  fs::create_directories(w.root);
-  FERRY_CHECK(extract_members(w, record));
+  w.root = w.scratch + "/wheel";
+  FERRY_CHECK(read_members(w, record));
   return w;
 }
 

@@ -31,11 +31,14 @@ Result<Analysis> analyze(const std::string& wheel_path, const Options& o) {
 Result<std::map<std::string, std::string>> rewrite_files(Analysis& a, const std::string& out_root,
                                                          std::vector<std::string>& changed) {
   std::map<std::string, std::string> files;  // member -> rewritten file on disk
-  std::vector<std::pair<std::string, std::string>> todo;  // disk path, member
-  for (auto& b : a.w.binaries) todo.push_back({b.disk_path, b.member});
-  for (auto& [path, member] : a.p.graft_member) todo.push_back({path, member});
-  for (auto& [path, member] : todo) {
-    FERRY_TRY(bytes, read_file(path));
+  std::vector<std::tuple<std::string, std::string, std::shared_ptr<const std::vector<uint8_t>>>> todo;
+  for (auto& b : a.w.binaries) todo.push_back({b.disk_path, b.member, b.bytes});
+  for (auto& [path, member] : a.p.graft_member) {
+    FERRY_TRY(b, read_file(path));
+    todo.push_back({path, member, std::make_shared<const std::vector<uint8_t>>(std::move(b))});
+  }
+  for (auto& [path, member, content] : todo) {
+    const std::vector<uint8_t>& bytes = *content;
     macho::CommandEdits none;
     auto it = a.p.edits.find(path);
     const std::string ident = fs::path(member).filename().string();

@@ -17,12 +17,17 @@ namespace {
 std::string dir_of(const std::string& p) { return fs::path(p).parent_path().string(); }
 std::string leaf(const std::string& p) { return fs::path(p).filename().string(); }
 
-bool exists_file(const std::string& p) {
+// Paths under the wheel's root are looked up among its members (the wheel is not extracted).
+bool exists_file(const std::string& p, const LoadedWheel& w) {
   std::error_code ec;
+  std::string n = fs::path(p).lexically_normal().string();
+  if (n.starts_with(w.root + "/")) return w.members.count(n.substr(w.root.size() + 1)) > 0;
   return !p.empty() && fs::is_regular_file(p, ec);
 }
 
-std::string real(const std::string& p) {
+std::string real(const std::string& p, const LoadedWheel& w) {
+  std::string n = fs::path(p).lexically_normal().string();
+  if (n.starts_with(w.root + "/")) return n;
   std::error_code ec;
   auto r = fs::canonical(p, ec);
   return ec ? p : r.string();
@@ -39,7 +44,7 @@ std::optional<std::string> expand(const std::string& s, const std::string& loade
 }
 
 std::string find_library(const std::string& name, const std::string& loader, const std::vector<std::string>& rpaths,
-                         const Options& o) {
+                         const Options& o, const LoadedWheel& w) {
   std::vector<std::string> tries;
   for (auto& d : o.lib_path) tries.push_back(d + "/" + leaf(name));  // DYLD_LIBRARY_PATH: by leaf name, first
   if (name.starts_with("@rpath/")) {
@@ -49,7 +54,7 @@ std::string find_library(const std::string& name, const std::string& loader, con
   }
   for (auto& d : o.fallback_path) tries.push_back(d + "/" + leaf(name));
   for (auto& t : tries)
-    if (exists_file(t)) return real(t);
+    if (exists_file(t, w)) return real(t, w);
   return {};
 }
 
@@ -91,7 +96,7 @@ Result<Graph> resolve_dependencies(const LoadedWheel& w, const Options& o) {
       Edge e{k.path, n, "", ""};
       if (is_system(n)) e.disposition = "system";
       else {
-        e.to = find_library(n, k.path, rpaths, o);
+        e.to = find_library(n, k.path, rpaths, o, w);
         e.disposition = excluded(n, e.to, o) ? "excluded"
                         : e.to.empty()       ? "missing"
                         : e.to.starts_with(w.root + "/") ? "in-wheel"
