@@ -54,7 +54,7 @@ Result<bool> rewrite_slice(Part& p, const CommandEdits& edits, const std::string
 
 Result<Rewritten> rewrite_macho(ByteView file, const CommandEdits& edits, const std::string& ident,
                                 const std::string& path) {
-  FERRY_TRY(mf, read_macho(file, path));
+  FERRY_TRY(mf, read_macho(file, path, false));
   std::vector<Part> parts;
   for (size_t i = 0; i < mf.slices.size(); ++i) {
     const Slice& s = mf.slices[i];
@@ -79,7 +79,7 @@ Result<Rewritten> rewrite_macho(ByteView file, const CommandEdits& edits, const 
 }
 
 Status verify_macho(ByteView file, const std::string& path) {
-  auto mf = read_macho(file, path);
+  auto mf = read_macho(file, path, false);
   if (!mf) return make_error(ErrorCode::verify, "rewritten file does not read back: " + mf.error().message).with_path(path);
   for (const auto& s : mf->slices) {
     auto sig = check_signature(*file.find_sub(s.offset, s.size), s.arch);

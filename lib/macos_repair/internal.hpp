@@ -21,6 +21,7 @@ struct Binary {
   std::string disk_path;  // real path on disk; for members <root>/<member>, a name only (nothing is extracted)
   macho::MachOFile file;
   std::shared_ptr<const std::vector<uint8_t>> bytes;  // members: their content, read once
+  bool stale_signature = false;  // a slice's SHA-256 page hashes do not match (repair re-signs it)
 };
 
 struct LoadedWheel {

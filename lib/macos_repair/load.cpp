@@ -5,6 +5,7 @@
 #include "macho/codesign.hpp"
 #include "macos_repair/internal.hpp"
 #include "support/file.hpp"
+#include "support/parallel.hpp"
 #include "wheel/scratch.hpp"
 
 namespace ferry::macos {
@@ -39,41 +40,69 @@ Result<std::string> find_dist_info(const std::vector<wheel::ZipMember>& members,
   return *found.begin();
 }
 
-// Hashes every regular member against RECORD without extracting it; Mach-O members are read into memory and
-// parsed (their signatures checked: a blob that lies is bad input even where repair would replace it).
+struct MemberResult {
+  Sha256 digest{};
+  std::optional<Binary> binary;
+  std::optional<Error> error;
+};
+
+// One member: hashed (Mach-O members read into memory and parsed, their signatures checked: a blob that lies
+// is bad input even where repair would replace it). `zip` is this worker's own reader.
+MemberResult read_member(wheel::ZipReader& zip, const wheel::ZipMember& m, const std::string& root) {
+  MemberResult r;
+  auto head = zip.head(m, 4);
+  if (!head) return r.error = head.error(), r;
+  if (!is_macho_magic(*head)) {
+    auto d = zip.hash(m);
+    if (!d) return r.error = d.error(), r;
+    return r.digest = *d, r;
+  }
+  auto b = zip.read(m, uint64_t{4} << 30);
+  if (!b) return r.error = b.error(), r;
+  auto bytes = std::make_shared<std::vector<uint8_t>>(std::move(b.value()));
+  r.digest = sha256(*bytes);
+  const ByteView view(bytes->data(), bytes->size());
+  auto f = macho::read_macho(view, m.name, false);
+  if (!f) {
+    if (f.error().code != ErrorCode::unsupported) r.error = f.error().with_path(m.name);  // else a Java class file
+    return r;
+  }
+  bool stale = false;
+  for (auto& sl : f->slices) {
+    auto sig = macho::check_signature(*view.find_sub(sl.offset, sl.size), sl.arch + " slice");
+    if (!sig) return r.error = sig.error().with_path(m.name), r;
+    stale = stale || (sig->present && sig->verified && !sig->hashes_match);
+  }
+  r.binary = Binary{m.name, root + "/" + m.name, std::move(f.value()), bytes, stale};
+  return r;
+}
+
+// Every regular member, on all cores (one zip reader per worker), checked against RECORD; nothing extracted.
 Status read_members(LoadedWheel& w, const std::map<std::string, std::string>& record) {
-  for (auto& m : w.zip.members()) {
-    if (m.is_dir || m.is_symlink) continue;
-    w.members.insert(m.name);
-    FERRY_TRY(head, w.zip.head(m, 4));
-    std::shared_ptr<std::vector<uint8_t>> bytes;
-    Sha256 digest{};
-    if (is_macho_magic(head)) {
-      FERRY_TRY(b, w.zip.read(m, uint64_t{4} << 30));
-      bytes = std::make_shared<std::vector<uint8_t>>(std::move(b));
-      digest = sha256(*bytes);
-    } else {
-      FERRY_TRY(d, w.zip.hash(m));
-      digest = d;
-    }
-    w.hashes[m.name] = digest;
+  std::vector<const wheel::ZipMember*> regular;
+  for (auto& m : w.zip.members())
+    if (!m.is_dir && !m.is_symlink) regular.push_back(&m), w.members.insert(m.name);
+  std::vector<MemberResult> results(regular.size());
+  const unsigned jobs = std::max(1u, std::min<unsigned>(default_jobs(), 4));
+  std::vector<std::optional<Error>> open_errors(jobs);
+  parallel_for(jobs, [&](size_t j) {
+    auto zip = wheel::ZipReader::open(w.path);
+    if (!zip) return void(open_errors[j] = zip.error());
+    for (size_t i = j; i < regular.size(); i += jobs) results[i] = read_member(*zip, *regular[i], w.root);
+  }, jobs);
+  for (auto& e : open_errors)
+    if (e) return *e;
+  for (size_t i = 0; i < regular.size(); ++i) {
+    const auto& m = *regular[i];
+    if (results[i].error) return *results[i].error;
+    w.hashes[m.name] = results[i].digest;
     auto r = record.find(m.name);
     bool is_record = m.name.starts_with(w.dist_info + "/RECORD");
-    if (!is_record && (r == record.end() || (r->second.starts_with("sha256=") && r->second != wheel::record_hash(digest))))
+    if (!is_record && (r == record.end() || (r->second.starts_with("sha256=") &&
+                                             r->second != wheel::record_hash(results[i].digest))))
       return make_error(ErrorCode::format, "RECORD " + std::string(r == record.end() ? "does not list" : "has a wrong hash for") +
                                                " member '" + m.name + "'").with_path(w.path);
-    if (!bytes) continue;
-    const ByteView view(bytes->data(), bytes->size());
-    auto f = macho::read_macho(view, m.name);
-    if (!f) {
-      if (f.error().code == ErrorCode::unsupported) continue;  // a Java class file or a static archive
-      return f.error().with_path(m.name);
-    }
-    for (auto& sl : f->slices) {
-      auto sig = macho::check_signature(*view.find_sub(sl.offset, sl.size), sl.arch + " slice");
-      if (!sig) return sig.error().with_path(m.name);
-    }
-    w.binaries.push_back({m.name, w.root + "/" + m.name, std::move(f.value()), bytes});
+    if (results[i].binary) w.binaries.push_back(std::move(*results[i].binary));
   }
   return {};
 }

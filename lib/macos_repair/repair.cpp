@@ -32,7 +32,8 @@ Result<std::map<std::string, std::string>> rewrite_files(Analysis& a, const std:
                                                          std::vector<std::string>& changed) {
   std::map<std::string, std::string> files;  // member -> rewritten file on disk
   std::vector<std::tuple<std::string, std::string, std::shared_ptr<const std::vector<uint8_t>>>> todo;
-  for (auto& b : a.w.binaries) todo.push_back({b.disk_path, b.member, b.bytes});
+  for (auto& b : a.w.binaries)  // a member with no edits and good signatures (checked on load) stays as it is
+    if (a.p.edits.count(b.disk_path) || b.stale_signature) todo.push_back({b.disk_path, b.member, b.bytes});
   for (auto& [path, member] : a.p.graft_member) {
     FERRY_TRY(b, read_file(path));
     todo.push_back({path, member, std::make_shared<const std::vector<uint8_t>>(std::move(b))});
