@@ -2,6 +2,8 @@
 // A slice that needs no change keeps its bytes exactly; the fat header keeps each slice's cputype and align.
 #include "macho/rewrite.hpp"
 
+#include <algorithm>
+
 #include "macho/codesign.hpp"
 #include "macho/macho_info.hpp"
 #include "macho/slice_layout.hpp"
@@ -76,6 +78,37 @@ Result<Rewritten> rewrite_macho(ByteView file, const CommandEdits& edits, const 
   r.bytes = mf.fat ? assemble_fat(parts, mf.fat64) : std::move(parts[0].bytes);
   FERRY_CHECK(verify_macho(ByteView(r.bytes.data(), r.bytes.size()), path));
   return r;
+}
+
+// The slices of one file as Parts; a thin slice gets lipo's alignment (2^14 arm64, 2^12 otherwise).
+static Result<std::vector<Part>> split(ByteView file, const std::string& path) {
+  FERRY_TRY(mf, read_macho(file, path, false));
+  std::vector<Part> parts;
+  for (size_t i = 0; i < mf.slices.size(); ++i) {
+    const Slice& s = mf.slices[i];
+    Part p;
+    p.cputype = s.cpu_type, p.cpusubtype = s.cpu_subtype, p.arch = s.arch;
+    p.align = s.cpu_type == 0x0100000c ? 14 : 12;
+    if (mf.fat) p.align = *file.find_uint<uint32_t>(8 + (mf.fat64 ? 32 : 20) * i + (mf.fat64 ? 24 : 16), Endian::big);
+    p.bytes.assign(file.data() + s.offset, file.data() + s.offset + s.size);
+    parts.push_back(std::move(p));
+  }
+  return parts;
+}
+
+Result<std::vector<uint8_t>> merge_universal(ByteView a, ByteView b, const std::string& path) {
+  FERRY_TRY(pa, split(a, path));
+  FERRY_TRY(pb, split(b, path));
+  for (auto& x : pb) {
+    for (auto& y : pa)
+      if (x.cputype == y.cputype && x.cpusubtype == y.cpusubtype)
+        return make_error(ErrorCode::usage, "both files have an " + x.arch + " slice and they differ").with_path(path);
+    pa.push_back(std::move(x));
+  }
+  std::stable_sort(pa.begin(), pa.end(), [](const Part& x, const Part& y) { return x.align < y.align; });
+  auto out = assemble_fat(pa, false);
+  FERRY_CHECK(verify_macho(ByteView(out.data(), out.size()), path));
+  return out;
 }
 
 Status verify_macho(ByteView file, const std::string& path) {

@@ -22,6 +22,10 @@ struct Rewritten {
 Result<Rewritten> rewrite_macho(ByteView file, const CommandEdits& edits, const std::string& identifier,
                                 const std::string& path);
 
+// Fuses two Mach-O files of different architectures (thin or universal) into one universal file, slices kept
+// byte for byte (llvm-lipo -create). Error (usage) when an architecture is in both.
+Result<std::vector<uint8_t>> merge_universal(ByteView a, ByteView b, const std::string& path);
+
 // Re-reads `file` and checks every signed slice's page hashes; error (verify) naming file and slice if not.
 Status verify_macho(ByteView file, const std::string& path);
 

@@ -62,6 +62,16 @@ struct RepairReport {
   std::vector<std::string> notes;
 };
 
+struct MergeReport {
+  std::string output;
+  std::vector<std::string> platform_tags;
+  std::vector<std::string> fused;      // binaries combined into universal files
+  std::vector<std::string> only_one;   // members present in one wheel only (kept)
+};
+// delocate-merge: fuses an x86_64 and an arm64 wheel of one project into a universal2 wheel. Identical members
+// are kept once; Mach-O members that differ are combined; differing other members are an error listing them.
+Result<MergeReport> merge_wheels(const std::string& wheel_a, const std::string& wheel_b, const Options& opts);
+
 bool is_macos_wheel(const std::string& wheel_path);  // its platform tags are macosx_*
 Result<ShowReport> show_wheel(const std::string& wheel_path, const Options& opts);
 Result<RepairReport> repair_wheel(const std::string& wheel_path, const Options& opts);

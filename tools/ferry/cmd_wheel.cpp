@@ -311,6 +311,7 @@ void register_wheel(CLI::App& app, Context& ctx) {
     if (ra->json) std::printf("%s\n", json{{"schema", "ferry.repair/1"}, {"wheels", all}}.dump(2).c_str());
     ctx.exit_code = rc;
   });
+  register_macos_merge(app, ctx);  // macOS: delocate-merge (cmd_wheel_macos.cpp)
 }
 
 }  // namespace ferry::cli

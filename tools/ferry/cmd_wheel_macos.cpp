@@ -106,4 +106,38 @@ int macos_repair(const std::string& wheel, const macos::Options& o, bool json, n
   return exit_ok;
 }
 
+void register_macos_merge(CLI::App& app, Context& ctx) {
+  struct Args {
+    std::vector<std::string> wheels;
+    std::string wheel_dir = "wheelhouse/";
+    bool json = false;
+  };
+  auto a = std::make_shared<Args>();
+  auto* sub = app.add_subcommand("merge", "Fuse an x86_64 and an arm64 macOS wheel into universal2 (delocate-merge)");
+  sub->add_option("wheels", a->wheels, "the two wheels")->required()->expected(2);
+  sub->add_option("-w,--wheel-dir", a->wheel_dir, "output directory (default: wheelhouse/)");
+  sub->add_flag("--json", a->json, "JSON output (schema ferry.merge/1)");
+  sub->footer("Exit status: 0 merged, 1 members other than binaries differ (listed), 2 bad input.");
+  sub->callback([a, &ctx] {
+    macos::Options o;
+    o.wheel_dir = a->wheel_dir;
+    o.source_date_epoch = source_date_epoch();
+    auto r = macos::merge_wheels(a->wheels[0], a->wheels[1], o);
+    if (!r) {
+      print_error(r.error());
+      ctx.exit_code = exit_for(r.error());
+      return;
+    }
+    if (a->json) {
+      nlohmann::json j{{"schema", "ferry.merge/1"}, {"output", r->output}, {"platform_tags", r->platform_tags},
+                       {"fused", r->fused}, {"only_one", r->only_one}};
+      std::printf("%s\n", j.dump(2).c_str());
+      return;
+    }
+    for (auto& f : r->fused) std::printf("  fused %s\n", f.c_str());
+    for (auto& f : r->only_one) std::printf("  from one wheel only: %s\n", f.c_str());
+    std::printf("  wrote %s\n", r->output.c_str());
+  });
+}
+
 }  // namespace ferry::cli

@@ -21,5 +21,7 @@ macos::Options macos_options(const MacArgs& m, const std::vector<std::string>& e
 // Runs show on one macOS wheel: prints text (or returns the JSON object); returns the exit code.
 int macos_show(const std::string& wheel, const macos::Options& o, bool json, nlohmann::json& out);
 int macos_repair(const std::string& wheel, const macos::Options& o, bool json, nlohmann::json& out);
+// `ferry merge X86_WHEEL ARM64_WHEEL -w DIR` (delocate-merge), registered by register_wheel.
+void register_macos_merge(CLI::App& app, Context& ctx);
 
 }  // namespace ferry::cli
