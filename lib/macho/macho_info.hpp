@@ -76,7 +76,8 @@ struct MachOFile {
 // Decodes a thin or fat Mach-O image. `path` is used only for error messages and MachOFile::path.
 // Structural problems (truncation, offsets outside the file or command, overlapping slices, absurd counts) are
 // ErrorCode::format errors naming the structure and its file offset.
-Result<MachOFile> read_macho(ByteView image, const std::string& path);
+// `lief_cross_check` = false skips the LIEF comparison (warnings only; a fifth of the time on big wheels).
+Result<MachOFile> read_macho(ByteView image, const std::string& path, bool lief_cross_check = true);
 
 // Names and formatting shared by renderers and tests.
 std::string arch_name(uint32_t cpu_type, uint32_t cpu_subtype);

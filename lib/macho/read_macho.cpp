@@ -376,7 +376,7 @@ Status read_command(const Command& c, const ByteView& slice, Slice& s, uint32_t&
   }
 }
 
-Result<Slice> read_slice(ByteView slice) {
+Result<Slice> read_slice(ByteView slice, bool lief) {
   Slice s;
   s.offset = slice.base();
   s.size = slice.size();
@@ -443,11 +443,11 @@ Result<Slice> read_slice(ByteView slice) {
       s.warnings.push_back("dependency #" + std::to_string(i) + " " + s.dependencies[i].name +
                            " is the library's own install name");
 
-  detail::cross_check_with_lief(slice, s);
+  if (lief) detail::cross_check_with_lief(slice, s);
   return s;
 }
 
-Result<MachOFile> read_fat(ByteView image, MachOFile f) {
+Result<MachOFile> read_fat(ByteView image, MachOFile f, bool lief) {
   f.fat = true;
   f.fat64 = *image.find_uint<uint32_t>(0, Endian::big) == FAT_MAGIC_64;
   auto n = image.find_uint<uint32_t>(4, Endian::big);
@@ -494,7 +494,7 @@ Result<MachOFile> read_fat(ByteView image, MachOFile f) {
     auto m = sv.find_uint<uint32_t>(0, Endian::little);
     if (m && sv.size() >= 8 && std::memcmp(sv.data(), "!<arch>\n", 8) == 0)
       return make_error(ErrorCode::unsupported, label + ": slice at " + hex(off) + " is a static archive, not a Mach-O image", a);
-    auto slice = read_slice(sv);
+    auto slice = read_slice(sv, lief);
     if (!slice) return slice.error();
     if (slice->cpu_type != cputype)
       slice->warnings.push_back(label + ": slice header says cpu type " + hex(slice->cpu_type) +
@@ -506,7 +506,7 @@ Result<MachOFile> read_fat(ByteView image, MachOFile f) {
 
 }  // namespace
 
-Result<MachOFile> read_macho(ByteView image, const std::string& path) {
+Result<MachOFile> read_macho(ByteView image, const std::string& path, bool lief_cross_check) {
   MachOFile f;
   f.path = path;
   f.file_size = image.size();
@@ -516,11 +516,11 @@ Result<MachOFile> read_macho(ByteView image, const std::string& path) {
                         "file is too small for a Mach-O header (" + std::to_string(image.size()) + " bytes)", 0);
     return e.with_path(path);
   }
-  Result<MachOFile> r = (*magic == FAT_MAGIC || *magic == FAT_MAGIC_64) ? read_fat(image, std::move(f))
+  Result<MachOFile> r = (*magic == FAT_MAGIC || *magic == FAT_MAGIC_64) ? read_fat(image, std::move(f), lief_cross_check)
                                                                           : Result<MachOFile>(std::move(f));
   if (!r) return r.error().with_path(path);
   if (!r->fat) {
-    auto slice = read_slice(image);
+    auto slice = read_slice(image, lief_cross_check);
     if (!slice) return slice.error().with_path(path);
     r->slices.push_back(std::move(slice.value()));
   }

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "cmd_wheel_macos.hpp"
 #include "report/encoding.hpp"
 #include "report/json_lines.hpp"
 #include "wheel/wheel.hpp"
@@ -33,6 +34,7 @@ struct WheelArgs {
   // Windows wheels (delvewheel's options)
   std::vector<std::string> add_path, include, no_mangle, namespace_pkg;
   bool no_mangle_all = false, ignore_existing = false, analyze_existing = false;
+  MacArgs mac;      // macosx_* wheels (cmd_wheel_macos.cpp)
 };
 
 // delvewheel's options, for win32 / win_amd64 / win_arm64 wheels; lists are ':' or ';' separated as well as
@@ -89,6 +91,7 @@ void common_options(CLI::App* sub, WheelArgs& a) {
   sub->add_flag("--json", a.json, "JSON output");
   sub->add_option("-j,--jobs", a.jobs, "parallel workers (default: all cores)");
   windows_options(sub, a);
+  add_macos_options(sub, a.mac);
 }
 
 // The running musl's policy, found as auditwheel finds it: /lib/libc.musl-*.so.1 run without arguments prints
@@ -320,6 +323,14 @@ void register_wheel(CLI::App& app, Context& ctx) {
     size_t shown = 0;
     for (size_t i = 0; i < sa->wheels.size(); ++i) {
       if (!shard.takes(i)) continue;
+      if (macos::is_macos_wheel(sa->wheels[i])) {  // macOS wheels: delocate's job (cmd_wheel_macos.cpp)
+        json m;
+        if (shown++ && !sa->json && !lines) std::printf("\n");
+        rc = std::max(rc, macos_show(sa->wheels[i], macos_options(sa->mac, sa->exclude), sa->json || lines, m));
+        if (lines && !m.is_null()) std::fputs(report::dump_line(report::json_line("ferry.show/1", sa->wheels[i], m)).c_str(), stdout);
+        else if (sa->json && !m.is_null()) all.push_back(m);
+        continue;
+      }
       if (wheel::is_windows_wheel(sa->wheels[i])) {
         if (!lines && !sa->json && shown++) std::printf("\n");
         rc = std::max(rc, show_windows(sa->wheels[i], o, sa->json, lines, all));
@@ -362,7 +373,7 @@ void register_wheel(CLI::App& app, Context& ctx) {
       ->check(CLI::Range(-1, 9))->envname("AUDITWHEEL_ZIP_COMPRESSION_LEVEL");
   rep->footer("Exit status: 0 repaired, 1 the target cannot be met (the message says why), 2 bad input.\n"
               "SOURCE_DATE_EPOCH makes the output byte-identical across runs.");
-  rep->callback([ra, &ctx] {
+  rep->callback([ra, rep, &ctx] {
     wheel::RepairOptions o;
     fill(o, *ra);
     o.wheel_dir = ra->wheel_dir;
@@ -377,6 +388,17 @@ void register_wheel(CLI::App& app, Context& ctx) {
     json all = json::array();
     int rc = exit_ok;
     for (auto& w : ra->wheels) {
+      if (macos::is_macos_wheel(w)) {  // macOS wheels: delocate's job (cmd_wheel_macos.cpp)
+        macos::Options mo = macos_options(ra->mac, ra->exclude);
+        mo.wheel_dir = ra->wheel_dir;
+        if (rep->count("--lib-sdir")) mo.lib_sdir = ra->lib_sdir;
+        mo.zip_level = ra->zip_level;
+        json m;
+        rc = macos_repair(w, mo, ra->json, m);
+        if (rc != exit_ok) break;
+        if (ra->json) all.push_back(m);
+        continue;
+      }
       auto r = wheel::repair_wheel(w, o);
       if (!r) {
         print_error(r.error());
@@ -389,6 +411,7 @@ void register_wheel(CLI::App& app, Context& ctx) {
     if (ra->json) std::printf("%s\n", json{{"schema", "ferry.repair/1"}, {"wheels", all}}.dump(2).c_str());
     ctx.exit_code = rc;
   });
+  register_macos_merge(app, ctx);  // macOS: delocate-merge (cmd_wheel_macos.cpp)
 }
 
 }  // namespace ferry::cli

@@ -1,0 +1,64 @@
+// The passes of macOS wheel repair and the data they hand each other: load (wheel -> scratch tree + parsed
+// Mach-O members), resolve (dyld rules -> dependency edges), plan (dispositions, graft members, edits),
+// tags (minos -> platform tag), write (rewritten files + RECORD/WHEEL -> output wheel).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+
+#include "macho/edit_commands.hpp"
+#include "macho/macho_info.hpp"
+#include "macos_repair/macos_repair.hpp"
+#include "wheel/wheel_metadata.hpp"
+#include "wheel/wheel_name.hpp"
+#include "wheel/wheel_zip.hpp"
+
+namespace ferry::macos {
+
+struct Binary {
+  std::string member;     // wheel member path; for a library outside the wheel, "" until planned
+  std::string disk_path;  // real path on disk; for members <root>/<member>, a name only (nothing is extracted)
+  macho::MachOFile file;
+  std::shared_ptr<const std::vector<uint8_t>> bytes;  // members: their content, read once
+  bool stale_signature = false;  // a slice's SHA-256 page hashes do not match (repair re-signs it)
+};
+
+struct LoadedWheel {
+  std::string path, scratch, root;  // root: the virtual directory members are named under (never written)
+  std::set<std::string> members;    // regular members, for dyld lookups inside the wheel
+  wheel::WheelName name;
+  wheel::ZipReader zip;
+  std::string dist_info, wheel_text;
+  std::map<std::string, Sha256> hashes;  // member -> checked SHA-256
+  std::vector<Binary> binaries;          // Mach-O members, by member name
+  ~LoadedWheel();
+  LoadedWheel() = default;
+  LoadedWheel(LoadedWheel&&) = default;
+};
+
+// One dependency edge: `from` (a disk path) names `name`, which resolved to `to` ("" = missing).
+struct Edge {
+  std::string from, name, to, disposition;
+};
+struct Graph {
+  std::vector<Edge> edges;
+  std::map<std::string, Binary> external;  // parsed libraries outside the wheel, by real path
+};
+
+struct Plan {
+  std::string lib_dir;                              // member directory of grafts, "pkg/.dylibs"
+  std::map<std::string, std::string> graft_member;  // real path -> member
+  std::map<std::string, macho::CommandEdits> edits; // disk path -> edits
+  std::vector<Library> libraries;
+};
+
+Result<LoadedWheel> load_wheel(const std::string& wheel_path);
+Result<Graph> resolve_dependencies(const LoadedWheel& w, const Options& opts);
+Result<Plan> plan_repair(const LoadedWheel& w, const Graph& g, const Options& opts);
+// Platform tags ("macosx_11_0_arm64"), or the error naming each library too new for the target.
+Result<std::vector<std::string>> compute_tags(const LoadedWheel& w, const Graph& g, const Options& opts,
+                                              std::vector<ArchMinos>* minos);
+Status check_archs(const LoadedWheel& w, const Graph& g, const Plan& p, const std::string& require);
+
+}  // namespace ferry::macos
