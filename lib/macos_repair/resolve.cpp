@@ -105,7 +105,7 @@ Result<Graph> resolve_dependencies(const LoadedWheel& w, const Options& o) {
       if (e.disposition == "graft" && !g.external.count(e.to)) {
         FERRY_TRY(bytes, read_file(e.to));
         FERRY_TRY(f, macho::read_macho(ByteView(bytes.data(), bytes.size()), e.to, false));
-        g.external[e.to] = Binary{"", e.to, std::move(f)};
+        g.external[e.to] = Binary{"", e.to, std::move(f), nullptr};
       }
       if (e.disposition == "graft" && seen.insert(e.to + "\n" + k.path).second)
         todo.push_back({e.to, &g.external[e.to].file, rpaths});
