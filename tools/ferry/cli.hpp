@@ -21,6 +21,9 @@ enum Exit : int {
 
 struct Context {
   int exit_code = exit_ok;
+  // Run as `auditwheel` (argv[0] or `ferry auditwheel`): `show` exits 0 whenever the wheel was read, as
+  // auditwheel's does, so scripts that test its status keep working.
+  bool auditwheel_mode = false;
 };
 
 // Colour only on a terminal, never with NO_COLOR set (https://no-color.org) or TERM=dumb.
@@ -51,6 +54,8 @@ void register_deps(CLI::App& app, Context& ctx);
 void register_check(CLI::App& app, Context& ctx);
 void register_patch(CLI::App& app, Context& ctx);
 void register_wheel(CLI::App& app, Context& ctx);  // show, repair
+// auditwheel compatibility: `ferry auditwheel ARGS` or ferry invoked through a symlink named auditwheel.
+int run_auditwheel(int argc, char** argv);
 void register_bundle(CLI::App& app, Context& ctx);
 
 

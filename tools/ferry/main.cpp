@@ -70,6 +70,8 @@ int main(int argc, char** argv) {
   base = base ? base + 1 : argv[0];
   if (std::strcmp(base, "patchelf") == 0) return run_patchelf(argc, argv);
   if (argc >= 2 && std::strcmp(argv[1], "patchelf") == 0) return run_patchelf(argc - 1, argv + 1);
+  if (std::strcmp(base, "auditwheel") == 0) return run_auditwheel(argc, argv);
+  if (argc >= 2 && std::strcmp(argv[1], "auditwheel") == 0) return run_auditwheel(argc - 1, argv + 1);
 
   CLI::App app{"ferry: inspect, resolve, check, patch, repair and bundle native binaries"};
   app.footer(kFooter);
