@@ -474,6 +474,18 @@ Result<RepairReport> repair_wheel(const std::string& wheel_path, const RepairOpt
   std::string prov_text = prov.dump(2) + "\n";
   std::string prov_member = a.dist_info + "/ferry-provenance.json";
 
+  // SBOM of what was grafted (sbom.hpp), hashed as written, named for the output file.
+  std::vector<SbomFile> sbom_files;
+  for (auto* g : glist) {
+    FERRY_TRY(d, sha256_file(g->out_path));
+    sbom_files.push_back({g->member, g->real_path, d});
+  }
+  FERRY_TRY(sbom, make_sbom(out_name, sbom_files, opts.which_provides));
+  if (sbom) {
+    rep.sbom = a.dist_info + "/sboms/ferry.cdx.json";
+    rep.sbom_purls = sbom->purls;
+  }
+
   // Output members, in auditwheel's walk order.
   std::vector<OutputEntry> entries;
   std::map<std::string, const RecordEntry*> rec;
@@ -481,7 +493,7 @@ Result<RepairReport> repair_wheel(const std::string& wheel_path, const RepairOpt
   std::string record_member = a.dist_info + "/RECORD";
   for (auto& m : a.zip.members()) {
     if (m.name == record_member || m.name == a.dist_info + "/RECORD.jws" || m.name == a.dist_info + "/RECORD.p7s" ||
-        m.name == prov_member || replaced_by_graft.count(m.name))
+        m.name == prov_member || m.name == rep.sbom || replaced_by_graft.count(m.name))
       continue;
     OutputEntry o;
     o.name = m.name;
@@ -511,6 +523,13 @@ Result<RepairReport> repair_wheel(const std::string& wheel_path, const RepairOpt
     o.name = prov_member;
     o.source = OutputEntry::Source::bytes;
     o.bytes.assign(prov_text.begin(), prov_text.end());
+    entries.push_back(std::move(o));
+  }
+  if (sbom) {
+    OutputEntry o;
+    o.name = rep.sbom;
+    o.source = OutputEntry::Source::bytes;
+    o.bytes.assign(sbom->text.begin(), sbom->text.end());
     entries.push_back(std::move(o));
   }
   std::stable_sort(entries.begin(), entries.end(),

@@ -8,6 +8,7 @@
 
 #include "support/result.hpp"
 #include "support/shard.hpp"
+#include "wheel/sbom.hpp"
 
 namespace ferry::cli {
 
@@ -56,6 +57,8 @@ void register_patch(CLI::App& app, Context& ctx);
 void register_wheel(CLI::App& app, Context& ctx);  // show, repair
 // auditwheel compatibility: `ferry auditwheel ARGS` or ferry invoked through a symlink named auditwheel.
 int run_auditwheel(int argc, char** argv);
+// The package-manager queries for repair's SBOM (dpkg, rpm, apk; which_provides.cpp); empty when none is usable.
+wheel::WhichProvides system_which_provides();
 void register_bundle(CLI::App& app, Context& ctx);
 
 

@@ -190,6 +190,7 @@ json repair_json(const wheel::RepairReport& r) {
   json j{{"wheel", r.wheel}, {"output", r.output}, {"platform_tags", r.platform_tags}, {"policy", r.policy_tag},
          {"unchanged", r.unchanged}, {"notes", r.notes}, {"members_copied", r.members_copied},
          {"members_written", r.members_written}};
+  j["sbom"] = r.sbom.empty() ? json(nullptr) : json({{"file", r.sbom}, {"packages", r.sbom_purls}});
   j["libraries"] = json::array();
   for (auto& l : r.libraries) j["libraries"].push_back(lib_json(l));
   j["elf_changes"] = json::array();
@@ -227,6 +228,9 @@ void repair_text(const wheel::RepairReport& r) {
     std::printf("    size:   %llu -> %llu\n", static_cast<unsigned long long>(c.size_before),
                 static_cast<unsigned long long>(c.size_after));
   }
+  if (!r.sbom.empty())
+    std::printf("  SBOM %s: %zu distribution package%s\n", r.sbom.c_str(), r.sbom_purls.size(),
+                r.sbom_purls.size() == 1 ? "" : "s");
   std::printf("  wrote %s (%llu members copied as they were, %llu written)\n", r.output.c_str(),
               static_cast<unsigned long long>(r.members_copied), static_cast<unsigned long long>(r.members_written));
 }
@@ -302,6 +306,7 @@ void register_wheel(CLI::App& app, Context& ctx) {
     o.verify_all_hashes = ra->verify_record;
     o.zip_level = ra->zip_level;
     o.source_date_epoch = source_date_epoch();
+    o.which_provides = system_which_provides();
     json all = json::array();
     int rc = exit_ok;
     for (auto& w : ra->wheels) {
