@@ -62,6 +62,7 @@ static const char* kFooter = R"(Exit codes:
 Environment:
   NO_COLOR   disables colour (colour is only used on a terminal anyway)
   LD_LIBRARY_PATH is honoured by deps/check/repair like the loader does (--ld-library-path overrides)
+  AUDITWHEEL_LD_LIBRARY_PATH is searched first by show/repair, also with --ldpaths (as auditwheel 6.8)
   SOURCE_DATE_EPOCH makes repaired wheels and bundles byte-identical across runs)";
 
 int main(int argc, char** argv) {
