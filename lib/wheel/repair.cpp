@@ -291,6 +291,11 @@ Result<RepairReport> repair_wheel(const std::string& wheel_path, const RepairOpt
     std::string dest = e.member;
     if (is_data_script(e.member)) {
       dest = moved_script_member(a.name.distribution, e.member);
+      for (auto& m : a.zip.members())
+        if (m.name == dest || m.name.starts_with(dest + "/"))
+          return make_error(ErrorCode::format, "the wheel already has a member '" + m.name + "' where " + e.member +
+                                                   " would move behind its shim; rename or remove it")
+              .with_path(wheel_path);
       script_shims[e.member] = dest;
       rep.notes.push_back(e.member + ": moved to " + dest + " behind a Python shim (pip installs scripts away from "
                                      "the package, so an RPATH cannot reach " + libs_dir + ")");
