@@ -72,6 +72,8 @@ expect_eq "missing library: entries in {dest_dir}" 0 "$(ls -A "$DEST" | wc -l)"
 # The auditwheel name answers auditwheel's -V and accepts its --patcher and -v; `show` exits 0 like auditwheel's
 # even when the wheel is not manylinux as it is (ferry's own show exits 1 then).
 "$T/bin/auditwheel" -V | grep -q "^auditwheel" || fail "auditwheel -V"
+"$FERRY" auditwheel -V | grep -q "^auditwheel" || fail "ferry auditwheel -V"
+expect_rc 0 "$FERRY" auditwheel show "$W/newsym-1.0-cp311-cp311-linux_x86_64.whl" --plat manylinux2014_x86_64 >/dev/null
 expect_rc 0 "$T/bin/auditwheel" -v show "$W/newsym-1.0-cp311-cp311-linux_x86_64.whl" --plat manylinux2014_x86_64 >/dev/null
 expect_rc 1 "$FERRY" show "$W/newsym-1.0-cp311-cp311-linux_x86_64.whl" --plat manylinux2014_x86_64 >/dev/null
 LD_LIBRARY_PATH=$W/lib "$T/bin/auditwheel" repair --patcher patchelf -w "$T/p" "$W/chain-1.0-cp311-cp311-linux_x86_64.whl" >/dev/null
