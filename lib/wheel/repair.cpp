@@ -17,6 +17,7 @@
 #include "support/file.hpp"
 #include "support/parallel.hpp"
 #include "wheel/analyze.hpp"
+#include "wheel/scripts_shim.hpp"
 #include "support/text.hpp"
 
 extern char** environ;
@@ -257,6 +258,7 @@ Result<RepairReport> repair_wheel(const std::string& wheel_path, const RepairOpt
     bool grafted = false;
   };
   std::vector<Job> jobs;
+  std::map<std::string, std::string> script_shims;  // .data/scripts member -> where its executable moved
   auto sibling_entries = [&](const std::string& member, const std::vector<std::string>& needed) {
     std::vector<std::string> out;
     for (auto& n : needed) {
@@ -286,10 +288,20 @@ Result<RepairReport> repair_wheel(const std::string& wheel_path, const RepairOpt
       if (d == Disposition::graft || d == Disposition::libpython || d == Disposition::sibling) direct.push_back(n);
     }
     if (direct.empty() && e.internal_dirs_needed.empty()) continue;
-    if (e.member.starts_with(a.name.distribution) && e.member.find(".data/scripts/") != std::string::npos)
-      rep.notes.push_back(e.member + ": an executable in .data/scripts gets an RPATH relative to where pip installs "
-                                     "scripts, which differs from the package directory (auditwheel moves it)");
-    std::vector<std::string> rp = rpath_entries_within(e.info, e.member);
+    // An executable in .data/scripts moves behind a Python shim (scripts_shim.hpp); its RPATH is for its new place.
+    std::string dest = e.member;
+    if (is_data_script(e.member)) {
+      dest = moved_script_member(a.name.distribution, e.member);
+      for (auto& m : a.zip.members())
+        if (m.name == dest || m.name.starts_with(dest + "/"))
+          return make_error(ErrorCode::format, "the wheel already has a member '" + m.name + "' where " + e.member +
+                                                   " would move behind its shim; rename or remove it")
+              .with_path(wheel_path);
+      script_shims[e.member] = dest;
+      rep.notes.push_back(e.member + ": moved to " + dest + " behind a Python shim (pip installs scripts away from "
+                                     "the package, so an RPATH cannot reach " + libs_dir + ")");
+    }
+    std::vector<std::string> rp = rpath_entries_within(e.info, dest);
     auto add = [&](const std::string& p) {
       if (std::find(rp.begin(), rp.end(), p) == rp.end()) rp.push_back(p);
     };
@@ -299,15 +311,15 @@ Result<RepairReport> repair_wheel(const std::string& wheel_path, const RepairOpt
     if (grafts_needed || std::any_of(direct.begin(), direct.end(), [&](const std::string& n) {
           return ev->libs.at(n).lib.disposition == Disposition::libpython;
         }))
-      add(origin_path(e.member, libs_dir));
-    for (auto& d : e.internal_dirs_needed) add(origin_path(e.member, d));
-    for (auto& p : sibling_entries(e.member, direct)) add(p);
+      add(origin_path(dest, libs_dir));
+    for (auto& d : e.internal_dirs_needed) add(origin_path(dest, d));
+    for (auto& p : sibling_entries(dest, direct)) add(p);
     ed.set_rpath = join(rp, ":");
     ed.force_rpath = true;
     Job j;
-    j.member = e.member;
+    j.member = dest;
     j.in = e.extracted;
-    j.out = out_root + "/" + e.member;
+    j.out = out_root + "/" + dest;
     j.edits = std::move(ed);
     j.before = &e.info;
     jobs.push_back(std::move(j));
@@ -475,6 +487,18 @@ Result<RepairReport> repair_wheel(const std::string& wheel_path, const RepairOpt
   std::string prov_text = prov.dump(2) + "\n";
   std::string prov_member = a.dist_info + "/ferry-provenance.json";
 
+  // SBOM of what was grafted (sbom.hpp), hashed as written, named for the output file.
+  std::vector<SbomFile> sbom_files;
+  for (auto* g : glist) {
+    FERRY_TRY(d, sha256_file(g->out_path));
+    sbom_files.push_back({g->member, g->real_path, d});
+  }
+  FERRY_TRY(sbom, make_sbom(out_name, sbom_files, opts.which_provides));
+  if (sbom) {
+    rep.sbom = a.dist_info + "/sboms/ferry.cdx.json";
+    rep.sbom_purls = sbom->purls;
+  }
+
   // Output members, in auditwheel's walk order.
   std::vector<OutputEntry> entries;
   std::map<std::string, const RecordEntry*> rec;
@@ -482,12 +506,22 @@ Result<RepairReport> repair_wheel(const std::string& wheel_path, const RepairOpt
   std::string record_member = a.dist_info + "/RECORD";
   for (auto& m : a.zip.members()) {
     if (m.name == record_member || m.name == a.dist_info + "/RECORD.jws" || m.name == a.dist_info + "/RECORD.p7s" ||
-        m.name == prov_member || replaced_by_graft.count(m.name))
+        m.name == prov_member || m.name == rep.sbom || replaced_by_graft.count(m.name))
       continue;
     OutputEntry o;
     o.name = m.name;
     o.mode = m.mode & ~07000u;
-    if (changed_members.count(m.name)) {
+    if (auto sh = script_shims.find(m.name); sh != script_shims.end()) {
+      std::string text = script_shim_text(sh->second);
+      o.source = OutputEntry::Source::bytes;
+      o.bytes.assign(text.begin(), text.end());
+      OutputEntry moved;  // the executable at its new place, with the script's mode
+      moved.name = sh->second;
+      moved.source = OutputEntry::Source::file;
+      moved.file_path = out_root + "/" + sh->second;
+      moved.mode = o.mode;
+      entries.push_back(std::move(moved));
+    } else if (changed_members.count(m.name)) {
       o.source = OutputEntry::Source::file;
       o.file_path = out_root + "/" + m.name;
     } else if (m.name == a.dist_info + "/WHEEL" && new_wheel_text) {
@@ -512,6 +546,13 @@ Result<RepairReport> repair_wheel(const std::string& wheel_path, const RepairOpt
     o.name = prov_member;
     o.source = OutputEntry::Source::bytes;
     o.bytes.assign(prov_text.begin(), prov_text.end());
+    entries.push_back(std::move(o));
+  }
+  if (sbom) {
+    OutputEntry o;
+    o.name = rep.sbom;
+    o.source = OutputEntry::Source::bytes;
+    o.bytes.assign(sbom->text.begin(), sbom->text.end());
     entries.push_back(std::move(o));
   }
   std::stable_sort(entries.begin(), entries.end(),

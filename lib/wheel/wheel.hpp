@@ -11,6 +11,7 @@
 
 #include "support/result.hpp"
 #include "wheel/windows.hpp"
+#include "wheel/sbom.hpp"
 
 namespace ferry::wheel {
 
@@ -92,6 +93,9 @@ struct RepairOptions : ShowOptions {
   // Check every member's hash against RECORD (--verify-record). Otherwise: members ferry reads (ELF files, metadata)
   // and every member up to 1 MiB; sizes always. Full checking inflates the whole wheel (~10x the time of cp).
   bool verify_all_hashes = false;
+  // Asked which distribution package provides each grafted library, for the SBOM (the CLI runs dpkg/rpm/apk as
+  // auditwheel does); empty = no package is named and the SBOM lists the grafted files with their hashes only.
+  WhichProvides which_provides;
 };
 
 // One ELF that changed, before and after.
@@ -114,6 +118,8 @@ struct RepairReport {
   std::vector<ElfChange> changes;
   std::vector<std::string> notes;  // "libcuda.so.1: driver library, not grafted (comes from the system)"
   uint64_t members_copied = 0, members_written = 0;
+  std::string sbom;                     // the SBOM member ("" when nothing was grafted)
+  std::vector<std::string> sbom_purls;  // distribution packages it names
 };
 
 Result<RepairReport> repair_wheel(const std::string& wheel_path, const RepairOptions& opts);

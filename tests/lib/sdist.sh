@@ -87,11 +87,11 @@ expect_same_repair() {
   diff -u "$T/grafts.auditwheel" "$T/grafts.ferry" >&2 || fail "grafted libraries differ (- auditwheel, + ferry)"
 }
 
-# expect_same_members: both wheels hold the same files apart from directory entries and the two documented
-# deviations (README, "Deliberate deviations from auditwheel"): ferry adds .dist-info/ferry-provenance.json and
-# writes no .dist-info/sboms/auditwheel.cdx.json (auditwheel's CycloneDX SBOM from package-manager queries). Every
-# file that is not ELF and not RECORD is byte-identical (WHEEL included). ELF files differ by design: ferry's ELF
-# writer and patchelf lay out their edits differently.
+# expect_same_members: both wheels hold the same files apart from directory entries, ferry's
+# .dist-info/ferry-provenance.json and the SBOMs: ferry writes sboms/ferry.cdx.json exactly when auditwheel writes
+# sboms/auditwheel.cdx.json, naming the same distribution-package purls. Every file that is not ELF, not
+# RECORD and not an SBOM is byte-identical (WHEEL included). ELF files differ by design: ferry's ELF writer and
+# patchelf lay out their edits differently.
 expect_same_members() {
   python3 - "$AW_WHEEL" "$FERRY_WHEEL" <<'PYEOF' || fail "the members of the two repaired wheels differ"
 import sys, zipfile
@@ -99,16 +99,23 @@ def members(path):
     z = zipfile.ZipFile(path)
     return {n: z.read(n) for n in z.namelist() if not n.endswith("/")}
 aw, fe = members(sys.argv[1]), members(sys.argv[2])
+import json
 prov = [n for n in fe if n.endswith(".dist-info/ferry-provenance.json")]
 sbom = [n for n in aw if n.endswith(".dist-info/sboms/auditwheel.cdx.json")]
+fsbom = [n for n in fe if n.endswith(".dist-info/sboms/ferry.cdx.json")]
 if len(prov) != 1:
     sys.exit(f"ferry's wheel has no single ferry-provenance.json: {prov}")
-if any("/sboms/" in n for n in fe):
-    sys.exit("ferry's wheel has an sboms/ directory: the README says it writes none")
-for n in prov:
+if len(fsbom) != len(sbom):
+    sys.exit(f"SBOMs: auditwheel wrote {sbom}, ferry {fsbom} (both write one exactly when a package was found)")
+purls = lambda b: sorted({c["purl"] for c in json.loads(b)["components"][1:] if "purl" in c})
+fp = purls(fe[fsbom[0]]) if fsbom else []
+ap = purls(aw[sbom[0]]) if sbom else []
+if fp != ap:
+    sys.exit(f"SBOM package purls differ:\n auditwheel {ap}\n ferry      {fp}")
+print(f"SBOM: both name {len(fp)} distribution packages: {fp}")
+for n in prov + fsbom:
     del fe[n]
 for n in sbom:
-    print(f"auditwheel wrote {n} (deviation: ferry writes none)")
     del aw[n]
 if set(aw) != set(fe):
     sys.exit(f"only auditwheel: {sorted(set(aw) - set(fe))}; only ferry: {sorted(set(fe) - set(aw))}")

@@ -8,6 +8,7 @@
 
 #include "support/result.hpp"
 #include "support/shard.hpp"
+#include "wheel/sbom.hpp"
 
 namespace ferry::cli {
 
@@ -21,6 +22,9 @@ enum Exit : int {
 
 struct Context {
   int exit_code = exit_ok;
+  // Run as `auditwheel` (argv[0] or `ferry auditwheel`): `show` exits 0 whenever the wheel was read, as
+  // auditwheel's does, so scripts that test its status keep working.
+  bool auditwheel_mode = false;
 };
 
 // Colour only on a terminal, never with NO_COLOR set (https://no-color.org) or TERM=dumb.
@@ -51,6 +55,10 @@ void register_deps(CLI::App& app, Context& ctx);
 void register_check(CLI::App& app, Context& ctx);
 void register_patch(CLI::App& app, Context& ctx);
 void register_wheel(CLI::App& app, Context& ctx);  // show, repair
+// auditwheel compatibility: `ferry auditwheel ARGS` or ferry invoked through a symlink named auditwheel.
+int run_auditwheel(int argc, char** argv);
+// The package-manager queries for repair's SBOM (dpkg, rpm, apk; which_provides.cpp); empty when none is usable.
+wheel::WhichProvides system_which_provides();
 void register_bundle(CLI::App& app, Context& ctx);
 void register_lower(CLI::App& app, Context& ctx);  // lower (cmd_lower.cpp)
 

@@ -29,6 +29,7 @@ struct WheelArgs {
   // repair
   std::string wheel_dir = "wheelhouse/", lib_sdir = ".libs";
   bool only_plat = false, strip = false, no_update_tags = false, include_drivers = false, verify_record = false;
+  std::string patcher;  // auditwheel's --patcher: accepted, ferry always uses its own ELF writer
   int zip_level = -1;
   FleetArgs fleet;  // show
   // Windows wheels (delvewheel's options)
@@ -85,7 +86,9 @@ void common_options(CLI::App* sub, WheelArgs& a) {
                   "through RPATH, instead of being grafted (repeatable)");
   sub->add_option("--site-packages", a.site_packages, "where --sibling distributions are installed (default: python3's)");
   sub->add_option("--ld-library-path", a.ld_library_path, "overrides LD_LIBRARY_PATH for resolving libraries");
-  sub->add_option("--ldpaths", a.ldpaths, "colon-separated directories replacing the system search path");
+  sub->add_option("--ldpaths", a.ldpaths,
+                  "colon-separated directories replacing the system search path (and LD_LIBRARY_PATH); "
+                  "AUDITWHEEL_LD_LIBRARY_PATH still adds to it");
   sub->add_flag("--disable-isa-ext-check", a.disable_isa, "do not check the x86-64 ISA level");
   sub->add_flag("--allow-pure-python-wheel", a.allow_pure, "accept a wheel without ELF files");
   sub->add_flag("--json", a.json, "JSON output");
@@ -116,23 +119,45 @@ std::optional<std::string> host_musl_policy() {
   return "musllinux_" + m[1].str() + "_" + m[2].str();
 }
 
+std::optional<std::string> env_string(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::optional<std::string>(v) : std::nullopt;
+}
+
+std::vector<std::string> split_path_list(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t p = s.find(':', start);
+    if (p == std::string::npos) p = s.size();
+    if (p > start) out.push_back(s.substr(start, p - start));
+    start = p + 1;
+  }
+  return out;
+}
+
+// The directories searched before the system's, as auditwheel 6.8 builds them: AUDITWHEEL_LD_LIBRARY_PATH first,
+// then LD_LIBRARY_PATH, which --ldpaths switches off (it names the whole search list; the AUDITWHEEL_ variable
+// still adds to it). --ld-library-path, ferry's own option, stands for LD_LIBRARY_PATH. nullopt = the loader's
+// usual LD_LIBRARY_PATH (nothing auditwheel-specific is set).
+std::optional<std::string> library_path_for(const WheelArgs& a, const std::optional<std::string>& auditwheel_env,
+                                            const std::optional<std::string>& ld_env) {
+  std::optional<std::string> ld = a.ld_library_path.empty() ? ld_env : std::optional<std::string>(a.ld_library_path);
+  if (!a.ldpaths.empty() && a.ld_library_path.empty()) ld = std::nullopt;
+  if (!auditwheel_env && a.ldpaths.empty()) return a.ld_library_path.empty() ? std::nullopt : ld;
+  std::string out = auditwheel_env.value_or("");
+  if (ld && !ld->empty()) out += (out.empty() ? "" : ":") + *ld;
+  return out;
+}
+
 void fill(wheel::ShowOptions& o, const WheelArgs& a) {
   o.musl_policy = host_musl_policy();
   if (!a.plat.empty()) o.plat = a.plat;
   o.exclude = a.exclude;
   o.siblings = a.siblings;
   o.site_packages = a.site_packages;
-  if (!a.ld_library_path.empty()) o.ld_library_path = a.ld_library_path;
-  if (!a.ldpaths.empty()) {
-    size_t start = 0;
-    for (;;) {
-      size_t p = a.ldpaths.find(':', start);
-      std::string d = a.ldpaths.substr(start, p == std::string::npos ? std::string::npos : p - start);
-      if (!d.empty()) o.ldpaths.push_back(d);
-      if (p == std::string::npos) break;
-      start = p + 1;
-    }
-  }
+  o.ld_library_path = library_path_for(a, env_string("AUDITWHEEL_LD_LIBRARY_PATH"), env_string("LD_LIBRARY_PATH"));
+  o.ldpaths = split_path_list(a.ldpaths);
   fill_windows(o.windows, a);
   o.disable_isa_check = a.disable_isa;
   o.allow_pure = a.allow_pure;
@@ -262,6 +287,7 @@ json repair_json(const wheel::RepairReport& r) {
   json j{{"wheel", r.wheel}, {"output", r.output}, {"platform_tags", r.platform_tags}, {"policy", r.policy_tag},
          {"unchanged", r.unchanged}, {"notes", r.notes}, {"members_copied", r.members_copied},
          {"members_written", r.members_written}};
+  j["sbom"] = r.sbom.empty() ? json(nullptr) : json({{"file", r.sbom}, {"packages", r.sbom_purls}});
   j["libraries"] = json::array();
   for (auto& l : r.libraries) j["libraries"].push_back(lib_json(l));
   j["elf_changes"] = json::array();
@@ -299,6 +325,9 @@ void repair_text(const wheel::RepairReport& r) {
     std::printf("    size:   %llu -> %llu\n", static_cast<unsigned long long>(c.size_before),
                 static_cast<unsigned long long>(c.size_after));
   }
+  if (!r.sbom.empty())
+    std::printf("  SBOM %s: %zu distribution package%s\n", r.sbom.c_str(), r.sbom_purls.size(),
+                r.sbom_purls.size() == 1 ? "" : "s");
   std::printf("  wrote %s (%llu members copied as they were, %llu written)\n", r.output.c_str(),
               static_cast<unsigned long long>(r.members_copied), static_cast<unsigned long long>(r.members_written));
 }
@@ -343,7 +372,7 @@ void register_wheel(CLI::App& app, Context& ctx) {
         if (lines) std::fputs(report::dump_line(report::error_line("ferry.show/1", sa->wheels[i], r.error())).c_str(), stdout);
         continue;
       }
-      if (!r->satisfies) rc = std::max(rc, static_cast<int>(exit_failed));
+      if (!r->satisfies && !ctx.auditwheel_mode) rc = std::max(rc, static_cast<int>(exit_failed));
       if (lines) {
         std::fputs(report::dump_line(report::json_line("ferry.show/1", sa->wheels[i], show_json(*r))).c_str(), stdout);
         std::fflush(stdout);
@@ -369,6 +398,8 @@ void register_wheel(CLI::App& app, Context& ctx) {
   rep->add_flag("--verify-record", ra->verify_record,
                 "check every member's hash against RECORD (default: members up to 1 MiB and those ferry reads; "
                 "sizes always)");
+  rep->add_option("--patcher", ra->patcher,
+                  "accepted for auditwheel compatibility; ferry always patches with its own ELF writer");
   rep->add_option("-z,--zip-compression-level", ra->zip_level, "deflate level of written members (0-9)")
       ->check(CLI::Range(-1, 9))->envname("AUDITWHEEL_ZIP_COMPRESSION_LEVEL");
   rep->footer("Exit status: 0 repaired, 1 the target cannot be met (the message says why), 2 bad input.\n"
@@ -385,6 +416,7 @@ void register_wheel(CLI::App& app, Context& ctx) {
     o.verify_all_hashes = ra->verify_record;
     o.zip_level = ra->zip_level;
     o.source_date_epoch = source_date_epoch();
+    o.which_provides = system_which_provides();
     json all = json::array();
     int rc = exit_ok;
     for (auto& w : ra->wheels) {
@@ -412,6 +444,30 @@ void register_wheel(CLI::App& app, Context& ctx) {
     ctx.exit_code = rc;
   });
   register_macos_merge(app, ctx);  // macOS: delocate-merge (cmd_wheel_macos.cpp)
+}
+
+int run_auditwheel(int argc, char** argv) {
+  // auditwheel's command line (show, repair, their option names, -v, -V) on ferry's implementation, so that
+  // scripts and cibuildwheel's default CIBW_REPAIR_WHEEL_COMMAND run unchanged with ferry installed as auditwheel.
+  CLI::App app{"auditwheel (ferry " FERRY_VERSION "): cross-distro Python wheels"};
+  app.name("auditwheel");
+  app.set_version_flag("-V,--version", std::string("auditwheel (ferry ") + FERRY_VERSION + ")");
+  int verbose = 0;
+  app.add_flag("-v,--verbose", verbose, "accepted (auditwheel's verbosity); ferry's output is the same");
+  app.require_subcommand(1);
+  Context ctx;
+  ctx.auditwheel_mode = true;
+  register_wheel(app, ctx);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : exit_usage;
+  } catch (const std::exception& e) {
+    print_error(std::string("internal error: ") + e.what());
+    return exit_internal;
+  }
+  return ctx.exit_code;
 }
 
 }  // namespace ferry::cli

@@ -62,6 +62,7 @@ static const char* kFooter = R"(Exit codes:
 Environment:
   NO_COLOR   disables colour (colour is only used on a terminal anyway)
   LD_LIBRARY_PATH is honoured by deps/check/repair like the loader does (--ld-library-path overrides)
+  AUDITWHEEL_LD_LIBRARY_PATH is searched first by show/repair, also with --ldpaths (as auditwheel 6.8)
   SOURCE_DATE_EPOCH makes repaired wheels and bundles byte-identical across runs)";
 
 int main(int argc, char** argv) {
@@ -70,6 +71,8 @@ int main(int argc, char** argv) {
   base = base ? base + 1 : argv[0];
   if (std::strcmp(base, "patchelf") == 0) return run_patchelf(argc, argv);
   if (argc >= 2 && std::strcmp(argv[1], "patchelf") == 0) return run_patchelf(argc - 1, argv + 1);
+  if (std::strcmp(base, "auditwheel") == 0) return run_auditwheel(argc, argv);
+  if (argc >= 2 && std::strcmp(argv[1], "auditwheel") == 0) return run_auditwheel(argc - 1, argv + 1);
 
   CLI::App app{"ferry: inspect, resolve, check, patch, repair and bundle native binaries"};
   app.footer(kFooter);

@@ -1,0 +1,138 @@
+// Which distribution package owns a file, asked of the package manager the way auditwheel 6.5+ asks (its vendored
+// whichprovides): `dpkg -S` then `dpkg -s` for the version, `rpm -qf --queryformat`, `apk info --who-owns`; the
+// distro is os-release's ID. The library gets the answers through RepairOptions::which_provides (it spawns nothing).
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "cli.hpp"
+
+extern char** environ;
+
+namespace ferry::cli {
+
+namespace {
+
+// argv[0] found on PATH (as shutil.which does), or "".
+std::string on_path(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  std::stringstream ss(path ? path : "/usr/bin:/bin");
+  for (std::string dir; std::getline(ss, dir, ':');) {
+    std::string p = (dir.empty() ? "." : dir) + "/" + program;
+    if (access(p.c_str(), X_OK) == 0) return p;
+  }
+  return "";
+}
+
+// Runs argv with stdin and stderr on /dev/null; its stdout when it exits 0, else nullopt.
+std::optional<std::string> run_capture(const std::vector<std::string>& argv) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return std::nullopt;
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, argv[0].c_str(), &fa, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  close(fds[1]);
+  if (rc != 0) {
+    close(fds[0]);
+    return std::nullopt;
+  }
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) != 0;) {
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (out.size() < (1u << 20)) out.append(buf, static_cast<size_t>(n));
+  }
+  close(fds[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
+  return out;
+}
+
+// os-release's ID ("debian", "almalinux", "alpine"), "" when unknown.
+std::string distro_id() {
+  std::ifstream f("/etc/os-release");
+  for (std::string line; std::getline(f, line);) {
+    if (!line.starts_with("ID=")) continue;
+    std::string v = line.substr(3);
+    if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front()) v = v.substr(1, v.size() - 2);
+    return v;
+  }
+  return "";
+}
+
+// A package manager counts when it is on PATH and `--version` succeeds (as whichprovides checks).
+std::string usable(const std::string& program) {
+  std::string p = on_path(program);
+  if (p.empty() || !run_capture({p, "--version"})) return "";
+  return p;
+}
+
+std::optional<wheel::PackageOrigin> ask_dpkg(const std::string& dpkg, const std::string& distro,
+                                             const std::string& path) {
+  auto owner = run_capture({dpkg, "-S", path});
+  std::smatch m;
+  if (!owner || !std::regex_search(*owner, m, std::regex("^([^:]+):"))) return std::nullopt;
+  std::string name = m[1];
+  auto status = run_capture({dpkg, "-s", name});
+  if (!status) return std::nullopt;
+  std::smatch v;
+  if (!std::regex_search(*status, v, std::regex(R"((^|\n)Version: ([^\s]+))"))) return std::nullopt;
+  return wheel::PackageOrigin{"deb", distro, name, v[2]};
+}
+
+std::optional<wheel::PackageOrigin> ask_rpm(const std::string& rpm, const std::string& distro,
+                                            const std::string& path) {
+  auto out = run_capture({rpm, "-qf", "--queryformat", "%{NAME} %{VERSION} %{RELEASE} %{ARCH}", path});
+  if (!out) return std::nullopt;
+  std::istringstream ss(*out);
+  std::string name, version, release;
+  if (!(ss >> name >> version >> release)) return std::nullopt;
+  return wheel::PackageOrigin{"rpm", distro, name, version + "-" + release};
+}
+
+std::optional<wheel::PackageOrigin> ask_apk(const std::string& apk, const std::string& distro,
+                                            const std::string& path) {
+  auto out = run_capture({apk, "info", "--who-owns", path});
+  std::smatch m;
+  if (!out || !std::regex_search(*out, m, std::regex(R"( is owned by ([^\s\-]+)-([^\s]+)(\n|$))"))) return std::nullopt;
+  return wheel::PackageOrigin{"apk", distro, m[1], m[2]};
+}
+
+}  // namespace
+
+wheel::WhichProvides system_which_provides() {
+  std::string distro = distro_id();
+  if (distro.empty()) return {};
+  std::string dpkg = usable("dpkg"), rpm = usable("rpm"), apk = usable("apk");
+  if (dpkg.empty() && rpm.empty() && apk.empty()) return {};
+  return [=](const std::string& path) -> std::optional<wheel::PackageOrigin> {
+    if (!dpkg.empty())
+      if (auto o = ask_dpkg(dpkg, distro, path)) return o;
+    if (!rpm.empty())
+      if (auto o = ask_rpm(rpm, distro, path)) return o;
+    if (!apk.empty())
+      if (auto o = ask_apk(apk, distro, path)) return o;
+    return std::nullopt;
+  };
+}
+
+}  // namespace ferry::cli
