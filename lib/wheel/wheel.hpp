@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "support/progress.hpp"
 #include "support/result.hpp"
 
 namespace ferry::wheel {
@@ -57,6 +58,7 @@ struct ShowOptions {
   // The one musllinux policy a musl wheel is judged against, as auditwheel does: the running musl's
   // ("musllinux_1_2"); nullopt = the newest known (auditwheel's choice when no musl runs here).
   std::optional<std::string> musl_policy;
+  ProgressFn progress;  // told members checked and written, from any thread, one call at a time (may be empty)
 };
 
 struct ShowReport {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "progress_line.hpp"
 #include "report/encoding.hpp"
 #include "report/json_lines.hpp"
 #include "wheel/wheel.hpp"
@@ -22,7 +23,7 @@ struct WheelArgs {
   std::string plat;
   std::vector<std::string> exclude, siblings, ldpaths_raw;
   std::string site_packages, ld_library_path, ldpaths;
-  bool json = false, disable_isa = false, allow_pure = false;
+  bool json = false, disable_isa = false, allow_pure = false, progress = false;
   unsigned jobs = 0;
   // repair
   std::string wheel_dir = "wheelhouse/", lib_sdir = ".libs";
@@ -46,6 +47,8 @@ void common_options(CLI::App* sub, WheelArgs& a) {
   sub->add_flag("--allow-pure-python-wheel", a.allow_pure, "accept a wheel without ELF files");
   sub->add_flag("--json", a.json, "JSON output");
   sub->add_option("-j,--jobs", a.jobs, "parallel workers (default: all cores)");
+  sub->add_flag("--progress", a.progress,
+                "draw progress on stderr even when it is not a terminal (a terminal gets it after ~2 s anyway)");
 }
 
 // The running musl's policy, found as auditwheel finds it: /lib/libc.musl-*.so.1 run without arguments prints
@@ -72,6 +75,7 @@ std::optional<std::string> host_musl_policy() {
 
 void fill(wheel::ShowOptions& o, const WheelArgs& a) {
   o.musl_policy = host_musl_policy();
+  o.progress = progress_callback(a.progress);
   if (!a.plat.empty()) o.plat = a.plat;
   o.exclude = a.exclude;
   o.siblings = a.siblings;
