@@ -99,11 +99,13 @@ Result<Walk> walk_blocks(const std::vector<uint8_t>& stream, std::vector<uint8_t
     int ret = inflate(&inf.z, Z_BLOCK);
     if (ret == Z_STREAM_END) break;
     if (ret != Z_OK) return make_error(ErrorCode::verify, "a deflated chunk does not inflate back");
-    if (inf.z.data_type & 128) w.final_header_bit = inf.z.total_in * 8 - (inf.z.data_type & 7);
+    // At a block boundary (128) with the final block not yet read (64), the next block's header starts here; at
+    // the boundary after the final block, the bits left unused in the last byte are the padding.
+    if ((inf.z.data_type & 128) && !(inf.z.data_type & 64)) w.final_header_bit = inf.z.total_in * 8 - (inf.z.data_type & 7);
+    if ((inf.z.data_type & 128) && (inf.z.data_type & 64)) w.unused_bits = static_cast<unsigned>(inf.z.data_type & 7);
   }
   if (inf.z.total_in != stream.size() || inf.z.total_out != back.size())
     return make_error(ErrorCode::verify, "a deflated chunk inflates to another length");
-  w.unused_bits = static_cast<unsigned>(inf.z.data_type & 7);
   return w;
 }
 
