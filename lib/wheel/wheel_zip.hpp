@@ -83,7 +83,7 @@ struct OutputEntry {
 };
 
 struct ZipWriteOptions {
-  int level = -1;  // deflate level for new members: -1 = ferry's default (libdeflate 6), 0 = stored, 1..12
+  int level = -1;  // deflate level for new members: -1 = ferry's default (libdeflate 4, smaller than zlib 6), 0 = stored, 1..12
   std::optional<int64_t> source_date_epoch;  // every member's time (clamped to 1980-01-01..2107) when set
   unsigned jobs = 0;  // 0 = all cores
   ProgressFn progress;  // told members and bytes written (may be empty)
