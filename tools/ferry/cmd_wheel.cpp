@@ -260,9 +260,8 @@ void register_wheel(CLI::App& app, Context& ctx) {
   rep->add_flag("--no-update-tags", ra->no_update_tags, "keep the file name and WHEEL tags");
   rep->add_flag("--include-drivers", ra->include_drivers, "graft driver libraries (libcuda, libGL, ...) too");
   rep->add_flag("--verify-record", ra->verify_record,
-                "check every member's hash against RECORD (default: members up to 1 MiB and those ferry reads; "
-                "sizes always)");
-  rep->add_option("-z,--zip-compression-level", ra->zip_level, "deflate level of written members (0-9)")
+                "accepted for compatibility: repair always checks every member's CRC-32 and hash against RECORD");
+  rep->add_option("-z,--zip-compression-level", ra->zip_level, "deflate level of written members (0 = stored; 1-9, libdeflate's scale; default 4)")
       ->check(CLI::Range(-1, 9))->envname("AUDITWHEEL_ZIP_COMPRESSION_LEVEL");
   rep->footer("Exit status: 0 repaired, 1 the target cannot be met (the message says why), 2 bad input.\n"
               "SOURCE_DATE_EPOCH makes the output byte-identical across runs.");
