@@ -20,7 +20,7 @@ run() {  # run NAME CMD...: runs CMD over the list; prints seconds and peak RSS
   local name=$1
   shift
   /usr/bin/time -f "%e %M" -o "$work/time.$name" "$@" >/dev/null 2>"$work/err.$name"
-  read -r secs kb <"$work/time.$name"
+  read -r secs kb < <(tail -1 "$work/time.$name")  # GNU time puts "Command exited with ..." first
   printf "%-22s %8.2f s   peak %5d MB\n" "$name" "$secs" $((kb / 1024))
   eval "T_$name=$secs"
 }
