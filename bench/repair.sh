@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark: `ferry repair` on a synthetic ~1 GB wheel (large data members plus one extension needing one external
 # library) against copying the file with cp and against recompressing the same content with Python's zipfile
-# (what auditwheel's unpack + dir2zip does). Targets: within 2x of cp, >= 20x faster than recompressing, peak
-# memory < 200 MB. Usage: bench/repair.sh [BUILD_DIR] (SIZE_MB=1024 by default; FERRY=path overrides).
+# (what auditwheel's unpack + dir2zip does). Targets: within 1.5x of cp (issue 13), >= 20x faster than
+# recompressing, peak memory < 200 MB. Repair inflates and hashes every member (its RECORD carries the hashes):
+# that pass, not the copy, sets the floor. Usage: bench/repair.sh [BUILD_DIR] (SIZE_MB=1024 by default; FERRY=path overrides).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
@@ -91,7 +92,7 @@ with zipfile.ZipFile(sys.argv[1]) as zi, zipfile.ZipFile(sys.argv[2], "w", zipfi
 PY
 ratio() { echo "scale=2; $1 / $2" | bc; }
 echo
-echo "ferry repair / cp:                          $(ratio "$T_ferry_repair" "$T_cp")x (target <= 2)"
+echo "ferry repair / cp:                          $(ratio "$T_ferry_repair" "$T_cp")x (target <= 1.5)"
 echo "recompress / ferry repair:                  $(ratio "$T_python_zipfile_recompress" "$T_ferry_repair")x (target >= 20)"
 echo "ferry repair --verify-record / cp:          $(ratio "$T_ferry_verify_record" "$T_cp")x (inflates and hashes every member)"
-echo "ferry peak memory: ${M_ferry_repair} MB (target < 200)"
+echo "peak memory: ferry ${M_ferry_repair} MB (target < 200), cp ${M_cp} MB"

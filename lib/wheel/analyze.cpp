@@ -2,9 +2,13 @@
 // policy engine). Only ELF members are extracted; every other member is at most hashed, in parallel.
 #include "wheel/analyze.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -14,8 +18,11 @@
 
 #include "support/file.hpp"
 #include "support/parallel.hpp"
+#include "support/progress.hpp"
 #include "support/text.hpp"
+#include "wheel/deflate.hpp"
 #include "wheel/scratch.hpp"
+#include "wheel/zip_raw.hpp"
 
 namespace ferry::wheel {
 
@@ -85,14 +92,86 @@ namespace {
 
 std::string archive_name(const std::string& wheel, const std::string& member) { return wheel + "!" + member; }
 
-// Members up to this size are always hashed against RECORD (cheap); larger ones only with --verify-record, or when
-// ferry reads them anyway (ELF files). Sizes are always checked.
+// Members up to this size are hashed in the same pass that sniffs them; larger ones are sniffed first (their first
+// bytes only) and read again only when they must be (extracted or hashed). Sizes are always checked.
 constexpr uint64_t kSmallMember = uint64_t{1} << 20;
 // ELF members above this size may inflate at most kMaxElfRatio bytes per compressed byte (real shared objects
 // deflate 2-10:1; a zero-filled bomb over 1000:1): extraction then costs time and scratch disk in proportion
 // to the wheel's size, not to what it claims.
 constexpr uint64_t kRatioCheckedFrom = uint64_t{64} << 20;
 constexpr uint64_t kMaxElfRatio = 100;
+
+struct MemberScanContext {
+  const std::string& wheel_path;
+  int fd;
+  const std::string& root;
+  const std::string& dist_info;
+  bool verify_all_hashes;
+};
+struct MemberScan {
+  bool is_elf = false;
+  std::optional<Sha256> digest;
+};
+
+bool elf_magic(const std::vector<uint8_t>& h) {
+  return h.size() >= 4 && h[0] == 0x7f && h[1] == 'E' && h[2] == 'L' && h[3] == 'F';
+}
+
+// One member, read at most once: sniffed (its first bytes only), then extracted when it is an ELF file (hashed on
+// the way), else hashed only when asked (repair checks every RECORD hash it carries; show inflates no member
+// that is not ELF but the metadata). CRC-32 and size are checked against the directory whenever data is read.
+Result<MemberScan> scan_member(const MemberScanContext& c, const ZipMember& m, const RawMember& r,
+                               std::mutex& mkdir_mu) {
+  MemberScan out;
+  bool hash_it = c.verify_all_hashes || m.name.starts_with(c.dist_info + "/");
+  std::vector<uint8_t> head;
+  if (hash_it && m.size <= kSmallMember) {  // one pass: the hash stream also yields the magic bytes
+    FERRY_TRY(d, digest_member(c.fd, r, 4, {}, c.wheel_path));
+    out.digest = d.sha;
+    head = std::move(d.head);
+  } else if (m.size >= 64) {
+    FERRY_TRY(h, member_head(c.fd, r, 4, c.wheel_path));
+    head = std::move(h);
+  }
+  out.is_elf = m.size >= 64 && elf_magic(head);
+  if (!out.is_elf) {
+    if (hash_it && !out.digest) {
+      FERRY_TRY(d, digest_member(c.fd, r, 0, {}, c.wheel_path));
+      out.digest = d.sha;
+    }
+    return out;
+  }
+  // What an ELF member costs (time, scratch disk) is bounded by the wheel's own size.
+  if (m.size > kRatioCheckedFrom && m.size / std::max<uint64_t>(m.comp_size, 1) > kMaxElfRatio)
+    return make_error(ErrorCode::format, "member '" + m.name + "' claims " + std::to_string(m.size) +
+                                             " bytes from " + std::to_string(m.comp_size) + " compressed, more than " +
+                                             std::to_string(kMaxElfRatio) + ":1 (an ELF file does not compress that well)")
+        .with_path(c.wheel_path);
+  fs::path dest = fs::path(c.root) / m.name;
+  {
+    std::error_code ec;
+    std::lock_guard<std::mutex> lock(mkdir_mu);
+    fs::create_directories(dest.parent_path(), ec);
+  }
+  // check_members made every normalised name unique: no two workers ever write one file.
+  int fd = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (m.mode & 0777) | 0600);
+  if (fd < 0) return make_error(ErrorCode::io, std::string("cannot create: ") + std::strerror(errno)).with_path(dest);
+  uint64_t written = 0;
+  DataSink sink = [&](const uint8_t* d, size_t n) -> Status {
+    for (size_t done = 0; done < n;) {
+      ssize_t w = ::pwrite(fd, d + done, n - done, static_cast<off_t>(written));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) return make_error(ErrorCode::io, std::string("write failed: ") + std::strerror(errno)).with_path(dest);
+      done += static_cast<size_t>(w), written += static_cast<uint64_t>(w);
+    }
+    return {};
+  };
+  auto d = digest_member(c.fd, r, 0, sink, c.wheel_path);
+  ::close(fd);
+  if (!d) return d.error();
+  out.digest = d->sha;
+  return out;
+}
 
 std::string default_site_packages() {
   FILE* p = popen("python3 -c 'import sysconfig; print(sysconfig.get_paths()[\"platlib\"])' 2>/dev/null", "r");
@@ -264,69 +343,41 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
   std::vector<char> is_elf(regular.size(), 0);
   std::vector<std::optional<Sha256>> digests(regular.size());
   std::vector<std::optional<Error>> errs(regular.size());
-  size_t nthreads = std::max<size_t>(1, std::min<size_t>(jobs, regular.size()));
+  FERRY_TRY(raw, read_central_directory(wheel_path));
+  if (raw.size() != a.zip.members().size())
+    return make_error(ErrorCode::format, "libzip lists " + std::to_string(a.zip.members().size()) +
+                                             " members, the central directory " + std::to_string(raw.size()))
+        .with_path(wheel_path);
+  struct Fd {
+    int fd;
+    ~Fd() {
+      if (fd >= 0) ::close(fd);
+    }
+  } wheel_fd{::open(wheel_path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (wheel_fd.fd < 0) return make_error(ErrorCode::io, "cannot reopen the wheel").with_path(wheel_path);
+  // Largest members first, each taken by the next free thread: one big member does not leave a core idle at
+  // the end. pread on one descriptor is safe from every thread.
+  std::vector<size_t> order(regular.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return regular[x]->size > regular[y]->size; });
+  MemberScanContext ctx{wheel_path, wheel_fd.fd, a.root, a.dist_info, aopts.verify_all_hashes};
+  uint64_t bytes_total = 0;
+  for (auto* m : regular) bytes_total += m->size;
+  ProgressMeter meter(aopts.progress, "checking", regular.size(), bytes_total);
   std::mutex mkdir_mu;  // workers extracting into one directory must not race creating it
-  // Each worker owns a reader (libzip handles are not shared across threads) and takes members by stride.
-  parallel_for(nthreads, [&](size_t t) {
-    auto r = ZipReader::open(wheel_path);
-    if (!r) {
-      errs[t] = r.error();
-      return;
+  parallel_for(order.size(), [&](size_t k) {
+    size_t i = order[k];
+    const ZipMember& m = *regular[i];
+    try {
+      auto r = scan_member(ctx, m, raw[m.index], mkdir_mu);
+      if (!r) errs[i] = r.error();
+      else is_elf[i] = r->is_elf, digests[i] = r->digest;
+    } catch (const std::exception& ex) {
+      errs[i] = make_error(ErrorCode::io, std::string("member '") + m.name + "': " + ex.what()).with_path(wheel_path);
     }
-    for (size_t i = t; i < regular.size(); i += nthreads) {
-      const ZipMember& m = *regular[i];
-      auto magic = [](const std::vector<uint8_t>& h) {
-        return h.size() == 4 && h[0] == 0x7f && h[1] == 'E' && h[2] == 'L' && h[3] == 'F';
-      };
-      bool hash_it = aopts.verify_all_hashes || m.size <= kSmallMember || m.name.starts_with(a.dist_info + "/") ||
-                     !rec.count(m.name) || !rec.at(m.name)->hash.starts_with("sha256=");
-      // Small members: one pass, the hash stream also yields the magic bytes. Large ones: the magic first, then
-      // one pass either way (an ELF's hash comes from its extraction), so no member is inflated twice.
-      std::vector<uint8_t> head;
-      bool one_pass = hash_it && m.size <= kSmallMember;
-      if (one_pass) {
-        auto d = r->hash(m, &head);
-        if (!d) {
-          errs[i] = d.error();
-          continue;
-        }
-        digests[i] = *d;
-      } else if (m.size >= 64) {
-        auto h = r->head(m, 4);
-        if (!h) {
-          errs[i] = h.error();
-          continue;
-        }
-        head = std::move(*h);
-      }
-      is_elf[i] = m.size >= 64 && magic(head);
-      if (is_elf[i]) {
-        // What an ELF member costs (time, scratch disk) is bounded by the wheel's own size.
-        if (m.size > kRatioCheckedFrom && m.size / std::max<uint64_t>(m.comp_size, 1) > kMaxElfRatio) {
-          errs[i] = make_error(ErrorCode::format, "member '" + m.name + "' claims " + std::to_string(m.size) +
-                                                      " bytes from " + std::to_string(m.comp_size) +
-                                                      " compressed, more than " + std::to_string(kMaxElfRatio) +
-                                                      ":1 (an ELF file does not compress that well)")
-                        .with_path(wheel_path);
-          continue;
-        }
-        fs::path dest = fs::path(a.root) / m.name;
-        std::error_code ec;
-        {
-          std::lock_guard<std::mutex> lock(mkdir_mu);
-          fs::create_directories(dest.parent_path(), ec);
-        }
-        // check_members made every normalised name unique: no two workers ever write one file.
-        auto d = r->extract(m, dest.string());
-        if (!d) errs[i] = d.error();
-        else digests[i] = *d;
-      } else if (hash_it && !one_pass) {
-        auto d = r->hash(m);
-        if (!d) errs[i] = d.error();
-        else digests[i] = *d;
-      }
-    }
+    meter.add(1, m.size);
   }, jobs);
+  meter.finish();
   for (auto& e : errs)
     if (e) return *e;
   for (size_t i = 0; i < regular.size(); ++i) {

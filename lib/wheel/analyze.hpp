@@ -3,6 +3,8 @@
 // (symbol versions, libraries to graft, blacklisted symbols, ISA level). auditwheel's wheel_abi.py, as data.
 #pragma once
 
+#include "support/progress.hpp"
+
 #include <map>
 #include <memory>
 #include <optional>
@@ -79,7 +81,8 @@ struct Analysis {
 struct AnalyzeOptions {
   const ShowOptions* show = nullptr;
   bool include_drivers = false;
-  bool verify_all_hashes = true;
+  bool verify_all_hashes = true;  // false: only ELF members and the metadata are read (show)
+  const ProgressFn* progress = nullptr;  // told members checked (may be null)
 };
 
 Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptions& opts);

@@ -108,6 +108,7 @@ Result<RepairReport> repair_wheel(const std::string& wheel_path, const RepairOpt
   // Every member's hash is checked against RECORD: the repaired wheel's RECORD carries them, and a hash ferry
   // did not check could be a lie it passes on (large members cost one inflate; --verify-record changes nothing).
   ao.verify_all_hashes = true;
+  ao.progress = &opts.progress;
   FERRY_TRY(a, analyze_wheel(wheel_path, ao));
   RepairReport rep;
   rep.wheel = wheel_path;
@@ -605,6 +606,7 @@ Result<RepairReport> repair_wheel(const std::string& wheel_path, const RepairOpt
   zo.level = opts.zip_level;
   zo.jobs = opts.jobs;
   zo.source_date_epoch = opts.source_date_epoch;
+  zo.progress = opts.progress;
   FERRY_CHECK(write_wheel_zip(a.zip, entries, rep.output, zo));
   for (auto& o : entries) (o.source == OutputEntry::Source::copy ? rep.members_copied : rep.members_written)++;
   return rep;

@@ -37,6 +37,7 @@ Result<ShowReport> show_wheel(const std::string& wheel_path, const ShowOptions& 
   AnalyzeOptions ao;
   ao.show = &opts;
   ao.verify_all_hashes = false;
+  ao.progress = &opts.progress;
   FERRY_TRY(a, analyze_wheel(wheel_path, ao));
   ShowReport rep;
   rep.wheel = wheel_path;

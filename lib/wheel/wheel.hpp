@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "support/progress.hpp"
 #include "support/result.hpp"
 #include "wheel/windows.hpp"
 #include "wheel/sbom.hpp"
@@ -60,6 +61,7 @@ struct ShowOptions {
   // ("musllinux_1_2"); nullopt = the newest known (auditwheel's choice when no musl runs here).
   std::optional<std::string> musl_policy;
   WindowsOptions windows;  // win32 / win_amd64 / win_arm64 wheels (windows.hpp)
+  ProgressFn progress;  // told members checked and written, from any thread, one call at a time (may be empty)
 };
 
 struct ShowReport {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "support/hash.hpp"
+#include "support/progress.hpp"
 #include "support/result.hpp"
 
 namespace ferry::wheel {
@@ -82,14 +83,15 @@ struct OutputEntry {
 };
 
 struct ZipWriteOptions {
-  int level = -1;  // deflate level for new members: -1 = zlib default (6), 0 = stored, 1..9
+  int level = -1;  // deflate level for new members: -1 = ferry's default (libdeflate 4, smaller than zlib 6), 0 = stored, 1..12
   std::optional<int64_t> source_date_epoch;  // every member's time (clamped to 1980-01-01..2107) when set
   unsigned jobs = 0;  // 0 = all cores
+  ProgressFn progress;  // told members and bytes written (may be empty)
 };
 
 // Writes `entries` in the order given to `out_path` atomically (temporary file in the same directory, reopened
 // and checked, renamed). Members copied from `input` keep their compressed bytes, method and CRC; new members
-// are compressed on `jobs` threads into scratch archives first, then copied in.
+// are deflated on `jobs` threads (small ones whole and in parallel, large ones in parallel chunks).
 Status write_wheel_zip(ZipReader& input, const std::vector<OutputEntry>& entries, const std::string& out_path,
                        const ZipWriteOptions& opts);
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,9 +26,16 @@ struct RawMember {
 Result<std::vector<RawMember>> read_central_directory(const std::string& path);
 
 struct RawOutput {
+  // copy: `comp_size` compressed bytes at `data_offset` of `src_fd`, with their CRC and method, as they are.
+  // bytes: `bytes` already compressed (method, CRC and sizes given). deflate_file / store_file: the whole file
+  // `src_fd` of `size` bytes, deflated in parallel chunks or stored while it is written (CRC and compressed size
+  // are filled in then).
+  enum class Data { copy, bytes, deflate_file, store_file };
   std::string name;
-  int src_fd = -1;           // file holding the compressed data
-  uint64_t data_offset = 0;  // where it starts there
+  Data data = Data::copy;
+  int src_fd = -1;
+  uint64_t data_offset = 0;
+  std::vector<uint8_t> bytes;
   uint64_t comp_size = 0, size = 0;
   uint32_t crc = 0;
   uint16_t method = 0;
@@ -35,7 +43,16 @@ struct RawOutput {
   uint32_t mode = 0100644;   // st_mode for the external attributes
 };
 
-// Writes the archive to `fd` (from offset 0): local headers, data, central directory, end records.
-Status write_raw_zip(int fd, const std::vector<RawOutput>& members, const std::string& path_for_errors);
+struct RawWriteOptions {
+  int level = 6;      // for deflate_file members (libdeflate's 1..12)
+  unsigned jobs = 0;  // threads deflating one member's chunks (0 = all cores)
+  std::function<void(uint64_t)> on_bytes;  // uncompressed bytes of member data written (progress)
+  std::function<void()> on_member;         // one more member written (progress)
+};
+
+// Writes the archive to `fd` (from offset 0): local headers, data, central directory, end records. Members
+// written from a file get their CRC and compressed size filled in.
+Status write_raw_zip(int fd, std::vector<RawOutput>& members, const RawWriteOptions& opts,
+                     const std::string& path_for_errors);
 
 }  // namespace ferry::wheel

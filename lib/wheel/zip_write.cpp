@@ -1,9 +1,8 @@
-// Writing the repaired wheel. New and changed members are deflated by libzip, in parallel, into scratch archives
-// (one per worker, members balanced by size): libzip 1.7 has no public way to add data deflated elsewhere. The
-// output is then assembled by zip_raw.cpp from compressed bytes only: unchanged members straight from the input,
-// new ones from the scratch archives, each copied with copy_file_range (no inflate, no deflate, CRC kept).
-// (libzip's own raw copy, zip_source_zip of a whole member, was 8x slower than cp on a 256 MB wheel: it moves
-// every byte through an 8 KiB user-space buffer.)
+// Writing the repaired wheel, in named steps: the input's directory is read, small new members are deflated in
+// memory in parallel (libdeflate), the output is written front to back by zip_raw.cpp (unchanged members copied
+// as compressed bytes with copy_file_range; large new members deflated in parallel chunks straight into the
+// output), then reopened and checked, and renamed into place. No member passes through libzip's writer: it
+// deflated one member on one thread and moved copied data through an 8 KiB buffer.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,6 +16,8 @@
 #include <filesystem>
 
 #include "support/parallel.hpp"
+#include "support/progress.hpp"
+#include "wheel/deflate.hpp"
 #include "wheel/scratch.hpp"
 #include "wheel/wheel_zip.hpp"
 #include "wheel/zip_raw.hpp"
@@ -25,20 +26,162 @@ namespace ferry::wheel {
 
 namespace {
 
-Error libzip_error(const std::string& path, const std::string& what, zip_t* za) {
-  return make_error(ErrorCode::io, what + ": " + zip_strerror(za)).with_path(path);
-}
+namespace fs = std::filesystem;
 
-struct Piece {
-  size_t entry = 0;   // index in entries
-  size_t group = 0;
-  uint64_t index = 0; // member index in the scratch archive
+struct Fd {
+  int fd = -1;
+  Fd() = default;
+  explicit Fd(int f) : fd(f) {}
+  Fd(Fd&& o) noexcept : fd(o.fd) { o.fd = -1; }
+  Fd& operator=(Fd&& o) noexcept {
+    std::swap(fd, o.fd);
+    return *this;
+  }
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
 };
 
-uint64_t entry_weight(const OutputEntry& e) {
-  if (e.source == OutputEntry::Source::bytes) return e.bytes.size();
-  struct stat st;
-  return ::stat(e.file_path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+// A new member's data ready to write: compressed in memory (small) or a file deflated while it is written.
+struct Fresh {
+  bool in_memory = false;
+  std::vector<uint8_t> data;
+  uint32_t crc = 0;
+  uint64_t size = 0;
+  uint16_t method = 0;
+  Fd file;
+  int64_t mtime = 0;
+};
+
+bool stored(const OutputEntry& e, int level) { return level == 0 || S_ISLNK(e.mode); }
+int libdeflate_level(int level) { return level < 0 ? kDefaultDeflateLevel : level; }
+
+Result<std::vector<RawMember>> input_directory(ZipReader& input) {
+  FERRY_TRY(raw, read_central_directory(input.path()));
+  if (raw.size() != input.members().size())
+    return make_error(ErrorCode::format, "libzip lists " + std::to_string(input.members().size()) +
+                                             " members, the central directory " + std::to_string(raw.size()))
+        .with_path(input.path());
+  return raw;
+}
+
+// Opens a file member; one that fits in a chunk is read, CRC'd and deflated here (on a worker thread).
+Status prepare_one(const OutputEntry& e, int level, Fresh& f) {
+  f.method = stored(e, level) ? 0 : 8;
+  std::vector<uint8_t> content;
+  const std::vector<uint8_t>* src = &e.bytes;
+  if (e.source == OutputEntry::Source::file) {
+    f.file = Fd(::open(e.file_path.c_str(), O_RDONLY | O_CLOEXEC));
+    struct stat st;
+    if (f.file.fd < 0 || ::fstat(f.file.fd, &st) != 0)
+      return make_error(ErrorCode::io, std::string("cannot read: ") + std::strerror(errno)).with_path(e.file_path);
+    f.size = static_cast<uint64_t>(st.st_size);
+    f.mtime = st.st_mtime;
+    if (f.size > kDeflateChunk) return {};  // deflated in parallel chunks while the output is written
+    content.resize(f.size);
+    for (size_t got = 0; got < content.size();) {
+      ssize_t r = ::pread(f.file.fd, content.data() + got, content.size() - got, static_cast<off_t>(got));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) return make_error(ErrorCode::io, "cannot read").with_path(e.file_path);
+      got += static_cast<size_t>(r);
+    }
+    src = &content;
+  } else {
+    f.size = e.bytes.size();
+    f.mtime = ::time(nullptr);
+  }
+  f.in_memory = true;
+  f.crc = crc32_of(src->data(), src->size());
+  if (f.method == 0) {
+    f.data = *src;
+    return {};
+  }
+  FERRY_TRY(d, deflate_buffer(src->data(), src->size(), libdeflate_level(level)));
+  f.data = std::move(d);
+  return {};
+}
+
+// Step 1: every new member opened, the small ones compressed, in parallel across members.
+Result<std::vector<Fresh>> prepare_new_members(const std::vector<OutputEntry>& entries, int level, unsigned jobs) {
+  std::vector<Fresh> fresh(entries.size());
+  std::vector<std::optional<Error>> errors(entries.size());
+  parallel_for(entries.size(), [&](size_t i) {
+    if (entries[i].source == OutputEntry::Source::copy) return;
+    try {
+      if (Status s = prepare_one(entries[i], level, fresh[i]); !s) errors[i] = s.error();
+    } catch (const std::exception& ex) {
+      errors[i] = make_error(ErrorCode::verify, std::string("preparing a member: ") + ex.what());
+    }
+  }, jobs);
+  for (auto& e : errors)
+    if (e) return *e;
+  return fresh;
+}
+
+void dos_time_local(int64_t t, uint16_t& dostime, uint16_t& dosdate) {
+  time_t tt = static_cast<time_t>(t);
+  struct tm tm;
+  localtime_r(&tt, &tm);
+  int64_t as_utc = static_cast<int64_t>(timegm(&tm));  // the wall clock, as dos_time_utc formats it
+  dos_time_utc(as_utc, dostime, dosdate);
+}
+
+// Step 2: what zip_raw writes for each entry, in order.
+Result<std::vector<RawOutput>> plan_outputs(const std::vector<OutputEntry>& entries, std::vector<Fresh>& fresh,
+                                            const std::vector<RawMember>& in_raw, int in_fd,
+                                            const ZipWriteOptions& opts, const std::string& out_path) {
+  std::vector<RawOutput> outs(entries.size());
+  uint16_t epoch_time = 0, epoch_date = 0;
+  if (opts.source_date_epoch) dos_time_utc(*opts.source_date_epoch, epoch_time, epoch_date);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const OutputEntry& e = entries[i];
+    RawOutput& o = outs[i];
+    o.name = e.name;
+    o.mode = e.mode;
+    if (e.source == OutputEntry::Source::copy) {
+      if (e.input_index >= in_raw.size())
+        return make_error(ErrorCode::usage, "no input member #" + std::to_string(e.input_index)).with_path(out_path);
+      const RawMember& r = in_raw[e.input_index];
+      o.src_fd = in_fd, o.data_offset = r.data_offset, o.comp_size = r.comp_size, o.size = r.size;
+      o.crc = r.crc, o.method = r.method, o.dostime = r.dostime, o.dosdate = r.dosdate;
+    } else {
+      Fresh& f = fresh[i];
+      o.size = f.size, o.method = f.method, o.crc = f.crc;
+      if (f.in_memory) {
+        o.data = RawOutput::Data::bytes;
+        o.comp_size = f.data.size();
+        o.bytes = std::move(f.data);
+      } else {
+        o.data = f.method == 0 ? RawOutput::Data::store_file : RawOutput::Data::deflate_file;
+        o.src_fd = f.file.fd;
+      }
+      dos_time_local(f.mtime, o.dostime, o.dosdate);
+    }
+    if (opts.source_date_epoch) o.dostime = epoch_time, o.dosdate = epoch_date;
+  }
+  return outs;
+}
+
+// Step 4: the written archive reopens with consistency checks and lists exactly the planned members.
+Status verify_written(const std::string& tmp_out, const std::vector<OutputEntry>& entries,
+                      const std::string& out_path) {
+  int verr = 0;
+  zip_t* check = zip_open(tmp_out.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &verr);
+  if (!check) return make_error(ErrorCode::verify, "the written archive does not reopen").with_path(out_path);
+  bool same = zip_get_num_entries(check, 0) == static_cast<zip_int64_t>(entries.size());
+  for (size_t i = 0; same && i < entries.size(); ++i) {
+    const char* n = zip_get_name(check, i, 0);
+    same = n && entries[i].name == n;
+  }
+  zip_discard(check);
+  if (!same) return make_error(ErrorCode::verify, "the written archive lists other members than planned").with_path(out_path);
+  return {};
+}
+
+uint64_t total_size(const std::vector<RawOutput>& outs) {
+  uint64_t t = 0;
+  for (auto& o : outs) t += o.size;
+  return t;
 }
 
 }  // namespace
@@ -56,157 +199,39 @@ void dos_time_utc(int64_t t, uint16_t& dostime, uint16_t& dosdate) {
 
 Status write_wheel_zip(ZipReader& input, const std::vector<OutputEntry>& entries, const std::string& out_path,
                        const ZipWriteOptions& opts) {
-  namespace fs = std::filesystem;
   std::string dir = fs::path(out_path).parent_path().string();
   if (dir.empty()) dir = ".";
   // A killed run's folder is removed by the next run writing here (scratch.hpp).
   FERRY_TRY(scratch, make_scratch_dir(dir, ".ferry-wheel"));
   struct Cleanup {
     std::string d;
-    std::vector<zip_t*> open;
     ~Cleanup() {
-      for (auto* z : open) zip_discard(z);
       std::error_code ec;
       fs::remove_all(d, ec);
     }
-  } cleanup{scratch, {}};
-
-  // 1. Deflate new members in parallel, balanced by size (longest first onto the least loaded worker).
-  std::vector<size_t> fresh;
-  for (size_t i = 0; i < entries.size(); ++i)
-    if (entries[i].source != OutputEntry::Source::copy) fresh.push_back(i);
+  } cleanup{scratch};
   unsigned jobs = opts.jobs ? opts.jobs : default_jobs();
-  size_t groups = std::max<size_t>(1, std::min<size_t>(jobs, fresh.size()));
-  std::vector<uint64_t> weight(entries.size(), 0);
-  for (size_t i : fresh) weight[i] = entry_weight(entries[i]);
-  std::sort(fresh.begin(), fresh.end(), [&](size_t a, size_t b) { return weight[a] > weight[b]; });
-  std::vector<uint64_t> load(groups, 0);
-  std::vector<std::vector<size_t>> members_of(groups);
-  for (size_t i : fresh) {
-    size_t g = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
-    load[g] += weight[i] + 1;
-    members_of[g].push_back(i);
-  }
-  std::vector<std::optional<Error>> errors(groups);
-  std::vector<std::string> piece_path(groups);
-  std::vector<std::pair<size_t, uint64_t>> where(entries.size());  // entry -> (group, index in scratch zip)
-  parallel_for(groups, [&](size_t g) {
-    piece_path[g] = scratch + "/piece-" + std::to_string(g) + ".zip";
-    int err = 0;
-    zip_t* za = zip_open(piece_path[g].c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
-    if (!za) {
-      errors[g] = make_error(ErrorCode::io, "cannot create a scratch archive").with_path(piece_path[g]);
-      return;
-    }
-    uint64_t k = 0;
-    for (size_t i : members_of[g]) {
-      const OutputEntry& e = entries[i];
-      zip_source_t* src = e.source == OutputEntry::Source::file
-                              ? zip_source_file(za, e.file_path.c_str(), 0, -1)
-                              : zip_source_buffer(za, e.bytes.data(), e.bytes.size(), 0);
-      if (!src) {
-        errors[g] = libzip_error(e.source == OutputEntry::Source::file ? e.file_path : e.name, "cannot read", za);
-        zip_discard(za);
-        return;
-      }
-      zip_int64_t idx = zip_file_add(za, ("m" + std::to_string(i)).c_str(), src, 0);
-      if (idx < 0) {
-        zip_source_free(src);
-        errors[g] = libzip_error(piece_path[g], "cannot add " + e.name, za);
-        zip_discard(za);
-        return;
-      }
-      bool store = opts.level == 0 || S_ISLNK(e.mode);
-      // libzip's deflate level: 1..9, and its 0 means Z_BEST_COMPRESSION (9), not zlib's default. Unset is 6,
-      // zlib's Z_DEFAULT_COMPRESSION and what auditwheel (Python's zipfile) writes: 9 costs ~3x the CPU.
-      zip_set_file_compression(za, static_cast<zip_uint64_t>(idx), store ? ZIP_CM_STORE : ZIP_CM_DEFLATE,
-                               store ? 0 : static_cast<zip_uint32_t>(opts.level < 0 ? 6 : opts.level));
-      where[i] = {g, k++};
-    }
-    if (zip_close(za) != 0) {
-      errors[g] = libzip_error(piece_path[g], "cannot write the scratch archive", za);
-      zip_discard(za);
-    }
-  }, jobs);
-  for (auto& e : errors)
-    if (e) return *e;
-  // 2. The output, in the order given: every member's compressed bytes are copied (copy_file_range) from the
-  //    input or from a scratch archive, behind a header ferry writes (zip_raw.cpp).
-  FERRY_TRY(in_raw, read_central_directory(input.path()));
-  if (in_raw.size() != input.members().size())
-    return make_error(ErrorCode::format, "libzip lists " + std::to_string(input.members().size()) +
-                                             " members, the central directory " + std::to_string(in_raw.size()))
-        .with_path(input.path());
-  struct Fd {
-    int fd = -1;
-    ~Fd() {
-      if (fd >= 0) ::close(fd);
-    }
-  };
-  Fd in_fd{::open(input.path().c_str(), O_RDONLY | O_CLOEXEC)};
+  FERRY_TRY(in_raw, input_directory(input));
+  Fd in_fd(::open(input.path().c_str(), O_RDONLY | O_CLOEXEC));
   if (in_fd.fd < 0) return make_error(ErrorCode::io, "cannot reopen the input").with_path(input.path());
-  std::vector<std::vector<RawMember>> piece_raw(groups);
-  std::vector<Fd> piece_fd(groups);
-  for (size_t g = 0; g < groups; ++g) {
-    if (members_of[g].empty()) continue;
-    FERRY_TRY(raw, read_central_directory(piece_path[g]));
-    piece_raw[g] = std::move(raw);
-    piece_fd[g].fd = ::open(piece_path[g].c_str(), O_RDONLY | O_CLOEXEC);
-    if (piece_fd[g].fd < 0) return make_error(ErrorCode::io, "cannot reopen a scratch archive").with_path(piece_path[g]);
-  }
-  std::vector<RawOutput> outs;
-  outs.reserve(entries.size());
-  uint16_t epoch_time = 0, epoch_date = 0;
-  if (opts.source_date_epoch) dos_time_utc(*opts.source_date_epoch, epoch_time, epoch_date);
-  for (size_t i = 0; i < entries.size(); ++i) {
-    const OutputEntry& e = entries[i];
-    const RawMember* r = nullptr;
-    int fd = -1;
-    if (e.source == OutputEntry::Source::copy) {
-      if (e.input_index >= in_raw.size())
-        return make_error(ErrorCode::usage, "no input member #" + std::to_string(e.input_index)).with_path(out_path);
-      r = &in_raw[e.input_index];
-      fd = in_fd.fd;
-    } else {
-      auto [g, k] = where[i];
-      if (k >= piece_raw[g].size()) return make_error(ErrorCode::verify, "scratch archive lost a member").with_path(out_path);
-      r = &piece_raw[g][k];
-      fd = piece_fd[g].fd;
-    }
-    RawOutput o;
-    o.name = e.name;
-    o.src_fd = fd;
-    o.data_offset = r->data_offset;
-    o.comp_size = r->comp_size;
-    o.size = r->size;
-    o.crc = r->crc;
-    o.method = r->method;
-    o.dostime = opts.source_date_epoch ? epoch_time : r->dostime;
-    o.dosdate = opts.source_date_epoch ? epoch_date : r->dosdate;
-    o.mode = e.mode;
-    outs.push_back(std::move(o));
-  }
+  FERRY_TRY(fresh, prepare_new_members(entries, opts.level, jobs));
+  FERRY_TRY(outs, plan_outputs(entries, fresh, in_raw, in_fd.fd, opts, out_path));
+
+  // Step 3: the output, front to back, into a temporary file.
   std::string tmp_out = scratch + "/out.whl";
   {
-    Fd out_fd{::open(tmp_out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
+    Fd out_fd(::open(tmp_out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     if (out_fd.fd < 0) return make_error(ErrorCode::io, "cannot create the output archive").with_path(tmp_out);
-    FERRY_CHECK(write_raw_zip(out_fd.fd, outs, out_path));
+    ProgressMeter meter(&opts.progress, "writing", outs.size(), total_size(outs));
+    RawWriteOptions ro;
+    ro.level = libdeflate_level(opts.level);
+    ro.jobs = jobs;
+    ro.on_bytes = [&](uint64_t n) { meter.add(0, n); };
+    ro.on_member = [&] { meter.add(1, 0); };
+    FERRY_CHECK(write_raw_zip(out_fd.fd, outs, ro, out_path));
+    meter.finish();
   }
-
-  // 3. Verify: reopen with consistency checks and compare the member list, then rename into place.
-  {
-    int verr = 0;
-    zip_t* check = zip_open(tmp_out.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &verr);
-    if (!check) return make_error(ErrorCode::verify, "the written archive does not reopen").with_path(out_path);
-    bool same = zip_get_num_entries(check, 0) == static_cast<zip_int64_t>(entries.size());
-    for (size_t i = 0; same && i < entries.size(); ++i) {
-      const char* n = zip_get_name(check, i, 0);
-      same = n && entries[i].name == n;
-    }
-    zip_discard(check);
-    if (!same) return make_error(ErrorCode::verify, "the written archive lists other members than planned")
-                   .with_path(out_path);
-  }
+  FERRY_CHECK(verify_written(tmp_out, entries, out_path));
   ::chmod(tmp_out.c_str(), 0644);
   if (::rename(tmp_out.c_str(), out_path.c_str()) != 0)
     return make_error(ErrorCode::io, std::string("cannot rename into place: ") + std::strerror(errno))

@@ -9,6 +9,7 @@
 
 #include "cli.hpp"
 #include "cmd_wheel_macos.hpp"
+#include "progress_line.hpp"
 #include "report/encoding.hpp"
 #include "report/json_lines.hpp"
 #include "wheel/wheel.hpp"
@@ -24,7 +25,7 @@ struct WheelArgs {
   std::string plat;
   std::vector<std::string> exclude, siblings, ldpaths_raw;
   std::string site_packages, ld_library_path, ldpaths;
-  bool json = false, disable_isa = false, allow_pure = false;
+  bool json = false, disable_isa = false, allow_pure = false, progress = false;
   unsigned jobs = 0;
   // repair
   std::string wheel_dir = "wheelhouse/", lib_sdir = ".libs";
@@ -95,6 +96,8 @@ void common_options(CLI::App* sub, WheelArgs& a) {
   sub->add_option("-j,--jobs", a.jobs, "parallel workers (default: all cores)");
   windows_options(sub, a);
   add_macos_options(sub, a.mac);
+  sub->add_flag("--progress", a.progress,
+                "draw progress on stderr even when it is not a terminal (a terminal gets it after ~2 s anyway)");
 }
 
 // The running musl's policy, found as auditwheel finds it: /lib/libc.musl-*.so.1 run without arguments prints
@@ -152,6 +155,7 @@ std::optional<std::string> library_path_for(const WheelArgs& a, const std::optio
 
 void fill(wheel::ShowOptions& o, const WheelArgs& a) {
   o.musl_policy = host_musl_policy();
+  o.progress = progress_callback(a.progress);
   if (!a.plat.empty()) o.plat = a.plat;
   o.exclude = a.exclude;
   o.siblings = a.siblings;
@@ -396,11 +400,10 @@ void register_wheel(CLI::App& app, Context& ctx) {
   rep->add_flag("--no-update-tags", ra->no_update_tags, "keep the file name and WHEEL tags");
   rep->add_flag("--include-drivers", ra->include_drivers, "graft driver libraries (libcuda, libGL, ...) too");
   rep->add_flag("--verify-record", ra->verify_record,
-                "check every member's hash against RECORD (default: members up to 1 MiB and those ferry reads; "
-                "sizes always)");
+                "accepted for compatibility: repair always checks every member's CRC-32 and hash against RECORD");
   rep->add_option("--patcher", ra->patcher,
                   "accepted for auditwheel compatibility; ferry always patches with its own ELF writer");
-  rep->add_option("-z,--zip-compression-level", ra->zip_level, "deflate level of written members (0-9)")
+  rep->add_option("-z,--zip-compression-level", ra->zip_level, "deflate level of written members (0 = stored; 1-9, libdeflate's scale; default 4)")
       ->check(CLI::Range(-1, 9))->envname("AUDITWHEEL_ZIP_COMPRESSION_LEVEL");
   rep->footer("Exit status: 0 repaired, 1 the target cannot be met (the message says why), 2 bad input.\n"
               "SOURCE_DATE_EPOCH makes the output byte-identical across runs.");

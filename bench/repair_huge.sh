@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Benchmark: `ferry repair` on a torch-sized wheel against `cp` of it: >= 2 GB zipped, one >= 500 MB extension to
+# patch (the fixture extension, which needs one library grafted, with a 520 MB section of this system's shared
+# libraries added by objcopy), 3,000 small members (text files of /usr/share and Python's stdlib) and large data
+# members (system libraries again, their ELF magic hidden) up to the size. Generated once from system files, cached
+# in the build directory (a few minutes). Targets (issue 13): <= 3x cp, ferry's peak RSS <= 256 MB.
+# Usage: bench/repair_huge.sh [BUILD_DIR] (HUGE_GB=2, RUNS=3; FERRY=path overrides). Not part of ctest.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$here/build}
+ferry=${FERRY:-$build/bin/ferry}
+gb=${HUGE_GB:-2}
+work=${BENCH_DIR:-$build/bench-repair-huge}
+runs=${RUNS:-3}
+[ -x "$ferry" ] || { echo "ferry not built: $ferry" >&2; exit 2; }
+command -v objcopy >/dev/null || { echo "needs objcopy (binutils)" >&2; exit 2; }
+mkdir -p "$work"
+wheel=$work/huge-1.0-cp311-cp311-linux_x86_64.whl
+if [ ! -f "$wheel" ] || [ "$(cat "$work/size" 2>/dev/null)" != "$gb" ]; then
+  echo "building a ${gb} GB wheel in $work (cached) ..."
+  bash "$here/fixtures/wheel/build.sh" "$work/fx" >/dev/null
+  /usr/bin/python3 - "$work" "$gb" <<'PY'
+import base64, glob, hashlib, os, subprocess, sys, zipfile
+work, gb = sys.argv[1], int(sys.argv[2])
+libs = sorted(p for p in glob.glob("/usr/lib/x86_64-linux-gnu/**/*.so*", recursive=True)
+              if os.path.isfile(p) and not os.path.islink(p))
+def system_bytes(n, start=0):  # n bytes of this system's libraries, concatenated (from library #start on)
+    out = bytearray(); i = start
+    while len(out) < n:
+        with open(libs[i % len(libs)], "rb") as f: out += f.read(n - len(out))
+        i += 1
+    return bytes(out)
+src = zipfile.ZipFile(os.path.join(work, "fx", "simple-1.0-cp311-cp311-linux_x86_64.whl"))
+ext_name = [n for n in src.namelist() if n.endswith(".so")][0]
+with open(os.path.join(work, "ext.so"), "wb") as f: f.write(src.read(ext_name))
+with open(os.path.join(work, "blob"), "wb") as f: f.write(system_bytes(520 << 20))
+subprocess.run(["objcopy", "--add-section", f".huge={work}/blob", f"{work}/ext.so", f"{work}/big.so"], check=True)
+os.remove(os.path.join(work, "blob"))
+def h(d): return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(d).digest()).rstrip(b"=").decode()
+rec = []; out = os.path.join(work, "huge-1.0-cp311-cp311-linux_x86_64.whl")
+small = sorted(p for d in ("/usr/share", "/usr/lib/python3.11") for p in glob.glob(d + "/**/*", recursive=True)
+               if os.path.isfile(p) and not os.path.islink(p) and 0 < os.path.getsize(p) < (1 << 20))[:3000]
+with zipfile.ZipFile(out + ".tmp", "w", zipfile.ZIP_DEFLATED, compresslevel=1, allowZip64=True) as z:
+    def add(n, d):
+        z.writestr(n, d); rec.append(f"{n},{h(d)},{len(d)}")
+    add(ext_name.replace("simple", "huge", 1), open(os.path.join(work, "big.so"), "rb").read())
+    for i, p in enumerate(small):
+        with open(p, "rb") as f: add(f"huge/share/{i:04d}/{os.path.basename(p)}", f.read())
+    k = 0
+    while z.fp.tell() < (gb << 30) + (16 << 20):
+        add(f"huge/data/blob{k:03d}.bin", b"DATA" + system_bytes(256 << 20, 97 * k + 13)); k += 1
+    info = "huge-1.0.dist-info"
+    add(f"{info}/METADATA", b"Metadata-Version: 2.1\nName: huge\nVersion: 1.0\n")
+    add(f"{info}/WHEEL", b"Wheel-Version: 1.0\nGenerator: bench\nRoot-Is-Purelib: false\nTag: cp311-cp311-linux_x86_64\n")
+    z.writestr(f"{info}/RECORD", "\n".join(rec + [f"{info}/RECORD,,"]) + "\n")
+os.rename(out + ".tmp", out)
+PY
+  echo "$gb" >"$work/size"
+fi
+ls -l "$wheel"
+/usr/bin/python3 -c 'import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); i=z.infolist(); print(len(i), "members,", sum(x.file_size for x in i) >> 20, "MB unpacked, largest", max(x.file_size for x in i) >> 20, "MB")' "$wheel"
+cat "$wheel" >/dev/null
+
+t() {  # t NAME CMD...: median seconds of $runs runs and peak RSS (MB)
+  local name=$1 i all="" kb=0 k secs
+  shift
+  for ((i = 0; i < runs; i++)); do
+    rm -rf "$work/out" && mkdir -p "$work/out" && sync
+    /usr/bin/time -f "%e %M" -o "$work/time.$name" "$@" >/dev/null 2>"$work/err.$name" || {
+      cat "$work/err.$name" >&2
+      exit 1
+    }
+    read -r secs k <"$work/time.$name"
+    all="$all $secs"; [ "$k" -gt "$kb" ] && kb=$k
+  done
+  secs=$(echo $all | tr ' ' '\n' | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
+  printf "%-14s %7.2f s   peak %5d MB   (runs:%s)\n" "$name" "$secs" $((kb / 1024)) "$all"
+  eval "T_$name=$secs M_$name=$((kb / 1024))"
+}
+t cp cp "$wheel" "$work/out/copy.whl"
+t ferry_repair env LD_LIBRARY_PATH="$work/fx/lib" "$ferry" repair "$wheel" -w "$work/out"
+echo
+echo "ferry repair / cp:  $(echo "scale=2; $T_ferry_repair / $T_cp" | bc)x (target <= 3)"
+echo "peak RSS: ferry ${M_ferry_repair} MB (target <= 256), cp ${M_cp} MB"
