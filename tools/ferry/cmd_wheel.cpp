@@ -1,6 +1,10 @@
 // `ferry show WHEEL...` and `ferry repair WHEEL...`: auditwheel's two commands, same option names; the work is in
 // lib/wheel, this file parses arguments and renders (text, or JSON with schemas ferry.show/1, ferry.repair/1).
+#include <spawn.h>
+#include <sys/wait.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <regex>
@@ -10,6 +14,8 @@
 #include "report/encoding.hpp"
 #include "report/json_lines.hpp"
 #include "wheel/wheel.hpp"
+
+extern char** environ;
 
 namespace ferry::cli {
 
@@ -70,13 +76,41 @@ std::optional<std::string> host_musl_policy() {
   return "musllinux_" + m[1].str() + "_" + m[2].str();
 }
 
+// python3's platlib (where --sibling distributions are installed unless --site-packages says), "" without python3.
+std::string python_platlib() {
+  FILE* p = popen("python3 -c 'import sysconfig; print(sysconfig.get_paths()[\"platlib\"])' 2>/dev/null", "r");
+  if (!p) return "";
+  char buf[4096];
+  std::string out;
+  while (fgets(buf, sizeof buf, p)) out += buf;
+  pclose(p);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+// repair --strip: `strip -s PATH` in place (binutils), the program found on PATH.
+Status run_strip(const std::string& path) {
+  const char* argv[] = {"strip", "-s", path.c_str(), nullptr};
+  pid_t pid;
+  if (posix_spawnp(&pid, "strip", nullptr, nullptr, const_cast<char* const*>(argv), environ) != 0)
+    return make_error(ErrorCode::io, "--strip: cannot run strip (binutils)").with_path(path);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) return make_error(ErrorCode::io, "strip failed").with_path(path);
+  return {};
+}
+
 void fill(wheel::ShowOptions& o, const WheelArgs& a) {
   o.musl_policy = host_musl_policy();
   if (!a.plat.empty()) o.plat = a.plat;
   o.exclude = a.exclude;
   o.siblings = a.siblings;
   o.site_packages = a.site_packages;
+  if (!a.siblings.empty() && o.site_packages.empty()) o.site_packages = python_platlib();
   if (!a.ld_library_path.empty()) o.ld_library_path = a.ld_library_path;
+  else if (const char* v = std::getenv("LD_LIBRARY_PATH")) o.ld_library_path = std::string(v);
+  std::error_code ec;
+  o.temp_dir = std::filesystem::temp_directory_path(ec).string();  // $TMPDIR, else /tmp
   if (!a.ldpaths.empty()) {
     size_t start = 0;
     for (;;) {
@@ -268,7 +302,7 @@ void register_wheel(CLI::App& app, Context& ctx) {
     o.wheel_dir = ra->wheel_dir;
     o.lib_sdir = ra->lib_sdir;
     o.only_plat = ra->only_plat;
-    o.strip = ra->strip;
+    if (ra->strip) o.strip = run_strip;
     o.update_tags = !ra->no_update_tags;
     o.include_drivers = ra->include_drivers;
     o.verify_all_hashes = ra->verify_record;
