@@ -108,7 +108,7 @@ void fill(wheel::ShowOptions& o, const WheelArgs& a) {
   o.site_packages = a.site_packages;
   if (!a.siblings.empty() && o.site_packages.empty()) o.site_packages = python_platlib();
   if (!a.ld_library_path.empty()) o.ld_library_path = a.ld_library_path;
-  else if (const char* v = std::getenv("LD_LIBRARY_PATH")) o.ld_library_path = std::string(v);
+  else o.ld_library_path = env_ld_library_path();
   std::error_code ec;
   o.temp_dir = std::filesystem::temp_directory_path(ec).string();  // $TMPDIR, else /tmp
   if (!a.ldpaths.empty()) {
