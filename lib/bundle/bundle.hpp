@@ -62,6 +62,7 @@ struct BundleOptions {
   bool glibc_data = true;  // bundle gconv modules and the C.UTF-8 locale when libc is bundled
   std::span<const uint8_t> launcher;  // bytes of the static launcher (ferry embeds it)
   std::string sysroot;  // resolve inside this root ("" = this machine)
+  std::optional<std::string> ld_library_path;  // LD_LIBRARY_PATH to resolve with (the CLI passes the environment's)
   unsigned jobs = 0;    // parallel edits/hashing; 0 = all cores
 };
 
@@ -151,7 +152,9 @@ struct VerifyReport {
   std::vector<VerifyRun> runs;
   bool sealed() const;
 };
-Result<VerifyReport> verify_bundle(const std::string& dir, const std::vector<std::string>& args);
+// Temporary files (an archive's extraction, the runs' LD_DEBUG logs) go under `temp_dir` (the CLI passes $TMPDIR).
+Result<VerifyReport> verify_bundle(const std::string& dir, const std::vector<std::string>& args,
+                                   const std::string& temp_dir);
 // Parses LD_DEBUG=libs output: the paths after "calling init:" / "trying file=" that were opened. Exposed for tests.
 std::vector<std::string> parse_ld_debug_loaded(const std::string& text);
 

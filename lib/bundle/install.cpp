@@ -16,13 +16,12 @@ Result<InstallReport> install_bundle(const std::string& dir) {
   std::error_code ec;
   fs::path root = fs::canonical(dir, ec);
   if (ec) return make_error(ErrorCode::not_found, "no such bundle directory").with_path(dir);
-  if (!fs::exists(root / "manifest.json") || !fs::is_directory(root / "libexec") || !fs::is_directory(root / "ld"))
+  if (!fs::exists(root / "manifest.json", ec) || !fs::is_directory(root / "libexec", ec) ||
+      !fs::is_directory(root / "ld", ec))
     return make_error(ErrorCode::usage, "not a ferry bundle (manifest.json, libexec/ and ld/ expected)").with_path(dir);
   InstallReport report;
   report.root = root.string();
-  std::vector<std::string> loaders;
-  for (const auto& e : fs::directory_iterator(root / "ld", ec))
-    if (e.is_regular_file()) loaders.push_back(e.path().string());
+  FERRY_TRY(loaders, list_directory((root / "ld").string(), true));
   if (loaders.size() != 1)
     return make_error(ErrorCode::format, "ld/ must hold exactly one loader").with_path((root / "ld").string());
   report.loader = loaders[0];
@@ -30,11 +29,8 @@ Result<InstallReport> install_bundle(const std::string& dir) {
     return make_error(ErrorCode::usage, "install path too long: the loader path needs " +
                                             std::to_string(report.loader.size()) + " bytes, " +
                                             std::to_string(kReservedInterpLength) + " are reserved").with_path(dir);
-  std::vector<fs::path> programs;
-  for (const auto& e : fs::directory_iterator(root / "libexec", ec))
-    if (e.is_regular_file()) programs.push_back(e.path());
-  std::sort(programs.begin(), programs.end());
-  for (const auto& p : programs) {
+  FERRY_TRY(programs, list_directory((root / "libexec").string(), true));
+  for (const fs::path p : programs) {
     patch::Edits edits;
     edits.interpreter = report.loader;
     auto r = patch::patch_file(p.string(), p.string(), edits);

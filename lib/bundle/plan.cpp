@@ -116,7 +116,7 @@ private:
   static resolve::ResolveOptions make_options(const BundleOptions& o) {
     resolve::ResolveOptions ro;
     ro.sysroot = o.sysroot;
-    ro.from_environment();
+    ro.ld_library_path = o.ld_library_path;
     return ro;
   }
   std::string host(const std::string& path) const {  // path inside the sysroot -> path ferry reads
@@ -532,24 +532,26 @@ Result<BundlePlan> Planner::run() {
       continue;
     }
     std::optional<std::string> found;
+    std::error_code ec;  // a place that cannot be read counts as not holding the library
     if (const auto* cache = resolver_.cache())
       if (auto flags = resolve::LdCache::default_flags(62, 64))
         found = cache->lookup(a, *flags, resolver_.options().profile.hwcaps_levels);
     for (const auto& dir : resolver_.options().profile.default_dirs)
-      if (!found && fs::exists(host(resolve::join_path(dir, a)))) found = resolve::join_path(dir, a);
+      if (!found && fs::exists(host(resolve::join_path(dir, a)), ec)) found = resolve::join_path(dir, a);
     if (found) host_dirs_.insert(resolve::dirname_of(*found));
     else plan_.warnings.push_back("--allow-host " + a + ": not found on this machine; no directory added");
   }
   if (opts_.glibc_data && files_.count("lib/libc.so.6")) {
     // The modules next to the bundled libc (its own architecture), else the usual places.
     std::string beside = resolve::dirname_of(files_["lib/libc.so.6"].file.origin) + "/gconv";
+    std::error_code ec;  // a directory that cannot be read counts as absent
     for (const std::string& dir : {beside, host("/usr/lib/x86_64-linux-gnu/gconv"), host("/usr/lib64/gconv")})
-      if (fs::is_directory(dir)) {
+      if (fs::is_directory(dir, ec)) {
         FERRY_CHECK(add_data_dir(dir, "data/gconv"));
         break;
       }
     for (const char* loc : {"/usr/lib/locale/C.utf8", "/usr/lib/locale/C.UTF-8"})
-      if (fs::is_directory(host(loc))) FERRY_CHECK(add_data_dir(host(loc), std::string("data/locale/") + (loc + 16)));
+      if (fs::is_directory(host(loc), ec)) FERRY_CHECK(add_data_dir(host(loc), std::string("data/locale/") + (loc + 16)));
   }
   for (const auto& a : opts_.adds) {
     std::error_code ec;

@@ -130,19 +130,27 @@ Status extract_archive(const std::string& path, const std::string& dest) {
   return st;
 }
 
-Result<VerifyReport> verify_directory(const std::string& dir, const std::vector<std::string>& args);
+Result<VerifyReport> verify_directory(const std::string& dir, const std::vector<std::string>& args,
+                                      const std::string& temp_dir);
+
+// A new private directory `temp_dir`/PREFIX.XXXXXX.
+Result<std::string> make_temp_dir(const std::string& temp_dir, const std::string& prefix) {
+  if (temp_dir.empty()) return make_error(ErrorCode::usage, "no directory for temporary files was given");
+  std::string tmpl = temp_dir + "/" + prefix + ".XXXXXX";
+  if (!::mkdtemp(tmpl.data())) return make_error(ErrorCode::io, "cannot create a temporary directory").with_path(tmpl);
+  return tmpl;
+}
 
 }  // namespace
 
 // A directory is verified where it is; an archive is extracted, and an installer run (so its install step is
 // verified too), into a temporary directory first.
-Result<VerifyReport> verify_bundle(const std::string& path, const std::vector<std::string>& args) {
+Result<VerifyReport> verify_bundle(const std::string& path, const std::vector<std::string>& args,
+                                   const std::string& temp_dir) {
   std::error_code ec;
-  if (fs::is_directory(path, ec)) return verify_directory(path, args);
+  if (fs::is_directory(path, ec)) return verify_directory(path, args, temp_dir);
   if (!fs::is_regular_file(path, ec)) return make_error(ErrorCode::not_found, "no such bundle").with_path(path);
-  char tmpl[] = "/tmp/ferry-verify-bundle.XXXXXX";
-  if (!::mkdtemp(tmpl)) return make_error(ErrorCode::io, "cannot create a temporary directory");
-  std::string tmp = tmpl;
+  FERRY_TRY(tmp, make_temp_dir(temp_dir, "ferry-verify-bundle"));
   std::string root = tmp + "/bundle";
   Status st;
   if (output_kind_for(path) == OutputKind::installer) {
@@ -154,17 +162,18 @@ Result<VerifyReport> verify_bundle(const std::string& path, const std::vector<st
     fs::create_directories(root, ec);
     st = extract_archive(path, root);
   }
-  Result<VerifyReport> report = st ? verify_directory(root, args) : Result<VerifyReport>(st.error());
+  Result<VerifyReport> report = st ? verify_directory(root, args, temp_dir) : Result<VerifyReport>(st.error());
   fs::remove_all(tmp, ec);
   return report;
 }
 
 namespace {
 
-Result<VerifyReport> verify_directory(const std::string& dir, const std::vector<std::string>& args) {
+Result<VerifyReport> verify_directory(const std::string& dir, const std::vector<std::string>& args,
+                                      const std::string& temp_dir) {
   std::error_code ec;
   fs::path root = fs::canonical(dir, ec);
-  if (ec || !fs::is_directory(root / "bin") || !fs::exists(root / "manifest.json"))
+  if (ec || !fs::is_directory(root / "bin", ec) || !fs::exists(root / "manifest.json", ec))
     return make_error(ErrorCode::usage, "not a ferry bundle directory (extract archives first)").with_path(dir);
   VerifyReport report;
   report.root = root.string();
@@ -178,13 +187,9 @@ Result<VerifyReport> verify_directory(const std::string& dir, const std::vector<
       if (!d.empty()) host_dirs.push_back(canonical_or(d));
     }
   }
-  std::vector<fs::path> programs;
-  for (const auto& e : fs::directory_iterator(root / "bin", ec)) programs.push_back(e.path());
-  std::sort(programs.begin(), programs.end());
-  char tmpl[] = "/tmp/ferry-verify.XXXXXX";
-  if (!::mkdtemp(tmpl)) return make_error(ErrorCode::io, "cannot create a temporary directory");
-  std::string tmp = tmpl;
-  for (const auto& p : programs) {
+  FERRY_TRY(programs, list_directory((root / "bin").string()));
+  FERRY_TRY(tmp, make_temp_dir(temp_dir, "ferry-verify"));
+  for (const fs::path p : programs) {
     VerifyRun run;
     run.program = p.filename().string();
     std::string prefix = tmp + "/" + run.program;
@@ -197,9 +202,14 @@ Result<VerifyReport> verify_directory(const std::string& dir, const std::vector<
     }
     run.exit_code = rc.value();
     std::string text;
-    for (const auto& e : fs::directory_iterator(tmp, ec)) {
-      if (!e.path().filename().string().starts_with(run.program + ".")) continue;
-      if (auto bytes = read_file(e.path().string())) text.append(bytes->begin(), bytes->end());
+    auto logs = list_directory(tmp);
+    if (!logs) {
+      fs::remove_all(tmp, ec);
+      return logs.error();
+    }
+    for (const fs::path log : *logs) {
+      if (!log.filename().string().starts_with(run.program + ".")) continue;
+      if (auto bytes = read_file(log.string())) text.append(bytes->begin(), bytes->end());
     }
     for (const auto& obj : parse_ld_debug_loaded(text)) {
       std::string real = canonical_or(obj);

@@ -53,7 +53,7 @@ struct Plan {
   std::vector<Library> libraries;
 };
 
-Result<LoadedWheel> load_wheel(const std::string& wheel_path);
+Result<LoadedWheel> load_wheel(const std::string& wheel_path, const std::string& temp_dir);
 Result<Graph> resolve_dependencies(const LoadedWheel& w, const Options& opts);
 Result<Plan> plan_repair(const LoadedWheel& w, const Graph& g, const Options& opts);
 // Platform tags ("macosx_11_0_arm64"), or the error naming each library too new for the target.

@@ -109,7 +109,7 @@ Status read_members(LoadedWheel& w, const std::map<std::string, std::string>& re
 
 }  // namespace
 
-Result<LoadedWheel> load_wheel(const std::string& wheel_path) {
+Result<LoadedWheel> load_wheel(const std::string& wheel_path, const std::string& temp_dir) {
   LoadedWheel w;
   w.path = wheel_path;
   FERRY_TRY(name, wheel::parse_wheel_name(wheel_path));
@@ -133,8 +133,11 @@ Result<LoadedWheel> load_wheel(const std::string& wheel_path) {
   }
   if (record.empty() || w.wheel_text.empty())
     return make_error(ErrorCode::format, w.dist_info + " has no RECORD or WHEEL file").with_path(wheel_path);
-  FERRY_TRY(scratch, wheel::make_scratch_dir(fs::temp_directory_path().string(), "ferry-macos"));
-  w.scratch = fs::canonical(scratch).string();
+  if (temp_dir.empty()) return make_error(ErrorCode::usage, "no directory for temporary files was given");
+  FERRY_TRY(scratch, wheel::make_scratch_dir(temp_dir, "ferry-macos"));
+  std::error_code ec;
+  w.scratch = fs::canonical(scratch, ec).string();
+  if (ec) return make_error(ErrorCode::io, "cannot resolve the scratch directory: " + ec.message()).with_path(scratch);
   w.root = w.scratch + "/wheel";
   FERRY_CHECK(read_members(w, record));
   return w;

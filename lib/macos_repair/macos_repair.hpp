@@ -27,6 +27,7 @@ struct Options {
   bool raise_tag = false;                      // retag instead of failing when a library needs a newer macOS
   int zip_level = -1;
   std::optional<int64_t> source_date_epoch;
+  std::string temp_dir;                        // where the scratch tree goes ($TMPDIR, read by the CLI); required
 };
 
 struct Library {

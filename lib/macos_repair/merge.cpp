@@ -43,8 +43,8 @@ std::vector<std::string> merged_tags(const LoadedWheel& a, const LoadedWheel& b)
 }  // namespace
 
 Result<MergeReport> merge_wheels(const std::string& pa, const std::string& pb, const Options& o) {
-  FERRY_TRY(a, load_wheel(pa));
-  FERRY_TRY(b, load_wheel(pb));
+  FERRY_TRY(a, load_wheel(pa, o.temp_dir));
+  FERRY_TRY(b, load_wheel(pb, o.temp_dir));
   if (a.name.prefix != b.name.prefix)
     return make_error(ErrorCode::usage, "not two builds of one project: " + a.name.prefix + " and " + b.name.prefix);
   MergeReport rep;

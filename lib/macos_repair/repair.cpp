@@ -21,7 +21,7 @@ struct Analysis {
 };
 
 Result<Analysis> analyze(const std::string& wheel_path, const Options& o) {
-  FERRY_TRY(w, load_wheel(wheel_path));
+  FERRY_TRY(w, load_wheel(wheel_path, o.temp_dir));
   FERRY_TRY(g, resolve_dependencies(w, o));
   FERRY_TRY(p, plan_repair(w, g, o));
   return Analysis{std::move(w), std::move(g), std::move(p)};
@@ -147,7 +147,7 @@ Result<RepairReport> repair_wheel(const std::string& wheel_path, const Options& 
 }
 
 Result<ShowReport> show_wheel(const std::string& wheel_path, const Options& o) {
-  FERRY_TRY(w, load_wheel(wheel_path));
+  FERRY_TRY(w, load_wheel(wheel_path, o.temp_dir));
   FERRY_TRY(g, resolve_dependencies(w, o));
   ShowReport r;
   r.wheel = wheel_path, r.tag = w.name.platform;

@@ -34,4 +34,12 @@ std::string deps_to_dot(const std::vector<DepsResult>& results);
 // Empty when the tree does not mention `name`.
 std::string deps_why(const resolve::DependencyTree& tree, const std::string& name, const TextStyle& style);
 
+// What `ferry deps` prints for one file: its tree, its --list, or its --why NAME explanation.
+enum class DepsTextMode { tree, list, why };
+// One file's text in `mode`; "" when --why's library is not in the tree. With `several` files, --list's lines
+// are tab-indented under "FILE:" and --why's text is headed by the file name.
+std::string deps_file_text(const std::string& file, const resolve::DependencyTree& tree, DepsTextMode mode,
+                           const std::string& why, bool several, const TextStyle& style,
+                           const DepsTextOptions& opts);
+
 }  // namespace ferry::report

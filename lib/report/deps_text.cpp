@@ -137,4 +137,42 @@ std::string deps_why(const resolve::DependencyTree& tree, const std::string& nam
   return out;
 }
 
+namespace {
+
+// `body` with each line tab-indented under "FILE:".
+std::string under_file_name(const std::string& file, const std::string& body) {
+  std::string out;
+  out.reserve(file.size() + 2 + body.size() + body.size() / 16);
+  out += file;
+  out += ":\n";
+  for (size_t s = 0; s < body.size();) {
+    size_t e = body.find('\n', s);
+    e = e == std::string::npos ? body.size() : e + 1;
+    out += '\t';
+    out.append(body, s, e - s);
+    s = e;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string deps_file_text(const std::string& file, const resolve::DependencyTree& tree, DepsTextMode mode,
+                           const std::string& why, bool several, const TextStyle& style,
+                           const DepsTextOptions& opts) {
+  switch (mode) {
+    case DepsTextMode::why: {
+      std::string w = deps_why(tree, why, style);
+      if (w.empty()) return w;
+      return (several ? bold(file + ":", style) + "\n" : "") + w;
+    }
+    case DepsTextMode::list: {
+      std::string body = deps_to_list(tree, style);
+      return several ? under_file_name(file, body) : body;
+    }
+    case DepsTextMode::tree: break;
+  }
+  return deps_to_text(tree, style, opts);
+}
+
 }  // namespace ferry::report

@@ -180,11 +180,6 @@ Result<LoaderProfile> find_profile(const std::string& name) {
 
 LoaderProfile host_profile() { return *find_profile("host"); }
 
-void ResolveOptions::from_environment() {
-  if (ld_library_path) return;
-  if (const char* v = std::getenv("LD_LIBRARY_PATH")) ld_library_path = std::string(v);
-}
-
 }  // namespace ferry::resolve
 
 namespace ferry::resolve {

@@ -57,7 +57,7 @@ LoaderProfile detect_profile(const std::string& sysroot);
 
 struct ResolveOptions {
   std::string sysroot;  // "" or "/" = this machine; otherwise every path is looked up inside this root
-  // LD_LIBRARY_PATH; nullopt = take it from the environment (when the caller decides to; see from_environment).
+  // LD_LIBRARY_PATH; nullopt = none. The library never reads the environment: the CLI passes the process's.
   std::optional<std::string> ld_library_path;
   bool secure = false;  // AT_SECURE: LD_LIBRARY_PATH ignored, $ORIGIN only in trusted dirs
   LoaderProfile profile = host_profile();
@@ -77,8 +77,6 @@ struct ResolveOptions {
   // false: only the load order and the missing list are filled; the tree has its root node and no children
   // (`ferry deps --list`).
   bool keep_tree = true;
-  // Fills ld_library_path from LD_LIBRARY_PATH in the environment when it is nullopt.
-  void from_environment();
 };
 
 // Why a library was found where it was.

@@ -298,6 +298,20 @@ void walk_tree(const std::string& root, std::vector<std::string>& found, std::ve
 
 }  // namespace
 
+Result<std::vector<std::string>> list_directory(const std::string& dir, bool regular_only) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    std::error_code ec2;
+    if (regular_only && !fs::is_regular_file(it->path(), ec2)) continue;
+    out.push_back(it->path().string());
+  }
+  if (ec) return make_error(ErrorCode::io, "cannot read the directory: " + ec.message()).with_path(dir);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 WalkResult walk_paths(const std::vector<std::string>& paths) {
   WalkResult out;
   for (const auto& p : paths) {

@@ -70,6 +70,10 @@ struct WalkResult {
 };
 WalkResult walk_paths(const std::vector<std::string>& paths);
 
+// The entries of one directory (not recursive), sorted; `regular_only` keeps regular files (symlinks followed).
+// An error names the directory when it cannot be opened or read to the end (never throws).
+Result<std::vector<std::string>> list_directory(const std::string& dir, bool regular_only = false);
+
 // Quick magic sniffing without mapping: used to skip non-binaries silently during walks.
 enum class FileKind { unknown, elf, macho, macho_fat, pe, zip, tar, gzip, xz, zstd, ar };
 FileKind sniff(ByteView head);

@@ -1,6 +1,6 @@
 // Opening, checking, extracting and judging a wheel (auditwheel's analyze_wheel_abi, with ferry's resolver and
 // policy engine). Only ELF members are extracted; every other member is at most hashed, in parallel.
-#include "wheel/analyze.hpp"
+#include "wheel/analyze_passes.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -8,10 +8,9 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
-#include <functional>
 #include <mutex>
 #include <regex>
 #include <set>
@@ -101,89 +100,6 @@ constexpr uint64_t kSmallMember = uint64_t{1} << 20;
 constexpr uint64_t kRatioCheckedFrom = uint64_t{64} << 20;
 constexpr uint64_t kMaxElfRatio = 100;
 
-struct MemberScanContext {
-  const std::string& wheel_path;
-  int fd;
-  const std::string& root;
-  const std::string& dist_info;
-  bool verify_all_hashes;
-};
-struct MemberScan {
-  bool is_elf = false;
-  std::optional<Sha256> digest;
-};
-
-bool elf_magic(const std::vector<uint8_t>& h) {
-  return h.size() >= 4 && h[0] == 0x7f && h[1] == 'E' && h[2] == 'L' && h[3] == 'F';
-}
-
-// One member, read at most once: sniffed (its first bytes only), then extracted when it is an ELF file (hashed on
-// the way), else hashed only when asked (repair checks every RECORD hash it carries; show inflates no member
-// that is not ELF but the metadata). CRC-32 and size are checked against the directory whenever data is read.
-Result<MemberScan> scan_member(const MemberScanContext& c, const ZipMember& m, const RawMember& r,
-                               std::mutex& mkdir_mu) {
-  MemberScan out;
-  bool hash_it = c.verify_all_hashes || m.name.starts_with(c.dist_info + "/");
-  std::vector<uint8_t> head;
-  if (hash_it && m.size <= kSmallMember) {  // one pass: the hash stream also yields the magic bytes
-    FERRY_TRY(d, digest_member(c.fd, r, 4, {}, c.wheel_path));
-    out.digest = d.sha;
-    head = std::move(d.head);
-  } else if (m.size >= 64) {
-    FERRY_TRY(h, member_head(c.fd, r, 4, c.wheel_path));
-    head = std::move(h);
-  }
-  out.is_elf = m.size >= 64 && elf_magic(head);
-  if (!out.is_elf) {
-    if (hash_it && !out.digest) {
-      FERRY_TRY(d, digest_member(c.fd, r, 0, {}, c.wheel_path));
-      out.digest = d.sha;
-    }
-    return out;
-  }
-  // What an ELF member costs (time, scratch disk) is bounded by the wheel's own size.
-  if (m.size > kRatioCheckedFrom && m.size / std::max<uint64_t>(m.comp_size, 1) > kMaxElfRatio)
-    return make_error(ErrorCode::format, "member '" + m.name + "' claims " + std::to_string(m.size) +
-                                             " bytes from " + std::to_string(m.comp_size) + " compressed, more than " +
-                                             std::to_string(kMaxElfRatio) + ":1 (an ELF file does not compress that well)")
-        .with_path(c.wheel_path);
-  fs::path dest = fs::path(c.root) / m.name;
-  {
-    std::error_code ec;
-    std::lock_guard<std::mutex> lock(mkdir_mu);
-    fs::create_directories(dest.parent_path(), ec);
-  }
-  // check_members made every normalised name unique: no two workers ever write one file.
-  int fd = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (m.mode & 0777) | 0600);
-  if (fd < 0) return make_error(ErrorCode::io, std::string("cannot create: ") + std::strerror(errno)).with_path(dest);
-  uint64_t written = 0;
-  DataSink sink = [&](const uint8_t* d, size_t n) -> Status {
-    for (size_t done = 0; done < n;) {
-      ssize_t w = ::pwrite(fd, d + done, n - done, static_cast<off_t>(written));
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) return make_error(ErrorCode::io, std::string("write failed: ") + std::strerror(errno)).with_path(dest);
-      done += static_cast<size_t>(w), written += static_cast<uint64_t>(w);
-    }
-    return {};
-  };
-  auto d = digest_member(c.fd, r, 0, sink, c.wheel_path);
-  ::close(fd);
-  if (!d) return d.error();
-  out.digest = d->sha;
-  return out;
-}
-
-std::string default_site_packages() {
-  FILE* p = popen("python3 -c 'import sysconfig; print(sysconfig.get_paths()[\"platlib\"])' 2>/dev/null", "r");
-  if (!p) return "";
-  char buf[4096];
-  std::string out;
-  while (fgets(buf, sizeof buf, p)) out += buf;
-  pclose(p);
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
-}
-
 // Finds an installed distribution's shared-library directories from its RECORD.
 Result<Sibling> find_sibling(const std::string& name, const std::string& site) {
   Sibling s;
@@ -191,7 +107,9 @@ Result<Sibling> find_sibling(const std::string& name, const std::string& site) {
   s.site = site;
   std::error_code ec;
   std::string want = pep503_name(name);
-  for (auto& d : fs::directory_iterator(site, ec)) {
+  // Advanced with increment(ec): the iterator's operator++ throws on an I/O error.
+  for (fs::directory_iterator it(site, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::directory_entry& d = *it;
     std::string base = d.path().filename().string();
     if (base.size() < 11 || base.compare(base.size() - 10, 10, ".dist-info") != 0) continue;
     std::string dist = base.substr(0, base.find('-'));
@@ -254,162 +172,331 @@ std::optional<policy::Family> libc_from_tags(const std::vector<std::string>& tag
   return found;
 }
 
+
+bool is_record_file(const Analysis& a, const std::string& n) {
+  return n == a.dist_info + "/RECORD" || n == a.dist_info + "/RECORD.jws" || n == a.dist_info + "/RECORD.p7s";
+}
+
+bool has_elf_magic(const std::vector<uint8_t>& h) {
+  return h.size() >= 4 && h[0] == 0x7f && h[1] == 'E' && h[2] == 'L' && h[3] == 'F';
+}
+
+struct MemberScanContext {
+  const std::string& wheel_path;
+  int fd;  // the wheel, read with pread from every worker
+  const std::string& root;
+  const std::string& dist_info;
+  bool verify_all_hashes;
+};
+struct ScannedMember {
+  bool is_elf = false;
+  std::optional<Sha256> digest;
+};
+
+// Writes an extracted member's bytes at increasing offsets of `fd`.
+DataSink file_sink(int fd, const fs::path& dest, uint64_t& written) {
+  return [fd, &dest, &written](const uint8_t* d, size_t n) -> Status {
+    for (size_t done = 0; done < n;) {
+      ssize_t w = ::pwrite(fd, d + done, n - done, static_cast<off_t>(written));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) return make_error(ErrorCode::io, std::string("write failed: ") + std::strerror(errno)).with_path(dest);
+      done += static_cast<size_t>(w), written += static_cast<uint64_t>(w);
+    }
+    return {};
+  };
+}
+
+// An ELF member extracted into the scratch tree, hashed (and CRC-checked) on the way.
+Result<Sha256> extract_elf_member(const MemberScanContext& c, const ZipMember& m, const RawMember& r,
+                                  std::mutex& mkdir_mu) {
+  // What an ELF member costs (time, scratch disk) is bounded by the wheel's own size.
+  if (m.size > kRatioCheckedFrom && m.size / std::max<uint64_t>(m.comp_size, 1) > kMaxElfRatio)
+    return make_error(ErrorCode::format, "member '" + m.name + "' claims " + std::to_string(m.size) + " bytes from " +
+                                             std::to_string(m.comp_size) + " compressed, more than " +
+                                             std::to_string(kMaxElfRatio) + ":1 (an ELF file does not compress that well)")
+        .with_path(c.wheel_path);
+  fs::path dest = fs::path(c.root) / m.name;
+  std::error_code ec;
+  {
+    std::lock_guard<std::mutex> lock(mkdir_mu);
+    fs::create_directories(dest.parent_path(), ec);
+  }
+  if (ec) return make_error(ErrorCode::io, "cannot create a directory: " + ec.message()).with_path(dest.parent_path().string());
+  // check_members made every normalised name unique: no two workers ever write one file.
+  int fd = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (m.mode & 0777) | 0600);
+  if (fd < 0) return make_error(ErrorCode::io, std::string("cannot create: ") + std::strerror(errno)).with_path(dest);
+  uint64_t written = 0;
+  auto d = digest_member(c.fd, r, 0, file_sink(fd, dest, written), c.wheel_path);
+  ::close(fd);
+  if (!d) return d.error();
+  return d->sha;
+}
+
+// One member, read at most once: sniffed (its first bytes only), then extracted when it is an ELF file (hashed on
+// the way), else hashed only when asked (repair checks every RECORD hash it carries; show inflates no member
+// that is not ELF but the metadata). CRC-32 and size are checked against the directory whenever data is read.
+// Runs in a worker: never throws.
+Result<ScannedMember> scan_member(const MemberScanContext& c, const ZipMember& m, const RawMember& r,
+                                  std::mutex& mkdir_mu) {
+  ScannedMember out;
+  bool hash_it = c.verify_all_hashes || m.name.starts_with(c.dist_info + "/");
+  std::vector<uint8_t> head;
+  if (hash_it && m.size <= kSmallMember) {  // one pass: the hash stream also yields the magic bytes
+    FERRY_TRY(d, digest_member(c.fd, r, 4, {}, c.wheel_path));
+    out.digest = d.sha;
+    head = std::move(d.head);
+  } else if (m.size >= 64) {
+    FERRY_TRY(h, member_head(c.fd, r, 4, c.wheel_path));
+    head = std::move(h);
+  }
+  out.is_elf = m.size >= 64 && has_elf_magic(head);
+  if (!out.is_elf) {
+    if (hash_it && !out.digest) {
+      FERRY_TRY(d, digest_member(c.fd, r, 0, {}, c.wheel_path));
+      out.digest = d.sha;
+    }
+    return out;
+  }
+  FERRY_TRY(d, extract_elf_member(c, m, r, mkdir_mu));
+  out.digest = d;
+  return out;
+}
+
+// Collects the reach of one target from the wheel's dependency trees: what each library needed outside the
+// wheel becomes (graft, excluded, driver, sibling, libpython, missing), descending only into grafts.
+struct ReachWalker {
+  const Analysis& a;
+  const policy::Target& t;
+  const ShowOptions& opts;
+  bool include_drivers;
+  TargetEval& ev;
+  std::map<std::string, const resolve::Node*> first;  // real path -> the node carrying children
+  std::set<std::string> seen;
+
+  void index(const resolve::Node& n) {
+    if (n.object && !n.children.empty()) first.emplace(n.object->real_path, &n);
+    for (auto& c : n.children) index(c);
+  }
+
+  // nullopt: not a library outside the wheel to record (the loader, whitelisted, or inside the wheel).
+  std::optional<Disposition> disposition(const resolve::Node& n, std::string& sibling) const {
+    const std::string& nm = n.name;
+    if (n.rule == resolve::Rule::interpreter || nm.starts_with("ld-linux") || nm.starts_with("ld64.so") ||
+        nm.starts_with("ld-musl"))
+      return std::nullopt;
+    if (n.object && n.object->real_path.starts_with(a.root + "/")) return std::nullopt;  // inside the wheel
+    if (is_libpython(nm)) return Disposition::libpython;
+    if (t.whitelisted(nm)) return std::nullopt;
+    if (std::any_of(opts.exclude.begin(), opts.exclude.end(), [&](const std::string& p) {
+          return glob_match(p, nm) || (n.path && glob_match(p, *n.path));
+        }))
+      return Disposition::excluded;
+    if (!include_drivers && is_driver_library(nm)) return Disposition::driver;
+    if (!n.object) return Disposition::missing;
+    Disposition d = Disposition::graft;
+    for (auto& s : a.siblings)
+      for (auto& dir : s.lib_dirs)
+        if (n.object->real_path.starts_with(dir + "/") || (n.path && n.path->starts_with(dir + "/"))) {
+          d = Disposition::sibling;
+          sibling = s.name;
+        }
+    return d;
+  }
+
+  void visit(const resolve::Node& n, const std::string& by) {
+    std::string sibling;
+    auto d = disposition(n, sibling);
+    if (!d) return;
+    auto [it, inserted] = ev.libs.try_emplace(n.name);
+    Reached& r = it->second;
+    if (inserted) {
+      r.lib.name = n.name;
+      r.lib.disposition = *d;
+      r.lib.sibling = sibling;
+      if (n.object) r.lib.path = n.object->real_path;
+      r.object = n.object;
+    }
+    if (std::find(r.lib.needed_by.begin(), r.lib.needed_by.end(), by) == r.lib.needed_by.end())
+      r.lib.needed_by.push_back(by);
+    if (*d != Disposition::graft || !n.object) return;
+    if (!seen.insert(n.object->real_path).second) return;
+    const resolve::Node* full = &n;
+    if (n.children.empty())
+      if (auto f = first.find(n.object->real_path); f != first.end()) full = f->second;
+    for (auto& c : full->children) visit(c, n.name);
+  }
+
+  void walk(const ElfMember& e) {
+    first.clear();
+    seen.clear();
+    index(e.tree.root);
+    for (auto& c : e.tree.root.children) visit(c, e.member);
+  }
+};
+
 }  // namespace
 
-Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptions& aopts) {
-  const ShowOptions& opts = *aopts.show;
-  Analysis a;
-  a.wheel_path = wheel_path;
-  FERRY_TRY(name, parse_wheel_name(wheel_path));
-  a.name = name;
-  FERRY_TRY(zip, ZipReader::open(wheel_path));
-  a.zip = std::move(zip);
-  FERRY_CHECK(check_members(a.zip.members(), wheel_path));
-
-  // The one .dist-info directory, its WHEEL and RECORD.
+Status read_dist_info(Analysis& a) {
   std::set<std::string> dist_infos;
   for (auto& m : a.zip.members()) {
     size_t slash = m.name.find('/');
     if (slash == std::string::npos) continue;
     std::string top = m.name.substr(0, slash);
-    if (top.size() > 10 && top.compare(top.size() - 10, 10, ".dist-info") == 0) dist_infos.insert(top);
+    if (top.size() > 10 && top.ends_with(".dist-info")) dist_infos.insert(top);
   }
   if (dist_infos.size() != 1)
     return make_error(ErrorCode::format, "expected exactly one top-level *.dist-info directory, found " +
                                              std::to_string(dist_infos.size()))
-        .with_path(wheel_path);
+        .with_path(a.wheel_path);
   a.dist_info = *dist_infos.begin();
-  std::map<std::string, const ZipMember*> by_name;
-  for (auto& m : a.zip.members()) by_name[m.name] = &m;
-  auto wheel_m = by_name.find(a.dist_info + "/WHEEL");
-  auto record_m = by_name.find(a.dist_info + "/RECORD");
-  if (wheel_m == by_name.end() || record_m == by_name.end())
-    return make_error(ErrorCode::format, a.dist_info + " has no " +
-                                             (wheel_m == by_name.end() ? "WHEEL" : "RECORD") + " file")
-        .with_path(wheel_path);
-  FERRY_TRY(wheel_bytes, a.zip.read(*wheel_m->second));
+  const ZipMember* wheel_m = nullptr;
+  const ZipMember* record_m = nullptr;
+  for (auto& m : a.zip.members()) {
+    if (m.name == a.dist_info + "/WHEEL") wheel_m = &m;
+    if (m.name == a.dist_info + "/RECORD") record_m = &m;
+  }
+  if (!wheel_m || !record_m)
+    return make_error(ErrorCode::format, a.dist_info + " has no " + (!wheel_m ? "WHEEL" : "RECORD") + " file")
+        .with_path(a.wheel_path);
+  FERRY_TRY(wheel_bytes, a.zip.read(*wheel_m));
   a.wheel_text.assign(wheel_bytes.begin(), wheel_bytes.end());
-  FERRY_TRY(record_bytes, a.zip.read(*record_m->second));
+  FERRY_TRY(record_bytes, a.zip.read(*record_m));
   FERRY_TRY(record, parse_record(std::string(record_bytes.begin(), record_bytes.end()),
-                                 archive_name(wheel_path, a.dist_info + "/RECORD")));
+                                 archive_name(a.wheel_path, a.dist_info + "/RECORD")));
   a.record = record;
   // Members are known by their normalised names (what pip installs), so RECORD's paths are too.
   for (auto& e : a.record) e.path = normalize_member_name(e.path);
+  return {};
+}
 
-  // Symlink members must stay inside the wheel.
+Status check_symlinks(Analysis& a) {
   for (auto& m : a.zip.members())
     if (m.is_symlink) {
       FERRY_TRY(target, a.zip.read(m, 4096));
-      FERRY_CHECK(check_symlink_target(m.name, std::string(target.begin(), target.end()), wheel_path));
+      FERRY_CHECK(check_symlink_target(m.name, std::string(target.begin(), target.end()), a.wheel_path));
     }
+  return {};
+}
 
-  // RECORD must list exactly the files, with their sizes.
-  std::map<std::string, const RecordEntry*> rec;
+Result<RecordIndex> check_record_lists_members(const Analysis& a) {
+  RecordIndex rec;
   for (auto& e : a.record) {
     if (rec.count(e.path))
-      return make_error(ErrorCode::format, "RECORD lists '" + e.path + "' twice").with_path(wheel_path);
+      return make_error(ErrorCode::format, "RECORD lists '" + e.path + "' twice").with_path(a.wheel_path);
     rec[e.path] = &e;
   }
-  auto is_record_file = [&](const std::string& n) {
-    return n == a.dist_info + "/RECORD" || n == a.dist_info + "/RECORD.jws" || n == a.dist_info + "/RECORD.p7s";
-  };
+  std::set<std::string> names;
   for (auto& m : a.zip.members()) {
-    if (m.is_dir || is_record_file(m.name)) continue;
+    names.insert(m.name);
+    if (m.is_dir || is_record_file(a, m.name)) continue;
     auto it = rec.find(m.name);
     if (it == rec.end())
-      return make_error(ErrorCode::format, "RECORD does not list member '" + m.name + "'").with_path(wheel_path);
+      return make_error(ErrorCode::format, "RECORD does not list member '" + m.name + "'").with_path(a.wheel_path);
     if (!it->second->size.empty() && it->second->size != std::to_string(m.size))
       return make_error(ErrorCode::format, "RECORD lies about '" + m.name + "': size " + it->second->size +
                                                ", the member has " + std::to_string(m.size) + " bytes")
-          .with_path(wheel_path);
+          .with_path(a.wheel_path);
   }
   for (auto& e : a.record)
-    if (!by_name.count(e.path) && !is_record_file(e.path))
+    if (!names.count(e.path) && !is_record_file(a, e.path))
       return make_error(ErrorCode::format, "RECORD lists '" + e.path + "', which is not in the wheel")
-          .with_path(wheel_path);
+          .with_path(a.wheel_path);
+  return rec;
+}
 
-  // Scratch tree.
+Status make_scratch_tree(Analysis& a, const std::string& temp_dir) {
+  if (temp_dir.empty()) return make_error(ErrorCode::usage, "no directory for temporary files was given");
   // Named after this process: a killed run's tree is removed by the next show/repair (scratch.hpp).
-  FERRY_TRY(scratch, make_scratch_dir(fs::temp_directory_path().string(), "ferry-wheel"));
-  a.scratch = fs::canonical(scratch).string();
+  FERRY_TRY(scratch, make_scratch_dir(temp_dir, "ferry-wheel"));
+  std::error_code ec;
+  a.scratch = fs::canonical(scratch, ec).string();
+  if (ec) return make_error(ErrorCode::io, "cannot resolve the scratch directory: " + ec.message()).with_path(scratch);
   a.root = a.scratch + "/root";
-  fs::create_directories(a.root);
+  fs::create_directories(a.root, ec);
+  if (ec) return make_error(ErrorCode::io, "cannot create the scratch tree: " + ec.message()).with_path(a.root);
+  return {};
+}
 
-  // Which members are ELF: sniff the first bytes of every regular member.
-  std::vector<const ZipMember*> regular;
+Result<MemberScan> scan_members(const Analysis& a, bool verify_all_hashes, unsigned jobs,
+                                const ProgressFn* progress) {
+  MemberScan s;
   for (auto& m : a.zip.members())
-    if (!m.is_dir && !m.is_symlink && S_ISREG(m.mode)) regular.push_back(&m);
-  unsigned jobs = opts.jobs ? opts.jobs : default_jobs();
-  std::vector<char> is_elf(regular.size(), 0);
-  std::vector<std::optional<Sha256>> digests(regular.size());
-  std::vector<std::optional<Error>> errs(regular.size());
-  FERRY_TRY(raw, read_central_directory(wheel_path));
+    if (!m.is_dir && !m.is_symlink && S_ISREG(m.mode)) s.regular.push_back(&m);
+  s.is_elf.assign(s.regular.size(), 0);
+  s.digests.resize(s.regular.size());
+  std::vector<std::optional<Error>> errs(s.regular.size());
+  FERRY_TRY(raw, read_central_directory(a.wheel_path));
   if (raw.size() != a.zip.members().size())
     return make_error(ErrorCode::format, "libzip lists " + std::to_string(a.zip.members().size()) +
                                              " members, the central directory " + std::to_string(raw.size()))
-        .with_path(wheel_path);
+        .with_path(a.wheel_path);
   struct Fd {
     int fd;
     ~Fd() {
       if (fd >= 0) ::close(fd);
     }
-  } wheel_fd{::open(wheel_path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (wheel_fd.fd < 0) return make_error(ErrorCode::io, "cannot reopen the wheel").with_path(wheel_path);
+  } wheel_fd{::open(a.wheel_path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (wheel_fd.fd < 0) return make_error(ErrorCode::io, "cannot reopen the wheel").with_path(a.wheel_path);
   // Largest members first, each taken by the next free thread: one big member does not leave a core idle at
   // the end. pread on one descriptor is safe from every thread.
-  std::vector<size_t> order(regular.size());
+  std::vector<size_t> order(s.regular.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return regular[x]->size > regular[y]->size; });
-  MemberScanContext ctx{wheel_path, wheel_fd.fd, a.root, a.dist_info, aopts.verify_all_hashes};
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t x, size_t y) { return s.regular[x]->size > s.regular[y]->size; });
+  MemberScanContext ctx{a.wheel_path, wheel_fd.fd, a.root, a.dist_info, verify_all_hashes};
   uint64_t bytes_total = 0;
-  for (auto* m : regular) bytes_total += m->size;
-  ProgressMeter meter(aopts.progress, "checking", regular.size(), bytes_total);
+  for (auto* m : s.regular) bytes_total += m->size;
+  ProgressMeter meter(progress, "checking", s.regular.size(), bytes_total);
   std::mutex mkdir_mu;  // workers extracting into one directory must not race creating it
   parallel_for(order.size(), [&](size_t k) {
     size_t i = order[k];
-    const ZipMember& m = *regular[i];
-    try {
-      auto r = scan_member(ctx, m, raw[m.index], mkdir_mu);
-      if (!r) errs[i] = r.error();
-      else is_elf[i] = r->is_elf, digests[i] = r->digest;
-    } catch (const std::exception& ex) {
-      errs[i] = make_error(ErrorCode::io, std::string("member '") + m.name + "': " + ex.what()).with_path(wheel_path);
-    }
+    const ZipMember& m = *s.regular[i];
+    auto r = scan_member(ctx, m, raw[m.index], mkdir_mu);
+    if (!r) errs[i] = r.error();
+    else s.is_elf[i] = r->is_elf, s.digests[i] = r->digest;
     meter.add(1, m.size);
   }, jobs);
   meter.finish();
   for (auto& e : errs)
     if (e) return *e;
-  for (size_t i = 0; i < regular.size(); ++i) {
-    if (!digests[i]) continue;
-    const ZipMember& m = *regular[i];
-    a.hashes[m.name] = *digests[i];
-    if (is_record_file(m.name)) continue;
-    const RecordEntry* e = rec[m.name];
-    if (e->hash.starts_with("sha256=") && e->hash != record_hash(*digests[i]))
-      return make_error(ErrorCode::format, "RECORD lies about '" + m.name + "': it says " + e->hash +
-                                               ", the content hashes to " + record_hash(*digests[i]))
-          .with_path(wheel_path);
-  }
+  return s;
+}
 
-  // Decode the ELF members.
+Status check_record_hashes(Analysis& a, const MemberScan& s, const RecordIndex& rec) {
+  for (size_t i = 0; i < s.regular.size(); ++i) {
+    if (!s.digests[i]) continue;
+    const ZipMember& m = *s.regular[i];
+    a.hashes[m.name] = *s.digests[i];
+    if (is_record_file(a, m.name)) continue;
+    const RecordEntry* e = rec.at(m.name);
+    if (e->hash.starts_with("sha256=") && e->hash != record_hash(*s.digests[i]))
+      return make_error(ErrorCode::format, "RECORD lies about '" + m.name + "': it says " + e->hash +
+                                               ", the content hashes to " + record_hash(*s.digests[i]))
+          .with_path(a.wheel_path);
+  }
+  return {};
+}
+
+Status decode_elves(Analysis& a, const MemberScan& s, unsigned jobs) {
   std::vector<size_t> elf_idx;
-  for (size_t i = 0; i < regular.size(); ++i)
-    if (is_elf[i]) elf_idx.push_back(i);
+  for (size_t i = 0; i < s.regular.size(); ++i)
+    if (s.is_elf[i]) elf_idx.push_back(i);
   a.elves.resize(elf_idx.size());
-  std::vector<std::optional<Error>> elf_errs(elf_idx.size());
+  std::vector<std::optional<Error>> errs(elf_idx.size());
   parallel_for(elf_idx.size(), [&](size_t k) {
-    const ZipMember& m = *regular[elf_idx[k]];
+    const ZipMember& m = *s.regular[elf_idx[k]];
     a.elves[k].member = m.name;
     a.elves[k].extracted = a.root + "/" + m.name;
     auto info = elf::read_elf_file(a.elves[k].extracted);
-    if (!info) elf_errs[k] = info.error().with_path(archive_name(wheel_path, m.name));
+    if (!info) errs[k] = info.error().with_path(archive_name(a.wheel_path, m.name));
     else a.elves[k].info = std::move(*info);
   }, jobs);
-  for (auto& e : elf_errs)
+  for (auto& e : errs)
     if (e) return *e;
-  if (a.elves.empty()) return a;  // pure: callers decide
+  return {};
+}
 
+Status judge_arch_and_libc(Analysis& a) {
   a.arch = policy::arch_of(a.elves[0].info);
   std::optional<policy::Family> libc;
   for (auto& e : a.elves) {
@@ -417,7 +504,7 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
     if (arch != a.arch)
       return make_error(ErrorCode::unsupported, "ELF files for two architectures: " + a.elves[0].member + " is " +
                                                     a.arch + ", " + e.member + " is " + arch)
-          .with_path(wheel_path);
+          .with_path(a.wheel_path);
     if (!libc) libc = libc_family(e.info, e.member);  // the first file that tells decides, as in auditwheel
     for (auto& s : e.info.dynamic_symbols) {
       if (s.defined) continue;
@@ -425,24 +512,17 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
       if (s.name == "PyFPE_jbuf") a.pyfpe = true;
     }
   }
-
   // The wheel's own name decides first when all its platform tags name one libc (auditwheel's get_wheel_libc):
   // a static musl program (ruff's musllinux wheel) says nothing about its libc in its ELF headers.
   if (auto named = libc_from_tags(a.name.platform_tags)) libc = named;
   if (libc) a.family = *libc;
+  return {};
+}
 
-  // Siblings.
-  std::string site = opts.site_packages;
-  if (!opts.siblings.empty() && site.empty()) site = default_site_packages();
-  for (auto& s : opts.siblings) {
-    FERRY_TRY(sib, find_sibling(s, site));
-    a.siblings.push_back(sib);
-  }
-
-  // Resolve: the wheel's own directories first, then siblings, LD_LIBRARY_PATH, the system.
+resolve::ResolveOptions resolve_options(const Analysis& a, const ShowOptions& opts) {
+  // The wheel's own directories first, then siblings, LD_LIBRARY_PATH, the system.
   resolve::ResolveOptions ro;
   ro.ld_library_path = opts.ld_library_path;
-  ro.from_environment();
   std::set<std::string> own_dirs;
   for (auto& e : a.elves)
     if (e.info.kind == elf::Kind::shared_object) own_dirs.insert(fs::path(e.extracted).parent_path().string());
@@ -456,128 +536,112 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
     ro.profile.musl_path_file.clear();
     ro.profile.use_cache = false;
   }
+  return ro;
+}
+
+Status resolve_elves(Analysis& a, const resolve::ResolveOptions& ro, unsigned jobs) {
   a.resolver = std::make_unique<resolve::Resolver>(ro);
-  std::vector<std::optional<Error>> res_errs(a.elves.size());
+  std::vector<std::optional<Error>> errs(a.elves.size());
   parallel_for(a.elves.size(), [&](size_t k) {
     auto t = a.resolver->resolve(a.elves[k].extracted);
-    if (!t) res_errs[k] = t.error();
+    if (!t) errs[k] = t.error();
     else a.elves[k].tree = std::move(*t);
   }, jobs);
-  for (auto& e : res_errs)
+  for (auto& e : errs)
     if (e) return *e;
-
   // Wheel-internal libraries reached only through the wheel's directories need an RPATH entry.
   for (auto& e : a.elves) {
     std::set<std::string> dirs;
     for (auto& c : e.tree.root.children)
-      if (c.rule == resolve::Rule::extra_dir && c.object && c.object->real_path.starts_with(a.root + "/")) {
-        std::string rel = fs::path(c.object->real_path.substr(a.root.size() + 1)).parent_path().string();
-        dirs.insert(rel);
-      }
+      if (c.rule == resolve::Rule::extra_dir && c.object && c.object->real_path.starts_with(a.root + "/"))
+        dirs.insert(fs::path(c.object->real_path.substr(a.root.size() + 1)).parent_path().string());
     e.internal_dirs_needed.assign(dirs.begin(), dirs.end());
   }
+  return {};
+}
 
-  // Versioned symbols the wheel's files import (show's summary).
+std::vector<VersionedUse> versioned_uses(const std::vector<ElfMember>& elves) {
   std::map<std::string, std::set<std::string>> vers;
-  for (auto& e : a.elves)
+  for (auto& e : elves)
     for (auto& vn : e.info.version_needs) {
       if (vn.file.starts_with("ld-linux") || vn.file.starts_with("ld64.so")) continue;
       for (auto& v : vn.versions) vers[vn.file].insert(v.name);
     }
-  for (auto& [lib, vs] : vers) a.versioned.push_back({lib, std::vector<std::string>(vs.begin(), vs.end())});
+  std::vector<VersionedUse> out;
+  for (auto& [lib, vs] : vers) out.push_back({lib, std::vector<std::string>(vs.begin(), vs.end())});
+  return out;
+}
 
-  // Judge every target of the family and architecture, best first.
+std::vector<const policy::Target*> targets_to_judge(const std::string& arch, policy::Family family,
+                                                    const std::optional<std::string>& musl_policy) {
   std::vector<const policy::Target*> targets;
-  for (auto* t : policy::targets_for_arch(a.arch))
-    if (t->family == a.family) targets.push_back(t);
+  for (auto* t : policy::targets_for_arch(arch))
+    if (t->family == family) targets.push_back(t);
   std::stable_sort(targets.begin(), targets.end(),
                    [](const policy::Target* x, const policy::Target* y) { return x->priority > y->priority; });
   // auditwheel judges a musl wheel against one musllinux policy, the running musl's, else the newest it knows,
   // and tags it with that one (musllinux_1_2 for every wheel on a musl 1.2 system), never an older one.
-  if (a.family == policy::Family::musllinux && !targets.empty()) {
+  if (family == policy::Family::musllinux && !targets.empty()) {
     const policy::Target* pick = targets.back();
     for (auto* t : targets)
-      if (opts.musl_policy && t->name == *opts.musl_policy) pick = t;
+      if (musl_policy && t->name == *musl_policy) pick = t;
     targets = {pick};
   }
+  return targets;
+}
+
+TargetEval evaluate_target(const Analysis& a, const policy::Target& t, const ShowOptions& opts, bool include_drivers) {
+  TargetEval ev;
+  ev.target = &t;
+  ReachWalker walker{a, t, opts, include_drivers, ev, {}, {}};
+  for (auto& e : a.elves) walker.walk(e);
   policy::EvaluateOptions eo;
   eo.auditwheel_compat = true;
   eo.check_isa = !opts.disable_isa_check;
-
-  for (auto* t : targets) {
-    TargetEval ev;
-    ev.target = t;
-    // Walk every tree; descend only into libraries that would be grafted.
-    for (auto& e : a.elves) {
-      std::map<std::string, const resolve::Node*> first;  // real path -> the node carrying children
-      std::function<void(const resolve::Node&)> index = [&](const resolve::Node& n) {
-        if (n.object && !n.children.empty()) first.emplace(n.object->real_path, &n);
-        for (auto& c : n.children) index(c);
-      };
-      index(e.tree.root);
-      std::set<std::string> seen;
-      std::function<void(const resolve::Node&, const std::string&)> visit = [&](const resolve::Node& n,
-                                                                                const std::string& by) {
-        const std::string& nm = n.name;
-        if (n.rule == resolve::Rule::interpreter || nm.starts_with("ld-linux") || nm.starts_with("ld64.so") ||
-            nm.starts_with("ld-musl"))
-          return;
-        if (n.object && n.object->real_path.starts_with(a.root + "/")) return;  // inside the wheel
-        Disposition d = Disposition::graft;
-        std::string sibling;
-        if (is_libpython(nm)) d = Disposition::libpython;
-        else if (t->whitelisted(nm)) return;
-        else if (std::any_of(opts.exclude.begin(), opts.exclude.end(), [&](const std::string& p) {
-                   return glob_match(p, nm) || (n.path && glob_match(p, *n.path));
-                 }))
-          d = Disposition::excluded;
-        else if (!aopts.include_drivers && is_driver_library(nm)) d = Disposition::driver;
-        else if (!n.object) d = Disposition::missing;
-        else {
-          for (auto& s : a.siblings)
-            for (auto& dir : s.lib_dirs)
-              if (n.object->real_path.starts_with(dir + "/") || (n.path && n.path->starts_with(dir + "/"))) {
-                d = Disposition::sibling;
-                sibling = s.name;
-              }
-        }
-        auto [it, inserted] = ev.libs.try_emplace(nm);
-        Reached& r = it->second;
-        if (inserted) {
-          r.lib.name = nm;
-          r.lib.disposition = d;
-          r.lib.sibling = sibling;
-          if (n.object) r.lib.path = n.object->real_path;
-          r.object = n.object;
-        }
-        if (std::find(r.lib.needed_by.begin(), r.lib.needed_by.end(), by) == r.lib.needed_by.end())
-          r.lib.needed_by.push_back(by);
-        if (d != Disposition::graft || !n.object) return;
-        if (!seen.insert(n.object->real_path).second) return;
-        const resolve::Node* full = &n;
-        if (n.children.empty())
-          if (auto f = first.find(n.object->real_path); f != first.end()) full = f->second;
-        for (auto& c : full->children) visit(c, nm);
-      };
-      for (auto& c : e.tree.root.children) visit(c, e.member);
+  // Verdicts: wheel files (all checks) and libraries to graft (symbol versions, ISA).
+  auto judge = [&](const elf::ElfInfo& info, const std::string& who, bool wheel_file) {
+    for (auto& is : policy::evaluate(info, t, {}, eo).issues) {
+      if (is.severity != policy::Severity::error) continue;
+      std::string line = who + ": " + is.message;
+      if (is.kind == policy::IssueKind::symbol_version) ev.symbol_reasons.push_back(line);
+      else if (is.kind == policy::IssueKind::blacklisted_symbol && wheel_file) ev.blacklist_reasons.push_back(line);
+      else if (is.kind == policy::IssueKind::isa_level) ev.isa_reasons.push_back(line);
     }
-    // Verdicts: wheel files (all checks) and libraries to graft (symbol versions, ISA).
-    auto judge = [&](const elf::ElfInfo& info, const std::string& who, bool wheel_file) {
-      auto v = policy::evaluate(info, *t, {}, eo);
-      for (auto& is : v.issues) {
-        if (is.severity != policy::Severity::error) continue;
-        std::string line = who + ": " + is.message;
-        if (is.kind == policy::IssueKind::symbol_version) ev.symbol_reasons.push_back(line);
-        else if (is.kind == policy::IssueKind::blacklisted_symbol && wheel_file) ev.blacklist_reasons.push_back(line);
-        else if (is.kind == policy::IssueKind::isa_level) ev.isa_reasons.push_back(line);
-      }
-    };
-    for (auto& e : a.elves) judge(e.info, e.member, true);
-    for (auto& [nm, r] : ev.libs)
-      if (r.lib.disposition == Disposition::graft && r.object && r.object->info)
-        judge(*r.object->info, nm + " (to be grafted)", false);
-    a.evals.push_back(std::move(ev));
+  };
+  for (auto& e : a.elves) judge(e.info, e.member, true);
+  for (auto& [nm, r] : ev.libs)
+    if (r.lib.disposition == Disposition::graft && r.object && r.object->info)
+      judge(*r.object->info, nm + " (to be grafted)", false);
+  return ev;
+}
+
+Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptions& aopts) {
+  const ShowOptions& opts = *aopts.show;
+  Analysis a;
+  a.wheel_path = wheel_path;
+  FERRY_TRY(name, parse_wheel_name(wheel_path));
+  a.name = name;
+  FERRY_TRY(zip, ZipReader::open(wheel_path));
+  a.zip = std::move(zip);
+  FERRY_CHECK(check_members(a.zip.members(), wheel_path));
+  FERRY_CHECK(read_dist_info(a));
+  FERRY_CHECK(check_symlinks(a));
+  FERRY_TRY(rec, check_record_lists_members(a));
+  FERRY_CHECK(make_scratch_tree(a, opts.temp_dir));
+  unsigned jobs = opts.jobs ? opts.jobs : default_jobs();
+  FERRY_TRY(scan, scan_members(a, aopts.verify_all_hashes, jobs, aopts.progress));
+  FERRY_CHECK(check_record_hashes(a, scan, rec));
+  FERRY_CHECK(decode_elves(a, scan, jobs));
+  if (a.elves.empty()) return a;  // pure: callers decide
+  FERRY_CHECK(judge_arch_and_libc(a));
+  for (auto& s : opts.siblings) {
+    FERRY_TRY(sib, find_sibling(s, opts.site_packages));
+    a.siblings.push_back(sib);
   }
+  FERRY_CHECK(resolve_elves(a, resolve_options(a, opts), jobs));
+  a.versioned = versioned_uses(a.elves);
+  for (auto* t : targets_to_judge(a.arch, a.family, opts.musl_policy))
+    a.evals.push_back(evaluate_target(a, *t, opts, aopts.include_drivers));
   return a;
 }
 

@@ -87,6 +87,9 @@ struct AnalyzeOptions {
 
 Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptions& opts);
 
+// A target's tag and its aliases' tags, best first ("manylinux_2_17_x86_64", "manylinux2014_x86_64").
+std::vector<std::string> target_tags(const policy::Target& t);
+
 // One line per reason `ev`'s target is refused (after_graft: libraries that would be grafted do not count).
 std::vector<std::string> refusal_reasons(const Analysis& a, const TargetEval& ev, bool after_graft);
 

@@ -6,15 +6,11 @@
 
 namespace ferry::wheel {
 
-namespace {
-
-std::vector<std::string> tags_of(const policy::Target& t) {
+std::vector<std::string> target_tags(const policy::Target& t) {
   std::vector<std::string> out{t.tag()};
   for (auto& a : t.aliases) out.push_back(a + "_" + t.arch);
   return out;
 }
-
-}  // namespace
 
 std::vector<std::string> refusal_reasons(const Analysis& a, const TargetEval& ev, bool after_graft) {
   std::vector<std::string> r = ev.symbol_reasons;
@@ -67,7 +63,7 @@ Result<ShowReport> show_wheel(const std::string& wheel_path, const ShowOptions& 
       break;
     }
   if (best) {
-    auto tags = tags_of(*best->target);
+    auto tags = target_tags(*best->target);
     rep.best_tag = tags[0];
     rep.best_aliases.assign(tags.begin() + 1, tags.end());
   } else {

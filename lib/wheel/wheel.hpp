@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,8 +52,9 @@ struct ShowOptions {
   std::optional<std::string> plat;   // the tag the exit code is about (default: any manylinux/musllinux tag)
   std::vector<std::string> exclude;  // --exclude patterns
   std::vector<std::string> siblings; // --sibling distributions
-  std::string site_packages;         // where siblings are installed ("" = python3's platlib)
-  std::optional<std::string> ld_library_path;  // nullopt = the environment's
+  std::string site_packages;         // where siblings are installed (the CLI defaults it to python3's platlib)
+  std::optional<std::string> ld_library_path;  // LD_LIBRARY_PATH (the CLI reads the environment's); nullopt = none
+  std::string temp_dir;              // where scratch trees go (the CLI passes $TMPDIR, else /tmp); required
   std::vector<std::string> ldpaths;  // --ldpaths: replace the system search dirs
   bool disable_isa_check = false;
   bool allow_pure = false;
@@ -83,11 +85,15 @@ struct ShowReport {
 
 Result<ShowReport> show_wheel(const std::string& wheel_path, const ShowOptions& opts);
 
+// Strips one file in place (repair --strip). The library runs no program: the CLI passes one that runs
+// `strip -s`. Called from worker threads, so it must not throw.
+using StripFile = std::function<Status(const std::string& path)>;
+
 struct RepairOptions : ShowOptions {
   std::string wheel_dir = "wheelhouse";
   std::string lib_sdir = ".libs";
   bool only_plat = false;
-  bool strip = false;
+  StripFile strip;  // set: strip every ELF written, before patching (auditwheel --strip)
   bool update_tags = true;
   int zip_level = -1;  // -z
   std::optional<int64_t> source_date_epoch;  // every member's time; nullopt = the input's times (the CLI reads SOURCE_DATE_EPOCH)

@@ -36,6 +36,8 @@ void print_error(const std::string& message);
 int exit_for(const Error& e);
 // SOURCE_DATE_EPOCH from the environment, when set and valid (parse_source_date_epoch's rules).
 std::optional<int64_t> source_date_epoch();
+// LD_LIBRARY_PATH from the environment, when set (the library never reads the environment itself).
+std::optional<std::string> env_ld_library_path();
 
 // Fleets: `--json-lines` (one object per file, streamed) and `--shard K/N` (validated at parse time: a bad K/N
 // is a usage error, exit 2). Returns the --json-lines option so a command can make it exclude its other formats.

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <climits>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -153,7 +154,8 @@ int run_install(const BundleArgs& a) {
 int run_verify(const BundleArgs& a) {
   std::vector<std::string> args = a.verify_args;
   if (args.empty()) args = {"--version"};
-  auto r = bundle::verify_bundle(a.verify_dir, args);
+  std::error_code ec;
+  auto r = bundle::verify_bundle(a.verify_dir, args, std::filesystem::temp_directory_path(ec).string());
   if (!r) {
     print_error(r.error());
     return exit_usage;
@@ -180,6 +182,7 @@ int run_verify(const BundleArgs& a) {
 
 int run_bundle(BundleArgs& a) {
   bundle::BundleOptions o;
+  o.ld_library_path = env_ld_library_path();
   if (a.detect && a.command.empty()) {
     print_error("--detect needs the command to run after --, e.g. --detect -- python3 script.py");
     return exit_usage;

@@ -40,14 +40,15 @@ struct DepsArgs {
   FleetArgs fleet;
 };
 
-int run_deps(const DepsArgs& a) {
+// The resolver's options from the arguments; nullopt (the error printed) for a bad --sysroot or --target.
+std::optional<resolve::ResolveOptions> deps_options(const DepsArgs& a) {
   resolve::ResolveOptions opts;
   opts.sysroot = a.sysroot;
   if (!opts.sysroot.empty()) {
     char buf[PATH_MAX];
     if (!::realpath(opts.sysroot.c_str(), buf)) {
       print_error(a.sysroot + ": --sysroot directory does not exist");
-      return exit_usage;
+      return std::nullopt;
     }
     opts.sysroot = buf;
     if (opts.sysroot == "/") opts.sysroot.clear();
@@ -56,7 +57,7 @@ int run_deps(const DepsArgs& a) {
     auto p = resolve::find_profile(a.target);
     if (!p) {
       print_error(p.error());
-      return exit_usage;
+      return std::nullopt;
     }
     opts.profile = *p;
   } else if (!a.sysroot.empty()) {
@@ -64,7 +65,7 @@ int run_deps(const DepsArgs& a) {
   }
   opts.ld_library_path = a.ld_library_path;
   // The environment describes this machine's processes, not another root's.
-  if (a.sysroot.empty()) opts.from_environment();
+  if (a.sysroot.empty() && !opts.ld_library_path) opts.ld_library_path = env_ld_library_path();
   opts.secure = a.secure;
   opts.inhibit_cache = a.inhibit_cache;
   opts.extra_dirs = a.search_dirs;
@@ -72,16 +73,22 @@ int run_deps(const DepsArgs& a) {
   // The tree and its reports need only the headers and dynamic names of each object.
   opts.elf_headers_only = true;
   // Text, --list and --dot show the places tried only under missing libraries; --json and --why show them all.
-  const bool lines = a.fleet.json_lines;
-  opts.record_tried = a.json || lines || !a.why.empty();
+  opts.record_tried = a.json || a.fleet.json_lines || !a.why.empty();
   // --list prints the load order and the missing libraries, nothing else of the tree.
-  opts.keep_tree = !(a.list && a.why.empty() && !a.json && !a.dot && !lines);
+  opts.keep_tree = !(a.list && a.why.empty() && !a.json && !a.dot && !a.fleet.json_lines);
+  return opts;
+}
 
-  // Explicit files must be binaries; files found by walking a directory that are not are skipped silently.
+// The files to resolve, in order, with what our lstat found for each named regular file.
+struct DepsInputs {
   std::vector<std::string> files;
-  std::vector<std::optional<resolve::Resolver::KnownFile>> known;  // per file: what our lstat found
-  int rc = exit_ok;
-  const Shard shard = a.fleet.shard();
+  std::vector<std::optional<resolve::Resolver::KnownFile>> known;
+  bool bad_path = false;  // a path could not be walked (the error printed)
+};
+
+// Explicit files must be binaries; files found by walking a directory that are not are skipped silently.
+DepsInputs collect_inputs(const DepsArgs& a, const resolve::ResolveOptions& opts, const Shard& shard) {
+  DepsInputs in;
   for (const auto& given : a.paths) {
     // With --sysroot, an absolute path names a file inside the root unless it already points into it.
     std::string p = given;
@@ -93,16 +100,16 @@ int run_deps(const DepsArgs& a) {
     // A regular file given by name: one lstat, whose answer the resolver reuses (walk_paths would stat it, and
     // the resolver lstat it again).
     if (opts.sysroot.empty() && ::lstat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
-      files.push_back(p);
-      known.push_back(resolve::Resolver::KnownFile{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
-                                                   static_cast<uint64_t>(st.st_size)});
+      in.files.push_back(p);
+      in.known.push_back(resolve::Resolver::KnownFile{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
+                                                      static_cast<uint64_t>(st.st_size)});
       continue;
     }
     WalkResult w = walk_paths({p});
     if (!shard.first()) w.errors.clear();  // reported once, by the first shard
     for (auto& e : w.errors) {
       print_error(e);
-      rc = exit_usage;
+      in.bad_path = true;
     }
     bool walked = w.files.size() != 1 || w.files[0] != p;
     for (auto& f : w.files) {
@@ -110,127 +117,140 @@ int run_deps(const DepsArgs& a) {
         FileKind k = sniff_file(f);
         if (k != FileKind::elf && k != FileKind::macho && k != FileKind::macho_fat && k != FileKind::pe) continue;
       }
-      files.push_back(f);
-      known.emplace_back();
+      in.files.push_back(f);
+      in.known.emplace_back();
     }
   }
+  return in;
+}
 
-  if (!shard.all()) {
-    std::vector<std::string> mine;
-    std::vector<std::optional<resolve::Resolver::KnownFile>> mine_known;
-    for (size_t i = 0; i < files.size(); ++i)
-      if (shard.takes(i)) {
-        mine.push_back(std::move(files[i]));
-        mine_known.push_back(known[i]);
-      }
-    files = std::move(mine);
-    known = std::move(mine_known);
+// This shard's share of the inputs.
+DepsInputs take_shard(DepsInputs in, const Shard& shard) {
+  if (shard.all()) return in;
+  DepsInputs mine;
+  mine.bad_path = in.bad_path;
+  for (size_t i = 0; i < in.files.size(); ++i)
+    if (shard.takes(i)) {
+      mine.files.push_back(std::move(in.files[i]));
+      mine.known.push_back(in.known[i]);
+    }
+  return mine;
+}
+
+// Resolves files on worker threads and prints them on the calling one, in order: the state of one `ferry deps`.
+class DepsRun {
+public:
+  DepsRun(const DepsArgs& a, const resolve::ResolveOptions& opts, DepsInputs in)
+      : a_(a), opts_(opts), in_(std::move(in)), resolver_(opts), style_{stdout_is_color() && !a.json && !a.dot} {
+    topts_.show_tried = !a.no_tried;
+    if (in_.bad_path) rc_ = exit_usage;
   }
 
-  resolve::Resolver resolver(opts);
-  report::TextStyle style{stdout_is_color() && !a.json && !a.dot};
-  report::DepsTextOptions topts;
-  topts.show_tried = !a.no_tried;
-  std::vector<report::DepsResult> all;
-  bool any_missing = false, any_why = false;
-  bool first = true;
-  const bool keep_trees = a.json || a.dot;
+  int run() {
+    parallel_for_ordered<Rendered>(
+        in_.files.size(), [this](size_t i, Rendered& out) { resolve_one(i, out); },
+        [this](Rendered& out) { emit(out); }, a_.jobs);
+    return finish();
+  }
+
+private:
+  bool lines() const { return a_.fleet.json_lines; }
+  bool keep_trees() const { return a_.json || a_.dot; }
+  report::DepsTextMode mode() const {
+    return !a_.why.empty() ? report::DepsTextMode::why : a_.list ? report::DepsTextMode::list : report::DepsTextMode::tree;
+  }
+
   // On the resolving thread: the tree, and for text output its rendering (the tree is then freed there, by the
   // thread that allocated it).
-  auto resolve_one = [&](size_t i, Rendered& out) {
+  void resolve_one(size_t i, Rendered& out) {
     auto& r = out.result;
-    r.file = files[i];
-    auto t = known[i] ? resolver.resolve(r.file, *known[i]) : resolver.resolve(r.file);
+    r.file = in_.files[i];
+    auto t = in_.known[i] ? resolver_.resolve(r.file, *in_.known[i]) : resolver_.resolve(r.file);
     if (!t) {
       r.error = t.error();
-      if (lines) out.text = report::dump_line(report::deps_line(r, opts));
+      if (lines()) out.text = report::dump_line(report::deps_line(r, opts_));
       return;
     }
     out.missing = !t->complete();
-    if (lines) {
+    if (lines()) {
       r.tree = std::move(t.value());
-      out.text = report::dump_line(report::deps_line(r, opts));
+      out.text = report::dump_line(report::deps_line(r, opts_));
       r.tree.reset();
       out.shown = true;
-      return;
-    }
-    if (keep_trees) {
+    } else if (keep_trees()) {
       r.tree = std::move(t.value());
-      return;
-    }
-    if (!a.why.empty()) {
-      std::string w = report::deps_why(*t, a.why, style);
-      if (w.empty()) return;
-      out.shown = true;
-      out.text = (files.size() > 1 ? report::bold(r.file + ":", style) + "\n" : "") + w;
-    } else if (a.list) {
-      std::string body = report::deps_to_list(*t, style);
-      out.shown = true;
-      if (files.size() > 1) {
-        out.text.reserve(r.file.size() + 2 + body.size() + body.size() / 16);
-        out.text += r.file;
-        out.text += ":\n";
-        for (size_t s = 0; s < body.size();) {
-          size_t e = body.find('\n', s);
-          e = e == std::string::npos ? body.size() : e + 1;
-          out.text += '\t';
-          out.text.append(body, s, e - s);
-          s = e;
-        }
-      } else {
-        out.text = std::move(body);
-      }
     } else {
-      out.shown = true;
-      out.text = report::deps_to_text(*t, style, topts);
+      out.text = report::deps_file_text(r.file, *t, mode(), a_.why, in_.files.size() > 1, style_, topts_);
+      out.shown = mode() != report::DepsTextMode::why || !out.text.empty();
     }
-  };
+  }
+
   // On the calling thread, in file order.
-  auto emit = [&](Rendered& out) {
+  void emit(Rendered& out) {
     auto& r = out.result;
     if (r.error) {
       print_error(*r.error);
-      rc = exit_usage;
-      if (lines) std::fwrite(out.text.data(), 1, out.text.size(), stdout);
-      if (keep_trees) all.push_back(std::move(r));
+      rc_ = exit_usage;
+      if (lines()) std::fwrite(out.text.data(), 1, out.text.size(), stdout);
+      if (keep_trees()) all_.push_back(std::move(r));
       return;
     }
-    if (out.missing) any_missing = true;
-    if (keep_trees) {
-      all.push_back(std::move(r));
+    if (out.missing) any_missing_ = true;
+    if (keep_trees()) {
+      all_.push_back(std::move(r));
       return;
     }
     if (!out.shown) return;
-    if (lines) {  // JSON escapes what is not UTF-8 itself; flushed so a consumer sees each file when it is ready
+    if (lines()) {  // JSON escapes what is not UTF-8 itself; flushed so a consumer sees each file when it is ready
       std::fwrite(out.text.data(), 1, out.text.size(), stdout);
       std::fflush(stdout);
       return;
     }
-    if (!a.why.empty()) any_why = true;
+    if (!a_.why.empty()) any_why_ = true;
     // Text trees are separated by an empty line.
-    if (a.why.empty() && !a.list && !first) std::fputc('\n', stdout);
+    if (a_.why.empty() && !a_.list && !first_) std::fputc('\n', stdout);
     std::string text = report::escape_invalid_utf8(out.text);
     std::fwrite(text.data(), 1, text.size(), stdout);
-    first = false;
-  };
-  parallel_for_ordered<Rendered>(files.size(), resolve_one, emit, a.jobs);
-  // A damaged or unreadable ld.so.cache, ld.so.conf files not read: said once, never silently ignored.
-  std::vector<std::string> warnings = files.empty() ? std::vector<std::string>{} : resolver.warnings();
-  for (const auto& w : warnings) print_error("warning: " + w);
-  if (a.json) {
-    auto j = report::deps_to_json(all, opts);
-    j["warnings"] = warnings;
-    if (!a.why.empty()) j["why"] = a.why;
-    std::puts(report::dump_json(std::move(j), 2).c_str());
-  } else if (a.dot) {
-    std::fputs(report::escape_invalid_utf8(report::deps_to_dot(all)).c_str(), stdout);
+    first_ = false;
   }
-  if (!a.why.empty() && !any_why && !a.json && !a.dot && !lines) {
-    print_error(a.why + " is not a dependency of the files given");
-    return rc == exit_ok ? exit_failed : rc;
+
+  int finish() {
+    // A damaged or unreadable ld.so.cache, ld.so.conf files not read: said once, never silently ignored.
+    std::vector<std::string> warnings = in_.files.empty() ? std::vector<std::string>{} : resolver_.warnings();
+    for (const auto& w : warnings) print_error("warning: " + w);
+    if (a_.json) {
+      auto j = report::deps_to_json(all_, opts_);
+      j["warnings"] = warnings;
+      if (!a_.why.empty()) j["why"] = a_.why;
+      std::puts(report::dump_json(std::move(j), 2).c_str());
+    } else if (a_.dot) {
+      std::fputs(report::escape_invalid_utf8(report::deps_to_dot(all_)).c_str(), stdout);
+    }
+    if (!a_.why.empty() && !any_why_ && !a_.json && !a_.dot && !lines()) {
+      print_error(a_.why + " is not a dependency of the files given");
+      return rc_ == exit_ok ? exit_failed : rc_;
+    }
+    if (rc_ != exit_ok) return rc_;
+    return any_missing_ ? exit_failed : exit_ok;
   }
-  if (rc != exit_ok) return rc;
-  return any_missing ? exit_failed : exit_ok;
+
+  const DepsArgs& a_;
+  const resolve::ResolveOptions& opts_;
+  DepsInputs in_;
+  resolve::Resolver resolver_;
+  report::TextStyle style_;
+  report::DepsTextOptions topts_;
+  std::vector<report::DepsResult> all_;
+  int rc_ = exit_ok;
+  bool any_missing_ = false, any_why_ = false, first_ = true;
+};
+
+int run_deps(const DepsArgs& a) {
+  auto opts = deps_options(a);
+  if (!opts) return exit_usage;
+  const Shard shard = a.fleet.shard();
+  DepsRun run(a, *opts, take_shard(collect_inputs(a, *opts, shard), shard));
+  return run.run();
 }
 
 }  // namespace

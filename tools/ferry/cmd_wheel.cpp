@@ -1,5 +1,8 @@
 // `ferry show WHEEL...` and `ferry repair WHEEL...`: auditwheel's two commands, same option names; the work is in
 // lib/wheel, this file parses arguments and renders (text, or JSON with schemas ferry.show/1, ferry.repair/1).
+#include <spawn.h>
+#include <sys/wait.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -13,6 +16,8 @@
 #include "report/encoding.hpp"
 #include "report/json_lines.hpp"
 #include "wheel/wheel.hpp"
+
+extern char** environ;
 
 namespace ferry::cli {
 
@@ -153,6 +158,30 @@ std::optional<std::string> library_path_for(const WheelArgs& a, const std::optio
   return out;
 }
 
+// python3's platlib (where --sibling distributions are installed unless --site-packages says), "" without python3.
+std::string python_platlib() {
+  FILE* p = popen("python3 -c 'import sysconfig; print(sysconfig.get_paths()[\"platlib\"])' 2>/dev/null", "r");
+  if (!p) return "";
+  char buf[4096];
+  std::string out;
+  while (fgets(buf, sizeof buf, p)) out += buf;
+  pclose(p);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+// repair --strip: `strip -s PATH` in place (binutils), the program found on PATH.
+Status run_strip(const std::string& path) {
+  const char* argv[] = {"strip", "-s", path.c_str(), nullptr};
+  pid_t pid;
+  if (posix_spawnp(&pid, "strip", nullptr, nullptr, const_cast<char* const*>(argv), environ) != 0)
+    return make_error(ErrorCode::io, "--strip: cannot run strip (binutils)").with_path(path);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) return make_error(ErrorCode::io, "strip failed").with_path(path);
+  return {};
+}
+
 void fill(wheel::ShowOptions& o, const WheelArgs& a) {
   o.musl_policy = host_musl_policy();
   o.progress = progress_callback(a.progress);
@@ -160,8 +189,13 @@ void fill(wheel::ShowOptions& o, const WheelArgs& a) {
   o.exclude = a.exclude;
   o.siblings = a.siblings;
   o.site_packages = a.site_packages;
-  o.ld_library_path = library_path_for(a, env_string("AUDITWHEEL_LD_LIBRARY_PATH"), env_string("LD_LIBRARY_PATH"));
+  if (!a.siblings.empty() && o.site_packages.empty()) o.site_packages = python_platlib();
+  // AUDITWHEEL_LD_LIBRARY_PATH and --ldpaths as auditwheel 6.8; otherwise the loader's own LD_LIBRARY_PATH.
+  auto lp = library_path_for(a, env_string("AUDITWHEEL_LD_LIBRARY_PATH"), env_ld_library_path());
+  o.ld_library_path = lp ? lp : env_ld_library_path();
   o.ldpaths = split_path_list(a.ldpaths);
+  std::error_code ec;
+  o.temp_dir = std::filesystem::temp_directory_path(ec).string();  // $TMPDIR, else /tmp
   fill_windows(o.windows, a);
   o.disable_isa_check = a.disable_isa;
   o.allow_pure = a.allow_pure;
@@ -413,7 +447,7 @@ void register_wheel(CLI::App& app, Context& ctx) {
     o.wheel_dir = ra->wheel_dir;
     o.lib_sdir = ra->lib_sdir;
     o.only_plat = ra->only_plat;
-    o.strip = ra->strip;
+    if (ra->strip) o.strip = run_strip;
     o.update_tags = !ra->no_update_tags;
     o.include_drivers = ra->include_drivers;
     o.verify_all_hashes = ra->verify_record;

@@ -37,6 +37,11 @@ std::optional<int64_t> source_date_epoch() {
   return s ? parse_source_date_epoch(s) : std::nullopt;
 }
 
+std::optional<std::string> env_ld_library_path() {
+  const char* v = std::getenv("LD_LIBRARY_PATH");
+  return v ? std::optional<std::string>(v) : std::nullopt;
+}
+
 CLI::Option* add_fleet_options(CLI::App* sub, FleetArgs& a, const std::string& schema) {
   sub->add_option("--shard", a.shard_spec,
                   "process only the K-th of N shares of the expanded file list (file i goes to shard i mod N + 1)")

@@ -1,0 +1,54 @@
+// The passes of analyze_wheel, in the order it runs them: dist-info -> symlinks -> RECORD lists the members ->
+// scratch tree -> scan (sniff, hash, extract ELF) -> RECORD hashes -> decode ELF -> arch and libc -> resolve ->
+// versioned symbols -> judge each target. Each takes its inputs and returns its outputs in its signature.
+// Internal to lib/wheel: not installed.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "wheel/analyze.hpp"
+
+namespace ferry::wheel {
+
+using RecordIndex = std::map<std::string, const RecordEntry*>;  // RECORD's entries by (normalised) path
+
+// The one top-level .dist-info, its WHEEL text and RECORD (paths normalised as members are).
+Status read_dist_info(Analysis& a);
+// Symlink members must stay inside the wheel.
+Status check_symlinks(Analysis& a);
+// RECORD lists every file once, with its size, and nothing else.
+Result<RecordIndex> check_record_lists_members(const Analysis& a);
+// a.scratch (removed by ~Analysis) under `temp_dir`, and a.root inside it.
+Status make_scratch_tree(Analysis& a, const std::string& temp_dir);
+
+struct MemberScan {
+  std::vector<const ZipMember*> regular;        // regular-file members
+  std::vector<char> is_elf;                     // per regular member; ELF ones are extracted under a.root
+  std::vector<std::optional<Sha256>> digests;   // per regular member, when hashed
+};
+// Sniffs every regular member, hashes those that must be checked (all with `verify_all_hashes`) and extracts
+// the ELF ones, on `jobs` threads.
+Result<MemberScan> scan_members(const Analysis& a, bool verify_all_hashes, unsigned jobs,
+                                const ProgressFn* progress = nullptr);
+// Every hash taken must match RECORD's; fills a.hashes.
+Status check_record_hashes(Analysis& a, const MemberScan& s, const RecordIndex& rec);
+// a.elves from the extracted ELF members.
+Status decode_elves(Analysis& a, const MemberScan& s, unsigned jobs);
+// a.arch (one for all files), a.family (the libc), a.ucs2, a.pyfpe.
+Status judge_arch_and_libc(Analysis& a);
+// The wheel's own directories, then siblings, LD_LIBRARY_PATH (from opts), the system (or --ldpaths).
+resolve::ResolveOptions resolve_options(const Analysis& a, const ShowOptions& opts);
+// Every ELF member's dependency tree, and the wheel directories it reaches only through the wheel.
+Status resolve_elves(Analysis& a, const resolve::ResolveOptions& ro, unsigned jobs);
+// The symbol versions the wheel's files import, per library (show's summary).
+std::vector<VersionedUse> versioned_uses(const std::vector<ElfMember>& elves);
+// The targets to judge, best first (a musl wheel: only the running musl's policy, else the newest).
+std::vector<const policy::Target*> targets_to_judge(const std::string& arch, policy::Family family,
+                                                    const std::optional<std::string>& musl_policy);
+// What the wheel reaches outside itself for `t` and what blocks it.
+TargetEval evaluate_target(const Analysis& a, const policy::Target& t, const ShowOptions& opts, bool include_drivers);
+
+}  // namespace ferry::wheel

@@ -1,0 +1,135 @@
+// The passes of an ELF wheel repair, in the order repair_wheel runs them: choose target -> plan grafts -> copy ->
+// build edit jobs -> patch -> retag -> provenance -> RECORD -> write. Each takes its inputs and returns its outputs
+// in its signature, so a test can run one alone. Internal to lib/wheel: not installed. docs/wheel-contract.md.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "patch/patch.hpp"
+#include "wheel/analyze.hpp"
+
+namespace ferry::wheel {
+
+// ---- choose target
+struct TargetChoice {
+  const TargetEval* eval = nullptr;  // what the grafts are planned for: the better target unless --only-plat
+  std::string requested;             // the tag the repair was asked for (--plat, or the best reachable)
+  std::vector<std::string> abis;     // platform tags to write, best first
+  std::vector<std::string> notes;
+};
+// --plat, or the best target the wheel can reach by grafting; refuses (naming every reason) when it cannot.
+Result<TargetChoice> choose_target(const Analysis& a, const RepairOptions& opts);
+
+// ---- plan grafts
+struct Graft {
+  std::string real_path;            // the library on this system
+  std::vector<std::string> names;   // DT_NEEDED names that reach it
+  std::shared_ptr<const resolve::LoadedObject> object;
+  // Filled by copy_grafts, from the content's hash:
+  Sha256 digest{};
+  std::string new_name, member, out_path;
+};
+struct GraftPlan {
+  std::string libs_dir;         // "<dist>.libs": where grafts go inside the wheel
+  std::vector<Graft> grafts;    // one per real file, by real path
+};
+// Pure: one graft per real file whatever names reach it.
+GraftPlan plan_grafts(const TargetEval& ev, const std::string& libs_dir);
+// Every library the target reaches, each with its grafted name when it is grafted (after copy_grafts).
+std::vector<ExternalLibrary> reached_libraries(const TargetEval& ev, const GraftPlan& plan);
+// One note per library that is not grafted, saying why.
+std::vector<std::string> disposition_notes(const TargetEval& ev);
+// DT_NEEDED name -> grafted file name.
+std::map<std::string, std::string> graft_names(const GraftPlan& plan);
+
+// ---- copy
+// Hashes each graft's source, names it (graft_name) and copies it to `out_root`/<member>, on `jobs` threads.
+Status copy_grafts(GraftPlan& plan, const std::string& out_root, unsigned jobs);
+// Members already where a graft goes. A copy of the very library (same hash) is replaced by the graft; anything
+// else is a clash, refused rather than trusted or duplicated (auditwheel reuses whatever file is there).
+Result<std::set<std::string>> members_replaced_by_grafts(const GraftPlan& plan, const std::vector<ZipMember>& members,
+                                                         const std::map<std::string, Sha256>& hashes,
+                                                         const std::string& wheel_path);
+
+// ---- build edit jobs
+struct EditJob {
+  std::string member, in, out;
+  patch::Edits edits;
+  const elf::ElfInfo* before = nullptr;  // nullptr: a graft whose headers were not read
+  bool grafted = false;
+};
+// "$ORIGIN/<relative path from the member's directory to `target_dir`>" (both inside the wheel).
+std::string origin_path(const std::string& member, const std::string& target_dir);
+// The RPATH (or RUNPATH) entries that point inside the wheel (auditwheel's append_rpath_within_wheel).
+std::vector<std::string> rpath_entries_within(const elf::ElfInfo& info, const std::string& member);
+// .data/scripts member -> where its executable moves behind a Python shim (scripts_shim.hpp).
+using ScriptMoves = std::map<std::string, std::string>;
+// Edits for every ELF member that needs one, then for every graft; `notes` receives warnings. An executable in
+// .data/scripts that needs edits is planned at its new place and listed in `moves`.
+std::vector<EditJob> build_edit_jobs(const Analysis& a, const TargetEval& ev, const GraftPlan& plan,
+                                     const std::set<std::string>& replaced, const std::string& out_root,
+                                     std::vector<std::string>& notes, ScriptMoves& moves);
+// Refuses a move onto a member the wheel already has (nothing is overwritten silently).
+Status check_script_moves(const ScriptMoves& moves, const std::vector<ZipMember>& members,
+                          const std::string& wheel_path);
+
+// ---- patch
+// Applies every job (stripping first when `strip` is set, as auditwheel does) on `jobs` threads; returns each
+// output read back, in job order.
+Result<std::vector<elf::ElfInfo>> apply_edit_jobs(const std::vector<EditJob>& jobs, const StripFile& strip,
+                                                  unsigned jobs_n);
+// What changed, per job; a non-graft whose headers, size and content (vs `hashes`) are unchanged is left out.
+std::vector<ElfChange> elf_changes(const std::vector<EditJob>& jobs, const std::vector<elf::ElfInfo>& after,
+                                   const std::map<std::string, Sha256>& hashes);
+
+// ---- retag
+struct Retag {
+  std::string file_name;                  // of the output wheel
+  std::vector<std::string> platform_tags;
+  std::optional<std::string> wheel_text;  // the new WHEEL file, when tags change
+};
+Retag retag(const WheelName& name, const std::string& input_file_name, const std::string& wheel_text,
+            const std::vector<std::string>& abis, bool update_tags);
+// Notes for member modes and names the output normalises; `changes` says whether there are any.
+std::vector<std::string> normalisation_notes(const std::vector<ZipMember>& members, bool& changes);
+
+// ---- provenance
+// Warnings for sibling wheels used in place that METADATA's Requires-Dist does not declare.
+std::vector<std::string> undeclared_sibling_warnings(const std::vector<ExternalLibrary>& libraries,
+                                                     const std::string& metadata);
+std::string provenance_json(const std::string& input_file_name, const std::string& policy_tag,
+                            const std::vector<std::string>& platform_tags, const GraftPlan& plan,
+                            const std::vector<ExternalLibrary>& libraries);
+
+// The SBOM of the grafts as written (hashed after patching), for the output named `out_name`; nullopt when no
+// package owns a graft (sbom.hpp).
+Result<std::optional<Sbom>> grafts_sbom(const std::string& out_name, const GraftPlan& plan,
+                                        const WhichProvides& which_provides);
+
+// ---- RECORD
+struct OutputPlan {
+  const Analysis* a = nullptr;
+  std::string out_root;                   // where patched members were written
+  std::set<std::string> changed;          // members whose patched copy replaces them
+  std::set<std::string> replaced;         // members a graft replaces (dropped)
+  std::optional<std::string> wheel_text;  // new WHEEL
+  std::string provenance;                 // the provenance file's text
+  ScriptMoves script_moves;               // scripts replaced by a shim, their executables moved
+  std::string sbom_member;                // "" = no SBOM
+  std::string sbom_text;
+};
+// The output members (without RECORD), in auditwheel's walk order.
+std::vector<OutputEntry> output_entries(const OutputPlan& p, const GraftPlan& grafts);
+// One RECORD line per entry ("" for directories); copied members keep their checked hash.
+Result<std::vector<std::string>> record_lines(const std::vector<OutputEntry>& entries, const Analysis& a,
+                                              unsigned jobs);
+// Pure: inserts RECORD, listing `lines` and itself, at its place in walk order.
+void insert_record(std::vector<OutputEntry>& entries, const std::vector<std::string>& lines,
+                   const std::string& record_member);
+
+}  // namespace ferry::wheel
