@@ -104,7 +104,8 @@ std::optional<GnuHashHeader> gnu_hash_header(const ElfFile& f, uint64_t nsyms) {
   g.symoffset = static_cast<uint32_t>(c.get(p + 4, 4));
   g.bloom = static_cast<uint32_t>(c.get(p + 8, 4));
   g.shift2 = static_cast<uint32_t>(c.get(p + 12, 4));
-  if (g.nbuckets == 0 || g.bloom == 0 || g.symoffset > nsyms) return std::nullopt;
+  // shift2 shifts a 32-bit hash: 32 or more is no table a linker writes (and undefined behaviour to apply).
+  if (g.nbuckets == 0 || g.bloom == 0 || g.symoffset > nsyms || g.shift2 >= 32) return std::nullopt;
   uint64_t chain = nsyms - g.symoffset;
   uint64_t bytes = 16 + uint64_t(g.bloom) * c.word_size() + uint64_t(g.nbuckets) * 4 + chain * 4;
   if (!f.find_offset(*h, bytes)) return std::nullopt;
