@@ -127,22 +127,26 @@ for n in sorted(aw):
 PYEOF
 }
 
-# expect_deflate_level_6 WHEEL: the grafted members are deflated at zlib's default level 6, as auditwheel's
-# (Python zipfile's) are: each one's compressed size equals Python's zlib at level 6 on the same bytes, with
-# zlib's default memLevel 8 (Python's) or 9 (libzip's).
-expect_deflate_level_6() {
-  python3 - "$1" <<'PYEOF' || fail "$(basename "$1"): grafted members are not deflated at level 6"
+# expect_default_deflate WHEEL: the grafted members are deflated (never stored) at ferry's default, libdeflate level
+# 4, which the bench chose because it compresses these libraries as well as zlib's default level 6 (what
+# auditwheel's Python zipfile writes) in a quarter of the time. Oracle: Python's zlib at level 6 on the same
+# bytes; the grafts together may be at most 2% larger than that (issue 13's bound on output size), each at most 5%.
+expect_default_deflate() {
+  python3 - "$1" <<'PYEOF' || fail "$(basename "$1"): grafted members are not deflated as well as zlib's level 6"
 import re, sys, zipfile, zlib
 z = zipfile.ZipFile(sys.argv[1])
+mine = theirs = 0
 for i in z.infolist():
     if not re.match(r"[^/]+\.libs/[^/]+$", i.filename):
         continue
-    want = []
-    for mem_level in (8, 9):
-        c = zlib.compressobj(6, zlib.DEFLATED, -15, mem_level)
-        want.append(len(c.compress(z.read(i)) + c.flush()))
-    if i.compress_type != zipfile.ZIP_DEFLATED or i.compress_size not in want:
-        sys.exit(f"{i.filename}: method {i.compress_type}, {i.compress_size} bytes; level 6 gives {want}")
+    c = zlib.compressobj(6, zlib.DEFLATED, -15, 8)
+    want = len(c.compress(z.read(i)) + c.flush())
+    if i.compress_type != zipfile.ZIP_DEFLATED or i.compress_size > want * 1.05:
+        sys.exit(f"{i.filename}: method {i.compress_type}, {i.compress_size} bytes; zlib level 6 gives {want}")
+    mine, theirs = mine + i.compress_size, theirs + want
+if mine > theirs * 1.02:
+    sys.exit(f"grafts: {mine} bytes deflated, zlib level 6 gives {theirs} (more than 2% smaller)")
+print(f"grafts deflated to {mine} bytes; zlib level 6 gives {theirs} ({mine / max(theirs, 1):.3f}x)")
 PYEOF
 }
 
@@ -165,6 +169,8 @@ EOF
 install_venv() {
   rm -rf "$1"
   /usr/bin/python3 -m venv --without-pip "$1" || fail "cannot make a venv in $1"
+  # The pip venv may be missing when every wheel came from the cache (nothing was built this run).
+  ( flock 9; sdist_python_venv "$SDIST_DIR/venv" ) 9>"$SDIST_DIR/.lock-venv"
   "$SDIST_DIR/venv/bin/pip" --python "$1/bin/python" install -q --no-index --no-deps "$2" ||
     fail "pip install $2 failed"
 }
@@ -235,7 +241,7 @@ sdist_repair_case() {
   expect_eq "WHEEL tags (ferry vs auditwheel)" "$(wheel_tags "$AW_WHEEL")" "$(wheel_tags "$FERRY_WHEEL")"
   expect_same_members
   expect_record_matches "$FERRY_WHEEL"
-  expect_deflate_level_6 "$FERRY_WHEEL"
+  expect_default_deflate "$FERRY_WHEEL"
   for lib in ${MUST_GRAFT:-}; do  # proves the build linked the shared system library
     grep -q "^$lib-[0-9a-f]\{8\}\." "$T/grafts.ferry" || fail "$lib was not grafted: $(tr '\n' ' ' <"$T/grafts.ferry")"
   done
