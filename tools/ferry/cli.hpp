@@ -59,6 +59,8 @@ void register_patch(CLI::App& app, Context& ctx);
 void register_wheel(CLI::App& app, Context& ctx);  // show, repair
 // auditwheel compatibility: `ferry auditwheel ARGS` or ferry invoked through a symlink named auditwheel.
 int run_auditwheel(int argc, char** argv);
+// Parses and runs `app` (its callbacks set ctx.exit_code); returns the process's exit status.
+int parse_and_run(CLI::App& app, const Context& ctx, int argc, char** argv);
 // The package-manager queries for repair's SBOM (dpkg, rpm, apk; which_provides.cpp); empty when none is usable.
 wheel::WhichProvides system_which_provides();
 void register_bundle(CLI::App& app, Context& ctx);

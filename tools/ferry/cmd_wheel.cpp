@@ -495,16 +495,7 @@ int run_auditwheel(int argc, char** argv) {
   Context ctx;
   ctx.auditwheel_mode = true;
   register_wheel(app, ctx);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : exit_usage;
-  } catch (const std::exception& e) {
-    print_error(std::string("internal error: ") + e.what());
-    return exit_internal;
-  }
-  return ctx.exit_code;
+  return parse_and_run(app, ctx, argc, argv);
 }
 
 }  // namespace ferry::cli

@@ -56,6 +56,21 @@ CLI::Option* add_fleet_options(CLI::App* sub, FleetArgs& a, const std::string& s
                            ")");
 }
 
+// Parses argv into `app`, whose callbacks set ctx.exit_code: usage errors exit 2 (help and --version 0), and an
+// exception that escaped a command is an internal error (exit 3), never a crash.
+int parse_and_run(CLI::App& app, const Context& ctx, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : exit_usage;
+  } catch (const std::exception& e) {
+    print_error(std::string("internal error: ") + e.what());
+    return exit_internal;
+  }
+  return ctx.exit_code;
+}
+
 }  // namespace ferry::cli
 
 static const char* kFooter = R"(Exit codes:
@@ -91,14 +106,5 @@ int main(int argc, char** argv) {
   register_wheel(app, ctx);
   register_bundle(app, ctx);
   register_lower(app, ctx);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : exit_usage;
-  } catch (const std::exception& e) {
-    print_error(std::string("internal error: ") + e.what());
-    return exit_internal;
-  }
-  return ctx.exit_code;
+  return parse_and_run(app, ctx, argc, argv);
 }
