@@ -8,6 +8,7 @@
 #include <cstring>
 #include <map>
 
+#include "elf/symbol_hash.hpp"
 #include "lower/lower.hpp"
 
 namespace ferry::lower {
@@ -16,17 +17,6 @@ namespace {
 
 struct Aux { uint32_t name = 0, hash = 0; uint16_t flags = 0, other = 0; std::string version; };
 struct Need { uint32_t file = 0; std::string library; std::vector<Aux> aux; };
-
-uint32_t elf_hash(const std::string& s) {
-  uint32_t h = 0;
-  for (unsigned char c : s) {
-    h = (h << 4) + c;
-    uint32_t g = h & 0xf0000000u;
-    if (g) h ^= g >> 24;
-    h &= ~g;
-  }
-  return h;
-}
 
 // Offset of `s` as a NUL-terminated string inside .dynstr (also as the tail of a longer string).
 std::optional<uint32_t> find_string(const patch::ElfFile& f, const std::string& s) {
@@ -103,7 +93,7 @@ Status rewrite_versions(const patch::ElfFile& f, std::vector<uint8_t>& out, cons
       auto name = find_string(f, b.new_version);
       if (!name) return f.error(".dynstr has no string " + b.new_version + " (needed for " + b.symbol + ")",
                                 std::nullopt, ErrorCode::unsupported);
-      need->aux.push_back({*name, elf_hash(b.new_version), 0, next++, b.new_version});
+      need->aux.push_back({*name, elf::sysv_hash(b.new_version), 0, next++, b.new_version});
       aux = need->aux.end() - 1;
     }
     for (const auto& r : facts.requirements)

@@ -11,28 +11,15 @@
 #include <numeric>
 #include <set>
 
+#include "elf/symbol_hash.hpp"
 #include "patch/layout_plan.hpp"
 
 namespace ferry::patch {
 
 namespace {
 
-uint32_t gnu_hash(const std::string& s) {
-  uint32_t h = 5381;
-  for (unsigned char ch : s) h = h * 33 + ch;
-  return h;
-}
-
-uint32_t sysv_hash(const std::string& s) {
-  uint32_t h = 0;
-  for (unsigned char ch : s) {
-    h = (h << 4) + ch;
-    uint32_t g = h & 0xf0000000u;
-    if (g) h ^= g >> 24;
-    h &= ~g;
-  }
-  return h;
-}
+using elf::gnu_hash;
+using elf::sysv_hash;
 
 // A table of relocations the loader applies: its file range and entry shape.
 struct RelocTable {
