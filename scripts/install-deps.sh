@@ -13,7 +13,9 @@ test_pkgs=(elfutils binutils file clang lld llvm libc6-dev-i386 lib32gcc-12-dev 
   # the system libraries the sdists of tests/cli/wheel_repair_sdist_* link (lxml, psycopg2)
   libxml2-dev libxslt1-dev libpq-dev
   # Windows wheel repair: the repaired fixtures are loaded by Windows' loader under wine
-  wine64)
+  wine64
+  # `ferry check --html`: the report is loaded in headless Chromium, its screenshot read with PIL
+  chromium python3-pil)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${test_pkgs[@]}"); fi

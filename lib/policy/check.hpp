@@ -43,6 +43,7 @@ struct FileReport {
   std::string arch;
   std::string kind;   // elf::to_string(kind)
   std::optional<std::string> soname;
+  std::vector<std::string> needed;      // DT_NEEDED in order (the HTML report draws archive members' graphs from it)
   Requirements requirements;
   std::vector<TargetVerdict> verdicts;  // one per target checked, in the order of CheckOptions::targets
   std::string oldest_target;            // name of the oldest built-in target it passes ("" = none)

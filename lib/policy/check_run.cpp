@@ -209,6 +209,7 @@ FileReport judge(const Decoded& d, const std::string& input, const Environment& 
   fr.arch = arch_of(d.info);
   fr.kind = elf::to_string(d.info.kind);
   fr.soname = d.info.soname;
+  fr.needed = d.info.needed;
   fr.unsafe_name = d.unsafe;
   fr.requirements = summarize(d.info);
   for (const auto& [t, err] : targets_for(opts, fr.arch)) {

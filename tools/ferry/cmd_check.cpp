@@ -1,6 +1,7 @@
 // `ferry check PATH...`: will these binaries run on a target (manylinux, musllinux, a distro, a custom policy,
 // or an actual root)? Which symbol says no, and how to fix it. The work is policy::run_check; rendering is in
-// lib/report/check_*.cpp. Exit 0 all pass, 1 something fails a target, 2 usage or input errors.
+// lib/report/check_*.cpp (--html: check_html.cpp, with the graphs of lib/resolve). Exit 0 all pass, 1 something
+// fails a target, 2 usage or input errors.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -8,6 +9,7 @@
 
 #include "cli.hpp"
 #include "policy/check.hpp"
+#include "report/check_html.hpp"
 #include "report/check_report.hpp"
 #include "report/encoding.hpp"
 #include "report/json_lines.hpp"
@@ -24,7 +26,7 @@ struct CheckArgs {
   std::string sysroot;
   std::string arch;
   std::string output;
-  bool list_targets = false, json = false, sarif = false, junit = false, github = false, markdown = false;
+  bool list_targets = false, json = false, sarif = false, junit = false, github = false, markdown = false, html = false;
   bool no_hints = false, quiet = false, auditwheel = false, no_isa = false;
   unsigned jobs = 0;
   uint64_t max_member_size = uint64_t{4} << 30;
@@ -43,6 +45,17 @@ int list_targets(const CheckArgs& a, const std::vector<policy::Target>& custom) 
     std::fputs(report::targets_to_text(ts, style).c_str(), stdout);
   }
   return exit_ok;
+}
+
+// --html: the dependency graphs are resolved as `ferry deps` would (this machine's loader, or the sysroot's).
+std::string html_report(const CheckArgs& a, const policy::CheckReport& r) {
+  resolve::ResolveOptions ro;
+  ro.sysroot = a.sysroot;
+  if (!a.sysroot.empty()) ro.profile = resolve::detect_profile(a.sysroot);
+  else ro.ld_library_path = env_ld_library_path();
+  report::HtmlOptions ho;
+  ho.version = FERRY_VERSION;
+  return report::check_to_html(r, report::dependency_graphs(r, ro), ho);
 }
 
 int run_check(const CheckArgs& a) {
@@ -129,6 +142,7 @@ int run_check(const CheckArgs& a) {
   else if (a.junit) out = report::check_to_junit(r);
   else if (a.github) out = report::check_to_github(r);
   else if (a.markdown) out = report::check_to_markdown(r);
+  else if (a.html) out = html_report(a, r);
   else {
     report::TextStyle style{a.output.empty() && stdout_is_color()};
     report::CheckTextOptions topts;
@@ -137,7 +151,7 @@ int run_check(const CheckArgs& a) {
     out = report::check_to_text(r, style, topts);
   }
   // Text formats: names that are not UTF-8 are written as \xHH, as in the JSON formats (report/encoding.hpp).
-  if (!a.json && !a.sarif && !a.fleet.json_lines) out = report::escape_invalid_utf8(out);
+  if (!a.json && !a.sarif && !a.html && !a.fleet.json_lines) out = report::escape_invalid_utf8(out);
   for (const auto& e : r.errors) print_error(e);
   if (a.output.empty() || a.output == "-") {
     std::fwrite(out.data(), 1, out.size(), stdout);
@@ -178,9 +192,12 @@ void register_check(CLI::App& app, Context& ctx) {
   auto* junit = sub->add_flag("--junit", args->junit, "JUnit XML (CI test reports)");
   auto* github = sub->add_flag("--github", args->github, "GitHub workflow annotations (::error file=...)");
   auto* markdown = sub->add_flag("--markdown", args->markdown, "Markdown job summary");
+  auto* html = sub->add_flag("--html", args->html,
+                             "one self-contained HTML page (use with -o): the files x targets matrix with fixes, "
+                             "and each file's dependency graph");
   auto* lines = add_fleet_options(sub, args->fleet, "ferry.check/1");
-  for (auto* a : {json, sarif, junit, github, markdown, lines})
-    for (auto* b : {json, sarif, junit, github, markdown, lines})
+  for (auto* a : {json, sarif, junit, github, markdown, html, lines})
+    for (auto* b : {json, sarif, junit, github, markdown, html, lines})
       if (a != b) a->excludes(b);
   sub->add_option("-o,--output", args->output, "write the report to FILE (atomically) instead of stdout");
   lines->excludes("--output");  // lines stream to stdout
