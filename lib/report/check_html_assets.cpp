@@ -26,7 +26,8 @@ tr.input th { background: #eaeef2; font-weight: 600; }
 tr.file { cursor: pointer; }
 tr.file:hover th.path { background: #f6f8fa; }
 tr.file.selected th.path { background: var(--sel); }
-th.path { font-family: ui-monospace, monospace; font-weight: 400; font-size: 13px; word-break: break-all; max-width: 420px; }
+th.path { font-family: ui-monospace, monospace; font-weight: 400; font-size: 13px; overflow-wrap: anywhere;
+  min-width: 16em; max-width: 420px; }
 .meta { color: var(--muted); font-size: 12px; font-weight: 400; font-family: system-ui, sans-serif; }
 .tagline { color: var(--fail); font-size: 12px; }
 td.cell { min-width: 120px; max-width: 520px; }
@@ -44,9 +45,13 @@ ul.issues li.warning .msg { color: var(--warn); }
 .hint { font-size: 12px; color: var(--muted); }
 .hint.fix { color: #0550ae; }
 .help { color: var(--muted); font-size: 12px; }
+/* Pinned to the bottom of the window while a long matrix scrolls above it, so a click shows its graph. */
+#graph-section { position: sticky; bottom: 0; background: #fff; max-height: 45vh; overflow: auto;
+  border-top: 1px solid var(--line); }
 #graph { overflow: auto; border: 1px solid var(--line); border-radius: 6px; padding: 6px; min-height: 60px; }
 svg.graph text { font: 12px ui-monospace, monospace; fill: #1f2328; }
 svg.graph .edge { fill: none; stroke: #8c959f; stroke-width: 1.2; }
+svg.graph .edge.back { stroke-opacity: 0.35; }
 svg.graph rect { stroke-width: 1.5; rx: 5; }
 .kind-root rect { fill: #ddf4ff; stroke: #0969da; }
 .kind-found rect { fill: #f6f8fa; stroke: #8c959f; }
@@ -130,7 +135,8 @@ const char* const check_html_js = R"JS(
       var a = pos[e[0]], b = pos[e[1]];
       var x1 = a.x + a.w, y1 = a.y + NH / 2, x2 = b.x, y2 = b.y + NH / 2;
       var bend = Math.max(30, Math.abs(x2 - x1) / 2);
-      el('path', { 'class': 'edge', d: 'M' + x1 + ',' + y1 + ' C' + (x1 + bend) + ',' + y1 + ' ' + (x2 - bend) +
+      // An edge back to a library an earlier column holds (already loaded) is drawn faint.
+      el('path', { 'class': b.x > a.x ? 'edge' : 'edge back', d: 'M' + x1 + ',' + y1 + ' C' + (x1 + bend) + ',' + y1 + ' ' + (x2 - bend) +
                    ',' + y2 + ' ' + x2 + ',' + y2, 'marker-end': 'url(#arrow)' }, svg);
     });
     g.nodes.forEach(function (node, v) {
