@@ -5,6 +5,7 @@ dependency graph as SVG nodes (the names ldd and readelf -d give); the screensho
 colours; the console stays silent, while a deliberately broken copy of the page is caught. A file named with
 <script> stays text, and the page fetches nothing."""
 # timeout: 180
+import fcntl
 import html.parser
 import json
 import os
@@ -72,6 +73,79 @@ def chromium(url, profile, *args):
     # Every console message (errors, CSP refusals, uncaught exceptions) is a CONSOLE line; the page logs nothing.
     console = [l for l in p.stderr.splitlines() if ":CONSOLE" in l or "Uncaught" in l]
     return p.stdout, console
+
+
+class Devtools:
+    """Chromium driven over --remote-debugging-pipe (DevTools protocol: NUL-terminated JSON on fds 3 and 4), for
+    what --dump-dom cannot do: click. Console messages and exceptions are collected as events."""
+
+    def __init__(self, profile):
+        # Pipe ends moved above fd 10 first, so placing them at 3 and 4 in the child cannot overwrite each other.
+        high = lambda fd: fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+        cmd_r, cmd_w = map(high, os.pipe())      # commands: we write, chromium reads fd 3
+        reply_r, reply_w = map(high, os.pipe())  # replies and events: chromium writes fd 4, we read
+        self._cmd, self._reply = cmd_w, reply_r
+        self._buf, self._id, self.events = b"", 0, []
+
+        def child_fds():
+            os.dup2(cmd_r, 3)
+            os.dup2(reply_w, 4)
+
+        self._p = subprocess.Popen(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--user-data-dir=" + profile, "--remote-debugging-pipe", "--window-size=1280,1000", "about:blank"],
+            pass_fds=(3, 4), preexec_fn=child_fds, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(cmd_r)
+        os.close(reply_w)
+        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        self._session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        for domain in ("Runtime", "Page", "Log"):
+            self.call(domain + ".enable", session=True)
+
+    def _next(self):
+        while b"\0" not in self._buf:
+            chunk = os.read(self._reply, 1 << 20)
+            if not chunk:
+                fail("chromium closed its DevTools pipe")
+            self._buf += chunk
+        msg, self._buf = self._buf.split(b"\0", 1)
+        return json.loads(msg)
+
+    def call(self, method, params=None, session=False):
+        self._id += 1
+        msg = {"id": self._id, "method": method, "params": params or {}}
+        if session:
+            msg["sessionId"] = self._session
+        os.write(self._cmd, json.dumps(msg).encode() + b"\0")
+        while True:
+            m = self._next()
+            if m.get("id") == self._id:
+                if "error" in m:
+                    fail("DevTools %s: %s" % (method, m["error"]))
+                return m["result"]
+            self.events.append(m)
+
+    def wait_for(self, event):
+        while not any(e.get("method") == event for e in self.events):
+            self.events.append(self._next())
+
+    def js(self, expr):
+        r = self.call("Runtime.evaluate", {"expression": expr, "returnByValue": True}, session=True)
+        return r["result"].get("value")
+
+    def click(self, x, y):
+        for kind in ("mousePressed", "mouseReleased"):
+            self.call("Input.dispatchMouseEvent", {"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1},
+                      session=True)
+
+    def problems(self):
+        bad = ("Runtime.exceptionThrown", "Runtime.consoleAPICalled", "Log.entryAdded")
+        return [e for e in self.events if e.get("method") in bad]
+
+    def close(self):
+        self.call("Browser.close")
+        self._p.wait(timeout=30)
 
 
 class Dom(html.parser.HTMLParser):
@@ -215,18 +289,33 @@ with tempfile.TemporaryDirectory() as t:
     if not any("kind-offending" in n["cls"] and n["label"] == "libc.so.6" for n in dom.nodes):
         fail("libc.so.6, named by needs_234's errors, is not marked offending")
 
-    # Selecting the wheel's extension (the row's link, #file-N, as a click sets it): its graph is the member, its
-    # DT_NEEDED names (readelf -d), the shipped library marked as such.
+    # A mouse click on the wheel's extension selects it (and names it in the URL, #file-N): its graph is the
+    # member and its DT_NEEDED names (readelf -d), the shipped library marked as such.
     ext = rows[WHEEL + "!pkg/_ext.so"]["file"]
-    dom_text, console = chromium(url + "#file-" + ext, os.path.join(t, "profile2"), "--dump-dom")
-    if console:
-        fail("console messages on the report (#file-%s):\n%s" % (ext, "\n".join(console)))
-    wdom = Dom(dom_text)
-    wlabels = [n["label"] for n in wdom.nodes]
+    tools = Devtools(os.path.join(t, "profile2"))
+    tools.call("Page.navigate", {"url": url}, session=True)
+    tools.wait_for("Page.loadEventFired")
+    x, y = tools.js("(function () { var r = document.querySelector('tr[data-file=\"%s\"] th').getBoundingClientRect();"
+                    " return [r.x + r.width / 2, r.y + r.height / 2]; })()" % ext)
+    tools.click(x, y)
+    clicked = tools.js("[location.hash, document.getElementById('sel-name').textContent,"
+                       " Array.prototype.map.call(document.querySelectorAll('svg.graph g.node'),"
+                       " function (g) { return [g.getAttribute('data-label'), g.getAttribute('class')]; }),"
+                       " Array.prototype.map.call(document.querySelectorAll('tr.selected'),"
+                       " function (r) { return r.getAttribute('data-path'); })]")
+    problems = tools.problems()
+    tools.close()
+    if problems:
+        fail("console messages or exceptions around the click: %s" % problems)
+    hash_, name, wnodes, wselected = clicked
+    if hash_ != "#file-" + ext or name != WHEEL + "!pkg/_ext.so" or wselected != [name]:
+        fail("the click did not select the wheel's extension: hash %s, name %s, selected rows %s" %
+             (hash_, name, wselected))
+    wlabels = [l for l, _ in wnodes]
     needed = dt_needed("unpacked/pkg/_ext.so") + dt_needed("unpacked/pkg.libs/libshipped.so.1")
     if wlabels[:1] != ["_ext.so"] or set(wlabels[1:]) != set(needed):
         fail("graph of the wheel's _ext.so: %s, readelf -d gives %s" % (wlabels, needed))
-    if not any(n["label"] == "libshipped.so.1" and "kind-shipped" in n["cls"] for n in wdom.nodes):
+    if not any(l == "libshipped.so.1" and "kind-shipped" in c.split() for l, c in wnodes):
         fail("libshipped.so.1 is not marked as shipped in the wheel")
 
     # (b) The screenshot is not blank: its pixels vary, and the pass and fail cell colours cover real areas.
