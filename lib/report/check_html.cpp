@@ -166,7 +166,9 @@ nlohmann::json graphs_json(const policy::CheckReport& r, const std::vector<FileG
     }
     g["nodes"] = nodes;
     g["edges"] = edges;
-    files.push_back({{"path", r.files[k].path}, {"pass", r.files[k].passed()}, {"graph", g}});
+    nlohmann::json needs = nlohmann::json::array();  // the highest version required per namespace
+    for (const auto& q : r.files[k].requirements.highest) needs.push_back(q.version + " (" + q.library + ")");
+    files.push_back({{"path", r.files[k].path}, {"pass", r.files[k].passed()}, {"needs", needs}, {"graph", g}});
   }
   size_t first = 0;  // the page opens on the first failing file
   while (first < r.files.size() && r.files[first].passed()) ++first;
@@ -215,7 +217,7 @@ std::string check_to_html(const policy::CheckReport& r, const std::vector<FileGr
       "<p class=\"help\">Click a file to draw its dependency graph; open a cell for every offending symbol or "
       "library and its fix.</p>\n</section>\n"
       "<section id=\"graph-section\"><h2>Dependencies of <span id=\"sel-name\"></span></h2>\n"
-      "<p id=\"graph-note\" class=\"meta\"></p>\n<div id=\"graph\"><noscript>The graph is drawn by the page's "
+      "<p id=\"graph-note\" class=\"meta\"></p>\n<p id=\"sel-needs\" class=\"meta\"></p>\n<div id=\"graph\"><noscript>The graph is drawn by the page's "
       "script.</noscript></div>\n<ul class=\"legend\"><li class=\"kind-root\">file checked</li>"
       "<li class=\"kind-found\">found by the loader</li><li class=\"kind-shipped\">shipped alongside</li>"
       "<li class=\"kind-system\">from the system</li><li class=\"kind-offending\">named by an error</li>"

@@ -160,6 +160,8 @@ const char* const check_html_js = R"JS(
       ? 'From DT_NEEDED: members of the same archive, and what the system must provide.'
       : 'As the loader resolves it on this machine (ferry deps).';
     document.getElementById('graph-note').textContent = note;
+    document.getElementById('sel-needs').textContent =
+      f.needs.length ? 'Highest versions required: ' + f.needs.join(', ') : 'No versioned symbols required.';
     var box = document.getElementById('graph');
     box.textContent = '';
     box.appendChild(draw(g));
