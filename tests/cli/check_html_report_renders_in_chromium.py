@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """`ferry check --html` makes one self-contained page that renders in a real browser (Debian's headless Chromium):
 after its script ran, the DOM holds the matrix cells readelf's version needs predict and the selected file's
-dependency graph as SVG nodes (the names ldd and readelf -d give); the screenshot shows the pass and fail
-colours; the console stays silent, while a deliberately broken copy of the page is caught. A file named with
-<script> stays text, and the page fetches nothing."""
+dependency graph as SVG nodes (the names ldd and readelf -d give); a mouse click on another file's row (over
+the DevTools pipe) selects it and redraws its graph; the screenshot shows the pass and fail colours; the console
+stays silent, while a deliberately broken copy of the page is caught. A file named with <script> stays text, and
+the page fetches nothing. About 12-20 s (four Chromium starts)."""
 # timeout: 180
 import fcntl
 import html.parser
