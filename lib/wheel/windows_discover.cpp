@@ -147,7 +147,7 @@ struct ToRead {
 
 // Reads and decodes one wave of images on every core (each is independent: its bytes, then read_pe). Results
 // keep the wave's order; the first error in that order is the one reported, so output does not depend on timing.
-Result<std::vector<std::unique_ptr<Image>>> read_wave(const Wheel& w, const std::vector<ToRead>& wave) {
+Result<std::vector<std::unique_ptr<Image>>> read_wave(const Wheel& w, const std::vector<ToRead>& wave, unsigned jobs) {
   std::vector<std::unique_ptr<Image>> imgs(wave.size());
   std::vector<std::optional<Error>> errs(wave.size());
   parallel_for(wave.size(), [&](size_t i) {
@@ -172,7 +172,7 @@ Result<std::vector<std::unique_ptr<Image>>> read_wave(const Wheel& w, const std:
     } catch (const std::exception& e) {
       errs[i] = make_error(ErrorCode::io, std::string("reading a DLL: ") + e.what()).with_path(w.path);
     }
-  });
+  }, jobs);
   for (auto& e : errs)
     if (e) return *e;
   return imgs;
@@ -180,7 +180,7 @@ Result<std::vector<std::unique_ptr<Image>>> read_wave(const Wheel& w, const std:
 
 }  // namespace
 
-Result<Discovery> discover(Wheel& w, const WindowsOptions& opts) {
+Result<Discovery> discover(Wheel& w, const WindowsOptions& opts, unsigned jobs) {
   Discovery d;
   std::set<std::string> warned;
   const auto runtime = abi_runtime_dlls(w.name);
@@ -197,7 +197,7 @@ Result<Discovery> discover(Wheel& w, const WindowsOptions& opts) {
     roots.push_back({&m, ""});
     root_is_dll.push_back(dll);
   }
-  FERRY_TRY(root_imgs, read_wave(w, roots));
+  FERRY_TRY(root_imgs, read_wave(w, roots, jobs));
   std::vector<Image*> wave;
   for (size_t i = 0; i < root_imgs.size(); ++i) {
     Image* img = root_imgs[i].get();
@@ -247,7 +247,7 @@ Result<Discovery> discover(Wheel& w, const WindowsOptions& opts) {
         checks.emplace_back(user, n);
       }
     }
-    FERRY_TRY(imgs, read_wave(w, reads));
+    FERRY_TRY(imgs, read_wave(w, reads, jobs));
     wave.clear();
     for (size_t i = 0; i < imgs.size(); ++i) {
       d.by_name[read_names[i]] = imgs[i].get();

@@ -71,7 +71,8 @@ inline bool is_vendored(const DllFinding& f, const WindowsOptions& opts) {
   return f.kind == DllKind::vendor || (f.kind == DllKind::in_wheel && !opts.ignore_existing);
 }
 // Pass: read the roots, then every DLL they reach (wheel, --add-path, PATH), classifying each imported name.
-Result<Discovery> discover(Wheel& w, const WindowsOptions& opts);
+// Images are read on `jobs` threads (0 = all cores).
+Result<Discovery> discover(Wheel& w, const WindowsOptions& opts, unsigned jobs = 0);
 // The imported names of `img` that are vendored or moved and so get mangled (delvewheel's "mangleable needed").
 std::vector<std::string> mangleable_needed(const Image& img, const Discovery& d, const WindowsOptions& opts);
 // Pass: mangled names (name-<hash>.dll), dependencies hashed first; lowercase name -> new name.

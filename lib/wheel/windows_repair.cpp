@@ -233,7 +233,7 @@ Result<RepairReport> repair_windows_wheel(const std::string& wheel_path, const R
   for (auto& m : w.zip.members())
     if (m.name == w.dist_info + "/DELVEWHEEL")
       return copy_unchanged(wheel_path, out, "already repaired (" + m.name + "): copied unchanged");
-  FERRY_TRY(d, discover(w, wo));
+  FERRY_TRY(d, discover(w, wo, opts.jobs));
   std::vector<std::string> missing;
   for (auto& [n, f] : d.findings)
     if (f.kind == DllKind::missing) missing.push_back(n + " (needed by " + join(f.needed_by, ", ") + ")");
