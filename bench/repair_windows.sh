@@ -2,8 +2,10 @@
 # Benchmark: `ferry repair` vs delvewheel 1.13.2 `repair` on the same Windows wheels, same machine, same run:
 # the MinGW fixture wheel (winpkg, win_amd64: a DLL chain through --add-path, a delay-loaded DLL) and the largest
 # Windows corpus wheel that is not already repaired, wxPython (win_amd64, 16 MB), whose missing msvcp140.dll is
-# stood in for by a MinGW DLL of that name in the --add-path directory (both tools vendor it and rewrite every
-# module that imports it; --ignore-existing for both, as delvewheel cannot find wx's own DLLs otherwise). Prints wall and CPU (user+sys) seconds and the ratio delvewheel/ferry (goal >= 10x).
+# stood in for by a MinGW DLL of that name in the --add-path directory (both tools read all 35 extension modules
+# and wx DLLs, 50 MB inflated, and vendor it; under --ignore-existing, which delvewheel needs to find wx's own
+# DLLs, it keeps its name because wx's DLLs import it). Prints wall and CPU (user+sys) seconds and the ratio delvewheel/ferry (goal >= 10x):
+# the median run of 5 for ferry, of 3 for delvewheel.
 # usage: bench/repair_windows.sh [BUILD_DIR]   (needs the fixtures, the corpus and scripts/oracles.sh BUILD_DIR)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,10 +14,15 @@ ferry=$build/bin/ferry
 oracles=$(bash "$here/scripts/oracles.sh" "$build")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-timed() {  # OUTFILE CMD...: runs CMD, writes "wall cpu" seconds
-  local out=$1; shift
-  /usr/bin/time -f '%e %U %S' -o "$out.raw" "$@" >/dev/null 2>&1
-  awk '{printf "%s %.2f\n", $1, $2 + $3}' "$out.raw" >"$out"
+timed() {  # OUTFILE RUNS OUTDIR CMD...: runs CMD RUNS times (OUTDIR emptied before each), writes the median
+  local out=$1 runs=$2 dir=$3; shift 3  # run's "wall cpu" seconds (a loaded machine makes single runs noisy)
+  : >"$out.all"
+  for _ in $(seq "$runs"); do
+    rm -rf "$dir"
+    /usr/bin/time -f '%e %U %S' -o "$out.raw" "$@" >/dev/null 2>&1
+    awk '{printf "%s %.3f\n", $1, $2 + $3}' "$out.raw" >>"$out.all"
+  done
+  sort -n "$out.all" | awk '{l[NR] = $0} END {print l[int((NR + 1) / 2)]}' >"$out"
 }
 cases=()
 fix=$build/fixtures/winwheel/x64
@@ -33,8 +40,8 @@ for c in "${cases[@]}"; do
   rm -rf "$tmp/f" "$tmp/d"
   "$ferry" repair $flags -w "$tmp/f" --add-path "$add" "$whl" >/dev/null  # warms the page cache for both
   rm -rf "$tmp/f"
-  timed "$tmp/tf" "$ferry" repair $flags -w "$tmp/f" --add-path "$add" "$whl"
-  timed "$tmp/td" "$oracles/delvewheel" repair $flags -w "$tmp/d" --add-path "$add" "$whl"
+  timed "$tmp/tf" 5 "$tmp/f" "$ferry" repair $flags -w "$tmp/f" --add-path "$add" "$whl"
+  timed "$tmp/td" 3 "$tmp/d" "$oracles/delvewheel" repair $flags -w "$tmp/d" --add-path "$add" "$whl"
   [ -n "$(ls "$tmp/d" 2>/dev/null)" ] || echo "warning: delvewheel wrote nothing for $(basename "$whl")" >&2
   read -r fw fc <"$tmp/tf"; read -r dw dc <"$tmp/td"
   awk -v w="$(basename "$whl")" -v fw="$fw" -v fc="$fc" -v dw="$dw" -v dc="$dc" 'BEGIN {

@@ -195,9 +195,22 @@ void fix_up(std::vector<uint8_t>& b, const PeLayout& L, ImportEditReport& rep) {
   }
 }
 
+// Pass 0: names are placed after a section's VirtualSize and new sections after the last one, which needs the
+// section table in ascending, non-overlapping VA order (as the Windows loader requires anyway).
+Status check_sections_ascending(const PeLayout& L) {
+  for (size_t i = 1; i < L.sections.size(); ++i) {
+    const auto &prev = L.sections[i - 1], &s = L.sections[i];
+    if (s.va < uint64_t(prev.va) + prev.vsize)
+      return make_error(ErrorCode::format, "section #" + std::to_string(i) + " (" + s.name + "): virtual address " +
+                                               hex(s.va) + " overlaps the previous section",
+                        s.header_off + 12);
+  }
+  return {};
+}
+
 // Pass 4: the result is read back with the full reader; every renamed descriptor must name its new DLL.
 Status verify(const std::vector<uint8_t>& b, const std::vector<NameSlot>& slots, const PeInfo& before) {
-  FERRY_TRY(after, read_pe(ByteView(b.data(), b.size()), "(edited image)"));
+  FERRY_TRY(after, read_pe(ByteView(b.data(), b.size()), "(edited image)", ReadPeOptions{.lief_cross_check = false}));
   auto names = [](const PeInfo& i) {
     std::vector<std::string> n;
     for (auto* v : {&i.imports, &i.delay_imports})
@@ -216,11 +229,14 @@ Status verify(const std::vector<uint8_t>& b, const std::vector<NameSlot>& slots,
 
 Result<std::vector<uint8_t>> rename_imports(ByteView image, const std::map<std::string, std::string>& renames,
                                             ImportEditReport& report) {
-  FERRY_TRY(before, read_pe(image, "(image)"));
+  auto layout = read_layout(image);
+  if (!layout) return layout.error().with_path("(image)");
+  PeLayout& L = *layout;
+  FERRY_TRY(before, read_pe(image, L, "(image)", ReadPeOptions{.lief_cross_check = false}));
   std::vector<uint8_t> b(image.data(), image.data() + image.size());
-  FERRY_TRY(L, read_layout(image));
   FERRY_TRY(slots, find_name_slots(b, L, renames));
   if (slots.empty()) return b;
+  FERRY_CHECK(check_sections_ascending(L));
   remove_signature(b, L, report);
   auto rest = place_in_slack(b, L, place_in_place(b, L, slots, report.renamed), report.renamed);
   FERRY_CHECK(place_in_new_section(b, L, rest, report.renamed));

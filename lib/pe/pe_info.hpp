@@ -64,7 +64,12 @@ struct PeInfo {
 // Decodes a PE image. `path` is used only for error messages and PeInfo::path. Structural problems
 // (truncation, RVAs outside every section, tables that run off the file, absurd counts) are ErrorCode::format
 // errors naming the structure and its file offset.
-Result<PeInfo> read_pe(ByteView image, const std::string& path);
+struct ReadPeOptions {
+  // Re-read the header fields with LIEF as a second opinion (disagreement becomes a warning). It costs a copy and
+  // a parse of the whole image; wheel repair, which needs only the imports, turns it off.
+  bool lief_cross_check = true;
+};
+Result<PeInfo> read_pe(ByteView image, const std::string& path, const ReadPeOptions& opts = {});
 
 std::string machine_name(uint16_t machine);
 std::string subsystem_name(uint16_t subsystem);

@@ -1,5 +1,5 @@
-// Reads the header fields and section table a PE editor needs, with every range checked against the file.
-// The same checks as read_pe.cpp's header pass; kept separate so the editor can know where fields live.
+// The header pass of every PE reader and editor in lib/pe: the headers and section table decoded once, every
+// range checked against the file, each field's file offset kept for the editor.
 #include "pe/pe_layout.hpp"
 
 #include <algorithm>
@@ -32,37 +32,64 @@ uint64_t PeLayout::raw_end() const {
 
 Result<PeLayout> read_layout(ByteView f) {
   if (f.size() < 0x40 || f.data()[0] != 'M' || f.data()[1] != 'Z')
-    return layout_error("DOS header: not an MZ image", 0);
+    return layout_error("DOS header: not an MZ image (" + std::to_string(f.size()) + " bytes)", 0);
   PeLayout L;
   L.file_size = f.size();
   uint32_t pe_off = *f.find_uint<uint32_t>(0x3c, Endian::little);
-  if (!f.in_bounds(pe_off, 24) || std::memcmp(f.data() + pe_off, "PE\0\0", 4) != 0)
-    return layout_error("PE signature: e_lfanew " + hex(pe_off) + " does not point at \"PE\\0\\0\"", 0x3c);
+  if (!f.in_bounds(pe_off, 24))
+    return layout_error("DOS header: e_lfanew " + hex(pe_off) + " points past the end of the file (" + hex(f.size()) + ")",
+                        0x3c);
+  if (std::memcmp(f.data() + pe_off, "PE\0\0", 4) != 0)
+    return layout_error("PE signature at " + hex(pe_off) + " is missing", pe_off);
   L.coff_off = uint64_t(pe_off) + 4;
+  L.machine = *f.find_uint<uint16_t>(L.coff_off, Endian::little);
   uint16_t nsections = *f.find_uint<uint16_t>(L.coff_off + 2, Endian::little);
+  L.timestamp = *f.find_uint<uint32_t>(L.coff_off + 4, Endian::little);
   uint16_t opt_size = *f.find_uint<uint16_t>(L.coff_off + 16, Endian::little);
+  L.characteristics = *f.find_uint<uint16_t>(L.coff_off + 18, Endian::little);
+
   L.opt_off = L.coff_off + 20;
   FERRY_TRY(oh, f.sub(L.opt_off, opt_size, "optional header"));
   auto magic = oh.find_uint<uint16_t>(0, Endian::little);
-  if (!magic || (*magic != 0x10b && *magic != 0x20b))
-    return layout_error("optional header: bad magic or SizeOfOptionalHeader " + hex(opt_size), L.opt_off);
+  if (!magic)
+    return layout_error("optional header: SizeOfOptionalHeader " + hex(opt_size) + " is too small", L.coff_off + 16);
+  if (*magic != 0x10b && *magic != 0x20b)
+    return layout_error("optional header: bad magic " + hex(*magic) + " (expected 0x10b or 0x20b)", L.opt_off);
   L.pe32_plus = *magic == 0x20b;
   const uint64_t dirs_at = L.pe32_plus ? 112 : 96;
-  if (opt_size < dirs_at) return layout_error("optional header: SizeOfOptionalHeader " + hex(opt_size) + " is too small", L.coff_off + 16);
+  if (opt_size < dirs_at)
+    return layout_error("optional header: SizeOfOptionalHeader " + hex(opt_size) + " is too small for " +
+                            (L.pe32_plus ? "PE32+" : "PE32") + " (needs " + hex(dirs_at) + ")",
+                        L.coff_off + 16);
+  auto u16 = [&](uint64_t o) { return *oh.find_uint<uint16_t>(o, Endian::little); };
   auto u32 = [&](uint64_t o) { return *oh.find_uint<uint32_t>(o, Endian::little); };
+  L.linker_major = oh.data()[2], L.linker_minor = oh.data()[3];
+  L.entry_point = u32(16);
   L.image_base = L.pe32_plus ? *oh.find_uint<uint64_t>(24, Endian::little) : u32(28);
   L.section_alignment = u32(32);
   L.file_alignment = u32(36);
+  L.os_major = u16(40), L.os_minor = u16(42);
+  L.image_major = u16(44), L.image_minor = u16(46);
+  L.subsystem_major = u16(48), L.subsystem_minor = u16(50);
   L.size_of_image = u32(56);
   L.size_of_image_off = L.opt_off + 56;
   L.size_of_headers = u32(60);
   L.checksum_off = L.opt_off + 64;
-  L.ndirs = std::min<uint32_t>(u32(dirs_at - 4), 16);
+  L.subsystem = u16(68);
+  L.dll_characteristics = u16(70);
+  uint32_t ndirs = u32(dirs_at - 4);
+  // The loader reads at most 16 directories; more are ignored, fewer mean the rest are absent.
+  L.ndirs = std::min<uint32_t>(ndirs, 16);
   L.dirs_off = L.opt_off + dirs_at;
   if (dirs_at + uint64_t(L.ndirs) * 8 > opt_size)
-    return layout_error("optional header: NumberOfRvaAndSizes does not fit in SizeOfOptionalHeader", L.opt_off + dirs_at - 4);
+    return layout_error("optional header: NumberOfRvaAndSizes " + std::to_string(ndirs) +
+                            " does not fit in SizeOfOptionalHeader " + hex(opt_size),
+                        L.opt_off + dirs_at - 4);
+  for (uint32_t i = 0; i < L.ndirs; ++i) L.dirs[i] = {u32(dirs_at + i * 8), u32(dirs_at + i * 8 + 4)};
+
   L.section_table_off = L.opt_off + opt_size;
   FERRY_TRY(st, f.sub(L.section_table_off, uint64_t(nsections) * 40, "section table"));
+  L.sections.reserve(nsections);
   for (uint32_t i = 0; i < nsections; ++i) {
     uint64_t s = uint64_t(i) * 40;
     LayoutSection h;
@@ -78,10 +105,6 @@ Result<PeLayout> read_layout(ByteView f) {
       return layout_error("section #" + std::to_string(i) + " (" + h.name + "): raw data " + hex(h.raw_ptr) + "+" +
                               hex(h.raw_size) + " is outside the file (" + hex(f.size()) + ")",
                           h.header_off);
-    if (!L.sections.empty() && h.va < uint64_t(L.sections.back().va) + L.sections.back().vsize)
-      return layout_error("section #" + std::to_string(i) + " (" + h.name + "): virtual address " + hex(h.va) +
-                              " overlaps the previous section",
-                          h.header_off + 12);
     L.sections.push_back(std::move(h));
   }
   return L;

@@ -1,12 +1,12 @@
-// Checked PE/COFF reader: DOS stub pointer, COFF and optional headers, section table, and the three directories
+// Checked PE/COFF reader: from the headers and section table (decoded once, pe_layout.cpp), the three directories
 // the loader uses to find other DLLs (import, delay-load import, export), every RVA mapped through the section
 // table and every table bounded by its section. Follows the PE format specification ("PE Format",
 // learn.microsoft.com) and LLVM's COFFObjectFile (which llvm-readobj --coff-imports, our oracle, uses).
 #include <algorithm>
-#include <array>
 
 #include "pe/lief_check.hpp"
 #include "pe/pe_info.hpp"
+#include "pe/pe_layout.hpp"
 
 namespace ferry::pe {
 
@@ -14,11 +14,6 @@ namespace {
 
 constexpr uint16_t IMAGE_FILE_DLL = 0x2000;
 constexpr uint32_t kMaxNameLength = 4096;  // longer import/export names are not produced by any linker
-
-struct SectionHeader {
-  std::string name;
-  uint32_t va = 0, vsize = 0, raw_ptr = 0, raw_size = 0;
-};
 
 // Decoding stays proportional to the file: overlapping or shared tables cannot make ferry decode more entries or
 // string bytes than a file of this size can hold without sharing.
@@ -31,22 +26,16 @@ Error format_error(std::string msg, std::optional<uint64_t> off) {
   return make_error(ErrorCode::format, std::move(msg), off);
 }
 
+// RVAs resolved through the layout's section table, to views of the file bytes that back them.
 class Image {
 public:
-  Image(ByteView file, std::vector<SectionHeader> sections, uint32_t size_of_headers, uint64_t image_base)
-      : file_(file), sections_(std::move(sections)), size_of_headers_(size_of_headers), image_base_(image_base) {}
+  Image(ByteView file, const PeLayout& layout) : file_(file), layout_(layout) {}
 
   // The file bytes from `rva` to the end of the data that backs it (the headers or one section's raw data).
   std::optional<ByteView> find_rva(uint64_t rva) const {
-    uint64_t headers_end = std::min<uint64_t>(size_of_headers_, file_.size());
-    if (rva < headers_end) return file_.find_sub(rva, headers_end - rva);
-    for (const auto& s : sections_) {
-      if (rva < s.va) continue;
-      uint64_t delta = rva - s.va;
-      uint64_t span = s.vsize != 0 ? std::min(s.vsize, s.raw_size) : s.raw_size;
-      if (delta < span) return file_.find_sub(uint64_t(s.raw_ptr) + delta, span - delta);
-    }
-    return std::nullopt;
+    auto at = layout_.rva_to_off(rva);
+    if (!at) return std::nullopt;
+    return file_.find_sub(at->first, at->second);
   }
   Result<ByteView> read_rva(uint64_t rva, const std::string& what, uint64_t field_off) const {
     if (auto v = find_rva(rva)) return *v;
@@ -67,14 +56,11 @@ public:
     budget.bytes -= s->size();
     return std::string(*s);
   }
-  uint64_t image_base() const { return image_base_; }
-  const ByteView& file() const { return file_; }
+  uint64_t image_base() const { return layout_.image_base; }
 
 private:
   ByteView file_;
-  std::vector<SectionHeader> sections_;
-  uint32_t size_of_headers_;
-  uint64_t image_base_;
+  const PeLayout& layout_;
 };
 
 // An import lookup table (or delay-load import name table): 4- or 8-byte thunks ending with zero.
@@ -213,100 +199,51 @@ Status read_exports(const Image& img, uint32_t dir_rva, uint64_t field_off, PeIn
   return {};
 }
 
-Result<PeInfo> read_pe_image(ByteView f, PeInfo info) {
-  if (f.size() < 0x40 || f.data()[0] != 'M' || f.data()[1] != 'Z')
-    return format_error("DOS header: not an MZ image (" + std::to_string(f.size()) + " bytes)", 0);
-  uint32_t pe_off = *f.find_uint<uint32_t>(0x3c, Endian::little);
-  if (!f.in_bounds(pe_off, 24))
-    return format_error("DOS header: e_lfanew " + hex(pe_off) + " points past the end of the file (" +
-                            hex(f.size()) + ")",
-                        0x3c);
-  if (std::memcmp(f.data() + pe_off, "PE\0\0", 4) != 0)
-    return format_error("PE signature at " + hex(pe_off) + " is missing", pe_off);
-  const uint64_t coff = uint64_t(pe_off) + 4;
-  info.machine = *f.find_uint<uint16_t>(coff, Endian::little);
-  info.section_count = *f.find_uint<uint16_t>(coff + 2, Endian::little);
-  info.timestamp = *f.find_uint<uint32_t>(coff + 4, Endian::little);
-  uint16_t opt_size = *f.find_uint<uint16_t>(coff + 16, Endian::little);
-  info.characteristics = *f.find_uint<uint16_t>(coff + 18, Endian::little);
+Result<PeInfo> read_pe_image(ByteView f, const PeLayout& L, PeInfo info, const ReadPeOptions& opts) {
+  info.machine = L.machine;
+  info.section_count = static_cast<uint16_t>(L.sections.size());
+  info.timestamp = L.timestamp;
+  info.characteristics = L.characteristics;
   info.machine_name = machine_name(info.machine);
   info.is_dll = (info.characteristics & IMAGE_FILE_DLL) != 0;
-
-  const uint64_t opt = coff + 20;
-  FERRY_TRY(oh, f.sub(opt, opt_size, "optional header"));
-  auto magic = oh.find_uint<uint16_t>(0, Endian::little);
-  if (!magic) return format_error("optional header: SizeOfOptionalHeader " + hex(opt_size) + " is too small", coff + 16);
-  if (*magic != 0x10b && *magic != 0x20b)
-    return format_error("optional header: bad magic " + hex(*magic) + " (expected 0x10b or 0x20b)", opt);
-  info.pe32_plus = *magic == 0x20b;
-  const uint64_t dirs_at = info.pe32_plus ? 112 : 96;
-  if (opt_size < dirs_at)
-    return format_error("optional header: SizeOfOptionalHeader " + hex(opt_size) + " is too small for " +
-                            (info.pe32_plus ? "PE32+" : "PE32") + " (needs " + hex(dirs_at) + ")",
-                        coff + 16);
-  auto u16 = [&](uint64_t o) { return *oh.find_uint<uint16_t>(o, Endian::little); };
-  auto u32 = [&](uint64_t o) { return *oh.find_uint<uint32_t>(o, Endian::little); };
-  info.linker_version = {oh.data()[2], oh.data()[3]};
-  info.entry_point = u32(16);
-  info.image_base = info.pe32_plus ? *oh.find_uint<uint64_t>(24, Endian::little) : u32(28);
-  info.os_version = {u16(40), u16(42)};
-  info.image_version = {u16(44), u16(46)};
-  info.subsystem_version = {u16(48), u16(50)};
-  info.size_of_image = u32(56);
-  uint32_t size_of_headers = u32(60);
-  info.subsystem = u16(68);
+  info.pe32_plus = L.pe32_plus;
+  info.linker_version = {L.linker_major, L.linker_minor};
+  info.entry_point = L.entry_point;
+  info.image_base = L.image_base;
+  info.os_version = {L.os_major, L.os_minor};
+  info.image_version = {L.image_major, L.image_minor};
+  info.subsystem_version = {L.subsystem_major, L.subsystem_minor};
+  info.size_of_image = L.size_of_image;
+  info.subsystem = L.subsystem;
   info.subsystem_name = subsystem_name(info.subsystem);
-  info.dll_characteristics = u16(70);
-  uint32_t ndirs = u32(dirs_at - 4);
-  // The loader reads at most 16 directories; more are ignored, fewer mean the rest are absent.
-  uint32_t usable_dirs = std::min<uint32_t>(ndirs, 16);
-  if (dirs_at + uint64_t(usable_dirs) * 8 > opt_size)
-    return format_error("optional header: NumberOfRvaAndSizes " + std::to_string(ndirs) +
-                            " does not fit in SizeOfOptionalHeader " + hex(opt_size),
-                        opt + dirs_at - 4);
-  std::array<std::pair<uint32_t, uint32_t>, 16> dirs{};
-  for (uint32_t i = 0; i < usable_dirs; ++i)
-    dirs[i] = {u32(dirs_at + i * 8), u32(dirs_at + i * 8 + 4)};
+  info.dll_characteristics = L.dll_characteristics;
 
-  const uint64_t sect_at = opt + opt_size;
-  FERRY_TRY(st, f.sub(sect_at, uint64_t(info.section_count) * 40, "section table"));
-  std::vector<SectionHeader> sections;
-  for (uint32_t i = 0; i < info.section_count; ++i) {
-    uint64_t s = uint64_t(i) * 40;
-    SectionHeader h;
-    const char* raw = reinterpret_cast<const char*>(st.data() + s);
-    h.name.assign(raw, strnlen(raw, 8));
-    h.vsize = *st.find_uint<uint32_t>(s + 8, Endian::little);
-    h.va = *st.find_uint<uint32_t>(s + 12, Endian::little);
-    h.raw_size = *st.find_uint<uint32_t>(s + 16, Endian::little);
-    h.raw_ptr = *st.find_uint<uint32_t>(s + 20, Endian::little);
-    if (h.raw_size != 0 && !f.in_bounds(h.raw_ptr, h.raw_size))
-      return format_error("section #" + std::to_string(i) + " (" + h.name + "): raw data " + hex(h.raw_ptr) + "+" +
-                              hex(h.raw_size) + " is outside the file (" + hex(f.size()) + ")",
-                          st.base() + s);
-    sections.push_back(std::move(h));
-  }
-  Image img(f, std::move(sections), size_of_headers, info.image_base);
+  Image img(f, L);
   Budget budget(f.size());
-  auto dir_field = [&](int i) { return opt + dirs_at + uint64_t(i) * 8; };
-  if (dirs[0].first != 0) FERRY_CHECK(read_exports(img, dirs[0].first, dir_field(0), info, budget));
-  if (dirs[1].first != 0) FERRY_CHECK(read_imports(img, dirs[1].first, dir_field(1), info.pe32_plus, info, budget));
-  if (dirs[13].first != 0)
-    FERRY_CHECK(read_delay_imports(img, dirs[13].first, dir_field(13), info.pe32_plus, info, budget));
+  if (L.dirs[0].first != 0) FERRY_CHECK(read_exports(img, L.dirs[0].first, L.dir_field(0), info, budget));
+  if (L.dirs[1].first != 0) FERRY_CHECK(read_imports(img, L.dirs[1].first, L.dir_field(1), info.pe32_plus, info, budget));
+  if (L.dirs[13].first != 0)
+    FERRY_CHECK(read_delay_imports(img, L.dirs[13].first, L.dir_field(13), info.pe32_plus, info, budget));
 
-  detail::cross_check_with_lief(f, opt + dirs_at, usable_dirs, coff, info);
+  if (opts.lief_cross_check) detail::cross_check_with_lief(f, L.dirs_off, L.ndirs, L.coff_off, info);
   return info;
 }
 
 }  // namespace
 
-Result<PeInfo> read_pe(ByteView image, const std::string& path) {
+Result<PeInfo> read_pe(ByteView image, const PeLayout& layout, const std::string& path, const ReadPeOptions& opts) {
   PeInfo info;
   info.path = path;
   info.file_size = image.size();
-  auto r = read_pe_image(image, std::move(info));
+  auto r = read_pe_image(image, layout, std::move(info), opts);
   if (!r) return r.error().with_path(path);
   return r;
+}
+
+Result<PeInfo> read_pe(ByteView image, const std::string& path, const ReadPeOptions& opts) {
+  auto layout = read_layout(image);
+  if (!layout) return layout.error().with_path(path);
+  return read_pe(image, *layout, path, opts);
 }
 
 }  // namespace ferry::pe

@@ -362,4 +362,33 @@ Result<std::vector<uint8_t>> member_head(int fd, const RawMember& m, size_t n, c
   return out;
 }
 
+Result<std::vector<uint8_t>> read_member(int fd, const RawMember& m, uint64_t max_size, const std::string& path) {
+  if (m.size > max_size)
+    return member_error(m, path, std::to_string(m.size) + " bytes, more than the " + std::to_string(max_size) + " allowed");
+  std::vector<uint8_t> out(static_cast<size_t>(m.size));
+  const std::string what = "the data of '" + m.name + "'";
+  if (m.method == 0) {
+    if (m.comp_size != m.size) return member_error(m, path, "stored, yet its sizes differ");
+    FERRY_CHECK(read_at(fd, out.data(), out.size(), m.data_offset, path, what));
+  } else if (m.method == 8) {
+    thread_local std::vector<uint8_t> in;
+    in.resize(static_cast<size_t>(m.comp_size));
+    FERRY_CHECK(read_at(fd, in.data(), in.size(), m.data_offset, path, what));
+    libdeflate_decompressor* d = decompressor();
+    if (!d) return make_error(ErrorCode::io, "libdeflate: cannot allocate a decompressor");
+    size_t got = 0;
+    auto r = libdeflate_deflate_decompress(d, in.data(), in.size(), out.data(), out.size(), &got);
+    if (r == LIBDEFLATE_INSUFFICIENT_SPACE)
+      return member_error(m, path, "inflates to more than the " + std::to_string(m.size) + " bytes the directory says");
+    if (r != LIBDEFLATE_SUCCESS) return member_error(m, path, "corrupt deflate data");
+    if (got != m.size)
+      return member_error(m, path, std::to_string(got) + " bytes inflated, the directory says " + std::to_string(m.size));
+    if (in.capacity() > (size_t{64} << 20)) std::vector<uint8_t>().swap(in);  // a huge member's buffer is not kept
+  } else {
+    return member_error(m, path, "compression method " + std::to_string(m.method) + " (a wheel uses deflate or store)");
+  }
+  if (crc32_of(out.data(), out.size()) != m.crc) return member_error(m, path, "CRC-32 mismatch (the data is corrupt)");
+  return out;
+}
+
 }  // namespace ferry::wheel

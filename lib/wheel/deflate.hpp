@@ -64,4 +64,9 @@ Result<MemberDigest> digest_member(int fd, const RawMember& m, size_t head_size,
 // The first `n` bytes of a member (fewer when it is shorter) without inflating the rest.
 Result<std::vector<uint8_t>> member_head(int fd, const RawMember& m, size_t n, const std::string& path_for_errors);
 
+// The whole content of member `m` (refused above `max_size` bytes), stored or inflated by libdeflate straight into
+// the result, checked against the directory's size and CRC-32. For readers that need the bytes themselves (PE
+// images to decode and edit): no hash, no intermediate buffer for the output. Thread-safe on a shared `fd`.
+Result<std::vector<uint8_t>> read_member(int fd, const RawMember& m, uint64_t max_size, const std::string& path_for_errors);
+
 }  // namespace ferry::wheel

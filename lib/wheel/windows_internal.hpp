@@ -13,6 +13,7 @@
 #include "wheel/wheel_metadata.hpp"
 #include "wheel/wheel_name.hpp"
 #include "wheel/wheel_zip.hpp"
+#include "wheel/zip_raw.hpp"
 
 namespace ferry::wheel::windows {
 
@@ -41,6 +42,8 @@ struct Wheel {
   std::string path;
   WheelName name;
   ZipReader zip;
+  std::vector<RawMember> raw;  // the central directory, by member index (member data is read through it)
+  std::shared_ptr<const int> fd;  // the wheel, open for pread from any thread
   std::string dist_info;
   std::vector<RecordEntry> record;
   uint16_t machine = 0;
@@ -59,6 +62,8 @@ struct Discovery {
 
 // Pass: open the wheel, check its name and members, find its dist-info, RECORD and architecture.
 Result<Wheel> open_windows_wheel(const std::string& wheel_path);
+// A member's content (inflated by libdeflate, CRC checked); safe to call from several threads at once.
+Result<std::vector<uint8_t>> read_member_bytes(const Wheel& w, const ZipMember& m, uint64_t max_size);
 // Pass: DLLs the Python ABI of this wheel provides (vcruntime140.dll ... for cp39+ on amd64).
 std::set<std::string> abi_runtime_dlls(const WheelName& name);
 // Vendored by repair: found outside the wheel, or in it (moved into the libs directory) without --ignore-existing.
@@ -66,7 +71,8 @@ inline bool is_vendored(const DllFinding& f, const WindowsOptions& opts) {
   return f.kind == DllKind::vendor || (f.kind == DllKind::in_wheel && !opts.ignore_existing);
 }
 // Pass: read the roots, then every DLL they reach (wheel, --add-path, PATH), classifying each imported name.
-Result<Discovery> discover(Wheel& w, const WindowsOptions& opts);
+// Images are read on `jobs` threads (0 = all cores).
+Result<Discovery> discover(Wheel& w, const WindowsOptions& opts, unsigned jobs = 0);
 // The imported names of `img` that are vendored or moved and so get mangled (delvewheel's "mangleable needed").
 std::vector<std::string> mangleable_needed(const Image& img, const Discovery& d, const WindowsOptions& opts);
 // Pass: mangled names (name-<hash>.dll), dependencies hashed first; lowercase name -> new name.

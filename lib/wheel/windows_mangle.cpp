@@ -34,14 +34,16 @@ Result<std::map<std::string, std::string>> mangle_names(const Discovery& d, cons
       return make_error(ErrorCode::unsupported, "DLL dependency cycle through " + n + ": mangled names need an order "
                                                 "(use --no-mangle " + n + ")");
     const Image& img = *d.by_name.at(n);
-    std::vector<uint8_t> buf;
+    Sha256Stream h;  // streamed: the DLL's bytes are not copied behind its dependencies' hashes
     for (auto& dep : mangleable_needed(img, d, opts)) {
       FERRY_CHECK(visit(dep));
-      buf.insert(buf.end(), hash_of[dep].begin(), hash_of[dep].end());
-      buf.push_back(0);
+      const std::string& dh = hash_of[dep];
+      h.update({reinterpret_cast<const uint8_t*>(dh.data()), dh.size()});
+      const uint8_t nul = 0;
+      h.update({&nul, 1});
     }
-    buf.insert(buf.end(), img.bytes.begin(), img.bytes.end());
-    hash_of[n] = to_hex(sha256(buf)).substr(0, 32);
+    h.update(img.bytes);
+    hash_of[n] = to_hex(h.finish()).substr(0, 32);
     size_t dot = img.base_name.find_last_of('.');
     std::string stem = dot == std::string::npos || dot == 0 ? img.base_name : img.base_name.substr(0, dot);
     std::string ext = dot == std::string::npos || dot == 0 ? "" : img.base_name.substr(dot);

@@ -1,5 +1,9 @@
 // Opening a Windows wheel for show/repair: name and platform tag, member safety checks, the one .dist-info
 // with its RECORD, and a case-insensitive map of the wheel's files (Windows finds DLLs regardless of case).
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "wheel/deflate.hpp"
 #include "wheel/windows_internal.hpp"
 
 namespace ferry::wheel::windows {
@@ -31,6 +35,15 @@ Result<Wheel> open_windows_wheel(const std::string& wheel_path) {
   FERRY_TRY(zip, ZipReader::open(wheel_path));
   w.zip = std::move(zip);
   FERRY_CHECK(check_members(w.zip.members(), wheel_path));
+  FERRY_TRY(raw, read_central_directory(wheel_path));
+  if (raw.size() != w.zip.members().size())
+    return make_error(ErrorCode::format, "libzip lists " + std::to_string(w.zip.members().size()) +
+                                             " members, the central directory " + std::to_string(raw.size()))
+        .with_path(wheel_path);
+  w.raw = std::move(raw);
+  int fd = ::open(wheel_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return make_error(ErrorCode::io, "cannot reopen the wheel").with_path(wheel_path);
+  w.fd = std::shared_ptr<const int>(new int(fd), [](const int* p) { ::close(*p), delete p; });
   for (auto& m : w.zip.members()) {
     size_t slash = m.name.find('/');
     if (slash != std::string::npos && m.name.compare(0, slash, "") != 0 && m.name.substr(0, slash).ends_with(".dist-info")) {
@@ -46,12 +59,17 @@ Result<Wheel> open_windows_wheel(const std::string& wheel_path) {
   if (w.dist_info.empty()) return make_error(ErrorCode::format, "the wheel has no .dist-info directory").with_path(wheel_path);
   for (auto& m : w.zip.members())
     if (m.name == w.dist_info + "/RECORD") {
-      FERRY_TRY(bytes, w.zip.read(m));
+      FERRY_TRY(bytes, read_member_bytes(w, m, uint64_t{64} << 20));
       FERRY_TRY(rec, parse_record(std::string(bytes.begin(), bytes.end()), wheel_path + "!" + m.name));
       w.record = std::move(rec);
       return w;
     }
   return make_error(ErrorCode::format, w.dist_info + " has no RECORD").with_path(wheel_path);
+}
+
+Result<std::vector<uint8_t>> read_member_bytes(const Wheel& w, const ZipMember& m, uint64_t max_size) {
+  if (m.index >= w.raw.size() || !w.fd) return make_error(ErrorCode::format, "member '" + m.name + "' is not in the central directory").with_path(w.path);
+  return read_member(*w.fd, w.raw[m.index], max_size, w.path);
 }
 
 }  // namespace ferry::wheel::windows

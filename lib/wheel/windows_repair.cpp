@@ -33,6 +33,7 @@ Status rewrite_images(const Discovery& d, const std::map<std::string, std::strin
     std::map<std::string, std::string> renames;
     for (auto& n : mangleable_needed(*img, d, opts))
       if (auto it = names.find(n); it != names.end()) renames[n] = it->second;
+    if (!vendored && renames.empty()) continue;  // a module whose imports all keep their names stays as it is
     pe::ImportEditReport er;
     auto label = img->member.empty() ? img->host_path : img->member;
     FERRY_TRY(bytes, pe::rename_imports(ByteView(img->bytes.data(), img->bytes.size()), renames, er));
@@ -81,7 +82,7 @@ void patch_package(const Wheel& w, const std::string& dir, const std::vector<std
   auto read_member = [&](const std::string& m) {
     for (auto& z : w.zip.members())
       if (z.name == m)
-        if (auto b = const_cast<ZipReader&>(w.zip).read(z)) return std::string(b->begin(), b->end());
+        if (auto b = read_member_bytes(w, z, uint64_t{64} << 20)) return std::string(b->begin(), b->end());
     return std::string();
   };
   std::string tag = pep503_name(w.name.distribution);
@@ -232,7 +233,7 @@ Result<RepairReport> repair_windows_wheel(const std::string& wheel_path, const R
   for (auto& m : w.zip.members())
     if (m.name == w.dist_info + "/DELVEWHEEL")
       return copy_unchanged(wheel_path, out, "already repaired (" + m.name + "): copied unchanged");
-  FERRY_TRY(d, discover(w, wo));
+  FERRY_TRY(d, discover(w, wo, opts.jobs));
   std::vector<std::string> missing;
   for (auto& [n, f] : d.findings)
     if (f.kind == DllKind::missing) missing.push_back(n + " (needed by " + join(f.needed_by, ", ") + ")");

@@ -35,7 +35,7 @@ Result<WindowsShow> show_windows_wheel(const std::string& wheel_path, const Wind
   s.arch = pe::machine_name(w.machine);
   for (auto& m : w.zip.members()) {
     if (m.name == w.dist_info + "/DELVEWHEEL")
-      if (auto b = w.zip.read(m)) {
+      if (auto b = read_member_bytes(w, m, uint64_t{64} << 20)) {
         std::string t(b->begin(), b->end());
         s.repaired_by = t.substr(0, t.find('\n'));
       }

@@ -3,7 +3,8 @@
 # winpkg.libs with AddDllDirectory and LoadLibraryExW's winpkg/_core.pyd, whose imports now name mangled DLLs
 # (a chain libmid -> libleaf, and a delay-loaded libdelay called at run time); core_value() prints 42. The same
 # module from the unrepaired wheel fails to load. The overlay / no-slack DLL (renamed through a new section)
-# loads too (overmod_value=32), and its overlay is at the same file offset as before.
+# loads too (overmod_value=32), and its overlay is at the same file offset as before. The win32 wheel likewise,
+# under Debian's i386 wine run by qemu-i386 when wine64 cannot run 32-bit programs (scripts/wine32.sh).
 # timeout: 600
 source "$(dirname "$0")/../common.sh"
 need_cmd unzip
@@ -48,15 +49,40 @@ after=$(grep -boa FERRY-OVERLAY-KEEP-ME "$over" | cut -d: -f1)
 [ -n "$before" ] && expect_eq "overlay offset" "$before" "$after"
 cmp -n "$before" "$d/deps/libover.dll" "$over" >/dev/null && fail "libover.dll's headers were not changed"
 { llvm-readobj --sections "$over" || true; } | grep -q "Name: .ferry" || fail "no new section in $over"
-# win32: only when this wine runs 32-bit programs (Debian's wine64 alone does not; wine32 is an i386 package).
+# win32: Debian's wine64 8.0 alone cannot run 32-bit PE programs (its wow64 mode finds no i386 ntdll.dll; those
+# DLLs are in the i386 libwine package), and this kernel may not run i386 Linux programs. Then Debian's i386 wine
+# of the same version runs under qemu-i386 (scripts/wine32.sh, packages cached under the build directory).
 x86=$FIX/winwheel/x86
-note="win32 not run: this wine cannot run 32-bit programs (needs Debian's wine32)"
-if [ -d "$x86" ] && (cd "$x86/runtime" && timeout 60 "$wine" host.exe >/dev/null 2>&1; [ $? = 2 ]); then
-  whl=$(cd "$x86" && ls winpkg-*.whl)
-  "$FERRY" repair -w "$T/out32" --add-path "$x86/deps" "$x86/$whl" >/dev/null
-  mkdir -p "$T/w32" && (cd "$T/w32" && unzip -q "$T/out32/$whl") && cp "$x86"/runtime/* "$T/w32/"
-  out=$(run_host "$T/w32" "$(winpath "$T/w32/winpkg.libs")" "$(winpath "$T/w32/winpkg/_core.pyd")" core_value) || true
-  expect_eq "repaired win32 _core.pyd under wine" "core_value=42" "$out"
-  note="win32 loads too"
+note="win32 not run: no MinGW-built i686 fixtures"
+runs_host() { (cd "$x86/runtime" && timeout 300 "$@" host.exe >/dev/null 2>&1; [ $? = 2 ]); }  # usage exit: it ran
+if [ -d "$x86" ]; then
+  wine32=""
+  if runs_host "$wine"; then wine32=$wine
+  elif w=$(bash "$SRC/scripts/wine32.sh" "$BUILD" 2>"$T/wine32.err"); then
+    export WINEPREFIX=$BUILD/wine32-prefix WINEARCH=win32
+    exec 7>"$BUILD/wine32-prefix.lock"
+    flock 7
+    if runs_host "$w"; then wine32=$w
+    else note="win32 not run: Debian's wine64 cannot run 32-bit PE programs and the i386 wine under qemu-i386 ($w) did not run host.exe"; fi
+  else
+    note="win32 not run: Debian's wine64 cannot run 32-bit PE programs (no i386 PE DLLs) and no i386 wine: $(tail -1 "$T/wine32.err")"
+  fi
+  if [ -n "$wine32" ]; then
+    whl=$(cd "$x86" && ls winpkg-*.whl)
+    "$FERRY" repair -w "$T/out32" --add-path "$x86/deps" "$x86/$whl" >/dev/null
+    for kind in repaired original; do
+      mkdir -p "$T/w32-$kind" && (cd "$T/w32-$kind" && unzip -q "$([ $kind = repaired ] && echo "$T/out32/$whl" || echo "$x86/$whl")")
+      cp "$x86"/runtime/* "$T/w32-$kind/"
+    done
+    wine=$wine32
+    out=$(run_host "$T/w32-repaired" "$(winpath "$T/w32-repaired/winpkg.libs")" "$(winpath "$T/w32-repaired/winpkg/_core.pyd")" core_value) || true
+    expect_eq "repaired win32 _core.pyd under $wine32" "core_value=42" "$out"
+    set +e
+    out=$(run_host "$T/w32-original" "$(winpath "$T/w32-original")" "$(winpath "$T/w32-original/winpkg/_core.pyd")" core_value)
+    rc=$?
+    set -e
+    [ "$rc" != 0 ] && [[ "$out" == LoadLibraryExW\ failed* ]] || fail "the unrepaired win32 module loaded ($rc: $out)"
+    note="win32 loads too (under $wine32); unrepaired win32 fails"
+  fi
 fi
 echo "ok: repaired modules load under wine; unrepaired fails; overlay kept at $before; $note"

@@ -8,6 +8,8 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <memory>
+#include <mutex>
 #include <regex>
 #include <sstream>
 
@@ -120,17 +122,25 @@ std::optional<wheel::PackageOrigin> ask_apk(const std::string& apk, const std::s
 }  // namespace
 
 wheel::WhichProvides system_which_provides() {
-  std::string distro = distro_id();
-  if (distro.empty()) return {};
-  std::string dpkg = usable("dpkg"), rpm = usable("rpm"), apk = usable("apk");
-  if (dpkg.empty() && rpm.empty() && apk.empty()) return {};
-  return [=](const std::string& path) -> std::optional<wheel::PackageOrigin> {
-    if (!dpkg.empty())
-      if (auto o = ask_dpkg(dpkg, distro, path)) return o;
-    if (!rpm.empty())
-      if (auto o = ask_rpm(rpm, distro, path)) return o;
-    if (!apk.empty())
-      if (auto o = ask_apk(apk, distro, path)) return o;
+  // Probed on the first question, not here: a repair that grafts nothing (every Windows wheel, most re-repairs)
+  // would otherwise spawn `dpkg --version` for nothing (a few milliseconds, more than such a repair takes).
+  struct Managers {
+    std::once_flag once;
+    std::string distro, dpkg, rpm, apk;
+  };
+  auto m = std::make_shared<Managers>();
+  return [m](const std::string& path) -> std::optional<wheel::PackageOrigin> {
+    std::call_once(m->once, [&] {
+      m->distro = distro_id();
+      if (m->distro.empty()) return;
+      m->dpkg = usable("dpkg"), m->rpm = usable("rpm"), m->apk = usable("apk");
+    });
+    if (!m->dpkg.empty())
+      if (auto o = ask_dpkg(m->dpkg, m->distro, path)) return o;
+    if (!m->rpm.empty())
+      if (auto o = ask_rpm(m->rpm, m->distro, path)) return o;
+    if (!m->apk.empty())
+      if (auto o = ask_apk(m->apk, m->distro, path)) return o;
     return std::nullopt;
   };
 }
