@@ -70,7 +70,7 @@ Result<std::vector<uint8_t>> append_load_segment(ByteView in, const std::string&
     seg.vaddr = load.vaddr;
     seg.size = bytes;
     seg.steps.push_back("new PT_LOAD: offset " + hex(load.offset) + ", vaddr " + hex(load.vaddr) + ", " +
-                        std::to_string(bytes) + " bytes");
+                        (bytes ? std::to_string(bytes) + " bytes" : std::string("empty until the caller fills it")));
     return img.to_vector();
   }
 }
