@@ -32,6 +32,10 @@ Result<std::vector<uint64_t>> decode_relr(const patch::ElfFile& f) {
     if (addrs.empty()) return f.error("DT_RELR: a bitmap before any address", o);
     for (uint64_t i = 0; (e >>= 1) != 0; ++i)
       if (e & 1) addrs.push_back(where + i * w);
+    // Every relocated word lies in the file (checked when expanded): more of them than the file has words is a
+    // malformed table, and would only cost memory.
+    if (addrs.size() > (f.bytes.size() + *size) / w)
+      return f.error("DT_RELR: more relocations than the file has words", o);
     where += (8 * w - 1) * w;
   }
   return addrs;
@@ -78,8 +82,14 @@ Status expand_relr(const patch::ElfFile& f, std::vector<uint8_t>& out, std::vect
   }
   const uint64_t old_count = relasz / 24;
   const auto counted = std::min<uint64_t>(f.find_dyn(DT_RELACOUNT).value_or(0), old_count);
+  // A linker may let DT_RELA's range end with the PLT's (DT_JMPREL) entries, which glibc then skips in that
+  // pass; the moved table leaves them to DT_JMPREL alone.
+  const uint64_t jmprel = f.find_dyn(DT_JMPREL).value_or(UINT64_MAX), pltsz = f.find_dyn(DT_PLTRELSZ).value_or(0);
   auto copy_old = [&](uint64_t from, uint64_t to) {
-    table.insert(table.end(), f.bytes.data() + old_off + 24 * from, f.bytes.data() + old_off + 24 * to);
+    for (uint64_t i = from; i < to; ++i) {
+      if (rela && *rela + 24 * i >= jmprel && *rela + 24 * i < jmprel + pltsz) continue;
+      table.insert(table.end(), f.bytes.data() + old_off + 24 * i, f.bytes.data() + old_off + 24 * (i + 1));
+    }
   };
   copy_old(0, counted);
   for (uint64_t a : addrs) {
