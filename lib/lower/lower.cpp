@@ -91,7 +91,8 @@ Result<std::vector<uint8_t>> apply_plan(ByteView in, const std::string& path, co
   if (plan.has_feature("DT_RELR"))
     FERRY_CHECK(step(false, [&](const patch::ElfFile& f) { return expand_relr(f, out, steps); }));
   FERRY_CHECK(step(false, [&](const patch::ElfFile& f) -> Status {
-    if (plan.bindings.empty() && !f.find_dyn(DT_VERNEED)) return {};  // a loader feature only, no versions
+    // Nothing to rebind: the tables change only to drop GLIBC_ABI_DT_RELR.
+    if (plan.bindings.empty() && (!plan.has_feature("DT_RELR") || !f.find_dyn(DT_VERNEED))) return {};
     return rewrite_versions(f, out, plan, target, steps);
   }));
   if (plan.has_feature("DT_HASH"))
