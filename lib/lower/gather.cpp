@@ -10,6 +10,11 @@ Result<Facts> gather(const patch::ElfFile& f) {
   Facts facts;
   facts.is_program = f.has_interp();
   facts.relr = f.find_dyn(DT_RELR).has_value();
+  if (facts.relr) {
+    FERRY_TRY(relr, decode_relr(f));
+    facts.relr_count = relr.size();
+  }
+  facts.gnu_hash_only = f.find_dyn(DT_GNU_HASH).has_value() && !f.find_dyn(DT_HASH).has_value();
   for (const auto& d : f.dyn)
     if (d.tag == DT_NEEDED)
       if (auto s = f.find_dynstr(d.val)) facts.needed.push_back(*s);

@@ -65,21 +65,43 @@ Result<std::vector<uint8_t>> apply_plan(ByteView in, const std::string& path, co
     for (const auto& [from, to] : e.rename_dynamic_symbols) steps.push_back("symbol " + from + " renamed " + to);
   }
   std::vector<uint8_t> out = image;
-  {
-    FERRY_TRY(f, patch::read_elf_file_for_patch(ByteView(image), path));
-    FERRY_CHECK(rewrite_versions(f, out, plan, target, steps));
-  }
-  // Each glue step reads the file as the previous one left it (segments grow as glue is added).
-  auto step = [&](auto&& add) -> Status {
-    std::vector<uint8_t> before = out;
-    FERRY_TRY(f, patch::read_elf_file_for_patch(ByteView(before), path));
-    return add(f);
+  // Each step reads the file as the previous one left it (segments grow, tables move). A step that finds no
+  // padding for what it adds runs again after a PT_LOAD of its kind (R, or R+X for code) was appended at the
+  // end of the file, which then grows with what the later steps add. Data steps run before code steps so that
+  // both kinds share as few new segments as possible.
+  auto step = [&](bool exec, auto&& add) -> Status {
+    patch::AppendedSegment seg;
+    for (int attempt = 0;; ++attempt) {
+      std::vector<uint8_t> before = out;
+      FERRY_TRY(f, patch::read_elf_file_for_patch(ByteView(before), path));
+      auto s = add(f);
+      if (s && attempt > 0 && f.phdrs.size() > seg.phdr && f.phdrs[seg.phdr].filesz == 0) {
+        FERRY_TRY(after, patch::read_elf_file_for_patch(ByteView(out), path));
+        if (after.phdrs[seg.phdr].filesz == 0)  // the loader cannot map an empty PT_LOAD
+          return f.error("internal: the PT_LOAD added for room was not used", std::nullopt, ErrorCode::verify);
+      }
+      if (s || attempt > 0 || !is_no_room(s.error())) return s;
+      FERRY_TRY(grown, patch::append_load_segment(ByteView(before), path, 0, PF_R | (exec ? PF_X : 0), seg));
+      out = std::move(grown);
+      for (const auto& st : seg.steps) steps.push_back(st);
+      steps.push_back(std::string("new PT_LOAD #") + std::to_string(seg.phdr) + " (" + (exec ? "R+X" : "R") +
+                      ") for what follows: no padding was left after the segments");
+    }
   };
-  if (has_glue(plan, "__libc_start_main"))
-    FERRY_CHECK(step([&](const patch::ElfFile& f) { return add_start_glue(f, out, steps); }));
-  FERRY_CHECK(step([&](const patch::ElfFile& f) { return add_call_glue(f, out, plan, steps); }));
+  if (plan.has_feature("DT_RELR"))
+    FERRY_CHECK(step(false, [&](const patch::ElfFile& f) { return expand_relr(f, out, steps); }));
+  FERRY_CHECK(step(false, [&](const patch::ElfFile& f) -> Status {
+    // Nothing to rebind: the tables change only to drop GLIBC_ABI_DT_RELR.
+    if (plan.bindings.empty() && (!plan.has_feature("DT_RELR") || !f.find_dyn(DT_VERNEED))) return {};
+    return rewrite_versions(f, out, plan, target, steps);
+  }));
+  if (plan.has_feature("DT_HASH"))
+    FERRY_CHECK(step(false, [&](const patch::ElfFile& f) { return add_dt_hash(f, out, steps); }));
   if (has_glue(plan, "__libc_single_threaded"))
-    FERRY_CHECK(step([&](const patch::ElfFile& f) { return add_data_glue(f, out, plan, steps); }));
+    FERRY_CHECK(step(false, [&](const patch::ElfFile& f) { return add_data_glue(f, out, plan, steps); }));
+  if (has_glue(plan, "__libc_start_main"))
+    FERRY_CHECK(step(true, [&](const patch::ElfFile& f) { return add_start_glue(f, out, steps); }));
+  FERRY_CHECK(step(true, [&](const patch::ElfFile& f) { return add_call_glue(f, out, plan, steps); }));
   return out;
 }
 
@@ -97,12 +119,12 @@ Result<LowerReport> lower_file(const std::string& in, const std::string& out, co
   rep.target = (*target)->name;
   rep.glibc = (*target)->libc_version.str();
   FERRY_TRY(facts, gather(f));
-  rep.plan = make_plan(facts, **target);
+  rep.plan = make_plan(facts, **target, opts.add_dt_hash);
   if (opts.dry_run) return rep;
   if (rep.plan.refused())
     return make_error(ErrorCode::policy, "cannot lower to " + rep.target + ": " + refusals(rep.plan)).with_path(in);
   std::vector<uint8_t> image = bytes;
-  if (!rep.plan.bindings.empty()) {
+  if (!rep.plan.bindings.empty() || !rep.plan.features.empty()) {
     auto applied = apply_plan(ByteView(bytes), in, rep.plan, **target, rep.steps);
     if (!applied) return applied.error().with_path(in);
     image = std::move(*applied);

@@ -48,6 +48,8 @@ struct Facts {
   std::vector<std::pair<std::string, std::string>> versions;  // every {file, version} the Verneeds name
   bool is_program = false;  // has PT_INTERP (the kernel starts it)
   bool relr = false;        // DT_RELR present
+  uint64_t relr_count = 0;  // relative relocations it packs
+  bool gnu_hash_only = false;  // DT_GNU_HASH without DT_HASH
   std::vector<std::string> needed;
 };
 Result<Facts> gather(const patch::ElfFile& f);
@@ -61,19 +63,29 @@ struct Binding {
   std::string reason;                    // why refused, or what the glue does
   std::string new_symbol;                // the symbol the binding goes to when glue calls another one
 };
+// A loader feature the target lacks and how it is lowered (DT_RELR expanded, DT_HASH added).
+struct Feature {
+  std::string name;    // "DT_RELR", "DT_HASH"
+  std::string method;  // "expand", "add"
+  std::string detail;
+};
 struct Plan {
   std::vector<Binding> bindings;          // only requirements above the target, in .dynsym order
+  std::vector<Feature> features;          // loader features lowered (apply_plan in this order)
   std::vector<std::string> add_needed;    // old libraries to add as DT_NEEDED
   std::vector<std::string> problems;      // version requirements without a symbol that the target lacks
   bool refused() const;
+  bool has_feature(const std::string& name) const;
 };
-// Pure: what to do with each requirement above `target`'s ceilings.
-Plan make_plan(const Facts& facts, const policy::Target& target);
+// Pure: what to do with each requirement above `target`'s ceilings. add_dt_hash: add DT_HASH whatever the
+// target (--add-dt-hash); it is added anyway for a target before glibc 2.5.
+Plan make_plan(const Facts& facts, const policy::Target& target, bool add_dt_hash = false);
 
 struct LowerOptions {
   std::string target;  // any built-in target with a glibc ceiling: manylinux2014, debian11, vfx2022, ...
   bool dry_run = false;
   bool verify = true;  // run `check -t TARGET` on the output before it replaces anything
+  bool add_dt_hash = false;  // a SysV hash table (DT_HASH) for files with only DT_GNU_HASH, whatever the target
 };
 struct LowerReport {
   std::string input, output, target;
@@ -98,6 +110,15 @@ Status add_start_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, std::v
 // zero byte ferry adds, or its copy relocation is dropped ("not single-threaded", always safe).
 Status add_call_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, const Plan& plan, std::vector<std::string>& steps);
 Status add_data_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, const Plan& plan, std::vector<std::string>& steps);
+// DT_RELR -> R_X86_64_RELATIVE entries of a new .rela.dyn; the DT_RELR tags go (relr.cpp).
+Result<std::vector<uint64_t>> decode_relr(const patch::ElfFile& f);
+Status expand_relr(const patch::ElfFile& f, std::vector<uint8_t>& out, std::vector<std::string>& steps);
+// A SysV hash table of .dynsym, and DT_HASH pointing at it in a spare dynamic entry (hash.cpp).
+Result<std::vector<uint8_t>> sysv_hash_table(const patch::ElfFile& f);
+Status add_dt_hash(const patch::ElfFile& f, std::vector<uint8_t>& out, std::vector<std::string>& steps);
+// Rewrites the dynamic section's entries where they are, DT_NULL after them (fails when they do not fit).
+Status write_dynamic(const patch::ElfFile& f, std::vector<uint8_t>& out, const std::vector<patch::Dyn>& entries);
+
 // The GOT slot the loader fills for dynamic symbol `sym`, and the relocation's file offset and type.
 struct GotSlot { uint64_t vaddr = 0, reloc_offset = 0; uint32_t type = 0; };
 std::vector<GotSlot> got_slots(const patch::ElfFile& f, uint64_t sym);
@@ -111,7 +132,10 @@ struct Room {
   uint64_t offset = 0, vaddr = 0, size = 0;
   bool made_executable = false;  // code went after a read-only segment, which is now R+X
 };
+// A PT_LOAD that ends the file and is the highest in memory grows with the file.
 Result<Room> reserve_after_segment(const patch::ElfFile& f, std::vector<uint8_t>& out, uint64_t bytes, bool exec);
+// Whether an error is reserve_after_segment's "no room" (apply_plan then adds a PT_LOAD and tries again).
+bool is_no_room(const Error& e);
 
 // Reads, lowers, verifies and writes `out` (which may equal `in`) atomically.
 Result<LowerReport> lower_file(const std::string& in, const std::string& out, const LowerOptions& opts);

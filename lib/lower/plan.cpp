@@ -68,12 +68,16 @@ Binding bind(const Requirement& r, const policy::Target& t, const Facts& facts) 
 
 }  // namespace
 
+bool Plan::has_feature(const std::string& name) const {
+  return std::any_of(features.begin(), features.end(), [&](const Feature& f) { return f.name == name; });
+}
+
 bool Plan::refused() const {
   return !problems.empty() ||
          std::any_of(bindings.begin(), bindings.end(), [](const Binding& b) { return b.method == Method::refused; });
 }
 
-Plan make_plan(const Facts& facts, const policy::Target& target) {
+Plan make_plan(const Facts& facts, const policy::Target& target, bool add_dt_hash) {
   Plan p;
   std::map<std::pair<std::string, std::string>, bool> used;
   for (const auto& r : facts.requirements) {
@@ -85,16 +89,23 @@ Plan make_plan(const Facts& facts, const policy::Target& target) {
     if (b.method == Method::moved && !have) p.add_needed.push_back(b.new_library);
     p.bindings.push_back(std::move(b));
   }
+  // Loader features: DT_RELR expanded (its GLIBC_ABI_DT_RELR marker goes with it), DT_HASH added.
+  const bool expand_relr = facts.relr && !allowed(target, "GLIBC_ABI_DT_RELR");
+  if (expand_relr)
+    p.features.push_back({"DT_RELR", "expand", std::to_string(facts.relr_count) +
+                              " relative relocations packed for glibc >= 2.36 become R_X86_64_RELATIVE entries of "
+                              ".rela.dyn; GLIBC_ABI_DT_RELR is dropped"});
+  if (facts.gnu_hash_only && (add_dt_hash || target.libc_version < *policy::Version::parse("2.5")))
+    p.features.push_back({"DT_HASH", "add", "a SysV hash table of .dynsym (glibc < 2.5 reads no DT_GNU_HASH)"});
   // A requirement no symbol uses (e.g. GLIBC_ABI_DT_RELR) is dropped when it is a plain glibc version; a
-  // loader feature marker is refused.
+  // loader feature marker is refused unless its feature is lowered.
   for (const auto& [file, version] : facts.versions) {
     if (used.count({file, version}) || allowed(target, version)) continue;
+    if (version == "GLIBC_ABI_DT_RELR" && expand_relr) continue;
     auto vn = policy::split_version_name(version);
     bool numeric = vn && policy::Version::parse(vn->suffix).has_value();
     if (!numeric) p.problems.push_back(version + " (" + file + "): a loader feature the target lacks; ferry cannot remove it");
   }
-  if (facts.relr && !allowed(target, "GLIBC_ABI_DT_RELR"))
-    p.problems.push_back("DT_RELR: relative relocations packed for glibc >= 2.36; ferry cannot expand them yet");
   return p;
 }
 

@@ -1,6 +1,7 @@
-// Room for what lowering adds (version tables that grew, glue code) without a new segment: the zero bytes a
+// Room for what lowering adds (version tables that grew, glue code, relocation and hash tables): the zero bytes a
 // linker leaves between a PT_LOAD's end and the next segment's page (GNU ld's -z separate-code pads each
-// segment to a page). The PT_LOAD grows over them; no other header, section or segment is touched.
+// segment to a page), or the end of a PT_LOAD that ends the file (one apply_plan appended when there was no
+// padding). The PT_LOAD grows over them; no other header, section or segment is touched.
 #include <elf.h>
 
 #include <algorithm>
@@ -8,6 +9,10 @@
 #include "lower/lower.hpp"
 
 namespace ferry::lower {
+
+constexpr const char* kNoRoom = "no room for ";
+
+bool is_no_room(const Error& e) { return e.code == ErrorCode::unsupported && e.message.starts_with(kNoRoom); }
 
 namespace {
 constexpr uint64_t kPage = 4096;  // x86_64: the loader maps segments in 4 KiB pages
@@ -41,12 +46,21 @@ Result<Room> reserve_after_segment(const patch::ElfFile& f, std::vector<uint8_t>
   for (size_t pass = 0; pass < (exec ? 2 : 1); ++pass)
   for (size_t i = 0; i < f.phdrs.size(); ++i) {
     patch::Phdr p = f.phdrs[i];
-    if (p.type != PT_LOAD || p.filesz != p.memsz || p.filesz == 0) continue;
+    if (p.type != PT_LOAD || p.filesz != p.memsz) continue;
+    const bool at_end = p.offset + p.filesz == out.size() && p.vaddr + p.memsz == f.max_vaddr_end();
+    if (p.filesz == 0 && !at_end) continue;  // an empty PT_LOAD is one apply_plan just appended
     bool x = (p.flags & PF_X) != 0;
     if (pass == 0 && exec != x) continue;
     if (pass == 1 && (x || (p.flags & PF_W))) continue;
     uint64_t start = (p.offset + p.filesz + 15) & ~uint64_t(15);
     uint64_t vstart = p.vaddr + (start - p.offset);
+    // A segment that ends the file and is the highest in memory (one apply_plan appended) grows with the file.
+    if (pass == 0 && at_end) {
+      out.resize(start + bytes, 0);
+      p.filesz = p.memsz = start + bytes - p.offset;
+      patch::encode_phdr(f.c, out.data() + f.e_phoff + i * f.c.phent(), p);
+      return Room{i, start, vstart, bytes, false};
+    }
     if (start + bytes > next_used(f, p.offset + p.filesz, out.size())) continue;
     if (vstart + bytes > next_page(f, p.vaddr)) continue;
     if (!std::all_of(out.begin() + p.offset + p.filesz, out.begin() + start + bytes, [](uint8_t b) { return b == 0; }))
@@ -56,7 +70,7 @@ Result<Room> reserve_after_segment(const patch::ElfFile& f, std::vector<uint8_t>
     patch::encode_phdr(f.c, out.data() + f.e_phoff + i * f.c.phent(), p);
     return Room{i, start, vstart, bytes, pass == 1};
   }
-  return f.error(std::string("no room for ") + std::to_string(bytes) + " bytes after any " +
+  return f.error(std::string(kNoRoom) + std::to_string(bytes) + " bytes after any " +
                      (exec ? "executable" : "non-executable") + " PT_LOAD (the segments leave no padding)",
                  std::nullopt, ErrorCode::unsupported);
 }

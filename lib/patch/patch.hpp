@@ -110,4 +110,16 @@ std::string os_abi_name(uint8_t abi);
 std::optional<uint8_t> parse_os_abi(const std::string& name);
 Result<DynamicSummary> read_summary(ByteView in, const std::string& path_for_errors);
 
+// A new PT_LOAD of `bytes` zero bytes at the end of the file, for callers that write their own data or code there
+// (ferry lower's relocation and hash tables, glue). Its program header entry comes from a spare PT_NULL, unused
+// bytes after the table, sliding the sections after the table into their segment's padding, or moving them into
+// a PT_LOAD of their own (make_room_for_phdr); the table stays where it is. `flags`: PF_R/PF_W/PF_X.
+struct AppendedSegment {
+  size_t phdr = 0;  // its index in the output's program header table
+  uint64_t offset = 0, vaddr = 0, size = 0;
+  std::vector<std::string> steps;  // what was moved to make room, in words
+};
+Result<std::vector<uint8_t>> append_load_segment(ByteView in, const std::string& path_for_errors, uint64_t bytes,
+                                                 uint32_t flags, AppendedSegment& segment, uint64_t page_size = 0);
+
 }  // namespace ferry::patch

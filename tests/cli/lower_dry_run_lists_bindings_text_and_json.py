@@ -63,6 +63,25 @@ try:
     after = readelf_requirements(out)
     for s, b in got.items():
         assert after[b["new_symbol"]] == (b["new_version"], b["new_library"]), (s, after.get(b["new_symbol"]))
+
+    # Loader features are listed too: DT_RELR with as many relocations as readelf decodes from the table, and
+    # DT_HASH when asked for a gnu-hash-only file; the dry run writes nothing.
+    relr = os.path.join(FIX, "lower", "relr")
+    if os.path.exists(relr):
+        out = subprocess.run(["readelf", "-rW", relr], capture_output=True, text=True, check=True).stdout
+        m = re.search(r"Relocation section '\.relr\.dyn' at offset \S+ contains \d+ entries:\n\s+(\d+) offsets", out)
+        assert m, out
+        r = subprocess.run([FERRY, "lower", "-t", "debian11", "--dry-run", "--json", relr], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        feats = json.loads(r.stdout)["files"][0]["features"]
+        assert [x["name"] for x in feats] == ["DT_RELR"] and feats[0]["method"] == "expand", feats
+        assert feats[0]["detail"].startswith(m.group(1) + " relative relocations"), (feats, m.group(1))
+    lib = os.path.join(FIX, "lower", "libdemo.so")
+    dyn = subprocess.run(["readelf", "-dW", lib], capture_output=True, text=True, check=True).stdout
+    if "(GNU_HASH)" in dyn and "(HASH)" not in dyn:
+        t = subprocess.run([FERRY, "lower", "-t", "debian11", "--add-dt-hash", "--dry-run", lib], capture_output=True,
+                           text=True, check=True).stdout
+        assert "\n  add\tDT_HASH: " in t, t
     print("ok")
 finally:
     shutil.rmtree(tmp)

@@ -73,10 +73,38 @@ TEST_CASE("__libc_start_main in a shared library, libstdc++ and loader markers a
   auto cxx = facts_of({{1, "_ZSt21__glibcxx_assert_failPKciS0_S0_", "libstdc++.so.6", "GLIBCXX_3.4.30", 2}});
   auto p = make_plan(cxx, target("debian11"));
   CHECK(p.bindings.at(0).reason.find("-static-libstdc++") != std::string::npos);
+  Facts marker;  // the marker without a DT_RELR table to expand: nothing ferry can do about it
+  marker.versions = {{"libc.so.6", "GLIBC_ABI_DT_RELR"}};
+  CHECK(make_plan(marker, target("debian11")).refused());
+}
+
+TEST_CASE("DT_RELR is expanded below glibc 2.36 (its marker version goes with it) and kept from 2.36 on") {
   Facts relr;
   relr.versions = {{"libc.so.6", "GLIBC_ABI_DT_RELR"}};
   relr.relr = true;
-  CHECK(make_plan(relr, target("debian11")).refused());
+  relr.relr_count = 19;
+  Plan p = make_plan(relr, target("debian11"));
+  CHECK_FALSE(p.refused());
+  REQUIRE(p.features.size() == 1);
+  CHECK(p.features[0].name == "DT_RELR");
+  CHECK(p.features[0].method == "expand");
+  CHECK(p.features[0].detail.find("19 relative relocations") == 0);
+  CHECK(make_plan(relr, target("debian12")).features.empty());
+}
+
+TEST_CASE("DT_HASH is added to a gnu-hash-only file below glibc 2.5, or whenever asked") {
+  Facts f;
+  f.gnu_hash_only = true;
+  CHECK(make_plan(f, target("manylinux2014")).features.empty());
+  Plan asked = make_plan(f, target("manylinux2014"), true);
+  REQUIRE(asked.features.size() == 1);
+  CHECK(asked.features[0].name == "DT_HASH");
+  CHECK(asked.features[0].method == "add");
+  policy::Target old = target("manylinux2014");
+  old.libc_version = *policy::Version::parse("2.4");
+  CHECK(make_plan(f, old).has_feature("DT_HASH"));
+  f.gnu_hash_only = false;  // a file that has DT_HASH already
+  CHECK(make_plan(f, old, true).features.empty());
 }
 
 TEST_CASE("the generated table: moved rows name an old glibc library, rebinds stay in their library") {

@@ -18,7 +18,7 @@ namespace {
 struct LowerArgs {
   std::vector<std::string> files;
   std::string target, output;
-  bool in_place = false, dry_run = false, json = false;
+  bool in_place = false, dry_run = false, json = false, add_dt_hash = false;
 };
 
 nlohmann::json to_json(const lower::LowerReport& r) {
@@ -28,22 +28,25 @@ nlohmann::json to_json(const lower::LowerReport& r) {
                         {"method", lower::to_string(b.method)}, {"new_library", b.new_library},
                         {"new_version", b.new_version}, {"new_symbol", b.new_symbol.empty() ? b.symbol : b.new_symbol},
                         {"reason", b.reason}});
+  nlohmann::json features = nlohmann::json::array();
+  for (const auto& f : r.plan.features) features.push_back({{"name", f.name}, {"method", f.method}, {"detail", f.detail}});
   return {{"input", r.input},   {"output", r.output},          {"target", r.target},
           {"glibc", r.glibc},   {"bindings", bindings},        {"add_needed", r.plan.add_needed},
           {"problems", r.plan.problems}, {"refused", r.plan.refused()}, {"changed", r.changed},
-          {"steps", r.steps}};
+          {"steps", r.steps},   {"features", features}};
 }
 
 std::string to_text(const lower::LowerReport& r, bool dry_run) {
   std::string s = r.input + ": " + (dry_run ? "would lower" : "lowered") + " to " + r.target + " (glibc " +
                   r.glibc + ")" + (dry_run || r.output == r.input ? "" : " -> " + r.output) + "\n";
-  if (r.plan.bindings.empty() && r.plan.problems.empty()) s += "  nothing to lower: every requirement is within the target\n";
+  if (r.plan.bindings.empty() && r.plan.problems.empty() && r.plan.features.empty()) s += "  nothing to lower: every requirement is within the target\n";
   for (const auto& b : r.plan.bindings) {
     s += "  " + std::string(lower::to_string(b.method)) + "\t" + b.symbol + "@" + b.version + " (" + b.library + ")";
     if (b.method == lower::Method::refused) s += ": " + b.reason + "\n";
     else if (b.new_version.empty()) s += " -> defined by ferry: " + b.reason + "\n";
     else s += " -> " + (b.new_symbol.empty() ? b.symbol : b.new_symbol) + "@" + b.new_version + " (" + b.new_library + ")\n";
   }
+  for (const auto& f : r.plan.features) s += "  " + f.method + "\t" + f.name + ": " + f.detail + "\n";
   for (const auto& n : r.plan.add_needed) s += "  needed\t" + n + " added\n";
   for (const auto& p : r.plan.problems) s += "  refused\t" + p + "\n";
   for (const auto& st : r.steps) s += "  step\t" + st + "\n";
@@ -62,7 +65,7 @@ int run_lower(const LowerArgs& a) {
   int rc = exit_ok;
   nlohmann::json all = {{"schema", "ferry.lower/1"}, {"files", nlohmann::json::array()}, {"errors", nlohmann::json::array()}};
   for (const auto& file : a.files) {
-    lower::LowerOptions o{a.target, a.dry_run, true};
+    lower::LowerOptions o{a.target, a.dry_run, true, a.add_dt_hash};
     auto r = lower::lower_file(file, a.output.empty() ? file : a.output, o);
     if (!r) {
       print_error(r.error());
@@ -91,6 +94,9 @@ void register_lower(CLI::App& app, Context& ctx) {
   out->excludes(inplace);
   sub->add_flag("--dry-run", args->dry_run, "list each symbol's binding before and after, and the method; write nothing");
   sub->add_flag("--json", args->json, "JSON output (schema ferry.lower/1)");
+  sub->add_flag("--add-dt-hash", args->add_dt_hash,
+                "add a SysV hash table (DT_HASH) to a file that has only DT_GNU_HASH, whatever the target "
+                "(done anyway for targets before glibc 2.5)");
   sub->footer("Exit status: 0 lowered (or nothing to do), 1 a symbol cannot be lowered (named), 2 bad arguments or "
               "input, 3 the output failed verification.");
   sub->callback([args, &ctx] { ctx.exit_code = run_lower(*args); });
