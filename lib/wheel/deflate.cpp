@@ -6,6 +6,9 @@
 #include <libdeflate.h>
 #include <unistd.h>
 #include <zlib.h>
+#ifdef FERRY_HAVE_ISAL
+#include <isa-l/igzip_lib.h>
+#endif
 
 #include <algorithm>
 #include <condition_variable>
@@ -280,6 +283,39 @@ Status inflate_whole(int fd, const RawMember& m, Digester& dg, const std::string
   return dg.feed(out.data(), got);
 }
 
+#ifdef FERRY_HAVE_ISAL
+// ISA-L's inflate streams at about twice zlib's rate (its decode tables use the CPU's wide registers); it keeps
+// the 32 KiB history itself, so the output buffer is reused for every piece.
+Status inflate_stream(int fd, const RawMember& m, Digester& dg, const std::string& path) {
+  auto st = std::make_unique<inflate_state>();
+  isal_inflate_init(st.get());
+  st->crc_flag = ISAL_DEFLATE;  // raw deflate; the Digester computes the CRC-32
+  std::vector<uint8_t> in(1 << 20), out(1 << 20);
+  uint64_t read = 0;
+  for (;;) {
+    if (st->avail_in == 0 && read < m.comp_size) {
+      size_t n = static_cast<size_t>(std::min<uint64_t>(in.size(), m.comp_size - read));
+      FERRY_CHECK(read_at(fd, in.data(), n, m.data_offset + read, path, "the data of '" + m.name + "'"));
+      read += n;
+      st->next_in = in.data();
+      st->avail_in = static_cast<uint32_t>(n);
+    }
+    st->next_out = out.data();
+    st->avail_out = static_cast<uint32_t>(out.size());
+    uint32_t in_before = st->avail_in;
+    int ret = isal_inflate(st.get());
+    if (ret < 0) return member_error(m, path, "corrupt deflate data");
+    size_t produced = out.size() - st->avail_out;
+    if (dg.size + produced > m.size)
+      return member_error(m, path, "inflates to more than the " + std::to_string(m.size) + " bytes the directory says");
+    FERRY_CHECK(dg.feed(out.data(), produced));
+    if (st->block_state == ISAL_BLOCK_FINISH) return {};
+    // No output and no input taken with all input read: the stream stops before its final block.
+    if (produced == 0 && st->avail_in == in_before && read >= m.comp_size)
+      return member_error(m, path, "its deflate data ends early");
+  }
+}
+#else
 Status inflate_stream(int fd, const RawMember& m, Digester& dg, const std::string& path) {
   Inflater inf;
   if (!inf.ok) return make_error(ErrorCode::io, "zlib inflateInit2 failed");
@@ -306,6 +342,7 @@ Status inflate_stream(int fd, const RawMember& m, Digester& dg, const std::strin
     if (ret != Z_OK && ret != Z_BUF_ERROR) return member_error(m, path, "corrupt deflate data");
   }
 }
+#endif
 
 }  // namespace
 
