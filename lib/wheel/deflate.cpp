@@ -26,22 +26,47 @@ namespace {
 
 // Members up to this size are inflated whole by libdeflate (3x zlib's speed, but no streaming interface), as long
 // as the members being inflated whole on all threads together hold at most kWholeBudget bytes (compressed and
-// inflated); larger members stream through zlib. Peak memory stays under ~200 MB whatever the wheel.
+// inflated); larger members stream (ISA-L, else zlib). Peak memory stays under ~200 MB whatever the wheel
+// and however many threads.
 constexpr uint64_t kInflateWhole = uint64_t{64} << 20;
 constexpr uint64_t kWholeBudget = uint64_t{192} << 20;
 
-// Bytes held by members inflated whole right now, across threads: a member waits until it fits (or runs alone).
+// The buffers of one member inflated whole: its compressed bytes and its content.
+struct WholeBuffers {
+  std::vector<uint8_t> in, out;
+  uint64_t bytes() const { return in.capacity() + out.capacity(); }
+};
+
+// Bytes held by members inflated whole right now, across threads, and buffers kept for reuse (a fresh 64 MiB
+// buffer per member costs its page faults every time): a member waits until it fits (or runs alone), and a
+// buffer is kept only while what is held and kept stays within kWholeBudget, however many threads there are.
 class WholeBudget {
 public:
-  void acquire(uint64_t n) {
+  WholeBuffers acquire(uint64_t n, uint64_t& held) {
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait(lock, [&] { return held_ == 0 || held_ + n <= kWholeBudget; });
-    held_ += n;
+    WholeBuffers b;
+    if (!kept_.empty()) {
+      b = std::move(kept_.back());
+      kept_.pop_back();
+      kept_bytes_ -= b.bytes();
+    }
+    held = std::max(n, b.bytes());
+    held_ += held;
+    while (held_ + kept_bytes_ > kWholeBudget && !kept_.empty()) {
+      kept_bytes_ -= kept_.back().bytes();
+      kept_.pop_back();
+    }
+    return b;
   }
-  void release(uint64_t n) {
+  void release(uint64_t held, WholeBuffers&& b) {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      held_ -= n;
+      held_ -= held;
+      if (held_ + kept_bytes_ + b.bytes() <= kWholeBudget) {
+        kept_bytes_ += b.bytes();
+        kept_.push_back(std::move(b));
+      }
     }
     cv_.notify_all();
   }
@@ -49,7 +74,8 @@ public:
 private:
   std::mutex mu_;
   std::condition_variable cv_;
-  uint64_t held_ = 0;
+  uint64_t held_ = 0, kept_bytes_ = 0;
+  std::vector<WholeBuffers> kept_;
 };
 WholeBudget& whole_budget() {
   static WholeBudget b;
@@ -264,12 +290,13 @@ Status digest_stored(int fd, const RawMember& m, Digester& dg, const std::string
 
 Status inflate_whole(int fd, const RawMember& m, Digester& dg, const std::string& path) {
   struct Hold {
-    uint64_t n;
-    explicit Hold(uint64_t k) : n(k) { whole_budget().acquire(n); }
-    ~Hold() { whole_budget().release(n); }
+    uint64_t held = 0;
+    WholeBuffers b;
+    explicit Hold(uint64_t n) : b(whole_budget().acquire(n, held)) {}
+    ~Hold() { whole_budget().release(held, std::move(b)); }
   } hold(m.comp_size + m.size);
-  // Kept per thread and reused: a fresh 64 MiB buffer per member costs its page faults every time.
-  thread_local std::vector<uint8_t> in, out;
+  std::vector<uint8_t>& in = hold.b.in;
+  std::vector<uint8_t>& out = hold.b.out;
   in.resize(static_cast<size_t>(m.comp_size));
   out.resize(static_cast<size_t>(m.size));
   FERRY_CHECK(read_at(fd, in.data(), in.size(), m.data_offset, path, "the data of '" + m.name + "'"));
