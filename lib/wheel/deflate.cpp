@@ -262,8 +262,9 @@ struct Digester {
   size_t head_size = 0;
   std::vector<uint8_t> head;
   const DataSink* sink = nullptr;
+  bool with_sha = true;
   Status feed(const uint8_t* d, size_t n) {
-    sha.update({d, n});
+    if (with_sha) sha.update({d, n});
     crc = crc32_of(d, n, crc);
     size += n;
     if (head.size() < head_size) head.insert(head.end(), d, d + std::min(n, head_size - head.size()));
@@ -374,8 +375,9 @@ Status inflate_stream(int fd, const RawMember& m, Digester& dg, const std::strin
 }  // namespace
 
 Result<MemberDigest> digest_member(int fd, const RawMember& m, size_t head_size, const DataSink& sink,
-                                   const std::string& path) {
+                                   const std::string& path, bool with_sha256) {
   Digester dg;
+  dg.with_sha = with_sha256;
   dg.head_size = head_size;
   dg.sink = &sink;
   if (m.method == 0) FERRY_CHECK(digest_stored(fd, m, dg, path));
@@ -388,7 +390,7 @@ Result<MemberDigest> digest_member(int fd, const RawMember& m, size_t head_size,
                                      std::to_string(m.size));
   if (dg.crc != m.crc) return member_error(m, path, "CRC-32 mismatch (the data is corrupt)");
   MemberDigest out;
-  out.sha = dg.sha.finish();
+  if (with_sha256) out.sha = dg.sha.finish();
   out.crc = dg.crc;
   out.size = dg.size;
   out.head = std::move(dg.head);
