@@ -3,7 +3,8 @@
 # library) against copying the file with cp and against recompressing the same content with Python's zipfile
 # (what auditwheel's unpack + dir2zip does). Targets: within 1.5x of cp (issue 13), >= 20x faster than
 # recompressing, peak memory < 200 MB. Repair inflates and hashes every member (its RECORD carries the hashes):
-# that pass, not the copy, sets the floor. Usage: bench/repair.sh [BUILD_DIR] (SIZE_MB=1024 by default; FERRY=path overrides).
+# that pass, not the copy, sets the floor. Timing and RSS: bench/lib.sh.
+# Usage: bench/repair.sh [BUILD_DIR] (SIZE_MB=1024 by default, RUNS=5; FERRY=path overrides).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
@@ -12,7 +13,8 @@ size_mb=${SIZE_MB:-1024}
 work=${BENCH_DIR:-$build/bench-repair}
 mkdir -p "$work"
 [ -x "$ferry" ] || { echo "ferry not built: $ferry" >&2; exit 2; }
-command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
+BENCH_WORK=$work
+source "$here/bench/lib.sh"
 
 wheel=$work/big-1.0-cp311-cp311-linux_x86_64.whl
 if [ ! -f "$wheel" ] || [ "$(cat "$work/size" 2>/dev/null)" != "$size_mb" ]; then
@@ -60,39 +62,21 @@ fi
 ls -l "$wheel"
 cat "$wheel" >/dev/null  # warm the page cache for every contender
 
-t() {  # t NAME CMD...: prints seconds (median of $runs runs) and peak RSS (MB)
-  local name=$1 i all="" kb=0 k secs
-  shift
-  for ((i = 0; i < ${runs:-1}; i++)); do
-    # Each run starts with no dirty pages pending: otherwise the later writers of the same ~300 MB are
-    # throttled by the kernel's writeback of the earlier ones, and the order of the runs decides the ratios.
-    sync
-    /usr/bin/time -f "%e %M" -o "$work/time.$name" "$@" >/dev/null 2>"$work/err.$name" || {
-      cat "$work/err.$name" >&2
-      exit 1
-    }
-    read -r secs k <"$work/time.$name"
-    all="$all $secs"; [ "$k" -gt "$kb" ] && kb=$k
-  done
-  secs=$(echo $all | tr ' ' '\n' | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
-  printf "%-34s %7.2f s   peak %6d MB%s\n" "$name" "$secs" $((kb / 1024)) "$([ "${runs:-1}" -gt 1 ] && echo "   (median of $runs:$all)")"
-  eval "T_$name=$secs M_$name=$((kb / 1024))"
-}
 rm -rf "$work/out" && mkdir -p "$work/out"
-runs=${RUNS:-5}  # the quick contenders; recompression runs once
-t cp cp "$wheel" "$work/out/copy.whl"
-t ferry_verify_record env LD_LIBRARY_PATH="$work/fx/lib" "$ferry" repair "$wheel" -w "$work/out/f1" --verify-record
-t ferry_repair env LD_LIBRARY_PATH="$work/fx/lib" "$ferry" repair "$wheel" -w "$work/out/f2"
-runs=1
-t python_zipfile_recompress /usr/bin/python3 - "$wheel" "$work/out/recompressed.whl" <<'PY'
+bench_header
+RUNS=${RUNS:-5}  # the quick contenders; recompression runs once
+bench_run cp cp "$wheel" "$work/out/copy.whl"
+bench_run ferry_verify_record env LD_LIBRARY_PATH="$work/fx/lib" "$ferry" repair "$wheel" -w "$work/out/f1" --verify-record
+bench_run ferry_repair env LD_LIBRARY_PATH="$work/fx/lib" "$ferry" repair "$wheel" -w "$work/out/f2"
+RUNS=1
+bench_run python_zipfile_recompress /usr/bin/python3 - "$wheel" "$work/out/recompressed.whl" <<'PY'
 import sys, zipfile
 with zipfile.ZipFile(sys.argv[1]) as zi, zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zo:
     for info in zi.infolist():
         zo.writestr(info.filename, zi.read(info))
 PY
-ratio() { echo "scale=2; $1 / $2" | bc; }
 echo
-echo "ferry repair / cp:                          $(ratio "$T_ferry_repair" "$T_cp")x (target <= 1.5)"
-echo "recompress / ferry repair:                  $(ratio "$T_python_zipfile_recompress" "$T_ferry_repair")x (target >= 20)"
-echo "ferry repair --verify-record / cp:          $(ratio "$T_ferry_verify_record" "$T_cp")x (inflates and hashes every member)"
-echo "peak memory: ferry ${M_ferry_repair} MB (target < 200), cp ${M_cp} MB"
+bench_compare ferry_repair cp "<= 1.5x cp"
+bench_compare ferry_repair python_zipfile_recompress "<= 0.05x recompressing"
+bench_compare ferry_verify_record cp "same work as ferry_repair: every member is inflated and hashed"
+echo "peak RSS goal: ferry < 200 MB; load average at the end: $(bench_load)"

@@ -5,16 +5,19 @@
 # members (system libraries again, their ELF magic hidden) up to the size. Generated once from system files, cached
 # in the build directory (a few minutes). Targets (issue 13): <= 3x cp, ferry's peak RSS <= 256 MB.
 # Usage: bench/repair_huge.sh [BUILD_DIR] (HUGE_GB=2, RUNS=3; FERRY=path overrides). Not part of ctest.
+# Timing and RSS: bench/lib.sh.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
 ferry=${FERRY:-$build/bin/ferry}
 gb=${HUGE_GB:-2}
 work=${BENCH_DIR:-$build/bench-repair-huge}
-runs=${RUNS:-3}
+RUNS=${RUNS:-3}
 [ -x "$ferry" ] || { echo "ferry not built: $ferry" >&2; exit 2; }
 command -v objcopy >/dev/null || { echo "needs objcopy (binutils)" >&2; exit 2; }
 mkdir -p "$work"
+BENCH_WORK=$work
+source "$here/bench/lib.sh"
 wheel=$work/huge-1.0-cp311-cp311-linux_x86_64.whl
 if [ ! -f "$wheel" ] || [ "$(cat "$work/size" 2>/dev/null)" != "$gb" ]; then
   echo "building a ${gb} GB wheel in $work (cached) ..."
@@ -61,24 +64,11 @@ ls -l "$wheel"
 /usr/bin/python3 -c 'import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); i=z.infolist(); print(len(i), "members,", sum(x.file_size for x in i) >> 20, "MB unpacked, largest", max(x.file_size for x in i) >> 20, "MB")' "$wheel"
 cat "$wheel" >/dev/null
 
-t() {  # t NAME CMD...: median seconds of $runs runs and peak RSS (MB)
-  local name=$1 i all="" kb=0 k secs
-  shift
-  for ((i = 0; i < runs; i++)); do
-    rm -rf "$work/out" && mkdir -p "$work/out" && sync
-    /usr/bin/time -f "%e %M" -o "$work/time.$name" "$@" >/dev/null 2>"$work/err.$name" || {
-      cat "$work/err.$name" >&2
-      exit 1
-    }
-    read -r secs k <"$work/time.$name"
-    all="$all $secs"; [ "$k" -gt "$kb" ] && kb=$k
-  done
-  secs=$(echo $all | tr ' ' '\n' | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
-  printf "%-14s %7.2f s   peak %5d MB   (runs:%s)\n" "$name" "$secs" $((kb / 1024)) "$all"
-  eval "T_$name=$secs M_$name=$((kb / 1024))"
-}
-t cp cp "$wheel" "$work/out/copy.whl"
-t ferry_repair env LD_LIBRARY_PATH="$work/fx/lib" "$ferry" repair "$wheel" -w "$work/out"
+bench_header
+bench_prep() { rm -rf "$work/out" && mkdir -p "$work/out" && sync; }
+bench_run cp cp "$wheel" "$work/out/copy.whl"
+bench_run ferry_repair env LD_LIBRARY_PATH="$work/fx/lib" "$ferry" repair "$wheel" -w "$work/out"
 echo
-echo "ferry repair / cp:  $(echo "scale=2; $T_ferry_repair / $T_cp" | bc)x (target <= 3)"
-echo "peak RSS: ferry ${M_ferry_repair} MB (target <= 256), cp ${M_cp} MB"
+bench_compare ferry_repair cp "<= 3x cp"
+echo "peak RSS goal: ferry <= 256 MB"
+echo "load average at the end: $(bench_load)"

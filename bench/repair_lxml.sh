@@ -2,14 +2,16 @@
 # Benchmark: `ferry repair` against auditwheel 6.8.2 (the pinned venv of scripts/oracles.sh) on an lxml-style
 # wheel built from Debian's python3-lxml (5 extensions needing libxml2, libxslt, libexslt and, through them, ICU
 # with its 30 MB libicudata, liblzma, libgcrypt...: 8+ libraries grafted). Same run, medians, peak RSS of both.
-# Targets (issue 13): ferry <= 0.33x auditwheel's time, output <= 1.02x auditwheel's size.
+# Targets (issue 13): ferry <= 0.33x auditwheel's time, output <= 1.02x auditwheel's size. Timing: bench/lib.sh.
 # Usage: bench/repair_lxml.sh [BUILD_DIR] (RUNS=3; FERRY=path overrides). Needs python3-lxml (install-deps.sh --test).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
 ferry=${FERRY:-$build/bin/ferry}
 work=${BENCH_DIR:-$build/bench-repair-lxml}
-runs=${RUNS:-3}
+RUNS=${RUNS:-3}
+BENCH_WORK=$work
+source "$here/bench/lib.sh"
 src=/usr/lib/python3/dist-packages
 [ -x "$ferry" ] || { echo "ferry not built: $ferry" >&2; exit 2; }
 [ -d "$src/lxml" ] || { echo "needs Debian's python3-lxml (apt-get install python3-lxml)" >&2; exit 2; }
@@ -43,30 +45,14 @@ fi
 ls -l "$wheel"
 cat "$wheel" >/dev/null
 
-t() {  # t NAME OUTDIR CMD...: median seconds of $runs runs, peak RSS (MB), output size
-  local name=$1 out=$2 i all="" kb=0 k secs
-  shift 2
-  for ((i = 0; i < runs; i++)); do
-    rm -rf "$out" && mkdir -p "$out" && sync
-    /usr/bin/time -f "%e %M" -o "$work/time.$name" "$@" >/dev/null 2>"$work/err.$name" || {
-      cat "$work/err.$name" >&2
-      exit 1
-    }
-    read -r secs k <"$work/time.$name"
-    all="$all $secs"; [ "$k" -gt "$kb" ] && kb=$k
-  done
-  secs=$(echo $all | tr ' ' '\n' | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
-  local size=$(stat -c %s "$out"/*.whl)
-  printf "%-12s %7.2f s   peak %5d MB   output %9d bytes  %s   (runs:%s)\n" "$name" "$secs" $((kb / 1024)) "$size" \
-    "$(basename "$out"/*.whl)" "$all"
-  eval "T_$name=$secs M_$name=$((kb / 1024)) S_$name=$size"
-}
-t auditwheel "$work/out-a" env PATH="$oracles:$PATH" "$oracles/auditwheel" repair "$wheel" -w "$work/out-a"
-t ferry "$work/out-f" "$ferry" repair "$wheel" -w "$work/out-f"
-echo "grafted by ferry:      $(/usr/bin/python3 -c 'import sys,zipfile; print(" ".join(sorted(n.split("/")[-1] for n in zipfile.ZipFile(sys.argv[1]).namelist() if ".libs/" in n)))' "$work"/out-f/*.whl)"
-echo "grafted by auditwheel: $(/usr/bin/python3 -c 'import sys,zipfile; print(" ".join(sorted(n.split("/")[-1] for n in zipfile.ZipFile(sys.argv[1]).namelist() if ".libs/" in n)))' "$work"/out-a/*.whl)"
-ratio() { echo "scale=3; $1 / $2" | bc; }
+bench_header
+bench_prep() { rm -rf "$work/out-$1" && mkdir -p "$work/out-$1" && sync; }
+bench_run auditwheel env PATH="$oracles:$PATH" "$oracles/auditwheel" repair "$wheel" -w "$work/out-auditwheel"
+bench_run ferry "$ferry" repair "$wheel" -w "$work/out-ferry"
+S_auditwheel=$(stat -c %s "$work"/out-auditwheel/*.whl) S_ferry=$(stat -c %s "$work"/out-ferry/*.whl)
+echo "output: ferry $S_ferry bytes ($(basename "$work"/out-ferry/*.whl)), auditwheel $S_auditwheel bytes ($(basename "$work"/out-auditwheel/*.whl))"
+echo "grafted by ferry:      $(/usr/bin/python3 -c 'import sys,zipfile; print(" ".join(sorted(n.split("/")[-1] for n in zipfile.ZipFile(sys.argv[1]).namelist() if ".libs/" in n)))' "$work"/out-ferry/*.whl)"
+echo "grafted by auditwheel: $(/usr/bin/python3 -c 'import sys,zipfile; print(" ".join(sorted(n.split("/")[-1] for n in zipfile.ZipFile(sys.argv[1]).namelist() if ".libs/" in n)))' "$work"/out-auditwheel/*.whl)"
 echo
-echo "ferry / auditwheel time:   $(ratio "$T_ferry" "$T_auditwheel")x (target <= 0.33)"
-echo "ferry / auditwheel size:   $(ratio "$S_ferry" "$S_auditwheel")x (target <= 1.02)"
-echo "peak RSS: ferry ${M_ferry} MB, auditwheel ${M_auditwheel} MB"
+bench_compare ferry auditwheel "<= 0.33x auditwheel"
+echo "ferry / auditwheel size: $(bench_ratio "$S_ferry" "$S_auditwheel" 3)x (goal <= 1.02); load average at the end: $(bench_load)"

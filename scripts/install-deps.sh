@@ -4,7 +4,7 @@
 set -euo pipefail
 
 build_pkgs=(cmake g++ make pkg-config libelf-dev liblief-dev libzip-dev libarchive-dev libzstd-dev libssl-dev
-  libcli11-dev catch2 nlohmann-json3-dev libfmt-dev zlib1g-dev libdeflate-dev)
+  libcli11-dev catch2 nlohmann-json3-dev libfmt-dev zlib1g-dev libdeflate-dev libisal-dev)
 # 32-bit x86 comes from libc6-dev-i386 + lib32gcc: gcc-multilib itself conflicts with every cross gcc in Debian.
 test_pkgs=(elfutils binutils file clang lld llvm libc6-dev-i386 lib32gcc-12-dev gcc-mingw-w64-x86-64 gcc-mingw-w64-i686
   gcc-12-aarch64-linux-gnu gcc-aarch64-linux-gnu libc6-dev-arm64-cross

@@ -57,9 +57,11 @@ using DataSink = std::function<Status(const uint8_t*, size_t)>;
 
 // Reads member `m` of the archive open on `fd` (stored or deflated) once: SHA-256, CRC-32 and size, checked
 // against the central directory (a mismatch is an error naming the member). Memory is bounded: small members
-// are inflated whole by libdeflate, large ones streamed. `sink` (may be empty) receives the data.
+// are inflated whole by libdeflate, large ones streamed. `sink` (may be empty) receives the data. Without
+// `with_sha256` (an extraction whose hash nobody checks) the digest's `sha` stays zero; CRC-32 and size are
+// always checked.
 Result<MemberDigest> digest_member(int fd, const RawMember& m, size_t head_size, const DataSink& sink,
-                                   const std::string& path_for_errors);
+                                   const std::string& path_for_errors, bool with_sha256 = true);
 
 // The first `n` bytes of a member (fewer when it is shorter) without inflating the rest.
 Result<std::vector<uint8_t>> member_head(int fd, const RawMember& m, size_t n, const std::string& path_for_errors);

@@ -101,7 +101,8 @@ Result<RepairReport> repair_elf_wheel(const std::string& wheel_path, const Repai
   auto jobs = build_edit_jobs(a, ev, grafts, replaced, out_root, rep.notes, moves);
   FERRY_CHECK(check_script_moves(moves, a.zip.members(), wheel_path));
   FERRY_TRY(after, apply_edit_jobs(jobs, opts.strip, opts.jobs));
-  rep.changes = elf_changes(jobs, after, a.hashes);
+  FERRY_TRY(digests, digest_outputs(jobs, opts.jobs));
+  rep.changes = elf_changes(jobs, after, a.hashes, digests);
   std::set<std::string> changed;
   for (auto& c : rep.changes) changed.insert(c.member);
 
@@ -128,14 +129,14 @@ Result<RepairReport> repair_elf_wheel(const std::string& wheel_path, const Repai
   rep.notes.insert(rep.notes.end(), warnings.begin(), warnings.end());
   OutputPlan op{&a, out_root, changed, replaced, tags.wheel_text,
                 provenance_json(base, rep.policy_tag, rep.platform_tags, grafts, rep.libraries), moves, "", ""};
-  FERRY_TRY(sbom, grafts_sbom(tags.file_name, grafts, opts.which_provides));
+  FERRY_TRY(sbom, grafts_sbom(tags.file_name, grafts, opts.which_provides, digests));
   if (sbom) {
     op.sbom_member = rep.sbom = a.dist_info + "/sboms/ferry.cdx.json";
     op.sbom_text = sbom->text;
     rep.sbom_purls = sbom->purls;
   }
   auto entries = output_entries(op, grafts);
-  FERRY_TRY(lines, record_lines(entries, a, opts.jobs));
+  FERRY_TRY(lines, record_lines(entries, a, digests, opts.jobs));
   insert_record(entries, lines, a.dist_info + "/RECORD");
 
   ZipWriteOptions zo;

@@ -171,11 +171,13 @@ Result<elf::ElfInfo> apply_edit_job(const EditJob& j, const StripFile& strip) {
 
 // One RECORD line for an output entry ("" for a directory).
 Result<std::string> record_line_of(const OutputEntry& o, const Analysis& a,
-                                   const std::map<std::string, const RecordEntry*>& rec) {
+                                   const std::map<std::string, const RecordEntry*>& rec, const FileDigests& digests) {
   if (S_ISDIR(o.mode) || (!o.name.empty() && o.name.back() == '/')) return std::string();
   if (o.source == OutputEntry::Source::bytes)
     return record_line(o.name, record_hash(sha256(o.bytes)), std::to_string(o.bytes.size()));
   if (o.source == OutputEntry::Source::file) {
+    if (auto it = digests.find(o.file_path); it != digests.end())
+      return record_line(o.name, record_hash(it->second.sha), std::to_string(it->second.size));
     FERRY_TRY(d, sha256_file(o.file_path));
     std::error_code ec;
     uint64_t size = fs::file_size(o.file_path, ec);
@@ -361,11 +363,13 @@ Status check_script_moves(const ScriptMoves& moves, const std::vector<ZipMember>
 }
 
 Result<std::optional<Sbom>> grafts_sbom(const std::string& out_name, const GraftPlan& plan,
-                                        const WhichProvides& which_provides) {
+                                        const WhichProvides& which_provides, const FileDigests& digests) {
   std::vector<SbomFile> files;
   for (auto& g : plan.grafts) {
-    FERRY_TRY(d, sha256_file(g.out_path));
-    files.push_back({g.member, g.real_path, d});
+    auto it = digests.find(g.out_path);
+    if (it == digests.end())
+      return make_error(ErrorCode::verify, "graft " + g.member + " was not hashed after patching").with_path(g.out_path);
+    files.push_back({g.member, g.real_path, it->second.sha});
   }
   return make_sbom(out_name, files, which_provides);
 }
@@ -389,8 +393,27 @@ Result<std::vector<elf::ElfInfo>> apply_edit_jobs(const std::vector<EditJob>& jo
   return after;
 }
 
+Result<FileDigests> digest_outputs(const std::vector<EditJob>& jobs, unsigned jobs_n) {
+  std::vector<FileDigest> got(jobs.size());
+  std::vector<std::optional<Error>> errs(jobs.size());
+  parallel_for(jobs.size(), [&](size_t i) {
+    auto d = sha256_file(jobs[i].out);
+    std::error_code ec;
+    uint64_t size = d ? fs::file_size(jobs[i].out, ec) : 0;
+    if (!d) errs[i] = d.error();
+    else if (ec) errs[i] = make_error(ErrorCode::io, "cannot read the size: " + ec.message()).with_path(jobs[i].out);
+    else got[i] = {*d, size};
+  }, jobs_n);
+  FileDigests out;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (errs[i]) return *errs[i];
+    out[jobs[i].out] = got[i];
+  }
+  return out;
+}
+
 std::vector<ElfChange> elf_changes(const std::vector<EditJob>& jobs, const std::vector<elf::ElfInfo>& after,
-                                   const std::map<std::string, Sha256>& hashes) {
+                                   const std::map<std::string, Sha256>& hashes, const FileDigests& digests) {
   std::vector<ElfChange> out;
   for (size_t i = 0; i < jobs.size(); ++i) {
     ElfChange c;
@@ -409,9 +432,9 @@ std::vector<ElfChange> elf_changes(const std::vector<EditJob>& jobs, const std::
     bool same = !c.grafted && c.needed_before == c.needed_after && c.rpath_before == c.rpath_after &&
                 c.soname_before == c.soname_after && c.size_before == c.size_after;
     if (same) {
-      auto d = sha256_file(jobs[i].out);
+      auto d = digests.find(jobs[i].out);
       auto h = hashes.find(c.member);
-      same = d && h != hashes.end() && *d == h->second;
+      same = d != digests.end() && h != hashes.end() && d->second.sha == h->second;
     }
     if (!same) out.push_back(std::move(c));
   }
@@ -543,13 +566,13 @@ std::vector<OutputEntry> output_entries(const OutputPlan& p, const GraftPlan& gr
 }
 
 Result<std::vector<std::string>> record_lines(const std::vector<OutputEntry>& entries, const Analysis& a,
-                                              unsigned jobs) {
+                                              const FileDigests& digests, unsigned jobs) {
   std::map<std::string, const RecordEntry*> rec;
   for (auto& e : a.record) rec[e.path] = &e;
   std::vector<std::string> lines(entries.size());
   std::vector<std::optional<Error>> errs(entries.size());
   parallel_for(entries.size(), [&](size_t i) {
-    auto l = record_line_of(entries[i], a, rec);
+    auto l = record_line_of(entries[i], a, rec, digests);
     if (!l) errs[i] = l.error();
     else lines[i] = std::move(*l);
   }, jobs);

@@ -83,9 +83,18 @@ Status check_script_moves(const ScriptMoves& moves, const std::vector<ZipMember>
 // output read back, in job order.
 Result<std::vector<elf::ElfInfo>> apply_edit_jobs(const std::vector<EditJob>& jobs, const StripFile& strip,
                                                   unsigned jobs_n);
-// What changed, per job; a non-graft whose headers, size and content (vs `hashes`) are unchanged is left out.
+// The SHA-256 and size of every file the jobs wrote, by path, hashed once on `jobs_n` threads: the one digest
+// each output file gets, which elf_changes, the SBOM and RECORD all read.
+struct FileDigest {
+  Sha256 sha{};
+  uint64_t size = 0;
+};
+using FileDigests = std::map<std::string, FileDigest>;
+Result<FileDigests> digest_outputs(const std::vector<EditJob>& jobs, unsigned jobs_n);
+// What changed, per job; a non-graft whose headers, size and content (`digests` vs `hashes`) are unchanged is
+// left out.
 std::vector<ElfChange> elf_changes(const std::vector<EditJob>& jobs, const std::vector<elf::ElfInfo>& after,
-                                   const std::map<std::string, Sha256>& hashes);
+                                   const std::map<std::string, Sha256>& hashes, const FileDigests& digests);
 
 // ---- retag
 struct Retag {
@@ -106,10 +115,10 @@ std::string provenance_json(const std::string& input_file_name, const std::strin
                             const std::vector<std::string>& platform_tags, const GraftPlan& plan,
                             const std::vector<ExternalLibrary>& libraries);
 
-// The SBOM of the grafts as written (hashed after patching), for the output named `out_name`; nullopt when no
-// package owns a graft (sbom.hpp).
+// The SBOM of the grafts as written (their digests after patching), for the output named `out_name`; nullopt
+// when no package owns a graft (sbom.hpp).
 Result<std::optional<Sbom>> grafts_sbom(const std::string& out_name, const GraftPlan& plan,
-                                        const WhichProvides& which_provides);
+                                        const WhichProvides& which_provides, const FileDigests& digests);
 
 // ---- RECORD
 struct OutputPlan {
@@ -125,9 +134,10 @@ struct OutputPlan {
 };
 // The output members (without RECORD), in auditwheel's walk order.
 std::vector<OutputEntry> output_entries(const OutputPlan& p, const GraftPlan& grafts);
-// One RECORD line per entry ("" for directories); copied members keep their checked hash.
+// One RECORD line per entry ("" for directories); copied members keep their checked hash, written files take
+// theirs from `digests` (a file missing there is hashed).
 Result<std::vector<std::string>> record_lines(const std::vector<OutputEntry>& entries, const Analysis& a,
-                                              unsigned jobs);
+                                              const FileDigests& digests, unsigned jobs);
 // Pure: inserts RECORD, listing `lines` and itself, at its place in walk order.
 void insert_record(std::vector<OutputEntry>& entries, const std::vector<std::string>& lines,
                    const std::string& record_member);

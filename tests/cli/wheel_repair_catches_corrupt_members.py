@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Pins down that the one-pass member check (CRC-32 + SHA-256 while inflating, every member, on every core) still
 catches what it must: a flipped byte in a stored member's data (CRC-32 mismatch), a flipped byte in a deflated
-member's data, and a RECORD hash that lies about a 65 MiB member (streamed through zlib, not inflated whole):
+member's data, and a RECORD hash that lies about a 65 MiB member (streamed through ISA-L or zlib, not inflated whole):
 repair refuses each with a one-line error naming the member (exit 2) and writes nothing. `show` does not inflate
 non-ELF members, so the same corrupt data member does not stop it (exit 0 or 1, never 2).
 Oracle: the wheels are written by Python's zipfile, hashes by hashlib, corruption at offsets zipfile reports."""

@@ -1,8 +1,9 @@
 // libFuzzer harness for the wheel (zip) readers: libzip through ZipReader (listing, name normalisation, the safety
-// checks, streamed hashing of every member), ferry's own central-directory parser (zip_raw) and lib/archive's
+// checks, streamed hashing of every member), ferry's own central-directory parser (zip_raw) with its one-pass
+// member check (deflate.cpp: whole and streaming inflate) and lib/archive's
 // in-memory member reader. No crash, hang or leak on any input; errors always carry a message.
 // sources: lib/support/*.cpp lib/archive/*.cpp lib/wheel/zip_read.cpp lib/wheel/zip_raw.cpp lib/wheel/deflate.cpp
-// libs: -lzip -larchive -ldeflate -lz
+// libs: -lzip -larchive -ldeflate -lz -lisal -DFERRY_HAVE_ISAL
 // seeds: wheel
 #include <sys/mman.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include <string>
 
 #include "archive/archive.hpp"
+#include "wheel/deflate.hpp"
 #include "wheel/wheel_zip.hpp"
 #include "wheel/zip_raw.hpp"
 
@@ -30,7 +32,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   std::string path = "/proc/self/fd/" + std::to_string(fd);
-  if (auto raw = ferry::wheel::read_central_directory(path); !raw) need_message(raw.error());
+  if (auto raw = ferry::wheel::read_central_directory(path); !raw) {
+    need_message(raw.error());
+  } else {
+    // repair's one-pass check of every member (CRC-32, size, SHA-256): whole-buffer inflate up to 64 MiB, the
+    // streaming inflater above that (a claimed size of 64-128 MiB reaches it without a slow bomb).
+    for (const auto& r : *raw)
+      if (r.size <= (uint64_t{128} << 20))
+        if (auto d = ferry::wheel::digest_member(fd, r, 4, {}, path); !d) need_message(d.error());
+  }
   if (auto z = ferry::wheel::ZipReader::open(path)) {
     if (auto st = ferry::wheel::check_members(z->members(), path); !st) need_message(st.error());
     for (const auto& m : z->members()) {

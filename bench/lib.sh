@@ -1,0 +1,65 @@
+# Sourced by the bench scripts: one timing loop for all of them. bench_run times a command RUNS times under
+# /usr/bin/time and records its median wall time, median CPU time (user + sys: the steadier figure on a shared
+# machine), peak RSS and the load average when it started; bench_compare prints ferry's figures next to the
+# reference tool's with the ratios. Scripts set BENCH_WORK (a scratch folder) before the first bench_run.
+
+command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
+command -v bc >/dev/null || { echo "needs bc (apt-get install bc)" >&2; exit 2; }
+
+# Called before each run with the run's name: a script redefines it to clear outputs. The default only syncs, so
+# no run is throttled by the writeback of the previous one's output (the order of the runs would decide ratios).
+bench_prep() { sync; }
+
+bench_median() {  # bench_median "1.2 0.9 1.5": the median of the numbers
+  echo $1 | tr ' ' '\n' | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
+}
+
+bench_load() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# bench_header: when, where and how busy, printed once at the top of a bench's output.
+bench_header() {
+  echo "$(date -u '+%F %T UTC'), $(nproc) cores, load average $(bench_load) ($(uptime -p))"
+}
+
+# bench_run NAME CMD...: sets T_NAME (median wall s), C_NAME (median CPU s), M_NAME (peak RSS MB over the runs),
+# L_NAME (1-minute load when the first run started) and prints them. RUNS (default 1) runs; a non-zero exit stops
+# the bench unless BENCH_ANY_STATUS=1 (a loop over many inputs whose last exit status means nothing).
+bench_run() {
+  local name=$1 i walls="" cpus="" kb=0 w u s k load
+  shift
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  mkdir -p "$BENCH_WORK"
+  for ((i = 0; i < ${RUNS:-1}; i++)); do
+    bench_prep "$name"
+    if ! /usr/bin/time -f "%e %U %S %M" -o "$BENCH_WORK/time.$name" "$@" >/dev/null 2>"$BENCH_WORK/err.$name"; then
+      if [ "${BENCH_ANY_STATUS:-0}" != 1 ]; then
+        echo "failed: $*" >&2
+        tail -20 "$BENCH_WORK/err.$name" >&2
+        exit 1
+      fi
+    fi
+    read -r w u s k < <(tail -1 "$BENCH_WORK/time.$name")  # GNU time puts "Command exited with ..." first
+    walls="$walls $w"
+    cpus="$cpus $(echo "$u + $s" | bc)"
+    [ "$k" -gt "$kb" ] && kb=$k
+  done
+  w=$(bench_median "$walls")
+  u=$(bench_median "$cpus")
+  printf "%-26s %8.2f s   cpu %8.2f s   peak %6d MB   load %5s   (wall:%s)\n" "$name" "$w" "$u" $((kb / 1024)) \
+    "$load" "$walls"
+  eval "T_$name=$w C_$name=$u M_$name=$((kb / 1024)) L_$name=$load"
+}
+
+bench_ratio() {  # bench_ratio X Y [SCALE]: X / Y
+  echo "scale=${3:-2}; $1 / $2" | bc
+}
+
+# bench_compare FERRY REF GOAL: ferry's run against the reference's, by name (both already run by bench_run):
+# times, ratio ferry/reference (wall and CPU), both peak RSS, the goal as text.
+bench_compare() {
+  local f=$1 r=$2 goal=$3 tf tr cf cr mf mr
+  eval "tf=\$T_$f tr=\$T_$r cf=\$C_$f cr=\$C_$r mf=\$M_$f mr=\$M_$r"
+  printf "%s / %s: wall %.2f s / %.2f s = %sx, cpu %.2f s / %.2f s = %sx (goal: %s); peak RSS %s MB vs %s MB\n" \
+    "$f" "$r" "$tf" "$tr" "$(bench_ratio "$tf" "$tr")" "$cf" "$cr" "$(bench_ratio "$cf" "$(echo "if ($cr < 0.01) 0.01 else $cr" | bc)")" \
+    "$goal" "$mf" "$mr"
+}
