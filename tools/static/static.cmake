@@ -1,0 +1,28 @@
+# ferry_static: the CLI's sources linked with -static against the same libferry module archives as ferry_cli,
+# so building it costs the CLI's few files and one link. Debian ships static archives (.a) for every library
+# ferry uses except libfmt (used header-only here); static archives do not name their own dependencies, so the
+# link lists what `pkg-config --static` gives, and mbed TLS for Debian's libLIEF.a.
+if(FERRY_STATIC)
+  add_executable(ferry_static ${ferry_cli_srcs} ${CMAKE_CURRENT_SOURCE_DIR}/static/xar_writer_stub.cpp)
+else()
+  add_executable(ferry_static EXCLUDE_FROM_ALL ${ferry_cli_srcs} ${CMAKE_CURRENT_SOURCE_DIR}/static/xar_writer_stub.cpp)
+endif()
+set_target_properties(ferry_static PROPERTIES OUTPUT_NAME ferry RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/static)
+target_compile_definitions(ferry_static PRIVATE FERRY_VERSION="${PROJECT_VERSION}")
+target_include_directories(ferry_static PRIVATE ${PROJECT_SOURCE_DIR}/lib)
+# Header-only usage requirements only: the libraries themselves are named below, as static archives.
+target_link_libraries(ferry_static PRIVATE CLI11::CLI11 fmt::fmt-header-only nlohmann_json::nlohmann_json)
+get_target_property(ferry_module_targets ferry INTERFACE_LINK_LIBRARIES)
+set(ferry_module_archives "")
+foreach(m ${ferry_module_targets})
+  get_target_property(kind ${m} TYPE)
+  if(kind STREQUAL "STATIC_LIBRARY")
+    list(APPEND ferry_module_archives $<TARGET_FILE:${m}>)
+    add_dependencies(ferry_static ${m})
+  endif()
+endforeach()
+# -l names resolve to lib*.a under -static. The order is the dependency order static linking needs.
+set(ferry_static_libs LIEF mbedx509 mbedcrypto ${LIBARCHIVE_STATIC_LIBRARIES} ${LIBELF_STATIC_LIBRARIES}
+  ${LIBCRYPTO_STATIC_LIBRARIES} ${LIBDEFLATE_STATIC_LIBRARIES} z)
+target_link_options(ferry_static PRIVATE -static -pthread)
+target_link_libraries(ferry_static PRIVATE -Wl,--start-group ${ferry_module_archives} -Wl,--end-group ${ferry_static_libs})

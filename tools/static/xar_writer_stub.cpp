@@ -1,0 +1,12 @@
+// Linked into the static ferry only (FERRY_STATIC). libarchive's generic format table references its xar
+// writer, which is the only user of libxml2 in ferry's link, and Debian's libxml2.a in turn needs ICU (30 MB of
+// data). ferry never writes xar: defining the entry point here keeps libarchive's xar object, libxml2 and ICU out
+// of the binary. A caller asking for xar gets libarchive's usual fatal error.
+#include <archive.h>
+
+#include <cerrno>
+
+extern "C" int archive_write_set_format_xar(struct archive* a) {
+  archive_set_error(a, EINVAL, "xar archives are not built into this ferry");
+  return ARCHIVE_FATAL;
+}
