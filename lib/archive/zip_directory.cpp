@@ -84,7 +84,8 @@ Status zip64_fields(ByteView extra, ZipEntry& r) {
 Result<ZipEntry> central_entry(ByteView v, uint64_t p, uint64_t cd_end, uint64_t i, uint64_t& next,
                                const std::string& path) {
   const Endian le = Endian::little;
-  if (p + kCentralHeader > cd_end) return bad(path, "central directory entry #" + std::to_string(i) + " runs past the directory", p);
+  auto past = [&] { return bad(path, "central directory entry #" + std::to_string(i) + " runs past the directory", p); };
+  if (p + kCentralHeader > cd_end) return past();
   FERRY_TRY(hdr, v.sub(p, kCentralHeader, "central directory header"));
   if (*hdr.find_uint<uint32_t>(0, le) != kCentralSig)
     return bad(path, "central directory entry #" + std::to_string(i) + " has a bad signature", p);
@@ -102,7 +103,7 @@ Result<ZipEntry> central_entry(ByteView v, uint64_t p, uint64_t cd_end, uint64_t
   r.external_attr = *hdr.find_uint<uint32_t>(38, le);
   r.local_offset = *hdr.find_uint<uint32_t>(42, le);
   next = p + kCentralHeader + nlen + xlen + clen;
-  if (next > cd_end) return bad(path, "central directory entry #" + std::to_string(i) + " runs past the directory", p);
+  if (next > cd_end) return past();
   ByteView name = *v.find_sub(p + kCentralHeader, nlen);
   r.name.assign(reinterpret_cast<const char*>(name.data()), nlen);
   if (Status s = zip64_fields(*v.find_sub(p + kCentralHeader + nlen, xlen), r); !s) return s.error().with_path(path);
@@ -146,10 +147,9 @@ Status check_disjoint(const std::vector<ZipEntry>& entries, uint64_t cd_off, con
   for (size_t i = 0; i < order.size(); ++i) {
     uint64_t end = order[i]->data_offset + order[i]->comp_size;
     uint64_t limit = i + 1 < order.size() ? order[i + 1]->local_offset : cd_off;
-    if (end > limit)
-      return bad(path, "member '" + order[i]->name + "' overlaps " +
-                           (i + 1 < order.size() ? "member '" + order[i + 1]->name + "'" : std::string("the central directory")),
-                 order[i]->local_offset);
+    if (end <= limit) continue;
+    std::string other = i + 1 < order.size() ? "member '" + order[i + 1]->name + "'" : "the central directory";
+    return bad(path, "member '" + order[i]->name + "' overlaps " + other, order[i]->local_offset);
   }
   return {};
 }
@@ -242,7 +242,7 @@ int64_t ZipDataStream::read(uint8_t* buf, size_t n) {
       else if (ret != Z_OK && ret != Z_BUF_ERROR) return fail("corrupt deflate data");
     }
   } else {
-    return fail("compression method " + std::to_string(e_.method) + " is not supported (zip readers need store or deflate)");
+    return fail("compression method " + std::to_string(e_.method) + " is not supported (only store and deflate)");
   }
   crc_ = static_cast<uint32_t>(crc32(crc_, buf, static_cast<uInt>(produced)));
   if (done_ && crc_ != e_.crc) return fail("CRC-32 mismatch (the data is corrupt)");

@@ -1,5 +1,6 @@
-// Zip access for wheel repair, through ferry's own zip reader (lib/archive/zip_directory.hpp): listing members with their Unix modes, safety checks a wheel
-// must pass before anything is extracted, streaming extraction, and writing the repaired wheel where unchanged
+// Zip access for wheel repair, through ferry's own zip reader (lib/archive/zip_directory.hpp): listing members
+// with their Unix modes, safety checks a wheel must pass before anything is extracted, streaming extraction
+// (wheel/deflate.hpp's one-pass digest), and writing the repaired wheel where unchanged
 // members are copied as their compressed bytes and new members are deflated in parallel.
 // Spec: APPNOTE.TXT (external attributes, ZIP64), PEP 427 (wheel layout), wheels.md "repair" step 6.
 #pragma once
