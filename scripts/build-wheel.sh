@@ -45,6 +45,7 @@ if [ -z "$url" ]; then
   case $url in
     *://*) ;;
     "") url="file://$src" ;;
+    /*) url="file://$url" ;;  # cloned from a local path
     *) url="file://$(realpath -m "$src/$url")" ;;
   esac
 fi
