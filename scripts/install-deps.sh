@@ -3,8 +3,10 @@
 # Idempotent: packages already present are not touched, and apt-get update runs only when something is missing.
 set -euo pipefail
 
-build_pkgs=(cmake g++ make pkg-config libelf-dev liblief-dev libzip-dev libarchive-dev libzstd-dev libssl-dev
-  libcli11-dev catch2 nlohmann-json3-dev libfmt-dev zlib1g-dev libdeflate-dev libisal-dev)
+build_pkgs=(cmake g++ make pkg-config libelf-dev liblief-dev libarchive-dev libzstd-dev libssl-dev
+  libcli11-dev catch2 nlohmann-json3-dev libfmt-dev zlib1g-dev libdeflate-dev libisal-dev
+  # the static archives the static ferry (-DFERRY_STATIC=ON, scripts/build-wheel.sh) needs beyond the above
+  liblz4-dev libacl1-dev libmbedtls-dev)
 # 32-bit x86 comes from libc6-dev-i386 + lib32gcc: gcc-multilib itself conflicts with every cross gcc in Debian.
 test_pkgs=(elfutils binutils file clang lld llvm libc6-dev-i386 lib32gcc-12-dev gcc-mingw-w64-x86-64 gcc-mingw-w64-i686
   gcc-12-aarch64-linux-gnu gcc-aarch64-linux-gnu libc6-dev-arm64-cross
@@ -15,7 +17,9 @@ test_pkgs=(elfutils binutils file clang lld llvm libc6-dev-i386 lib32gcc-12-dev 
   # Windows wheel repair: the repaired fixtures are loaded by Windows' loader under wine
   wine64
   # `ferry check --html`: the report is loaded in headless Chromium, its screenshot read with PIL
-  chromium python3-pil)
+  chromium python3-pil
+  # a library the SBOM test grafts (ferry itself no longer links libzip)
+  libzip-dev)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${test_pkgs[@]}"); fi

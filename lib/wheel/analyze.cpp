@@ -430,7 +430,7 @@ Result<MemberScan> scan_members(const Analysis& a, bool verify_all_hashes, unsig
   std::vector<std::optional<Error>> errs(s.regular.size());
   FERRY_TRY(raw, read_central_directory(a.wheel_path));
   if (raw.size() != a.zip.members().size())
-    return make_error(ErrorCode::format, "libzip lists " + std::to_string(a.zip.members().size()) +
+    return make_error(ErrorCode::format, "the reader lists " + std::to_string(a.zip.members().size()) +
                                              " members, the central directory " + std::to_string(raw.size()))
         .with_path(a.wheel_path);
   struct Fd {

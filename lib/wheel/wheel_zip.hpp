@@ -1,5 +1,6 @@
-// Zip access for wheel repair, through libzip: listing members with their Unix modes, safety checks a wheel
-// must pass before anything is extracted, streaming extraction, and writing the repaired wheel where unchanged
+// Zip access for wheel repair, through ferry's own zip reader (lib/archive/zip_directory.hpp): listing members
+// with their Unix modes, safety checks a wheel must pass before anything is extracted, streaming extraction
+// (wheel/deflate.hpp's one-pass digest), and writing the repaired wheel where unchanged
 // members are copied as their compressed bytes and new members are deflated in parallel.
 // Spec: APPNOTE.TXT (external attributes, ZIP64), PEP 427 (wheel layout), wheels.md "repair" step 6.
 #pragma once
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "archive/zip_directory.hpp"
 #include "support/hash.hpp"
 #include "support/progress.hpp"
 #include "support/result.hpp"
@@ -50,11 +52,13 @@ public:
   Result<Sha256> extract(const ZipMember& m, const std::string& dest);
   // Streams a member through SHA-256 without writing it anywhere; `head` (when given) receives its first bytes.
   Result<Sha256> hash(const ZipMember& m, std::vector<uint8_t>* head = nullptr, size_t head_size = 4);
-  void* handle() const { return za_; }  // the zip_t*, for the writer
+  // The directory entries, by ZipMember::index (data offsets, CRCs, compressed sizes).
+  const std::vector<archive::ZipEntry>& entries() const { return entries_; }
 
 private:
   std::string path_;
-  void* za_ = nullptr;
+  int fd_ = -1;
+  std::vector<archive::ZipEntry> entries_;
   std::vector<ZipMember> members_;
 };
 

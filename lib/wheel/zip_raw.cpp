@@ -1,5 +1,5 @@
-// Direct zip container reading and writing (APPNOTE.TXT 4.3.7 local header, 4.3.12 central directory header,
-// 4.3.14-16 ZIP64 end records, 4.5.3 ZIP64 extended information). Bounds are checked with ByteView.
+// Direct zip container writing (APPNOTE.TXT 4.3.7 local header, 4.3.12 central directory header,
+// 4.3.14-16 ZIP64 end records, 4.5.3 ZIP64 extended information).
 #include "wheel/zip_raw.hpp"
 
 #include <fcntl.h>
@@ -20,10 +20,6 @@ namespace {
 constexpr uint32_t kLocalSig = 0x04034b50, kCentralSig = 0x02014b50, kEndSig = 0x06054b50;
 constexpr uint32_t kEnd64Sig = 0x06064b50, kLocator64Sig = 0x07064b50;
 constexpr uint32_t k32 = 0xffffffffu;
-
-Error bad(const std::string& path, const std::string& what, uint64_t off) {
-  return make_error(ErrorCode::format, what, off).with_path(path);
-}
 
 struct Out {
   std::vector<uint8_t> b;
@@ -76,85 +72,6 @@ Status copy_range(int src, uint64_t in_off, int dst, uint64_t out_off, uint64_t 
 }
 
 }  // namespace
-
-Result<std::vector<RawMember>> read_central_directory(const std::string& path) {
-  FERRY_TRY(m, MappedFile::open(path));
-  ByteView v = m.view();
-  const Endian le = Endian::little;
-  if (v.size() < 22) return bad(path, "too short for a zip end record", 0);
-  // The end record: last signature within the final 64 KiB + 22 bytes (the comment is at most 65,535 bytes).
-  uint64_t lo = v.size() > 65557 ? v.size() - 65557 : 0;
-  uint64_t end = UINT64_MAX;
-  for (uint64_t p = v.size() - 22 + 1; p-- > lo;)
-    if (*v.find_uint<uint32_t>(p, le) == kEndSig) {
-      end = p;
-      break;
-    }
-  if (end == UINT64_MAX) return bad(path, "no zip end of central directory record", v.size());
-  uint64_t count = *v.find_uint<uint16_t>(end + 10, le);
-  uint64_t cd_size = *v.find_uint<uint32_t>(end + 12, le);
-  uint64_t cd_off = *v.find_uint<uint32_t>(end + 16, le);
-  if (end >= 20 && *v.find_uint<uint32_t>(end - 20, le) == kLocator64Sig) {
-    FERRY_TRY(e64, v.read_uint<uint64_t>(end - 12, le, "ZIP64 end locator offset"));
-    FERRY_TRY(sig, v.read_uint<uint32_t>(e64, le, "ZIP64 end record"));
-    if (sig != kEnd64Sig) return bad(path, "ZIP64 locator points at no ZIP64 end record", e64);
-    FERRY_TRY(c, v.read_uint<uint64_t>(e64 + 32, le, "ZIP64 entry count"));
-    FERRY_TRY(s, v.read_uint<uint64_t>(e64 + 40, le, "ZIP64 directory size"));
-    FERRY_TRY(o, v.read_uint<uint64_t>(e64 + 48, le, "ZIP64 directory offset"));
-    count = c, cd_size = s, cd_off = o;
-  }
-  if (!v.in_bounds(cd_off, cd_size)) return bad(path, "central directory runs past the end of the file", cd_off);
-  std::vector<RawMember> out;
-  out.reserve(static_cast<size_t>(std::min<uint64_t>(count, 1 << 20)));
-  uint64_t p = cd_off;
-  for (uint64_t i = 0; i < count; ++i) {
-    FERRY_TRY(sig, v.read_uint<uint32_t>(p, le, "central directory header"));
-    if (sig != kCentralSig) return bad(path, "central directory entry #" + std::to_string(i) + " has a bad signature", p);
-    FERRY_TRY(hdr, v.sub(p, 46, "central directory header"));
-    RawMember r;
-    r.version_made_by = *hdr.find_uint<uint16_t>(4, le);
-    r.flags = *hdr.find_uint<uint16_t>(8, le);
-    r.method = *hdr.find_uint<uint16_t>(10, le);
-    r.dostime = *hdr.find_uint<uint16_t>(12, le);
-    r.dosdate = *hdr.find_uint<uint16_t>(14, le);
-    r.crc = *hdr.find_uint<uint32_t>(16, le);
-    r.comp_size = *hdr.find_uint<uint32_t>(20, le);
-    r.size = *hdr.find_uint<uint32_t>(24, le);
-    uint64_t nlen = *hdr.find_uint<uint16_t>(28, le), xlen = *hdr.find_uint<uint16_t>(30, le);
-    uint64_t clen = *hdr.find_uint<uint16_t>(32, le);
-    r.external_attr = *hdr.find_uint<uint32_t>(38, le);
-    r.local_offset = *hdr.find_uint<uint32_t>(42, le);
-    FERRY_TRY(name, v.sub(p + 46, nlen, "member name"));
-    r.name.assign(reinterpret_cast<const char*>(name.data()), nlen);
-    FERRY_TRY(extra, v.sub(p + 46 + nlen, xlen, "extra field"));
-    for (uint64_t x = 0; x + 4 <= xlen;) {
-      uint16_t tag = *extra.find_uint<uint16_t>(x, le), len = *extra.find_uint<uint16_t>(x + 2, le);
-      if (tag == 1) {  // ZIP64: only the fields whose 32-bit value is 0xffffffff, in this order
-        uint64_t q = x + 4;
-        auto take = [&](uint64_t& field) -> Status {
-          if (field != k32) return {};
-          FERRY_TRY(val, extra.read_uint<uint64_t>(q, le, "ZIP64 extra field of '" + r.name + "'"));
-          field = val, q += 8;
-          return {};
-        };
-        FERRY_CHECK(take(r.size));
-        FERRY_CHECK(take(r.comp_size));
-        FERRY_CHECK(take(r.local_offset));
-      }
-      x += 4 + len;
-    }
-    FERRY_TRY(lsig, v.read_uint<uint32_t>(r.local_offset, le, "local header of '" + r.name + "'"));
-    if (lsig != kLocalSig) return bad(path, "local header of '" + r.name + "' has a bad signature", r.local_offset);
-    FERRY_TRY(lh, v.sub(r.local_offset, 30, "local header of '" + r.name + "'"));
-    uint64_t data = r.local_offset + 30 + *lh.find_uint<uint16_t>(26, le) + *lh.find_uint<uint16_t>(28, le);
-    if (!v.in_bounds(data, r.comp_size))
-      return bad(path, "data of '" + r.name + "' runs past the end of the file", data);
-    r.data_offset = data;
-    out.push_back(std::move(r));
-    p += 46 + nlen + xlen + clen;
-  }
-  return out;
-}
 
 namespace {
 

@@ -1,7 +1,7 @@
-// The zip container read and written directly (APPNOTE.TXT 4.3): the central directory of an archive with each
-// member's data offset, and an archive assembled from already-compressed member data. Copying member data is done
-// with copy_file_range, so unchanged members of a gigabyte wheel never pass through user space; ZIP64 records are
-// written when sizes, offsets or the member count need them.
+// The zip container written directly (APPNOTE.TXT 4.3): an archive assembled from already-compressed member
+// data (the reading side is lib/archive's zip_directory.hpp). Copying member data is done with copy_file_range,
+// so unchanged members of a gigabyte wheel never pass through user space; ZIP64 records are written when sizes,
+// offsets or the member count need them.
 #pragma once
 
 #include <cstdint>
@@ -9,21 +9,18 @@
 #include <string>
 #include <vector>
 
+#include "archive/zip_directory.hpp"
 #include "support/result.hpp"
 
 namespace ferry::wheel {
 
-struct RawMember {
-  std::string name;
-  uint16_t version_made_by = 0, flags = 0, method = 0, dostime = 0, dosdate = 0;
-  uint32_t crc = 0, external_attr = 0;
-  uint64_t comp_size = 0, size = 0, local_offset = 0;
-  uint64_t data_offset = 0;  // first byte of the compressed data (after the local header)
-};
+// A member as the central directory and its local header describe it: ferry's zip reader (lib/archive).
+using RawMember = archive::ZipEntry;
 
-// Parses the end record (ZIP64 too), the central directory and every local header. Every offset is checked
-// against the file size; errors name the member and the offset.
-Result<std::vector<RawMember>> read_central_directory(const std::string& path);
+// Parses and checks the central directory (archive::read_zip_directory): errors name the member and the offset.
+inline Result<std::vector<RawMember>> read_central_directory(const std::string& path) {
+  return archive::read_zip_directory(path);
+}
 
 struct RawOutput {
   // copy: `comp_size` compressed bytes at `data_offset` of `src_fd`, with their CRC and method, as they are.

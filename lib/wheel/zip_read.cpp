@@ -1,9 +1,9 @@
-// Reading wheels with libzip: member listing with Unix modes, safety checks, streaming extraction and hashing.
-// A member is never held whole in memory except through ZipReader::read (bounded, for small metadata).
+// Reading wheels with ferry's zip reader (the directory checked by lib/archive, member data through deflate.hpp's
+// one-pass digest): member listing with Unix modes, safety checks, streaming extraction and hashing. A member is
+// never held whole in memory except through ZipReader::read (bounded, for small metadata).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zip.h>
 
 #include <cerrno>
 #include <algorithm>
@@ -12,6 +12,7 @@
 #include <set>
 #include <string_view>
 
+#include "wheel/deflate.hpp"
 #include "wheel/wheel_zip.hpp"
 #include "support/text.hpp"
 
@@ -19,36 +20,36 @@ namespace ferry::wheel {
 
 namespace {
 
-zip_t* Z(void* p) { return static_cast<zip_t*>(p); }
-
-Error zip_error(const std::string& path, const std::string& what, zip_t* za) {
-  return make_error(ErrorCode::format, what + ": " + zip_strerror(za)).with_path(path);
+// The DOS date and time of an entry as a time_t, read as local time (what zip writers store).
+time_t dos_mtime(uint16_t dostime, uint16_t dosdate) {
+  struct tm tm {};
+  tm.tm_year = ((dosdate >> 9) & 0x7f) + 80;
+  tm.tm_mon = ((dosdate >> 5) & 0xf) - 1;
+  tm.tm_mday = dosdate & 0x1f;
+  tm.tm_hour = (dostime >> 11) & 0x1f;
+  tm.tm_min = (dostime >> 5) & 0x3f;
+  tm.tm_sec = (dostime & 0x1f) * 2;
+  tm.tm_isdst = -1;
+  return mktime(&tm);
 }
 
-// Calls sink(data, n) for each chunk of the member's uncompressed content.
-template <class Sink>
-Status stream_member(zip_t* za, const std::string& wheel, const ZipMember& m, uint64_t limit, Sink&& sink) {
-  zip_file_t* f = zip_fopen_index(za, m.index, 0);
-  if (!f) return zip_error(wheel, "member '" + m.name + "': cannot open", za);
-  std::vector<uint8_t> buf(1 << 18);
-  uint64_t total = 0;
-  for (;;) {
-    zip_int64_t n = zip_fread(f, buf.data(), buf.size());
-    if (n < 0) {
-      Error e = make_error(ErrorCode::format, "member '" + m.name + "': " + zip_file_strerror(f)).with_path(wheel);
-      zip_fclose(f);
-      return e;
-    }
-    if (n == 0) break;
-    total += static_cast<uint64_t>(n);
-    if (total > limit) break;
-    if (Status s = sink(buf.data(), static_cast<size_t>(n)); !s) {
-      zip_fclose(f);
-      return s;
-    }
-  }
-  zip_fclose(f);
-  return {};
+ZipMember describe(const archive::ZipEntry& e, uint64_t i) {
+  ZipMember m;
+  m.index = i;
+  m.stored_name = e.name;
+  m.name = normalize_member_name(m.stored_name);
+  m.size = e.size;
+  m.comp_size = e.comp_size;
+  m.method = e.method;
+  m.encrypted = e.encrypted();
+  m.mtime = dos_mtime(e.dostime, e.dosdate);
+  m.is_dir = !m.stored_name.empty() && m.stored_name.back() == '/';
+  m.mode = e.unix_mode();
+  if ((m.mode & S_IFMT) == 0) m.mode |= m.is_dir ? S_IFDIR : S_IFREG;
+  if ((m.mode & 07777) == 0) m.mode |= m.is_dir ? 0755 : 0644;
+  m.is_symlink = S_ISLNK(m.mode);
+  if (S_ISDIR(m.mode)) m.is_dir = true;
+  return m;
 }
 
 bool bad_component_name(const std::string& name, std::string& why) {
@@ -77,21 +78,23 @@ std::string normalize_member_name(const std::string& name) {
 }
 
 ZipReader::ZipReader() = default;
-ZipReader::ZipReader(ZipReader&& o) noexcept : path_(std::move(o.path_)), za_(o.za_), members_(std::move(o.members_)) {
-  o.za_ = nullptr;
+ZipReader::ZipReader(ZipReader&& o) noexcept
+    : path_(std::move(o.path_)), fd_(o.fd_), entries_(std::move(o.entries_)), members_(std::move(o.members_)) {
+  o.fd_ = -1;
 }
 ZipReader& ZipReader::operator=(ZipReader&& o) noexcept {
   if (this != &o) {
-    if (za_) zip_discard(Z(za_));
+    if (fd_ >= 0) ::close(fd_);
     path_ = std::move(o.path_);
-    za_ = o.za_;
+    fd_ = o.fd_;
+    entries_ = std::move(o.entries_);
     members_ = std::move(o.members_);
-    o.za_ = nullptr;
+    o.fd_ = -1;
   }
   return *this;
 }
 ZipReader::~ZipReader() {
-  if (za_) zip_discard(Z(za_));
+  if (fd_ >= 0) ::close(fd_);
 }
 
 Result<ZipReader> ZipReader::open(const std::string& path) {
@@ -99,48 +102,19 @@ Result<ZipReader> ZipReader::open(const std::string& path) {
   if (::stat(path.c_str(), &st) != 0)
     return make_error(ErrorCode::io, std::string("cannot open: ") + std::strerror(errno)).with_path(path);
   if (!S_ISREG(st.st_mode)) return make_error(ErrorCode::io, "not a regular file").with_path(path);
-  int err = 0;
-  zip_t* za = zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &err);
-  if (!za) {
-    zip_error_t ze;
-    zip_error_init_with_code(&ze, err);
-    // libzip refuses a central directory naming a member twice (ZIP_ER_EXISTS) before listing anything.
-    std::string msg = err == ZIP_ER_EXISTS
-                          ? std::string("unsafe archive: two members have the same name (duplicate entries)")
-                          : std::string("not a readable zip archive: ") + zip_error_strerror(&ze);
-    zip_error_fini(&ze);
-    return make_error(ErrorCode::format, msg).with_path(path);
+  auto entries = archive::read_zip_directory(path);
+  if (!entries) {
+    Error e = entries.error();
+    if (e.code == ErrorCode::format) e.message = "not a readable zip archive: " + e.message;
+    return e;
   }
   ZipReader r;
   r.path_ = path;
-  r.za_ = za;
-  zip_int64_t n = zip_get_num_entries(za, 0);
-  r.members_.reserve(static_cast<size_t>(n));
-  for (zip_int64_t i = 0; i < n; ++i) {
-    zip_stat_t zs;
-    if (zip_stat_index(za, static_cast<zip_uint64_t>(i), 0, &zs) != 0)
-      return zip_error(path, "member #" + std::to_string(i), za);
-    ZipMember m;
-    m.index = static_cast<uint64_t>(i);
-    m.stored_name = zs.name ? zs.name : "";
-    m.name = normalize_member_name(m.stored_name);
-    m.size = zs.size;
-    m.comp_size = zs.comp_size;
-    m.method = static_cast<uint16_t>(zs.comp_method);
-    m.encrypted = zs.encryption_method != ZIP_EM_NONE;
-    m.mtime = zs.mtime;
-    zip_uint8_t opsys = 0;
-    zip_uint32_t attr = 0;
-    m.is_dir = !m.stored_name.empty() && m.stored_name.back() == '/';
-    if (zip_file_get_external_attributes(za, m.index, 0, &opsys, &attr) == 0 && opsys == ZIP_OPSYS_UNIX &&
-        (attr >> 16) != 0)
-      m.mode = attr >> 16;
-    if ((m.mode & S_IFMT) == 0) m.mode |= m.is_dir ? S_IFDIR : S_IFREG;
-    if ((m.mode & 07777) == 0) m.mode |= m.is_dir ? 0755 : 0644;
-    m.is_symlink = S_ISLNK(m.mode);
-    if (S_ISDIR(m.mode)) m.is_dir = true;
-    r.members_.push_back(std::move(m));
-  }
+  r.fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (r.fd_ < 0) return make_error(ErrorCode::io, std::string("cannot open: ") + std::strerror(errno)).with_path(path);
+  r.entries_ = std::move(*entries);
+  r.members_.reserve(r.entries_.size());
+  for (size_t i = 0; i < r.entries_.size(); ++i) r.members_.push_back(describe(r.entries_[i], i));
   return r;
 }
 
@@ -151,45 +125,23 @@ Result<std::vector<uint8_t>> ZipReader::read(const ZipMember& m, uint64_t max_si
         .with_path(path_);
   std::vector<uint8_t> out;
   out.reserve(static_cast<size_t>(m.size));
-  FERRY_CHECK(stream_member(Z(za_), path_, m, max_size, [&](const uint8_t* d, size_t n) -> Status {
+  DataSink sink = [&](const uint8_t* d, size_t n) -> Status {
     out.insert(out.end(), d, d + n);
     return {};
-  }));
-  if (out.size() != m.size)
-    return make_error(ErrorCode::format, "member '" + m.name + "': " + std::to_string(out.size()) +
-                                             " bytes inflated, the directory says " + std::to_string(m.size))
-        .with_path(path_);
+  };
+  FERRY_TRY(dg, digest_member(fd_, entries_[m.index], 0, sink, path_));
+  (void)dg;
   return out;
 }
 
 Result<std::vector<uint8_t>> ZipReader::head(const ZipMember& m, size_t n) {
-  std::vector<uint8_t> out(n);
-  zip_file_t* f = zip_fopen_index(Z(za_), m.index, 0);
-  if (!f) return zip_error(path_, "member '" + m.name + "': cannot open", Z(za_));
-  size_t got = 0;
-  while (got < n) {
-    zip_int64_t r = zip_fread(f, out.data() + got, n - got);
-    if (r < 0) {
-      Error e = make_error(ErrorCode::format, "member '" + m.name + "': " + zip_file_strerror(f)).with_path(path_);
-      zip_fclose(f);
-      return e;
-    }
-    if (r == 0) break;
-    got += static_cast<size_t>(r);
-  }
-  zip_fclose(f);
-  out.resize(got);
-  return out;
+  return member_head(fd_, entries_[m.index], n, path_);
 }
 
 Result<Sha256> ZipReader::extract(const ZipMember& m, const std::string& dest) {
   int fd = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (m.mode & 0777) | 0600);
   if (fd < 0) return make_error(ErrorCode::io, std::string("cannot create: ") + std::strerror(errno)).with_path(dest);
-  Sha256Stream h;
-  uint64_t total = 0;
-  Status s = stream_member(Z(za_), path_, m, UINT64_MAX, [&](const uint8_t* d, size_t n) -> Status {
-    h.update({d, n});
-    total += n;
+  DataSink sink = [&](const uint8_t* d, size_t n) -> Status {
     while (n > 0) {
       ssize_t w = ::write(fd, d, n);
       if (w < 0) {
@@ -200,31 +152,17 @@ Result<Sha256> ZipReader::extract(const ZipMember& m, const std::string& dest) {
       n -= static_cast<size_t>(w);
     }
     return {};
-  });
+  };
+  auto dg = digest_member(fd_, entries_[m.index], 0, sink, path_);
   ::close(fd);
-  if (!s) return s.error();
-  if (total != m.size)
-    return make_error(ErrorCode::format, "member '" + m.name + "': " + std::to_string(total) +
-                                             " bytes inflated, the directory says " + std::to_string(m.size))
-        .with_path(path_);
-  return h.finish();
+  if (!dg) return dg.error();
+  return dg->sha;
 }
 
 Result<Sha256> ZipReader::hash(const ZipMember& m, std::vector<uint8_t>* head, size_t head_size) {
-  Sha256Stream h;
-  uint64_t total = 0;
-  if (head) head->clear();
-  FERRY_CHECK(stream_member(Z(za_), path_, m, UINT64_MAX, [&](const uint8_t* d, size_t n) -> Status {
-    h.update({d, n});
-    if (head && head->size() < head_size) head->insert(head->end(), d, d + std::min(n, head_size - head->size()));
-    total += n;
-    return {};
-  }));
-  if (total != m.size)
-    return make_error(ErrorCode::format, "member '" + m.name + "': " + std::to_string(total) +
-                                             " bytes inflated, the directory says " + std::to_string(m.size))
-        .with_path(path_);
-  return h.finish();
+  FERRY_TRY(dg, digest_member(fd_, entries_[m.index], head ? head_size : 0, {}, path_));
+  if (head) *head = std::move(dg.head);
+  return dg.sha;
 }
 
 Status check_members(const std::vector<ZipMember>& members, const std::string& wheel_path) {

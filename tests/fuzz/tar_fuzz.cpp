@@ -2,7 +2,7 @@
 // in bounded chunks with and without the ELF head filter `check` uses. No crash, hang or leak on any input;
 // errors always carry a message.
 // sources: lib/support/*.cpp lib/archive/*.cpp
-// libs: -larchive -lzip
+// libs: -larchive -lz
 // seeds: check
 #include <sys/mman.h>
 #include <unistd.h>

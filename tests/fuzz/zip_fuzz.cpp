@@ -1,9 +1,9 @@
-// libFuzzer harness for the wheel (zip) readers: libzip through ZipReader (listing, name normalisation, the safety
+// libFuzzer harness for the wheel (zip) readers: ferry's zip reader through ZipReader (listing, name normalisation, the safety
 // checks, streamed hashing of every member), ferry's own central-directory parser (zip_raw) with its one-pass
 // member check (deflate.cpp: whole and streaming inflate) and lib/archive's
 // in-memory member reader. No crash, hang or leak on any input; errors always carry a message.
 // sources: lib/support/*.cpp lib/archive/*.cpp lib/wheel/zip_read.cpp lib/wheel/zip_raw.cpp lib/wheel/deflate.cpp
-// libs: -lzip -larchive -ldeflate -lz -lisal -DFERRY_HAVE_ISAL
+// libs: -larchive -ldeflate -lz -lisal -DFERRY_HAVE_ISAL
 // seeds: wheel
 #include <sys/mman.h>
 #include <unistd.h>

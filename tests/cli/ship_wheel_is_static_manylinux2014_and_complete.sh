@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Pins down: scripts/build-wheel.sh builds ferry-VERSION-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl
+# whose ferry is fully static (no dynamic section, no versioned symbol), `ferry check -t manylinux2014` passes on
+# the wheel, its metadata is complete (Summary, License, Project-URL, Requires-Python, tags matching the name),
+# its RECORD lists every member with the right sha256 and size, and building it again gives the same bytes.
+# Oracles: readelf -d / --dyn-syms on the binary; Python's zipfile, hashlib and email parser on the wheel;
+# auditwheel show (pinned, when PyPI is reachable) names a manylinux tag no newer than 2_17 and no external library.
+# Builds the static ferry once per build directory (~1-2 min on 2 cores; seconds when it is already built).
+# timeout: 900
+source "$(dirname "$0")/../common.sh"
+source "$SRC/tests/lib/ship_wheel.sh"
+need_ferry_wheel
+version=$("$FERRY" --version | awk '{print $2}')
+expect_eq "wheel name" "ferry-$version-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl" "$(basename "$WHEEL")"
+
+# The binary inside, as pip will install it.
+python3 - "$WHEEL" "$T/ferry" <<'PY'
+import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+name = [n for n in z.namelist() if n.endswith(".data/scripts/ferry")]
+assert len(name) == 1, z.namelist()
+open(sys.argv[2], "wb").write(z.read(name[0]))
+assert (z.getinfo(name[0]).external_attr >> 16) & 0o111, "the ferry member is not executable"
+PY
+chmod +x "$T/ferry"
+if readelf -d "$T/ferry" 2>&1 | grep -q NEEDED; then fail "the wheel's ferry has DT_NEEDED entries"; fi
+readelf -l "$T/ferry" | grep -q INTERP && fail "the wheel's ferry asks for a program interpreter"
+readelf -V --dyn-syms "$T/ferry" | grep -q 'GLIBC_' && fail "the wheel's ferry has versioned glibc symbols"
+expect_eq "the binary runs" "ferry $version" "$("$T/ferry" --version)"
+
+expect_rc 0 "$FERRY" check -t manylinux2014 "$WHEEL"
+expect_rc 0 "$T/ferry" check -t manylinux2014 "$WHEEL"
+
+python3 - "$WHEEL" "$version" <<'PY'
+import base64, email.parser, hashlib, sys, zipfile
+whl, version = sys.argv[1], sys.argv[2]
+z = zipfile.ZipFile(whl)
+di = f"ferry-{version}.dist-info"
+md = email.parser.Parser().parsestr(z.read(f"{di}/METADATA").decode())
+for field in ("Metadata-Version", "Name", "Version", "Summary", "License", "Project-URL", "Requires-Python"):
+    assert md.get(field), f"METADATA has no {field}"
+assert md["Name"] == "ferry" and md["Version"] == version, (md["Name"], md["Version"])
+assert md["Project-URL"].startswith("Source, ") and "://" in md["Project-URL"], md["Project-URL"]
+assert md["Requires-Python"].startswith(">="), md["Requires-Python"]
+wheel = email.parser.Parser().parsestr(z.read(f"{di}/WHEEL").decode())
+assert wheel["Root-Is-Purelib"] == "false", wheel["Root-Is-Purelib"]
+tags = sorted(wheel.get_all("Tag"))
+assert tags == ["py3-none-manylinux2014_x86_64", "py3-none-manylinux_2_17_x86_64"], tags
+rows = [l.split(",") for l in z.read(f"{di}/RECORD").decode().splitlines()]
+listed = {r[0] for r in rows}
+assert listed == set(z.namelist()), set(z.namelist()) ^ listed
+for name, digest, size in rows:
+    if name == f"{di}/RECORD":
+        assert digest == "" and size == ""
+        continue
+    data = z.read(name)
+    want = "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    assert digest == want and int(size) == len(data), f"RECORD lies about {name}"
+assert {"ferry/__init__.py", "ferry/__main__.py"} <= set(z.namelist()), z.namelist()
+PY
+
+# Reproducible: the same build packed again is the same file.
+SOURCE_DATE_EPOCH=$(python3 -c 'import sys,zipfile,calendar; i=zipfile.ZipFile(sys.argv[1]).infolist()[0]; print(calendar.timegm(i.date_time + (0,0,0)))' "$WHEEL") \
+  bash "$SRC/scripts/build-wheel.sh" --build-dir "$BUILD" --dist "$T/again" --no-deps >/dev/null 2>&1 || fail "second build failed"
+cmp "$WHEEL" "$T/again/$(basename "$WHEEL")" || fail "building the wheel twice gave different bytes"
+
+rc=0
+ORACLES=$(bash "$SRC/scripts/oracles.sh" "$BUILD" 2>/dev/null) || rc=$?
+if [ "$rc" = 0 ]; then
+  out=$("$ORACLES/auditwheel" show "$WHEEL" 2>&1) || fail "auditwheel show failed: $out"
+  echo "$out"
+  tag=$(echo "$out" | tr -d '\n' | grep -o '"manylinux_2_[0-9]*_x86_64"' | head -1 | tr -d '"')
+  minor=${tag#manylinux_2_}; minor=${minor%_x86_64}
+  [ -n "$tag" ] && [ "$minor" -le 17 ] || fail "auditwheel's tag is $tag, newer than manylinux_2_17"
+  echo "$out" | grep -q "requires no external shared libraries" || fail "auditwheel sees external libraries"
+else
+  echo "auditwheel not available (no PyPI): checked with readelf and ferry only"
+fi
+echo "ok: $(basename "$WHEEL") ($(stat -c %s "$WHEEL") bytes)"

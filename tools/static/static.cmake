@@ -1,0 +1,39 @@
+# ferry_static: the CLI's sources linked with -static-pie against the same libferry module archives as ferry_cli,
+# so building it costs the CLI's few files and one link. Debian ships static archives (.a) for every library
+# ferry uses except libfmt (used header-only here); static archives do not name their own dependencies, so the
+# link lists what `pkg-config --static` gives, and mbed TLS for Debian's libLIEF.a.
+if(FERRY_STATIC)
+  add_executable(ferry_static ${ferry_cli_srcs} ${CMAKE_CURRENT_SOURCE_DIR}/static/static_only.cpp)
+else()
+  add_executable(ferry_static EXCLUDE_FROM_ALL ${ferry_cli_srcs} ${CMAKE_CURRENT_SOURCE_DIR}/static/static_only.cpp)
+endif()
+# Debian ships no libisal.a: when the shared build streams large members through ISA-L, the static ferry gets its
+# own copy of the deflate code built without it (zlib streams them). Linked as an object ahead of the module
+# archives, it satisfies every reference, so the archive's ISA-L copy is never pulled in.
+if(LIBISAL_FOUND)
+  target_sources(ferry_static PRIVATE ${PROJECT_SOURCE_DIR}/lib/wheel/deflate.cpp)
+endif()
+set_target_properties(ferry_static PROPERTIES OUTPUT_NAME ferry RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/static)
+target_compile_definitions(ferry_static PRIVATE FERRY_VERSION="${PROJECT_VERSION}")
+target_include_directories(ferry_static PRIVATE ${PROJECT_SOURCE_DIR}/lib)
+# Header-only usage requirements only: the libraries themselves are named below, as static archives.
+target_link_libraries(ferry_static PRIVATE CLI11::CLI11 fmt::fmt-header-only nlohmann_json::nlohmann_json)
+get_target_property(ferry_module_targets ferry INTERFACE_LINK_LIBRARIES)
+set(ferry_module_archives "")
+foreach(m ${ferry_module_targets})
+  get_target_property(kind ${m} TYPE)
+  if(kind STREQUAL "STATIC_LIBRARY")
+    list(APPEND ferry_module_archives $<TARGET_FILE:${m}>)
+    add_dependencies(ferry_static ${m})
+  endif()
+endforeach()
+# -l names resolve to lib*.a under -static. The order is the dependency order static linking needs.
+set(ferry_static_libs LIEF mbedx509 mbedcrypto ${LIBARCHIVE_STATIC_LIBRARIES} ${LIBELF_STATIC_LIBRARIES}
+  ${LIBCRYPTO_STATIC_LIBRARIES} ${LIBDEFLATE_STATIC_LIBRARIES} z)
+# static-pie with an .eh_frame_hdr: a plain -static binary links crtbeginT.o, which registers every FDE with the
+# unwinder, and the first exception (CLI11 throws one for --version and --help) then sorts all of them: 15 ms of
+# CPU at every start. static-pie finds FDEs through PT_GNU_EH_FRAME's sorted table like a dynamic program (4 ms,
+# half the dynamic ferry's 9 ms) and keeps ASLR. Every object must be position-independent (Debian's .a are).
+set_target_properties(ferry_static PROPERTIES POSITION_INDEPENDENT_CODE ON)
+target_link_options(ferry_static PRIVATE -static-pie -Wl,--eh-frame-hdr -pthread)
+target_link_libraries(ferry_static PRIVATE -Wl,--start-group ${ferry_module_archives} -Wl,--end-group ${ferry_static_libs})

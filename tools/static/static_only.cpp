@@ -1,0 +1,23 @@
+// Linked into the static ferry only (target ferry_static): what a program that carries its own libraries must
+// not inherit from the machine it runs on.
+#include <archive.h>
+#include <openssl/crypto.h>
+
+#include <cerrno>
+
+// libarchive's generic format table references its xar writer, the only user of libxml2 in ferry's link, and
+// Debian's libxml2.a in turn needs ICU (30 MB of data). ferry never writes xar: defining the entry point here
+// keeps libarchive's xar object, libxml2 and ICU out of the binary. A caller asking for xar gets a fatal error.
+extern "C" int archive_write_set_format_xar(struct archive* a) {
+  archive_set_error(a, EINVAL, "xar archives are not built into this ferry");
+  return ARCHIVE_FATAL;
+}
+
+namespace {
+// OpenSSL 3 reads openssl.cnf (from the build machine's OPENSSLDIR, /usr/lib/ssl) on first use, and a config
+// there may load provider modules with dlopen, which a static glibc can only do with its own exact version.
+// ferry uses libcrypto for SHA-256 alone, from the built-in default provider: no config is read, nothing loaded.
+const bool openssl_without_config = [] {
+  return OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr) == 1;
+}();
+}  // namespace
