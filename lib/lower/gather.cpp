@@ -10,6 +10,7 @@ Result<Facts> gather(const patch::ElfFile& f) {
   Facts facts;
   facts.is_program = f.has_interp();
   facts.relr = f.find_dyn(DT_RELR).has_value();
+  facts.machine = f.e_machine;
   for (const auto& d : f.dyn)
     if (d.tag == DT_NEEDED)
       if (auto s = f.find_dynstr(d.val)) facts.needed.push_back(*s);

@@ -38,13 +38,16 @@ uint64_t next_page(const patch::ElfFile& f, uint64_t vaddr) {
 Result<Room> reserve_after_segment(const patch::ElfFile& f, std::vector<uint8_t>& out, uint64_t bytes, bool exec) {
   // Code goes after an executable segment; failing that, after a read-only one that then becomes executable
   // (as every segment before GNU ld's -z separate-code was). Never after a writable one.
-  for (size_t pass = 0; pass < (exec ? 2 : 1); ++pass)
+  // Data with no read-only segment to follow (aarch64's two-segment layout: R+X text, RW data) goes after the
+  // executable one, which is readable too (pass 1 for data).
+  for (size_t pass = 0; pass < 2; ++pass)
   for (size_t i = 0; i < f.phdrs.size(); ++i) {
     patch::Phdr p = f.phdrs[i];
     if (p.type != PT_LOAD || p.filesz != p.memsz || p.filesz == 0) continue;
     bool x = (p.flags & PF_X) != 0;
     if (pass == 0 && exec != x) continue;
-    if (pass == 1 && (x || (p.flags & PF_W))) continue;
+    if (pass == 1 && exec && (x || (p.flags & PF_W))) continue;
+    if (pass == 1 && !exec && !x) continue;
     uint64_t start = (p.offset + p.filesz + 15) & ~uint64_t(15);
     uint64_t vstart = p.vaddr + (start - p.offset);
     if (start + bytes > next_used(f, p.offset + p.filesz, out.size())) continue;
@@ -54,7 +57,7 @@ Result<Room> reserve_after_segment(const patch::ElfFile& f, std::vector<uint8_t>
     p.filesz = p.memsz = start + bytes - p.offset;
     if (exec) p.flags |= PF_X;
     patch::encode_phdr(f.c, out.data() + f.e_phoff + i * f.c.phent(), p);
-    return Room{i, start, vstart, bytes, pass == 1};
+    return Room{i, start, vstart, bytes, pass == 1 && exec};
   }
   return f.error(std::string("no room for ") + std::to_string(bytes) + " bytes after any " +
                      (exec ? "executable" : "non-executable") + " PT_LOAD (the segments leave no padding)",
