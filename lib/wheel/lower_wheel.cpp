@@ -2,6 +2,8 @@
 // itself, in the scratch tree, before grafting and retagging (lower_wheel.hpp).
 #include "wheel/lower_wheel.hpp"
 
+#include <algorithm>
+
 #include "support/file.hpp"
 #include "support/parallel.hpp"
 #include "wheel/analyze_passes.hpp"
@@ -80,6 +82,7 @@ Result<Lowered> lower_members(Analysis& a, const policy::Target& t, const ShowOp
     if (!r) return r.error().with_path(a.wheel_path + "!" + e.member);
     if (!r->changed) continue;
     out.members.insert(e.member);
+    out.before[e.member] = e.info;
     std::map<std::string, int> by_method;
     for (auto& b : r->plan.bindings) by_method[lower::to_string(b.method)]++;
     std::string how;
@@ -101,6 +104,28 @@ Result<Lowered> lower_members(Analysis& a, const policy::Target& t, const ShowOp
   for (auto* target : targets_to_judge(a.arch, a.family, opts.musl_policy))
     a.evals.push_back(evaluate_target(a, *target, opts, include_drivers));
   return out;
+}
+
+void add_lowering_changes(const Lowered& l, const Analysis& a, std::vector<ElfChange>& changes) {
+  auto rpath = [](const elf::ElfInfo& i) { return i.rpath ? *i.rpath : i.runpath.value_or(""); };
+  for (auto& [member, orig] : l.before) {
+    auto c = std::find_if(changes.begin(), changes.end(), [&](const ElfChange& x) { return x.member == member; });
+    if (c == changes.end()) {
+      const ElfMember* e = nullptr;
+      for (auto& x : a.elves) e = x.member == member ? &x : e;
+      if (!e) continue;
+      ElfChange n;
+      n.member = member;
+      n.needed_after = e->info.needed;
+      n.rpath_before = n.rpath_after = rpath(e->info);
+      n.soname_before = n.soname_after = e->info.soname.value_or("");
+      n.size_after = e->info.file_size;
+      changes.push_back(std::move(n));
+      c = changes.end() - 1;
+    }
+    c->needed_before = orig.needed;
+    c->size_before = orig.file_size;
+  }
 }
 
 }  // namespace ferry::wheel

@@ -3,6 +3,7 @@
 // manylinux tag than the build machine's. Internal to lib/wheel: not installed. docs/lowering.md.
 #pragma once
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -25,7 +26,11 @@ Result<const TargetEval*> lowering_target(const Analysis& a, const ShowOptions& 
 struct Lowered {
   std::set<std::string> members;    // members rewritten in the scratch tree
   std::vector<std::string> notes;   // one per member: what was lowered, to which target
+  std::map<std::string, elf::ElfInfo> before;  // each lowered member as the wheel had it
 };
+// What lowering changed in each member, for repair's report: `changes` (from the edit jobs, which read the
+// lowered files) get the members' original DT_NEEDED and size; a lowered member no job touched gets an entry.
+void add_lowering_changes(const Lowered& l, const Analysis& a, std::vector<ElfChange>& changes);
 // Lowers every ELF member that needs it to `t` in the scratch tree (lower::lower_file: verified by check before
 // it replaces the extracted copy), then reads, resolves and judges the wheel again (a.elves, a.evals).
 Result<Lowered> lower_members(Analysis& a, const policy::Target& t, const ShowOptions& opts, bool include_drivers);

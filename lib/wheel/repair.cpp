@@ -121,6 +121,7 @@ Result<RepairReport> repair_elf_wheel(const std::string& wheel_path, const Repai
     FERRY_CHECK(copy_whole(a.root + "/" + m, out_root + "/" + m));
     changed.insert(m);
   }
+  add_lowering_changes(lowered, a, rep.changes);
 
   Retag tags = retag(a.name, base, a.wheel_text, choice.abis, opts.update_tags);
   rep.platform_tags = tags.platform_tags;

@@ -93,6 +93,20 @@ expect_eq "repaired --lower, in bullseye" "$want" "$(chroot "$R" python3 -c "$pr
 expect_eq "repaired --lower, in bullseye, LD_BIND_NOW=1" "$want" "$(chroot "$R" env LD_BIND_NOW=1 python3 -c "$probe" "$inside/low")"
 expect_eq "repaired --lower, here" "$want" "$(python3 -c "$probe" "$run_dir/low")"
 
+# Repaired again with --lower and no --plat: the library grafted by the first repair now ships in the wheel,
+# so it is lowered too (memcpy@2.14), and the wheel reaches manylinux_2_5; a third run changes nothing.
+"$FERRY" repair --lower -w "$T/wh2" "$out" >"$T/log2" || { cat "$T/log2"; fail "second repair --lower failed"; }
+out2=$(ls "$T"/wh2/*.whl)
+case $(basename "$out2") in *manylinux_2_5_x86_64*) ;; *) fail "second repair: $(cat "$T/log2")" ;; esac
+"$ORACLES/auditwheel" show "$out2" >"$T/aw" 2>&1 || { cat "$T/aw"; fail "auditwheel show failed"; }
+tr -s ' \n' ' ' <"$T/aw" | grep -q 'consistent with the following platform tag: "manylinux_2_5_x86_64"' ||
+  fail "auditwheel disagrees on the second repair's tag: $(cat "$T/aw")"
+mkdir -p "$run_dir/low2"
+python3 -m zipfile -e "$out2" "$run_dir/low2"
+chmod -R a+rX "$run_dir"
+expect_eq "repaired twice, in bullseye" "$want" "$(chroot "$R" env LD_BIND_NOW=1 python3 -c "$probe" "$inside/low2")"
+"$FERRY" repair --lower -w "$T/wh3" "$out2" | grep -q "copied unchanged" || fail "a third repair --lower changed the wheel"
+
 # A symbol glibc has nothing older of: refused by name, nothing written.
 printf '#define _GNU_SOURCE\n#include <unistd.h>\nint f(void) { return close_range(3, 3, 0); }\n' >"$T/cr.c"
 mkdir -p "$T/pkg2/ferrylow"
