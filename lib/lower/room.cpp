@@ -26,11 +26,15 @@ uint64_t next_used(const patch::ElfFile& f, uint64_t from, uint64_t size) {
   return limit;
 }
 
-// The first page of the lowest segment mapped above `vaddr` (the grown segment must stay below it).
+// The first page of the lowest segment mapped above `vaddr` (the grown segment must stay below it). Pages are
+// the segment's own alignment when larger (aarch64 links for 64 KiB pages, which such kernels map).
 uint64_t next_page(const patch::ElfFile& f, uint64_t vaddr) {
   uint64_t limit = UINT64_MAX;
   for (const auto& p : f.phdrs)
-    if (p.type == PT_LOAD && p.vaddr > vaddr) limit = std::min(limit, p.vaddr & ~(kPage - 1));
+    if (p.type == PT_LOAD && p.vaddr > vaddr) {
+      uint64_t page = p.align > kPage && (p.align & (p.align - 1)) == 0 ? p.align : kPage;
+      limit = std::min(limit, p.vaddr & ~(page - 1));
+    }
   return limit;
 }
 }  // namespace
