@@ -1,7 +1,9 @@
-// __libc_start_main glue for aarch64 programs linked against glibc >= 2.34 (the x86_64 version and the reason
-// are in glue.cpp): _start's `bl __libc_start_main@plt` goes to ferry's code instead, which puts an init function
-// of ours in x3 (the old `init` argument, 0 since 2.34) and branches to the same PLT stub. The init function runs
-// DT_INIT and each DT_INIT_ARRAY entry with (argc, argv, envp), as glibc's old __libc_csu_init did.
+// Glue for aarch64 (glue.cpp and glue_calls.cpp have the x86_64 versions and the reasons). __libc_start_main,
+// for programs linked against glibc >= 2.34: _start's `bl __libc_start_main@plt` goes to ferry's code instead,
+// which puts an init function of ours in x3 (the old `init` argument, 0 since 2.34) and branches to the same
+// PLT stub. The init function runs
+// DT_INIT and each DT_INIT_ARRAY entry with (argc, argv, envp), as glibc's old __libc_csu_init did. The stat
+// and mknod families (2.33): the PLT stub branches to glue that inserts the version argument (0 on aarch64).
 #include <elf.h>
 
 #include "lower/lower.hpp"
@@ -10,6 +12,10 @@ namespace ferry::lower {
 
 namespace {
 
+// Appends instructions (a loop, not vector::insert: GCC 12 warns falsely about that).
+void put(std::vector<uint32_t>& c, std::initializer_list<uint32_t> x) {
+  for (uint32_t w : x) c.push_back(w);
+}
 uint32_t adr(int rd, int64_t delta) {  // adr xd, pc + delta (+-1 MiB)
   uint32_t imm = uint32_t(delta) & 0x1fffff;
   return 0x10000000u | ((imm & 3) << 29) | ((imm >> 2) << 5) | uint32_t(rd);
@@ -29,7 +35,7 @@ std::vector<uint32_t> start_glue(uint64_t base, uint64_t plt, std::optional<uint
   auto pc = [&] { return base + 4 * c.size(); };
   c.push_back(adr(3, 8));
   c.push_back(branch(0x14000000u, pc(), plt));
-  c.insert(c.end(), {0xd503245fu,    // runner: bti c (a no-op without BTI)
+  put(c, {0xd503245fu,    // runner: bti c (a no-op without BTI)
                      0xa9bc7bfdu,    // stp x29, x30, [sp, #-64]!
                      0x910003fdu,    // mov x29, sp
                      0xa90153f3u,    // stp x19, x20, [sp, #16]
@@ -48,7 +54,7 @@ std::vector<uint32_t> start_glue(uint64_t base, uint64_t plt, std::optional<uint
   c.push_back(0xd2800017u | uint32_t((count & 0xffff) << 5));  // mov x23, #count
   uint64_t loop = pc();
   c.push_back(0xb4000000u | (9u << 5) | 23u);  // cbz x23, done (9 instructions on)
-  c.insert(c.end(), {0xf84086d0u,    // ldr x16, [x22], #8
+  put(c, {0xf84086d0u,    // ldr x16, [x22], #8
                      0x2a1303e0u,    // mov w0, w19
                      0xaa1403e1u,    // mov x1, x20
                      0xaa1503e2u,    // mov x2, x21
@@ -56,7 +62,7 @@ std::vector<uint32_t> start_glue(uint64_t base, uint64_t plt, std::optional<uint
                      0xd10006f7u});  // sub x23, x23, #1
   c.push_back(branch(0x14000000u, pc(), loop));
   c.push_back(0xd503201fu);  // nop (keeps `done` 9 instructions after the cbz)
-  c.insert(c.end(), {0xa94153f3u,    // done: ldp x19, x20, [sp, #16]
+  put(c, {0xa94153f3u,    // done: ldp x19, x20, [sp, #16]
                      0xa9425bf5u,    // ldp x21, x22, [sp, #32]
                      0xa94363f7u,    // ldp x23, x24, [sp, #48]
                      0xa8c47bfdu,    // ldp x29, x30, [sp], #64
@@ -76,7 +82,81 @@ std::optional<uint64_t> plt_slot(const patch::ElfFile& f, uint64_t off, uint64_t
   return (pc & ~uint64_t(0xfff)) + uint64_t(imm << 12) + ((l >> 10) & 0xfff) * 8;
 }
 
+// Loads `slot` into x17 (and its address into x16, as the PLT stub does: lazy binding reads x16), then `last`.
+void through_slot(std::vector<uint32_t>& c, uint64_t base, uint64_t slot, uint32_t last) {
+  c.push_back(adrp(16, base + 4 * c.size(), slot));
+  c.push_back(0xf9400211u | uint32_t(((slot & 0xfff) / 8) << 10));  // ldr x17, [x16, #lo12]
+  c.push_back(add_lo12(16, slot));
+  c.push_back(last);
+}
+
+// The glue for one call (docs/lowering.md): stat family: arguments shifted up one register, 0 (_STAT_VER) first,
+// tail call; mknod family: the device stored on the stack and passed by pointer after 0 (_MKNOD_VER).
+std::vector<uint32_t> call_glue(const std::string& to, uint64_t base, uint64_t slot) {
+  std::vector<uint32_t> c;
+  if (to == "__xmknod" || to == "__xmknodat") {
+    bool at = to == "__xmknodat";
+    put(c, {0xa9be7bfdu, 0x910003fdu});  // stp x29, x30, [sp, #-32]!; mov x29, sp
+    if (at)  // str x3, [sp, #16]; add x4, sp, #16; mov w3, w2; mov x2, x1; mov w1, w0
+      put(c, {0xf9000be3u, 0x910043e4u, 0x2a0203e3u, 0xaa0103e2u, 0x2a0003e1u});
+    else  // str x2, [sp, #16]; add x3, sp, #16; mov w2, w1; mov x1, x0
+      put(c, {0xf9000be2u, 0x910043e3u, 0x2a0103e2u, 0xaa0003e1u});
+    c.push_back(0x52800000u);  // mov w0, #0
+    through_slot(c, base, slot, 0xd63f0220u);  // blr x17
+    put(c, {0xa8c27bfdu, 0xd65f03c0u});  // ldp x29, x30, [sp], #32; ret
+    return c;
+  }
+  if (to.find("fxstatat") != std::string::npos) put(c, {0xaa0303e4u, 0xaa0203e3u});  // mov x4, x3; mov x3, x2
+  put(c, {0xaa0103e2u, 0xaa0003e1u, 0x52800000u});  // mov x2, x1; mov x1, x0; mov w0, #0
+  through_slot(c, base, slot, 0xd61f0220u);  // br x17
+  return c;
+}
+
+// File offsets (and vaddrs) of the PLT stubs that jump through `slot`.
+std::vector<std::pair<uint64_t, uint64_t>> plt_stubs(const patch::ElfFile& f, uint64_t slot) {
+  std::vector<std::pair<uint64_t, uint64_t>> out;
+  for (const auto& s : f.shdrs) {
+    if (!(s.flags & SHF_EXECINSTR) || s.type != SHT_PROGBITS || !s.name_str.starts_with(".plt")) continue;
+    if (s.offset + s.size > f.bytes.size()) continue;
+    for (uint64_t i = 0; i + 16 <= s.size; i += 4)
+      if (plt_slot(f, s.offset + i, s.addr + i) == slot) out.push_back({s.offset + i, s.addr + i});
+  }
+  return out;
+}
+
 }  // namespace
+
+Status add_call_glue_aarch64(const patch::ElfFile& f, std::vector<uint8_t>& out, const Plan& plan, std::vector<std::string>& steps) {
+  struct Site { std::string to; uint64_t slot; std::vector<std::pair<uint64_t, uint64_t>> stubs; };
+  std::vector<Site> sites;
+  for (const auto& b : plan.bindings) {
+    if (b.method != Method::glue || b.new_symbol.empty()) continue;
+    auto sym = find_symbol(f, b.new_symbol);
+    if (!sym) return f.error("glue for " + b.symbol + ": no symbol " + b.new_symbol, std::nullopt, ErrorCode::unsupported);
+    for (const auto& s : got_slots(f, *sym)) {
+      if (s.type != R_AARCH64_JUMP_SLOT)
+        return f.error(b.symbol + " is used through a GOT entry other than a PLT stub (its address is taken or "
+                       "-fno-plt): ferry's glue only rewrites PLT stubs", s.reloc_offset, ErrorCode::unsupported);
+      auto stubs = plt_stubs(f, s.vaddr);
+      if (stubs.empty()) return f.error("glue for " + b.symbol + ": no PLT stub jumps through its GOT slot", s.reloc_offset, ErrorCode::unsupported);
+      sites.push_back({b.new_symbol, s.vaddr, stubs});
+    }
+  }
+  if (sites.empty()) return {};
+  uint64_t size = 0;
+  for (const auto& s : sites) size += 4 * call_glue(s.to, 0, 0).size();
+  FERRY_TRY(room, reserve_after_segment(f, out, size, true));
+  if (room.made_executable) steps.push_back("segment " + std::to_string(room.phdr) + " made executable for glue (no room after the code)");
+  uint64_t at = room.vaddr, off = room.offset;
+  for (const auto& s : sites) {
+    auto code = call_glue(s.to, at, s.slot);
+    for (size_t k = 0; k < code.size(); ++k) f.c.put(&out[off + 4 * k], 4, code[k]);
+    for (auto [stub_off, stub_vaddr] : s.stubs) f.c.put(&out[stub_off], 4, branch(0x14000000u, stub_vaddr, at));  // b glue
+    at += 4 * code.size(), off += 4 * code.size();
+    steps.push_back("glue: PLT stub of " + s.to + " goes through ferry's code (version argument inserted)");
+  }
+  return {};
+}
 
 Status add_start_glue_aarch64(const patch::ElfFile& f, std::vector<uint8_t>& out, std::vector<std::string>& steps) {
   std::optional<uint64_t> got;

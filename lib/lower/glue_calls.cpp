@@ -61,6 +61,7 @@ std::vector<uint64_t> plt_jumps(const patch::ElfFile& f, uint64_t slot) {
 }  // namespace
 
 Status add_call_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, const Plan& plan, std::vector<std::string>& steps) {
+  if (f.e_machine == EM_AARCH64) return add_call_glue_aarch64(f, out, plan, steps);
   struct Site { std::string to; uint64_t slot; std::vector<uint64_t> jumps; };
   std::vector<Site> sites;
   for (const auto& b : plan.bindings) {

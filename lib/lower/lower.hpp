@@ -100,6 +100,7 @@ Status rewrite_versions(const patch::ElfFile& f, std::vector<uint8_t>& out, cons
 // runs the program's DT_INIT and DT_INIT_ARRAY (glibc < 2.34 only runs them through that argument).
 Status add_start_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, std::vector<std::string>& steps);
 Status add_start_glue_aarch64(const patch::ElfFile& f, std::vector<uint8_t>& out, std::vector<std::string>& steps);
+Status add_call_glue_aarch64(const patch::ElfFile& f, std::vector<uint8_t>& out, const Plan& plan, std::vector<std::string>& steps);
 Status add_start_glue_i386(const patch::ElfFile& f, std::vector<uint8_t>& out, std::vector<std::string>& steps);
 
 // Stat-family glue (x86_64): `stat` is renamed `__xstat` (through lib/patch), and its PLT jump goes to a few

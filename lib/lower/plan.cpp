@@ -50,10 +50,16 @@ Binding bind(const Requirement& r, const policy::Target& t, const Facts& facts) 
       {"stat", "__xstat"},     {"fstat", "__fxstat"},     {"lstat", "__lxstat"},     {"fstatat", "__fxstatat"},
       {"stat64", "__xstat64"}, {"fstat64", "__fxstat64"}, {"lstat64", "__lxstat64"}, {"fstatat64", "__fxstatat64"},
       {"mknod", "__xmknod"},   {"mknodat", "__xmknodat"}};
-  if (auto it = stat_glue.find(r.symbol); it != stat_glue.end() && r.library == "libc.so.6" && !x86_64) {
-    b.reason = "ferry's glue for the stat family (2.33) exists for x86_64 only; rebuild on a glibc < 2.33 system";
+  if (auto it = stat_glue.find(r.symbol); it != stat_glue.end() && r.library == "libc.so.6" && !x86_64 && m != EM_AARCH64) {
+    b.reason = "ferry's glue for the stat family (2.33) exists for x86_64 and aarch64 only; rebuild on a glibc < 2.33 system";
     return b;
   }
+  // aarch64: every __xstat-family symbol is at its first version, 2.17, and _STAT_VER is 0 (the kernel's layout).
+  if (auto it = stat_glue.find(r.symbol); it != stat_glue.end() && r.library == "libc.so.6" && m == EM_AARCH64 &&
+                                          allowed(t, "GLIBC_2.17"))
+    return {r.symbol, r.library, r.version, Method::glue, r.library, "GLIBC_2.17",
+            "calls " + it->second + "(" + (it->second.starts_with("__xmknod") ? "_MKNOD_VER = 0, ..., &dev" : "_STAT_VER = 0, ...") +
+                ") through a PLT stub rewritten to ferry's code", it->second};
   if (auto it = stat_glue.find(r.symbol); it != stat_glue.end() && r.library == "libc.so.6" && allowed(t, "GLIBC_2.4")) {
     std::string v = it->second.starts_with("__fxstatat") || it->second == "__xmknodat" ? "GLIBC_2.4" : "GLIBC_2.2.5";
     return {r.symbol, r.library, r.version, Method::glue, r.library, v,

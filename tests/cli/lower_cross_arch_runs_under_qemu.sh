@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # timeout: 120
 # ferry lower on aarch64 and i386: a program cross-built here (glibc 2.36; constructor, threads, dlopen, exp,
-# fcntl64) fails against Debian 11's glibc 2.31 for its architecture (libc6 .deb, pinned, run with qemu -L);
+# fcntl64; on aarch64 also the stat and mknod families) fails against Debian 11's glibc 2.31 for its architecture (libc6 .deb, pinned, run with qemu -L);
 # lowered to debian11, and to an older manylinux (exp and fcntl64 rebound too), it prints there what the
 # original prints against this machine's cross glibc, and the lowered file still runs against that one; so does
 # a program linked to a shared library of its own (threads, exp), both lowered. Where
@@ -64,6 +64,15 @@ if command -v aarch64-linux-gnu-gcc >/dev/null && [ -f /usr/aarch64-linux-gnu/li
   check_arch aarch64 qemu-aarch64 /usr/aarch64-linux-gnu "$(old_root arm64)" "$T/a64" manylinux2014
   grep -q "rebind	fcntl64@GLIBC_2.28 (libc.so.6) -> fcntl@GLIBC_2.17" "$T/log" || fail "aarch64: fcntl64 not rebound to fcntl@2.17"
   check_library aarch64 qemu-aarch64 /usr/aarch64-linux-gnu "$(old_root arm64)" aarch64-linux-gnu-gcc
+  # The stat and mknod families (2.33) through aarch64 glue: x86_64's fixture program, cross-built.
+  aarch64-linux-gnu-gcc -O1 -D_FILE_OFFSET_BITS=64 -o "$T/a64-stat" "$SRC/fixtures/lower/prog.c"
+  want=$(qemu-aarch64 -L /usr/aarch64-linux-gnu "$T/a64-stat")
+  case $want in *"stat=0 same=1 dir=1 mknod=0 fifos=1"*) ;; *) fail "aarch64 stat program, original: $want" ;; esac
+  "$FERRY" lower -t debian11 "$T/a64-stat" -o "$T/a64-stat.low" >"$T/log"
+  grep -q "glue	fstatat64@GLIBC_2.33 (libc.so.6) -> __fxstatat64@GLIBC_2.17" "$T/log" || fail "aarch64: no stat glue: $(cat "$T/log")"
+  expect_eq "aarch64 stat program lowered, glibc 2.31" "$want" \
+    "$(qemu-aarch64 -L "$(old_root arm64)" -E LD_BIND_NOW=1 "$T/a64-stat.low")"
+  expect_eq "aarch64 stat program lowered, lazy binding" "$want" "$(qemu-aarch64 -L "$(old_root arm64)" "$T/a64-stat.low")"
 fi
 if [ -f /usr/lib32/libc.so.6 ] && gcc -m32 -O1 -D_FILE_OFFSET_BITS=64 -o "$T/i386" "$src" -lm 2>/dev/null; then
   check_arch i386 qemu-i386 / "$(old_root i386)" "$T/i386" manylinux_2_28

@@ -118,11 +118,14 @@ TEST_CASE("the plan follows the file's architecture: versions from its table, gl
   CHECK(find(a, "fcntl64")->new_symbol == "fcntl");
   CHECK(find(a, "fcntl64")->new_version == "GLIBC_2.17");
   CHECK(find(a, "__libc_start_main")->method == Method::glue);
-  CHECK(find(a, "stat")->method == Method::refused);  // the stat glue is x86_64 code
-  CHECK(find(a, "stat")->reason.find("x86_64 only") != std::string::npos);
+  CHECK(find(a, "stat")->method == Method::glue);
+  CHECK(find(a, "stat")->new_symbol == "__xstat");
+  CHECK(find(a, "stat")->new_version == "GLIBC_2.17");
   f.machine = 3;
   Plan i = make_plan(f, **policy::find_target("manylinux2014", "i686"));
   CHECK(find(i, "pthread_create")->new_version == "GLIBC_2.1");
   CHECK(find(i, "fcntl64")->method == Method::refused);  // i386's old fcntl is not fcntl64
   CHECK(find(i, "__libc_start_main")->new_version == "GLIBC_2.0");
+  CHECK(find(i, "stat")->method == Method::refused);  // no stat glue for i386
+  CHECK(find(i, "stat")->reason.find("x86_64 and aarch64 only") != std::string::npos);
 }
