@@ -11,7 +11,7 @@ build_pkgs=(cmake g++ make pkg-config libelf-dev liblief-dev libarchive-dev libz
 test_pkgs=(elfutils binutils file clang lld llvm libc6-dev-i386 lib32gcc-12-dev gcc-mingw-w64-x86-64 gcc-mingw-w64-i686
   gcc-12-aarch64-linux-gnu gcc-aarch64-linux-gnu libc6-dev-arm64-cross
   gcc-12-s390x-linux-gnu gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user patchelf debootstrap python3 python3-pip python3-venv python3-dev zip unzip
-  pax-utils libtree libclang-rt-14-dev util-linux zstd bc time musl-tools gdb tcl8.6 python3-lxml
+  pax-utils libtree libclang-rt-14-dev util-linux zstd bc time musl-tools gdb tcl8.6 python3-lxml curl
   # the system libraries the sdists of tests/cli/wheel_repair_sdist_* link (lxml, psycopg2)
   libxml2-dev libxslt1-dev libpq-dev
   # Windows wheel repair: the repaired fixtures are loaded by Windows' loader under wine

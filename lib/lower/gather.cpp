@@ -15,6 +15,7 @@ Result<Facts> gather(const patch::ElfFile& f) {
     facts.relr_count = relr.size();
   }
   facts.gnu_hash_only = f.find_dyn(DT_GNU_HASH).has_value() && !f.find_dyn(DT_HASH).has_value();
+  facts.machine = f.e_machine;
   for (const auto& d : f.dyn)
     if (d.tag == DT_NEEDED)
       if (auto s = f.find_dynstr(d.val)) facts.needed.push_back(*s);

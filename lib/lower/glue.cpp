@@ -76,7 +76,9 @@ std::optional<uint64_t> find_symbol(const patch::ElfFile& f, const std::string& 
 }
 
 Status add_start_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, std::vector<std::string>& steps) {
-  if (f.e_machine != EM_X86_64 || !f.is64()) return f.error("__libc_start_main glue: x86_64 only", std::nullopt, ErrorCode::unsupported);
+  if (f.e_machine == EM_AARCH64 && f.is64()) return add_start_glue_aarch64(f, out, steps);
+  if (f.e_machine == EM_386 && !f.is64()) return add_start_glue_i386(f, out, steps);
+  if (f.e_machine != EM_X86_64 || !f.is64()) return f.error("__libc_start_main glue: x86_64, aarch64 and i386 only", std::nullopt, ErrorCode::unsupported);
   std::optional<uint64_t> got;
   if (auto sym = find_symbol(f, "__libc_start_main"))
     for (const auto& s : got_slots(f, *sym))

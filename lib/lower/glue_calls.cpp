@@ -61,6 +61,7 @@ std::vector<uint64_t> plt_jumps(const patch::ElfFile& f, uint64_t slot) {
 }  // namespace
 
 Status add_call_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, const Plan& plan, std::vector<std::string>& steps) {
+  if (f.e_machine == EM_AARCH64) return add_call_glue_aarch64(f, out, plan, steps);
   struct Site { std::string to; uint64_t slot; std::vector<uint64_t> jumps; };
   std::vector<Site> sites;
   for (const auto& b : plan.bindings) {
@@ -106,21 +107,25 @@ Status add_data_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, const P
   auto sym = find_symbol(f, "__libc_single_threaded");
   if (!sym) return {};
   auto slots = got_slots(f, *sym);
+  // The same relocations by another number on aarch64 (both use 24-byte RELA entries).
+  const bool a64 = f.e_machine == EM_AARCH64;
+  const uint32_t copy = a64 ? R_AARCH64_COPY : R_X86_64_COPY, glob_dat = a64 ? R_AARCH64_GLOB_DAT : R_X86_64_GLOB_DAT,
+                 relative = a64 ? R_AARCH64_RELATIVE : R_X86_64_RELATIVE;
   // A copy relocation (a program's own copy of the variable) is dropped: the copy keeps its zero.
   for (const auto& s : slots)
-    if (s.type == R_X86_64_COPY) f.c.put(&out[s.reloc_offset + 8], 8, (*sym << 32) | R_X86_64_NONE);
-  std::erase_if(slots, [](const GotSlot& s) { return s.type == R_X86_64_COPY; });
+    if (s.type == copy) f.c.put(&out[s.reloc_offset + 8], 8, (*sym << 32) | R_X86_64_NONE);
+  std::erase_if(slots, [&](const GotSlot& s) { return s.type == copy; });
   if (slots.empty()) {
     steps.push_back("glue: __libc_single_threaded's copy relocation dropped (the program's copy stays 0)");
     return {};
   }
   FERRY_TRY(room, reserve_after_segment(f, out, 16, false));  // zeros: "not single-threaded"
   for (const auto& s : slots) {
-    if (s.type != R_X86_64_GLOB_DAT)
+    if (s.type != glob_dat)
       return f.error("__libc_single_threaded is relocated by type " + std::to_string(s.type) +
                      " (a copy relocation?): only a GOT entry can be pointed at ferry's definition",
                      s.reloc_offset, ErrorCode::unsupported);
-    f.c.put(&out[s.reloc_offset + 8], 8, R_X86_64_RELATIVE);  // symbol 0, type RELATIVE
+    f.c.put(&out[s.reloc_offset + 8], 8, relative);  // symbol 0, type RELATIVE
     f.c.put(&out[s.reloc_offset + 16], 8, room.vaddr);
   }
   steps.push_back("glue: __libc_single_threaded's GOT entry points at a zero byte ferry added");

@@ -110,9 +110,11 @@ Result<LowerReport> lower_file(const std::string& in, const std::string& out, co
   rep.input = in, rep.output = out, rep.target = opts.target;
   FERRY_TRY(bytes, read_file(in));
   FERRY_TRY(f, patch::read_elf_file_for_patch(ByteView(bytes), in));
-  if (f.e_machine != EM_X86_64)
-    return make_error(ErrorCode::unsupported, "ferry lower handles x86_64 files only for now").with_path(in);
-  auto target = policy::find_target(opts.target, "x86_64");
+  const std::string arch = lower_arch(f.e_machine);
+  if (arch.empty())
+    return make_error(ErrorCode::unsupported, "ferry lower handles x86_64, aarch64 and i386 files only (e_machine " +
+                                                  std::to_string(f.e_machine) + ")").with_path(in);
+  auto target = policy::find_target(opts.target, arch);
   if (!target) return target.error();
   if ((*target)->libc != policy::Libc::glibc)
     return make_error(ErrorCode::usage, "target " + opts.target + " has no glibc ceiling");

@@ -24,7 +24,7 @@ enum class Method {
 };
 const char* to_string(Method m);
 
-// One row of the built-in table (glibc_x86_64.inc, made by scripts/gen-lower-table.sh).
+// One row of an architecture's built-in table (glibc_<arch>.inc, made by scripts/gen-lower-table.sh).
 struct Rule {
   const char* name;
   const char* library;      // where the new version lives
@@ -33,7 +33,13 @@ struct Rule {
   const char* old_version;
 };
 const std::vector<Rule>& x86_64_rules();
-const Rule* find_rule(const std::string& name, const std::string& library);
+// The table for an ELF e_machine (EM_X86_64, EM_AARCH64, EM_386); empty for any other machine.
+const std::vector<Rule>& rules_for(uint16_t machine);
+const Rule* find_rule(const std::string& name, const std::string& library, uint16_t machine = 62 /* EM_X86_64 */);
+// The policy architecture ferry lower handles for an e_machine ("x86_64", "aarch64", "i686"), or "".
+std::string lower_arch(uint16_t machine);
+// glibc's first symbol version on a 64-bit architecture (fcntl and __xstat live there), or "" (i386).
+std::string baseline_version(uint16_t machine);
 
 // A symbol the file imports with a version requirement (facts read from .dynsym/.gnu.version/.gnu.version_r).
 struct Requirement {
@@ -50,6 +56,7 @@ struct Facts {
   bool relr = false;        // DT_RELR present
   uint64_t relr_count = 0;  // relative relocations it packs
   bool gnu_hash_only = false;  // DT_GNU_HASH without DT_HASH
+  uint16_t machine = 62;    // e_machine (EM_X86_64 by default): picks the table and which glue exists
   std::vector<std::string> needed;
 };
 Result<Facts> gather(const patch::ElfFile& f);
@@ -101,9 +108,12 @@ Result<std::vector<uint8_t>> apply_plan(ByteView in, const std::string& path, co
 // Version tables rewritten for `plan` (in place, or in the padding after a segment when they grow).
 Status rewrite_versions(const patch::ElfFile& f, std::vector<uint8_t>& out, const Plan& plan,
                         const policy::Target& target, std::vector<std::string>& steps);
-// __libc_start_main glue (x86_64): the program's _start calls ferry's code, which passes an init function that
+// __libc_start_main glue (x86_64, aarch64, i386): the program's _start calls ferry's code, which passes an init function that
 // runs the program's DT_INIT and DT_INIT_ARRAY (glibc < 2.34 only runs them through that argument).
 Status add_start_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, std::vector<std::string>& steps);
+Status add_start_glue_aarch64(const patch::ElfFile& f, std::vector<uint8_t>& out, std::vector<std::string>& steps);
+Status add_call_glue_aarch64(const patch::ElfFile& f, std::vector<uint8_t>& out, const Plan& plan, std::vector<std::string>& steps);
+Status add_start_glue_i386(const patch::ElfFile& f, std::vector<uint8_t>& out, std::vector<std::string>& steps);
 
 // Stat-family glue (x86_64): `stat` is renamed `__xstat` (through lib/patch), and its PLT jump goes to a few
 // instructions that insert the _STAT_VER argument first. __libc_single_threaded: its GOT slot points at a

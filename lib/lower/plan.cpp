@@ -1,5 +1,7 @@
 // The lowering plan, pure: for each imported symbol whose version the target does not have, the method
 // (rebind, moved, glue, refused) and the binding after lowering. Nothing here reads or writes a file.
+#include <elf.h>
+
 #include <algorithm>
 #include <map>
 
@@ -33,29 +35,51 @@ std::string refusal(const Requirement& r) {
 
 Binding bind(const Requirement& r, const policy::Target& t, const Facts& facts) {
   Binding b{r.symbol, r.library, r.version, Method::refused, "", "", "", ""};
+  const uint16_t m = facts.machine;
+  const bool x86_64 = m == EM_X86_64;
   if (r.symbol == "__libc_start_main" && r.library == "libc.so.6" && facts.is_program) {
-    b = {r.symbol, r.library, r.version, Method::glue, r.library, "GLIBC_2.2.5",
-         "_start calls ferry's code, which passes an init function running DT_INIT and DT_INIT_ARRAY", ""};
+    const Rule* rule = find_rule(r.symbol, r.library, m);
+    if (rule && rule->method == Method::glue && allowed(t, rule->old_version))
+      return {r.symbol, r.library, r.version, Method::glue, r.library, rule->old_version,
+              "_start calls ferry's code, which passes an init function running DT_INIT and DT_INIT_ARRAY", ""};
+    b.reason = rule ? "the older " + std::string(rule->old_version) + " is still above the target"
+                    : "no __libc_start_main glue for this architecture; rebuild on a glibc < 2.34 system";
     return b;
   }
   static const std::map<std::string, std::string> stat_glue = {
       {"stat", "__xstat"},     {"fstat", "__fxstat"},     {"lstat", "__lxstat"},     {"fstatat", "__fxstatat"},
       {"stat64", "__xstat64"}, {"fstat64", "__fxstat64"}, {"lstat64", "__lxstat64"}, {"fstatat64", "__fxstatat64"},
       {"mknod", "__xmknod"},   {"mknodat", "__xmknodat"}};
+  if (auto it = stat_glue.find(r.symbol); it != stat_glue.end() && r.library == "libc.so.6" && !x86_64 && m != EM_AARCH64) {
+    b.reason = "ferry's glue for the stat family (2.33) exists for x86_64 and aarch64 only; rebuild on a glibc < 2.33 system";
+    return b;
+  }
+  // aarch64: every __xstat-family symbol is at its first version, 2.17, and _STAT_VER is 0 (the kernel's layout).
+  if (auto it = stat_glue.find(r.symbol); it != stat_glue.end() && r.library == "libc.so.6" && m == EM_AARCH64 &&
+                                          allowed(t, "GLIBC_2.17"))
+    return {r.symbol, r.library, r.version, Method::glue, r.library, "GLIBC_2.17",
+            "calls " + it->second + "(" + (it->second.starts_with("__xmknod") ? "_MKNOD_VER = 0, ..., &dev" : "_STAT_VER = 0, ...") +
+                ") through a PLT stub rewritten to ferry's code", it->second};
   if (auto it = stat_glue.find(r.symbol); it != stat_glue.end() && r.library == "libc.so.6" && allowed(t, "GLIBC_2.4")) {
     std::string v = it->second.starts_with("__fxstatat") || it->second == "__xmknodat" ? "GLIBC_2.4" : "GLIBC_2.2.5";
     return {r.symbol, r.library, r.version, Method::glue, r.library, v,
             "calls " + it->second + "(" + (it->second.starts_with("__xmknod") ? "_MKNOD_VER = 0, ..., &dev" : "_STAT_VER = 1, ...") +
                 ") through a PLT jump rewritten to ferry's code", it->second};
   }
-  // 64-bit: fcntl64 (2.28, the name _FILE_OFFSET_BITS=64 selects) is fcntl, the same function.
-  if (r.symbol == "fcntl64" && r.library == "libc.so.6" && allowed(t, "GLIBC_2.2.5"))
-    return {r.symbol, r.library, r.version, Method::rebind, r.library, "GLIBC_2.2.5",
+  // 64-bit: fcntl64 (2.28, the name _FILE_OFFSET_BITS=64 selects) is fcntl, the same function. (On i386 the
+  // old fcntl does not translate the 64-bit lock commands: refused there.)
+  if (std::string base = baseline_version(m);
+      r.symbol == "fcntl64" && r.library == "libc.so.6" && !base.empty() && allowed(t, base))
+    return {r.symbol, r.library, r.version, Method::rebind, r.library, base,
             "on 64-bit fcntl64 and fcntl are one function", "fcntl"};
+  if (r.symbol == "__libc_single_threaded" && r.library == "libc.so.6" && !x86_64 && m != EM_AARCH64) {
+    b.reason = "ferry's __libc_single_threaded definition exists for x86_64 and aarch64 only";
+    return b;
+  }
   if (r.symbol == "__libc_single_threaded" && r.library == "libc.so.6")
     return {r.symbol, r.library, r.version, Method::glue, "", "",
             "it reads as 0 (\"not single-threaded\", always safe): its copy relocation is dropped or its GOT entry points at a zero ferry adds", ""};
-  if (const Rule* rule = find_rule(r.symbol, r.library)) {
+  if (const Rule* rule = find_rule(r.symbol, r.library, m); rule && rule->method != Method::glue) {
     if (!allowed(t, rule->old_version)) {
       b.reason = std::string("the older ") + rule->old_version + " is still above the target";
       return b;

@@ -31,11 +31,15 @@ uint64_t next_used(const patch::ElfFile& f, uint64_t from, uint64_t size) {
   return limit;
 }
 
-// The first page of the lowest segment mapped above `vaddr` (the grown segment must stay below it).
+// The first page of the lowest segment mapped above `vaddr` (the grown segment must stay below it). Pages are
+// the segment's own alignment when larger (aarch64 links for 64 KiB pages, which such kernels map).
 uint64_t next_page(const patch::ElfFile& f, uint64_t vaddr) {
   uint64_t limit = UINT64_MAX;
   for (const auto& p : f.phdrs)
-    if (p.type == PT_LOAD && p.vaddr > vaddr) limit = std::min(limit, p.vaddr & ~(kPage - 1));
+    if (p.type == PT_LOAD && p.vaddr > vaddr) {
+      uint64_t page = p.align > kPage && (p.align & (p.align - 1)) == 0 ? p.align : kPage;
+      limit = std::min(limit, p.vaddr & ~(page - 1));
+    }
   return limit;
 }
 }  // namespace
@@ -43,7 +47,9 @@ uint64_t next_page(const patch::ElfFile& f, uint64_t vaddr) {
 Result<Room> reserve_after_segment(const patch::ElfFile& f, std::vector<uint8_t>& out, uint64_t bytes, bool exec) {
   // Code goes after an executable segment; failing that, after a read-only one that then becomes executable
   // (as every segment before GNU ld's -z separate-code was). Never after a writable one.
-  for (size_t pass = 0; pass < (exec ? 2 : 1); ++pass)
+  // Data with no read-only segment to follow (aarch64's two-segment layout: R+X text, RW data) goes after the
+  // executable one, which is readable too (pass 1 for data).
+  for (size_t pass = 0; pass < 2; ++pass)
   for (size_t i = 0; i < f.phdrs.size(); ++i) {
     patch::Phdr p = f.phdrs[i];
     if (p.type != PT_LOAD || p.filesz != p.memsz) continue;
@@ -51,7 +57,8 @@ Result<Room> reserve_after_segment(const patch::ElfFile& f, std::vector<uint8_t>
     if (p.filesz == 0 && !at_end) continue;  // an empty PT_LOAD is one apply_plan just appended
     bool x = (p.flags & PF_X) != 0;
     if (pass == 0 && exec != x) continue;
-    if (pass == 1 && (x || (p.flags & PF_W))) continue;
+    if (pass == 1 && exec && (x || (p.flags & PF_W))) continue;
+    if (pass == 1 && !exec && !x) continue;
     uint64_t start = (p.offset + p.filesz + 15) & ~uint64_t(15);
     uint64_t vstart = p.vaddr + (start - p.offset);
     // A segment that ends the file and is the highest in memory (one apply_plan appended) grows with the file.
@@ -68,7 +75,7 @@ Result<Room> reserve_after_segment(const patch::ElfFile& f, std::vector<uint8_t>
     p.filesz = p.memsz = start + bytes - p.offset;
     if (exec) p.flags |= PF_X;
     patch::encode_phdr(f.c, out.data() + f.e_phoff + i * f.c.phent(), p);
-    return Room{i, start, vstart, bytes, pass == 1};
+    return Room{i, start, vstart, bytes, pass == 1 && exec};
   }
   return f.error(std::string(kNoRoom) + std::to_string(bytes) + " bytes after any " +
                      (exec ? "executable" : "non-executable") + " PT_LOAD (the segments leave no padding)",

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "support/file.hpp"
+#include "wheel/lower_wheel.hpp"
 #include "wheel/repair_passes.hpp"
 
 namespace ferry::wheel {
@@ -83,9 +84,18 @@ Result<RepairReport> repair_elf_wheel(const std::string& wheel_path, const Repai
     return copy_unchanged(wheel_path, std::move(rep), "pure Python wheel: copied as it is (--allow-pure-python-wheel)");
   }
 
+  // --lower: the wheel's own files are lowered in the scratch tree first, and the wheel is judged again.
+  Lowered lowered;
+  if (opts.lower) {
+    FERRY_TRY(facts, lowering_facts(a));
+    FERRY_TRY(target, lowering_target(a, opts, facts));
+    FERRY_TRY(l, lower_members(a, *target->target, opts, opts.include_drivers));
+    lowered = std::move(l);
+  }
   FERRY_TRY(choice, choose_target(a, opts));
   const TargetEval& ev = *choice.eval;
   rep.notes = choice.notes;
+  rep.notes.insert(rep.notes.end(), lowered.notes.begin(), lowered.notes.end());
   rep.policy_tag = ev.target->tag();
 
   GraftPlan grafts = plan_grafts(ev, a.name.distribution + opts.lib_sdir);
@@ -105,6 +115,14 @@ Result<RepairReport> repair_elf_wheel(const std::string& wheel_path, const Repai
   rep.changes = elf_changes(jobs, after, a.hashes, digests);
   std::set<std::string> changed;
   for (auto& c : rep.changes) changed.insert(c.member);
+  // A lowered member no edit job rewrote goes into the output as lowered.
+  for (auto& m : lowered.members) {
+    if (changed.count(m)) continue;
+    FERRY_CHECK(make_dirs((fs::path(out_root) / m).parent_path().string(), "the scratch tree"));
+    FERRY_CHECK(copy_whole(a.root + "/" + m, out_root + "/" + m));
+    changed.insert(m);
+  }
+  add_lowering_changes(lowered, a, rep.changes);
 
   Retag tags = retag(a.name, base, a.wheel_text, choice.abis, opts.update_tags);
   rep.platform_tags = tags.platform_tags;

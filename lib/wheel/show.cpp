@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "wheel/analyze.hpp"
+#include "wheel/lower_wheel.hpp"
 
 namespace ferry::wheel {
 
@@ -74,6 +75,18 @@ Result<ShowReport> show_wheel(const std::string& wheel_path, const ShowOptions& 
   for (auto& ev : a.evals) {
     if (&ev == best) break;
     rep.refused.push_back({ev.target->tag(), refusal_reasons(a, ev, false)});
+  }
+  if (opts.lower && a.family == policy::Family::manylinux) {
+    // The best tag lowering reaches, and why the next better one is out of its reach.
+    FERRY_TRY(facts, lowering_facts(a));
+    for (auto& ev : a.evals) {
+      auto why = lowering_blockers(a, ev, facts);
+      if (why.empty()) {
+        rep.lowerable_tag = ev.target->tag();
+        break;
+      }
+      rep.lower_blockers = std::move(why);
+    }
   }
   if (opts.plat) {
     const TargetEval* want = a.find_eval(*opts.plat);

@@ -58,6 +58,9 @@ struct ShowOptions {
   std::vector<std::string> ldpaths;  // --ldpaths: replace the system search dirs
   bool disable_isa_check = false;
   bool allow_pure = false;
+  // --lower: repair lowers the wheel's own ELF files' glibc requirements (ferry lower) to --plat's ceiling, or
+  // to the best tag lowering reaches, before grafting and retagging; show reports that tag (lowerable_tag).
+  bool lower = false;
   unsigned jobs = 0;
   // The one musllinux policy a musl wheel is judged against, as auditwheel does: the running musl's
   // ("musllinux_1_2"); nullopt = the newest known (auditwheel's choice when no musl runs here).
@@ -79,6 +82,8 @@ struct ShowReport {
   std::vector<Refusal> refused;           // tags better than best_tag, best first
   bool ucs2 = false;
   bool pyfpe = false;
+  std::string lowerable_tag;              // show --lower: the best tag `repair --lower` reaches ("" when none)
+  std::vector<std::string> lower_blockers;  // show --lower: why lowering reaches no better tag than that
   std::optional<std::string> requested;   // --plat as a full tag
   bool satisfies = false;                 // the wheel as it is satisfies the requested tag
 };

@@ -115,11 +115,45 @@ TEST_CASE("the generated table: moved rows name an old glibc library, rebinds st
       CHECK(std::string(r.library) == "libc.so.6");
       CHECK(std::string(r.old_library) != "libc.so.6");
     } else {
-      CHECK(r.method == Method::rebind);
+      CHECK((r.method == Method::rebind || (r.method == Method::glue && std::string(r.name) == "__libc_start_main")));
       CHECK(std::string(r.old_library) == r.library);
     }
     CHECK(std::string(r.old_version).starts_with("GLIBC_2."));
   }
   CHECK(find_rule("dlopen", "libc.so.6")->old_library == std::string("libdl.so.2"));
   CHECK(find_rule("timer_create", "libc.so.6")->old_library == std::string("librt.so.1"));
+}
+
+TEST_CASE("each architecture has its own table: aarch64 starts at GLIBC_2.17, i386 keeps its old versions") {
+  REQUIRE(rules_for(183 /* EM_AARCH64 */).size() > 150);
+  REQUIRE(rules_for(3 /* EM_386 */).size() > 150);
+  CHECK(rules_for(22 /* EM_S390 */).empty());
+  CHECK(std::string(find_rule("pthread_create", "libc.so.6", 183)->old_version) == "GLIBC_2.17");
+  CHECK(std::string(find_rule("exp", "libm.so.6", 183)->old_version) == "GLIBC_2.17");
+  CHECK(std::string(find_rule("__libc_start_main", "libc.so.6", 183)->old_version) == "GLIBC_2.17");
+  CHECK(find_rule("memcpy", "libc.so.6", 183) == nullptr);  // one memcpy on aarch64: nothing to rebind
+  CHECK(std::string(find_rule("pthread_create", "libc.so.6", 3)->old_version) == "GLIBC_2.1");
+  CHECK(std::string(find_rule("glob64", "libc.so.6", 3)->old_version) == "GLIBC_2.2");  // not 2.1's old dirent
+  CHECK(std::string(find_rule("__libc_start_main", "libc.so.6", 3)->old_version) == "GLIBC_2.0");
+}
+
+TEST_CASE("the plan follows the file's architecture: versions from its table, glue only where ferry has it") {
+  auto f = facts_of({{1, "pthread_create", "libc.so.6", "GLIBC_2.34", 2}, {2, "fcntl64", "libc.so.6", "GLIBC_2.28", 3},
+                     {3, "__libc_start_main", "libc.so.6", "GLIBC_2.34", 2}, {4, "stat", "libc.so.6", "GLIBC_2.33", 4}});
+  f.machine = 183;
+  Plan a = make_plan(f, **policy::find_target("manylinux2014", "aarch64"));
+  CHECK(find(a, "pthread_create")->new_version == "GLIBC_2.17");
+  CHECK(find(a, "fcntl64")->new_symbol == "fcntl");
+  CHECK(find(a, "fcntl64")->new_version == "GLIBC_2.17");
+  CHECK(find(a, "__libc_start_main")->method == Method::glue);
+  CHECK(find(a, "stat")->method == Method::glue);
+  CHECK(find(a, "stat")->new_symbol == "__xstat");
+  CHECK(find(a, "stat")->new_version == "GLIBC_2.17");
+  f.machine = 3;
+  Plan i = make_plan(f, **policy::find_target("manylinux2014", "i686"));
+  CHECK(find(i, "pthread_create")->new_version == "GLIBC_2.1");
+  CHECK(find(i, "fcntl64")->method == Method::refused);  // i386's old fcntl is not fcntl64
+  CHECK(find(i, "__libc_start_main")->new_version == "GLIBC_2.0");
+  CHECK(find(i, "stat")->method == Method::refused);  // no stat glue for i386
+  CHECK(find(i, "stat")->reason.find("x86_64 and aarch64 only") != std::string::npos);
 }

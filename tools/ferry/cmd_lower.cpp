@@ -86,7 +86,7 @@ int run_lower(const LowerArgs& a) {
 void register_lower(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<LowerArgs>();
   auto* sub = app.add_subcommand("lower", "rewrite glibc symbol versions so a file runs on an older glibc");
-  sub->add_option("files", args->files, "ELF programs and shared libraries (x86_64)")->required();
+  sub->add_option("files", args->files, "ELF programs and shared libraries (x86_64, aarch64, i386)")->required();
   sub->add_option("-t,--target", args->target, "a target with a glibc ceiling: manylinux2014, debian11, vfx2022, ...")
       ->required();
   auto* out = sub->add_option("-o,--output", args->output, "write the lowered file here (one input)");

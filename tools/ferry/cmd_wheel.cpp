@@ -30,7 +30,7 @@ struct WheelArgs {
   std::string plat;
   std::vector<std::string> exclude, siblings, ldpaths_raw;
   std::string site_packages, ld_library_path, ldpaths;
-  bool json = false, disable_isa = false, allow_pure = false, progress = false;
+  bool json = false, disable_isa = false, allow_pure = false, progress = false, lower = false;
   unsigned jobs = 0;
   // repair
   std::string wheel_dir = "wheelhouse/", lib_sdir = ".libs";
@@ -199,6 +199,7 @@ void fill(wheel::ShowOptions& o, const WheelArgs& a) {
   fill_windows(o.windows, a);
   o.disable_isa_check = a.disable_isa;
   o.allow_pure = a.allow_pure;
+  o.lower = a.lower;
   o.jobs = a.jobs;
 }
 
@@ -215,6 +216,10 @@ json show_json(const wheel::ShowReport& r) {
          {"best_aliases", r.best_aliases}, {"repairable_tag", r.repairable_tag}, {"elf_files", r.elf_members},
          {"ucs2", r.ucs2}, {"pyfpe", r.pyfpe}, {"satisfies", r.satisfies}};
   j["requested"] = r.requested ? json(*r.requested) : json(nullptr);
+  if (!r.lowerable_tag.empty() || !r.lower_blockers.empty()) {  // --lower
+    j["lowerable_tag"] = r.lowerable_tag;
+    j["lower_blockers"] = r.lower_blockers;
+  }
   j["versioned_symbols"] = json::object();
   for (auto& v : r.versioned) j["versioned_symbols"][v.library] = v.versions;
   j["external_libraries"] = json::array();
@@ -236,6 +241,11 @@ void show_text(const wheel::ShowReport& r) {
   std::printf("  consistent with platform tag: %s%s\n", r.best_tag.c_str(), aliases.c_str());
   if (!r.repairable_tag.empty() && r.repairable_tag != r.best_tag)
     std::printf("  `ferry repair` can reach: %s (by grafting external libraries)\n", r.repairable_tag.c_str());
+  if (!r.lowerable_tag.empty() || !r.lower_blockers.empty()) {  // --lower
+    std::printf("  `ferry repair --lower` can reach: %s\n", r.lowerable_tag.empty() ? "no manylinux tag" : r.lowerable_tag.c_str());
+    if (!r.lower_blockers.empty()) std::printf("    not better, because:\n");
+    for (auto& w : r.lower_blockers) std::printf("      %s\n", w.c_str());
+  }
   if (r.requested)
     std::printf("  requested %s: %s\n", r.requested->c_str(), r.satisfies ? "satisfied" : "NOT satisfied");
   if (r.ucs2) std::printf("  compiled against a narrow unicode (UCS2) Python: no manylinux tag possible\n");
@@ -376,6 +386,7 @@ void register_wheel(CLI::App& app, Context& ctx) {
   auto sa = std::make_shared<WheelArgs>();
   auto* show = app.add_subcommand("show", "Audit wheels: best platform tag and why better ones are refused");
   common_options(show, *sa);
+  show->add_flag("--lower", sa->lower, "also report the best tag `repair --lower` reaches, and what keeps it from a better one");
   // --json is added by common_options; --json-lines excludes it.
   add_fleet_options(show, sa->fleet, "ferry.show/1")->excludes("--json");
   show->footer("Exit status: 0 the wheel satisfies --plat (or, without --plat, some manylinux/musllinux tag), "
@@ -430,6 +441,9 @@ void register_wheel(CLI::App& app, Context& ctx) {
   rep->add_option("-w,--wheel-dir", ra->wheel_dir, "output directory (default: wheelhouse/)");
   rep->add_option("-L,--lib-sdir", ra->lib_sdir, "suffix of the grafted-library directory (default: .libs)");
   rep->add_flag("--only-plat", ra->only_plat, "do not add a better tag the wheel is eligible for");
+  rep->add_flag("--lower", ra->lower,
+                "lower the glibc symbol versions of the wheel's own ELF files (ferry lower) to --plat's glibc, or to "
+                "the best tag lowering reaches, before grafting (grafted system libraries are not lowered)");
   rep->add_flag("--strip", ra->strip, "strip symbols from grafted libraries and patched files (strip -s)");
   rep->add_flag("--no-update-tags", ra->no_update_tags, "keep the file name and WHEEL tags");
   rep->add_flag("--include-drivers", ra->include_drivers, "graft driver libraries (libcuda, libGL, ...) too");
