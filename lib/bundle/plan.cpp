@@ -137,6 +137,14 @@ private:
   Status add_detected(const std::string& path);
   Status add_data_dir(const std::string& source, const std::string& dest);
   Status apply_edits();
+  // The steps of run() after the programs' trees, in order.
+  void add_allowed_host_dirs();
+  Status add_glibc_data();
+  Status add_user_files();
+  Status fail_on_missing();
+  Status add_launcher_files();
+  void link_duplicates();
+  void add_manifest();
 
   const BundleOptions& opts_;
   resolve::Resolver resolver_;
@@ -525,7 +533,22 @@ Result<BundlePlan> Planner::run() {
   FERRY_CHECK(add_interpreters());
   for (const auto& d : opts_.detected) FERRY_CHECK(add_detected(d));
   FERRY_CHECK(add_interpreters());  // a dlopen'ed interpreter library the run found
-  // --allow-host names no program needs directly (a dlopen'ed driver): their directory on this machine.
+  add_allowed_host_dirs();
+  FERRY_CHECK(add_glibc_data());
+  FERRY_CHECK(add_user_files());
+  FERRY_CHECK(fail_on_missing());
+  FERRY_CHECK(add_launcher_files());
+  FERRY_CHECK(apply_edits());
+  for (auto& [path, p] : files_) plan_.files.push_back(std::move(p.file));
+  link_duplicates();
+  plan_.host_dirs.assign(host_dirs_.begin(), host_dirs_.end());
+  add_manifest();
+  std::sort(plan_.files.begin(), plan_.files.end(), [](const BundleFile& a, const BundleFile& b) { return a.path < b.path; });
+  return std::move(plan_);
+}
+
+// --allow-host names no program needs directly (a dlopen'ed driver): their directory on this machine.
+void Planner::add_allowed_host_dirs() {
   for (const auto& a : opts_.allow_host) {
     if (a.find('/') != std::string::npos) {
       host_dirs_.insert(resolve::dirname_of(a));
@@ -541,18 +564,26 @@ Result<BundlePlan> Planner::run() {
     if (found) host_dirs_.insert(resolve::dirname_of(*found));
     else plan_.warnings.push_back("--allow-host " + a + ": not found on this machine; no directory added");
   }
-  if (opts_.glibc_data && files_.count("lib/libc.so.6")) {
-    // The modules next to the bundled libc (its own architecture), else the usual places.
-    std::string beside = resolve::dirname_of(files_["lib/libc.so.6"].file.origin) + "/gconv";
-    std::error_code ec;  // a directory that cannot be read counts as absent
-    for (const std::string& dir : {beside, host("/usr/lib/x86_64-linux-gnu/gconv"), host("/usr/lib64/gconv")})
-      if (fs::is_directory(dir, ec)) {
-        FERRY_CHECK(add_data_dir(dir, "data/gconv"));
-        break;
-      }
-    for (const char* loc : {"/usr/lib/locale/C.utf8", "/usr/lib/locale/C.UTF-8"})
-      if (fs::is_directory(host(loc), ec)) FERRY_CHECK(add_data_dir(host(loc), std::string("data/locale/") + (loc + 16)));
-  }
+}
+
+// --glibc-data: the gconv modules next to the bundled libc (its own architecture), else the usual places, and
+// the C.UTF-8 locale.
+Status Planner::add_glibc_data() {
+  if (!opts_.glibc_data || !files_.count("lib/libc.so.6")) return {};
+  std::string beside = resolve::dirname_of(files_["lib/libc.so.6"].file.origin) + "/gconv";
+  std::error_code ec;  // a directory that cannot be read counts as absent
+  for (const std::string& dir : {beside, host("/usr/lib/x86_64-linux-gnu/gconv"), host("/usr/lib64/gconv")})
+    if (fs::is_directory(dir, ec)) {
+      FERRY_CHECK(add_data_dir(dir, "data/gconv"));
+      break;
+    }
+  for (const char* loc : {"/usr/lib/locale/C.utf8", "/usr/lib/locale/C.UTF-8"})
+    if (fs::is_directory(host(loc), ec)) FERRY_CHECK(add_data_dir(host(loc), std::string("data/locale/") + (loc + 16)));
+  return {};
+}
+
+// --add SOURCE[:DEST]: files and trees copied as they are, at a checked place inside the bundle.
+Status Planner::add_user_files() {
   for (const auto& a : opts_.adds) {
     std::error_code ec;
     if (!fs::exists(a.source, ec)) return make_error(ErrorCode::not_found, "--add: no such file or directory").with_path(a.source);
@@ -565,12 +596,20 @@ Result<BundlePlan> Planner::run() {
     for (auto& [path, p] : files_)
       if (p.file.role == Role::data && path.starts_with(dest) && p.file.origin.starts_with(a.source)) p.file.role = Role::added;
   }
-  if (!missing_.empty()) {
-    plan_.missing.assign(missing_.begin(), missing_.end());
-    std::string list;
-    for (const auto& m : plan_.missing) list += (list.empty() ? "" : ", ") + m;
-    return make_error(ErrorCode::not_found, "libraries not found: " + list + " (see `ferry deps`; --allow-host NAME to take them from the target)");
-  }
+  return {};
+}
+
+Status Planner::fail_on_missing() {
+  if (missing_.empty()) return {};
+  plan_.missing.assign(missing_.begin(), missing_.end());
+  std::string list;
+  for (const auto& m : plan_.missing) list += (list.empty() ? "" : ", ") + m;
+  return make_error(ErrorCode::not_found, "libraries not found: " + list + " (see `ferry deps`; --allow-host NAME to take them from the target)");
+}
+
+// The launcher, and the files it reads: .ferry/host-path (directories taken from the target machine) and
+// .ferry/env (NAME=PATH lines, PATH relative to the bundle root: the launcher sets each to the absolute path).
+Status Planner::add_launcher_files() {
   Pending launcher;
   launcher.file.path = ".ferry/ferry-launcher";
   launcher.file.role = Role::launcher;
@@ -588,7 +627,6 @@ Result<BundlePlan> Planner::run() {
     FERRY_CHECK(add_file(std::move(hp)));
   }
   if (!home_variables_.empty()) {
-    // NAME=PATH lines, PATH relative to the bundle root: the launcher sets each to the absolute path.
     std::string text;
     for (const auto& v : home_variables_) text += v + "=.\n";
     Pending env;
@@ -597,10 +635,11 @@ Result<BundlePlan> Planner::run() {
     env.file.content = std::vector<uint8_t>(text.begin(), text.end());
     FERRY_CHECK(add_file(std::move(env)));
   }
-  FERRY_CHECK(apply_edits());
+  return {};
+}
 
-  for (auto& [path, p] : files_) plan_.files.push_back(std::move(p.file));
-  // Store one copy per content: later names (in path order) become hard links to the first.
+// One copy per content: later names (in path order) become hard links to the first, with its digest and size.
+void Planner::link_duplicates() {
   std::map<std::string, std::string> first_by_hash;
   for (auto& f : plan_.files) {
     if (!f.link_to.empty() || !f.symlink.empty()) continue;
@@ -619,8 +658,9 @@ Result<BundlePlan> Planner::run() {
       f.size = t->size;
       if (f.origin_sha256.empty()) f.origin_sha256 = t->origin_sha256;
     }
-  plan_.host_dirs.assign(host_dirs_.begin(), host_dirs_.end());
+}
 
+void Planner::add_manifest() {
   BundleFile manifest;
   manifest.path = "manifest.json";
   manifest.role = Role::manifest;
@@ -629,8 +669,6 @@ Result<BundlePlan> Planner::run() {
   manifest.size = text.size();
   manifest.sha256 = to_hex(sha256(*manifest.content));
   plan_.files.push_back(std::move(manifest));
-  std::sort(plan_.files.begin(), plan_.files.end(), [](const BundleFile& a, const BundleFile& b) { return a.path < b.path; });
-  return std::move(plan_);
 }
 
 }  // namespace

@@ -19,6 +19,16 @@ namespace em {
 inline constexpr uint16_t intel386 = 3, ppc = 20, ppc64 = 21, s390 = 22, arm = 40, x86_64 = 62, aarch64 = 183,
                           riscv = 243, loongarch = 258;
 }  // namespace em
+// p_type and p_flags values (the gABI's PT_* and PF_*) likewise.
+namespace pt {
+inline constexpr uint32_t load = 1, dynamic = 2, interp = 3, note = 4, tls = 7, gnu_stack = 0x6474e551;
+}  // namespace pt
+namespace pf {
+inline constexpr uint32_t x = 1, w = 2, r = 4;
+}  // namespace pf
+namespace ver_flg {  // vna_flags and vd_flags (VER_FLG_*)
+inline constexpr uint16_t base = 1, weak = 2;
+}  // namespace ver_flg
 
 enum class Kind { relocatable, executable, pie, shared_object, core, other };
 const char* to_string(Kind k);
@@ -147,6 +157,12 @@ Result<ElfInfo> read_elf(ByteView image, const std::string& path, const ReadOpti
 Result<ElfInfo> read_elf_file(const std::string& path, const ReadOptions& opts = {});
 
 const char* machine_name(uint16_t machine);
+// EI_OSABI's name ("GNU/Linux"), the names of the DT_FLAGS and DT_FLAGS_1 bits set in `f`, and p_flags as
+// readelf prints them ("R-E").
+const char* osabi_name(uint8_t osabi);
+std::vector<std::string> dt_flags_names(uint64_t f);
+std::vector<std::string> dt_flags_1_names(uint64_t f);
+std::string segment_flags(uint32_t f);
 // Splits an RPATH/RUNPATH string on ':' the way the loader does.
 std::vector<std::string> split_search_path(const std::string& s);
 

@@ -10,8 +10,9 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "elf/elf_info.hpp"
+#include "elf/elf_codec.hpp"
 #include "elf/elf_ident.hpp"
+#include "elf/elf_info.hpp"
 #include "support/file.hpp"
 
 namespace ferry::elf {
@@ -19,6 +20,9 @@ namespace ferry::elf {
 static_assert(em::intel386 == EM_386 && em::ppc == EM_PPC && em::ppc64 == EM_PPC64 && em::s390 == EM_S390 &&
               em::arm == EM_ARM && em::x86_64 == EM_X86_64 && em::aarch64 == EM_AARCH64 && em::riscv == EM_RISCV &&
               em::loongarch == EM_LOONGARCH);
+static_assert(pt::load == PT_LOAD && pt::dynamic == PT_DYNAMIC && pt::interp == PT_INTERP && pt::note == PT_NOTE &&
+              pt::tls == PT_TLS && pt::gnu_stack == PT_GNU_STACK && pf::x == PF_X && pf::w == PF_W && pf::r == PF_R &&
+              ver_flg::base == VER_FLG_BASE && ver_flg::weak == VER_FLG_WEAK);
 
 const char* to_string(Kind k) {
   switch (k) {
@@ -637,20 +641,7 @@ private:
   }
 
   void classify() {
-    switch (info_.e_type) {
-      case ET_REL: info_.kind = Kind::relocatable; break;
-      case ET_EXEC: info_.kind = Kind::executable; break;
-      case ET_CORE: info_.kind = Kind::core; break;
-      case ET_DYN:
-        // DF_1_PIE is set by modern linkers; older PIEs are recognised by an interpreter without a SONAME
-        // (libc.so.6 has PT_INTERP too, but also a SONAME).
-        if ((info_.dt_flags_1 & DF_1_PIE) || (info_.interpreter && !info_.soname))
-          info_.kind = Kind::pie;
-        else
-          info_.kind = Kind::shared_object;
-        break;
-      default: info_.kind = Kind::other;
-    }
+    info_.kind = elf::classify(info_.e_type, info_.dt_flags_1, info_.interpreter.has_value(), info_.soname.has_value());
   }
 
   // Notes come from PT_NOTE (what the loader and crash tools read); SHT_NOTE sections outside every PT_NOTE are

@@ -26,6 +26,10 @@ struct Out {
     f.c.put(b.write(off, static_cast<uint64_t>(n)), n, v);
     return {};
   }
+  // A named field of the record at `record`.
+  Status put(uint64_t record, elf::Field fld, uint64_t v, const char* what) {
+    return put(record + fld.at, fld.size, v, what);
+  }
   Status bytes(uint64_t off, const void* p, uint64_t n, const char* what) {
     FERRY_CHECK(in_range(off, n, "write of", what));
     if (n) std::memcpy(b.write(off, n), p, n);
@@ -39,16 +43,11 @@ struct Out {
 };
 
 Status write_shdr(Out& o, uint64_t at, const Shdr& s) {
-  if (o.f.is64()) {
-    FERRY_CHECK(o.put(at + 16, 8, s.addr, "sh_addr"));
-    FERRY_CHECK(o.put(at + 24, 8, s.offset, "sh_offset"));
-    FERRY_CHECK(o.put(at + 32, 8, s.size, "sh_size"));
-    return o.put(at + 44, 4, s.info, "sh_info");
-  }
-  FERRY_CHECK(o.put(at + 12, 4, s.addr, "sh_addr"));
-  FERRY_CHECK(o.put(at + 16, 4, s.offset, "sh_offset"));
-  FERRY_CHECK(o.put(at + 20, 4, s.size, "sh_size"));
-  return o.put(at + 28, 4, s.info, "sh_info");
+  const Codec& c = o.f.c;
+  FERRY_CHECK(o.put(at, c.sh_addr(), s.addr, "sh_addr"));
+  FERRY_CHECK(o.put(at, c.sh_offset(), s.offset, "sh_offset"));
+  FERRY_CHECK(o.put(at, c.sh_size(), s.size, "sh_size"));
+  return o.put(at, c.sh_info(), s.info, "sh_info");
 }
 
 Status write_verneeds(Out& o, const LayoutPlan& lp) {
@@ -97,11 +96,11 @@ Status move_symbols(Out& o, const LayoutPlan& lp) {
         uint64_t at = s.offset + k * c.syment();
         if (at + c.syment() > o.b.size()) break;
         const uint8_t* p = o.b.view().data() + at;
-        uint64_t shndx = f.is64() ? c.get(p + 6, 2) : c.get(p + 14, 2);
-        uint64_t value = f.is64() ? c.get(p + 8, 8) : c.get(p + 4, 4);
+        uint64_t shndx = c.read(p, c.st_shndx());
+        uint64_t value = c.read(p, c.st_value());
         if (shndx != *sec || value < m.old_vaddr || value > m.old_vaddr + m.size) continue;
         uint64_t nv = value - m.old_vaddr + m.new_vaddr;
-        FERRY_CHECK(f.is64() ? o.put(at + 8, 8, nv, "st_value") : o.put(at + 4, 4, nv, "st_value"));
+        FERRY_CHECK(o.put(at, c.st_value(), nv, "st_value"));
       }
     }
   }
@@ -128,11 +127,10 @@ Status apply(const ElfFile& f, const LayoutPlan& lp, Image& buf) {
 
   if (lp.dynamic_changed) {
     uint64_t at = lp.dynamic_offset;
-    int w = static_cast<int>(c.word_size());
     for (uint64_t i = 0; i < lp.dynamic_capacity; ++i, at += c.dynent()) {
       Dyn d = i < lp.dynamic.size() ? lp.dynamic[i] : Dyn{DT_NULL, 0};
-      FERRY_CHECK(o.put(at, w, static_cast<uint64_t>(d.tag), "d_tag"));
-      FERRY_CHECK(o.put(at + w, w, d.val, "d_val"));
+      FERRY_CHECK(o.put(at, c.d_tag(), static_cast<uint64_t>(d.tag), "d_tag"));
+      FERRY_CHECK(o.put(at, c.d_val(), d.val, "d_val"));
     }
   }
 
@@ -143,8 +141,8 @@ Status apply(const ElfFile& f, const LayoutPlan& lp, Image& buf) {
   if (lp.phdrs_changed) {
     FERRY_CHECK(o.in_range(lp.phoff, lp.phdrs.size() * c.phent(), "write of", "the program header table"));
     for (size_t i = 0; i < lp.phdrs.size(); ++i) encode_phdr(c, buf.write(lp.phoff + i * c.phent(), c.phent()), lp.phdrs[i]);
-    FERRY_CHECK(o.put(f.is64() ? 32 : 28, static_cast<int>(c.word_size()), lp.phoff, "e_phoff"));
-    FERRY_CHECK(o.put(f.is64() ? 56 : 44, 2, lp.phdrs.size(), "e_phnum"));
+    FERRY_CHECK(o.put(0, c.e_phoff(), lp.phoff, "e_phoff"));
+    FERRY_CHECK(o.put(0, c.e_phnum(), lp.phdrs.size(), "e_phnum"));
   }
 
   for (const auto& [index, s] : lp.section_updates) FERRY_CHECK(write_shdr(o, f.e_shoff + index * c.shent(), s));

@@ -9,33 +9,6 @@
 
 namespace ferry::patch {
 
-uint64_t Codec::get(const uint8_t* p, int n) const {
-  uint64_t v = 0;
-  for (int i = 0; i < n; ++i) {
-    int idx = endian == Endian::little ? i : n - 1 - i;
-    v |= static_cast<uint64_t>(p[idx]) << (8 * i);
-  }
-  return v;
-}
-
-void Codec::put(uint8_t* p, int n, uint64_t v) const {
-  for (int i = 0; i < n; ++i) {
-    int idx = endian == Endian::little ? i : n - 1 - i;
-    p[idx] = static_cast<uint8_t>(v >> (8 * i));
-  }
-}
-
-void encode_phdr(const Codec& c, uint8_t* p, const Phdr& h) {
-  c.put(p, 4, h.type);
-  if (c.is64) {
-    c.put(p + 4, 4, h.flags); c.put(p + 8, 8, h.offset); c.put(p + 16, 8, h.vaddr); c.put(p + 24, 8, h.paddr);
-    c.put(p + 32, 8, h.filesz); c.put(p + 40, 8, h.memsz); c.put(p + 48, 8, h.align);
-  } else {
-    c.put(p + 4, 4, h.offset); c.put(p + 8, 4, h.vaddr); c.put(p + 12, 4, h.paddr); c.put(p + 16, 4, h.filesz);
-    c.put(p + 20, 4, h.memsz); c.put(p + 24, 4, h.flags); c.put(p + 28, 4, h.align);
-  }
-}
-
 Error ElfFile::error(std::string message, std::optional<uint64_t> offset, ErrorCode code) const {
   Error e = make_error(code, std::move(message), offset);
   e.path = path;
@@ -134,31 +107,27 @@ Status read_header(ElfFile& f) {
   f.c.endian = data == ELFDATA2LSB ? Endian::little : Endian::big;
   if (b.size() < f.c.ehdr_size())
     return f.error("ELF header: file is " + hex(b.size()) + " bytes, shorter than the header", 0);
-  const uint8_t* p = b.data();
   const Codec& c = f.c;
-  int w = f.is64() ? 8 : 4;
-  f.os_abi = p[EI_OSABI];
-  f.e_type = static_cast<uint16_t>(c.get(p + 16, 2));
-  f.e_machine = static_cast<uint16_t>(c.get(p + 18, 2));
-  uint64_t o = 24 + w;  // after e_entry
-  f.e_phoff = c.get(p + o, w);
-  f.e_shoff = c.get(p + o + w, w);
-  o += 2 * w + 4 + 2;  // e_flags, e_ehsize
-  f.e_phentsize = static_cast<uint16_t>(c.get(p + o, 2));
-  f.e_phnum = static_cast<uint16_t>(c.get(p + o + 2, 2));
-  f.e_shentsize = static_cast<uint16_t>(c.get(p + o + 4, 2));
-  uint16_t shnum = static_cast<uint16_t>(c.get(p + o + 6, 2));
-  f.e_shstrndx = static_cast<uint16_t>(c.get(p + o + 8, 2));
-  f.shnum = shnum;
+  const elf::FileHeader h = c.file_header(b.data());
+  f.os_abi = b.data()[EI_OSABI];
+  f.e_type = h.type;
+  f.e_machine = h.machine;
+  f.e_phoff = h.phoff;
+  f.e_shoff = h.shoff;
+  f.e_phentsize = h.phentsize;
+  f.e_phnum = h.phnum;
+  f.e_shentsize = h.shentsize;
+  f.e_shstrndx = h.shstrndx;
+  f.shnum = h.shnum;
   if (f.e_type != ET_EXEC && f.e_type != ET_DYN)
     return f.error("ELF header: e_type " + std::to_string(f.e_type) +
                        " is not an executable or shared object; only those can be patched",
-                   16, ErrorCode::unsupported);
-  if (f.e_phnum == 0) return f.error("ELF header: no program headers", o + 2, ErrorCode::unsupported);
+                   c.e_type().at, ErrorCode::unsupported);
+  if (f.e_phnum == 0) return f.error("ELF header: no program headers", c.e_phnum().at, ErrorCode::unsupported);
   if (f.e_phentsize != c.phent())
     return f.error("ELF header: e_phentsize " + std::to_string(f.e_phentsize) + " is not " +
                        std::to_string(c.phent()),
-                   o);
+                   c.e_phentsize().at);
   return {};
 }
 
@@ -167,26 +136,7 @@ Status read_phdrs(ElfFile& f) {
   auto table = f.bytes.sub(f.e_phoff, uint64_t(f.e_phnum) * c.phent(), "program header table");
   if (!table) return table.error().with_path(f.path);
   for (uint16_t i = 0; i < f.e_phnum; ++i) {
-    const uint8_t* p = table->data() + uint64_t(i) * c.phent();
-    Phdr h;
-    h.type = static_cast<uint32_t>(c.get(p, 4));
-    if (f.is64()) {
-      h.flags = static_cast<uint32_t>(c.get(p + 4, 4));
-      h.offset = c.get(p + 8, 8);
-      h.vaddr = c.get(p + 16, 8);
-      h.paddr = c.get(p + 24, 8);
-      h.filesz = c.get(p + 32, 8);
-      h.memsz = c.get(p + 40, 8);
-      h.align = c.get(p + 48, 8);
-    } else {
-      h.offset = c.get(p + 4, 4);
-      h.vaddr = c.get(p + 8, 4);
-      h.paddr = c.get(p + 12, 4);
-      h.filesz = c.get(p + 16, 4);
-      h.memsz = c.get(p + 20, 4);
-      h.flags = static_cast<uint32_t>(c.get(p + 24, 4));
-      h.align = c.get(p + 28, 4);
-    }
+    Phdr h = c.phdr(table->data() + uint64_t(i) * c.phent());
     uint64_t at = f.e_phoff + uint64_t(i) * c.phent();
     // A segment with no file bytes may name any offset (a debug file's segments point past its end).
     if (h.type != PT_NULL && h.type != PT_GNU_STACK && h.filesz && !f.bytes.in_bounds(h.offset, h.filesz))
@@ -216,35 +166,14 @@ Status read_shdrs(ElfFile& f) {
   auto first = f.bytes.sub(f.e_shoff, c.shent(), "section header #0");
   if (!first) return first.error().with_path(f.path);
   // Extended numbering: e_shnum 0 means section 0's sh_size holds the count (gABI).
-  if (f.shnum == 0) f.shnum = f.is64() ? c.get(first->data() + 32, 8) : c.get(first->data() + 20, 4);
+  if (f.shnum == 0) f.shnum = c.read(first->data(), c.sh_size());
   if (f.shnum > 65535 * 16)
     return f.error("section header count " + std::to_string(f.shnum) + " is implausible", f.e_shoff);
   auto table = f.bytes.sub(f.e_shoff, f.shnum * c.shent(), "section header table");
   if (!table) return table.error().with_path(f.path);
   for (uint64_t i = 0; i < f.shnum; ++i) {
-    const uint8_t* p = table->data() + i * c.shent();
     Shdr s;
-    s.name = static_cast<uint32_t>(c.get(p, 4));
-    s.type = static_cast<uint32_t>(c.get(p + 4, 4));
-    if (f.is64()) {
-      s.flags = c.get(p + 8, 8);
-      s.addr = c.get(p + 16, 8);
-      s.offset = c.get(p + 24, 8);
-      s.size = c.get(p + 32, 8);
-      s.link = static_cast<uint32_t>(c.get(p + 40, 4));
-      s.info = static_cast<uint32_t>(c.get(p + 44, 4));
-      s.addralign = c.get(p + 48, 8);
-      s.entsize = c.get(p + 56, 8);
-    } else {
-      s.flags = c.get(p + 8, 4);
-      s.addr = c.get(p + 12, 4);
-      s.offset = c.get(p + 16, 4);
-      s.size = c.get(p + 20, 4);
-      s.link = static_cast<uint32_t>(c.get(p + 24, 4));
-      s.info = static_cast<uint32_t>(c.get(p + 28, 4));
-      s.addralign = c.get(p + 32, 4);
-      s.entsize = c.get(p + 36, 4);
-    }
+    static_cast<elf::SectionHeader&>(s) = c.shdr(table->data() + i * c.shent());
     if (i > 0 && s.type != SHT_NOBITS && s.type != SHT_NULL && !f.bytes.in_bounds(s.offset, s.size))
       return f.error("section header #" + std::to_string(i) + ": range " + hex(s.offset) + "+" + hex(s.size) +
                          " runs past the end of the file (" + hex(f.bytes.size()) + ")",
@@ -290,11 +219,7 @@ Status read_dynamic(ElfFile& f) {
   const char* where = f.dynamic_from_section ? ".dynamic" : "PT_DYNAMIC";
   bool terminated = false;
   for (uint64_t i = 0; i < f.dynamic_capacity; ++i) {
-    const uint8_t* p = f.bytes.data() + at + i * c.dynent();
-    Dyn e;
-    e.tag = static_cast<int64_t>(c.get(p, c.is64 ? 8 : 4));
-    if (!c.is64) e.tag = static_cast<int32_t>(e.tag);
-    e.val = c.get(p + c.word_size(), c.is64 ? 8 : 4);
+    Dyn e = c.dyn(f.bytes.data() + at + i * c.dynent());
     if (e.tag == DT_NULL) {
       terminated = true;
       break;
@@ -361,31 +286,38 @@ std::optional<uint64_t> count_dynsyms(const ElfFile& f) {
   return std::nullopt;
 }
 
-Status read_versions(ElfFile& f) {
+// .dynsym (DT_SYMTAB, counted by count_dynsyms) and where .gnu.version (DT_VERSYM) lies.
+Status read_dynsyms(ElfFile& f) {
   const Codec& c = f.c;
-  if (auto symtab = f.find_dyn(DT_SYMTAB)) {
-    f.dynsym_count = count_dynsyms(f);
-    if (f.dynsym_count) {
-      auto off = f.find_offset(*symtab, *f.dynsym_count * c.syment());
-      if (!off)
-        return f.error("DT_SYMTAB " + hex(*symtab) + " with " + std::to_string(*f.dynsym_count) +
-                       " symbols is not mapped from the file");
-      f.dynsym_offset = off;
-      for (uint64_t i = 0; i < *f.dynsym_count; ++i) {
-        const uint8_t* p = f.bytes.data() + *off + i * c.syment();
-        DynSym s;
-        s.name = static_cast<uint32_t>(c.get(p, 4));
-        s.value = f.is64() ? c.get(p + 8, 8) : c.get(p + 4, 4);
-        s.shndx = static_cast<uint16_t>(f.is64() ? c.get(p + 6, 2) : c.get(p + 14, 2));
-        f.dynsyms.push_back(s);
-      }
-      if (auto vs = f.find_dyn(DT_VERSYM)) {
-        auto voff = f.find_offset(*vs, *f.dynsym_count * 2);
-        if (!voff) return f.error("DT_VERSYM " + hex(*vs) + " is not mapped from the file");
-        f.versym_offset = voff;
-      }
-    }
+  auto symtab = f.find_dyn(DT_SYMTAB);
+  if (!symtab) return {};
+  f.dynsym_count = count_dynsyms(f);
+  if (!f.dynsym_count) return {};
+  auto off = f.find_offset(*symtab, *f.dynsym_count * c.syment());
+  if (!off)
+    return f.error("DT_SYMTAB " + hex(*symtab) + " with " + std::to_string(*f.dynsym_count) +
+                   " symbols is not mapped from the file");
+  f.dynsym_offset = off;
+  for (uint64_t i = 0; i < *f.dynsym_count; ++i) {
+    const uint8_t* p = f.bytes.data() + *off + i * c.syment();
+    DynSym s;
+    s.name = static_cast<uint32_t>(c.read(p, c.st_name()));
+    s.value = c.read(p, c.st_value());
+    s.shndx = static_cast<uint16_t>(c.read(p, c.st_shndx()));
+    f.dynsyms.push_back(s);
   }
+  if (auto vs = f.find_dyn(DT_VERSYM)) {
+    auto voff = f.find_offset(*vs, *f.dynsym_count * 2);
+    if (!voff) return f.error("DT_VERSYM " + hex(*vs) + " is not mapped from the file");
+    f.versym_offset = voff;
+  }
+  return {};
+}
+
+// .gnu.version_r (DT_VERNEED): the writer rewrites it, so it is read strictly (a chain that ends before
+// DT_VERNEEDNUM entries, or a vn_version other than 1, is an error).
+Status read_verneeds(ElfFile& f) {
+  const Codec& c = f.c;
   if (auto vn = f.find_dyn(DT_VERNEED)) {
     uint64_t num = f.find_dyn(DT_VERNEEDNUM).value_or(0);
     auto base = f.find_offset(*vn, 16);
@@ -437,6 +369,12 @@ Status read_versions(ElfFile& f) {
     }
     f.verneed_bytes = end - *base;
   }
+  return {};
+}
+
+// The vda_name offsets of .gnu.version_d (DT_VERDEF), which .dynstr rewrites must keep.
+Status read_verdefs(ElfFile& f) {
+  const Codec& c = f.c;
   if (auto vd = f.find_dyn(DT_VERDEF)) {
     uint64_t num = f.find_dyn(DT_VERDEFNUM).value_or(0);
     auto base = f.find_offset(*vd, 20);
@@ -476,7 +414,9 @@ Result<ElfFile> read_elf_file_for_patch(ByteView bytes, const std::string& path)
   FERRY_CHECK(read_phdrs(f));
   FERRY_CHECK(read_shdrs(f));
   FERRY_CHECK(read_dynamic(f));
-  FERRY_CHECK(read_versions(f));
+  FERRY_CHECK(read_dynsyms(f));
+  FERRY_CHECK(read_verneeds(f));
+  FERRY_CHECK(read_verdefs(f));
   return f;
 }
 

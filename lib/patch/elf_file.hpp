@@ -1,6 +1,7 @@
 // The writer's own view of an ELF file: raw headers with their file offsets, the dynamic section read through
 // PT_DYNAMIC (as the loader does), .dynstr, version tables and dynamic symbols located through DT_* tags, and
-// section headers when present. Class and byte order are chosen once here; every access is bounds-checked.
+// section headers when present. Records are decoded and encoded by elf::Codec (lib/elf/elf_codec.hpp), which
+// fixes class and byte order once; every access is bounds-checked.
 // Follows the System V gABI (ELF header, program and section headers, dynamic section) and the LSB symbol
 // versioning chapter (Verneed/Vernaux/Verdef).
 #pragma once
@@ -10,27 +11,20 @@
 #include <string>
 #include <vector>
 
+#include "elf/elf_codec.hpp"
+#include "elf/elf_info.hpp"
 #include "support/bytes.hpp"
 #include "support/result.hpp"
 
 namespace ferry::patch {
 
-struct Phdr {
-  uint32_t type = 0, flags = 0;
-  uint64_t offset = 0, vaddr = 0, paddr = 0, filesz = 0, memsz = 0, align = 0;
-};
+// The writer's records are lib/elf's: one decoding of program headers, section headers and dynamic entries.
+using Phdr = elf::Segment;
+using Dyn = elf::DynEntry;
+using Codec = elf::Codec;
 
-struct Shdr {
-  uint32_t name = 0, type = 0;
-  uint64_t flags = 0, addr = 0, offset = 0, size = 0;
-  uint32_t link = 0, info = 0;
-  uint64_t addralign = 0, entsize = 0;
-  std::string name_str;
-};
-
-struct Dyn {
-  int64_t tag = 0;
-  uint64_t val = 0;
+struct Shdr : elf::SectionHeader {
+  std::string name_str;  // from the section header string table, when it has one
 };
 
 struct Vernaux {
@@ -48,20 +42,6 @@ struct DynSym {
   uint32_t name = 0;
   uint16_t shndx = 0;
   uint64_t value = 0;
-};
-
-// Word-size and byte-order aware reads and writes on a byte buffer.
-struct Codec {
-  bool is64 = true;
-  Endian endian = Endian::little;
-  uint64_t word_size() const { return is64 ? 8 : 4; }
-  uint64_t ehdr_size() const { return is64 ? 64 : 52; }
-  uint64_t phent() const { return is64 ? 56 : 32; }
-  uint64_t shent() const { return is64 ? 64 : 40; }
-  uint64_t dynent() const { return is64 ? 16 : 8; }
-  uint64_t syment() const { return is64 ? 24 : 16; }
-  uint64_t get(const uint8_t* p, int n) const;
-  void put(uint8_t* p, int n, uint64_t v) const;
 };
 
 struct ElfFile {
@@ -120,8 +100,8 @@ struct ElfFile {
 };
 
 // Writes one program header at p (phent() bytes, which the caller has range-checked) in the file's class and
-// byte order: the inverse of the decoding in read_elf_file_for_patch.
-void encode_phdr(const Codec& c, uint8_t* p, const Phdr& h);
+// byte order: the inverse of the decoding in read_elf_file_for_patch (both are elf::Codec's).
+inline void encode_phdr(const Codec& c, uint8_t* p, const Phdr& h) { c.put_phdr(p, h); }
 
 // Decodes headers, dynamic section and version tables; fails with a message naming the structure and offset.
 Result<ElfFile> read_elf_file_for_patch(ByteView bytes, const std::string& path);

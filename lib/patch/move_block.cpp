@@ -84,7 +84,8 @@ std::optional<std::string> splits_dynamic_range(const ElfFile& f, const SectionB
 
 void write_program_headers(const ElfFile& f, Image& out, uint64_t phoff, const std::vector<Phdr>& ph) {
   for (size_t i = 0; i < ph.size(); ++i) encode_phdr(f.c, out.write(phoff + i * f.c.phent(), f.c.phent()), ph[i]);
-  f.c.put(out.write(f.is64() ? 56 : 44, 2), 2, ph.size());
+  const elf::Field phnum = f.c.e_phnum();
+  f.c.put(out.write(phnum.at, phnum.size), phnum.size, ph.size());
 }
 
 void retarget_block(const ElfFile& f, Image& out, const SectionBlock& b, uint64_t d_off, uint64_t d_vaddr,
@@ -102,8 +103,8 @@ void retarget_block(const ElfFile& f, Image& out, const SectionBlock& b, uint64_
   if (f.has_dynamic)
     for (size_t i = 0; i < f.dyn.size(); ++i)
       if (is_dt_pointer(f.dyn[i].tag) && in_block(f.dyn[i].val))
-        c.put(out.write(f.dynamic_offset + i * c.dynent() + c.word_size(), c.word_size()),
-              static_cast<int>(c.word_size()), f.dyn[i].val + d_vaddr);
+        c.put(out.write(f.dynamic_offset + i * c.dynent() + c.d_val().at, c.d_val().size), c.d_val().size,
+              f.dyn[i].val + d_vaddr);
   // Section headers: those named by the caller and any other allocated one inside the range (an empty one).
   std::vector<bool> moved(f.shdrs.size(), false);
   for (size_t i : b.sections) moved[i] = true;
@@ -112,13 +113,8 @@ void retarget_block(const ElfFile& f, Image& out, const SectionBlock& b, uint64_
     if (!moved[i] && !((s.flags & SHF_ALLOC) && s.offset >= b.start && s.offset < b.end && s.type != SHT_NOBITS)) continue;
     moved[i] = true;
     uint8_t* p = out.write(f.e_shoff + i * c.shent(), c.shent());
-    if (f.is64()) {
-      c.put(p + 16, 8, s.addr + d_vaddr);
-      c.put(p + 24, 8, s.offset + d_off);
-    } else {
-      c.put(p + 12, 4, s.addr + d_vaddr);
-      c.put(p + 16, 4, s.offset + d_off);
-    }
+    c.write(p, c.sh_addr(), s.addr + d_vaddr);
+    c.write(p, c.sh_offset(), s.offset + d_off);
   }
   const uint64_t file_size = out.size();
   for (const auto& s : f.shdrs) {
@@ -129,13 +125,11 @@ void retarget_block(const ElfFile& f, Image& out, const SectionBlock& b, uint64_
     for (uint64_t k = 0; k < s.size / c.syment(); ++k) {
       const uint64_t at = base + k * c.syment();
       const uint8_t* p = out.view().data() + at;
-      uint64_t shndx = f.is64() ? c.get(p + 6, 2) : c.get(p + 14, 2);
+      uint64_t shndx = c.read(p, c.st_shndx());
       if (shndx == 0 || shndx >= moved.size() || !moved[shndx]) continue;
-      uint64_t v = f.is64() ? c.get(p + 8, 8) : c.get(p + 4, 4);
+      uint64_t v = c.read(p, c.st_value());
       if (v < b.old_vaddr || v > b.old_vaddr + size) continue;
-      uint8_t* w = out.write(at, c.syment());
-      if (f.is64()) c.put(w + 8, 8, v + d_vaddr);
-      else c.put(w + 4, 4, v + d_vaddr);
+      c.write(out.write(at, c.syment()), c.st_value(), v + d_vaddr);
     }
   }
 }

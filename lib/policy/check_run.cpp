@@ -262,7 +262,7 @@ Result<Target> target_from_sysroot(const std::string& root, const std::string& a
   t.description = "the libraries of " + root;
   auto learn = [&](const elf::ElfInfo& lib) {
     for (const auto& d : lib.version_defs) {
-      if (d.flags & 1) continue;  // VER_FLG_BASE: the file's own name
+      if (d.flags & elf::ver_flg::base) continue;  // the file's own name
       auto vn = split_version_name(d.name);
       if (!vn) continue;
       auto& rule = t.versions[vn->ns];
@@ -296,15 +296,19 @@ bool CheckReport::all_passed() const {
   return std::all_of(files.begin(), files.end(), [](const FileReport& f) { return f.passed(); });
 }
 
-CheckReport run_check(const std::vector<std::string>& inputs, const CheckOptions& opts) {
-  CheckReport report;
-  report.targets = opts.targets;
+namespace {
 
-  // 1. Expand inputs into work items, in a stable order. A directory ships its files' names (symlink names
-  // included: they are the sonames others need); each archive ships its members.
+// 1. Inputs expanded into work items, in a stable order. A directory ships its files' names (symlink names
+// included: they are the sonames others need); each archive ships its members. Fills report.inputs (and, on the
+// first shard, report.errors for paths that could not be walked); returns the items and each input's shipped names.
+struct Expanded {
   std::vector<WorkItem> items;
+  std::vector<Environment> dir_envs;  // per input
+};
+Expanded expand_inputs(const std::vector<std::string>& inputs, const CheckOptions& opts, CheckReport& report) {
+  Expanded x;
   size_t expanded = 0;  // position in the expanded list, for --shard
-  std::vector<std::set<std::string>> dir_names(inputs.size());
+  x.dir_envs.resize(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
     InputReport ir;
     ir.input = inputs[i];
@@ -317,116 +321,105 @@ CheckReport run_check(const std::vector<std::string>& inputs, const CheckOptions
     bool walked = !(w.files.size() == 1 && w.files[0] == inputs[i]);
     ir.kind = walked ? "directory" : "file";
     for (auto& f : w.files)
-      if (walked) dir_names[i].insert(base_name(f));
+      if (walked) x.dir_envs[i].shipped.insert(base_name(f));
     for (auto& f : walked ? unique_files(w.files) : w.files) {
       // Separate debug info (build-id trees, *.debug) is ELF but not a loadable object.
       if (walked && (f.find("/.build-id/") != std::string::npos || f.ends_with(".debug"))) continue;
-      if (opts.shard.takes(expanded++)) items.push_back({f, i, !walked});
+      if (opts.shard.takes(expanded++)) x.items.push_back({f, i, !walked});
     }
     report.inputs.push_back(ir);
   }
-  std::vector<Environment> dir_envs(inputs.size());
-  for (size_t i = 0; i < inputs.size(); ++i) dir_envs[i].shipped = std::move(dir_names[i]);
+  return x;
+}
 
-  std::unique_ptr<SysrootLookup> lookup;
-  std::mutex lookup_mu;
-  std::map<std::string, std::optional<ProvidedLibrary>> found;  // name + machine -> what the root provides
-  if (!opts.sysroot.empty()) lookup = std::make_unique<SysrootLookup>(opts.sysroot);
-  // Adds to `env` what the sysroot provides for the needed names of `info` (thread-safe, cached).
-  auto provide = [&](const elf::ElfInfo& info, Environment& env) {
+// What --sysroot provides for the needed names of a file, looked up once per name and machine (thread-safe).
+class RootProvider {
+public:
+  explicit RootProvider(const std::string& sysroot) {
+    if (!sysroot.empty()) lookup_ = std::make_unique<SysrootLookup>(sysroot);
+  }
+  bool active() const { return lookup_ != nullptr; }
+  // Adds to `env` what the sysroot provides for the needed names of `info`.
+  void provide(const elf::ElfInfo& info, Environment& env) {
     if (!env.sysroot) env.sysroot.emplace();
     for (const auto& n : info.needed) {
       if (env.is_shipped(n) && !is_glibc_library(n)) continue;
       std::string key = n + "\n" + std::to_string(info.machine) + "/" + std::to_string(info.bits);
-      std::lock_guard<std::mutex> lock(lookup_mu);
-      auto it = found.find(key);
-      if (it == found.end()) it = found.emplace(key, lookup->find(n, info)).first;
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = found_.find(key);
+      if (it == found_.end()) it = found_.emplace(key, lookup_->find(n, info)).first;
       if (it->second) (*env.sysroot)[n] = *it->second;
     }
-  };
+  }
 
-  // 2. Decode and evaluate in parallel, one item per task; decoded files are dropped as soon as they are judged,
-  // so memory does not grow with the number of files. Results are stored by index: the order stays stable.
-  // 4. Fix hints, with one symbol catalog per architecture that has offending symbols (loaded when first needed).
-  std::map<std::string, SymbolCatalog> catalogs;
-  auto add_hints = [&](FileReport& fr) {
-    auto resolved = targets_for(opts, fr.arch);
-    for (size_t v = 0; v < fr.verdicts.size(); ++v) {
-      auto& verdict = fr.verdicts[v];
-      bool any = std::any_of(verdict.issues.begin(), verdict.issues.end(), [](const Issue& i) {
-        return i.kind == IssueKind::symbol_version || i.kind == IssueKind::missing_version;
-      });
-      if (!any || v >= resolved.size() || !resolved[v].first) continue;
-      auto it = catalogs.find(fr.arch);
-      if (it == catalogs.end()) {
-        it = catalogs.emplace(fr.arch, load_symbol_catalog(opts.sysroot, fr.arch)).first;
-        for (const auto& src : it->second.sources()) report.hint_sources.push_back(src);
-      }
-      add_fix_hints(verdict, *resolved[v].first, it->second);
-    }
-  };
+private:
+  std::unique_ptr<SysrootLookup> lookup_;
+  std::mutex mu_;
+  std::map<std::string, std::optional<ProvidedLibrary>> found_;  // name + machine -> what the root provides
+};
 
-  std::vector<size_t> file_input;  // input index of each collected file
-  size_t emitted = 0;
-  // 3. Collect in order, on this thread, as each item is done (opts.on_file streams from here). An input's best
-  // tag: its archive's (a wheel), or for a directory the least compatible of its files' (below; the manylinux
-  // policies nest: a file passing one passes every newer one).
-  auto collect = [&](ItemResult& res) {
-    size_t k = emitted++;
-    InputReport& in = report.inputs[items[k].input];
-    if (res.archive && items[k].explicit_arg) {
-      in.kind = res.archive_kind;
-      in.best_manylinux = res.best_manylinux;
-      in.best_musllinux = res.best_musllinux;
+// 2. One work item decoded and judged (a worker task): each ELF file against the targets, and an archive's best
+// tags over all its members. Decoded files are dropped once judged, so memory does not grow with the input.
+void judge_item(const WorkItem& item, const std::string& input, const Environment& dir_env, const CheckOptions& opts,
+                RootProvider& root, ItemResult& res) {
+  read_item(item, opts, res);
+  Environment archive_env;
+  const Environment* env = &dir_env;
+  if (res.archive) {
+    for (const auto& e : res.elves) {
+      archive_env.shipped.insert(base_name(e.display));
+      if (e.info.soname) archive_env.shipped.insert(*e.info.soname);
     }
-    for (auto& f : res.files) {
-      if (opts.hints) add_hints(f);
-      if (opts.on_file) opts.on_file(f, in);
-      report.files.push_back(std::move(f));
-      file_input.push_back(items[k].input);
+    env = &archive_env;
+  }
+  for (const auto& d : res.elves) {
+    Environment with_root;  // the unit's shipped names by reference, plus what the root provides
+    const Environment* use = env;
+    if (root.active()) {
+      with_root.also_shipped = &env->shipped;
+      root.provide(d.info, with_root);
+      use = &with_root;
     }
-    for (auto& e : res.errors) {
-      if (opts.on_error) opts.on_error(e);
-      report.errors.push_back(std::move(e));
-    }
-  };
-  parallel_for_ordered<ItemResult>(items.size(), [&](size_t k, ItemResult& res) {
-    const WorkItem& item = items[k];
-    read_item(item, opts, res);
-    Environment archive_env;
-    const Environment* env = &dir_envs[item.input];
-    if (res.archive) {
-      for (const auto& e : res.elves) {
-        archive_env.shipped.insert(base_name(e.display));
-        if (e.info.soname) archive_env.shipped.insert(*e.info.soname);
-      }
-      env = &archive_env;
-    }
-    for (const auto& d : res.elves) {
-      Environment with_root;  // the unit's shipped names by reference, plus what the root provides
-      const Environment* use = env;
-      if (lookup) {
-        with_root.also_shipped = &env->shipped;
-        provide(d.info, with_root);
-        use = &with_root;
-      }
-      res.files.push_back(judge(d, inputs[item.input], *use, opts));
-    }
-    if (res.archive && !res.elves.empty()) {
-      std::vector<const elf::ElfInfo*> elves;
-      for (const auto& e : res.elves) elves.push_back(&e.info);
-      Environment all;
-      all.also_shipped = &archive_env.shipped;
-      if (lookup)
-        for (const auto& e : res.elves) provide(e.info, all);
-      if (const Target* b = best_policy(elves, Family::manylinux, all, opts.eval)) res.best_manylinux = b->tag();
-      if (const Target* b = best_policy(elves, Family::musllinux, all, opts.eval)) res.best_musllinux = b->tag();
-    }
-    res.elves.clear();
-    res.elves.shrink_to_fit();
-  }, collect, opts.jobs);
+    res.files.push_back(judge(d, input, *use, opts));
+  }
+  if (res.archive && !res.elves.empty()) {
+    std::vector<const elf::ElfInfo*> elves;
+    for (const auto& e : res.elves) elves.push_back(&e.info);
+    Environment all;
+    all.also_shipped = &archive_env.shipped;
+    if (root.active())
+      for (const auto& e : res.elves) root.provide(e.info, all);
+    if (const Target* b = best_policy(elves, Family::manylinux, all, opts.eval)) res.best_manylinux = b->tag();
+    if (const Target* b = best_policy(elves, Family::musllinux, all, opts.eval)) res.best_musllinux = b->tag();
+  }
+  res.elves.clear();
+  res.elves.shrink_to_fit();
+}
 
-  for (size_t i = 0, pos = 0; i < inputs.size(); ++i) {
+// 4. Fix hints, with one symbol catalog per architecture that has offending symbols (loaded when first needed;
+// its sources are added to `hint_sources`).
+void add_hints(FileReport& fr, const CheckOptions& opts, std::map<std::string, SymbolCatalog>& catalogs,
+               std::vector<std::string>& hint_sources) {
+  auto resolved = targets_for(opts, fr.arch);
+  for (size_t v = 0; v < fr.verdicts.size(); ++v) {
+    auto& verdict = fr.verdicts[v];
+    bool any = std::any_of(verdict.issues.begin(), verdict.issues.end(), [](const Issue& i) {
+      return i.kind == IssueKind::symbol_version || i.kind == IssueKind::missing_version;
+    });
+    if (!any || v >= resolved.size() || !resolved[v].first) continue;
+    auto it = catalogs.find(fr.arch);
+    if (it == catalogs.end()) {
+      it = catalogs.emplace(fr.arch, load_symbol_catalog(opts.sysroot, fr.arch)).first;
+      for (const auto& src : it->second.sources()) hint_sources.push_back(src);
+    }
+    add_fix_hints(verdict, *resolved[v].first, it->second);
+  }
+}
+
+// 5. Each input's range of files, and a directory's best tag: the least compatible of its files' (the manylinux
+// policies nest: a file passing one passes every newer one).
+void summarize_inputs(CheckReport& report, const std::vector<size_t>& file_input) {
+  for (size_t i = 0, pos = 0; i < report.inputs.size(); ++i) {
     InputReport& in = report.inputs[i];
     in.first_file = pos;
     while (pos < report.files.size() && file_input[pos] == i) ++pos;
@@ -443,7 +436,45 @@ CheckReport run_check(const std::vector<std::string>& inputs, const CheckOptions
       if (!none && least) in.best_manylinux = least->tag();
     }
   }
+}
 
+}  // namespace
+
+CheckReport run_check(const std::vector<std::string>& inputs, const CheckOptions& opts) {
+  CheckReport report;
+  report.targets = opts.targets;
+  Expanded x = expand_inputs(inputs, opts, report);
+  const std::vector<WorkItem>& items = x.items;
+  RootProvider root(opts.sysroot);
+  std::map<std::string, SymbolCatalog> catalogs;
+  std::vector<size_t> file_input;  // input index of each collected file
+  size_t emitted = 0;
+  // 3. Collect in order, on this thread, as each item is done (opts.on_file streams from here). An input's best
+  // tag is its archive's (a wheel); a directory's comes from summarize_inputs.
+  auto collect = [&](ItemResult& res) {
+    size_t k = emitted++;
+    InputReport& in = report.inputs[items[k].input];
+    if (res.archive && items[k].explicit_arg) {
+      in.kind = res.archive_kind;
+      in.best_manylinux = res.best_manylinux;
+      in.best_musllinux = res.best_musllinux;
+    }
+    for (auto& f : res.files) {
+      if (opts.hints) add_hints(f, opts, catalogs, report.hint_sources);
+      if (opts.on_file) opts.on_file(f, in);
+      report.files.push_back(std::move(f));
+      file_input.push_back(items[k].input);
+    }
+    for (auto& e : res.errors) {
+      if (opts.on_error) opts.on_error(e);
+      report.errors.push_back(std::move(e));
+    }
+  };
+  // Results are stored by index: the order stays stable whatever the number of jobs.
+  parallel_for_ordered<ItemResult>(items.size(), [&](size_t k, ItemResult& res) {
+    judge_item(items[k], inputs[items[k].input], x.dir_envs[items[k].input], opts, root, res);
+  }, collect, opts.jobs);
+  summarize_inputs(report, file_input);
   return report;
 }
 

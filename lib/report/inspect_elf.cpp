@@ -1,6 +1,5 @@
 // ELF rendering for `ferry inspect`: text for people, JSON ("ferry.inspect/1") for programs.
 // Field names follow the ELF spec where they are spec things (DT_RPATH) and plain English where decoded.
-#include <elf.h>
 
 #include <sstream>
 
@@ -11,49 +10,6 @@
 namespace ferry::report {
 
 namespace {
-
-const char* osabi_name(uint8_t o) {
-  switch (o) {
-    case ELFOSABI_SYSV: return "SYSV";
-    case ELFOSABI_GNU: return "GNU/Linux";
-    case ELFOSABI_FREEBSD: return "FreeBSD";
-    case ELFOSABI_NETBSD: return "NetBSD";
-    case ELFOSABI_SOLARIS: return "Solaris";
-    case ELFOSABI_OPENBSD: return "OpenBSD";
-    case ELFOSABI_ARM: return "ARM";
-    case ELFOSABI_STANDALONE: return "standalone";
-    default: return "unknown";
-  }
-}
-
-std::vector<std::string> flags_1_names(uint64_t f) {
-  static const std::pair<uint64_t, const char*> names[] = {
-      {DF_1_NOW, "NOW"},         {DF_1_GLOBAL, "GLOBAL"},       {DF_1_GROUP, "GROUP"},
-      {DF_1_NODELETE, "NODELETE"}, {DF_1_LOADFLTR, "LOADFLTR"}, {DF_1_INITFIRST, "INITFIRST"},
-      {DF_1_NOOPEN, "NOOPEN"},   {DF_1_ORIGIN, "ORIGIN"},       {DF_1_DIRECT, "DIRECT"},
-      {DF_1_INTERPOSE, "INTERPOSE"}, {DF_1_NODEFLIB, "NODEFLIB"}, {DF_1_NODUMP, "NODUMP"},
-      {DF_1_CONFALT, "CONFALT"}, {DF_1_ENDFILTEE, "ENDFILTEE"}, {DF_1_DISPRELDNE, "DISPRELDNE"},
-      {DF_1_DISPRELPND, "DISPRELPND"}, {DF_1_NODIRECT, "NODIRECT"}, {DF_1_IGNMULDEF, "IGNMULDEF"},
-      {DF_1_NOKSYMS, "NOKSYMS"}, {DF_1_NOHDR, "NOHDR"},         {DF_1_EDITED, "EDITED"},
-      {DF_1_NORELOC, "NORELOC"}, {DF_1_SYMINTPOSE, "SYMINTPOSE"}, {DF_1_GLOBAUDIT, "GLOBAUDIT"},
-      {DF_1_SINGLETON, "SINGLETON"}, {DF_1_STUB, "STUB"},       {DF_1_PIE, "PIE"}};
-  std::vector<std::string> out;
-  for (auto [bit, name] : names)
-    if (f & bit) out.emplace_back(name);
-  return out;
-}
-
-std::vector<std::string> flags_names(uint64_t f) {
-  static const std::pair<uint64_t, const char*> names[] = {{DF_ORIGIN, "ORIGIN"},
-                                                           {DF_SYMBOLIC, "SYMBOLIC"},
-                                                           {DF_TEXTREL, "TEXTREL"},
-                                                           {DF_BIND_NOW, "BIND_NOW"},
-                                                           {DF_STATIC_TLS, "STATIC_TLS"}};
-  std::vector<std::string> out;
-  for (auto [bit, name] : names)
-    if (f & bit) out.emplace_back(name);
-  return out;
-}
 
 std::vector<std::string> isa_names(uint32_t bits) {
   std::vector<std::string> out;
@@ -69,14 +25,6 @@ std::vector<std::string> x86_feature_names(uint32_t bits) {
   if (bits & 1) out.push_back("IBT");
   if (bits & 2) out.push_back("SHSTK");
   return out;
-}
-
-std::string segment_flags(uint32_t f) {
-  std::string s = "---";
-  if (f & PF_R) s[0] = 'R';
-  if (f & PF_W) s[1] = 'W';
-  if (f & PF_X) s[2] = 'E';
-  return s;
 }
 
 nlohmann::json path_json(const std::optional<std::string>& raw, const std::vector<std::string>& entries) {
@@ -106,7 +54,7 @@ nlohmann::json to_json(const elf::ElfInfo& e) {
   j["endian"] = e.endian == Endian::little ? "little" : "big";
   j["machine"] = e.machine_name;
   j["e_machine"] = e.machine;
-  j["osabi"] = osabi_name(e.osabi);
+  j["osabi"] = elf::osabi_name(e.osabi);
   j["type"] = elf::to_string(e.kind);
   j["entry"] = e.entry;
   j["interpreter"] = e.interpreter ? json(*e.interpreter) : json(nullptr);
@@ -114,20 +62,20 @@ nlohmann::json to_json(const elf::ElfInfo& e) {
   j["needed"] = e.needed;
   j["rpath"] = path_json(e.rpath, e.rpath_entries);
   j["runpath"] = path_json(e.runpath, e.runpath_entries);
-  j["flags"] = flags_names(e.dt_flags);
-  j["flags_1"] = flags_1_names(e.dt_flags_1);
+  j["flags"] = elf::dt_flags_names(e.dt_flags);
+  j["flags_1"] = elf::dt_flags_1_names(e.dt_flags_1);
   json needs = json::array();
   for (const auto& vn : e.version_needs) {
     json versions = json::array();
     for (const auto& v : vn.versions)
-      versions.push_back({{"name", v.name}, {"index", v.index}, {"weak", (v.flags & VER_FLG_WEAK) != 0},
+      versions.push_back({{"name", v.name}, {"index", v.index}, {"weak", (v.flags & elf::ver_flg::weak) != 0},
                           {"symbols", v.symbols}});
     needs.push_back({{"file", vn.file}, {"versions", versions}});
   }
   j["version_needs"] = needs;
   json defs = json::array();
   for (const auto& vd : e.version_defs)
-    defs.push_back({{"name", vd.name}, {"index", vd.index}, {"base", (vd.flags & VER_FLG_BASE) != 0},
+    defs.push_back({{"name", vd.name}, {"index", vd.index}, {"base", (vd.flags & elf::ver_flg::base) != 0},
                     {"parents", vd.parents}});
   j["version_defs"] = defs;
   j["symbols"] = {{"imported", e.imported_symbols}, {"exported", e.exported_symbols},
@@ -150,9 +98,9 @@ nlohmann::json to_json(const elf::ElfInfo& e) {
   j["hash_styles"] = hash_styles(e);
   json loads = json::array();
   for (const auto& s : e.segments)
-    if (s.type == PT_LOAD)
+    if (s.type == elf::pt::load)
       loads.push_back({{"offset", s.offset}, {"vaddr", s.vaddr}, {"filesz", s.filesz}, {"memsz", s.memsz},
-                       {"align", s.align}, {"flags", segment_flags(s.flags)}});
+                       {"align", s.align}, {"flags", elf::segment_flags(s.flags)}});
   j["load_segments"] = loads;
   j["program_headers"] = e.segments.size();
   j["phdr_in_first_load"] = e.phdr_in_first_load;
@@ -164,14 +112,14 @@ nlohmann::json to_json(const elf::ElfInfo& e) {
 std::string to_text(const elf::ElfInfo& e, const TextStyle& st) {
   std::ostringstream o;
   o << bold(e.path, st) << ": ELF " << e.bits << "-bit " << (e.endian == Endian::little ? "LSB" : "MSB") << " "
-    << elf::to_string(e.kind) << ", " << e.machine_name << ", " << osabi_name(e.osabi) << "\n";
+    << elf::to_string(e.kind) << ", " << e.machine_name << ", " << elf::osabi_name(e.osabi) << "\n";
   if (e.interpreter) o << field("interpreter", *e.interpreter, st);
   if (e.soname) o << field("soname", *e.soname, st);
   if (!e.needed.empty()) o << field("needed", join(e.needed, ", "), st);
   if (e.rpath) o << field("rpath", *e.rpath + (e.runpath ? dim(" (ignored: RUNPATH present)", st) : ""), st);
   if (e.runpath) o << field("runpath", *e.runpath, st);
-  auto f1 = flags_1_names(e.dt_flags_1);
-  auto f = flags_names(e.dt_flags);
+  auto f1 = elf::dt_flags_1_names(e.dt_flags_1);
+  auto f = elf::dt_flags_names(e.dt_flags);
   f.insert(f.end(), f1.begin(), f1.end());
   if (!f.empty()) o << field("flags", join(f, " "), st);
   if (!e.version_needs.empty()) {
@@ -183,7 +131,7 @@ std::string to_text(const elf::ElfInfo& e, const TextStyle& st) {
         const size_t show = 6;
         for (size_t i = 0; i < v.symbols.size() && i < show; ++i) syms += (i ? ", " : "") + v.symbols[i];
         if (v.symbols.size() > show) syms += ", +" + std::to_string(v.symbols.size() - show) + " more";
-        o << "      " << v.name << ((v.flags & VER_FLG_WEAK) ? " (weak)" : "") << (syms.empty() ? "" : ": ")
+        o << "      " << v.name << ((v.flags & elf::ver_flg::weak) ? " (weak)" : "") << (syms.empty() ? "" : ": ")
           << dim(syms, st) << "\n";
       }
     }
@@ -221,7 +169,7 @@ std::string to_text(const elf::ElfInfo& e, const TextStyle& st) {
   o << field("features", feats, st);
   std::vector<std::string> loads;
   for (const auto& s : e.segments)
-    if (s.type == PT_LOAD) loads.push_back(segment_flags(s.flags) + "@" + hex(s.offset) + "/" + hex(s.align));
+    if (s.type == elf::pt::load) loads.push_back(elf::segment_flags(s.flags) + "@" + hex(s.offset) + "/" + hex(s.align));
   if (!loads.empty()) o << field("PT_LOAD", join(loads, " "), st);
   for (const auto& w : e.warnings) o << field("warning", yellow(w, st), st);
   return o.str();

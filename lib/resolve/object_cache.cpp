@@ -10,7 +10,7 @@
 #include <climits>
 
 #include "binary/binary.hpp"
-#include "resolve/elf_headers.hpp"
+#include "elf/read_headers.hpp"
 #include "support/file.hpp"
 
 namespace ferry::resolve {
@@ -126,7 +126,7 @@ ParsedEntry parse_object(const std::string& root_path, const Probe& p, Resolver:
       fd = -1;
     }
     if (fd >= 0) {
-      auto info = read_elf_headers(FdSource(fd, p.size), p.host_path);
+      auto info = elf::read_elf_headers(elf::FdSource(fd, p.size), p.host_path);
       ::close(fd);
       if (info && info->has_value()) {
         obj->format = "elf";

@@ -66,7 +66,7 @@ struct ResolveOptions {
   // Mach-O: the main executable for @executable_path (defaults to the root file itself).
   std::optional<std::string> executable_path;
   bool inhibit_cache = false;  // ld.so --inhibit-cache
-  // ELF objects are read header-only (elf_headers.hpp: a few preads, no mapping, no libelf): their ElfInfo has
+  // ELF objects are read header-only (elf/read_headers.hpp: a few preads, no mapping, no libelf): their ElfInfo has
   // the identification, segments, interpreter and dynamic names and flags, but no version tables, symbols or
   // notes, and LoadedObject::real_path is left empty (worked out only for a program's $ORIGIN). For callers
   // that need only the tree (`ferry deps`); off by default.

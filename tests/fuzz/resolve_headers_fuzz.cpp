@@ -2,7 +2,7 @@
 // give a result, nullopt or an error, never a crash or hang; when both readers accept a file they agree on
 // every field the header reader fills; a file the header reader accepts is one read_elf accepts too (damage
 // in version tables excepted: the header reader does not read them, by design).
-// sources: lib/support/*.cpp lib/elf/*.cpp lib/resolve/elf_headers.cpp
+// sources: lib/support/*.cpp lib/elf/*.cpp
 // libs: -lelf
 // seeds: elf resolve
 #include <cstdint>
@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "elf/elf_info.hpp"
-#include "resolve/elf_headers.hpp"
+#include "elf/read_headers.hpp"
 
 namespace {
 
@@ -45,7 +45,7 @@ bool about_versions(const std::string& m) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ferry::ByteView view(data, size);
-  auto fast = ferry::resolve::read_elf_headers(ferry::resolve::MemorySource(view), "fuzz");
+  auto fast = ferry::elf::read_elf_headers(ferry::elf::MemorySource(view), "fuzz");
   // read_elf hands libelf a private buffer (as MappedFile does): give it a copy of the fuzzer's const input.
   std::vector<uint8_t> copy(data, data + size);
   auto full = ferry::elf::read_elf(ferry::ByteView(copy.data(), copy.size()), "fuzz",

@@ -1,4 +1,4 @@
-// The resolver's header-only ELF reader (lib/resolve/elf_headers.cpp) against the full reader, elf::read_elf,
+// The resolver's header-only ELF reader (lib/elf/read_headers.cpp) against the full reader, elf::read_elf,
 // as oracle: the same fields for every ELF object on this system and for tiny images in all four class/byte
 // orders; damaged images give one error naming the structure and its offset, never a crash.
 #include <catch2/catch.hpp>
@@ -13,10 +13,10 @@
 
 #include "elf/elf_info.hpp"
 #include "patch_test_elf.hpp"
-#include "resolve/elf_headers.hpp"
+#include "elf/read_headers.hpp"
 
 using namespace ferry;
-using namespace ferry::resolve;
+using namespace ferry::elf;
 namespace fs = std::filesystem;
 
 namespace {

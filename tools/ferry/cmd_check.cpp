@@ -58,6 +58,50 @@ std::string html_report(const CheckArgs& a, const policy::CheckReport& r) {
   return report::check_to_html(r, report::dependency_graphs(r, ro), ho);
 }
 
+// Every target name must mean something for some architecture; a typo is a usage error, not a failed check.
+bool targets_known(const CheckArgs& a, const std::vector<policy::Target>& custom) {
+  for (const auto& name : a.targets) {
+    bool known = false;
+    Error first;
+    for (const char* arch : {"x86_64", "aarch64", "i686", "ppc64le", "s390x", "armv7l", "riscv64", "loongarch64", "ppc64"}) {
+      auto t = policy::resolve_target(name, a.arch.empty() ? arch : a.arch, custom);
+      if (t) {
+        known = true;
+        break;
+      }
+      if (first.message.empty()) first = t.error();
+    }
+    if (!known) {
+      print_error(first);
+      return false;
+    }
+  }
+  return true;
+}
+
+// The report in the format asked for (empty for --json-lines: its lines were written as files were judged).
+std::string render_check(const policy::CheckReport& r, const CheckArgs& a) {
+  std::string out;
+  if (a.fleet.json_lines) {
+    // Written as they came.
+  } else if (a.json) out = report::dump_json(report::check_to_json(r), 2) + "\n";
+  else if (a.sarif) out = report::dump_json(report::check_to_sarif(r), 2) + "\n";
+  else if (a.junit) out = report::check_to_junit(r);
+  else if (a.github) out = report::check_to_github(r);
+  else if (a.markdown) out = report::check_to_markdown(r);
+  else if (a.html) out = html_report(a, r);
+  else {
+    report::TextStyle style{a.output.empty() && stdout_is_color()};
+    report::CheckTextOptions topts;
+    topts.hints = !a.no_hints;
+    topts.quiet = a.quiet;
+    out = report::check_to_text(r, style, topts);
+  }
+  // Text formats: names that are not UTF-8 are written as \xHH, as in the JSON formats (report/encoding.hpp).
+  if (!a.json && !a.sarif && !a.html && !a.fleet.json_lines) out = report::escape_invalid_utf8(out);
+  return out;
+}
+
 int run_check(const CheckArgs& a) {
   std::vector<policy::Target> custom;
   for (const auto& p : a.policies) {
@@ -73,23 +117,7 @@ int run_check(const CheckArgs& a) {
     print_error("check: give files, directories, wheels or tarballs to check (or --list-targets)");
     return exit_usage;
   }
-  // Every target name must mean something for some architecture; a typo is a usage error, not a failed check.
-  for (const auto& name : a.targets) {
-    bool known = false;
-    Error first;
-    for (const char* arch : {"x86_64", "aarch64", "i686", "ppc64le", "s390x", "armv7l", "riscv64", "loongarch64", "ppc64"}) {
-      auto t = policy::resolve_target(name, a.arch.empty() ? arch : a.arch, custom);
-      if (t) {
-        known = true;
-        break;
-      }
-      if (first.message.empty()) first = t.error();
-    }
-    if (!known) {
-      print_error(first);
-      return exit_usage;
-    }
-  }
+  if (!targets_known(a, custom)) return exit_usage;
   if (!a.sysroot.empty() && !std::filesystem::is_directory(a.sysroot)) {
     print_error(a.sysroot + ": --sysroot is not a directory");
     return exit_usage;
@@ -134,24 +162,7 @@ int run_check(const CheckArgs& a) {
   }
   policy::CheckReport r = policy::run_check(a.paths, opts);
 
-  std::string out;
-  if (a.fleet.json_lines) {
-    // Written above, as they came.
-  } else if (a.json) out = report::dump_json(report::check_to_json(r), 2) + "\n";
-  else if (a.sarif) out = report::dump_json(report::check_to_sarif(r), 2) + "\n";
-  else if (a.junit) out = report::check_to_junit(r);
-  else if (a.github) out = report::check_to_github(r);
-  else if (a.markdown) out = report::check_to_markdown(r);
-  else if (a.html) out = html_report(a, r);
-  else {
-    report::TextStyle style{a.output.empty() && stdout_is_color()};
-    report::CheckTextOptions topts;
-    topts.hints = !a.no_hints;
-    topts.quiet = a.quiet;
-    out = report::check_to_text(r, style, topts);
-  }
-  // Text formats: names that are not UTF-8 are written as \xHH, as in the JSON formats (report/encoding.hpp).
-  if (!a.json && !a.sarif && !a.html && !a.fleet.json_lines) out = report::escape_invalid_utf8(out);
+  const std::string out = render_check(r, a);
   for (const auto& e : r.errors) print_error(e);
   if (a.output.empty() || a.output == "-") {
     std::fwrite(out.data(), 1, out.size(), stdout);

@@ -1,9 +1,10 @@
-// Header-only ELF reading for the resolver (see elf_headers.hpp): the ELF header and program headers from the
-// first block of the file, PT_DYNAMIC, then only the .dynstr bytes the DT_NEEDED / DT_SONAME / DT_RPATH /
-// DT_RUNPATH entries point at. Every range comes from the file, so each is checked against the file size
-// before it is read (`off > size || len > size - off`), and every rule mirrors lib/elf/read_elf.cpp so both
-// readers agree field for field; where read_elf leans on libelf or on section headers, this reader says nullopt.
-#include "resolve/elf_headers.hpp"
+// Header-only ELF reading (see read_headers.hpp): the ELF header and program headers from the first block of
+// the file, PT_DYNAMIC, then only the .dynstr bytes the DT_NEEDED / DT_SONAME / DT_RPATH / DT_RUNPATH entries
+// point at. Records are decoded by Codec (elf_codec.hpp). Every range comes from the file, so each is checked
+// against the file size before it is read (`off > size || len > size - off`), and every rule mirrors
+// read_elf.cpp so both readers agree field for field; where read_elf leans on libelf or on section headers,
+// this reader says nullopt.
+#include "elf/read_headers.hpp"
 
 #include <elf.h>
 #include <unistd.h>
@@ -13,9 +14,10 @@
 #include <cstring>
 #include <vector>
 
+#include "elf/elf_codec.hpp"
 #include "elf/elf_ident.hpp"
 
-namespace ferry::resolve {
+namespace ferry::elf {
 
 bool FdSource::read(uint64_t off, uint8_t* out, uint64_t len) const {
   while (len > 0) {
@@ -55,33 +57,34 @@ public:
     info_.file_size = src.size();
   }
 
-  Result<std::optional<elf::ElfInfo>> run() {
+  Result<std::optional<ElfInfo>> run() {
     uint64_t size = src_.size();
     head_size_ = std::min(size, kHeadBytes);
     if (!src_.read(0, head_.data(), head_size_)) return io_error(0, head_size_);
     FERRY_TRY(ident_ok, read_ident());
-    if (!ident_ok) return std::optional<elf::ElfInfo>{};
+    if (!ident_ok) return std::optional<ElfInfo>{};
     FERRY_TRY(header_ok, read_header());
-    if (!header_ok) return std::optional<elf::ElfInfo>{};
+    if (!header_ok) return std::optional<ElfInfo>{};
     FERRY_TRY(phdrs_ok, read_program_headers());
-    if (!phdrs_ok) return std::optional<elf::ElfInfo>{};
+    if (!phdrs_ok) return std::optional<ElfInfo>{};
     FERRY_CHECK(read_interpreter());
     FERRY_TRY(dyn_ok, read_dynamic());
-    if (!dyn_ok) return std::optional<elf::ElfInfo>{};
+    if (!dyn_ok) return std::optional<ElfInfo>{};
     classify();
-    return std::optional<elf::ElfInfo>(std::move(info_));
+    return std::optional<ElfInfo>(std::move(info_));
   }
 
 private:
   const ByteSource& src_;
-  elf::ElfInfo info_;
-  Endian endian_ = Endian::little;
+  ElfInfo info_;
+  Codec c_;
   // Bytes [0, head_size_) of the file. On the stack: a heap block this size, freed next to the top of the heap,
   // would make every parse pay for malloc's consolidation.
   std::array<uint8_t, kHeadBytes> head_;
   uint64_t head_size_ = 0;
   std::vector<uint8_t> window_;  // bytes [window_off_, window_off_ + window_.size())
   uint64_t window_off_ = 0;
+  FileHeader header_;
   uint64_t shoff_ = 0;
   uint16_t shnum_ = 0;
 
@@ -115,15 +118,6 @@ private:
     return window_.data();
   }
 
-  uint64_t get(const uint8_t* p, int n) const {
-    uint64_t v = 0;
-    for (int i = 0; i < n; ++i) {
-      int idx = endian_ == Endian::little ? i : n - 1 - i;
-      v |= static_cast<uint64_t>(p[idx]) << (8 * i);
-    }
-    return v;
-  }
-
   // The NUL-terminated string at `pos`, which must end before `limit`; nullopt when no NUL comes first.
   Result<std::optional<std::string>> cstring(uint64_t pos, uint64_t limit, const std::string& what) {
     if (pos >= limit) return std::optional<std::string>{};
@@ -139,10 +133,11 @@ private:
   }
 
   Result<bool> read_ident() {
-    elf::Ident id;
-    if (auto bad = elf::decode_ident(head_.data(), src_.size(), id)) return error(bad->message, bad->offset);
+    Ident id;
+    if (auto bad = decode_ident(head_.data(), src_.size(), id)) return error(bad->message, bad->offset);
     info_.bits = id.bits;
-    endian_ = info_.endian = id.endian;
+    info_.endian = id.endian;
+    c_ = Codec::of(id);
     info_.osabi = id.osabi;
     info_.abi_version = id.abi_version;
     // libelf treats any other EI_VERSION as "not ELF" and read_elf reports its error: leave that to it.
@@ -150,31 +145,27 @@ private:
   }
 
   Result<bool> read_header() {
-    const uint8_t* h = head_.data();
-    bool b64 = info_.bits == 64;
-    info_.e_type = static_cast<uint16_t>(get(h + 16, 2));
-    info_.machine = static_cast<uint16_t>(get(h + 18, 2));
-    info_.machine_name = elf::machine_name(info_.machine);
-    info_.entry = get(h + 24, b64 ? 8 : 4);
-    info_.phoff = get(h + (b64 ? 32 : 28), b64 ? 8 : 4);
-    shoff_ = get(h + (b64 ? 40 : 32), b64 ? 8 : 4);
-    info_.e_flags = static_cast<uint32_t>(get(h + (b64 ? 48 : 36), 4));
-    shnum_ = static_cast<uint16_t>(get(h + (b64 ? 60 : 48), 2));
+    header_ = c_.file_header(head_.data());  // decode_ident checked the file holds a whole header
+    info_.e_type = header_.type;
+    info_.machine = header_.machine;
+    info_.machine_name = machine_name(info_.machine);
+    info_.entry = header_.entry;
+    info_.phoff = header_.phoff;
+    info_.e_flags = header_.flags;
+    shoff_ = header_.shoff;
+    shnum_ = header_.shnum;
     // e_shnum 0 with a section table: the count is in section 0's sh_size (libelf may reject it).
     return !(shnum_ == 0 && shoff_ != 0);
   }
 
   Result<bool> read_program_headers() {
-    const uint8_t* h = head_.data();
-    bool b64 = info_.bits == 64;
-    uint64_t phentsize = get(h + (b64 ? 54 : 42), 2);
-    uint64_t n = get(h + (b64 ? 56 : 44), 2);
+    uint64_t phentsize = header_.phentsize;
+    uint64_t n = header_.phnum;
     if (n == PN_XNUM) return false;  // the count is in section 0's sh_info
     if (n == 0) return true;
-    uint64_t expect = b64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
-    if (phentsize != expect)
+    if (phentsize != c_.phent())
       return error("e_phentsize: " + std::to_string(phentsize) + " is not the size of a program header",
-                   b64 ? 0x36 : 0x2a);
+                   c_.e_phentsize().at);
     uint64_t table = n * phentsize;
     uint64_t size = src_.size();
     if (info_.phoff > size || table > size - info_.phoff)
@@ -186,26 +177,7 @@ private:
     info_.phnum = static_cast<uint16_t>(n);
     info_.segments.reserve(n);
     for (uint64_t i = 0; i < n; ++i) {
-      const uint8_t* e = p + i * phentsize;
-      elf::Segment s;
-      s.type = static_cast<uint32_t>(get(e, 4));
-      if (b64) {
-        s.flags = static_cast<uint32_t>(get(e + 4, 4));
-        s.offset = get(e + 8, 8);
-        s.vaddr = get(e + 16, 8);
-        s.paddr = get(e + 24, 8);
-        s.filesz = get(e + 32, 8);
-        s.memsz = get(e + 40, 8);
-        s.align = get(e + 48, 8);
-      } else {
-        s.offset = get(e + 4, 4);
-        s.vaddr = get(e + 8, 4);
-        s.paddr = get(e + 12, 4);
-        s.filesz = get(e + 16, 4);
-        s.memsz = get(e + 20, 4);
-        s.flags = static_cast<uint32_t>(get(e + 24, 4));
-        s.align = get(e + 28, 4);
-      }
+      Segment s = c_.phdr(p + i * phentsize);
       if (s.type == PT_GNU_STACK) info_.exec_stack = (s.flags & PF_X) != 0;
       if (s.type == PT_TLS) info_.has_tls = true;
       info_.segments.push_back(s);
@@ -250,13 +222,13 @@ private:
   // Without PT_DYNAMIC read_elf looks for SHT_DYNAMIC among the section headers libelf accepts (none when the
   // table runs past the end of the file). None found: a static object. One found: read_elf's business.
   Result<bool> no_program_dynamic() {
-    uint64_t shsize = info_.bits == 64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
+    uint64_t shsize = c_.shent();
     uint64_t size = src_.size();
     uint64_t table = uint64_t(shnum_) * shsize;
     if (shnum_ == 0 || shoff_ > size || table > size - shoff_) return true;
     FERRY_TRY(p, bytes(shoff_, table, "section header table"));
     for (uint64_t i = 0; i < shnum_; ++i)
-      if (get(p + i * shsize + 4, 4) == SHT_DYNAMIC) return false;
+      if (c_.read(p + i * shsize, c_.sh_type()) == SHT_DYNAMIC) return false;
     return true;
   }
 
@@ -272,7 +244,7 @@ private:
   }
 
   Result<bool> read_dynamic() {
-    const elf::Segment* seg = nullptr;
+    const Segment* seg = nullptr;
     for (const auto& s : info_.segments)
       if (s.type == PT_DYNAMIC) {
         seg = &s;
@@ -285,22 +257,17 @@ private:
                        " run past the end of the file (" + hex(size) + ")",
                    seg->offset);
     info_.has_dynamic = true;
-    uint64_t entsize = info_.bits == 64 ? sizeof(Elf64_Dyn) : sizeof(Elf32_Dyn);
+    uint64_t entsize = c_.dynent();
     uint64_t count = seg->filesz / entsize;
     if (count == 0) return true;
     Dynamic d;
     d.offset = seg->offset;
-    int word = info_.bits == 64 ? 8 : 4;
     bool done = false;
     for (uint64_t i = 0; i < count && !done;) {
       uint64_t n = std::min(count - i, kDynamicChunk / entsize);
       FERRY_TRY(p, bytes(seg->offset + i * entsize, n * entsize, "PT_DYNAMIC"));
       for (uint64_t k = 0; k < n; ++k, ++i) {
-        const uint8_t* e = p + k * entsize;
-        uint64_t raw = get(e, word);
-        // d_tag is signed: a 32-bit tag is sign-extended, as gelf_getdyn does.
-        int64_t tag = word == 8 ? static_cast<int64_t>(raw) : static_cast<int64_t>(static_cast<int32_t>(raw));
-        uint64_t val = get(e + word, word);
+        auto [tag, val] = c_.dyn(p + k * entsize);
         if (tag == DT_NULL) {
           done = true;
           break;
@@ -383,37 +350,26 @@ private:
     }
     if (d.rpath) {
       FERRY_TRY(s, str(*d.rpath, "DT_RPATH"));
-      info_.rpath_entries = elf::split_search_path(s);
+      info_.rpath_entries = split_search_path(s);
       info_.rpath = std::move(s);
     }
     if (d.runpath) {
       FERRY_TRY(s, str(*d.runpath, "DT_RUNPATH"));
-      info_.runpath_entries = elf::split_search_path(s);
+      info_.runpath_entries = split_search_path(s);
       info_.runpath = std::move(s);
     }
     return true;
   }
 
   void classify() {
-    switch (info_.e_type) {
-      case ET_REL: info_.kind = elf::Kind::relocatable; break;
-      case ET_EXEC: info_.kind = elf::Kind::executable; break;
-      case ET_CORE: info_.kind = elf::Kind::core; break;
-      case ET_DYN:
-        if ((info_.dt_flags_1 & DF_1_PIE) || (info_.interpreter && !info_.soname))
-          info_.kind = elf::Kind::pie;
-        else
-          info_.kind = elf::Kind::shared_object;
-        break;
-      default: info_.kind = elf::Kind::other;
-    }
+    info_.kind = elf::classify(info_.e_type, info_.dt_flags_1, info_.interpreter.has_value(), info_.soname.has_value());
   }
 };
 
 }  // namespace
 
-Result<std::optional<elf::ElfInfo>> read_elf_headers(const ByteSource& src, const std::string& path) {
+Result<std::optional<ElfInfo>> read_elf_headers(const ByteSource& src, const std::string& path) {
   return HeaderReader(src, path).run();
 }
 
-}  // namespace ferry::resolve
+}  // namespace ferry::elf

@@ -1,5 +1,5 @@
-// Header-only ELF reading for the resolver: what ld.so's open_verify and _dl_map_object_from_fd look at (the
-// ELF identification, the program headers, PT_INTERP, PT_DYNAMIC and the DT_NEEDED / DT_SONAME / DT_RPATH /
+// Header-only ELF reading, the resolver's fast path: what ld.so's open_verify and _dl_map_object_from_fd look at
+// (the ELF identification, the program headers, PT_INTERP, PT_DYNAMIC and the DT_NEEDED / DT_SONAME / DT_RPATH /
 // DT_RUNPATH strings of DT_STRTAB), read with two or three pread(2) calls instead of mapping and decoding the
 // whole file. Spec: the System V gABI (ELF header, program header, dynamic section), glibc elf/dl-load.c.
 #pragma once
@@ -12,7 +12,7 @@
 #include "support/bytes.hpp"
 #include "support/result.hpp"
 
-namespace ferry::resolve {
+namespace ferry::elf {
 
 // Random access to the bytes of one file.
 class ByteSource {
@@ -47,15 +47,15 @@ private:
   ByteView bytes_;
 };
 
-// Decodes the loader-relevant part of an ELF file. The fields it fills are equal to elf::read_elf's for the
-// same file: path, file_size, bits, endian, osabi, abi_version, e_type, kind, machine, machine_name, entry,
+// Decodes the loader-relevant part of an ELF file. The fields it fills are equal to read_elf's for the
+// same file (both decode through Codec): path, file_size, bits, endian, osabi, abi_version, e_type, kind, machine, machine_name, entry,
 // e_flags, phoff, phnum, segments, exec_stack, has_tls, phdr_in_first_load, interpreter, has_dynamic, needed,
 // soname, rpath, runpath, rpath_entries, runpath_entries, dt_flags, dt_flags_1, textrel, relr, sysv_hash,
 // gnu_hash, bind_now, has_init_array. Everything else (section headers, version tables, symbols, notes,
 // warnings) is left empty; version tables are not read, so damage there is not seen.
-// nullopt: a layout this reader leaves to elf::read_elf (PN_XNUM program header counts, section-derived
+// nullopt: a layout this reader leaves to read_elf (PN_XNUM program header counts, section-derived
 // dynamic data, EI_VERSION other than EV_CURRENT, extended section counts); the caller reads the file in full.
 // Errors name the file, the structure and its offset, as read_elf's do.
-Result<std::optional<elf::ElfInfo>> read_elf_headers(const ByteSource& src, const std::string& path);
+Result<std::optional<ElfInfo>> read_elf_headers(const ByteSource& src, const std::string& path);
 
-}  // namespace ferry::resolve
+}  // namespace ferry::elf
