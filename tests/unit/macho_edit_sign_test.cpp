@@ -481,3 +481,21 @@ TEST_CASE("macos_repair_library_ignores_dyld_environment: only the options say w
   unsetenv("DYLD_LIBRARY_PATH");
   unsetenv("DYLD_FALLBACK_LIBRARY_PATH");
 }
+
+TEST_CASE("sign_adhoc refuses an old signature that does not end the slice or sits over the load commands") {
+  Slice s;
+  auto b = s.build();
+  REQUIRE(macho::sign_adhoc(b, "x", "t"));
+  const uint64_t cs = commands(b).back().offset;
+  for (uint32_t dataoff : {0u, 0x40u, 0x1000u}) {  // over the header, inside the commands, before __LINKEDIT
+    auto c = b;
+    c[cs + 8] = uint8_t(dataoff), c[cs + 9] = uint8_t(dataoff >> 8), c[cs + 10] = 0, c[cs + 11] = 0;
+    auto r = macho::sign_adhoc(c, "x", "arm64 slice");
+    REQUIRE_FALSE(r);
+    CHECK_THAT(r.error().message, Catch::Contains("arm64 slice: the code signature (") &&
+                                      Catch::Contains(") does not end __LINKEDIT and the slice"));
+  }
+  auto c = b;
+  c.push_back(0);  // a byte after the signature would be lost
+  CHECK_FALSE(macho::sign_adhoc(c, "x", "t"));
+}
