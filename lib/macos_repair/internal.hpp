@@ -20,7 +20,7 @@ struct Binary {
   std::string member;     // wheel member path; for a library outside the wheel, "" until planned
   std::string disk_path;  // real path on disk; for members <root>/<member>, a name only (nothing is extracted)
   macho::MachOFile file;
-  std::shared_ptr<const std::vector<uint8_t>> bytes;  // members: their content, read once
+  std::shared_ptr<const std::vector<uint8_t>> bytes;  // its content, read once (members and libraries outside)
   bool stale_signature = false;  // a slice's SHA-256 page hashes do not match (repair re-signs it)
 };
 

@@ -19,6 +19,8 @@ LoadedWheel::~LoadedWheel() {
 
 namespace {
 
+constexpr uint64_t kSmallWheel = uint64_t{4} << 20;  // uncompressed bytes below which one thread reads it all
+
 bool is_macho_magic(const std::vector<uint8_t>& h) {
   if (h.size() < 4) return false;
   uint32_t be = uint32_t(h[0]) << 24 | uint32_t(h[1]) << 16 | uint32_t(h[2]) << 8 | h[3];
@@ -83,15 +85,23 @@ Status read_members(LoadedWheel& w, const std::map<std::string, std::string>& re
   for (auto& m : w.zip.members())
     if (!m.is_dir && !m.is_symlink) regular.push_back(&m), w.members.insert(m.name);
   std::vector<MemberResult> results(regular.size());
-  const unsigned jobs = std::max(1u, std::min<unsigned>(default_jobs(), 4));
-  std::vector<std::optional<Error>> open_errors(jobs);
-  parallel_for(jobs, [&](size_t j) {
-    auto zip = wheel::ZipReader::open(w.path);
-    if (!zip) return void(open_errors[j] = zip.error());
-    for (size_t i = j; i < regular.size(); i += jobs) results[i] = read_member(*zip, *regular[i], w.root);
-  }, jobs);
-  for (auto& e : open_errors)
-    if (e) return *e;
+  uint64_t total = 0;
+  for (auto* m : regular) total += m->size;
+  // A small wheel is read on this thread with the reader already open: threads (each opening the zip again)
+  // cost more than they save there.
+  if (total < kSmallWheel) {
+    for (size_t i = 0; i < regular.size(); ++i) results[i] = read_member(w.zip, *regular[i], w.root);
+  } else {
+    const unsigned jobs = std::max(1u, std::min<unsigned>(default_jobs(), 4));
+    std::vector<std::optional<Error>> open_errors(jobs);
+    parallel_for(jobs, [&](size_t j) {
+      auto zip = wheel::ZipReader::open(w.path);
+      if (!zip) return void(open_errors[j] = zip.error());
+      for (size_t i = j; i < regular.size(); i += jobs) results[i] = read_member(*zip, *regular[i], w.root);
+    }, jobs);
+    for (auto& e : open_errors)
+      if (e) return *e;
+  }
   for (size_t i = 0; i < regular.size(); ++i) {
     const auto& m = *regular[i];
     if (results[i].error) return *results[i].error;
