@@ -1,12 +1,20 @@
-// load_wheel: opens a macOS wheel, checks its members and RECORD (every member hashed, nothing extracted: the
-// disk is the slow part) and parses every Mach-O member from memory.
+// load_wheel: opens a macOS wheel, checks its members and RECORD (every member inflated once by libdeflate and
+// hashed, nothing extracted: the disk is the slow part) and parses every Mach-O member from memory.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "macho/codesign.hpp"
 #include "macos_repair/internal.hpp"
 #include "support/file.hpp"
 #include "support/parallel.hpp"
+#include "wheel/deflate.hpp"
 #include "wheel/scratch.hpp"
+#include "wheel/zip_raw.hpp"
 
 namespace ferry::macos {
 
@@ -20,6 +28,8 @@ LoadedWheel::~LoadedWheel() {
 namespace {
 
 constexpr uint64_t kSmallWheel = uint64_t{4} << 20;  // uncompressed bytes below which one thread reads it all
+constexpr uint64_t kOneInflate = uint64_t{1} << 20;  // members up to this are inflated and kept in one pass
+constexpr uint64_t kMaxMachO = uint64_t{4} << 30;    // larger members are not loaded as binaries
 
 bool is_macho_magic(const std::vector<uint8_t>& h) {
   if (h.size() < 4) return false;
@@ -48,21 +58,31 @@ struct MemberResult {
   std::optional<Error> error;
 };
 
-// One member: hashed (Mach-O members read into memory and parsed, their signatures checked: a blob that lies
-// is bad input even where repair would replace it). `zip` is this worker's own reader.
-MemberResult read_member(wheel::ZipReader& zip, const wheel::ZipMember& m, const std::string& root) {
+// One member, inflated once (libdeflate; CRC-32 and size checked against the central directory) and hashed on
+// the way; a Mach-O member is kept in memory and parsed, its signatures checked (a blob that lies is bad input
+// even where repair would replace it). `fd` is the wheel, read with pread only: workers share it.
+MemberResult read_member(int fd, const wheel::ZipMember& m, const wheel::RawMember& raw, const std::string& root,
+                         const std::string& wheel_path) {
   MemberResult r;
-  auto head = zip.head(m, 4);
-  if (!head) return r.error = head.error(), r;
-  if (!is_macho_magic(*head)) {
-    auto d = zip.hash(m);
-    if (!d) return r.error = d.error(), r;
-    return r.digest = *d, r;
+  if (m.size > kMaxMachO) {  // too big to be a binary we load: hashed, streamed
+    auto d = wheel::digest_member(fd, raw, 0, {}, wheel_path);
+    if (!d) return r.error = d.error().with_path(wheel_path), r;
+    return r.digest = d->sha, r;
   }
-  auto b = zip.read(m, uint64_t{4} << 30);
-  if (!b) return r.error = b.error(), r;
-  auto bytes = std::make_shared<std::vector<uint8_t>>(std::move(b.value()));
-  r.digest = sha256(*bytes);
+  auto bytes = std::make_shared<std::vector<uint8_t>>();
+  bool keep = true;  // small members are collected whole in the same pass (the magic is known after it)
+  if (m.size > kOneInflate) {
+    auto h = wheel::member_head(fd, raw, 4, wheel_path);
+    if (!h) return r.error = h.error(), r;
+    keep = is_macho_magic(*h);
+  }
+  if (keep) bytes->reserve(m.size);
+  wheel::DataSink sink;
+  if (keep) sink = [&](const uint8_t* p, size_t n) -> Status { bytes->insert(bytes->end(), p, p + n); return {}; };
+  auto d = wheel::digest_member(fd, raw, 0, sink, wheel_path);
+  if (!d) return r.error = d.error(), r;
+  r.digest = d->sha;
+  if (!keep || !is_macho_magic(*bytes)) return r;
   const ByteView view(bytes->data(), bytes->size());
   auto f = macho::read_macho(view, m.name, false);
   if (!f) {
@@ -79,29 +99,31 @@ MemberResult read_member(wheel::ZipReader& zip, const wheel::ZipMember& m, const
   return r;
 }
 
-// Every regular member, on all cores (one zip reader per worker), checked against RECORD; nothing extracted.
+// Every regular member checked against RECORD, nothing extracted. A small wheel is read on this thread; a large
+// one on up to 4 threads sharing one descriptor, largest members first so one big member does not leave a core
+// idle at the end.
 Status read_members(LoadedWheel& w, const std::map<std::string, std::string>& record) {
   std::vector<const wheel::ZipMember*> regular;
   for (auto& m : w.zip.members())
     if (!m.is_dir && !m.is_symlink) regular.push_back(&m), w.members.insert(m.name);
+  FERRY_TRY(raw, wheel::read_central_directory(w.path));
+  if (raw.size() != w.zip.members().size())
+    return make_error(ErrorCode::format, "libzip lists " + std::to_string(w.zip.members().size()) +
+                                             " members, the central directory " + std::to_string(raw.size()))
+        .with_path(w.path);
+  const int fd = ::open(w.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return make_error(ErrorCode::io, std::string("cannot reopen: ") + std::strerror(errno)).with_path(w.path);
   std::vector<MemberResult> results(regular.size());
+  std::vector<size_t> order(regular.size());
   uint64_t total = 0;
-  for (auto* m : regular) total += m->size;
-  // A small wheel is read on this thread with the reader already open: threads (each opening the zip again)
-  // cost more than they save there.
-  if (total < kSmallWheel) {
-    for (size_t i = 0; i < regular.size(); ++i) results[i] = read_member(w.zip, *regular[i], w.root);
-  } else {
-    const unsigned jobs = std::max(1u, std::min<unsigned>(default_jobs(), 4));
-    std::vector<std::optional<Error>> open_errors(jobs);
-    parallel_for(jobs, [&](size_t j) {
-      auto zip = wheel::ZipReader::open(w.path);
-      if (!zip) return void(open_errors[j] = zip.error());
-      for (size_t i = j; i < regular.size(); i += jobs) results[i] = read_member(*zip, *regular[i], w.root);
-    }, jobs);
-    for (auto& e : open_errors)
-      if (e) return *e;
-  }
+  for (size_t i = 0; i < regular.size(); ++i) order[i] = i, total += regular[i]->size;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return regular[a]->size > regular[b]->size; });
+  const unsigned jobs = total < kSmallWheel ? 1 : std::max(1u, std::min<unsigned>(default_jobs(), 4));
+  parallel_for(order.size(), [&](size_t k) {
+    const size_t i = order[k];
+    results[i] = read_member(fd, *regular[i], raw[regular[i]->index], w.root, w.path);
+  }, jobs);
+  ::close(fd);
   for (size_t i = 0; i < regular.size(); ++i) {
     const auto& m = *regular[i];
     if (results[i].error) return *results[i].error;
