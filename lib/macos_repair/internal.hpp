@@ -13,6 +13,7 @@
 #include "wheel/wheel_metadata.hpp"
 #include "wheel/wheel_name.hpp"
 #include "wheel/wheel_zip.hpp"
+#include "wheel/zip_raw.hpp"
 
 namespace ferry::macos {
 
@@ -20,7 +21,9 @@ struct Binary {
   std::string member;     // wheel member path; for a library outside the wheel, "" until planned
   std::string disk_path;  // real path on disk; for members <root>/<member>, a name only (nothing is extracted)
   macho::MachOFile file;
-  std::shared_ptr<const std::vector<uint8_t>> bytes;  // its content, read once (members and libraries outside)
+  // A library outside the wheel: its content, read once. A member: null (loading parses each member in a reused
+  // buffer; the few that are rewritten are inflated again by member_bytes).
+  std::shared_ptr<const std::vector<uint8_t>> bytes;
   bool stale_signature = false;  // a slice's SHA-256 page hashes do not match (repair re-signs it)
 };
 
@@ -31,6 +34,7 @@ struct LoadedWheel {
   wheel::ZipReader zip;
   std::string dist_info, wheel_text;
   std::map<std::string, Sha256> hashes;  // member -> checked SHA-256
+  std::vector<wheel::RawMember> raw;     // the central directory, by member index (data offsets)
   std::vector<Binary> binaries;          // Mach-O members, by member name
   ~LoadedWheel();
   LoadedWheel() = default;
@@ -54,6 +58,8 @@ struct Plan {
 };
 
 Result<LoadedWheel> load_wheel(const std::string& wheel_path, const std::string& temp_dir);
+// The content of member `member`, inflated again; an error if it no longer has the SHA-256 checked on load.
+Result<std::shared_ptr<const std::vector<uint8_t>>> member_bytes(const LoadedWheel& w, const std::string& member);
 Result<Graph> resolve_dependencies(const LoadedWheel& w, const Options& opts);
 Result<Plan> plan_repair(const LoadedWheel& w, const Graph& g, const Options& opts);
 // Platform tags ("macosx_11_0_arm64"), or the error naming each library too new for the target.

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -58,32 +59,37 @@ struct MemberResult {
   std::optional<Error> error;
 };
 
-// One member, inflated once (libdeflate; CRC-32 and size checked against the central directory) and hashed on
-// the way; a Mach-O member is kept in memory and parsed, its signatures checked (a blob that lies is bad input
+// Inflates member `raw` of the wheel open on `fd` into `out` (cleared first; its capacity is reused) when
+// `keep`, hashing it on the way (CRC-32 and size checked against the central directory by digest_member).
+Result<Sha256> inflate_member(int fd, const wheel::RawMember& raw, const std::string& wheel_path, bool keep,
+                              std::vector<uint8_t>& out) {
+  out.clear();
+  wheel::DataSink sink;
+  if (keep) {
+    out.reserve(raw.size);
+    sink = [&](const uint8_t* p, size_t n) -> Status { out.insert(out.end(), p, p + n); return {}; };
+  }
+  FERRY_TRY(d, wheel::digest_member(fd, raw, 0, sink, wheel_path));
+  return d.sha;
+}
+
+// One member, inflated once (libdeflate) and hashed on the way; a Mach-O member is parsed from `buf` (this
+// worker's buffer, reused: no fresh pages per member) and its signatures checked (a blob that lies is bad input
 // even where repair would replace it). `fd` is the wheel, read with pread only: workers share it.
 MemberResult read_member(int fd, const wheel::ZipMember& m, const wheel::RawMember& raw, const std::string& root,
-                         const std::string& wheel_path) {
+                         const std::string& wheel_path, std::vector<uint8_t>& buf) {
   MemberResult r;
-  if (m.size > kMaxMachO) {  // too big to be a binary we load: hashed, streamed
-    auto d = wheel::digest_member(fd, raw, 0, {}, wheel_path);
-    if (!d) return r.error = d.error().with_path(wheel_path), r;
-    return r.digest = d->sha, r;
-  }
-  auto bytes = std::make_shared<std::vector<uint8_t>>();
-  bool keep = true;  // small members are collected whole in the same pass (the magic is known after it)
-  if (m.size > kOneInflate) {
+  bool keep = m.size <= kMaxMachO;  // small members are collected whole in the same pass (magic known after it)
+  if (keep && m.size > kOneInflate) {
     auto h = wheel::member_head(fd, raw, 4, wheel_path);
     if (!h) return r.error = h.error(), r;
     keep = is_macho_magic(*h);
   }
-  if (keep) bytes->reserve(m.size);
-  wheel::DataSink sink;
-  if (keep) sink = [&](const uint8_t* p, size_t n) -> Status { bytes->insert(bytes->end(), p, p + n); return {}; };
-  auto d = wheel::digest_member(fd, raw, 0, sink, wheel_path);
+  auto d = inflate_member(fd, raw, wheel_path, keep, buf);
   if (!d) return r.error = d.error(), r;
-  r.digest = d->sha;
-  if (!keep || !is_macho_magic(*bytes)) return r;
-  const ByteView view(bytes->data(), bytes->size());
+  r.digest = *d;
+  if (!keep || !is_macho_magic(buf)) return r;
+  const ByteView view(buf.data(), buf.size());
   auto f = macho::read_macho(view, m.name, false);
   if (!f) {
     if (f.error().code != ErrorCode::unsupported) r.error = f.error().with_path(m.name);  // else a Java class file
@@ -95,7 +101,7 @@ MemberResult read_member(int fd, const wheel::ZipMember& m, const wheel::RawMemb
     if (!sig) return r.error = sig.error().with_path(m.name), r;
     stale = stale || (sig->present && sig->verified && !sig->hashes_match);
   }
-  r.binary = Binary{m.name, root + "/" + m.name, std::move(f.value()), bytes, stale};
+  r.binary = Binary{m.name, root + "/" + m.name, std::move(f.value()), nullptr, stale};
   return r;
 }
 
@@ -119,11 +125,16 @@ Status read_members(LoadedWheel& w, const std::map<std::string, std::string>& re
   for (size_t i = 0; i < regular.size(); ++i) order[i] = i, total += regular[i]->size;
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return regular[a]->size > regular[b]->size; });
   const unsigned jobs = total < kSmallWheel ? 1 : std::max(1u, std::min<unsigned>(default_jobs(), 4));
-  parallel_for(order.size(), [&](size_t k) {
-    const size_t i = order[k];
-    results[i] = read_member(fd, *regular[i], raw[regular[i]->index], w.root, w.path);
+  std::atomic<size_t> next{0};
+  parallel_for(jobs, [&](size_t) {  // one buffer per worker
+    std::vector<uint8_t> buf;
+    for (size_t k = next++; k < order.size(); k = next++) {
+      const size_t i = order[k];
+      results[i] = read_member(fd, *regular[i], raw[regular[i]->index], w.root, w.path, buf);
+    }
   }, jobs);
   ::close(fd);
+  w.raw = std::move(raw);
   for (size_t i = 0; i < regular.size(); ++i) {
     const auto& m = *regular[i];
     if (results[i].error) return *results[i].error;
@@ -140,6 +151,23 @@ Status read_members(LoadedWheel& w, const std::map<std::string, std::string>& re
 }
 
 }  // namespace
+
+Result<std::shared_ptr<const std::vector<uint8_t>>> member_bytes(const LoadedWheel& w, const std::string& member) {
+  const wheel::ZipMember* m = nullptr;
+  for (auto& z : w.zip.members())
+    if (z.name == member) m = &z;
+  if (!m || m->index >= w.raw.size() || !w.hashes.count(member))
+    return make_error(ErrorCode::not_found, "member '" + member + "' was not loaded").with_path(w.path);
+  const int fd = ::open(w.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return make_error(ErrorCode::io, std::string("cannot reopen: ") + std::strerror(errno)).with_path(w.path);
+  auto out = std::make_shared<std::vector<uint8_t>>();
+  auto d = inflate_member(fd, w.raw[m->index], w.path, true, *out);
+  ::close(fd);
+  if (!d) return d.error();
+  if (*d != w.hashes.at(member))
+    return make_error(ErrorCode::io, "member '" + member + "' changed while the wheel was being repaired").with_path(w.path);
+  return std::shared_ptr<const std::vector<uint8_t>>(std::move(out));
+}
 
 Result<LoadedWheel> load_wheel(const std::string& wheel_path, const std::string& temp_dir) {
   LoadedWheel w;

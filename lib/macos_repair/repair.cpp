@@ -65,7 +65,10 @@ Result<std::map<std::string, NewMember>> rewrite_files(Analysis& a, const std::s
   std::map<std::string, NewMember> files;
   std::vector<std::tuple<std::string, std::string, std::shared_ptr<const std::vector<uint8_t>>>> todo;
   for (auto& b : a.w.binaries)  // a member with no edits and good signatures (checked on load) stays as it is
-    if (a.p.edits.count(b.disk_path) || b.stale_signature) todo.push_back({b.disk_path, b.member, b.bytes});
+    if (a.p.edits.count(b.disk_path) || b.stale_signature) {
+      FERRY_TRY(content, member_bytes(a.w, b.member));
+      todo.push_back({b.disk_path, b.member, content});
+    }
   for (auto& [path, member] : a.p.graft_member) todo.push_back({path, member, a.g.external.at(path).bytes});
   for (auto& [path, member, content] : todo) {
     const std::vector<uint8_t>& bytes = *content;
