@@ -1,4 +1,4 @@
-// The passes of macOS wheel repair and the data they hand each other: load (wheel -> scratch tree + parsed
+// The passes of macOS wheel repair and the data they hand each other: load (wheel -> checked hashes + parsed
 // Mach-O members), resolve (dyld rules -> dependency edges), plan (dispositions, graft members, edits),
 // tags (minos -> platform tag), write (rewritten files + RECORD/WHEEL -> output wheel).
 #pragma once
@@ -28,7 +28,9 @@ struct Binary {
 };
 
 struct LoadedWheel {
-  std::string path, scratch, root;  // root: the virtual directory members are named under (never written)
+  std::string path;
+  std::string temp_dir, scratch;  // scratch: made under temp_dir on first need (scratch_dir), removed with this
+  std::string root;               // the virtual directory members are named under (never created)
   std::set<std::string> members;    // regular members, for dyld lookups inside the wheel
   wheel::WheelName name;
   wheel::ZipReader zip;
@@ -58,6 +60,8 @@ struct Plan {
 };
 
 Result<LoadedWheel> load_wheel(const std::string& wheel_path, const std::string& temp_dir);
+// The wheel's scratch directory, created on the first call (most repairs need none).
+Result<std::string> scratch_dir(LoadedWheel& w);
 // The content of member `member`, inflated again; an error if it no longer has the SHA-256 checked on load.
 Result<std::shared_ptr<const std::vector<uint8_t>>> member_bytes(const LoadedWheel& w, const std::string& member);
 Result<Graph> resolve_dependencies(const LoadedWheel& w, const Options& opts);

@@ -152,6 +152,14 @@ Status read_members(LoadedWheel& w, const std::map<std::string, std::string>& re
 
 }  // namespace
 
+Result<std::string> scratch_dir(LoadedWheel& w) {
+  if (w.scratch.empty()) {
+    FERRY_TRY(d, wheel::make_scratch_dir(w.temp_dir, "ferry-macos"));
+    w.scratch = d;
+  }
+  return w.scratch;
+}
+
 Result<std::shared_ptr<const std::vector<uint8_t>>> member_bytes(const LoadedWheel& w, const std::string& member) {
   const wheel::ZipMember* m = nullptr;
   for (auto& z : w.zip.members())
@@ -194,11 +202,13 @@ Result<LoadedWheel> load_wheel(const std::string& wheel_path, const std::string&
   if (record.empty() || w.wheel_text.empty())
     return make_error(ErrorCode::format, w.dist_info + " has no RECORD or WHEEL file").with_path(wheel_path);
   if (temp_dir.empty()) return make_error(ErrorCode::usage, "no directory for temporary files was given");
-  FERRY_TRY(scratch, wheel::make_scratch_dir(temp_dir, "ferry-macos"));
+  // Members are named under a directory that is never created, inside one that does not exist either: a name
+  // that climbs out of the wheel by one level finds nothing, as it would in a private scratch tree.
   std::error_code ec;
-  w.scratch = fs::canonical(scratch, ec).string();
-  if (ec) return make_error(ErrorCode::io, "cannot resolve the scratch directory: " + ec.message()).with_path(scratch);
-  w.root = w.scratch + "/wheel";
+  w.temp_dir = fs::canonical(temp_dir, ec).string();
+  if (ec) return make_error(ErrorCode::io, "cannot resolve the directory for temporary files: " + ec.message()).with_path(temp_dir);
+  static std::atomic<unsigned> loads{0};
+  w.root = w.temp_dir + "/ferry-macos-" + std::to_string(::getpid()) + "-wheel" + std::to_string(loads++) + "/wheel";
   FERRY_CHECK(read_members(w, record));
   return w;
 }

@@ -60,8 +60,7 @@ Status write_scratch(const std::string& path, const std::vector<uint8_t>& bytes)
 }
 
 // Rewrites every Mach-O that has edits (or a stale signature), and every graft; returns them by member.
-Result<std::map<std::string, NewMember>> rewrite_files(Analysis& a, const std::string& out_root,
-                                                       std::vector<std::string>& changed) {
+Result<std::map<std::string, NewMember>> rewrite_files(Analysis& a, std::vector<std::string>& changed) {
   std::map<std::string, NewMember> files;
   std::vector<std::tuple<std::string, std::string, std::shared_ptr<const std::vector<uint8_t>>>> todo;
   for (auto& b : a.w.binaries)  // a member with no edits and good signatures (checked on load) stays as it is
@@ -83,7 +82,8 @@ Result<std::map<std::string, NewMember>> rewrite_files(Analysis& a, const std::s
     n.bytes = r.changed ? std::move(r.bytes) : bytes;
     n.digest = sha256(n.bytes), n.size = n.bytes.size();
     if (n.size > wheel::kDeflateChunk) {
-      n.file = out_root + "/" + member;
+      FERRY_TRY(scratch, scratch_dir(a.w));
+      n.file = scratch + "/out/" + member;
       FERRY_CHECK(write_scratch(n.file, n.bytes));
       n.bytes = {};
     }
@@ -191,7 +191,7 @@ Result<RepairReport> repair_wheel(const std::string& wheel_path, const Options& 
   std::error_code ec;
   fs::create_directories(o.wheel_dir, ec);
   rep.output = (fs::path(o.wheel_dir) / out_name).string();
-  FERRY_TRY(files, rewrite_files(a, a.w.scratch + "/out", rep.changed));
+  FERRY_TRY(files, rewrite_files(a, rep.changed));
   if (files.empty() && out_name == fs::path(wheel_path).filename().string()) {
     rep.unchanged = true;
     rep.notes.push_back("nothing to graft or rewrite and the tag is right: the wheel is copied unchanged");
