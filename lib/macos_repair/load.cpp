@@ -66,7 +66,9 @@ Result<Sha256> inflate_member(int fd, const wheel::RawMember& raw, const std::st
   out.clear();
   wheel::DataSink sink;
   if (keep) {
-    out.reserve(raw.size);
+    // What the directory claims, but no more than deflate can expand the stored bytes to (1032:1): a lying
+    // size is caught by digest_member, not by a huge allocation first.
+    out.reserve(std::min<uint64_t>(raw.size, raw.comp_size * 1032 + 64));
     sink = [&](const uint8_t* p, size_t n) -> Status { out.insert(out.end(), p, p + n); return {}; };
   }
   FERRY_TRY(d, wheel::digest_member(fd, raw, 0, sink, wheel_path));
@@ -130,7 +132,11 @@ Status read_members(LoadedWheel& w, const std::map<std::string, std::string>& re
     std::vector<uint8_t> buf;
     for (size_t k = next++; k < order.size(); k = next++) {
       const size_t i = order[k];
-      results[i] = read_member(fd, *regular[i], raw[regular[i]->index], w.root, w.path, buf);
+      try {
+        results[i] = read_member(fd, *regular[i], raw[regular[i]->index], w.root, w.path, buf);
+      } catch (const std::exception& ex) {  // std::bad_alloc on a member too large for memory
+        results[i].error = make_error(ErrorCode::io, "member '" + regular[i]->name + "': " + ex.what()).with_path(w.path);
+      }
     }
   }, jobs);
   ::close(fd);
