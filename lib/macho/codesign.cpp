@@ -56,20 +56,28 @@ Status sign_adhoc(std::vector<uint8_t>& b, const std::string& ident, const std::
   uint64_t dataoff;
   if (l.code_signature) {
     dataoff = get32(b, *l.code_signature + 8);
+    const uint64_t datasize = get32(b, *l.code_signature + 12);
+    // The new blob replaces the old one in place and the slice is cut after it: the old one must lie inside
+    // __LINKEDIT, after the load commands, and end the slice (as every linker and codesign write it), or bytes
+    // after it would be lost and the header overwritten.
+    if (dataoff < l.commands_end || dataoff < l.linkedit->fileoff || dataoff + datasize != b.size())
+      return make_error(ErrorCode::format, label + ": the code signature (" + hex(dataoff) + "+" + hex(datasize) +
+                                               ") does not end __LINKEDIT and the slice (" + hex(b.size()) + ")");
   } else {
-    // No signature yet: append LC_CODE_SIGNATURE (16 bytes) after the last command.
+    // No signature yet: LC_CODE_SIGNATURE (16 bytes) is appended after the last command and the blob after
+    // __LINKEDIT's content, which must end the slice.
     FERRY_CHECK(check_header_room(l.commands_end, l.first_content, l.commands_end + 16, label));
-    put32(b, l.commands_end, lc::code_signature), put32(b, l.commands_end + 4, 16);
-    put32(b, 16, get32(b, 16) + 1), put32(b, 20, get32(b, 20) + 16);
     if (l.linkedit->fileoff + l.linkedit->filesize != b.size())
       return make_error(ErrorCode::unsupported, label + ": __LINKEDIT does not end the slice: no place for a signature");
+    put32(b, l.commands_end, lc::code_signature), put32(b, l.commands_end + 4, 16);
+    put32(b, l.commands_end + 8, 0), put32(b, l.commands_end + 12, 0);
+    put32(b, 16, get32(b, 16) + 1), put32(b, 20, get32(b, 20) + 16);
     dataoff = align_up(b.size(), 16);
     b.resize(dataoff, 0);
     l.code_signature = l.commands_end;
   }
-  if (l.linkedit->fileoff > dataoff || dataoff > b.size() || dataoff > UINT32_MAX)
-    return make_error(ErrorCode::format, label + ": the code signature (" + hex(dataoff) +
-                                             ") is not at the end of __LINKEDIT");
+  if (dataoff > UINT32_MAX)
+    return make_error(ErrorCode::unsupported, label + ": the slice is too large for a 32-bit code signature offset");
   // Size first (it depends only on the page count), then fix the commands, then hash what they now say.
   const uint64_t nslots = (dataoff + kPage - 1) / kPage;
   const uint64_t size = align_up(28 + kCdHeader + ident.size() + 1 + 64 + nslots * 32 + 12, 16);

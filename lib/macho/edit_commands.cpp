@@ -23,6 +23,7 @@ std::vector<uint8_t> dylib_command(const std::vector<uint8_t>& b, const RawComma
 
 // The lc_str at +8 of a command, bounded by the command.
 std::string command_string(const std::vector<uint8_t>& b, const RawCommand& c) {
+  if (c.size < 12) return {};  // too small to hold an lc_str offset
   uint32_t off = get32(b, c.offset + 8);
   if (off >= c.size) return {};
   const char* p = reinterpret_cast<const char*>(b.data() + c.offset + off);

@@ -18,13 +18,16 @@ struct Part {
   std::string arch;
 };
 
+// A slice's alignment exponent, at most 2^20 (real files use 12 or 14): the header never claims more than is done.
+uint32_t fat_align(const Part& p) { return std::min<uint32_t>(p.align, 20); }
+
 // Rebuilds a universal file: slices in their order, each at the next multiple of 2^align.
 std::vector<uint8_t> assemble_fat(const std::vector<Part>& parts, bool fat64) {
   const uint64_t entry = fat64 ? 32 : 20;
   uint64_t pos = 8 + entry * parts.size();
   std::vector<uint64_t> offs;
   for (const auto& p : parts) {
-    pos = align_up(pos, uint64_t(1) << std::min<uint32_t>(p.align, 20));
+    pos = align_up(pos, uint64_t(1) << fat_align(p));
     offs.push_back(pos);
     pos += p.bytes.size();
   }
@@ -33,8 +36,8 @@ std::vector<uint8_t> assemble_fat(const std::vector<Part>& parts, bool fat64) {
   for (size_t i = 0; i < parts.size(); ++i) {
     uint64_t a = 8 + entry * i;
     put32be(out, a, parts[i].cputype), put32be(out, a + 4, parts[i].cpusubtype);
-    if (fat64) put64be(out, a + 8, offs[i]), put64be(out, a + 16, parts[i].bytes.size()), put32be(out, a + 24, parts[i].align);
-    else put32be(out, a + 8, uint32_t(offs[i])), put32be(out, a + 12, uint32_t(parts[i].bytes.size())), put32be(out, a + 16, parts[i].align);
+    if (fat64) put64be(out, a + 8, offs[i]), put64be(out, a + 16, parts[i].bytes.size()), put32be(out, a + 24, fat_align(parts[i]));
+    else put32be(out, a + 8, uint32_t(offs[i])), put32be(out, a + 12, uint32_t(parts[i].bytes.size())), put32be(out, a + 16, fat_align(parts[i]));
     std::memcpy(out.data() + offs[i], parts[i].bytes.data(), parts[i].bytes.size());
   }
   return out;

@@ -1,12 +1,21 @@
-// load_wheel: opens a macOS wheel, checks its members and RECORD (every member hashed, nothing extracted: the
-// disk is the slow part) and parses every Mach-O member from memory.
+// load_wheel: opens a macOS wheel, checks its members and RECORD (every member inflated once by libdeflate and
+// hashed, nothing extracted: the disk is the slow part) and parses every Mach-O member from memory.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "macho/codesign.hpp"
 #include "macos_repair/internal.hpp"
 #include "support/file.hpp"
 #include "support/parallel.hpp"
+#include "wheel/deflate.hpp"
 #include "wheel/scratch.hpp"
+#include "wheel/zip_raw.hpp"
 
 namespace ferry::macos {
 
@@ -18,6 +27,10 @@ LoadedWheel::~LoadedWheel() {
 }
 
 namespace {
+
+constexpr uint64_t kSmallWheel = uint64_t{4} << 20;  // uncompressed bytes below which one thread reads it all
+constexpr uint64_t kOneInflate = uint64_t{1} << 20;  // members up to this are inflated and kept in one pass
+constexpr uint64_t kMaxMachO = uint64_t{4} << 30;    // larger members are not loaded as binaries
 
 bool is_macho_magic(const std::vector<uint8_t>& h) {
   if (h.size() < 4) return false;
@@ -46,22 +59,39 @@ struct MemberResult {
   std::optional<Error> error;
 };
 
-// One member: hashed (Mach-O members read into memory and parsed, their signatures checked: a blob that lies
-// is bad input even where repair would replace it). `zip` is this worker's own reader.
-MemberResult read_member(wheel::ZipReader& zip, const wheel::ZipMember& m, const std::string& root) {
-  MemberResult r;
-  auto head = zip.head(m, 4);
-  if (!head) return r.error = head.error(), r;
-  if (!is_macho_magic(*head)) {
-    auto d = zip.hash(m);
-    if (!d) return r.error = d.error(), r;
-    return r.digest = *d, r;
+// Inflates member `raw` of the wheel open on `fd` into `out` (cleared first; its capacity is reused) when
+// `keep`, hashing it on the way (CRC-32 and size checked against the central directory by digest_member).
+Result<Sha256> inflate_member(int fd, const wheel::RawMember& raw, const std::string& wheel_path, bool keep,
+                              std::vector<uint8_t>& out) {
+  out.clear();
+  wheel::DataSink sink;
+  if (keep) {
+    // What the directory claims, but no more than deflate can expand the stored bytes to (1032:1): a lying
+    // size is caught by digest_member, not by a huge allocation first.
+    out.reserve(std::min<uint64_t>(raw.size, raw.comp_size * 1032 + 64));
+    sink = [&](const uint8_t* p, size_t n) -> Status { out.insert(out.end(), p, p + n); return {}; };
   }
-  auto b = zip.read(m, uint64_t{4} << 30);
-  if (!b) return r.error = b.error(), r;
-  auto bytes = std::make_shared<std::vector<uint8_t>>(std::move(b.value()));
-  r.digest = sha256(*bytes);
-  const ByteView view(bytes->data(), bytes->size());
+  FERRY_TRY(d, wheel::digest_member(fd, raw, 0, sink, wheel_path));
+  return d.sha;
+}
+
+// One member, inflated once (libdeflate) and hashed on the way; a Mach-O member is parsed from `buf` (this
+// worker's buffer, reused: no fresh pages per member) and its signatures checked (a blob that lies is bad input
+// even where repair would replace it). `fd` is the wheel, read with pread only: workers share it.
+MemberResult read_member(int fd, const wheel::ZipMember& m, const wheel::RawMember& raw, const std::string& root,
+                         const std::string& wheel_path, std::vector<uint8_t>& buf) {
+  MemberResult r;
+  bool keep = m.size <= kMaxMachO;  // small members are collected whole in the same pass (magic known after it)
+  if (keep && m.size > kOneInflate) {
+    auto h = wheel::member_head(fd, raw, 4, wheel_path);
+    if (!h) return r.error = h.error(), r;
+    keep = is_macho_magic(*h);
+  }
+  auto d = inflate_member(fd, raw, wheel_path, keep, buf);
+  if (!d) return r.error = d.error(), r;
+  r.digest = *d;
+  if (!keep || !is_macho_magic(buf)) return r;
+  const ByteView view(buf.data(), buf.size());
   auto f = macho::read_macho(view, m.name, false);
   if (!f) {
     if (f.error().code != ErrorCode::unsupported) r.error = f.error().with_path(m.name);  // else a Java class file
@@ -73,25 +103,44 @@ MemberResult read_member(wheel::ZipReader& zip, const wheel::ZipMember& m, const
     if (!sig) return r.error = sig.error().with_path(m.name), r;
     stale = stale || (sig->present && sig->verified && !sig->hashes_match);
   }
-  r.binary = Binary{m.name, root + "/" + m.name, std::move(f.value()), bytes, stale};
+  r.binary = Binary{m.name, root + "/" + m.name, std::move(f.value()), nullptr, stale};
   return r;
 }
 
-// Every regular member, on all cores (one zip reader per worker), checked against RECORD; nothing extracted.
+// Every regular member checked against RECORD, nothing extracted. A small wheel is read on this thread; a large
+// one on up to 4 threads sharing one descriptor, largest members first so one big member does not leave a core
+// idle at the end.
 Status read_members(LoadedWheel& w, const std::map<std::string, std::string>& record) {
   std::vector<const wheel::ZipMember*> regular;
   for (auto& m : w.zip.members())
     if (!m.is_dir && !m.is_symlink) regular.push_back(&m), w.members.insert(m.name);
+  FERRY_TRY(raw, wheel::read_central_directory(w.path));
+  if (raw.size() != w.zip.members().size())
+    return make_error(ErrorCode::format, "libzip lists " + std::to_string(w.zip.members().size()) +
+                                             " members, the central directory " + std::to_string(raw.size()))
+        .with_path(w.path);
+  const int fd = ::open(w.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return make_error(ErrorCode::io, std::string("cannot reopen: ") + std::strerror(errno)).with_path(w.path);
   std::vector<MemberResult> results(regular.size());
-  const unsigned jobs = std::max(1u, std::min<unsigned>(default_jobs(), 4));
-  std::vector<std::optional<Error>> open_errors(jobs);
-  parallel_for(jobs, [&](size_t j) {
-    auto zip = wheel::ZipReader::open(w.path);
-    if (!zip) return void(open_errors[j] = zip.error());
-    for (size_t i = j; i < regular.size(); i += jobs) results[i] = read_member(*zip, *regular[i], w.root);
+  std::vector<size_t> order(regular.size());
+  uint64_t total = 0;
+  for (size_t i = 0; i < regular.size(); ++i) order[i] = i, total += regular[i]->size;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return regular[a]->size > regular[b]->size; });
+  const unsigned jobs = total < kSmallWheel ? 1 : std::max(1u, std::min<unsigned>(default_jobs(), 4));
+  std::atomic<size_t> next{0};
+  parallel_for(jobs, [&](size_t) {  // one buffer per worker
+    std::vector<uint8_t> buf;
+    for (size_t k = next++; k < order.size(); k = next++) {
+      const size_t i = order[k];
+      try {
+        results[i] = read_member(fd, *regular[i], raw[regular[i]->index], w.root, w.path, buf);
+      } catch (const std::exception& ex) {  // std::bad_alloc on a member too large for memory
+        results[i].error = make_error(ErrorCode::io, "member '" + regular[i]->name + "': " + ex.what()).with_path(w.path);
+      }
+    }
   }, jobs);
-  for (auto& e : open_errors)
-    if (e) return *e;
+  ::close(fd);
+  w.raw = std::move(raw);
   for (size_t i = 0; i < regular.size(); ++i) {
     const auto& m = *regular[i];
     if (results[i].error) return *results[i].error;
@@ -108,6 +157,31 @@ Status read_members(LoadedWheel& w, const std::map<std::string, std::string>& re
 }
 
 }  // namespace
+
+Result<std::string> scratch_dir(LoadedWheel& w) {
+  if (w.scratch.empty()) {
+    FERRY_TRY(d, wheel::make_scratch_dir(w.temp_dir, "ferry-macos"));
+    w.scratch = d;
+  }
+  return w.scratch;
+}
+
+Result<std::shared_ptr<const std::vector<uint8_t>>> member_bytes(const LoadedWheel& w, const std::string& member) {
+  const wheel::ZipMember* m = nullptr;
+  for (auto& z : w.zip.members())
+    if (z.name == member) m = &z;
+  if (!m || m->index >= w.raw.size() || !w.hashes.count(member))
+    return make_error(ErrorCode::not_found, "member '" + member + "' was not loaded").with_path(w.path);
+  const int fd = ::open(w.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return make_error(ErrorCode::io, std::string("cannot reopen: ") + std::strerror(errno)).with_path(w.path);
+  auto out = std::make_shared<std::vector<uint8_t>>();
+  auto d = inflate_member(fd, w.raw[m->index], w.path, true, *out);
+  ::close(fd);
+  if (!d) return d.error();
+  if (*d != w.hashes.at(member))
+    return make_error(ErrorCode::io, "member '" + member + "' changed while the wheel was being repaired").with_path(w.path);
+  return std::shared_ptr<const std::vector<uint8_t>>(std::move(out));
+}
 
 Result<LoadedWheel> load_wheel(const std::string& wheel_path, const std::string& temp_dir) {
   LoadedWheel w;
@@ -134,11 +208,13 @@ Result<LoadedWheel> load_wheel(const std::string& wheel_path, const std::string&
   if (record.empty() || w.wheel_text.empty())
     return make_error(ErrorCode::format, w.dist_info + " has no RECORD or WHEEL file").with_path(wheel_path);
   if (temp_dir.empty()) return make_error(ErrorCode::usage, "no directory for temporary files was given");
-  FERRY_TRY(scratch, wheel::make_scratch_dir(temp_dir, "ferry-macos"));
+  // Members are named under a directory that is never created, inside one that does not exist either: a name
+  // that climbs out of the wheel by one level finds nothing, as it would in a private scratch tree.
   std::error_code ec;
-  w.scratch = fs::canonical(scratch, ec).string();
-  if (ec) return make_error(ErrorCode::io, "cannot resolve the scratch directory: " + ec.message()).with_path(scratch);
-  w.root = w.scratch + "/wheel";
+  w.temp_dir = fs::canonical(temp_dir, ec).string();
+  if (ec) return make_error(ErrorCode::io, "cannot resolve the directory for temporary files: " + ec.message()).with_path(temp_dir);
+  static std::atomic<unsigned> loads{0};
+  w.root = w.temp_dir + "/ferry-macos-" + std::to_string(::getpid()) + "-wheel" + std::to_string(loads++) + "/wheel";
   FERRY_CHECK(read_members(w, record));
   return w;
 }

@@ -65,8 +65,9 @@ Result<MergeReport> merge_wheels(const std::string& pa, const std::string& pb, c
         differ.push_back(m.name);
         continue;
       }
-      FERRY_TRY(fused, macho::merge_universal(ByteView(x->bytes->data(), x->bytes->size()),
-                                              ByteView(y->bytes->data(), y->bytes->size()), m.name));
+      FERRY_TRY(xb, member_bytes(a, m.name));
+      FERRY_TRY(yb, member_bytes(b, m.name));
+      FERRY_TRY(fused, macho::merge_universal(ByteView(xb->data(), xb->size()), ByteView(yb->data(), yb->size()), m.name));
       e.source = wheel::OutputEntry::Source::bytes, e.bytes = std::move(fused);
       rep.fused.push_back(m.name);
     }

@@ -2,17 +2,28 @@
 // outside the scratch tree until every rewritten Mach-O has been re-read and its page hashes checked; the
 // wheel itself goes through write_wheel_zip (temporary file, verified, renamed).
 #include <algorithm>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include "macho/rewrite.hpp"
 #include "macos_repair/internal.hpp"
 #include "support/file.hpp"
+#include "support/hash.hpp"
+#include "wheel/deflate.hpp"
 
 namespace ferry::macos {
 
 namespace fs = std::filesystem;
 
 namespace {
+
+constexpr uint64_t kSmallWork = uint64_t{4} << 20;  // below this, one thread does the work
 
 struct Analysis {
   LoadedWheel w;
@@ -27,17 +38,37 @@ Result<Analysis> analyze(const std::string& wheel_path, const Options& o) {
   return Analysis{std::move(w), std::move(g), std::move(p)};
 }
 
-// Rewrites every Mach-O that has edits (or a stale signature) into `out_root`/<member>; returns what changed.
-Result<std::map<std::string, std::string>> rewrite_files(Analysis& a, const std::string& out_root,
-                                                         std::vector<std::string>& changed) {
-  std::map<std::string, std::string> files;  // member -> rewritten file on disk
+// A rewritten (or grafted) member. Its bytes go into the output wheel from memory; one larger than a deflate
+// chunk is put in the scratch tree instead (a plain write: scratch needs no fsync) so the zip writer deflates it
+// in parallel chunks. `digest` is its SHA-256 either way (RECORD), computed from memory.
+struct NewMember {
+  std::vector<uint8_t> bytes;
+  std::string file;
+  Sha256 digest{};
+  uint64_t size = 0;
+};
+
+Status write_scratch(const std::string& path, const std::vector<uint8_t>& bytes) {
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f) return make_error(ErrorCode::io, "cannot create a scratch file").with_path(path);
+  bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+  ok = std::fclose(f) == 0 && ok;
+  if (!ok) return make_error(ErrorCode::io, "cannot write a scratch file").with_path(path);
+  return {};
+}
+
+// Rewrites every Mach-O that has edits (or a stale signature), and every graft; returns them by member.
+Result<std::map<std::string, NewMember>> rewrite_files(Analysis& a, std::vector<std::string>& changed) {
+  std::map<std::string, NewMember> files;
   std::vector<std::tuple<std::string, std::string, std::shared_ptr<const std::vector<uint8_t>>>> todo;
   for (auto& b : a.w.binaries)  // a member with no edits and good signatures (checked on load) stays as it is
-    if (a.p.edits.count(b.disk_path) || b.stale_signature) todo.push_back({b.disk_path, b.member, b.bytes});
-  for (auto& [path, member] : a.p.graft_member) {
-    FERRY_TRY(b, read_file(path));
-    todo.push_back({path, member, std::make_shared<const std::vector<uint8_t>>(std::move(b))});
-  }
+    if (a.p.edits.count(b.disk_path) || b.stale_signature) {
+      FERRY_TRY(content, member_bytes(a.w, b.member));
+      todo.push_back({b.disk_path, b.member, content});
+    }
+  for (auto& [path, member] : a.p.graft_member) todo.push_back({path, member, a.g.external.at(path).bytes});
   for (auto& [path, member, content] : todo) {
     const std::vector<uint8_t>& bytes = *content;
     macho::CommandEdits none;
@@ -47,67 +78,97 @@ Result<std::map<std::string, std::string>> rewrite_files(Analysis& a, const std:
                                       ident, member));
     bool graft = a.p.graft_member.count(path) > 0;
     if (!r.changed && !graft) continue;
-    std::string dest = out_root + "/" + member;
-    fs::create_directories(fs::path(dest).parent_path());
-    const auto& out = r.changed ? r.bytes : bytes;
-    FERRY_CHECK(atomic_write(dest, std::span<const uint8_t>(out.data(), out.size()), {0755, {}}));
-    files[member] = dest;
+    NewMember& n = files[member];
+    n.bytes = r.changed ? std::move(r.bytes) : bytes;
+    n.digest = sha256(n.bytes), n.size = n.bytes.size();
+    if (n.size > wheel::kDeflateChunk) {
+      FERRY_TRY(scratch, scratch_dir(a.w));
+      n.file = scratch + "/out/" + member;
+      FERRY_CHECK(write_scratch(n.file, n.bytes));
+      n.bytes = {};
+    }
     std::string note = member + (graft ? " (grafted from " + path + ")" : "");
     if (!r.resigned.empty()) {
       note += " resigned";
-      for (auto& s : r.resigned) note += " " + s;
+      for (auto& sl : r.resigned) note += " " + sl;
     }
     changed.push_back(note);
   }
   return files;
 }
 
-// RECORD text for `entries` (copied members keep their checked hash).
-std::string make_record(const Analysis& a, std::vector<wheel::OutputEntry>& entries, const std::string& record_member) {
+// RECORD text for `entries`: copied members keep their checked hash, new ones have theirs from memory.
+std::string make_record(const Analysis& a, const std::map<std::string, NewMember>& files,
+                        std::vector<wheel::OutputEntry>& entries, const std::string& record_member) {
   std::string text;
   for (auto& e : entries) {
     if (e.name == record_member) { text += wheel::record_line(record_member, "", ""); continue; }
     Sha256 h{};
     uint64_t size = 0;
-    if (e.source == wheel::OutputEntry::Source::copy) {
+    if (auto f = files.find(e.name); f != files.end()) {
+      h = f->second.digest, size = f->second.size;
+    } else if (e.source == wheel::OutputEntry::Source::copy) {
       const auto& m = a.w.zip.members()[e.input_index];
       h = a.w.hashes.at(m.name), size = m.size;
-    } else if (e.source == wheel::OutputEntry::Source::bytes) {
-      h = sha256(e.bytes), size = e.bytes.size();
     } else {
-      h = *sha256_file(e.file_path), size = fs::file_size(e.file_path);
+      h = sha256(e.bytes), size = e.bytes.size();
     }
     text += wheel::record_line(e.name, wheel::record_hash(h), std::to_string(size));
   }
   return text;
 }
 
-Status write_output(Analysis& a, const std::map<std::string, std::string>& files,
+// The new member `name` as an output entry (from memory, or its scratch file when large).
+wheel::OutputEntry new_entry(const std::string& name, NewMember& n, uint32_t mode) {
+  wheel::OutputEntry e;
+  e.name = name, e.mode = mode;
+  if (n.file.empty()) e.source = wheel::OutputEntry::Source::bytes, e.bytes = std::move(n.bytes);
+  else e.source = wheel::OutputEntry::Source::file, e.file_path = n.file;
+  return e;
+}
+
+Status write_output(Analysis& a, std::map<std::string, NewMember>& files,
                     const std::optional<std::string>& wheel_text, const std::string& out_path, const Options& o) {
   using wheel::OutputEntry;
   std::vector<OutputEntry> entries;
   const std::string record_member = a.w.dist_info + "/RECORD";
+  uint64_t fresh = 0;  // bytes the zip writer deflates
+  for (auto& [name, n] : files) fresh += n.size;
   for (auto& m : a.w.zip.members()) {
     if (m.is_dir || m.name == a.w.dist_info + "/RECORD.jws" || m.name == a.w.dist_info + "/RECORD.p7s") continue;
     OutputEntry e;
     e.name = m.name, e.mode = m.mode & ~07000u, e.input_index = m.index;
-    if (auto f = files.find(m.name); f != files.end()) e.source = OutputEntry::Source::file, e.file_path = f->second;
+    if (auto f = files.find(m.name); f != files.end()) e = new_entry(m.name, f->second, m.mode & ~07000u);
     if (m.name == a.w.dist_info + "/WHEEL" && wheel_text) e.source = OutputEntry::Source::bytes, e.bytes.assign(wheel_text->begin(), wheel_text->end());
     if (m.name == record_member) e.source = OutputEntry::Source::bytes;
     entries.push_back(std::move(e));
   }
-  for (auto& [path, member] : a.p.graft_member)
-    entries.push_back({member, OutputEntry::Source::file, 0, files.at(member), {}, 0100755});
+  for (auto& [path, member] : a.p.graft_member) entries.push_back(new_entry(member, files.at(member), 0100755));
   std::stable_sort(entries.begin(), entries.end(), [](const OutputEntry& x, const OutputEntry& y) {
     return wheel::walk_order_less(x.name, y.name);
   });
-  std::string rec = make_record(a, entries, record_member);
+  std::string rec = make_record(a, files, entries, record_member);
   for (auto& e : entries)
     if (e.name == record_member) e.bytes.assign(rec.begin(), rec.end());
   wheel::ZipWriteOptions zo;
   zo.level = o.zip_level;
   zo.source_date_epoch = o.source_date_epoch;
+  // Small new content is deflated on this thread: threads cost more than they save there (and wait for a core
+  // on a busy machine).
+  if (fresh + rec.size() < kSmallWork) zo.jobs = 1;
   return wheel::write_wheel_zip(a.w.zip, entries, out_path, zo);
+}
+
+// `from` copied to `to` (temporary file, renamed) by the kernel, without passing through this process.
+Status copy_whole_file(const std::string& from, const std::string& to) {
+  int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) return make_error(ErrorCode::io, std::string("cannot open: ") + std::strerror(errno)).with_path(from);
+  struct stat st;
+  Status s = ::fstat(in, &st) != 0
+                 ? make_error(ErrorCode::io, "cannot stat").with_path(from)
+                 : atomic_write_with(to, [&](int out) { return copy_file_bytes(in, 0, uint64_t(st.st_size), out, from); });
+  ::close(in);
+  return s;
 }
 
 }  // namespace
@@ -130,13 +191,12 @@ Result<RepairReport> repair_wheel(const std::string& wheel_path, const Options& 
   std::error_code ec;
   fs::create_directories(o.wheel_dir, ec);
   rep.output = (fs::path(o.wheel_dir) / out_name).string();
-  FERRY_TRY(files, rewrite_files(a, a.w.scratch + "/out", rep.changed));
+  FERRY_TRY(files, rewrite_files(a, rep.changed));
   if (files.empty() && out_name == fs::path(wheel_path).filename().string()) {
     rep.unchanged = true;
     rep.notes.push_back("nothing to graft or rewrite and the tag is right: the wheel is copied unchanged");
     if (fs::exists(rep.output) && fs::equivalent(rep.output, wheel_path, ec)) return rep;
-    FERRY_TRY(bytes, read_file(wheel_path));
-    FERRY_CHECK(atomic_write(rep.output, std::span<const uint8_t>(bytes.data(), bytes.size())));
+    FERRY_CHECK(copy_whole_file(wheel_path, rep.output));
     return rep;
   }
   if (fs::exists(rep.output) && fs::equivalent(rep.output, wheel_path, ec))

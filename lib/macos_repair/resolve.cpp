@@ -103,9 +103,11 @@ Result<Graph> resolve_dependencies(const LoadedWheel& w, const Options& o) {
                                                          : "graft";
       }
       if (e.disposition == "graft" && !g.external.count(e.to)) {
-        FERRY_TRY(bytes, read_file(e.to));
-        FERRY_TRY(f, macho::read_macho(ByteView(bytes.data(), bytes.size()), e.to, false));
-        g.external[e.to] = Binary{"", e.to, std::move(f), nullptr};
+        // Read once: the bytes are kept for the rewrite pass.
+        FERRY_TRY(b, read_file(e.to));
+        auto bytes = std::make_shared<const std::vector<uint8_t>>(std::move(b));
+        FERRY_TRY(f, macho::read_macho(ByteView(bytes->data(), bytes->size()), e.to, false));
+        g.external[e.to] = Binary{"", e.to, std::move(f), bytes};
       }
       if (e.disposition == "graft" && seen.insert(e.to + "\n" + k.path).second)
         todo.push_back({e.to, &g.external[e.to].file, rpaths});

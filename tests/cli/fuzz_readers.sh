@@ -5,6 +5,8 @@
 #   // libs: -lelf                                   (extra link flags)
 #   // seeds: elf                                    (fixture sub-folders whose files seed the corpus)
 #   // seed-files: /etc/ld.so.cache                  (this machine's files, as seeds when present; globs allowed)
+#   // cflags: -D_GLIBCXX_ASSERTIONS                 (extra compile flags; this one makes vector[] past size() abort,
+#                                                      which ASan misses when a vector shrank within its capacity)
 # plus tests/fuzz/seeds/NAME/* when present, and tests/fuzz/regressions/NAME/* (replayed every run).
 # timeout: 1500
 source "$(dirname "$0")/../common.sh"
@@ -18,6 +20,7 @@ for harness in "$SRC"/tests/fuzz/*_fuzz.cpp; do
   libs=$(sed -n 's|^// libs: *||p' "$harness")
   seeds=$(sed -n 's|^// seeds: *||p' "$harness")
   seed_files=$(sed -n 's|^// seed-files: ||p' "$harness")
+  cflags=$(sed -n 's|^// cflags: *||p' "$harness")
   files=()
   # Split without globbing here (an unquoted $sources would glob against the current directory first).
   read -r -a globs <<<"$sources"
@@ -26,7 +29,7 @@ for harness in "$SRC"/tests/fuzz/*_fuzz.cpp; do
   bin="$BUILD/fuzz/$name"
   mkdir -p "$BUILD/fuzz" "$T/$name.corpus"
   echo "== $name: building"
-  clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+  clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $cflags \
     -DFERRY_VERSION='"fuzz"' -I"$SRC/lib" "$harness" "${files[@]}" $libs -lpthread -lcrypto -o "$bin"
   for s in $seeds; do
     [ -d "$FIX/$s" ] || continue

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Pins down the delocate options on the fixture wheels: --exclude leaves a library (and what only it needs) out
-# of .dylibs with its reference untouched; --require-archs universal2 passes on the universal2 wheel and
-# --require-archs x86_64 fails on the arm64-only one naming the file; DYLD_LIBRARY_PATH (read by the CLI) finds a
-# library by leaf name like --lib-path; --lib-sdir picks the folder; --no-sanitize-rpaths keeps the absolute
-# LC_RPATH. Oracle: llvm-otool -L / llvm-objdump --macho --private-headers on the output.
+# Pins down the delocate options on the fixture wheels: --exclude leaves a library (and what only it needs) out of
+# .dylibs with its reference untouched; --require-archs universal2 passes on the universal2 wheel and
+# --require-archs x86_64 fails on the arm64-only one naming the file (x86_64,arm64 passes, intel wants i386);
+# DYLD_LIBRARY_PATH (read by the CLI) finds a library by leaf name like --lib-path; --lib-sdir picks the folder;
+# --no-sanitize-rpaths keeps the absolute LC_RPATH. Oracle: llvm-otool -L / llvm-objdump --macho --private-headers
+# on the output.
 source "$(dirname "$0")/../common.sh"
 W=$FIX/macos_wheel
 fix=$W/fixpkg-1.0-cp311-cp311-macosx_10_13_universal2.whl
@@ -23,6 +24,11 @@ rc=$?
 set -e
 expect_eq "--require-archs x86_64 on arm64 exit" 1 "$rc"
 grep -q "newpkg/_ext.so lacks x86_64" "$T/err" || fail "file not named: $(cat "$T/err")"
+# The list form and delocate's "intel" (i386 + x86_64): the fixture has no i386 slice anywhere.
+"$FERRY" repair --require-archs x86_64,arm64 -w "$T/ul" "$fix" >/dev/null
+expect_rc 1 "$FERRY" repair --require-archs intel -w "$T/ui" "$fix" 2>"$T/err"
+grep -q "fixpkg/_ext.so lacks i386" "$T/err" || fail "intel: i386 not named: $(cat "$T/err")"
+! grep -q "lacks x86_64" "$T/err" || fail "intel: x86_64 is there: $(cat "$T/err")"
 # tightpkg's t.dylib is only found by leaf name: then the header-room error comes (not "cannot find").
 DYLD_LIBRARY_PATH=/nonexistent:$W/deps expect_rc 1 "$FERRY" repair -w "$T/dy" \
   "$W/tightpkg-1.0-cp311-cp311-macosx_10_13_x86_64.whl" 2>"$T/err"

@@ -3,6 +3,7 @@
 // sources: lib/support/*.cpp lib/macho/*.cpp
 // libs: -lLIEF
 // seeds: macho
+// cflags: -D_GLIBCXX_ASSERTIONS
 #include <cstdint>
 #include <cstdlib>
 
