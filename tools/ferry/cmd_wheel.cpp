@@ -467,7 +467,7 @@ void register_wheel(CLI::App& app, Context& ctx) {
     o.verify_all_hashes = ra->verify_record;
     o.zip_level = ra->zip_level;
     o.source_date_epoch = source_date_epoch();
-    bool asked_which_provides = false;  // asked on the first Linux wheel: it spawns dpkg/rpm/apk to see which work
+    o.which_provides = system_which_provides();  // lazy: spawns dpkg/rpm/apk only at the first lookup
     json all = json::array();
     int rc = exit_ok;
     for (auto& w : ra->wheels) {
@@ -482,7 +482,6 @@ void register_wheel(CLI::App& app, Context& ctx) {
         if (ra->json) all.push_back(m);
         continue;
       }
-      if (!asked_which_provides) o.which_provides = system_which_provides(), asked_which_provides = true;
       auto r = wheel::repair_wheel(w, o);
       if (!r) {
         print_error(r.error());
