@@ -1,9 +1,9 @@
-# Sourced by the bench scripts: one timing loop for all of them. bench_run times a command RUNS times under
-# /usr/bin/time and records its median wall time, median CPU time (user + sys: the steadier figure on a shared
+# Sourced by the bench scripts: one timing loop for all of them. bench_run times a command RUNS times with
+# bench/timeit.py (microsecond wall and CPU, peak RSS) and records its median wall time, median CPU time (user + sys: the steadier figure on a shared
 # machine), peak RSS and the load average when it started; bench_compare prints ferry's figures next to the
 # reference tool's with the ratios. Scripts set BENCH_WORK (a scratch folder) before the first bench_run.
 
-command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
+bench_timeit=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/timeit.py
 command -v bc >/dev/null || { echo "needs bc (apt-get install bc)" >&2; exit 2; }
 
 # Called before each run with the run's name: a script redefines it to clear outputs. The default only syncs, so
@@ -31,21 +31,21 @@ bench_run() {
   mkdir -p "$BENCH_WORK"
   for ((i = 0; i < ${RUNS:-1}; i++)); do
     bench_prep "$name"
-    if ! /usr/bin/time -f "%e %U %S %M" -o "$BENCH_WORK/time.$name" "$@" >/dev/null 2>"$BENCH_WORK/err.$name"; then
+    if ! python3 "$bench_timeit" "$@" >/dev/null 2>"$BENCH_WORK/err.$name"; then
       if [ "${BENCH_ANY_STATUS:-0}" != 1 ]; then
         echo "failed: $*" >&2
         tail -20 "$BENCH_WORK/err.$name" >&2
         exit 1
       fi
     fi
-    read -r w u s k < <(tail -1 "$BENCH_WORK/time.$name")  # GNU time puts "Command exited with ..." first
+    read -r w u s k < <(tail -1 "$BENCH_WORK/err.$name")  # timeit.py's line comes after the command's stderr
     walls="$walls $w"
     cpus="$cpus $(echo "$u + $s" | bc)"
     [ "$k" -gt "$kb" ] && kb=$k
   done
   w=$(bench_median "$walls")
   u=$(bench_median "$cpus")
-  printf "%-26s %8.2f s   cpu %8.2f s   peak %6d MB   load %5s   (wall:%s)\n" "$name" "$w" "$u" $((kb / 1024)) \
+  printf "%-26s %8.3f s   cpu %8.3f s   peak %6d MB   load %5s   (wall:%s)\n" "$name" "$w" "$u" $((kb / 1024)) \
     "$load" "$walls"
   eval "T_$name=$w C_$name=$u M_$name=$((kb / 1024)) L_$name=$load"
 }
@@ -55,11 +55,13 @@ bench_ratio() {  # bench_ratio X Y [SCALE]: X / Y
 }
 
 # bench_compare FERRY REF GOAL: ferry's run against the reference's, by name (both already run by bench_run):
-# times, ratio ferry/reference (wall and CPU), both peak RSS, the goal as text.
+# times, ratio ferry/reference and its inverse, how many times faster ferry is (wall and CPU), both peak RSS,
+# the goal as text.
 bench_compare() {
   local f=$1 r=$2 goal=$3 tf tr cf cr mf mr
   eval "tf=\$T_$f tr=\$T_$r cf=\$C_$f cr=\$C_$r mf=\$M_$f mr=\$M_$r"
-  printf "%s / %s: wall %.2f s / %.2f s = %sx, cpu %.2f s / %.2f s = %sx (goal: %s); peak RSS %s MB vs %s MB\n" \
-    "$f" "$r" "$tf" "$tr" "$(bench_ratio "$tf" "$tr")" "$cf" "$cr" "$(bench_ratio "$cf" "$(echo "if ($cr < 0.01) 0.01 else $cr" | bc)")" \
-    "$goal" "$mf" "$mr"
+  awk -v f="$f" -v r="$r" -v tf="$tf" -v tr="$tr" -v cf="$cf" -v cr="$cr" -v mf="$mf" -v mr="$mr" -v goal="$goal" 'BEGIN {
+    if (tf < 0.000001) tf = 0.000001; if (cf < 0.000001) cf = 0.000001
+    printf "%s / %s: wall %.3f s / %.3f s = %.3fx (%.1fx faster), cpu %.3f s / %.3f s = %.3fx (%.1fx faster) (goal: %s); peak RSS %s MB vs %s MB\n",
+      f, r, tf, tr, tf / tr, tr / tf, cf, cr, cf / cr, cr / cf, goal, mf, mr }'
 }
