@@ -2,9 +2,35 @@
 // requirement (.gnu.version -> a Vernaux of .gnu.version_r), the Verneed list, PT_INTERP and DT_RELR.
 #include <elf.h>
 
+#include <set>
+
 #include "lower/lower.hpp"
 
 namespace ferry::lower {
+
+namespace {
+
+// .dynsym indices that a RELA entry other than a PLT slot's (JUMP_SLOT) refers to: calls through such a GOT
+// entry do not pass through the PLT, where ferry's call glue sits, so the plan refuses glue for them instead of
+// apply failing later. One pass over the 64-bit relocation tables (the only ones call glue exists for).
+std::set<uint64_t> symbols_via_got(const patch::ElfFile& f) {
+  std::set<uint64_t> out;
+  const uint32_t jump_slot = f.e_machine == EM_AARCH64 ? R_AARCH64_JUMP_SLOT : R_X86_64_JUMP_SLOT;
+  if (!f.is64()) return out;
+  for (auto [tab, size] : {std::pair{DT_RELA, DT_RELASZ}, std::pair{DT_JMPREL, DT_PLTRELSZ}}) {
+    auto at = f.find_dyn(tab), len = f.find_dyn(size);
+    if (!at || !len) continue;
+    auto off = f.find_offset(*at, *len);
+    if (!off) continue;
+    for (uint64_t o = *off; o + 24 <= *off + *len && o + 24 <= f.bytes.size(); o += 24) {
+      uint64_t info = f.c.get(f.bytes.data() + o + 8, 8);
+      if (uint32_t(info) != jump_slot && (info >> 32) != 0) out.insert(info >> 32);
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 Result<Facts> gather(const patch::ElfFile& f) {
   Facts facts;
@@ -32,6 +58,7 @@ Result<Facts> gather(const patch::ElfFile& f) {
     }
   }
   if (!f.versym_offset || by_index.empty()) return facts;
+  const std::set<uint64_t> via_got = symbols_via_got(f);
   for (uint64_t i = 0; i < f.dynsyms.size(); ++i) {
     // Undefined symbols, and copies of library data (R_X86_64_COPY: defined here, versioned by a Vernaux).
     uint64_t at = *f.versym_offset + 2 * i;
@@ -41,7 +68,7 @@ Result<Facts> gather(const patch::ElfFile& f) {
       if (other != v) continue;
       auto name = f.find_dynstr(f.dynsyms[i].name);
       if (!name) return f.error(".dynsym #" + std::to_string(i) + ": name is not a .dynstr string");
-      facts.requirements.push_back({i, *name, named.file, named.version, other});
+      facts.requirements.push_back({i, *name, named.file, named.version, other, via_got.count(i) > 0});
       break;
     }
   }

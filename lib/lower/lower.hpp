@@ -48,6 +48,7 @@ struct Requirement {
   std::string library;      // vn_file of its Verneed
   std::string version;      // vna_name
   uint16_t other = 0;       // vna_other (the .gnu.version value)
+  bool via_got = false;     // a relocation other than a PLT slot's uses it (address taken, or -fno-plt calls)
 };
 struct Facts {
   std::vector<Requirement> requirements;  // symbols bound to a Verneed version (imports, copied data), .dynsym order

@@ -50,6 +50,11 @@ Binding bind(const Requirement& r, const policy::Target& t, const Facts& facts) 
       {"stat", "__xstat"},     {"fstat", "__fxstat"},     {"lstat", "__lxstat"},     {"fstatat", "__fxstatat"},
       {"stat64", "__xstat64"}, {"fstat64", "__fxstat64"}, {"lstat64", "__lxstat64"}, {"fstatat64", "__fxstatat64"},
       {"mknod", "__xmknod"},   {"mknodat", "__xmknodat"}};
+  if (auto it = stat_glue.find(r.symbol); it != stat_glue.end() && r.library == "libc.so.6" && r.via_got) {
+    b.reason = "used through a GOT entry other than a PLT jump (its address is taken, or -fno-plt): ferry's glue "
+               "only rewrites PLT jumps; rebuild on a glibc < 2.33 system";
+    return b;
+  }
   if (auto it = stat_glue.find(r.symbol); it != stat_glue.end() && r.library == "libc.so.6" && !x86_64 && m != EM_AARCH64) {
     b.reason = "ferry's glue for the stat family (2.33) exists for x86_64 and aarch64 only; rebuild on a glibc < 2.33 system";
     return b;
