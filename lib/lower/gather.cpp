@@ -16,17 +16,9 @@ namespace {
 std::set<uint64_t> symbols_via_got(const patch::ElfFile& f) {
   std::set<uint64_t> out;
   const uint32_t jump_slot = f.e_machine == EM_AARCH64 ? R_AARCH64_JUMP_SLOT : R_X86_64_JUMP_SLOT;
-  if (!f.is64()) return out;
-  for (auto [tab, size] : {std::pair{DT_RELA, DT_RELASZ}, std::pair{DT_JMPREL, DT_PLTRELSZ}}) {
-    auto at = f.find_dyn(tab), len = f.find_dyn(size);
-    if (!at || !len) continue;
-    auto off = f.find_offset(*at, *len);
-    if (!off) continue;
-    for (uint64_t o = *off; o + 24 <= *off + *len && o + 24 <= f.bytes.size(); o += 24) {
-      uint64_t info = f.c.get(f.bytes.data() + o + 8, 8);
-      if (uint32_t(info) != jump_slot && (info >> 32) != 0) out.insert(info >> 32);
-    }
-  }
+  for_each_rela(f, [&](const RelaEntry& r) {
+    if (r.type != jump_slot && r.sym != 0) out.insert(r.sym);
+  });
   return out;
 }
 

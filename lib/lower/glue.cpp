@@ -54,18 +54,27 @@ std::vector<uint8_t> start_glue(uint64_t base, uint64_t got, std::optional<uint6
 
 }  // namespace
 
-std::vector<GotSlot> got_slots(const patch::ElfFile& f, uint64_t sym) {
-  std::vector<GotSlot> slots;
+void for_each_rela(const patch::ElfFile& f, const std::function<void(const RelaEntry&)>& fn) {
+  if (!f.is64()) return;
+  const uint64_t ent = 3 * f.c.word_size();
   for (auto [tab, size] : {std::pair{DT_RELA, DT_RELASZ}, std::pair{DT_JMPREL, DT_PLTRELSZ}}) {
     auto at = f.find_dyn(tab), len = f.find_dyn(size);
     if (!at || !len) continue;
     auto off = f.find_offset(*at, *len);
     if (!off) continue;
-    for (uint64_t o = *off; o + 24 <= *off + *len && o + 24 <= f.bytes.size(); o += 24) {
-      uint64_t info = f.c.get(f.bytes.data() + o + 8, 8);
-      if ((info >> 32) == sym) slots.push_back({f.c.get(f.bytes.data() + o, 8), o, uint32_t(info)});
+    for (uint64_t o = *off; o + ent <= *off + *len && o + ent <= f.bytes.size(); o += ent) {
+      const uint8_t* r = f.bytes.data() + o;
+      uint64_t info = f.c.read(r, f.c.r_info());
+      fn({o, f.c.read(r, f.c.r_offset()), f.c.r_sym(info), uint32_t(f.c.r_type(info))});
     }
   }
+}
+
+std::vector<GotSlot> got_slots(const patch::ElfFile& f, uint64_t sym) {
+  std::vector<GotSlot> slots;
+  for_each_rela(f, [&](const RelaEntry& r) {
+    if (r.sym == sym) slots.push_back({r.r_offset, r.file_offset, r.type});
+  });
   return slots;
 }
 
@@ -84,7 +93,7 @@ Status add_start_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, std::v
     for (const auto& s : got_slots(f, *sym))
       if (s.type == R_X86_64_GLOB_DAT || s.type == R_X86_64_JUMP_SLOT) got = s.vaddr;
   if (!got) return f.error("__libc_start_main has no GOT slot to call through", std::nullopt, ErrorCode::unsupported);
-  uint64_t entry = f.c.get(f.bytes.data() + 24, 8);
+  uint64_t entry = f.c.read(f.bytes.data(), f.c.e_entry());
   auto eoff = f.find_offset(entry, 64);
   if (!eoff || *eoff + 64 > f.bytes.size())
     return f.error("the entry point is not in the file", std::nullopt, ErrorCode::unsupported);

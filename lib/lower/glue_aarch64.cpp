@@ -164,7 +164,7 @@ Status add_start_glue_aarch64(const patch::ElfFile& f, std::vector<uint8_t>& out
     for (const auto& s : got_slots(f, *sym))
       if (s.type == R_AARCH64_JUMP_SLOT) got = s.vaddr;
   if (!got) return f.error("__libc_start_main has no PLT slot to call through", std::nullopt, ErrorCode::unsupported);
-  uint64_t entry = f.c.get(f.bytes.data() + 24, 8);
+  uint64_t entry = f.c.read(f.bytes.data(), f.c.e_entry());
   auto eoff = f.find_offset(entry, 64);
   if (!eoff || *eoff + 64 > f.bytes.size())
     return f.error("the entry point is not in the file", std::nullopt, ErrorCode::unsupported);

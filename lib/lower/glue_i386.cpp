@@ -73,7 +73,7 @@ Status add_start_glue_i386(const patch::ElfFile& f, std::vector<uint8_t>& out, s
   auto got = sym ? jump_slot(f, *sym) : std::nullopt;
   if (!got) return f.error("__libc_start_main has no PLT slot to call through", std::nullopt, ErrorCode::unsupported);
   uint32_t gotplt = uint32_t(f.find_dyn(DT_PLTGOT).value_or(0));  // what %ebx holds in a PIC PLT entry
-  uint32_t entry = uint32_t(f.c.get(f.bytes.data() + 24, 4));
+  uint32_t entry = uint32_t(f.c.read(f.bytes.data(), f.c.e_entry()));
   auto eoff = f.find_offset(entry, 64);
   if (!eoff || *eoff + 64 > f.bytes.size())
     return f.error("the entry point is not in the file", std::nullopt, ErrorCode::unsupported);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -132,6 +133,10 @@ Status write_dynamic(const patch::ElfFile& f, std::vector<uint8_t>& out, const s
 
 // The GOT slot the loader fills for dynamic symbol `sym`, and the relocation's file offset and type.
 struct GotSlot { uint64_t vaddr = 0, reloc_offset = 0; uint32_t type = 0; };
+// Every entry of the 64-bit RELA tables (DT_RELA and DT_JMPREL), decoded through the file's elf::Codec: its
+// file offset, r_offset, symbol index and type.
+struct RelaEntry { uint64_t file_offset = 0, r_offset = 0, sym = 0; uint32_t type = 0; };
+void for_each_rela(const patch::ElfFile& f, const std::function<void(const RelaEntry&)>& fn);
 std::vector<GotSlot> got_slots(const patch::ElfFile& f, uint64_t sym);
 std::optional<uint64_t> find_symbol(const patch::ElfFile& f, const std::string& name);
 
