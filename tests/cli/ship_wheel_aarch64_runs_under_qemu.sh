@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Pins down: scripts/build-wheel.sh --arch aarch64 cross-builds ferry-VERSION-py3-none-manylinux_2_17_aarch64
 # .manylinux2014_aarch64.whl whose ferry is a static aarch64 executable (no dynamic section, no interpreter), its
-# metadata and RECORD are right, and under qemu-aarch64 it answers --version, inspect, check and repair exactly as
+# metadata and RECORD are right, and under qemu-aarch64 it answers --version, inspect, deps, check, show, repair as
 # this machine's ferry does on the same inputs (aarch64 programs, libraries and a linux_aarch64 wheel built here).
 # Oracles: readelf on the binary; Python's zipfile/hashlib/email on the wheel; the host ferry's JSON and repaired
 # wheel (itself tested against readelf and auditwheel elsewhere); the repaired extension loaded under qemu-aarch64.
@@ -126,6 +126,8 @@ assert a == b, {k: (a.get(k), b.get(k)) for k in set(a) | set(b) if a.get(k) != 
 assert any("libfoo" in n for n in a), f"libfoo was not grafted: {sorted(a)}"
 print("ok: repaired wheels hold the same members:", sorted(a))
 PY
+same_json "check the repaired wheel" check -t manylinux2014 --json "$T/out-host"/*.whl
+same_json "show the repaired wheel" show --json "$T/out-host"/*.whl
 # The repaired extension loads under qemu-aarch64 with no library path: libfoo comes from the wheel's own .libs.
 mkdir -p "$T/site" && (cd "$T/site" && python3 -m zipfile -e "$T/out-arm"/*.whl .)
 printf '%s\n' '#include <dlfcn.h>' '#include <stdio.h>' 'int main(int c, char** v) {' \
