@@ -21,8 +21,25 @@ test_pkgs=(elfutils binutils file clang lld llvm libc6-dev-i386 lib32gcc-12-dev 
   # a library the SBOM test grafts (ferry itself no longer links libzip)
   libzip-dev)
 
+# --cross-aarch64 (opt-in, never by default): the aarch64 ferry wheel's cross build (scripts/build-wheel.sh --arch
+# aarch64) needs Debian's aarch64 C++ cross compiler and the arm64 builds of the libraries the static link takes,
+# co-installed as a foreign architecture (all Multi-Arch: same). Not libisal-dev (not multi-arch): that build
+# streams large members through zlib. Adding arm64 may move an amd64 library to the same Debian version.
+cross_aarch64_pkgs=(g++-12-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+  liblief-dev:arm64 libarchive-dev:arm64 libssl-dev:arm64 libdeflate-dev:arm64 libelf-dev:arm64 libzstd-dev:arm64
+  zlib1g-dev:arm64 libmbedtls-dev:arm64 liblz4-dev:arm64 libacl1-dev:arm64 libfmt-dev:arm64
+  # what libarchive's `pkg-config --static` names (xml2 only to satisfy -lxml2: tools/static/static_only.cpp)
+  libbz2-dev:arm64 liblzma-dev:arm64 nettle-dev:arm64 libxml2-dev:arm64)
+
 want=("${build_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${test_pkgs[@]}"); fi
+if [ "${1:-}" = "--cross-aarch64" ]; then
+  want+=("${cross_aarch64_pkgs[@]}")
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    $SUDO dpkg --add-architecture arm64  # apt-get update below runs because the :arm64 packages are missing
+  fi
+fi
 
 missing=()
 for p in "${want[@]}"; do

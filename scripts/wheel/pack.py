@@ -8,7 +8,13 @@ import os
 import time
 import zipfile
 
-TAG = "py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64"
+
+
+def tag_of(arch):
+    return f"py3-none-manylinux_2_17_{arch}.manylinux2014_{arch}"
+
+
+CPU_NAME = {"x86_64": "x86-64", "aarch64": "AArch64 (arm64)"}
 SUMMARY = ("Carries native binaries to the machines their users have: inspect, deps, check, patch (patchelf), "
            "wheel show/repair (auditwheel), bundle")
 # The repository has no license file yet: the metadata says so rather than guess one.
@@ -18,7 +24,7 @@ DESCRIPTION = """# ferry
 One fast static binary that does what auditwheel, patchelf, ldd/libtree, readelf and Exodus do: `ferry inspect`,
 `ferry deps`, `ferry check`, `ferry patch`, `ferry show` / `ferry repair` (wheels), `ferry bundle`.
 
-This wheel installs the `ferry` command (a fully static x86-64 Linux executable: it runs on any distribution with
+This wheel installs the `ferry` command (a fully static @CPU@ Linux executable: it runs on any distribution with
 glibc 2.17 or newer, and on none, e.g. Alpine) and a `ferry` Python package: `python -m ferry ARGS` runs it.
 """
 
@@ -35,6 +41,7 @@ def main():
     ap.add_argument("--epoch", type=int, required=True)
     ap.add_argument("--package", required=True, help="the ferry Python package's source folder")
     ap.add_argument("--dist", required=True)
+    ap.add_argument("--arch", default="x86_64", choices=sorted(CPU_NAME), help="the binary's architecture")
     a = ap.parse_args()
 
     dist_info = f"ferry-{a.version}.dist-info"
@@ -54,10 +61,10 @@ def main():
         "Classifier: Environment :: Console",
         "Description-Content-Type: text/markdown",
         "",
-        DESCRIPTION,
+        DESCRIPTION.replace("@CPU@", CPU_NAME[a.arch]),
     ])
     wheel = "\n".join(["Wheel-Version: 1.0", "Generator: ferry scripts/build-wheel.sh", "Root-Is-Purelib: false",
-                       "Tag: py3-none-manylinux_2_17_x86_64", "Tag: py3-none-manylinux2014_x86_64", ""])
+                       f"Tag: py3-none-manylinux_2_17_{a.arch}", f"Tag: py3-none-manylinux2014_{a.arch}", ""])
 
     members = []  # (name, bytes, mode)
     for name in sorted(os.listdir(a.package)):
@@ -72,7 +79,7 @@ def main():
     record = "".join(f"{n},{record_hash(b)},{len(b)}\n" for n, b, _ in members) + f"{dist_info}/RECORD,,\n"
     members.append((f"{dist_info}/RECORD", record.encode(), 0o644))
 
-    out = os.path.join(a.dist, f"ferry-{a.version}-{TAG}.whl")
+    out = os.path.join(a.dist, f"ferry-{a.version}-{tag_of(a.arch)}.whl")
     tmp = out + ".part"
     stamp = time.gmtime(max(a.epoch, 315532800))[:6]
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
