@@ -4,10 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh --test
-# The aarch64 ferry wheel's cross packages (arm64 as a foreign architecture): ~30 s to install, and the test that
-# uses them cross-builds the static ferry (~7 min cold on 2 cores). Not fatal: without them that test skips.
-bash scripts/install-deps.sh --cross-aarch64 ||
-  echo "ferry: the arm64 cross packages did not install; tests/cli/ship_wheel_aarch64_runs_under_qemu.sh will skip" >&2
 build=${FERRY_BUILD_DIR:-build}
 # ccache (when installed) hashes paths relative to the clone, so a fresh clone reuses an earlier clone's objects.
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
