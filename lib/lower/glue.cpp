@@ -78,6 +78,28 @@ std::vector<GotSlot> got_slots(const patch::ElfFile& f, uint64_t sym) {
   return slots;
 }
 
+Result<std::vector<GlueSite>> call_glue_sites(
+    const patch::ElfFile& f, const Plan& plan, uint32_t jump_slot, const std::string& plt_noun,
+    const std::function<std::vector<std::pair<uint64_t, uint64_t>>(uint64_t slot)>& find_plt) {
+  std::vector<GlueSite> sites;
+  for (const auto& b : plan.bindings) {
+    if (b.method != Method::glue || b.new_symbol.empty()) continue;
+    auto sym = find_symbol(f, b.new_symbol);
+    if (!sym) return f.error("glue for " + b.symbol + ": no symbol " + b.new_symbol, std::nullopt, ErrorCode::unsupported);
+    for (const auto& s : got_slots(f, *sym)) {
+      if (s.type != jump_slot)
+        return f.error(b.symbol + " is used through a GOT entry other than a PLT " + plt_noun + " (its address is taken or "
+                       "-fno-plt): ferry's glue only rewrites PLT " + plt_noun + "s", s.reloc_offset, ErrorCode::unsupported);
+      auto plt = find_plt(s.vaddr);
+      if (plt.empty())
+        return f.error("glue for " + b.symbol + ": no PLT " + plt_noun + " goes through its GOT slot", s.reloc_offset,
+                       ErrorCode::unsupported);
+      sites.push_back({b.new_symbol, s.vaddr, std::move(plt)});
+    }
+  }
+  return sites;
+}
+
 std::optional<uint64_t> find_symbol(const patch::ElfFile& f, const std::string& name) {
   for (uint64_t i = 0; i < f.dynsyms.size(); ++i)
     if (f.find_dynstr(f.dynsyms[i].name) == name) return i;

@@ -127,21 +127,7 @@ std::vector<std::pair<uint64_t, uint64_t>> plt_stubs(const patch::ElfFile& f, ui
 }  // namespace
 
 Status add_call_glue_aarch64(const patch::ElfFile& f, std::vector<uint8_t>& out, const Plan& plan, std::vector<std::string>& steps) {
-  struct Site { std::string to; uint64_t slot; std::vector<std::pair<uint64_t, uint64_t>> stubs; };
-  std::vector<Site> sites;
-  for (const auto& b : plan.bindings) {
-    if (b.method != Method::glue || b.new_symbol.empty()) continue;
-    auto sym = find_symbol(f, b.new_symbol);
-    if (!sym) return f.error("glue for " + b.symbol + ": no symbol " + b.new_symbol, std::nullopt, ErrorCode::unsupported);
-    for (const auto& s : got_slots(f, *sym)) {
-      if (s.type != R_AARCH64_JUMP_SLOT)
-        return f.error(b.symbol + " is used through a GOT entry other than a PLT stub (its address is taken or "
-                       "-fno-plt): ferry's glue only rewrites PLT stubs", s.reloc_offset, ErrorCode::unsupported);
-      auto stubs = plt_stubs(f, s.vaddr);
-      if (stubs.empty()) return f.error("glue for " + b.symbol + ": no PLT stub jumps through its GOT slot", s.reloc_offset, ErrorCode::unsupported);
-      sites.push_back({b.new_symbol, s.vaddr, stubs});
-    }
-  }
+  FERRY_TRY(sites, call_glue_sites(f, plan, R_AARCH64_JUMP_SLOT, "stub", [&](uint64_t slot) { return plt_stubs(f, slot); }));
   if (sites.empty()) return {};
   uint64_t size = 0;
   for (const auto& s : sites) size += 4 * call_glue(s.to, 0, 0).size();
@@ -151,7 +137,7 @@ Status add_call_glue_aarch64(const patch::ElfFile& f, std::vector<uint8_t>& out,
   for (const auto& s : sites) {
     auto code = call_glue(s.to, at, s.slot);
     for (size_t k = 0; k < code.size(); ++k) f.c.put(&out[off + 4 * k], 4, code[k]);
-    for (auto [stub_off, stub_vaddr] : s.stubs) f.c.put(&out[stub_off], 4, branch(0x14000000u, stub_vaddr, at));  // b glue
+    for (auto [stub_off, stub_vaddr] : s.plt) f.c.put(&out[stub_off], 4, branch(0x14000000u, stub_vaddr, at));  // b glue
     at += 4 * code.size(), off += 4 * code.size();
     steps.push_back("glue: PLT stub of " + s.to + " goes through ferry's code (version argument inserted)");
   }

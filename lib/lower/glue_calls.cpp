@@ -43,16 +43,16 @@ std::vector<uint8_t> glue_body(const std::string& to, uint64_t at, uint64_t slot
   return c;
 }
 
-// File offsets of `jmp *slot(%rip)` (ff 25) in the PLT sections.
-std::vector<uint64_t> plt_jumps(const patch::ElfFile& f, uint64_t slot) {
-  std::vector<uint64_t> sites;
+// File offsets and vaddrs of `jmp *slot(%rip)` (ff 25) in the PLT sections.
+std::vector<std::pair<uint64_t, uint64_t>> plt_jumps(const patch::ElfFile& f, uint64_t slot) {
+  std::vector<std::pair<uint64_t, uint64_t>> sites;
   for (const auto& s : f.shdrs) {
     if (!(s.flags & SHF_EXECINSTR) || s.type != SHT_PROGBITS || !s.name_str.starts_with(".plt")) continue;
     for (uint64_t i = 0; i + 6 <= s.size && s.offset + s.size <= f.bytes.size(); ++i) {
       const uint8_t* p = f.bytes.data() + s.offset + i;
       int32_t d;
       std::memcpy(&d, p + 2, 4);
-      if (p[0] == 0xff && p[1] == 0x25 && s.addr + i + 6 + int64_t(d) == slot) sites.push_back(s.offset + i);
+      if (p[0] == 0xff && p[1] == 0x25 && s.addr + i + 6 + int64_t(d) == slot) sites.push_back({s.offset + i, s.addr + i});
     }
   }
   return sites;
@@ -62,21 +62,7 @@ std::vector<uint64_t> plt_jumps(const patch::ElfFile& f, uint64_t slot) {
 
 Status add_call_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, const Plan& plan, std::vector<std::string>& steps) {
   if (f.e_machine == EM_AARCH64) return add_call_glue_aarch64(f, out, plan, steps);
-  struct Site { std::string to; uint64_t slot; std::vector<uint64_t> jumps; };
-  std::vector<Site> sites;
-  for (const auto& b : plan.bindings) {
-    if (b.method != Method::glue || b.new_symbol.empty()) continue;
-    auto sym = find_symbol(f, b.new_symbol);
-    if (!sym) return f.error("glue for " + b.symbol + ": no symbol " + b.new_symbol, std::nullopt, ErrorCode::unsupported);
-    for (const auto& s : got_slots(f, *sym)) {
-      if (s.type != R_X86_64_JUMP_SLOT)
-        return f.error(b.symbol + " is used through a GOT entry other than a PLT jump (its address is taken or "
-                       "-fno-plt): ferry's glue only rewrites PLT jumps", s.reloc_offset, ErrorCode::unsupported);
-      auto jumps = plt_jumps(f, s.vaddr);
-      if (jumps.empty()) return f.error("glue for " + b.symbol + ": no PLT jump through its GOT slot", s.reloc_offset, ErrorCode::unsupported);
-      sites.push_back({b.new_symbol, s.vaddr, jumps});
-    }
-  }
+  FERRY_TRY(sites, call_glue_sites(f, plan, R_X86_64_JUMP_SLOT, "jump", [&](uint64_t slot) { return plt_jumps(f, slot); }));
   if (sites.empty()) return {};
   uint64_t size = 0;
   for (const auto& s : sites) size += glue_body(s.to, 0, 0).size();
@@ -87,10 +73,7 @@ Status add_call_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, const P
     uint64_t entry = room.vaddr + code.size();
     auto body = glue_body(s.to, entry, s.slot);
     for (uint8_t b : body) code.push_back(b);
-    for (uint64_t off : s.jumps) {  // jmp rel32 to the glue, nop: the same 6 bytes
-      uint64_t vaddr = 0;
-      for (const auto& sh : f.shdrs)
-        if (sh.type == SHT_PROGBITS && off >= sh.offset && off < sh.offset + sh.size) vaddr = sh.addr + (off - sh.offset);
+    for (auto [off, vaddr] : s.plt) {  // jmp rel32 to the glue, nop: the same 6 bytes
       std::vector<uint8_t> j{0xe9};
       put_rel32(j, vaddr + 1, entry);
       j.push_back(0x90);

@@ -139,6 +139,14 @@ struct RelaEntry { uint64_t file_offset = 0, r_offset = 0, sym = 0; uint32_t typ
 void for_each_rela(const patch::ElfFile& f, const std::function<void(const RelaEntry&)>& fn);
 std::vector<GotSlot> got_slots(const patch::ElfFile& f, uint64_t sym);
 std::optional<uint64_t> find_symbol(const patch::ElfFile& f, const std::string& name);
+// Where call glue goes for each glued binding of `plan`: the renamed symbol's GOT slot and the PLT code (file
+// offset, vaddr) that jumps through it, found by the architecture's `find_plt`. A slot other than a PLT slot
+// (`jump_slot` type) is refused: the glue reaches calls through the PLT only. `plt_noun` names that code in
+// errors ("jump", "stub").
+struct GlueSite { std::string to; uint64_t slot = 0; std::vector<std::pair<uint64_t, uint64_t>> plt; };
+Result<std::vector<GlueSite>> call_glue_sites(
+    const patch::ElfFile& f, const Plan& plan, uint32_t jump_slot, const std::string& plt_noun,
+    const std::function<std::vector<std::pair<uint64_t, uint64_t>>(uint64_t slot)>& find_plt);
 
 // Bytes free after a PT_LOAD (zero, used by no section or header, and mappable without reaching the next
 // segment's first page); reserves them by growing the segment. Returns the vaddr of the reserved range. For code
