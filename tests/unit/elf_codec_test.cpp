@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "elf/elf_codec.hpp"
@@ -76,36 +77,54 @@ bool same(const elf::Segment& a, const elf::Segment& b) {
          a.filesz == b.filesz && a.memsz == b.memsz && a.align == b.align;
 }
 
+// One of the four class/byte orders, and <elf.h>'s bytes for a structure in it.
+struct Form {
+  bool is64, big;
+  Codec codec() const { return Codec{is64, big ? Endian::big : Endian::little}; }
+  std::string name() const { return std::string(is64 ? "ELF64 " : "ELF32 ") + (big ? "big-endian" : "little-endian"); }
+  template <typename S64, typename S32>
+  std::vector<uint8_t> elf_h(S64 (*make64)(bool), S32 (*make32)(bool)) const {
+    return is64 ? bytes_of(make64(big)) : bytes_of(make32(big));
+  }
+};
+
+// Each form in turn: the calling test case runs once per form (a Catch2 generator).
+Form each_form() {
+  auto [is64, big] = GENERATE(table<bool, bool>({{true, false}, {true, true}, {false, false}, {false, true}}));
+  return {is64, big};
+}
+
+// The `size` bytes Codec's `put` writes for `record`.
+template <typename Record>
+std::vector<uint8_t> encode(const Codec& c, uint64_t size, void (Codec::*put)(uint8_t*, const Record&) const,
+                            const Record& record) {
+  std::vector<uint8_t> out(size);
+  (c.*put)(out.data(), record);
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("Codec writes program headers with the bytes of <elf.h>'s Phdr in all four class/byte orders") {
-  for (bool is64 : {true, false})
-    for (bool big : {false, true}) {
-      Codec c{is64, big ? Endian::big : Endian::little};
-      std::vector<uint8_t> out(c.phent());
-      c.put_phdr(out.data(), segment());
-      auto expect = is64 ? bytes_of(make_phdr<Elf64_Phdr>(big)) : bytes_of(make_phdr<Elf32_Phdr>(big));
-      CHECK(out == expect);
-      CHECK(same(c.phdr(expect.data()), segment()));
-    }
+  Form f = each_form();
+  INFO(f.name());
+  auto expect = f.elf_h(make_phdr<Elf64_Phdr>, make_phdr<Elf32_Phdr>);
+  CHECK(encode(f.codec(), f.codec().phent(), &Codec::put_phdr, segment()) == expect);
+  CHECK(same(f.codec().phdr(expect.data()), segment()));
 }
 
 TEST_CASE("Codec reads and writes section headers as <elf.h>'s Shdr lays them out") {
-  for (bool is64 : {true, false})
-    for (bool big : {false, true}) {
-      Codec c{is64, big ? Endian::big : Endian::little};
-      std::vector<uint8_t> out(c.shent());
-      c.put_shdr(out.data(), section());
-      auto expect = is64 ? bytes_of(make_shdr<Elf64_Shdr>(big)) : bytes_of(make_shdr<Elf32_Shdr>(big));
-      CHECK(out == expect);
-      auto back = c.shdr(expect.data());
-      CHECK(back.name == 17);
-      CHECK(back.type == SHT_DYNSYM);
-      CHECK(back.addr == 0x2000);
-      CHECK(back.size == 0x180);
-      CHECK(back.link == 5);
-      CHECK(back.entsize == 24);
-    }
+  Form f = each_form();
+  INFO(f.name());
+  auto expect = f.elf_h(make_shdr<Elf64_Shdr>, make_shdr<Elf32_Shdr>);
+  CHECK(encode(f.codec(), f.codec().shent(), &Codec::put_shdr, section()) == expect);
+  auto back = f.codec().shdr(expect.data());
+  CHECK(back.name == 17);
+  CHECK(back.type == SHT_DYNSYM);
+  CHECK(back.addr == 0x2000);
+  CHECK(back.size == 0x180);
+  CHECK(back.link == 5);
+  CHECK(back.entsize == 24);
 }
 
 TEST_CASE("Codec sign-extends a 32-bit d_tag and reads the ELF header fields at <elf.h>'s offsets") {

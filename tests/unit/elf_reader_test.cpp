@@ -47,6 +47,13 @@ uint64_t dyn_entry(std::vector<uint8_t>& b, int64_t tag) {
   return 0;
 }
 
+// app_runpath with the value of its first `tag` dynamic entry set to `value`, parsed.
+Result<elf::ElfInfo> parse_with_dyn(int64_t tag, uint64_t value) {
+  auto b = load("app_runpath");
+  put64(b, dyn_entry(b, tag) + 8, value);
+  return parse(b);
+}
+
 }  // namespace
 
 TEST_CASE("a RUNPATH program decodes needed, runpath entries and pinned versions") {
@@ -184,29 +191,20 @@ TEST_CASE("every truncation of a real file gives an error or a result, never a c
 }
 
 TEST_CASE("a DT_NEEDED string offset past .dynstr names the entry and the table size") {
-  auto b = load("app_runpath");
-  uint64_t at = dyn_entry(b, DT_NEEDED);
-  put64(b, at + 8, 0x7fffff);
-  auto r = parse(b);
+  auto r = parse_with_dyn(DT_NEEDED, 0x7fffff);
   REQUIRE_FALSE(r.ok());
   CHECK_THAT(r.error().message, Catch::StartsWith("DT_NEEDED #0: string offset 0x7fffff is past the end of .dynstr (0x"));
 }
 
 TEST_CASE("a DT_STRTAB address outside every segment is reported with the dynamic table offset") {
-  auto b = load("app_runpath");
-  uint64_t at = dyn_entry(b, DT_STRTAB);
-  put64(b, at + 8, 0x7fff0000);
-  auto r = parse(b);
+  auto r = parse_with_dyn(DT_STRTAB, 0x7fff0000);
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().message == "DT_STRTAB: address 0x7fff0000 is not mapped by any PT_LOAD");
   CHECK(r.error().offset.has_value());
 }
 
 TEST_CASE("an absurd DT_VERNEEDNUM is bounded by the table size instead of looping") {
-  auto b = load("app_runpath");
-  uint64_t at = dyn_entry(b, DT_VERNEEDNUM);
-  put64(b, at + 8, 0xffffffff);
-  auto r = parse(b);
+  auto r = parse_with_dyn(DT_VERNEEDNUM, 0xffffffff);
   // The real chain ends with vn_next == 0, so decoding stops there with the true entries.
   REQUIRE(r.ok());
   CHECK(r->version_needs.size() == 2);

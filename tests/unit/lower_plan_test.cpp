@@ -22,6 +22,12 @@ const Binding* find(const Plan& p, const std::string& s) {
     if (b.symbol == s) return &b;
   return nullptr;
 }
+// The plan for one libc.so.6 requirement of a program, symbol@version, which must have exactly one binding.
+Binding only_binding(const char* symbol, const char* version, const char* target_name) {
+  Plan p = make_plan(facts_of({{1, symbol, "libc.so.6", version, 2}}), target(target_name));
+  REQUIRE(p.bindings.size() == 1);
+  return p.bindings[0];
+}
 }  // namespace
 
 TEST_CASE("requirements within the target are left alone; the rest get a method each") {
@@ -50,21 +56,17 @@ TEST_CASE("requirements within the target are left alone; the rest get a method 
 }
 
 TEST_CASE("fcntl64 (2.28) is rebound to fcntl@GLIBC_2.2.5 below 2.28 and left alone from 2.28 on") {
-  auto f = facts_of({{1, "fcntl64", "libc.so.6", "GLIBC_2.28", 2}});
-  Plan p = make_plan(f, target("manylinux2014"));
-  REQUIRE(p.bindings.size() == 1);
-  CHECK(p.bindings[0].method == Method::rebind);
-  CHECK(p.bindings[0].new_symbol == "fcntl");
-  CHECK(p.bindings[0].new_version == "GLIBC_2.2.5");
-  CHECK(make_plan(f, target("debian11")).bindings.empty());
+  Binding b = only_binding("fcntl64", "GLIBC_2.28", "manylinux2014");
+  CHECK(b.method == Method::rebind);
+  CHECK(b.new_symbol == "fcntl");
+  CHECK(b.new_version == "GLIBC_2.2.5");
+  CHECK(make_plan(facts_of({{1, "fcntl64", "libc.so.6", "GLIBC_2.28", 2}}), target("debian11")).bindings.empty());
 }
 
 TEST_CASE("a moved symbol whose old version is itself above the target is refused, naming that version") {
-  auto f = facts_of({{1, "pthread_clockjoin_np", "libc.so.6", "GLIBC_2.34", 2}});
-  Plan p = make_plan(f, target("manylinux2014"));
-  REQUIRE(p.bindings.size() == 1);
-  CHECK(p.bindings[0].method == Method::refused);
-  CHECK(p.bindings[0].reason == "the older GLIBC_2.31 is still above the target");
+  Binding b = only_binding("pthread_clockjoin_np", "GLIBC_2.34", "manylinux2014");
+  CHECK(b.method == Method::refused);
+  CHECK(b.reason == "the older GLIBC_2.31 is still above the target");
 }
 
 TEST_CASE("__libc_start_main in a shared library, libstdc++ and loader markers are refused with what to do") {

@@ -208,20 +208,13 @@ TEST_CASE("a command header cut off by sizeofcmds is an error") {
   CHECK(error_of(b) == "t.macho: load command #2: header at 0x40 runs past sizeofcmds (0x24) (at offset 0x40)");
 }
 
-TEST_CASE("a dylib name offset outside its command is an error") {
+TEST_CASE("a dylib name offset outside its command or into its fixed fields is an error") {
+  auto [name_offset, shown] = GENERATE(table<uint32_t, const char*>({{0x80, "0x80"}, {4, "0x4"}}));
+  INFO("name offset " << shown);
   auto b = MachOBuilder().dylib(LC_LOAD_DYLIB, "/usr/lib/libz.1.dylib").build();
-  put32(b, 32 + 8, 0x80);
-  CHECK(error_of(b) ==
-        "t.macho: load command #0 (LC_LOAD_DYLIB): dylib name offset 0x80 is outside the command (cmdsize 0x30) (at "
-        "offset 0x20)");
-}
-
-TEST_CASE("a dylib name offset pointing into the fixed fields is an error") {
-  auto b = MachOBuilder().dylib(LC_LOAD_DYLIB, "/usr/lib/libz.1.dylib").build();
-  put32(b, 32 + 8, 4);
-  CHECK(error_of(b) ==
-        "t.macho: load command #0 (LC_LOAD_DYLIB): dylib name offset 0x4 is outside the command (cmdsize 0x30) (at "
-        "offset 0x20)");
+  put32(b, 32 + 8, name_offset);
+  CHECK(error_of(b) == "t.macho: load command #0 (LC_LOAD_DYLIB): dylib name offset " + std::string(shown) +
+                           " is outside the command (cmdsize 0x30) (at offset 0x20)");
 }
 
 TEST_CASE("an rpath without a terminating NUL inside its command is an error") {
@@ -242,32 +235,30 @@ TEST_CASE("an LC_BUILD_VERSION whose tool count does not fit is an error") {
         "t.macho: load command #0 (LC_BUILD_VERSION): ntools 1000 needs 0x1f58 bytes, cmdsize is 0x18 (at offset 0x20)");
 }
 
-TEST_CASE("a symbol table outside the file is an error before LIEF sees the image") {
-  auto b = MachOBuilder().raw(Bytes().u32(LC_SYMTAB).u32(24).u32(0x10000).u32(16).u32(0).u32(0).b).build();
-  CHECK(error_of(b) == "t.macho: load command #0 (LC_SYMTAB): symbol table range 0x10000+0x100 is outside the slice "
-                       "(0x38) (at offset 0x20)");
-}
-
-TEST_CASE("a symbol count whose size overflows is an error") {
-  auto b = MachOBuilder().raw(Bytes().u32(LC_SYMTAB).u32(24).u32(0).u32(0xffffffff).u32(0).u32(0).b).build();
-  CHECK(error_of(b) == "t.macho: load command #0 (LC_SYMTAB): symbol table range 0x0+0xffffffff0 is outside the slice "
-                       "(0x38) (at offset 0x20)");
-}
-
-TEST_CASE("a segment whose file range is outside the file is an error") {
-  Bytes seg;
-  seg.u32(LC_SEGMENT_64).u32(72).str("__TEXT", 16).u64(0).u64(0x1000).u64(0).u64(0x4000).u32(5).u32(5).u32(0).u32(0);
-  auto b = MachOBuilder().raw(seg.b).build();
-  CHECK(error_of(b) == "t.macho: load command #0 (LC_SEGMENT_64): segment file range 0x0+0x4000 is outside the slice "
-                       "(0x68) (at offset 0x20)");
-}
-
-TEST_CASE("a segment whose section count does not fit its command is an error") {
-  Bytes seg;
-  seg.u32(LC_SEGMENT_64).u32(72).str("__TEXT", 16).u64(0).u64(0x1000).u64(0).u64(0).u32(5).u32(5).u32(1000).u32(0);
-  auto b = MachOBuilder().raw(seg.b).build();
-  CHECK(error_of(b) == "t.macho: load command #0 (LC_SEGMENT_64): nsects 1000 needs 0x138c8 bytes, cmdsize is 0x48 (at "
-                       "offset 0x20)");
+TEST_CASE("a symbol table or segment whose range or count does not fit is an error before LIEF sees the image") {
+  // LC_SYMTAB (symoff, nsyms) and a __TEXT LC_SEGMENT_64 (filesize, nsects) with no room for sections (cmdsize 72).
+  auto symtab = [](uint32_t symoff, uint32_t nsyms) {
+    return Bytes().u32(LC_SYMTAB).u32(24).u32(symoff).u32(nsyms).u32(0).u32(0).b;
+  };
+  auto text = [](uint64_t filesize, uint32_t nsects) {
+    return Bytes().u32(LC_SEGMENT_64).u32(72).str("__TEXT", 16).u64(0).u64(0x1000).u64(0).u64(filesize).u32(5).u32(5)
+        .u32(nsects).u32(0).b;
+  };
+  auto [what, command, error] = GENERATE_COPY(table<const char*, std::vector<uint8_t>, const char*>({
+      {"a symbol table outside the file", symtab(0x10000, 16),
+       "t.macho: load command #0 (LC_SYMTAB): symbol table range 0x10000+0x100 is outside the slice (0x38) (at offset "
+       "0x20)"},
+      {"a symbol count whose size overflows", symtab(0, 0xffffffff),
+       "t.macho: load command #0 (LC_SYMTAB): symbol table range 0x0+0xffffffff0 is outside the slice (0x38) (at "
+       "offset 0x20)"},
+      {"a segment whose file range is outside the file", text(0x4000, 0),
+       "t.macho: load command #0 (LC_SEGMENT_64): segment file range 0x0+0x4000 is outside the slice (0x68) (at "
+       "offset 0x20)"},
+      {"a segment whose section count does not fit its command", text(0, 1000),
+       "t.macho: load command #0 (LC_SEGMENT_64): nsects 1000 needs 0x138c8 bytes, cmdsize is 0x48 (at offset 0x20)"},
+  }));
+  INFO(what);
+  CHECK(error_of(MachOBuilder().raw(command).build()) == error);
 }
 
 TEST_CASE("load commands ending before sizeofcmds leave a warning, not an error") {

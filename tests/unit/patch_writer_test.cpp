@@ -38,11 +38,32 @@ DynamicSummary summary(const std::vector<uint8_t>& b) {
   return *s;
 }
 
+// patch_image(in, e) as `name`, which must succeed: the new bytes and the report.
+struct Patched {
+  std::vector<uint8_t> out;
+  PatchReport rep;
+};
+Patched patched(const std::vector<uint8_t>& in, const Edits& e, const std::string& name = "tiny") {
+  PatchReport rep;
+  auto out = patch_image(view(in), e, name, {}, &rep);
+  if (!out.ok()) FAIL(out.error().describe());
+  return {std::move(*out), std::move(rep)};
+}
+
+// The writer's own parse of patched bytes, which must succeed.
+ElfFile parsed(const std::vector<uint8_t>& b) {
+  auto f = read_elf_file_for_patch(view(b), "out");
+  REQUIRE(f.ok());
+  return std::move(*f);
+}
+
+// FERRY_FIXTURES/patch/NAME, or nothing (with a warning) when it was not built.
 std::vector<uint8_t> fixture(const std::string& name) {
   const char* dir = std::getenv("FERRY_FIXTURES");
-  if (!dir) return {};
-  auto r = read_file(std::string(dir) + "/patch/" + name);
-  return r ? *r : std::vector<uint8_t>{};
+  if (dir)
+    if (auto r = read_file(std::string(dir) + "/patch/" + name)) return *r;
+  WARN("FERRY_FIXTURES/patch/" + name + " not built; skipped");
+  return {};
 }
 
 }  // namespace
@@ -65,22 +86,17 @@ TEST_CASE("a search path that fits is written in place; a longer one extends the
   INFO(combo(t));
   Edits e;
   e.set_rpath = "/x";
-  PatchReport rep;
-  auto small = patch_image(view(in), e, "tiny", {}, &rep);
-  REQUIRE(small.ok());
-  CHECK(rep.strategy == "in place");
-  CHECK(small->size() == in.size());
-  CHECK(summary(*small).runpath == "/x");
-  CHECK(summary(*small).needed == std::vector<std::string>{"libc.so.6"});
+  auto small = patched(in, e);
+  CHECK(small.rep.strategy == "in place");
+  CHECK(small.out.size() == in.size());
+  CHECK(summary(small.out).runpath == "/x");
+  CHECK(summary(small.out).needed == std::vector<std::string>{"libc.so.6"});
 
   e.set_rpath = "/a/much/longer/search/path/than/the/one/before:/and/another";
-  auto big = patch_image(view(in), e, "tiny", {}, &rep);
-  REQUIRE(big.ok());
-  CHECK(rep.strategy == "extend last segment");
-  CHECK(summary(*big).runpath == *e.set_rpath);
-  auto f = read_elf_file_for_patch(view(*big), "out");
-  REQUIRE(f.ok());
-  CHECK(f->phdrs.size() == 3);  // no new program header
+  auto big = patched(in, e);
+  CHECK(big.rep.strategy == "extend last segment");
+  CHECK(summary(big.out).runpath == *e.set_rpath);
+  CHECK(parsed(big.out).phdrs.size() == 3);  // no new program header
 }
 
 TEST_CASE("with bytes after the last PT_LOAD a library gets one new PT_LOAD holding its moved header table") {
@@ -91,20 +107,17 @@ TEST_CASE("with bytes after the last PT_LOAD a library gets one new PT_LOAD hold
   Edits e;
   e.soname = "libtiny-with-a-longer-name.so.1";
   e.add_needed = {"libextra.so"};
-  PatchReport rep;
-  auto out = patch_image(view(in), e, "tiny", {}, &rep);
-  REQUIRE(out.ok());
+  auto [out, rep] = patched(in, e);
   CHECK(rep.strategy == "new segment");
-  auto f = read_elf_file_for_patch(view(*out), "out");
-  REQUIRE(f.ok());
-  REQUIRE(f->phdrs.size() == 4);
-  const Phdr& load = f->phdrs[1];
+  auto f = parsed(out);
+  REQUIRE(f.phdrs.size() == 4);
+  const Phdr& load = f.phdrs[1];
   CHECK(load.type == PT_LOAD);
   CHECK(load.offset % 0x1000 == load.vaddr % 0x1000);
-  CHECK(f->e_phoff >= load.offset);
-  CHECK(f->e_phoff + 4 * f->c.phent() <= load.offset + load.filesz);
-  CHECK(summary(*out).soname == "libtiny-with-a-longer-name.so.1");
-  CHECK(summary(*out).needed == std::vector<std::string>{"libextra.so", "libc.so.6"});
+  CHECK(f.e_phoff >= load.offset);
+  CHECK(f.e_phoff + 4 * f.c.phent() <= load.offset + load.filesz);
+  CHECK(summary(out).soname == "libtiny-with-a-longer-name.so.1");
+  CHECK(summary(out).needed == std::vector<std::string>{"libextra.so", "libc.so.6"});
   CHECK(rep.new_size - rep.old_size < 0x1000);
 }
 
@@ -132,20 +145,17 @@ TEST_CASE("a spare PT_NULL becomes the new PT_LOAD, so a program's header table 
   INFO(combo(t));
   Edits e;
   e.set_rpath = "/a/path/that/needs/a/new/string/table";
-  PatchReport rep;
-  auto out = patch_image(view(in), e, "prog", {}, &rep);
-  REQUIRE(out.ok());
+  auto [out, rep] = patched(in, e, "prog");
   CHECK(rep.strategy == "new segment");
   CHECK(rep.plan.find("a spare PT_NULL entry becomes the new PT_LOAD") != std::string::npos);
-  auto f = read_elf_file_for_patch(view(*out), "out");
-  REQUIRE(f.ok());
-  CHECK(f->e_phoff == t.phoff);
-  CHECK(f->phdrs.size() == 5);
-  CHECK(std::none_of(f->phdrs.begin(), f->phdrs.end(), [](const Phdr& p) { return p.type == PT_NULL; }));
-  CHECK(f->phdrs[0].type == PT_INTERP);
-  CHECK(f->phdrs[2].type == PT_LOAD);
-  CHECK(f->phdrs[2].vaddr > f->phdrs[1].vaddr);
-  CHECK(summary(*out).runpath == *e.set_rpath);
+  auto f = parsed(out);
+  CHECK(f.e_phoff == t.phoff);
+  CHECK(f.phdrs.size() == 5);
+  CHECK(std::none_of(f.phdrs.begin(), f.phdrs.end(), [](const Phdr& p) { return p.type == PT_NULL; }));
+  CHECK(f.phdrs[0].type == PT_INTERP);
+  CHECK(f.phdrs[2].type == PT_LOAD);
+  CHECK(f.phdrs[2].vaddr > f.phdrs[1].vaddr);
+  CHECK(summary(out).runpath == *e.set_rpath);
 }
 
 TEST_CASE("new dynamic entries use spare DT_NULL slots in place") {
@@ -155,13 +165,11 @@ TEST_CASE("new dynamic entries use spare DT_NULL slots in place") {
   Edits e;
   e.soname = "libc.so.6";  // an existing string: no new bytes either
   e.no_default_lib = true;
-  PatchReport rep;
-  auto out = patch_image(view(in), e, "tiny", {}, &rep);
-  REQUIRE(out.ok());
+  auto [out, rep] = patched(in, e);
   CHECK(rep.strategy == "in place");
-  CHECK(out->size() == in.size());
-  CHECK(summary(*out).soname == "libc.so.6");
-  CHECK(summary(*out).nodeflib);
+  CHECK(out.size() == in.size());
+  CHECK(summary(out).soname == "libc.so.6");
+  CHECK(summary(out).nodeflib);
 }
 
 TEST_CASE("added NEEDED entries come first in the order given and present ones are skipped") {
@@ -169,9 +177,7 @@ TEST_CASE("added NEEDED entries come first in the order given and present ones a
   auto in = t.need("libc.so.6").build();
   Edits e;
   e.add_needed = {"liba.so", "libc.so.6", "libb.so", "liba.so"};
-  auto out = patch_image(view(in), e, "tiny");
-  REQUIRE(out.ok());
-  CHECK(summary(*out).needed == std::vector<std::string>{"liba.so", "libb.so", "libc.so.6"});
+  CHECK(summary(patched(in, e).out).needed == std::vector<std::string>{"liba.so", "libb.so", "libc.so.6"});
 }
 
 TEST_CASE("the same edits applied twice give the same bytes as applied once") {
@@ -182,11 +188,8 @@ TEST_CASE("the same edits applied twice give the same bytes as applied once") {
   e.set_rpath = "/opt/idempotent/path/long/enough/for/growth";
   e.add_needed = {"libz.so.1"};
   e.replace_needed = {{"libc.so.6", "libc-renamed.so.6"}};
-  auto once = patch_image(view(in), e, "tiny");
-  REQUIRE(once.ok());
-  auto twice = patch_image(view(*once), e, "tiny");
-  REQUIRE(twice.ok());
-  CHECK(*twice == *once);
+  auto once = patched(in, e).out;
+  CHECK(patched(once, e).out == once);
 }
 
 TEST_CASE("conflicting edits are refused before the file is read") {
@@ -222,34 +225,25 @@ TEST_CASE("a shorter interpreter is written in place and a longer one moves to a
   auto in = t.need("libc.so.6").build();
   Edits e;
   e.interpreter = "/lib/ld.so";
-  PatchReport rep;
-  auto out = patch_image(view(in), e, "prog", {}, &rep);
-  REQUIRE(out.ok());
-  CHECK(rep.strategy == "in place");
-  CHECK(summary(*out).interpreter == "/lib/ld.so");
+  auto shorter = patched(in, e, "prog");
+  CHECK(shorter.rep.strategy == "in place");
+  CHECK(summary(shorter.out).interpreter == "/lib/ld.so");
   e.interpreter = "/opt/a/much/longer/path/to/the/dynamic/loader/ld.so";
-  out = patch_image(view(in), e, "prog", {}, &rep);
-  REQUIRE(out.ok());
-  CHECK(rep.strategy == "extend last segment");
-  CHECK(summary(*out).interpreter == *e.interpreter);
+  auto longer = patched(in, e, "prog");
+  CHECK(longer.rep.strategy == "extend last segment");
+  CHECK(summary(longer.out).interpreter == *e.interpreter);
 }
 
 TEST_CASE("the fixture program: replace-needed renames the Verneed file and the plan says what happened") {
   auto in = fixture("prog");
-  if (in.empty()) {
-    WARN("FERRY_FIXTURES/patch/prog not built; skipped");
-    return;
-  }
+  if (in.empty()) return;
   Edits e;
   e.replace_needed = {{"libfoo.so.1", "libfoo-renamed-longer.so.1"}};
   e.set_rpath = "/opt/a/new/and/long/search/path";
-  PatchReport rep;
-  auto out = patch_image(view(in), e, "prog", {}, &rep);
-  REQUIRE(out.ok());
-  auto f = read_elf_file_for_patch(view(*out), "out");
-  REQUIRE(f.ok());
+  auto [out, rep] = patched(in, e, "prog");
+  auto f = parsed(out);
   std::vector<std::string> files;
-  for (const auto& v : f->verneeds) files.push_back(*f->find_dynstr(v.file));
+  for (const auto& v : f.verneeds) files.push_back(*f.find_dynstr(v.file));
   CHECK(std::find(files.begin(), files.end(), "libfoo-renamed-longer.so.1") != files.end());
   CHECK(std::find(files.begin(), files.end(), "libfoo.so.1") == files.end());
   // gcc's default layout pads the first PT_LOAD: the version tables and relocations after .dynstr slide into
@@ -263,10 +257,7 @@ TEST_CASE("the fixture program: replace-needed renames the Verneed file and the 
 
 TEST_CASE("the fixture program: removing a NEEDED its symbols bind to is refused with the symbol named") {
   auto in = fixture("prog");
-  if (in.empty()) {
-    WARN("FERRY_FIXTURES/patch/prog not built; skipped");
-    return;
-  }
+  if (in.empty()) return;
   Edits e;
   e.remove_needed = {"libfoo.so.1"};
   auto out = patch_image(view(in), e, "prog");
@@ -281,10 +272,7 @@ TEST_CASE("the fixture program: removing a NEEDED its symbols bind to is refused
 
 TEST_CASE("sliding sections inside their PT_LOAD (the fixture library)") {
   auto in = fixture("libfoo.so.1");
-  if (in.empty()) {
-    WARN("FERRY_FIXTURES/patch/libfoo.so.1 not built; skipped");
-    return;
-  }
+  if (in.empty()) return;
   // The writer works on a copy-on-write image of the file (image.hpp); the parsed view reads that image.
   auto img = Image::copy_of(view(in), "libfoo.so.1");
   REQUIRE(img.ok());

@@ -16,6 +16,18 @@ std::vector<const Issue*> of_kind(const TargetVerdict& v, IssueKind k) {
     if (i.kind == k) out.push_back(&i);
   return out;
 }
+// The one issue of kind `k` in `v` (the test fails unless there is exactly one).
+const Issue& only_issue(const TargetVerdict& v, IssueKind k) {
+  auto all = of_kind(v, k);
+  REQUIRE(all.size() == 1);
+  return *all[0];
+}
+// A file importing only puts@GLIBC_2.2.5 from libc.so.6: it passes every glibc target by its symbols.
+PolicyElf puts_only() {
+  PolicyElf e;
+  e.import("libc.so.6", "GLIBC_2.2.5", "puts");
+  return e;
+}
 }  // namespace
 
 TEST_CASE("every symbol forcing a version above the ceiling is named with its library") {
@@ -34,8 +46,7 @@ TEST_CASE("every symbol forcing a version above the ceiling is named with its li
   CHECK(sym[1]->symbol == "pow");
   CHECK(sym[1]->library == "libm.so.6");
   auto v2 = evaluate(e.info, target("manylinux2014"));
-  REQUIRE(of_kind(v2, IssueKind::symbol_version).size() == 1);
-  CHECK(of_kind(v2, IssueKind::symbol_version)[0]->symbol == "pow");
+  CHECK(only_issue(v2, IssueKind::symbol_version).symbol == "pow");
   CHECK(evaluate(e.info, target("manylinux_2_31")).pass);
 }
 
@@ -46,10 +57,9 @@ TEST_CASE("a version with no symbol bound to it still fails, reported without a 
   e.info.relr = true;
   auto v = evaluate(e.info, target("manylinux_2_35"));
   CHECK_FALSE(v.pass);
-  auto sym = of_kind(v, IssueKind::symbol_version);
-  REQUIRE(sym.size() == 1);
-  CHECK(sym[0]->symbol.empty());
-  CHECK(sym[0]->message == "GLIBC_ABI_DT_RELR (libc.so.6) is not available on manylinux_2_35");
+  const Issue& sym = only_issue(v, IssueKind::symbol_version);
+  CHECK(sym.symbol.empty());
+  CHECK(sym.message == "GLIBC_ABI_DT_RELR (libc.so.6) is not available on manylinux_2_35");
   CHECK(evaluate(e.info, target("manylinux_2_36")).pass);
   CHECK(evaluate(e.info, target("debian12")).pass);
   CHECK_FALSE(evaluate(e.info, target("ubuntu-22.04")).pass);
@@ -57,13 +67,11 @@ TEST_CASE("a version with no symbol bound to it still fails, reported without a 
 
 TEST_CASE("DT_RELR without the marker version is caught as a loader feature") {
   // lld may emit DT_RELR without GLIBC_ABI_DT_RELR; glibc < 2.36 would misrelocate silently.
-  PolicyElf e;
-  e.import("libc.so.6", "GLIBC_2.2.5", "puts");
+  PolicyElf e = puts_only();
   e.info.relr = true;
   auto v = evaluate(e.info, target("debian11"));
-  auto f = of_kind(v, IssueKind::loader_feature);
-  REQUIRE(f.size() == 1);
-  CHECK(f[0]->feature == "DT_RELR");
+  const Issue& f = only_issue(v, IssueKind::loader_feature);
+  CHECK(f.feature == "DT_RELR");
   CHECK_FALSE(v.pass);
   EvaluateOptions aw;
   aw.auditwheel_compat = true;
@@ -79,8 +87,7 @@ TEST_CASE("new libstdc++ versions fail older targets and special versions need a
   CHECK_FALSE(evaluate(e.info, target("centos7")).pass);
   auto focal = evaluate(e.info, target("ubuntu-20.04"));
   CHECK_FALSE(focal.pass);
-  REQUIRE(of_kind(focal, IssueKind::symbol_version).size() == 1);
-  CHECK(of_kind(focal, IssueKind::symbol_version)[0]->version == "GLIBCXX_3.4.30");
+  CHECK(only_issue(focal, IssueKind::symbol_version).version == "GLIBCXX_3.4.30");
   CHECK(evaluate(e.info, target("debian12")).pass);
   CHECK_FALSE(evaluate(e.info, target("centos6")).pass);  // no CXXABI_TM_1 with gcc 4.4
 }
@@ -90,9 +97,8 @@ TEST_CASE("libraries off the whitelist are external unless shipped alongside") {
   PolicyElf e;
   e.import("libc.so.6", "GLIBC_2.2.5", "puts").needed("libssl.so.3").needed("libz.so.1");
   auto v = evaluate(e.info, target("manylinux2014"));
-  auto ext = of_kind(v, IssueKind::external_library);
-  REQUIRE(ext.size() == 1);
-  CHECK(ext[0]->library == "libssl.so.3");
+  const Issue& ext = only_issue(v, IssueKind::external_library);
+  CHECK(ext.library == "libssl.so.3");
   CHECK_FALSE(v.pass);
   Environment env;
   env.shipped.insert("libssl.so.3");
@@ -111,9 +117,8 @@ TEST_CASE("blacklisted imports fail the target") {
   PolicyElf e;
   e.needed("libz.so.1").unversioned_import("zcalloc").unversioned_import("inflate");
   auto v = evaluate(e.info, target("manylinux2014"));
-  auto bl = of_kind(v, IssueKind::blacklisted_symbol);
-  REQUIRE(bl.size() == 1);
-  CHECK(bl[0]->symbol == "zcalloc");
+  const Issue& bl = only_issue(v, IssueKind::blacklisted_symbol);
+  CHECK(bl.symbol == "zcalloc");
   CHECK_FALSE(v.pass);
 }
 
@@ -130,14 +135,12 @@ TEST_CASE("a weak import of a blacklisted symbol does not fail the target") {
 
 TEST_CASE("an x86-64-v3 ISA note fails manylinux and RHEL 9 but v2 passes RHEL 9") {
   // RHEL 9 requires x86-64-v2 hardware; manylinux promises only the baseline.
-  PolicyElf e;
-  e.import("libc.so.6", "GLIBC_2.2.5", "puts");
+  PolicyElf e = puts_only();
   e.info.properties.present = true;
   e.info.properties.x86_isa_needed = 0x4 | 0x1;
   auto v = evaluate(e.info, target("manylinux_2_34"));
-  auto isa = of_kind(v, IssueKind::isa_level);
-  REQUIRE(isa.size() == 1);
-  CHECK(isa[0]->feature == "x86-64-v3");
+  const Issue& isa = only_issue(v, IssueKind::isa_level);
+  CHECK(isa.feature == "x86-64-v3");
   CHECK_FALSE(evaluate(e.info, target("rhel9")).pass);
   e.info.properties.x86_isa_needed = 0x2;
   CHECK(evaluate(e.info, target("rhel9")).pass);
@@ -149,22 +152,19 @@ TEST_CASE("an x86-64-v3 ISA note fails manylinux and RHEL 9 but v2 passes RHEL 9
 
 TEST_CASE("an executable stack is a warning, and an error for libraries on glibc 2.41") {
   // glibc 2.41 refuses to dlopen libraries that need an executable stack.
-  PolicyElf e;
-  e.import("libc.so.6", "GLIBC_2.2.5", "puts");
+  PolicyElf e = puts_only();
   e.info.exec_stack = true;
   auto old = evaluate(e.info, target("manylinux2014"));
   CHECK(old.pass);
-  auto f = of_kind(old, IssueKind::loader_feature);
-  REQUIRE(f.size() == 1);
-  CHECK(f[0]->severity == Severity::warning);
-  CHECK(f[0]->feature == "exec-stack");
+  const Issue& f = only_issue(old, IssueKind::loader_feature);
+  CHECK(f.severity == Severity::warning);
+  CHECK(f.feature == "exec-stack");
   CHECK_FALSE(evaluate(e.info, target("manylinux_2_41")).pass);
 }
 
 TEST_CASE("IFUNC symbols fail manylinux1 and pass CentOS 6") {
   // IFUNC arrived in glibc 2.11 on x86-64.
-  PolicyElf e;
-  e.import("libc.so.6", "GLIBC_2.2.5", "puts");
+  PolicyElf e = puts_only();
   e.info.ifunc_symbols = 1;
   CHECK_FALSE(evaluate(e.info, target("manylinux1")).pass);
   CHECK(evaluate(e.info, target("centos6")).pass);
@@ -177,8 +177,7 @@ TEST_CASE("a program header table outside the first PT_LOAD fails programs on ol
   e.info.phdr_in_first_load = false;
   CHECK_FALSE(evaluate(e.info, target("centos7")).pass);
   CHECK(evaluate(e.info, target("debian12")).pass);
-  PolicyElf lib;
-  lib.import("libc.so.6", "GLIBC_2.2.5", "puts");
+  PolicyElf lib = puts_only();
   lib.info.phdr_in_first_load = false;
   CHECK(evaluate(lib.info, target("centos7")).pass);
 }
@@ -189,8 +188,7 @@ TEST_CASE("a .note.ABI-tag kernel above the target's is reported, fatal for stat
   e.program();
   e.info.abi_tag = elf::AbiTag{0, 3, 2, 0};
   auto dyn = evaluate(e.info, target("centos6"));
-  REQUIRE(of_kind(dyn, IssueKind::kernel).size() == 1);
-  CHECK(of_kind(dyn, IssueKind::kernel)[0]->severity == Severity::warning);
+  CHECK(only_issue(dyn, IssueKind::kernel).severity == Severity::warning);
   e.info.interpreter.reset();
   e.info.kind = elf::Kind::executable;
   auto stat = evaluate(e.info, target("centos6"));
@@ -219,14 +217,12 @@ TEST_CASE("with a sysroot, every needed library must be found and define every r
   env.sysroot.emplace();
   (*env.sysroot)["libc.so.6"] = ProvidedLibrary{"/lib/x86_64-linux-gnu/libc.so.6", {"GLIBC_2.2.5", "GLIBC_2.31"}};
   auto v = evaluate(e.info, target("debian12"), env);
-  auto mv = of_kind(v, IssueKind::missing_version);
-  REQUIRE(mv.size() == 1);
-  CHECK(mv[0]->symbol == "__libc_start_main");
-  CHECK(mv[0]->message ==
+  const Issue& mv = only_issue(v, IssueKind::missing_version);
+  CHECK(mv.symbol == "__libc_start_main");
+  CHECK(mv.message ==
         "__libc_start_main@GLIBC_2.34 (libc.so.6) is not defined by /lib/x86_64-linux-gnu/libc.so.6");
-  auto ml = of_kind(v, IssueKind::missing_library);
-  REQUIRE(ml.size() == 1);
-  CHECK(ml[0]->library == "libfoo.so.1");
+  const Issue& ml = only_issue(v, IssueKind::missing_library);
+  CHECK(ml.library == "libfoo.so.1");
   CHECK_FALSE(v.pass);
 }
 
@@ -239,8 +235,7 @@ TEST_CASE("the best manylinux policy is the highest-priority one every file pass
   REQUIRE(best);
   CHECK(best->name == "manylinux_2_17");
   CHECK(best_policy({&a.info, &b.info}, Family::manylinux)->name == "manylinux_2_17");
-  PolicyElf c;
-  c.import("libc.so.6", "GLIBC_2.2.5", "puts");
+  PolicyElf c = puts_only();
   CHECK(best_policy({&c.info}, Family::manylinux)->name == "manylinux_2_5");
   PolicyElf ext;
   ext.import("libc.so.6", "GLIBC_2.2.5", "puts").needed("libssl.so.3");
@@ -253,8 +248,7 @@ TEST_CASE("the best manylinux policy is the highest-priority one every file pass
 
 TEST_CASE("the oldest target is found across manylinux and distro families") {
   // GLIBC_2.2.5 only: manylinux1 (glibc 2.5); GLIBC_2.28 only: manylinux_2_28 (same glibc as RHEL 8, older kernel).
-  PolicyElf e;
-  e.import("libc.so.6", "GLIBC_2.2.5", "puts");
+  PolicyElf e = puts_only();
   CHECK(oldest_target(e.info)->name == "manylinux_2_5");
   PolicyElf f;
   f.import("libc.so.6", "GLIBC_2.28", "fcntl64");
@@ -283,14 +277,12 @@ TEST_CASE("GNU hash without SysV hash fails only targets older than glibc 2.5") 
   auto r = parse_policy_json(R"({"targets": [{"name": "el4", "libc_version": "2.3.4", "whitelist": ["libc.so.6"]}]})",
                              "el4.json");
   REQUIRE(r.ok());
-  PolicyElf e;
-  e.import("libc.so.6", "GLIBC_2.2.5", "puts");
+  PolicyElf e = puts_only();
   e.info.gnu_hash = true;
   e.info.sysv_hash = false;
   auto v = evaluate(e.info, (*r)[0]);
-  auto f = of_kind(v, IssueKind::loader_feature);
-  REQUIRE(f.size() == 1);
-  CHECK(f[0]->feature == "gnu-hash-only");
+  const Issue& f = only_issue(v, IssueKind::loader_feature);
+  CHECK(f.feature == "gnu-hash-only");
   CHECK_FALSE(v.pass);
   e.info.sysv_hash = true;  // --hash-style=both
   CHECK(evaluate(e.info, (*r)[0]).pass);

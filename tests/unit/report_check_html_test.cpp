@@ -13,6 +13,16 @@ namespace {
 
 const std::string evil = "w.whl!pkg/</script><script>alert(1)</script><img src=x onerror=alert(2)>.so";
 
+// An input of the report: its name and kind, and the range of r.files it holds.
+policy::InputReport input(const std::string& name, const std::string& kind, size_t first_file, size_t file_count) {
+  policy::InputReport in;
+  in.input = name;
+  in.kind = kind;
+  in.first_file = first_file;
+  in.file_count = file_count;
+  return in;
+}
+
 policy::CheckReport hostile_report() {
   policy::CheckReport r;
   r.targets = {"manylinux2014"};
@@ -48,18 +58,7 @@ policy::CheckReport hostile_report() {
   bytes.input = "dir";
   bytes.verdicts.push_back(ok);
   r.files = {ext, lib, bytes};
-  policy::InputReport whl;
-  whl.input = "w.whl";
-  whl.kind = "zip";
-  whl.first_file = 0;
-  whl.file_count = 2;
-  r.inputs.push_back(whl);
-  policy::InputReport dir;
-  dir.input = "dir";
-  dir.kind = "directory";
-  dir.first_file = 2;
-  dir.file_count = 1;
-  r.inputs.push_back(dir);
+  r.inputs = {input("w.whl", "zip", 0, 2), input("dir", "directory", 2, 1)};
   return r;
 }
 

@@ -32,6 +32,16 @@ size_t add_string(std::vector<uint8_t>& b, const std::string& s) {
   return off;
 }
 
+auto parse(const std::vector<uint8_t>& b, const std::string& name) {
+  return parse_ld_cache(ByteView(b.data(), b.size()), name);
+}
+// The error parsing the damaged cache `b` as "bad" gives (the test fails if it parses).
+Error parse_error(const std::vector<uint8_t>& b) {
+  auto c = parse(b, "bad");
+  REQUIRE_FALSE(c);
+  return c.error();
+}
+
 struct E {
   std::string key, value;
   int32_t flags;
@@ -124,7 +134,7 @@ TEST_CASE("new-format cache: lookup matches flags and prefers the best supported
                       {"libx.so.1", "/opt/libx.so.1", kX64, 0},
                       {"libx.so.1", "/opt32/libx.so.1", 0x0003, 0}},
                      {"x86-64-v3", "x86-64-v4"});
-  auto c = parse_ld_cache(ByteView(b.data(), b.size()), "cache");
+  auto c = parse(b, "cache");
   REQUIRE(c);
   REQUIRE(c->entries.size() == 4);
   CHECK(c->entries[0].hwcaps_subdir == std::string("x86-64-v4"));
@@ -138,7 +148,7 @@ TEST_CASE("new-format cache: lookup matches flags and prefers the best supported
 
 TEST_CASE("old-format cache (ld.so-1.7.0) parses with strings after the entry table", "[resolve]") {
   auto b = old_cache({{"liba.so.1", "/lib/liba.so.1", kX64, 0}, {"libb.so.2", "/usr/lib/libb.so.2", kX64, 0}});
-  auto c = parse_ld_cache(ByteView(b.data(), b.size()), "old");
+  auto c = parse(b, "old");
   REQUIRE(c);
   CHECK(c->old_format);
   CHECK_FALSE(c->new_format);
@@ -152,7 +162,7 @@ TEST_CASE("combined cache (old header, new section after it) uses the new sectio
   b.resize(32);
   auto n = new_cache({{"liba.so.1", "/new/liba.so.1", kX64, 0}});
   b.insert(b.end(), n.begin(), n.end());
-  auto c = parse_ld_cache(ByteView(b.data(), b.size()), "combined");
+  auto c = parse(b, "combined");
   REQUIRE(c);
   CHECK(c->old_format);
   CHECK(c->new_format);
@@ -163,22 +173,17 @@ TEST_CASE("a damaged cache is an error naming the structure and offset, never a 
   auto b = new_cache({{"liba.so.1", "/lib/liba.so.1", kX64, 0}});
   SECTION("entry table larger than the file") {
     put32(b, 20, 1000000);
-    auto c = parse_ld_cache(ByteView(b.data(), b.size()), "bad");
-    REQUIRE_FALSE(c);
-    CHECK(c.error().message.find("new cache entry table (1000000 entries)") != std::string::npos);
-    CHECK(c.error().path == "bad");
+    auto e = parse_error(b);
+    CHECK(e.message.find("new cache entry table (1000000 entries)") != std::string::npos);
+    CHECK(e.path == "bad");
   }
   SECTION("string offset past the end") {
     put32(b, 48 + 4, 0x7fffffff);
-    auto c = parse_ld_cache(ByteView(b.data(), b.size()), "bad");
-    REQUIRE_FALSE(c);
-    CHECK(c.error().message.find("cache entry #0 key") != std::string::npos);
+    CHECK(parse_error(b).message.find("cache entry #0 key") != std::string::npos);
   }
   SECTION("hwcaps index without the extension") {
     put64(b, 48 + 16, (1ULL << 62) | 5);
-    auto c = parse_ld_cache(ByteView(b.data(), b.size()), "bad");
-    REQUIRE_FALSE(c);
-    CHECK(c.error().message == "cache entry #0: glibc-hwcaps index 5 is past the 0 subdirectories");
+    CHECK(parse_error(b).message == "cache entry #0: glibc-hwcaps index 5 is past the 0 subdirectories");
   }
   SECTION("not a cache") {
     auto c = parse_ld_cache(ByteView(b.data() + 1, b.size() - 1), "bad");
@@ -197,7 +202,7 @@ TEST_CASE("an old header followed by a truncated new header is an error, read wi
   std::memcpy(b.data(), "ld.so-1.7.0", 11);
   b.insert(b.end(), {'g', 'l', 'i', 'b', 'c', '-', 'l', 'd', '.', 's', 'o', '.', 'c', 'a', 'c', 'h', 'e', '1', '.', '1'});
   REQUIRE(b.size() == 36);
-  auto c = parse_ld_cache(ByteView(b.data(), b.size()), "short");
+  auto c = parse(b, "short");
   REQUIRE_FALSE(c);
   CHECK(c.error().message == "new cache header: 0x30 bytes at 0x10 run past the end of the data (0x24)");
   CHECK(c.error().offset == 16);
@@ -217,7 +222,7 @@ TEST_CASE("cache entries are views: 20,000 entries naming one 100 KB string shar
     put32(c, 48 + 24 * i + 4, uint32_t(i ? big : k));
     put32(c, 48 + 24 * i + 8, uint32_t(i ? big : v));
   }
-  auto cache = parse_ld_cache(ByteView(c.data(), c.size()), "views");
+  auto cache = parse(c, "views");
   REQUIRE(cache);
   REQUIRE(cache->entries.size() == n);
   CHECK(cache->entries[1].key.data() == cache->entries[n - 1].key.data());  // one string, not 20,000 copies
@@ -237,7 +242,7 @@ TEST_CASE("overlapping cache strings cannot make parsing cost more than the file
     put32(c, 48 + 24 * i + 4, uint32_t(run + i));
     put32(c, 48 + 24 * i + 8, uint32_t(run + i));
   }
-  auto cache = parse_ld_cache(ByteView(c.data(), c.size()), "overlap");
+  auto cache = parse(c, "overlap");
   REQUIRE_FALSE(cache);
   CHECK(cache.error().message.find("add up to more than the file could hold") != std::string::npos);
 }
