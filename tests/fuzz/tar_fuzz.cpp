@@ -4,30 +4,20 @@
 // sources: lib/support/*.cpp lib/archive/*.cpp
 // libs: -larchive -lz
 // seeds: check
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 
 #include "archive/archive.hpp"
+#include "memory_file.hpp"
 #include "support/file.hpp"
 
-namespace {
-void need_message(const ferry::Error& e) {
-  if (e.message.empty()) std::abort();
-}
-}  // namespace
+using ferry::fuzz::need_message;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  int fd = memfd_create("fuzz.tar", MFD_CLOEXEC);
-  if (fd < 0) return 0;
-  if (write(fd, data, size) != static_cast<ssize_t>(size)) {
-    close(fd);
-    return 0;
-  }
-  std::string path = "/proc/self/fd/" + std::to_string(fd);
+  ferry::fuzz::MemoryFile file("fuzz.tar", data, size);
+  if (!file.ok()) return 0;
+  const std::string path = file.path();
   if (auto l = ferry::archive::list_members(path); !l) need_message(l.error());
   ferry::archive::ReadLimits limits;
   limits.max_member_size = 16 << 20;
@@ -43,6 +33,5 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto st = ferry::archive::for_each_member(path, {}, visit, limits, &skipped, elf_only); !st)
     need_message(st.error());
   for (auto& e : skipped) need_message(e);
-  close(fd);
   return 0;
 }

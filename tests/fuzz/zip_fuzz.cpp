@@ -5,33 +5,22 @@
 // sources: lib/support/*.cpp lib/archive/*.cpp lib/wheel/zip_read.cpp lib/wheel/zip_raw.cpp lib/wheel/deflate.cpp
 // libs: -larchive -ldeflate -lz -lisal -DFERRY_HAVE_ISAL
 // seeds: wheel
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 
 #include "archive/archive.hpp"
+#include "memory_file.hpp"
 #include "wheel/deflate.hpp"
 #include "wheel/wheel_zip.hpp"
 #include "wheel/zip_raw.hpp"
 
-namespace {
-void need_message(const ferry::Error& e) {
-  if (e.message.empty()) std::abort();
-}
-}  // namespace
+using ferry::fuzz::need_message;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  // The readers take a path: the input is a memory file named through /proc.
-  int fd = memfd_create("fuzz.whl", MFD_CLOEXEC);
-  if (fd < 0) return 0;
-  if (write(fd, data, size) != static_cast<ssize_t>(size)) {
-    close(fd);
-    return 0;
-  }
-  std::string path = "/proc/self/fd/" + std::to_string(fd);
+  ferry::fuzz::MemoryFile file("fuzz.whl", data, size);
+  if (!file.ok()) return 0;
+  const std::string path = file.path();
   if (auto raw = ferry::wheel::read_central_directory(path); !raw) {
     need_message(raw.error());
   } else {
@@ -39,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // streaming inflater above that (a claimed size of 64-128 MiB reaches it without a slow bomb).
     for (const auto& r : *raw)
       if (r.size <= (uint64_t{128} << 20))
-        if (auto d = ferry::wheel::digest_member(fd, r, 4, {}, path); !d) need_message(d.error());
+        if (auto d = ferry::wheel::digest_member(file.fd(), r, 4, {}, path); !d) need_message(d.error());
   }
   if (auto z = ferry::wheel::ZipReader::open(path)) {
     if (auto st = ferry::wheel::check_members(z->members(), path); !st) need_message(st.error());
@@ -59,6 +48,5 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto st = ferry::archive::for_each_member(
       path, {}, [](const ferry::archive::Member&, std::vector<uint8_t>&&) -> ferry::Status { return {}; }, limits);
   if (!st) need_message(st.error());
-  close(fd);
   return 0;
 }
