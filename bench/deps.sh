@@ -14,24 +14,7 @@ sample=${LDDTREE_SAMPLE:-20}
 list=$(mktemp); trap 'rm -f "$list" "$list".*' EXIT
 
 # The set: ELF executables and shared objects (e_type EXEC or DYN), symlinks not followed, sorted.
-python3 - "$list" <<'PY'
-import os, sys
-out = []
-for d in ("/usr/bin", "/usr/lib/x86_64-linux-gnu"):
-    for root, dirs, files in os.walk(d):
-        for f in files:
-            p = os.path.join(root, f)
-            if os.path.islink(p):
-                continue
-            try:
-                with open(p, "rb") as fh:
-                    h = fh.read(18)
-            except OSError:
-                continue
-            if h[:4] == b"\x7fELF" and h[16] in (2, 3):
-                out.append(p)
-open(sys.argv[1], "w").write("\n".join(sorted(out)) + "\n")
-PY
+python3 "$here/tests/lib/elf_files.py" "$list"
 n=$(wc -l < "$list")
 echo "set: $n ELF executables and shared objects under /usr/bin and /usr/lib/x86_64-linux-gnu"
 # run CMD...: wall-clock and CPU (user+sys, children included) seconds of CMD, in $wall and $cpu (bash's time:

@@ -17,6 +17,25 @@ need_cmd() { command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed"; }
 expect_eq() { [ "$2" = "$3" ] || fail "$1: expected [$2], got [$3]"; }
 # expect_rc CODE CMD...: runs CMD, fails unless it exits with CODE
 expect_rc() { local want=$1; shift; set +e; "$@"; local rc=$?; set -e; [ "$rc" = "$want" ] || fail "exit $rc, expected $want: $*"; }
+# need_wheel_fixtures FILE: sets W to the wheel fixtures (fixtures/wheel); skips unless W/FILE was built.
+need_wheel_fixtures() {
+  W=$FIX/wheel
+  [ -f "$W/$1" ] || skip "wheel fixtures were not built (gcc/python3-dev missing)"
+}
+# expect_refused WHAT PATTERN CMD...: CMD is refused as a usage error: exit 2 and exactly one line on stderr, which
+# matches PATTERN (it says why). Its stderr is shown.
+expect_refused() {
+  local what=$1 pattern=$2 rc
+  shift 2
+  set +e
+  "$@" >"$T/refused.out" 2>"$T/refused.err"
+  rc=$?
+  set -e
+  cat "$T/refused.err"
+  [ "$rc" = 2 ] || fail "$what: exit $rc, expected 2"
+  [ "$(wc -l <"$T/refused.err")" = 1 ] || fail "$what: expected a one-line error"
+  grep -q "$pattern" "$T/refused.err" || fail "$what: the message does not say why"
+}
 # expect_inspect_error BAD GOOD GOOD-PATTERN MESSAGE: `ferry inspect BAD GOOD` exits 2 with exactly one stderr
 # line "BAD: MESSAGE" while GOOD is still reported (its text matches GOOD-PATTERN); `--json BAD` exits 2 and its
 # error entry carries MESSAGE without the offset suffix.
@@ -87,4 +106,15 @@ mini_root() {
   cp -L "$interp" "$1$interp"
   cp -L "$libc" "$1/lib/x86_64-linux-gnu/libc.so.6"
   cp "$2" "$1/usr/bin/prog"
+}
+# need_bullseye NAME: skips unless the Debian 11 root is complete at $ROOTS/bullseye (tests/roots/bullseye.sh) and
+# this runs as root (chroot). Sets R to the root, run_dir to a fresh directory NAME.XXXXXX inside it (removed on
+# exit, with $T) and inside to that directory's path as a chroot into R sees it.
+need_bullseye() {
+  R=$ROOTS/bullseye
+  [ -f "$R/.ferry-complete" ] || skip "no bullseye root (debootstrap unavailable)"
+  [ "$(id -u)" = 0 ] || skip "chroot needs root"
+  run_dir=$(mktemp -d "$R/$1.XXXXXX")
+  trap 'rm -rf "$T" "$run_dir"' EXIT
+  inside=/${run_dir#$R/}
 }

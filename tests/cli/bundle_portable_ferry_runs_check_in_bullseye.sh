@@ -6,23 +6,13 @@
 # timeout: 240
 source "$(dirname "$0")/../common.sh"
 source "$SRC/fixtures/bundle/roots.sh"
-need_root_tools
-bullseye=$ROOTS/bullseye
-[ -f "$bullseye/.ferry-complete" ] || skip "no bullseye root (tests/roots/bullseye.sh)"
+need_bullseye_root
 mkdir -p "$T/mnt/ferry"
 export BIND="$T/mnt:/mnt"
 "$FERRY" bundle "$FERRY" -o "$T/mnt/ferry.tar.gz"
 tar -xzf "$T/mnt/ferry.tar.gz" -C "$T/mnt/ferry"
 
-set +e
-inside=$(in_root "$bullseye" /mnt/ferry/bin/ferry check -t debian11 -t manylinux2014 /bin/ls)
-rc_inside=$?
-outside=$("$FERRY" check -t debian11 -t manylinux2014 "$bullseye/bin/ls")
-rc_outside=$?
-set -e
-echo "$inside"
-expect_eq "exit code" "$rc_outside" "$rc_inside"
-expect_eq "report" "${outside//$bullseye/}" "$inside"
+same_report_in_root "$bullseye" /mnt/ferry/bin/ferry "check -t debian11 -t manylinux2014" "^/bin/ls" /bin/ls
 
 in_root "$bullseye" /mnt/ferry/bin/ferry bundle /bin/echo -o /mnt/echo >/dev/null
 expect_eq "bundled inside bullseye" "hello" "$(in_root "$bullseye" /mnt/echo/bin/echo hello)"

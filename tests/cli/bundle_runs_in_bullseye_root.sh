@@ -8,9 +8,7 @@
 # timeout: 300
 source "$(dirname "$0")/../common.sh"
 source "$SRC/fixtures/bundle/roots.sh"
-need_root_tools
-bullseye=$ROOTS/bullseye
-[ -f "$bullseye/.ferry-complete" ] || skip "no bullseye root (tests/roots/bullseye.sh)"
+need_bullseye_root
 probe=$FIX/bundle/probe
 mkdir -p "$T/mnt"
 export BIND="$T/mnt:/mnt"   # everything goes through /mnt; the shared root itself is never written

@@ -5,14 +5,9 @@
 # program that `ferry check --sysroot` passes really starts in a chroot of that root, and every one it fails
 # really fails to start, with the loader naming the version ferry named (needs_234: GLIBC_2.34).
 source "$(dirname "$0")/../common.sh"
-R=$ROOTS/bullseye
-[ -f "$R/.ferry-complete" ] || skip "no bullseye root (debootstrap unavailable)"
-[ "$(id -u)" = 0 ] || skip "chroot needs root"
+need_bullseye ferry-check
 C=$FIX/check
 [ -x "$C/needs_234" ] || skip "check fixtures were not built"
-run_dir=$(mktemp -d "$R/ferry-check.XXXXXX")
-trap 'rm -rf "$T" "$run_dir"' EXIT
-inside=/${run_dir#$R/}
 
 # The named failure: __libc_start_main@GLIBC_2.34 is not defined by the root's libc.so.6.
 set +e; "$FERRY" check --sysroot "$R" "$C/needs_234" >"$T/234"; rc=$?; set -e

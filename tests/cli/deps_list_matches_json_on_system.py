@@ -7,24 +7,13 @@
 # timeout: 300
 import json, os, subprocess, sys
 
+sys.path.insert(0, os.path.join(os.environ.get("FERRY_SRC", ""), "tests", "lib"))
+from elf_files import system_objects  # noqa: E402
+
 ferry = os.environ.get("FERRY")
 if not ferry:
     print("run through ctest (FERRY is not set)"); sys.exit(1)
-files = []
-for d in ("/usr/bin", "/usr/lib/x86_64-linux-gnu"):
-    for root, _, names in os.walk(d):
-        for n in names:
-            p = os.path.join(root, n)
-            if os.path.islink(p):
-                continue
-            try:
-                with open(p, "rb") as fh:
-                    h = fh.read(18)
-            except OSError:
-                continue
-            if len(h) == 18 and h[:4] == b"\x7fELF" and h[16] in (2, 3):
-                files.append(p)
-files.sort()
+files = system_objects()
 if len(files) < 50:
     print("SKIP: too few system ELF files"); sys.exit(77)
 env = dict(os.environ)

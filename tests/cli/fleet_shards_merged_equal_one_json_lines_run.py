@@ -11,6 +11,9 @@ import sys
 import tarfile
 import zipfile
 
+sys.path.insert(0, os.path.join(os.environ.get("FERRY_SRC", ""), "tests", "lib"))
+from elf_files import is_elf  # noqa: E402
+
 FERRY = os.environ["FERRY"]
 FIX = os.environ["FERRY_FIXTURES"]
 env = dict(os.environ, NO_COLOR="1")
@@ -41,14 +44,6 @@ def parse_lines(out, schema, what):
             fail(f"{what}: line {n} lacks schema {schema} or file: {line[:200]}")
         rows.append(j)
     return rows
-
-
-def is_elf(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read(4) == b"\x7fELF"
-    except OSError:
-        return False
 
 
 def elf_members(path):

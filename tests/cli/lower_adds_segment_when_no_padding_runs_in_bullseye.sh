@@ -6,14 +6,9 @@
 # PT_LOAD (readelf: one more LOAD, R E, past every other one). `check -t debian11` passes, and the result runs in
 # the Debian 11 root (lazy and immediate binding) and here with the original's output.
 source "$(dirname "$0")/../common.sh"
-R=$ROOTS/bullseye
-[ -f "$R/.ferry-complete" ] || skip "no bullseye root (debootstrap unavailable)"
-[ "$(id -u)" = 0 ] || skip "chroot needs root"
+need_bullseye ferry-packed
 L=$FIX/lower
 [ -x "$L/packed" ] || skip "lower fixtures were not built (needs x86-64, gcc and glibc >= 2.34)"
-run_dir=$(mktemp -d "$R/ferry-packed.XXXXXX")
-trap 'rm -rf "$T" "$run_dir"' EXIT
-inside=/${run_dir#$R/}
 
 loads() { readelf -lW "$1" | awk '$1 == "LOAD"'; }
 # The fixture really has no padding: each LOAD's file range ends where the next one starts.

@@ -7,15 +7,10 @@
 # the addresses readelf decodes from the original's RELR table, `check -t debian11` passes, and both run in the
 # root (lazy and immediate binding) with the output they have here.
 source "$(dirname "$0")/../common.sh"
-R=$ROOTS/bullseye
-[ -f "$R/.ferry-complete" ] || skip "no bullseye root (debootstrap unavailable)"
-[ "$(id -u)" = 0 ] || skip "chroot needs root"
+need_bullseye ferry-relr
 L=$FIX/lower
 [ -x "$L/relr" ] || skip "no DT_RELR fixtures (needs x86-64, glibc >= 2.34 and a linker with -z pack-relative-relocs)"
 readelf -rW "$L/relr" | grep -q "^Relocation section '.relr.dyn'" || skip "this readelf does not list RELR tables"
-run_dir=$(mktemp -d "$R/ferry-relr.XXXXXX")
-trap 'rm -rf "$T" "$run_dir"' EXIT
-inside=/${run_dir#$R/}
 mkdir -p "$T/orig" "$T/low" "$run_dir/orig" "$run_dir/low"
 cp "$L/relr" "$T/orig/relr"
 cp "$L/librelr.so" "$T/orig/libdemo.so"  # the name host.c dlopens

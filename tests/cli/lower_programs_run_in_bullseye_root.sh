@@ -8,14 +8,9 @@
 # constructors, throw/catch, __libc_single_threaded), a shared library loaded by a host program.
 # C program also: mknod/mknodat (glue passing the device by pointer).
 source "$(dirname "$0")/../common.sh"
-R=$ROOTS/bullseye
-[ -f "$R/.ferry-complete" ] || skip "no bullseye root (debootstrap unavailable)"
-[ "$(id -u)" = 0 ] || skip "chroot needs root"
+need_bullseye ferry-lower
 L=$FIX/lower
 [ -x "$L/prog" ] || skip "lower fixtures were not built (needs x86-64, gcc and glibc >= 2.34)"
-run_dir=$(mktemp -d "$R/ferry-lower.XXXXXX")
-trap 'rm -rf "$T" "$run_dir"' EXIT
-inside=/${run_dir#$R/}
 mkdir -p "$T/orig" "$T/low" "$run_dir/orig" "$run_dir/low"
 cp "$L/prog" "$L/cxx" "$L/host" "$L/libdemo.so" "$T/orig/"
 

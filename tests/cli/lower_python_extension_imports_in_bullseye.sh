@@ -5,15 +5,10 @@
 # in bullseye's own python3 (glibc 2.31); lowered to debian11 it imports there and returns what it returns
 # here, and still imports here.
 source "$(dirname "$0")/../common.sh"
-R=$ROOTS/bullseye
-[ -f "$R/.ferry-complete" ] || skip "no bullseye root (debootstrap unavailable)"
-[ "$(id -u)" = 0 ] || skip "chroot needs root"
+need_bullseye ferry-lower-py
 chroot "$R" python3 -c pass 2>/dev/null || skip "the bullseye root has no python3 (made before tests/roots/bullseye.sh included it)"
 X=$FIX/lower/ferrydemo.abi3.so
 [ -f "$X" ] || skip "the extension module fixture was not built (no Python headers)"
-run_dir=$(mktemp -d "$R/ferry-lower-py.XXXXXX")
-trap 'rm -rf "$T" "$run_dir"' EXIT
-inside=/${run_dir#$R/}
 mkdir -p "$run_dir/orig" "$run_dir/low" "$T/low"
 cp "$X" "$run_dir/orig/"
 "$FERRY" lower -t debian11 "$X" -o "$T/low/ferrydemo.abi3.so" >/dev/null

@@ -8,15 +8,10 @@
 # judged; refusals (exit 1) and unsupported layouts (exit 2) are counted; a verification failure (3) or a crash
 # fails. The oracle is checked too: an unlowered file fails it. Runs in about 30 s.
 source "$(dirname "$0")/../common.sh"
-R=$ROOTS/bullseye
-[ -f "$R/.ferry-complete" ] || skip "no bullseye root (debootstrap unavailable)"
-[ "$(id -u)" = 0 ] || skip "chroot needs root"
+need_bullseye ferry-lower-prop
 [ "$(uname -m)" = x86_64 ] || skip "x86-64 host only"
 LDSO=/lib64/ld-linux-x86-64.so.2
 chroot "$R" test -e "$LDSO" || skip "the root has no x86-64 loader"
-run_dir=$(mktemp -d "$R/ferry-lower-prop.XXXXXX")
-trap 'rm -rf "$T" "$run_dir"' EXIT
-inside=/${run_dir#$R/}
 
 # ldd -r in the root: prints the loader's complaints about FILE's glibc bindings (empty when they all bind).
 # Other libraries of the same soname but another release (libapt-pkg) may lack symbols: not lowering's business.

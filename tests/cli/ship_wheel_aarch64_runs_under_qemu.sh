@@ -36,32 +36,7 @@ WHEEL=${found[0]}
 version=$("$FERRY" --version | awk '{print $2}')
 expect_eq "wheel name" "ferry-$version-py3-none-manylinux_2_17_aarch64.manylinux2014_aarch64.whl" "$(basename "$WHEEL")"
 
-python3 - "$WHEEL" "$version" "$T/ferry" <<'PY'
-import base64, email.parser, hashlib, sys, zipfile
-whl, version, out = sys.argv[1:4]
-z = zipfile.ZipFile(whl)
-di = f"ferry-{version}.dist-info"
-md = email.parser.Parser().parsestr(z.read(f"{di}/METADATA").decode())
-for field in ("Metadata-Version", "Name", "Version", "Summary", "License", "Project-URL", "Requires-Python"):
-    assert md.get(field), f"METADATA has no {field}"
-assert md["Name"] == "ferry" and md["Version"] == version, (md["Name"], md["Version"])
-assert "AArch64" in md.get_payload(), "the description does not name the architecture"
-wheel = email.parser.Parser().parsestr(z.read(f"{di}/WHEEL").decode())
-tags = sorted(wheel.get_all("Tag"))
-assert tags == ["py3-none-manylinux2014_aarch64", "py3-none-manylinux_2_17_aarch64"], tags
-rows = [l.split(",") for l in z.read(f"{di}/RECORD").decode().splitlines()]
-assert {r[0] for r in rows} == set(z.namelist()), set(z.namelist()) ^ {r[0] for r in rows}
-for name, digest, size in rows:
-    if name == f"{di}/RECORD":
-        continue
-    data = z.read(name)
-    want = "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-    assert digest == want and int(size) == len(data), f"RECORD lies about {name}"
-name = [n for n in z.namelist() if n.endswith(".data/scripts/ferry")]
-assert len(name) == 1, z.namelist()
-assert (z.getinfo(name[0]).external_attr >> 16) & 0o111, "the ferry member is not executable"
-open(out, "wb").write(z.read(name[0]))
-PY
+python3 "$SRC/tests/lib/ferry_wheel_complete.py" "$WHEEL" "$version" aarch64 "$T/ferry"
 chmod +x "$T/ferry"
 A=$T/ferry
 readelf -h "$A" | grep -q 'Machine: *AArch64' || fail "the wheel's ferry is not an AArch64 ELF"

@@ -24,18 +24,8 @@ cp -a "$W/lib" "$root/in/lib"
 [ -z "$(find "$root" -name 'libc.so*' -o -name 'ld-linux*')" ] || fail "the empty root is not empty"
 
 for cmd in "inspect" "check -t manylinux2014"; do
-  set +e
-  inside=$(in_root "$root" /ferry $cmd /in/libfb.so.1 2>&1); rc_inside=$?
-  outside=$("$FERRY" $cmd "$root/in/libfb.so.1" 2>&1); rc_outside=$?
-  set -e
-  expect_eq "exit code of $cmd" "$rc_outside" "$rc_inside"
-  expect_eq "report of $cmd" "${outside//$root/}" "$inside"
-  grep -q "^/in/libfb.so.1.*x86_64" <<<"$inside" || fail "$cmd reported nothing: $inside"
+  same_report_in_root "$root" /ferry "$cmd" "^/in/libfb.so.1.*x86_64" /in/libfb.so.1
 done
 
-export SOURCE_DATE_EPOCH=1700000000
-LD_LIBRARY_PATH=/in/lib in_root "$root" /ferry repair /in/simple-1.0-cp311-cp311-linux_x86_64.whl -w /out ||
-  fail "repair in the empty root failed"
-LD_LIBRARY_PATH=$root/in/lib "$FERRY" repair "$root/in/simple-1.0-cp311-cp311-linux_x86_64.whl" -w "$T/host" >/dev/null
-python3 "$SRC/tests/lib/same_repaired_wheel.py" "$root/out" "$T/host" "$root/in/lib" /in/lib
+same_repair_in_root "$root" /ferry /in /out "$root"
 echo ok

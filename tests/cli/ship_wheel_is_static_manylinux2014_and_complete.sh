@@ -13,15 +13,8 @@ need_ferry_wheel
 version=$("$FERRY" --version | awk '{print $2}')
 expect_eq "wheel name" "ferry-$version-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl" "$(basename "$WHEEL")"
 
-# The binary inside, as pip will install it.
-python3 - "$WHEEL" "$T/ferry" <<'PY'
-import sys, zipfile
-z = zipfile.ZipFile(sys.argv[1])
-name = [n for n in z.namelist() if n.endswith(".data/scripts/ferry")]
-assert len(name) == 1, z.namelist()
-open(sys.argv[2], "wb").write(z.read(name[0]))
-assert (z.getinfo(name[0]).external_attr >> 16) & 0o111, "the ferry member is not executable"
-PY
+# The metadata, RECORD and the binary inside, as pip will install it.
+python3 "$SRC/tests/lib/ferry_wheel_complete.py" "$WHEEL" "$version" x86_64 "$T/ferry"
 chmod +x "$T/ferry"
 if readelf -d "$T/ferry" 2>&1 | grep -q NEEDED; then fail "the wheel's ferry has DT_NEEDED entries"; fi
 readelf -l "$T/ferry" | grep -q INTERP && fail "the wheel's ferry asks for a program interpreter"
@@ -30,34 +23,6 @@ expect_eq "the binary runs" "ferry $version" "$("$T/ferry" --version)"
 
 expect_rc 0 "$FERRY" check -t manylinux2014 "$WHEEL"
 expect_rc 0 "$T/ferry" check -t manylinux2014 "$WHEEL"
-
-python3 - "$WHEEL" "$version" <<'PY'
-import base64, email.parser, hashlib, sys, zipfile
-whl, version = sys.argv[1], sys.argv[2]
-z = zipfile.ZipFile(whl)
-di = f"ferry-{version}.dist-info"
-md = email.parser.Parser().parsestr(z.read(f"{di}/METADATA").decode())
-for field in ("Metadata-Version", "Name", "Version", "Summary", "License", "Project-URL", "Requires-Python"):
-    assert md.get(field), f"METADATA has no {field}"
-assert md["Name"] == "ferry" and md["Version"] == version, (md["Name"], md["Version"])
-assert md["Project-URL"].startswith("Source, ") and "://" in md["Project-URL"], md["Project-URL"]
-assert md["Requires-Python"].startswith(">="), md["Requires-Python"]
-wheel = email.parser.Parser().parsestr(z.read(f"{di}/WHEEL").decode())
-assert wheel["Root-Is-Purelib"] == "false", wheel["Root-Is-Purelib"]
-tags = sorted(wheel.get_all("Tag"))
-assert tags == ["py3-none-manylinux2014_x86_64", "py3-none-manylinux_2_17_x86_64"], tags
-rows = [l.split(",") for l in z.read(f"{di}/RECORD").decode().splitlines()]
-listed = {r[0] for r in rows}
-assert listed == set(z.namelist()), set(z.namelist()) ^ listed
-for name, digest, size in rows:
-    if name == f"{di}/RECORD":
-        assert digest == "" and size == ""
-        continue
-    data = z.read(name)
-    want = "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-    assert digest == want and int(size) == len(data), f"RECORD lies about {name}"
-assert {"ferry/__init__.py", "ferry/__main__.py"} <= set(z.namelist()), z.namelist()
-PY
 
 # Reproducible: the same build packed again is the same file.
 SOURCE_DATE_EPOCH=$(python3 -c 'import sys,zipfile,calendar; i=zipfile.ZipFile(sys.argv[1]).infolist()[0]; print(calendar.timegm(i.date_time + (0,0,0)))' "$WHEEL") \

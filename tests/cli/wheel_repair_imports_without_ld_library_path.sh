@@ -4,8 +4,7 @@
 # Oracles: pip install --no-index + python3 import, readelf -d.
 # timeout: 200
 source "$(dirname "$0")/../common.sh"
-W=$FIX/wheel
-[ -f "$W/chain-1.0-cp311-cp311-linux_x86_64.whl" ] || skip "wheel fixtures were not built (gcc/python3-dev missing)"
+need_wheel_fixtures chain-1.0-cp311-cp311-linux_x86_64.whl
 need_cmd readelf
 PY=/usr/bin/python3
 export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1

@@ -4,8 +4,7 @@
 # AUDITWHEEL_LD_LIBRARY_PATH still adds to it. Oracle: auditwheel repair 6.8.2 on the same wheel and environment
 # (success or failure, output name, grafted files).
 source "$(dirname "$0")/../common.sh"
-W=$FIX/wheel
-[ -f "$W/simple-1.0-cp311-cp311-linux_x86_64.whl" ] || skip "wheel fixtures were not built"
+need_wheel_fixtures simple-1.0-cp311-cp311-linux_x86_64.whl
 need_cmd unzip
 need_oracles
 WHL=$W/simple-1.0-cp311-cp311-linux_x86_64.whl

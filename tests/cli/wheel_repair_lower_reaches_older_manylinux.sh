@@ -8,9 +8,7 @@
 # `show --lower` names the tag lowering reaches and why not better (the graft's own memcpy@GLIBC_2.14: grafts
 # are not lowered); a symbol with no older version is refused by name.
 source "$(dirname "$0")/../common.sh"
-R=$ROOTS/bullseye
-[ -f "$R/.ferry-complete" ] || skip "no bullseye root (debootstrap unavailable)"
-[ "$(id -u)" = 0 ] || skip "chroot needs root"
+need_bullseye ferry-repair-lower
 chroot "$R" python3 -c pass 2>/dev/null || skip "the bullseye root has no python3"
 need_cmd gcc
 inc=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["include"])' 2>/dev/null || true)
@@ -76,13 +74,10 @@ grep -q "ferrylow/_plain.abi3.so: lowered to manylinux_2_17_x86_64" "$T/log" || 
 tr -s ' \n' ' ' <"$T/aw" | grep -q 'consistent with the following platform tag: "manylinux_2_17_x86_64"' ||
   fail "auditwheel disagrees on the tag: $(cat "$T/aw")"
 
-run_dir=$(mktemp -d "$R/ferry-repair-lower.XXXXXX")
-trap 'rm -rf "$T" "$run_dir"' EXIT
 mkdir -p "$run_dir/orig" "$run_dir/low"
 python3 -m zipfile -e "$W" "$run_dir/orig"
 python3 -m zipfile -e "$out" "$run_dir/low"
 chmod -R a+rX "$run_dir"
-inside=/${run_dir#$R/}
 cp "$T/aux/libferryaux.so.1" "$run_dir/orig/"
 set +e; chroot "$R" env LD_LIBRARY_PATH="$inside/orig" python3 -c "$probe" "$inside/orig" >/dev/null 2>"$T/err"; rc=$?; set -e
 [ "$rc" != 0 ] || fail "the unrepaired modules imported in bullseye"

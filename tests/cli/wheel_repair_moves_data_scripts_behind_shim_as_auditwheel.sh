@@ -4,8 +4,7 @@
 # byte for byte, with the same mode; pip installs the result and the installed script runs without LD_LIBRARY_PATH.
 # Oracles: auditwheel repair 6.8.2 on the same wheel (members, shim bytes), pip install, running the command.
 source "$(dirname "$0")/../common.sh"
-W=$FIX/wheel
-[ -f "$W/lib/libfb.so.1" ] || skip "wheel fixtures were not built"
+need_wheel_fixtures lib/libfb.so.1
 need_cmd gcc
 need_oracles
 

@@ -3,8 +3,7 @@
 # versions, blacklisted symbols, a pure wheel, a library that cannot be found), and never grafts driver libraries.
 # Oracles: exit codes, the message text, readelf -d of the result.
 source "$(dirname "$0")/../common.sh"
-W=$FIX/wheel
-[ -f "$W/newsym-1.0-cp311-cp311-linux_x86_64.whl" ] || skip "wheel fixtures were not built"
+need_wheel_fixtures newsym-1.0-cp311-cp311-linux_x86_64.whl
 need_cmd readelf
 
 # getrandom needs GLIBC_2.25: manylinux2014 (glibc 2.17) is refused, naming the symbol; auto picks manylinux_2_26,

@@ -6,8 +6,7 @@
 # and leaves {dest_dir} empty. Oracles: auditwheel show --json on the output, importing it without
 # LD_LIBRARY_PATH, the directory listing.
 source "$(dirname "$0")/../common.sh"
-W=$FIX/wheel
-[ -f "$W/chain-1.0-cp311-cp311-linux_x86_64.whl" ] || skip "wheel fixtures were not built"
+need_wheel_fixtures chain-1.0-cp311-cp311-linux_x86_64.whl
 need_cmd unzip
 need_oracles
 

@@ -4,8 +4,7 @@
 # are installed side by side the extension imports without LD_LIBRARY_PATH; an undeclared sibling is warned about.
 # Oracles: readelf -d, pip install --no-index + python3 import.
 source "$(dirname "$0")/../common.sh"
-W=$FIX/wheel
-[ -f "$W/simple-1.0-cp311-cp311-linux_x86_64.whl" ] || skip "wheel fixtures were not built"
+need_wheel_fixtures simple-1.0-cp311-cp311-linux_x86_64.whl
 need_cmd readelf
 export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1
 

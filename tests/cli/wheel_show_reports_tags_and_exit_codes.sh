@@ -3,8 +3,7 @@
 # they resolve to, symbol versions with their symbols, blacklisted symbols), --json (schema ferry.show/1), and a
 # real exit code: 0 when the wheel satisfies --plat, 1 when not, 2 for unreadable input.
 source "$(dirname "$0")/../common.sh"
-W=$FIX/wheel
-[ -f "$W/chain-1.0-cp311-cp311-linux_x86_64.whl" ] || skip "wheel fixtures were not built"
+need_wheel_fixtures chain-1.0-cp311-cp311-linux_x86_64.whl
 need_cmd python3
 
 # A wheel that needs grafting: linux_x86_64 only; show names the libraries and where they resolve.

@@ -24,23 +24,36 @@ winpath() { echo "Z:$(echo "$1" | tr / '\\')"; }
 run_host() {  # DIR LIBS MODULE FUNCTION
   (cd "$1" && timeout 120 "$wine" host.exe "$2" "$3" "$4" 2>/dev/null | tr -d '\r')
 }
-for w in winpkg winover; do
-  whl=$(cd "$d" && ls $w-*.whl)
-  "$FERRY" repair -w "$T/out" --add-path "$d/deps" "$d/$whl" >/dev/null || fail "ferry repair $whl failed"
+# repair_and_unpack FIXDIR PKG PREFIX: ferry repairs FIXDIR's PKG wheel (libraries from FIXDIR/deps) into
+# PREFIX-out; PREFIX-repaired and PREFIX-original hold the repaired and the original wheel unpacked, each with
+# FIXDIR's runtime (host.exe and python312.dll) beside it.
+repair_and_unpack() {
+  local fix=$1 pkg=$2 prefix=$3 whl kind
+  whl=$(cd "$fix" && ls $pkg-*.whl)
+  "$FERRY" repair -w "$prefix-out" --add-path "$fix/deps" "$fix/$whl" >/dev/null || fail "ferry repair $whl failed"
   for kind in repaired original; do
-    x=$T/$w-$kind
-    mkdir -p "$x"
-    (cd "$x" && unzip -q "$([ $kind = repaired ] && echo "$T/out/$whl" || echo "$d/$whl")")
-    cp "$d/runtime/host.exe" "$d/runtime/python312.dll" "$x/"
+    mkdir -p "$prefix-$kind"
+    (cd "$prefix-$kind" && unzip -q "$([ $kind = repaired ] && echo "$prefix-out/$whl" || echo "$fix/$whl")")
+    cp "$fix/runtime/host.exe" "$fix/runtime/python312.dll" "$prefix-$kind/"
   done
-done
-out=$(run_host "$T/winpkg-repaired" "$(winpath "$T/winpkg-repaired/winpkg.libs")" "$(winpath "$T/winpkg-repaired/winpkg/_core.pyd")" core_value) || true
-expect_eq "repaired _core.pyd under wine" "core_value=42" "$out"
-set +e
-out=$(run_host "$T/winpkg-original" "$(winpath "$T/winpkg-original")" "$(winpath "$T/winpkg-original/winpkg/_core.pyd")" core_value)
-rc=$?
-set -e
-[ "$rc" != 0 ] && [[ "$out" == LoadLibraryExW\ failed* ]] || fail "the unrepaired module loaded ($rc: $out): the test proves nothing"
+}
+# only_repaired_loads PREFIX MODULE FUNCTION WANT WHAT: host.exe loads PREFIX-repaired's MODULE (PKG/NAME.pyd, with
+# PKG.libs added as a DLL directory) and FUNCTION prints WANT; PREFIX-original's MODULE fails to load.
+only_repaired_loads() {
+  local prefix=$1 module=$2 fn=$3 want=$4 what=$5 out rc
+  out=$(run_host "$prefix-repaired" "$(winpath "$prefix-repaired/${module%%/*}.libs")" \
+    "$(winpath "$prefix-repaired/$module")" "$fn") || true
+  expect_eq "repaired $what under $wine" "$want" "$out"
+  set +e
+  out=$(run_host "$prefix-original" "$(winpath "$prefix-original")" "$(winpath "$prefix-original/$module")" "$fn")
+  rc=$?
+  set -e
+  [ "$rc" != 0 ] && [[ "$out" == LoadLibraryExW\ failed* ]] ||
+    fail "the unrepaired $what loaded ($rc: $out): the test proves nothing"
+}
+repair_and_unpack "$d" winpkg "$T/winpkg"
+repair_and_unpack "$d" winover "$T/winover"
+only_repaired_loads "$T/winpkg" winpkg/_core.pyd core_value core_value=42 "_core.pyd"
 out=$(run_host "$T/winover-repaired" "$(winpath "$T/winover-repaired/winover.libs")" "$(winpath "$T/winover-repaired/winover/_over.pyd")" overmod_value) || true
 expect_eq "repaired _over.pyd (overlay DLL renamed through a new section) under wine" "overmod_value=32" "$out"
 over=$(ls "$T"/winover-repaired/winover.libs/libover-*.dll)
@@ -68,20 +81,9 @@ if [ -d "$x86" ]; then
     note="win32 not run: Debian's wine64 cannot run 32-bit PE programs (no i386 PE DLLs) and no i386 wine: $(tail -1 "$T/wine32.err")"
   fi
   if [ -n "$wine32" ]; then
-    whl=$(cd "$x86" && ls winpkg-*.whl)
-    "$FERRY" repair -w "$T/out32" --add-path "$x86/deps" "$x86/$whl" >/dev/null
-    for kind in repaired original; do
-      mkdir -p "$T/w32-$kind" && (cd "$T/w32-$kind" && unzip -q "$([ $kind = repaired ] && echo "$T/out32/$whl" || echo "$x86/$whl")")
-      cp "$x86"/runtime/* "$T/w32-$kind/"
-    done
+    repair_and_unpack "$x86" winpkg "$T/w32"
     wine=$wine32
-    out=$(run_host "$T/w32-repaired" "$(winpath "$T/w32-repaired/winpkg.libs")" "$(winpath "$T/w32-repaired/winpkg/_core.pyd")" core_value) || true
-    expect_eq "repaired win32 _core.pyd under $wine32" "core_value=42" "$out"
-    set +e
-    out=$(run_host "$T/w32-original" "$(winpath "$T/w32-original")" "$(winpath "$T/w32-original/winpkg/_core.pyd")" core_value)
-    rc=$?
-    set -e
-    [ "$rc" != 0 ] && [[ "$out" == LoadLibraryExW\ failed* ]] || fail "the unrepaired win32 module loaded ($rc: $out)"
+    only_repaired_loads "$T/w32" winpkg/_core.pyd core_value core_value=42 "win32 _core.pyd"
     note="win32 loads too (under $wine32); unrepaired win32 fails"
   fi
 fi

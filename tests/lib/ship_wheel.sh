@@ -35,3 +35,15 @@ install_ferry_wheel() {
   python3 -m venv "$venv" >/dev/null 2>&1 || skip "python3 -m venv does not work here (python3-venv)"
   "$venv/bin/pip" install -q --no-index --disable-pip-version-check "$WHEEL" || fail "pip install --no-index $WHEEL failed"
 }
+
+# same_repair_in_root ROOT FERRY IN OUT HOST: FERRY chrooted in ROOT repairs the fixture wheel
+# IN/simple-1.0-cp311-cp311-linux_x86_64.whl into OUT (paths inside the root; IN/lib holds the library it needs);
+# the host, which sees the root's path P at HOST/P, repairs the same wheel with its ferry into $T/host, and the two
+# wheels are the same (tests/lib/same_repaired_wheel.py). SOURCE_DATE_EPOCH is fixed for both.
+same_repair_in_root() {
+  local root=$1 inner=$2 in=$3 out=$4 host=$5 whl=simple-1.0-cp311-cp311-linux_x86_64.whl
+  export SOURCE_DATE_EPOCH=1700000000
+  LD_LIBRARY_PATH=$in/lib in_root "$root" "$inner" repair "$in/$whl" -w "$out" || fail "repair inside $root failed"
+  LD_LIBRARY_PATH=$host$in/lib "$FERRY" repair "$host$in/$whl" -w "$T/host" >/dev/null
+  python3 "$SRC/tests/lib/same_repaired_wheel.py" "$host$out" "$T/host" "$host$in/lib" "$in/lib"
+}
