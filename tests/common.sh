@@ -17,25 +17,6 @@ need_cmd() { command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed"; }
 expect_eq() { [ "$2" = "$3" ] || fail "$1: expected [$2], got [$3]"; }
 # expect_rc CODE CMD...: runs CMD, fails unless it exits with CODE
 expect_rc() { local want=$1; shift; set +e; "$@"; local rc=$?; set -e; [ "$rc" = "$want" ] || fail "exit $rc, expected $want: $*"; }
-# need_wheel_fixtures FILE: sets W to the wheel fixtures (fixtures/wheel); skips unless W/FILE was built.
-need_wheel_fixtures() {
-  W=$FIX/wheel
-  [ -f "$W/$1" ] || skip "wheel fixtures were not built (gcc/python3-dev missing)"
-}
-# expect_refused WHAT PATTERN CMD...: CMD is refused as a usage error: exit 2 and exactly one line on stderr, which
-# matches PATTERN (it says why). Its stderr is shown.
-expect_refused() {
-  local what=$1 pattern=$2 rc
-  shift 2
-  set +e
-  "$@" >"$T/refused.out" 2>"$T/refused.err"
-  rc=$?
-  set -e
-  cat "$T/refused.err"
-  [ "$rc" = 2 ] || fail "$what: exit $rc, expected 2"
-  [ "$(wc -l <"$T/refused.err")" = 1 ] || fail "$what: expected a one-line error"
-  grep -q "$pattern" "$T/refused.err" || fail "$what: the message does not say why"
-}
 # expect_inspect_error BAD GOOD GOOD-PATTERN MESSAGE: `ferry inspect BAD GOOD` exits 2 with exactly one stderr
 # line "BAD: MESSAGE" while GOOD is still reported (its text matches GOOD-PATTERN); `--json BAD` exits 2 and its
 # error entry carries MESSAGE without the offset suffix.
@@ -117,4 +98,35 @@ need_bullseye() {
   run_dir=$(mktemp -d "$R/$1.XXXXXX")
   trap 'rm -rf "$T" "$run_dir"' EXIT
   inside=/${run_dir#$R/}
+}
+# need_wheel_fixtures FILE: sets W to the wheel fixtures (fixtures/wheel); skips unless W/FILE was built.
+need_wheel_fixtures() {
+  W=$FIX/wheel
+  [ -f "$W/$1" ] || skip "wheel fixtures were not built (gcc/python3-dev missing)"
+}
+# expect_refused WHAT PATTERN CMD...: CMD is refused as a usage error: exit 2 and exactly one line on stderr, which
+# matches PATTERN (it says why). Its stderr is shown.
+expect_refused() {
+  local what=$1 pattern=$2 rc
+  shift 2
+  set +e
+  "$@" >"$T/refused.out" 2>"$T/refused.err"
+  rc=$?
+  set -e
+  cat "$T/refused.err"
+  [ "$rc" = 2 ] || fail "$what: exit $rc, expected 2"
+  [ "$(wc -l <"$T/refused.err")" = 1 ] || fail "$what: expected a one-line error"
+  grep -q "$pattern" "$T/refused.err" || fail "$what: the message does not say why"
+}
+# need_macos_wheel FILE: sets W to the macOS wheel fixtures (fixtures/macos_wheel) and whl to W/FILE; skips unless
+# it was built.
+need_macos_wheel() {
+  W=$FIX/macos_wheel
+  whl=$W/$1
+  [ -f "$whl" ] || skip "macOS wheel fixtures were not built (clang/ld64.lld missing)"
+}
+# need_llvm_otool: sets llvm to LLVM 14's bin directory; skips unless its llvm-otool is there.
+need_llvm_otool() {
+  llvm=/usr/lib/llvm-14/bin
+  [ -x $llvm/llvm-otool ] || skip "llvm-otool-14 is not installed"
 }

@@ -6,11 +6,8 @@
 # @executable_path LC_RPATH (not a build-machine path) stays, and every slice is re-signed.
 # Oracles: llvm-otool -L, llvm-objdump --macho --private-headers, tests/lib/macho_signature_check.py.
 source "$(dirname "$0")/../common.sh"
-W=$FIX/macos_wheel
-whl=$W/exepkg-1.0-cp311-cp311-macosx_11_0_arm64.whl
-[ -f "$whl" ] || skip "macOS wheel fixtures were not built (clang/ld64.lld missing)"
-llvm=/usr/lib/llvm-14/bin
-[ -x $llvm/llvm-otool ] || skip "llvm-otool-14 is not installed"
+need_macos_wheel exepkg-1.0-cp311-cp311-macosx_11_0_arm64.whl
+need_llvm_otool
 unset MACOSX_DEPLOYMENT_TARGET DYLD_LIBRARY_PATH DYLD_FALLBACK_LIBRARY_PATH
 refs() { $llvm/llvm-otool -L "$1" | tail -n +2 | awk '{print $1}' | sort | tr '\n' ' ' | sed 's/ $//'; }
 # The input's references, as the linker wrote them (the test means nothing if they are not program-relative).

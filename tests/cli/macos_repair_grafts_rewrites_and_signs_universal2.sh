@@ -8,11 +8,8 @@
 # tests/lib/macho_signature_check.py (independent of ferry) for fat layout, load commands and every page hash,
 # itself shown to fail on a one-byte change.
 source "$(dirname "$0")/../common.sh"
-W=$FIX/macos_wheel
-whl=$W/fixpkg-1.0-cp311-cp311-macosx_10_13_universal2.whl
-[ -f "$whl" ] || skip "macOS wheel fixtures were not built (clang/ld64.lld missing)"
-llvm=/usr/lib/llvm-14/bin
-[ -x $llvm/llvm-otool ] || skip "llvm-otool-14 is not installed"
+need_macos_wheel fixpkg-1.0-cp311-cp311-macosx_10_13_universal2.whl
+need_llvm_otool
 "$FERRY" repair -w "$T/wh" "$whl" >"$T/out"
 cat "$T/out"
 out=$T/wh/$(basename "$whl")

@@ -5,11 +5,8 @@
 # id set, and the small rewritten _ext.so references it by @loader_path.
 # Oracles: hashlib over the extracted members, llvm-otool -L, tests/lib/macho_signature_check.py.
 source "$(dirname "$0")/../common.sh"
-W=$FIX/macos_wheel
-whl=$W/bigpkg-1.0-cp311-cp311-macosx_11_0_arm64.whl
-[ -f "$whl" ] || skip "macOS wheel fixtures were not built (clang/ld64.lld missing)"
-llvm=/usr/lib/llvm-14/bin
-[ -x $llvm/llvm-otool ] || skip "llvm-otool-14 is not installed"
+need_macos_wheel bigpkg-1.0-cp311-cp311-macosx_11_0_arm64.whl
+need_llvm_otool
 unset MACOSX_DEPLOYMENT_TARGET DYLD_LIBRARY_PATH DYLD_FALLBACK_LIBRARY_PATH
 "$FERRY" repair -w "$T/o" "$whl" >/dev/null
 out=$T/o/$(basename "$whl")

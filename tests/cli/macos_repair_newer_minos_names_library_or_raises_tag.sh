@@ -5,9 +5,7 @@
 # `show` reports the same minos and the tag repair would reach.
 # Oracle: llvm-objdump --macho --private-headers gives libnew's minos (LC_BUILD_VERSION) independently.
 source "$(dirname "$0")/../common.sh"
-W=$FIX/macos_wheel
-whl=$W/newpkg-1.0-cp311-cp311-macosx_11_0_arm64.whl
-[ -f "$whl" ] || skip "macOS wheel fixtures were not built (clang/ld64.lld missing)"
+need_macos_wheel newpkg-1.0-cp311-cp311-macosx_11_0_arm64.whl
 [ -x /usr/lib/llvm-14/bin/llvm-objdump ] || skip "llvm-objdump-14 is not installed"
 minos=$(/usr/lib/llvm-14/bin/llvm-objdump --macho --private-headers "$W/deps/libnew.dylib" | awk '/LC_BUILD_VERSION/{f=1} f&&/minos/{print $2; exit}')
 expect_eq "oracle minos of libnew" 13.0 "$minos"

@@ -6,9 +6,7 @@
 # Oracle: llvm-objdump --macho --private-headers of the input: __text starts less than 16 bytes after the load
 # commands (only its alignment), so the error is the only correct answer.
 source "$(dirname "$0")/../common.sh"
-W=$FIX/macos_wheel
-whl=$W/tightpkg-1.0-cp311-cp311-macosx_10_13_x86_64.whl
-[ -f "$whl" ] || skip "macOS wheel fixtures were not built (clang/ld64.lld missing)"
+need_macos_wheel tightpkg-1.0-cp311-cp311-macosx_10_13_x86_64.whl
 hdr=$(/usr/lib/llvm-14/bin/llvm-objdump --macho --private-headers "$W/stage/tight_ext.so")
 sizeofcmds=$(awk '/MH_MAGIC_64/{print $7; exit}' <<<"$hdr")
 first=$(awk '/sectname __text/{f=1} f&&/ offset/{print $2; exit}' <<<"$hdr")

@@ -9,8 +9,7 @@ source "$(dirname "$0")/../common.sh"
 W=$FIX/macos_wheel
 fix=$W/fixpkg-1.0-cp311-cp311-macosx_10_13_universal2.whl
 [ -f "$fix" ] || skip "macOS wheel fixtures were not built"
-llvm=/usr/lib/llvm-14/bin
-[ -x $llvm/llvm-otool ] || skip "llvm-otool-14 is not installed"
+need_llvm_otool
 unset MACOSX_DEPLOYMENT_TARGET DYLD_LIBRARY_PATH
 x() { rm -rf "$T/x" && mkdir "$T/x" && (cd "$T/x" && python3 -m zipfile -e "$1" .); }
 "$FERRY" repair --exclude liba.dylib -w "$T/ex" "$fix" >/dev/null

@@ -7,11 +7,8 @@
 # (unit test macos_repair_library_ignores_dyld_environment).
 # Oracles: llvm-otool -L on the grafted files (their id line carries the current version), the signature checker.
 source "$(dirname "$0")/../common.sh"
-W=$FIX/macos_wheel
-whl=$W/fbpkg-1.0-cp311-cp311-macosx_10_13_x86_64.whl
-[ -f "$whl" ] || skip "macOS wheel fixtures were not built (clang/ld64.lld missing)"
-llvm=/usr/lib/llvm-14/bin
-[ -x $llvm/llvm-otool ] || skip "llvm-otool-14 is not installed"
+need_macos_wheel fbpkg-1.0-cp311-cp311-macosx_10_13_x86_64.whl
+need_llvm_otool
 unset MACOSX_DEPLOYMENT_TARGET DYLD_LIBRARY_PATH DYLD_FALLBACK_LIBRARY_PATH
 n=0
 # grafted_versions ENV... -- FERRY_ARGS...: "libabs=V libfb=V" of the repaired wheel (current versions by otool).

@@ -46,6 +46,13 @@ std::string compact(const DependencyTree& t, const std::string& dir) {
   return out;
 }
 
+// Options for the loader of a named profile (musl, centos7, debian11...).
+ResolveOptions profile(const char* name) {
+  ResolveOptions o;
+  o.profile = *find_profile(name);
+  return o;
+}
+
 struct Case {
   std::string dir;
   DependencyTree tree;
@@ -130,9 +137,7 @@ TEST_CASE("RUNPATH applies only to the object's own DT_NEEDED, and a missing lib
 }
 
 TEST_CASE("musl treats RUNPATH like an inherited RPATH, so the same tree resolves completely", "[resolve]") {
-  ResolveOptions o;
-  o.profile = *find_profile("musl");
-  auto c = run("03_runpath_not_inherited", o);
+  auto c = run("03_runpath_not_inherited", profile("musl"));
   if (!c.ok) return;
   CHECK(c.tree.root.children[0].children[0].path == c.dir + "/lib/libb.so.1");
   CHECK(c.tree.root.children[0].children[0].rule == Rule::runpath);
@@ -183,9 +188,7 @@ TEST_CASE("$LIB and ${PLATFORM} expand per the loader profile (Debian: lib/x86_6
   CHECK(compact(c.tree, c.dir) ==
         "liblib.so.1 -> $D/lib/x86_64-linux-gnu/liblib.so.1 [runpath $D/main]\n"
         "libplat.so.1 -> $D/" + platform + "/libplat.so.1 [runpath $D/main]\n");
-  ResolveOptions o;
-  o.profile = *find_profile("centos7");  // $LIB = lib64 there: nothing at $ORIGIN/lib64
-  auto r = run("11_lib_and_platform_tokens", o);
+  auto r = run("11_lib_and_platform_tokens", profile("centos7"));  // $LIB = lib64 there: nothing at $ORIGIN/lib64
   CHECK(r.tree.root.children[0].path == std::nullopt);
 }
 
@@ -207,9 +210,7 @@ TEST_CASE("glibc-hwcaps subdirectories are tried before the directory itself", "
   bool v2 = std::find(levels.begin(), levels.end(), "x86-64-v2") != levels.end();
   CHECK(compact(c.tree, c.dir) == (v2 ? "libh.so.1 -> $D/lib/glibc-hwcaps/x86-64-v2/libh.so.1 [runpath $D/main]\n"
                                       : "libh.so.1 -> $D/lib/libh.so.1 [runpath $D/main]\n"));
-  ResolveOptions o;
-  o.profile = *find_profile("debian11");  // glibc 2.31: no glibc-hwcaps
-  auto old = run("15_glibc_hwcaps_subdir", o);
+  auto old = run("15_glibc_hwcaps_subdir", profile("debian11"));  // glibc 2.31: no glibc-hwcaps
   CHECK(compact(old.tree, old.dir) == "libh.so.1 -> $D/lib/libh.so.1 [runpath $D/main]\n");
 }
 
@@ -217,9 +218,7 @@ TEST_CASE("legacy tls subdirectories are tried before the directory (glibc <= 2.
   auto c = run("16_legacy_tls_subdir");
   if (!c.ok) return;
   CHECK(compact(c.tree, c.dir) == "libt.so.1 -> $D/lib/tls/libt.so.1 [runpath $D/main]\n");
-  ResolveOptions o;
-  o.profile = *find_profile("musl");
-  auto m = run("16_legacy_tls_subdir", o);
+  auto m = run("16_legacy_tls_subdir", profile("musl"));
   CHECK(compact(m.tree, m.dir) == "libt.so.1 -> $D/lib/libt.so.1 [runpath $D/main]\n");
 }
 
