@@ -587,6 +587,14 @@ Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions
 std::string LayoutPlan::describe() const {
   std::string out = std::string("strategy: ") + to_string(strategy) + "\n";
   for (const auto& s : steps) out += "  " + s + "\n";
+  // The room moves as the writer carries them out, in order (their words are among the steps above).
+  for (size_t i = 0; i < room.size(); ++i) {
+    const RoomMove& m = room[i];
+    out += "  room move " + std::to_string(i + 1) + " (" + to_string(m.method) + ", for " + m.what + "): bytes " +
+           hex(m.block.start) + ".." + hex(m.block.end) + " -> offset " + hex(m.new_offset) + ", vaddr " +
+           hex(m.new_vaddr) + "; " + std::to_string(m.fields.size()) + " header fields follow; " +
+           std::to_string(m.phdrs.size()) + " program headers\n";
+  }
   int64_t delta = static_cast<int64_t>(new_size) - static_cast<int64_t>(old_size);
   out += "size: " + std::to_string(old_size) + " -> " + std::to_string(new_size) + " bytes (" +
          (delta >= 0 ? "+" : "") + std::to_string(delta) + ")\n";
