@@ -1,6 +1,7 @@
-// The writer's internal pipeline: normalize(edits) -> plan(file, edits) -> apply(file, plan) -> verify.
-// A LayoutPlan is the complete description of the output (every header, table and where it lives), computed
-// without touching bytes, so --dry-run and golden tests read the same decisions apply() carries out.
+// The writer's internal pipeline: normalize(edits) -> gather_facts -> plan_layout(file, edits, facts) ->
+// apply(file, plan) -> verify. A LayoutPlan is the complete description of the output (the room moves in order,
+// then every header, table and where it lives), computed without touching the output, so --dry-run and golden
+// tests read the same decisions apply() carries out.
 #pragma once
 
 #include <cstdint>
@@ -116,11 +117,11 @@ struct LayoutPlan {
   DynamicSummary expected;  // what reading the output back must give
 
   // Bytes .dynstr / PT_INTERP must grow by that did not fit where they are (they go to the new area unless
-  // slide_sections can make room after them); set before a needs_room() return.
+  // a room move frees bytes after them); set before a needs_room() return.
   uint64_t dynstr_growth = 0, interp_growth = 0;
   // The program header table needs more entries than fit (it has section headers, and is a program or a
   // library whose table should not move): bytes it needs after it, of which table_extra for entries other than
-  // a new PT_LOAD. The caller makes room (patch.cpp) and plans again.
+  // a new PT_LOAD. plan_layout() decides the room and plans again.
   uint64_t table_growth = 0;
   uint64_t table_extra = 0;
   bool needs_room() const { return table_growth > 0; }

@@ -1,9 +1,10 @@
 // Room by moving the fewest sections out of the way (patchelf's way for the table, elf-rewriting.md):
-// - make_room_for_phdr: the program header table stays where it is, right after the ELF header in the first
+// - decide_phdr_room: the program header table stays where it is, right after the ELF header in the first
 //   PT_LOAD (kernels before ~5.17 compute AT_PHDR from it, and binutils' strip expects it there), and the
 //   sections that follow it (.interp, notes, hash tables, ...) move as one block into a new PT_LOAD at the end;
-// - evict_sections: the sections after .dynstr move to the end of a PT_LOAD that already ends the file.
-// Their program headers, section headers, DT_* pointers and symbols follow (move_block.cpp).
+// - decide_evict: the sections after .dynstr move to the end of a PT_LOAD that already ends the file.
+// Each decides a RoomMove (data) from the parsed file; carry_out (move_block.cpp) writes it. Their program
+// headers, section headers, DT_* pointers and symbols follow (retarget_block).
 #include <elf.h>
 
 #include <algorithm>

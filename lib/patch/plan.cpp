@@ -220,7 +220,7 @@ Growth decide_growth(const ElfFile& f, const TargetState& t, const StringPlan& s
     // where it is: that would overwrite them. It moves, and the old bytes stay.
     const bool shares = interp_shares = interp_shares_bytes(f, ip) && f.interpreter() != *t.interpreter;
     g.interp_grows = t.interpreter->size() + 1 > ip.filesz || shares;
-    // Unused bytes after it (padding, or room slide_sections made) let it grow where it is.
+    // Unused bytes after it (padding, or room a slide made) let it grow where it is.
     if (g.interp_grows && !shares && free_after(f, ip.offset + ip.filesz) >= t.interpreter->size() + 1 - ip.filesz)
       g.interp_grows = false, g.interp_in_place = true;
   }
@@ -290,9 +290,9 @@ Result<bool> grow_table(const ElfFile& f, const TargetState& t, const Growth& g,
   if (table_room >= grow * c.phent()) {
     lp.steps.push_back("program headers: table grown in place at " + hex(f.e_phoff) + " (unused bytes follow it)");
   } else if (!f.shdrs.empty() && (program || !allow_table_move)) {
-    // Make room after the table (strip-friendly); see patch.cpp.
+    // Make room after the table (strip-friendly); see plan_layout.cpp.
     lp.table_growth = grow * c.phent() - table_room;
-    // make_room_for_phdr adds a PT_LOAD itself (the new area then extends it): it must free room for that
+    // decide_phdr_room adds a PT_LOAD itself (the new area then extends it): it must free room for that
     // entry and for the others, whether or not this plan wanted a PT_LOAD.
     lp.table_extra = (add_load ? grow - 1 : grow) * c.phent();
     return false;
