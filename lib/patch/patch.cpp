@@ -25,7 +25,7 @@ Result<LayoutPlan> patch_in_image(Image& img, const Edits& edits, const std::str
   FERRY_TRY(file, read_elf_file_for_patch(img.view(), path));
   const Facts facts = gather_facts(file, edits);  // the only reads outside the file, before any planning
   FERRY_TRY(lp, plan_layout(file, edits, opts, facts, model));
-  if (lp.strategy != Strategy::unchanged) FERRY_CHECK(apply(file, lp, img));
+  if (lp.strategy != Strategy::unchanged || !lp.room.empty()) FERRY_CHECK(apply(file, lp, img));
   return lp;
 }
 

@@ -1,14 +1,19 @@
 // The room-making decisions alone (layout_plan.hpp decide_slide / decide_evict / decide_phdr_room, and
-// plan_layout): each case crafts an ElfFile in memory (no parsing, no file), asks for room, and checks the move
-// decided as data: which bytes go where, which header fields follow, the program header table afterwards, and
-// that the bytes the file was "read" from are untouched.
+// plan_layout): each decide_* case crafts an ElfFile in memory (no parsing, no file), asks for room, and checks
+// the move decided as data: which bytes go where, which header fields follow, the program header table
+// afterwards, and that the bytes the file was "read" from are untouched. plan_layout is checked on a tiny image
+// and on the fixture library held in memory: the plan names its moves, and apply() carries out exactly that plan.
 #include <catch2/catch.hpp>
 
 #include <elf.h>
 
+#include <cstdlib>
+
 #include "patch/elf_file.hpp"
 #include "patch/layout_plan.hpp"
+#include "patch/patch.hpp"
 #include "patch_test_elf.hpp"
+#include "support/file.hpp"
 
 using namespace ferry;
 using namespace ferry::patch;
@@ -192,4 +197,39 @@ TEST_CASE("plan_layout needs no model when everything fits, and never writes its
   CHECK(lp->room.empty());
   CHECK(lp->strategy != Strategy::unchanged);
   CHECK(in == copy);
+}
+
+TEST_CASE("plan_layout decides the slide the fixture library needs; apply() carries out exactly that plan") {
+  const char* dir = std::getenv("FERRY_FIXTURES");
+  auto read = dir ? read_file(std::string(dir) + "/patch/libfoo.so.1") : Result<std::vector<uint8_t>>(make_error(ErrorCode::io, "unset"));
+  if (!read) {
+    WARN("FERRY_FIXTURES/patch/libfoo.so.1 not built; skipped");
+    return;
+  }
+  const std::vector<uint8_t> in = *read, copy = *read;
+  const ByteView view(in.data(), in.size());
+  auto f = read_elf_file_for_patch(view, "libfoo.so.1");
+  REQUIRE(f.ok());
+  Edits e;
+  e.set_rpath = "/a/search/path/much/longer/than/the/one/the/file/has/" + std::string(100, 'q');
+  int models = 0;
+  auto lp = plan_layout(*f, e, PatchOptions{}, Facts{}, [&] { ++models; return Image::copy_of(view, "model"); });
+  REQUIRE(lp.ok());
+  CHECK(models == 1);
+  REQUIRE(lp->room.size() == 1);
+  const RoomMove& m = lp->room[0];
+  CHECK(m.method == RoomMethod::slide);
+  CHECK(m.what == ".dynstr");
+  CHECK(m.block.start == f->dynstr_offset + f->dynstr_size);  // what follows .dynstr moves
+  CHECK(m.file_size == in.size());
+  CHECK(lp->strategy == Strategy::in_place);
+  CHECK(lp->describe().find("room move 1 (slide, for .dynstr): bytes " + hex(m.block.start)) != std::string::npos);
+  CHECK(in == copy);  // planning wrote nothing
+
+  auto img = Image::copy_of(view, "libfoo.so.1");
+  REQUIRE(img.ok());
+  REQUIRE(apply(*f, *lp, *img).ok());
+  auto patched = patch_image(view, e, "libfoo.so.1");
+  REQUIRE(patched.ok());
+  CHECK(img->to_vector() == *patched);
 }
