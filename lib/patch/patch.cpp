@@ -1,5 +1,5 @@
-// The writer's entry points: normalize -> plan_layout -> apply -> verify on a byte image, and the same on a file with
-// an atomic, verified replacement of the target (support/file.hpp atomic_write_with). A file is never held in
+// The writer's entry points: normalize -> plan_layout -> apply -> verify on a byte image, and the same on a file
+// with an atomic, verified replacement of the target (support/file.hpp atomic_write_with). A file is never held in
 // memory: it is mapped copy-on-write (image.hpp), the output streams from the input file and the changed pages,
 // and verification re-reads the written temporary file. An empty edit list returns the input bytes unchanged.
 #include "patch/patch.hpp"

@@ -199,7 +199,7 @@ TEST_CASE("plan_layout needs no model when everything fits, and never writes its
   CHECK(in == copy);
 }
 
-TEST_CASE("plan_layout decides the slide the fixture library needs; apply() carries out exactly that plan") {
+TEST_CASE("plan_layout decides the slide the fixture library needs, and apply() carries out exactly that plan") {
   const char* dir = std::getenv("FERRY_FIXTURES");
   auto read = dir ? read_file(std::string(dir) + "/patch/libfoo.so.1") : Result<std::vector<uint8_t>>(make_error(ErrorCode::io, "unset"));
   if (!read) {
