@@ -1,6 +1,6 @@
-// Carries out a LayoutPlan on the output image (image.hpp): every write is range-checked and goes through the
-// file's class and byte order (Codec), and marks only the pages it touches. Nothing here decides layout; an
-// unchanged plan writes nothing.
+// The writer: carries out a LayoutPlan on the output image (image.hpp), its room moves first (carry_out), then
+// its layout. Every write is range-checked and goes through the file's class and byte order (Codec), and marks
+// only the pages it touches. Nothing here decides layout; an unchanged plan writes nothing.
 #include <elf.h>
 
 #include <cstring>
@@ -107,10 +107,9 @@ Status move_symbols(Out& o, const LayoutPlan& lp) {
   return {};
 }
 
-}  // namespace
-
-Status apply(const ElfFile& f, const LayoutPlan& lp, Image& buf) {
-  // `f` reads the image being written: from here on only its parsed fields are used, never its bytes.
+// The layout part of the plan, on the file as the room moves left it (`f`, read from `buf`): from here on only
+// its parsed fields are used, never its bytes.
+Status write_layout(const ElfFile& f, const LayoutPlan& lp, Image& buf) {
   const bool interp_changed = lp.interp && f.interp_phdr && f.interpreter() != *lp.interp;
   if (lp.new_size > buf.size()) FERRY_CHECK(buf.resize(lp.new_size));
   Out o{buf, f};
@@ -150,6 +149,17 @@ Status apply(const ElfFile& f, const LayoutPlan& lp, Image& buf) {
   if (lp.os_abi) *buf.write(EI_OSABI, 1) = *lp.os_abi;
   FERRY_CHECK(move_symbols(o, lp));
   return {};
+}
+
+}  // namespace
+
+Status apply(const ElfFile& f, const LayoutPlan& lp, Image& buf) {
+  if (lp.room.empty()) return write_layout(f, lp, buf);
+  // The room moves first, in the order decided; the layout was planned on the file they leave, read here the
+  // way the planner read its model of it.
+  for (const auto& m : lp.room) FERRY_CHECK(carry_out(f.c, m, buf));
+  FERRY_TRY(moved, read_elf_file_for_patch(buf.view(), f.path));
+  return write_layout(moved, lp, buf);
 }
 
 }  // namespace ferry::patch

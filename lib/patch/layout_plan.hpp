@@ -1,9 +1,11 @@
-// The writer's internal pipeline: normalize(edits) -> plan(file, edits) -> apply(file, plan) -> verify.
-// A LayoutPlan is the complete description of the output (every header, table and where it lives), computed
-// without touching bytes, so --dry-run and golden tests read the same decisions apply() carries out.
+// The writer's internal pipeline: normalize(edits) -> gather_facts -> plan_layout(file, edits, facts) ->
+// apply(file, plan) -> verify. A LayoutPlan is the complete description of the output (the room moves in order,
+// then every header, table and where it lives), computed without touching the output, so --dry-run and golden
+// tests read the same decisions apply() carries out.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -23,12 +25,50 @@ struct Move {
   uint64_t new_vaddr = 0, new_offset = 0;
 };
 
+// A block of allocated sections being moved (move_block.cpp): its file range, the address of its start and the
+// indices of its sections.
+struct SectionBlock {
+  uint64_t start = 0, end = 0, old_vaddr = 0;
+  std::vector<size_t> sections;
+};
+
+// One header or table field a room move rewrites: `size` bytes at file `offset`, in the file's byte order.
+struct FieldWrite {
+  uint64_t offset = 0;
+  int size = 0;
+  uint64_t value = 0;
+};
+
+// The ways to make room for a structure that does not fit where it is, cheapest first (make_room.cpp, slide.cpp).
+enum class RoomMethod { slide, evict, new_segment };
+const char* to_string(RoomMethod m);
+
+// One room-making move as data, decided by decide_slide / decide_evict / decide_phdr_room from a parsed file
+// alone and carried out by carry_out(): the block's bytes go to new_offset (memmove), [clear_offset,
+// +clear_size) is zeroed, then the fields are written and the program header table is rewritten at phoff.
+struct RoomMove {
+  RoomMethod method = RoomMethod::slide;
+  std::string what;  // the structure room is made for (".dynstr", "PT_INTERP", "program headers")
+  SectionBlock block;
+  uint64_t new_offset = 0, new_vaddr = 0;
+  uint64_t clear_offset = 0, clear_size = 0;
+  uint64_t file_size = 0;  // the file's size afterwards
+  uint64_t phoff = 0;
+  std::vector<Phdr> phdrs;          // the whole program header table afterwards (e_phnum follows it)
+  std::vector<FieldWrite> fields;   // DT_* pointers, section headers and symbol values that follow the block
+  std::string step;                 // in words, for --dry-run
+  uint64_t size() const { return block.end - block.start; }
+};
+
 enum class Strategy { unchanged, in_place, extend_last_segment, new_segment };
 const char* to_string(Strategy s);
 
 struct LayoutPlan {
   Strategy strategy = Strategy::unchanged;
   std::vector<std::string> steps;  // human-readable decisions, one per line
+
+  // Room made before everything below, in order: the fields below describe the file after these moves.
+  std::vector<RoomMove> room;
 
   // Dynamic section: final entries (without the terminating DT_NULLs) and where they are written.
   std::vector<Dyn> dynamic;
@@ -77,11 +117,11 @@ struct LayoutPlan {
   DynamicSummary expected;  // what reading the output back must give
 
   // Bytes .dynstr / PT_INTERP must grow by that did not fit where they are (they go to the new area unless
-  // slide_sections can make room after them); set before a needs_room() return.
+  // a room move frees bytes after them); set before a needs_room() return.
   uint64_t dynstr_growth = 0, interp_growth = 0;
   // The program header table needs more entries than fit (it has section headers, and is a program or a
   // library whose table should not move): bytes it needs after it, of which table_extra for entries other than
-  // a new PT_LOAD. The caller makes room (patch.cpp) and plans again.
+  // a new PT_LOAD. plan_layout() decides the room and plans again.
   uint64_t table_growth = 0;
   uint64_t table_extra = 0;
   bool needs_room() const { return table_growth > 0; }
@@ -143,12 +183,24 @@ Status normalize(const Edits& edits);
 Status resolve_renames(const ElfFile& file, const Edits& edits, TargetState& t);
 Status plan_renames(const ElfFile& file, const TargetState& t, const std::vector<uint64_t>& name_offsets, LayoutPlan& lp);
 Status verify_renames(const ElfFile& before, const ElfFile& after, const LayoutPlan& lp);
-// Pure: reads only `file` (a parsed view of bytes in memory) and `facts` (gather_facts), never the filesystem.
-// allow_table_move: a shared library's program header table may move into the new PT_LOAD (binutils' strip
-// cannot rewrite such a file; used when moving the sections after the table would cost more than a page).
+// One layout for the file as it is. Pure: reads only `file` (a parsed view of bytes in memory) and `facts`
+// (gather_facts), never the filesystem. allow_table_move: a shared library's program header table may move into
+// the new PT_LOAD (binutils' strip cannot rewrite such a file; the last resort). A plan that needs room first
+// says so (needs_room(), dynstr_growth, interp_growth); plan_layout() then decides the room.
 Result<LayoutPlan> plan(const ElfFile& file, const Edits& edits, const PatchOptions& opts, const Facts& facts = {},
                         bool allow_table_move = false);
-// Writes the plan into `image`, the output `file` was read from (its bytes are not read again).
+
+// A copy of the input's bytes the planner may model room moves on (never the output): Image::open of the input
+// or Image::copy_of its bytes. Asked for only when room must be made.
+using ModelSource = std::function<Result<Image>()>;
+// The planner (plan_layout.cpp): plan(), and while a structure does not fit, the cheapest room move that
+// succeeds on the model (slide, evict, new segment) and plan() again on the model; then the table moved as the
+// last resort. Returns every decision as data: the room moves in order, the layout after them, the strategy
+// and the sizes. Writes nothing but its own model and reads no file.
+Result<LayoutPlan> plan_layout(const ElfFile& file, const Edits& edits, const PatchOptions& opts, const Facts& facts,
+                               const ModelSource& model);
+// The writer: carries out the plan's room moves, then writes its layout into `image`, which holds the bytes
+// `file` was read from.
 Status apply(const ElfFile& file, const LayoutPlan& plan, Image& image);
 // How much of the output verify() compares byte for byte with the input.
 struct VerifyScope {
@@ -163,24 +215,30 @@ struct VerifyScope {
 Status verify(const ElfFile& before, ByteView after, const Edits& edits, const LayoutPlan& plan,
               const VerifyScope& scope = {});
 
-// Grows a program's header table in place by moving the sections after it into a new PT_LOAD (make_room.cpp).
-// `bytes`: room to free after the table beyond the entry of that new PT_LOAD itself. `image` holds the bytes
-// `file` was read from and is changed only on success.
+// Room-making, decided (pure: reads only the parsed file) and carried out (the only place room moves write).
+// decide_phdr_room: a program's header table grows in place by moving the sections after it into a new PT_LOAD
+// (make_room.cpp); `bytes`: room to free after the table beyond the entry of that new PT_LOAD itself.
+Result<RoomMove> decide_phdr_room(const ElfFile& file, uint64_t page, uint64_t bytes = 0);
+// decide_slide (slide.cpp): the sections from file offset `pos` to the end of the PT_LOAD holding it move `bytes`
+// (rounded up to their alignment) towards the next PT_LOAD, into the padding the linker left there (GNU ld's
+// -z separate-code pads the first segment to a page). Afterwards [pos, pos + bytes) is free, so the structure
+// ending at `pos` can grow in place and the file does not grow. Fails (ErrorCode::unsupported) when a section in
+// the way cannot move or the padding is too small.
+Result<RoomMove> decide_slide(const ElfFile& file, uint64_t pos, uint64_t bytes);
+// decide_evict (make_room.cpp): the fewest movable sections from `pos` on that free [pos, pos + bytes) move to
+// the end of the PT_LOAD that ends the file (one an earlier stage or an earlier ferry/patchelf run appended), so
+// the structure ending at `pos` grows in place for the cost of those sections instead of moving whole; refused
+// when they are `max_block` bytes or more.
+Result<RoomMove> decide_evict(const ElfFile& file, uint64_t pos, uint64_t bytes, const std::string& purpose,
+                              uint64_t max_block);
+// Writes one decided move into `image` (which holds the bytes the move was decided on).
+Status carry_out(const Codec& c, const RoomMove& move, Image& image);
+// decide + carry_out, for callers that make room on an image themselves (append_segment.cpp); the move's words
+// are appended to `steps`.
 Status make_room_for_phdr(const ElfFile& file, Image& image, uint64_t page, std::vector<std::string>& steps,
                           uint64_t bytes = 0);
-
-// Sliding sections forward inside their own PT_LOAD (slide.cpp): the sections from file offset `pos` to the end
-// of the PT_LOAD holding it move `bytes` (rounded up to their alignment) towards the next PT_LOAD, into the
-// padding the linker left there (GNU ld's -z separate-code pads the first segment to a page). Afterwards
-// [pos, pos + bytes) is free, so the structure ending at `pos` can grow in place and the file does not grow.
-// Fails (ErrorCode::unsupported) when a section in the way cannot move or the padding is too small.
 Status slide_sections(const ElfFile& file, Image& image, uint64_t pos, uint64_t bytes, std::vector<std::string>& steps);
 
-// Moves the fewest movable sections from `pos` on that free [pos, pos + bytes) to the end of the PT_LOAD that ends
-// the file (one an earlier stage or an earlier ferry/patchelf run appended), so the structure ending at `pos`
-// grows in place for the cost of those sections instead of moving whole (make_room.cpp).
-Status evict_sections(const ElfFile& file, Image& image, uint64_t pos, uint64_t bytes, const std::string& purpose,
-                      std::vector<std::string>& steps, uint64_t max_block);
 // The PT_LOAD that ends the file, maps no .bss and is highest in memory: it can grow without a new header.
 std::optional<size_t> extendable_last_load(const ElfFile& f);
 
@@ -188,21 +246,14 @@ std::optional<size_t> extendable_last_load(const ElfFile& f);
 // header table or segment that starts later. 0 for files without section headers (no way to know what is used).
 uint64_t free_after(const ElfFile& file, uint64_t offset);
 
-// A block of allocated sections being moved (move_block.cpp): its file range, the address of its start and the
-// indices of its sections.
-struct SectionBlock {
-  uint64_t start = 0, end = 0, old_vaddr = 0;
-  std::vector<size_t> sections;
-};
 // Whether only the dynamic section, program headers and symbols refer to this section's address, so it may move.
 bool is_movable_section(const ElfFile& f, const Shdr& s);
 bool is_dt_pointer(int64_t tag);
 // A relocation range the loader reads (DT_RELA/RELASZ, ...) that the block would cut in two, named.
 std::optional<std::string> splits_dynamic_range(const ElfFile& f, const SectionBlock& b);
-// In `out` (which already holds the block's bytes at their new place): moves non-PT_LOAD headers wholly in the
-// block (in `ph`), DT_* pointers, section headers and symbol values by (d_off, d_vaddr).
-void retarget_block(const ElfFile& f, Image& out, const SectionBlock& b, uint64_t d_off, uint64_t d_vaddr,
-                    std::vector<Phdr>& ph);
+// The move's header edits for its block moving by (d_off, d_vaddr): non-PT_LOAD headers wholly in the block (in
+// move.phdrs), DT_* pointers, section headers and symbol values (read as they will be after the copy).
+void retarget_block(const ElfFile& f, uint64_t d_off, uint64_t d_vaddr, RoomMove& move);
 // Writes `ph` at `phoff` and sets e_phnum.
 void write_program_headers(const ElfFile& f, Image& out, uint64_t phoff, const std::vector<Phdr>& ph);
 

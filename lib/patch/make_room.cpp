@@ -1,23 +1,18 @@
 // Room by moving the fewest sections out of the way (patchelf's way for the table, elf-rewriting.md):
-// - make_room_for_phdr: the program header table stays where it is, right after the ELF header in the first
+// - decide_phdr_room: the program header table stays where it is, right after the ELF header in the first
 //   PT_LOAD (kernels before ~5.17 compute AT_PHDR from it, and binutils' strip expects it there), and the
 //   sections that follow it (.interp, notes, hash tables, ...) move as one block into a new PT_LOAD at the end;
-// - evict_sections: the sections after .dynstr move to the end of a PT_LOAD that already ends the file.
-// Their program headers, section headers, DT_* pointers and symbols follow (move_block.cpp).
+// - decide_evict: the sections after .dynstr move to the end of a PT_LOAD that already ends the file.
+// Each decides a RoomMove (data) from the parsed file; carry_out (move_block.cpp) writes it. Their program
+// headers, section headers, DT_* pointers and symbols follow (retarget_block).
 #include <elf.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "patch/layout_plan.hpp"
 #include "support/bytes.hpp"
 
 namespace ferry::patch {
-
-namespace {
-
-
-}  // namespace
 
 namespace {
 
@@ -98,19 +93,27 @@ uint64_t place_block(uint64_t from, const Taken& t) {
   return from + ((t.block.start % t.align) + t.align - (from % t.align)) % t.align;
 }
 
-// Copies the block to new_off (past the end of the input: the ranges do not overlap), clears its old bytes.
-Status copy_block(Image& out, const SectionBlock& b, uint64_t new_off) {
-  const uint64_t n = b.end - b.start;
-  FERRY_CHECK(out.resize(std::max<uint64_t>(out.size(), new_off + n)));
-  std::memcpy(out.write(new_off, n), out.view().data() + b.start, n);
-  std::memset(out.write(b.start, n), 0, n);
-  return {};
+// The move of block `t` to new_off / new_vaddr, its old bytes cleared; the program header table as it is.
+RoomMove block_move(const ElfFile& f, RoomMethod method, const std::string& what, const Taken& t, uint64_t new_off,
+                    uint64_t new_vaddr) {
+  RoomMove m;
+  m.method = method;
+  m.what = what;
+  m.block = t.block;
+  m.new_offset = new_off;
+  m.new_vaddr = new_vaddr;
+  m.clear_offset = t.block.start;
+  m.clear_size = t.block.end - t.block.start;
+  m.file_size = std::max<uint64_t>(f.bytes.size(), new_off + m.size());
+  m.phoff = f.e_phoff;
+  m.phdrs = f.phdrs;
+  return m;
 }
 
 }  // namespace
 
-Status evict_sections(const ElfFile& f, Image& out, uint64_t pos, uint64_t bytes, const std::string& purpose,
-                      std::vector<std::string>& steps, uint64_t max_block) {
+Result<RoomMove> decide_evict(const ElfFile& f, uint64_t pos, uint64_t bytes, const std::string& purpose,
+                              uint64_t max_block) {
   auto last = extendable_last_load(f);
   if (!last) return f.error("no room for " + purpose + ": no PT_LOAD ends the file", pos, ErrorCode::unsupported);
   FERRY_TRY(t, take_block(f, pos, pos + bytes, target_page_size(f.e_machine), purpose));
@@ -124,18 +127,15 @@ Status evict_sections(const ElfFile& f, Image& out, uint64_t pos, uint64_t bytes
   uint64_t new_vaddr = L.vaddr + (new_off - L.offset);
   if ((new_vaddr - b.old_vaddr) % t.align != 0)
     return f.error("no room for " + purpose + ": the last PT_LOAD cannot keep the sections' alignment", pos, ErrorCode::unsupported);
-  FERRY_CHECK(copy_block(out, b, new_off));
-  std::vector<Phdr> ph = f.phdrs;
-  retarget_block(f, out, b, new_off - b.start, new_vaddr - b.old_vaddr, ph);
-  ph[*last].filesz = ph[*last].memsz = new_off + (b.end - b.start) - L.offset;
-  write_program_headers(f, out, f.e_phoff, ph);
-  steps.push_back("moved " + names_of(f, b) + " (" + std::to_string(b.end - b.start) + " bytes) to the end of the last "
-                  "PT_LOAD (offset " + hex(new_off) + "), freeing room for " + purpose + " in place");
-  return {};
+  RoomMove m = block_move(f, RoomMethod::evict, purpose, t, new_off, new_vaddr);
+  retarget_block(f, new_off - b.start, new_vaddr - b.old_vaddr, m);
+  m.phdrs[*last].filesz = m.phdrs[*last].memsz = new_off + (b.end - b.start) - L.offset;
+  m.step = "moved " + names_of(f, b) + " (" + std::to_string(b.end - b.start) + " bytes) to the end of the last "
+           "PT_LOAD (offset " + hex(new_off) + "), freeing room for " + purpose + " in place";
+  return m;
 }
 
-Status make_room_for_phdr(const ElfFile& f, Image& out, uint64_t page, std::vector<std::string>& steps,
-                          uint64_t bytes) {
+Result<RoomMove> decide_phdr_room(const ElfFile& f, uint64_t page, uint64_t bytes) {
   const Codec& c = f.c;
   const uint64_t n = f.phdrs.size() + 1;
   const uint64_t table_end = f.e_phoff + f.phdrs.size() * c.phent();
@@ -145,13 +145,10 @@ Status make_room_for_phdr(const ElfFile& f, Image& out, uint64_t page, std::vect
   const uint64_t size = t.block.end - t.block.start;
   uint64_t new_off = place_block(align_up(f.bytes.size(), 16), t);
   uint64_t new_vaddr = align_up(f.max_vaddr_end(), page) + new_off % page;
-  const uint64_t d_off = new_off - t.block.start, d_vaddr = new_vaddr - t.block.old_vaddr;
-  FERRY_CHECK(copy_block(out, t.block, new_off));
-
-  std::vector<Phdr> ph = f.phdrs;
-  for (auto& p : ph)
+  RoomMove m = block_move(f, RoomMethod::new_segment, "program headers", t, new_off, new_vaddr);
+  for (auto& p : m.phdrs)
     if (p.type == PT_PHDR) p.filesz = p.memsz = n * c.phent();
-  retarget_block(f, out, t.block, d_off, d_vaddr, ph);
+  retarget_block(f, new_off - t.block.start, new_vaddr - t.block.old_vaddr, m);
   Phdr load;
   load.type = PT_LOAD;
   load.flags = PF_R;
@@ -160,13 +157,20 @@ Status make_room_for_phdr(const ElfFile& f, Image& out, uint64_t page, std::vect
   load.filesz = load.memsz = size;
   load.align = page;
   size_t after = 0;
-  for (size_t i = 0; i < ph.size(); ++i)
-    if (ph[i].type == PT_LOAD) after = i + 1;
-  ph.insert(ph.begin() + static_cast<ptrdiff_t>(after), load);
-  write_program_headers(f, out, f.e_phoff, ph);
-  steps.push_back("program headers: table kept at " + hex(f.e_phoff) + " (first PT_LOAD, for AT_PHDR) and grown by one "
-                  "entry; moved " + names_of(f, t.block) + " (" + std::to_string(size) + " bytes) into a new PT_LOAD at offset " +
-                  hex(new_off) + ", vaddr " + hex(new_vaddr) + ", aligned to " + hex(page));
+  for (size_t i = 0; i < m.phdrs.size(); ++i)
+    if (m.phdrs[i].type == PT_LOAD) after = i + 1;
+  m.phdrs.insert(m.phdrs.begin() + static_cast<ptrdiff_t>(after), load);
+  m.step = "program headers: table kept at " + hex(f.e_phoff) + " (first PT_LOAD, for AT_PHDR) and grown by one "
+           "entry; moved " + names_of(f, t.block) + " (" + std::to_string(size) + " bytes) into a new PT_LOAD at offset " +
+           hex(new_off) + ", vaddr " + hex(new_vaddr) + ", aligned to " + hex(page);
+  return m;
+}
+
+Status make_room_for_phdr(const ElfFile& f, Image& out, uint64_t page, std::vector<std::string>& steps,
+                          uint64_t bytes) {
+  FERRY_TRY(m, decide_phdr_room(f, page, bytes));
+  FERRY_CHECK(carry_out(f.c, m, out));
+  steps.push_back(m.step);
   return {};
 }
 

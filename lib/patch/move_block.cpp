@@ -6,6 +6,8 @@
 // be in a block (is_movable_section): code and data refer to .text or .data by relative addresses we cannot see.
 #include <elf.h>
 
+#include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include "patch/layout_plan.hpp"
@@ -88,12 +90,42 @@ void write_program_headers(const ElfFile& f, Image& out, uint64_t phoff, const s
   f.c.put(out.write(phnum.at, phnum.size), phnum.size, ph.size());
 }
 
-void retarget_block(const ElfFile& f, Image& out, const SectionBlock& b, uint64_t d_off, uint64_t d_vaddr,
-                    std::vector<Phdr>& ph) {
+namespace {
+
+// The byte at output offset `o` after the move's copy and clearing, before its field writes: what the writer
+// would read there (the block's bytes at their new place, zeros where it was or past the old end).
+uint8_t byte_after_copy(const ElfFile& f, const RoomMove& m, uint64_t o) {
+  if (o >= m.clear_offset && o - m.clear_offset < m.clear_size) return 0;
+  if (o >= m.new_offset && o - m.new_offset < m.size()) return f.bytes.data()[m.block.start + (o - m.new_offset)];
+  return o < f.bytes.size() ? f.bytes.data()[o] : 0;
+}
+
+// One symbol record as the writer sees it when it updates symbol values: after the copy and the field writes
+// decided so far.
+void symbol_after(const ElfFile& f, const RoomMove& m, uint64_t at, uint8_t* rec) {
+  const uint64_t n = f.c.syment();
+  for (uint64_t k = 0; k < n; ++k) rec[k] = byte_after_copy(f, m, at + k);
+  for (const auto& w : m.fields) {
+    if (w.offset + static_cast<uint64_t>(w.size) <= at || w.offset >= at + n) continue;
+    uint8_t v[8];
+    f.c.put(v, w.size, w.value);
+    for (int k = 0; k < w.size; ++k)
+      if (w.offset + k >= at && w.offset + k < at + n) rec[w.offset + k - at] = v[k];
+  }
+}
+
+void add_field(RoomMove& m, uint64_t record, elf::Field fld, uint64_t value) {
+  m.fields.push_back(FieldWrite{record + fld.at, fld.size, value});
+}
+
+}  // namespace
+
+void retarget_block(const ElfFile& f, uint64_t d_off, uint64_t d_vaddr, RoomMove& m) {
   const Codec& c = f.c;
+  const SectionBlock& b = m.block;
   const uint64_t size = b.end - b.start;
   auto in_block = [&](uint64_t vaddr) { return vaddr >= b.old_vaddr && vaddr < b.old_vaddr + size; };
-  for (auto& p : ph)
+  for (auto& p : m.phdrs)
     if (p.type != PT_LOAD && p.type != PT_PHDR && p.filesz && p.offset >= b.start && p.offset + p.filesz <= b.end) {
       p.offset += d_off;
       p.vaddr += d_vaddr;
@@ -103,8 +135,7 @@ void retarget_block(const ElfFile& f, Image& out, const SectionBlock& b, uint64_
   if (f.has_dynamic)
     for (size_t i = 0; i < f.dyn.size(); ++i)
       if (is_dt_pointer(f.dyn[i].tag) && in_block(f.dyn[i].val))
-        c.put(out.write(f.dynamic_offset + i * c.dynent() + c.d_val().at, c.d_val().size), c.d_val().size,
-              f.dyn[i].val + d_vaddr);
+        add_field(m, f.dynamic_offset + i * c.dynent(), c.d_val(), f.dyn[i].val + d_vaddr);
   // Section headers: those named by the caller and any other allocated one inside the range (an empty one).
   std::vector<bool> moved(f.shdrs.size(), false);
   for (size_t i : b.sections) moved[i] = true;
@@ -112,26 +143,60 @@ void retarget_block(const ElfFile& f, Image& out, const SectionBlock& b, uint64_
     const Shdr& s = f.shdrs[i];
     if (!moved[i] && !((s.flags & SHF_ALLOC) && s.offset >= b.start && s.offset < b.end && s.type != SHT_NOBITS)) continue;
     moved[i] = true;
-    uint8_t* p = out.write(f.e_shoff + i * c.shent(), c.shent());
-    c.write(p, c.sh_addr(), s.addr + d_vaddr);
-    c.write(p, c.sh_offset(), s.offset + d_off);
+    add_field(m, f.e_shoff + i * c.shent(), c.sh_addr(), s.addr + d_vaddr);
+    add_field(m, f.e_shoff + i * c.shent(), c.sh_offset(), s.offset + d_off);
   }
-  const uint64_t file_size = out.size();
+  uint8_t rec[64];
   for (const auto& s : f.shdrs) {
     if ((s.type != SHT_SYMTAB && s.type != SHT_DYNSYM) || s.entsize != c.syment()) continue;
-    // A .dynsym inside the block was moved with it: update the moved copy.
+    // A .dynsym inside the block moves with it: its values are updated at the new place.
     uint64_t base = s.offset >= b.start && s.offset < b.end ? s.offset + d_off : s.offset;
-    if (base > file_size || s.size > file_size - base) continue;  // a table outside the file has nothing to update
+    if (base > m.file_size || s.size > m.file_size - base) continue;  // a table outside the file has nothing to update
     for (uint64_t k = 0; k < s.size / c.syment(); ++k) {
       const uint64_t at = base + k * c.syment();
-      const uint8_t* p = out.view().data() + at;
-      uint64_t shndx = c.read(p, c.st_shndx());
+      symbol_after(f, m, at, rec);
+      uint64_t shndx = c.read(rec, c.st_shndx());
       if (shndx == 0 || shndx >= moved.size() || !moved[shndx]) continue;
-      uint64_t v = c.read(p, c.st_value());
+      uint64_t v = c.read(rec, c.st_value());
       if (v < b.old_vaddr || v > b.old_vaddr + size) continue;
-      c.write(out.write(at, c.syment()), c.st_value(), v + d_vaddr);
+      add_field(m, at, c.st_value(), v + d_vaddr);
     }
   }
+}
+
+Status carry_out(const Codec& c, const RoomMove& m, Image& out) {
+  auto outside = [&](uint64_t off, uint64_t n) { return off > out.size() || n > out.size() - off; };
+  if (m.file_size > out.size()) FERRY_CHECK(out.resize(m.file_size));
+  const uint64_t n = m.size(), src = m.block.start, dst = m.new_offset;
+  if (outside(src, n) || outside(dst, n) || outside(m.clear_offset, m.clear_size) ||
+      outside(m.phoff, m.phdrs.size() * c.phent()))
+    return make_error(ErrorCode::verify, "internal: a room move (" + m.step + ") reaches outside the output");
+  if (src < dst + n && dst < src + n) {  // overlapping (a slide): one range, moved in place
+    const uint64_t lo = std::min(src, dst), hi = std::max(src, dst) + n;
+    uint8_t* p = out.write(lo, hi - lo);
+    std::memmove(p + (dst - lo), p + (src - lo), n);
+  } else if (n) {
+    std::memcpy(out.write(dst, n), out.view().data() + src, n);
+  }
+  if (m.clear_size) std::memset(out.write(m.clear_offset, m.clear_size), 0, m.clear_size);
+  for (const auto& w : m.fields) {
+    if (outside(w.offset, static_cast<uint64_t>(w.size)))
+      return make_error(ErrorCode::verify, "internal: a room move's field at " + hex(w.offset) + " is outside the output");
+    c.put(out.write(w.offset, static_cast<uint64_t>(w.size)), w.size, w.value);
+  }
+  for (size_t i = 0; i < m.phdrs.size(); ++i) encode_phdr(c, out.write(m.phoff + i * c.phent(), c.phent()), m.phdrs[i]);
+  const elf::Field phnum = c.e_phnum();
+  c.put(out.write(phnum.at, phnum.size), phnum.size, m.phdrs.size());
+  return {};
+}
+
+const char* to_string(RoomMethod m) {
+  switch (m) {
+    case RoomMethod::slide: return "slide";
+    case RoomMethod::evict: return "evict";
+    case RoomMethod::new_segment: return "new segment";
+  }
+  return "?";
 }
 
 }  // namespace ferry::patch

@@ -1,6 +1,6 @@
 // ferry's ELF writer: the public API that `ferry patch`, patchelf mode, wheel repair and bundle call.
-// Pipeline (style.md "Rewrites"): normalize(edits) -> plan(file, edits) -> apply(file, plan) -> verify(before,
-// after, edits) -> atomic_write. Follows docs/elf-rewriting.md: edits that fit are done in
+// Pipeline: normalize(edits) -> plan_layout(file, edits) -> apply(file, plan) -> verify(before, after, edits) ->
+// atomic_write. Follows docs/elf-rewriting.md: edits that fit are done in
 // place, otherwise one appended PT_LOAD aligned to the target page size; version tables kept consistent.
 #pragma once
 
@@ -113,7 +113,7 @@ Result<DynamicSummary> read_summary(ByteView in, const std::string& path_for_err
 // A new PT_LOAD of `bytes` zero bytes at the end of the file, for callers that write their own data or code there
 // (ferry lower's relocation and hash tables, glue). Its program header entry comes from a spare PT_NULL, unused
 // bytes after the table, sliding the sections after the table into their segment's padding, or moving them into
-// a PT_LOAD of their own (make_room_for_phdr); the table stays where it is. `flags`: PF_R/PF_W/PF_X.
+// a PT_LOAD of their own (decide_phdr_room); the table stays where it is. `flags`: PF_R/PF_W/PF_X.
 struct AppendedSegment {
   size_t phdr = 0;  // its index in the output's program header table
   uint64_t offset = 0, vaddr = 0, size = 0;

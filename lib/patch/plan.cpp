@@ -220,7 +220,7 @@ Growth decide_growth(const ElfFile& f, const TargetState& t, const StringPlan& s
     // where it is: that would overwrite them. It moves, and the old bytes stay.
     const bool shares = interp_shares = interp_shares_bytes(f, ip) && f.interpreter() != *t.interpreter;
     g.interp_grows = t.interpreter->size() + 1 > ip.filesz || shares;
-    // Unused bytes after it (padding, or room slide_sections made) let it grow where it is.
+    // Unused bytes after it (padding, or room a slide made) let it grow where it is.
     if (g.interp_grows && !shares && free_after(f, ip.offset + ip.filesz) >= t.interpreter->size() + 1 - ip.filesz)
       g.interp_grows = false, g.interp_in_place = true;
   }
@@ -290,9 +290,9 @@ Result<bool> grow_table(const ElfFile& f, const TargetState& t, const Growth& g,
   if (table_room >= grow * c.phent()) {
     lp.steps.push_back("program headers: table grown in place at " + hex(f.e_phoff) + " (unused bytes follow it)");
   } else if (!f.shdrs.empty() && (program || !allow_table_move)) {
-    // Make room after the table (strip-friendly); see patch.cpp.
+    // Make room after the table (strip-friendly); see plan_layout.cpp.
     lp.table_growth = grow * c.phent() - table_room;
-    // make_room_for_phdr adds a PT_LOAD itself (the new area then extends it): it must free room for that
+    // decide_phdr_room adds a PT_LOAD itself (the new area then extends it): it must free room for that
     // entry and for the others, whether or not this plan wanted a PT_LOAD.
     lp.table_extra = (add_load ? grow - 1 : grow) * c.phent();
     return false;
@@ -587,6 +587,14 @@ Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions
 std::string LayoutPlan::describe() const {
   std::string out = std::string("strategy: ") + to_string(strategy) + "\n";
   for (const auto& s : steps) out += "  " + s + "\n";
+  // The room moves as the writer carries them out, in order (their words are among the steps above).
+  for (size_t i = 0; i < room.size(); ++i) {
+    const RoomMove& m = room[i];
+    out += "  room move " + std::to_string(i + 1) + " (" + to_string(m.method) + ", for " + m.what + "): bytes " +
+           hex(m.block.start) + ".." + hex(m.block.end) + " -> offset " + hex(m.new_offset) + ", vaddr " +
+           hex(m.new_vaddr) + "; " + std::to_string(m.fields.size()) + " header fields follow; " +
+           std::to_string(m.phdrs.size()) + " program headers\n";
+  }
   int64_t delta = static_cast<int64_t>(new_size) - static_cast<int64_t>(old_size);
   out += "size: " + std::to_string(old_size) + " -> " + std::to_string(new_size) + " bytes (" +
          (delta >= 0 ? "+" : "") + std::to_string(delta) + ")\n";

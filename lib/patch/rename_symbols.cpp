@@ -179,28 +179,29 @@ Status resolve_renames(const ElfFile& f, const Edits& e, TargetState& t) {
   return {};
 }
 
-Status plan_renames(const ElfFile& f, const TargetState& t, const std::vector<uint64_t>& name_offsets,
-                    LayoutPlan& lp) {
-  if (t.renames.empty()) return {};
+namespace {
+
+// .dynsym's records with the new st_name offsets, and every symbol's final name.
+std::vector<uint8_t> renamed_records(const ElfFile& f, const TargetState& t, const std::vector<uint64_t>& name_offsets,
+                                     const std::vector<uint8_t>& dynstr, std::vector<std::string>& names) {
   const Codec& c = f.c;
   const uint64_t n = f.dynsyms.size(), ent = c.syment();
   const uint64_t name_field = 0;  // st_name is the first word in both classes
   std::vector<uint8_t> syms(f.bytes.data() + *f.dynsym_offset, f.bytes.data() + *f.dynsym_offset + n * ent);
   for (size_t r = 0; r < t.renames.size(); ++r)
     c.put(syms.data() + t.renames[r].index * ent + name_field, 4, name_offsets[r]);
-  std::vector<std::string> names(n);
-  for (uint64_t i = 0; i < n; ++i) names[i] = name_at(lp.dynstr, c.get(syms.data() + i * ent, 4));
-  lp.symbols_renamed = true;
-  lp.expected_symbol_names = names;
+  names.assign(n, std::string());
+  for (uint64_t i = 0; i < n; ++i) names[i] = name_at(dynstr, c.get(syms.data() + i * ent, 4));
+  return syms;
+}
 
-  // New order: identity, unless the GNU hash table needs its symbols grouped by bucket.
-  std::vector<uint64_t> order(n);  // new index -> old index
-  std::iota(order.begin(), order.end(), 0);
+// The GNU hash table to rebuild, if any: none when it hashes nothing and nothing it would hash is defined (a
+// table with no room for a chain stays as it is).
+Result<std::optional<GnuHashHeader>> gnu_table(const ElfFile& f, uint64_t n, LayoutPlan& lp) {
   auto gnu = gnu_hash_header(f, n);
   if (f.find_dyn(DT_GNU_HASH) && !gnu)
     return f.error("--rename-dynamic-symbols: DT_GNU_HASH is malformed or not mapped from the file", std::nullopt,
                    ErrorCode::unsupported);
-  std::vector<uint32_t> hashes(n, 0);
   if (gnu && gnu->chain_capacity < n - gnu->symoffset) {
     // A table with no room for the chain can only be one that hashes nothing; it stays so when nothing it
     // would have to hash is defined (a program whose dynamic symbols are all imports).
@@ -213,95 +214,140 @@ Status plan_renames(const ElfFile& f, const TargetState& t, const std::vector<ui
     gnu.reset();
     lp.steps.push_back("rename-dynamic-symbols: DT_GNU_HASH hashes no symbol and stays as it is");
   }
-  if (gnu) {
-    for (uint64_t i = gnu->symoffset; i < n; ++i) hashes[i] = gnu_hash(names[i]);
-    auto bucket = [&](uint64_t i) { return hashes[i] % gnu->nbuckets; };
-    std::stable_sort(order.begin() + gnu->symoffset, order.end(), [&](uint64_t a, uint64_t b) { return bucket(a) < bucket(b); });
-    bool moved = false;
-    for (uint64_t i = 0; i < n; ++i) moved |= order[i] != i;
-    if (moved) {
-      if (auto why = reorder_blocker(f, *gnu))
-        return f.error("--rename-dynamic-symbols: the GNU hash table needs the symbols in another order, which "
-                       "this file does not allow (" + *why + ")", std::nullopt, ErrorCode::unsupported);
-      lp.steps.push_back("rename-dynamic-symbols: hashed symbols put in GNU hash bucket order; .gnu.version and "
-                         "relocations follow");
-    }
+  return gnu;
+}
+
+// The new order (new index -> old index): identity, unless the GNU hash table needs its symbols grouped by
+// bucket. `hashes`: each hashed symbol's GNU hash, by old index.
+Result<std::vector<uint64_t>> bucket_order(const ElfFile& f, const std::optional<GnuHashHeader>& gnu,
+                                           const std::vector<std::string>& names, std::vector<uint32_t>& hashes,
+                                           LayoutPlan& lp) {
+  const uint64_t n = names.size();
+  std::vector<uint64_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  hashes.assign(n, 0);
+  if (!gnu) return order;
+  for (uint64_t i = gnu->symoffset; i < n; ++i) hashes[i] = gnu_hash(names[i]);
+  auto bucket = [&](uint64_t i) { return hashes[i] % gnu->nbuckets; };
+  std::stable_sort(order.begin() + gnu->symoffset, order.end(), [&](uint64_t a, uint64_t b) { return bucket(a) < bucket(b); });
+  bool moved = false;
+  for (uint64_t i = 0; i < n; ++i) moved |= order[i] != i;
+  if (moved) {
+    if (auto why = reorder_blocker(f, *gnu))
+      return f.error("--rename-dynamic-symbols: the GNU hash table needs the symbols in another order, which "
+                     "this file does not allow (" + *why + ")", std::nullopt, ErrorCode::unsupported);
+    lp.steps.push_back("rename-dynamic-symbols: hashed symbols put in GNU hash bucket order; .gnu.version and "
+                       "relocations follow");
   }
+  return order;
+}
+
+// .gnu.version and the relocations' symbol indices in the new order.
+Status reorder_versions_and_relocations(const ElfFile& f, const std::vector<uint64_t>& order, LayoutPlan& lp) {
+  const Codec& c = f.c;
+  const uint64_t n = order.size();
   std::vector<uint64_t> old2new(n);
   for (uint64_t i = 0; i < n; ++i) old2new[order[i]] = i;
-  const bool reordered = order != [&] { std::vector<uint64_t> id(n); std::iota(id.begin(), id.end(), 0); return id; }();
-  lp.symbol_order = reordered ? order : std::vector<uint64_t>{};
-
-  // .dynsym in the new order.
-  std::vector<uint8_t> out_syms(syms.size());
-  for (uint64_t k = 0; k < n; ++k) std::copy_n(syms.data() + order[k] * ent, ent, out_syms.data() + k * ent);
-  lp.table_writes.push_back({*f.dynsym_offset, std::move(out_syms), ".dynsym"});
-
-  if (reordered) {
-    if (f.versym_offset) {
-      std::vector<uint8_t> vs(2 * n);
-      const uint8_t* in = f.bytes.data() + *f.versym_offset;
-      for (uint64_t k = 0; k < n; ++k) std::copy_n(in + 2 * order[k], 2, vs.data() + 2 * k);
-      lp.table_writes.push_back({*f.versym_offset, std::move(vs), ".gnu.version"});
-    }
-    FERRY_TRY(tables, relocation_tables(f));
-    const uint64_t w = c.word_size();
-    for (uint64_t at : relocation_entries(tables)) {
-      uint64_t info = c.get(f.bytes.data() + at + w, static_cast<int>(w));
-      uint64_t sym = reloc_sym(c, info);
-      if (sym == 0 || sym >= n || old2new[sym] == sym) {
-        if (sym >= n) return f.error("relocation at " + hex(at) + " names symbol #" + std::to_string(sym) +
-                                     " past the end of .dynsym (" + std::to_string(n) + ")", at);
-        continue;
-      }
-      std::vector<uint8_t> word(w);
-      c.put(word.data(), static_cast<int>(w), reloc_with_sym(c, info, old2new[sym]));
-      lp.table_writes.push_back({at + w, std::move(word), "r_info"});
-    }
+  if (f.versym_offset) {
+    std::vector<uint8_t> vs(2 * n);
+    const uint8_t* in = f.bytes.data() + *f.versym_offset;
+    for (uint64_t k = 0; k < n; ++k) std::copy_n(in + 2 * order[k], 2, vs.data() + 2 * k);
+    lp.table_writes.push_back({*f.versym_offset, std::move(vs), ".gnu.version"});
   }
-
-  // GNU hash: bloom filter, buckets and chain for the new order.
-  if (gnu) {
-    const uint64_t bits = c.is64 ? 64 : 32;
-    std::vector<uint64_t> bloom(gnu->bloom, 0);
-    std::vector<uint32_t> buckets(gnu->nbuckets, 0), chain(n - gnu->symoffset, 0);
-    for (uint64_t k = gnu->symoffset; k < n; ++k) {
-      uint32_t h = hashes[order[k]];
-      bloom[(h / bits) % gnu->bloom] |= (uint64_t(1) << (h % bits)) | (uint64_t(1) << ((h >> gnu->shift2) % bits));
-      uint32_t b = h % gnu->nbuckets;
-      if (!buckets[b]) buckets[b] = static_cast<uint32_t>(k);
-      bool last = k + 1 == n || hashes[order[k + 1]] % gnu->nbuckets != b;
-      chain[k - gnu->symoffset] = last ? (h | 1u) : (h & ~1u);
+  FERRY_TRY(tables, relocation_tables(f));
+  const uint64_t w = c.word_size();
+  for (uint64_t at : relocation_entries(tables)) {
+    uint64_t info = c.get(f.bytes.data() + at + w, static_cast<int>(w));
+    uint64_t sym = reloc_sym(c, info);
+    if (sym == 0 || sym >= n || old2new[sym] == sym) {
+      if (sym >= n) return f.error("relocation at " + hex(at) + " names symbol #" + std::to_string(sym) +
+                                   " past the end of .dynsym (" + std::to_string(n) + ")", at);
+      continue;
     }
-    std::vector<uint8_t> bytes(gnu->chain_at + chain.size() * 4 - gnu->bloom_at);
-    uint8_t* p = bytes.data();
-    for (auto v : bloom) c.put(p, static_cast<int>(c.word_size()), v), p += c.word_size();
-    for (auto v : buckets) c.put(p, 4, v), p += 4;
-    for (auto v : chain) c.put(p, 4, v), p += 4;
-    lp.table_writes.push_back({gnu->bloom_at, std::move(bytes), ".gnu.hash"});
-  }
-  // SysV hash: buckets and chains (the chain array is indexed by symbol).
-  if (auto sv = sysv_hash_header(f)) {
-    if (sv->nchain != n)
-      return f.error("--rename-dynamic-symbols: DT_HASH has " + std::to_string(sv->nchain) + " chain entries for " +
-                     std::to_string(n) + " dynamic symbols", sv->offset, ErrorCode::unsupported);
-    std::vector<uint32_t> buckets(sv->nbuckets, 0), chain(n, 0);
-    for (uint64_t k = 1; k < n; ++k) {
-      uint32_t b = sysv_hash(names[order[k]]) % sv->nbuckets;
-      chain[k] = buckets[b];
-      buckets[b] = static_cast<uint32_t>(k);
-    }
-    const int hw = sv->word;
-    std::vector<uint8_t> bytes(hw * (buckets.size() + chain.size()));
-    uint8_t* p = bytes.data();
-    for (auto v : buckets) c.put(p, hw, v), p += hw;
-    for (auto v : chain) c.put(p, hw, v), p += hw;
-    lp.table_writes.push_back({sv->offset + 2 * hw, std::move(bytes), ".hash"});
-  } else if (f.find_dyn(DT_HASH)) {
-    return f.error("--rename-dynamic-symbols: DT_HASH is malformed or not mapped from the file", std::nullopt,
-                   ErrorCode::unsupported);
+    std::vector<uint8_t> word(w);
+    c.put(word.data(), static_cast<int>(w), reloc_with_sym(c, info, old2new[sym]));
+    lp.table_writes.push_back({at + w, std::move(word), "r_info"});
   }
   return {};
+}
+
+// GNU hash: bloom filter, buckets and chain for the new order.
+LayoutPlan::TableWrite gnu_hash_write(const Codec& c, const GnuHashHeader& gnu, const std::vector<uint32_t>& hashes,
+                                      const std::vector<uint64_t>& order) {
+  const uint64_t n = order.size(), bits = c.is64 ? 64 : 32;
+  std::vector<uint64_t> bloom(gnu.bloom, 0);
+  std::vector<uint32_t> buckets(gnu.nbuckets, 0), chain(n - gnu.symoffset, 0);
+  for (uint64_t k = gnu.symoffset; k < n; ++k) {
+    uint32_t h = hashes[order[k]];
+    bloom[(h / bits) % gnu.bloom] |= (uint64_t(1) << (h % bits)) | (uint64_t(1) << ((h >> gnu.shift2) % bits));
+    uint32_t b = h % gnu.nbuckets;
+    if (!buckets[b]) buckets[b] = static_cast<uint32_t>(k);
+    bool last = k + 1 == n || hashes[order[k + 1]] % gnu.nbuckets != b;
+    chain[k - gnu.symoffset] = last ? (h | 1u) : (h & ~1u);
+  }
+  std::vector<uint8_t> bytes(gnu.chain_at + chain.size() * 4 - gnu.bloom_at);
+  uint8_t* p = bytes.data();
+  for (auto v : bloom) c.put(p, static_cast<int>(c.word_size()), v), p += c.word_size();
+  for (auto v : buckets) c.put(p, 4, v), p += 4;
+  for (auto v : chain) c.put(p, 4, v), p += 4;
+  return {gnu.bloom_at, std::move(bytes), ".gnu.hash"};
+}
+
+// SysV hash: buckets and chains (the chain array is indexed by symbol).
+Status plan_sysv_hash(const ElfFile& f, const std::vector<std::string>& names, const std::vector<uint64_t>& order,
+                      LayoutPlan& lp) {
+  const Codec& c = f.c;
+  const uint64_t n = order.size();
+  auto sv = sysv_hash_header(f);
+  if (!sv) {
+    if (f.find_dyn(DT_HASH))
+      return f.error("--rename-dynamic-symbols: DT_HASH is malformed or not mapped from the file", std::nullopt,
+                     ErrorCode::unsupported);
+    return {};
+  }
+  if (sv->nchain != n)
+    return f.error("--rename-dynamic-symbols: DT_HASH has " + std::to_string(sv->nchain) + " chain entries for " +
+                   std::to_string(n) + " dynamic symbols", sv->offset, ErrorCode::unsupported);
+  std::vector<uint32_t> buckets(sv->nbuckets, 0), chain(n, 0);
+  for (uint64_t k = 1; k < n; ++k) {
+    uint32_t b = sysv_hash(names[order[k]]) % sv->nbuckets;
+    chain[k] = buckets[b];
+    buckets[b] = static_cast<uint32_t>(k);
+  }
+  const int hw = sv->word;
+  std::vector<uint8_t> bytes(hw * (buckets.size() + chain.size()));
+  uint8_t* p = bytes.data();
+  for (auto v : buckets) c.put(p, hw, v), p += hw;
+  for (auto v : chain) c.put(p, hw, v), p += hw;
+  lp.table_writes.push_back({sv->offset + 2 * hw, std::move(bytes), ".hash"});
+  return {};
+}
+
+}  // namespace
+
+// The renames as table writes, a script of named steps: renamed records and names, the order the GNU hash table
+// needs, .dynsym in that order, .gnu.version and relocations following it, then both hash tables rebuilt.
+Status plan_renames(const ElfFile& f, const TargetState& t, const std::vector<uint64_t>& name_offsets,
+                    LayoutPlan& lp) {
+  if (t.renames.empty()) return {};
+  const uint64_t n = f.dynsyms.size(), ent = f.c.syment();
+  std::vector<std::string> names;
+  const std::vector<uint8_t> syms = renamed_records(f, t, name_offsets, lp.dynstr, names);
+  lp.symbols_renamed = true;
+  lp.expected_symbol_names = names;
+  FERRY_TRY(gnu, gnu_table(f, n, lp));
+  std::vector<uint32_t> hashes;
+  FERRY_TRY(order, bucket_order(f, gnu, names, hashes, lp));
+  std::vector<uint64_t> identity(n);
+  std::iota(identity.begin(), identity.end(), 0);
+  const bool reordered = order != identity;
+  lp.symbol_order = reordered ? order : std::vector<uint64_t>{};
+  std::vector<uint8_t> out_syms(syms.size());  // .dynsym in the new order
+  for (uint64_t k = 0; k < n; ++k) std::copy_n(syms.data() + order[k] * ent, ent, out_syms.data() + k * ent);
+  lp.table_writes.push_back({*f.dynsym_offset, std::move(out_syms), ".dynsym"});
+  if (reordered) FERRY_CHECK(reorder_versions_and_relocations(f, order, lp));
+  if (gnu) lp.table_writes.push_back(gnu_hash_write(f.c, *gnu, hashes, order));
+  return plan_sysv_hash(f, names, order, lp);
 }
 
 // The output against the plan's promise, read independently of how it was written: symbol k of the output is

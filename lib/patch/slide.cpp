@@ -8,7 +8,6 @@
 #include <elf.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "patch/layout_plan.hpp"
 #include "support/bytes.hpp"
@@ -48,7 +47,7 @@ uint64_t free_after(const ElfFile& f, uint64_t offset) {
   return limit - offset;
 }
 
-Status slide_sections(const ElfFile& f, Image& out, uint64_t pos, uint64_t bytes, std::vector<std::string>& steps) {
+Result<RoomMove> decide_slide(const ElfFile& f, uint64_t pos, uint64_t bytes) {
   auto cannot = [&](const std::string& why) {
     return f.error("cannot slide the sections after " + hex(pos) + ": " + why, pos, ErrorCode::unsupported);
   };
@@ -118,20 +117,32 @@ Status slide_sections(const ElfFile& f, Image& out, uint64_t pos, uint64_t bytes
 
   const SectionBlock block{pos, l_end, L.vaddr + (pos - L.offset), run};
   if (auto cut = splits_dynamic_range(f, block)) return cannot(*cut + " would be cut in two");
-  uint8_t* moving = out.write(pos, l_end - pos + delta);  // the image `f` reads: nothing below reads f.bytes
-  std::memmove(moving + delta, moving, l_end - pos);
-  std::memset(moving, 0, delta);
-  std::vector<Phdr> ph = f.phdrs;
-  ph[*li].filesz += delta;
-  ph[*li].memsz += delta;
-  retarget_block(f, out, block, delta, delta, ph);
-  write_program_headers(f, out, f.e_phoff, ph);
+  RoomMove m;
+  m.method = RoomMethod::slide;
+  m.block = block;
+  m.new_offset = pos + delta;
+  m.new_vaddr = block.old_vaddr + delta;
+  m.clear_offset = pos;
+  m.clear_size = delta;
+  m.file_size = f.bytes.size();
+  m.phoff = f.e_phoff;
+  m.phdrs = f.phdrs;
+  m.phdrs[*li].filesz += delta;
+  m.phdrs[*li].memsz += delta;
+  retarget_block(f, delta, delta, m);
 
   std::string names;
   for (size_t i : run) names += (names.empty() ? "" : " ") + f.shdrs[i].name_str;
-  steps.push_back("slid " + (names.empty() ? std::string("nothing") : names) + " forward by " + std::to_string(delta) +
-                  " bytes into the padding after PT_LOAD #" + std::to_string(*li) + " (" + hex(l_end) + ".." +
-                  hex(new_end) + "), freeing " + hex(pos) + ".." + hex(pos + delta) + " in place");
+  m.step = "slid " + (names.empty() ? std::string("nothing") : names) + " forward by " + std::to_string(delta) +
+           " bytes into the padding after PT_LOAD #" + std::to_string(*li) + " (" + hex(l_end) + ".." +
+           hex(new_end) + "), freeing " + hex(pos) + ".." + hex(pos + delta) + " in place";
+  return m;
+}
+
+Status slide_sections(const ElfFile& f, Image& out, uint64_t pos, uint64_t bytes, std::vector<std::string>& steps) {
+  FERRY_TRY(m, decide_slide(f, pos, bytes));
+  FERRY_CHECK(carry_out(f.c, m, out));
+  steps.push_back(m.step);
   return {};
 }
 
