@@ -17,6 +17,7 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <thread>
 
 #include "support/parallel.hpp"
 
@@ -325,6 +326,76 @@ struct Digester {
   }
 };
 
+// Feeds a Digester on a second thread: a large member's inflate (one stream, one thread) overlaps its SHA-256,
+// CRC-32 and extraction write, which together cost about as much again. Pieces are handed over in a ring of
+// kPieces buffers, so memory stays at kPieces MiB. The inflating thread fills next(), hands it over with push().
+class FeedPipe {
+public:
+  static constexpr size_t kPieces = 4, kPiece = size_t{1} << 20;
+  explicit FeedPipe(Digester& dg) : dg_(dg), bufs_(kPieces, std::vector<uint8_t>(kPiece)) {
+    worker_ = std::thread([this] { run(); });
+  }
+  ~FeedPipe() { (void)finish(); }
+  // The buffer to fill next: waits while every buffer is still being fed.
+  std::vector<uint8_t>& next() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return queued_ < kPieces; });
+    return bufs_[(head_ + queued_) % kPieces];
+  }
+  // Hands over the first `n` bytes of next(); false once the feeding failed (error() says why).
+  bool push(size_t n) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (err_) return false;
+      lens_[(head_ + queued_) % kPieces] = n;
+      ++queued_;
+    }
+    cv_.notify_all();
+    return true;
+  }
+  // Waits until everything pushed is fed; the first error, if any.
+  Status finish() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      closing_ = true;
+    }
+    cv_.notify_all();
+    if (worker_.joinable()) worker_.join();
+    if (err_) return *err_;
+    return {};
+  }
+
+private:
+  void run() {
+    for (;;) {
+      size_t at, n;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return queued_ > 0 || closing_; });
+        if (queued_ == 0) return;
+        at = head_, n = lens_[head_];
+      }
+      Status st = dg_.feed(bufs_[at].data(), n);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!st && !err_) err_ = st.error();
+        head_ = (head_ + 1) % kPieces;
+        --queued_;
+      }
+      cv_.notify_all();
+    }
+  }
+  Digester& dg_;
+  std::vector<std::vector<uint8_t>> bufs_;
+  size_t lens_[kPieces] = {};
+  size_t head_ = 0, queued_ = 0;
+  bool closing_ = false;
+  std::optional<Error> err_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::thread worker_;
+};
+
 Error member_error(const RawMember& m, const std::string& path, const std::string& what) {
   return make_error(ErrorCode::format, "member '" + m.name + "': " + what, m.data_offset).with_path(path);
 }
@@ -365,13 +436,14 @@ Status inflate_whole(int fd, const RawMember& m, Digester& dg, const std::string
 
 #ifdef FERRY_HAVE_ISAL
 // ISA-L's inflate streams at about twice zlib's rate (its decode tables use the CPU's wide registers); it keeps
-// the 32 KiB history itself, so the output buffer is reused for every piece.
+// the 32 KiB history itself, so each piece of output may go to another buffer (FeedPipe's ring).
 Status inflate_stream(int fd, const RawMember& m, Digester& dg, const std::string& path) {
   auto st = std::make_unique<inflate_state>();
   isal_inflate_init(st.get());
   st->crc_flag = ISAL_DEFLATE;  // raw deflate; the Digester computes the CRC-32
-  std::vector<uint8_t> in(1 << 20), out(1 << 20);
-  uint64_t read = 0;
+  std::vector<uint8_t> in(1 << 20);
+  uint64_t read = 0, inflated = 0;
+  FeedPipe pipe(dg);
   for (;;) {
     if (st->avail_in == 0 && read < m.comp_size) {
       size_t n = static_cast<size_t>(std::min<uint64_t>(in.size(), m.comp_size - read));
@@ -380,16 +452,18 @@ Status inflate_stream(int fd, const RawMember& m, Digester& dg, const std::strin
       st->next_in = in.data();
       st->avail_in = static_cast<uint32_t>(n);
     }
+    std::vector<uint8_t>& out = pipe.next();
     st->next_out = out.data();
     st->avail_out = static_cast<uint32_t>(out.size());
     uint32_t in_before = st->avail_in;
     int ret = isal_inflate(st.get());
     if (ret < 0) return member_error(m, path, "corrupt deflate data");
     size_t produced = out.size() - st->avail_out;
-    if (dg.size + produced > m.size)
+    inflated += produced;
+    if (inflated > m.size)
       return member_error(m, path, "inflates to more than the " + std::to_string(m.size) + " bytes the directory says");
-    FERRY_CHECK(dg.feed(out.data(), produced));
-    if (st->block_state == ISAL_BLOCK_FINISH) return {};
+    if (produced && !pipe.push(produced)) return pipe.finish();
+    if (st->block_state == ISAL_BLOCK_FINISH) return pipe.finish();
     // No output and no input taken with all input read: the stream stops before its final block.
     if (produced == 0 && st->avail_in == in_before && read >= m.comp_size)
       return member_error(m, path, "its deflate data ends early");
