@@ -65,3 +65,50 @@ bench_compare() {
     printf "%s / %s: wall %.3f s / %.3f s = %.3fx (%.1fx faster), cpu %.3f s / %.3f s = %.3fx (%.1fx faster) (goal: %s); peak RSS %s MB vs %s MB\n",
       f, r, tf, tr, tf / tr, tr / tf, cf, cr, cf / cr, cr / cf, goal, mf, mr }'
 }
+
+# --- The synthetic-wheel repair benches (bench/repair.sh, bench/repair_huge.sh) ---
+
+# bench_cached_wheel WORK WHEEL KEY BUILD: WHEEL (a synthetic wheel cached under WORK) is made by the function BUILD
+# when it is missing or was made for another KEY (its size), after the fixture wheel and its library are built into
+# WORK/fx. Then prints what it holds and reads it once, so that every contender finds it in the page cache.
+bench_cached_wheel() {
+  local work=$1 wheel=$2 key=$3 build=$4
+  if [ ! -f "$wheel" ] || [ "$(cat "$work/size" 2>/dev/null)" != "$key" ]; then
+    echo "building $(basename "$wheel") ($key) in $work (cached) ..."
+    bash "$(dirname "$bench_timeit")/../fixtures/wheel/build.sh" "$work/fx" >/dev/null
+    "$build"
+    echo "$key" >"$work/size"
+  fi
+  ls -l "$wheel"
+  python3 -c 'import sys,zipfile; i=zipfile.ZipFile(sys.argv[1]).infolist(); print(len(i), "members,", sum(x.file_size for x in i) >> 20, "MB unpacked, largest", max(x.file_size for x in i) >> 20, "MB")' "$wheel"
+  cat "$wheel" >/dev/null
+}
+
+# bench_goal FERRY REF MAX_RATIO [MAX_RSS_MB]: whether FERRY's median wall time is within MAX_RATIO of REF's (and
+# its peak RSS within MAX_RSS_MB), as one line.
+bench_goal() {
+  local f=$1 r=$2 max=$3 rss=${4:-} tf tr mf
+  eval "tf=\$T_$f tr=\$T_$r mf=\$M_$f"
+  awk -v f="$f" -v r="$r" -v tf="$tf" -v tr="$tr" -v max="$max" -v mf="$mf" -v rss="$rss" 'BEGIN {
+    ratio = tf / (tr < 0.000001 ? 0.000001 : tr)
+    line = sprintf("goal %s <= %sx %s: %.2fx, %s", f, max, r, ratio, ratio <= max ? "met" : "NOT met")
+    if (rss != "") line = line sprintf("; peak RSS %d MB <= %d MB: %s", mf, rss, mf <= rss + 0 ? "met" : "NOT met")
+    print line }'
+}
+
+# bench_repair_vs_cp WORK WHEEL MAX_RATIO MAX_RSS_MB: in one run, cp of WHEEL, `ferry repair` at its defaults
+# (every member inflated and checked against RECORD) and `ferry repair --trust-record` (members copied byte for
+# byte are not inflated), each timed RUNS times with its peak RSS, then both ratios against cp and the goals.
+# Uses $ferry; the fixture library directory WORK/fx/lib is the LD_LIBRARY_PATH the wheel's extension needs.
+bench_repair_vs_cp() {
+  local work=$1 wheel=$2 max=$3 rss=$4
+  bench_prep() { rm -rf "$BENCH_WORK/out" && mkdir -p "$BENCH_WORK/out" && sync; }
+  bench_run cp cp "$wheel" "$work/out/copy.whl"
+  bench_run ferry_repair env LD_LIBRARY_PATH="$work/fx/lib" "$ferry" repair "$wheel" -w "$work/out"
+  bench_run ferry_trust_record env LD_LIBRARY_PATH="$work/fx/lib" "$ferry" repair "$wheel" -w "$work/out" --trust-record
+  echo
+  bench_compare ferry_repair cp "<= ${max}x cp"
+  bench_compare ferry_trust_record cp "<= ${max}x cp"
+  bench_goal ferry_repair cp "$max" "$rss"
+  bench_goal ferry_trust_record cp "$max" "$rss"
+}

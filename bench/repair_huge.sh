@@ -3,9 +3,11 @@
 # patch (the fixture extension, which needs one library grafted, with a 520 MB section of this system's shared
 # libraries added by objcopy), 3,000 small members (text files of /usr/share and Python's stdlib) and large data
 # members (system libraries again, their ELF magic hidden) up to the size. Generated once from system files, cached
-# in the build directory (a few minutes). Targets (issue 13): <= 3x cp, ferry's peak RSS <= 256 MB.
+# in the build directory (a few minutes). Targets (issue 13): <= 3x cp, ferry's peak RSS <= 256 MB. Timed in one
+# run: cp, ferry repair at its defaults (every member inflated and checked against RECORD) and with --trust-record
+# (members copied byte for byte are not inflated).
 # Usage: bench/repair_huge.sh [BUILD_DIR] (HUGE_GB=2, RUNS=3; FERRY=path overrides). Not part of ctest.
-# Timing and RSS: bench/lib.sh.
+# Timing, RSS and the setup shared with repair.sh: bench/lib.sh.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
@@ -19,9 +21,7 @@ mkdir -p "$work"
 BENCH_WORK=$work
 source "$here/bench/lib.sh"
 wheel=$work/huge-1.0-cp311-cp311-linux_x86_64.whl
-if [ ! -f "$wheel" ] || [ "$(cat "$work/size" 2>/dev/null)" != "$gb" ]; then
-  echo "building a ${gb} GB wheel in $work (cached) ..."
-  bash "$here/fixtures/wheel/build.sh" "$work/fx" >/dev/null
+build_wheel() {
   /usr/bin/python3 - "$work" "$gb" <<'PY'
 import base64, glob, hashlib, os, subprocess, sys, zipfile
 work, gb = sys.argv[1], int(sys.argv[2])
@@ -58,17 +58,9 @@ with zipfile.ZipFile(out + ".tmp", "w", zipfile.ZIP_DEFLATED, compresslevel=1, a
     z.writestr(f"{info}/RECORD", "\n".join(rec + [f"{info}/RECORD,,"]) + "\n")
 os.rename(out + ".tmp", out)
 PY
-  echo "$gb" >"$work/size"
-fi
-ls -l "$wheel"
-/usr/bin/python3 -c 'import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); i=z.infolist(); print(len(i), "members,", sum(x.file_size for x in i) >> 20, "MB unpacked, largest", max(x.file_size for x in i) >> 20, "MB")' "$wheel"
-cat "$wheel" >/dev/null
+}
+bench_cached_wheel "$work" "$wheel" "$gb" build_wheel
 
 bench_header
-bench_prep() { rm -rf "$work/out" && mkdir -p "$work/out" && sync; }
-bench_run cp cp "$wheel" "$work/out/copy.whl"
-bench_run ferry_repair env LD_LIBRARY_PATH="$work/fx/lib" "$ferry" repair "$wheel" -w "$work/out"
-echo
-bench_compare ferry_repair cp "<= 3x cp"
-echo "peak RSS goal: ferry <= 256 MB"
+bench_repair_vs_cp "$work" "$wheel" 3 256
 echo "load average at the end: $(bench_load)"

@@ -10,6 +10,7 @@
 
 #include "archive/archive.hpp"
 #include "policy/policy.hpp"
+#include "support/progress.hpp"
 #include "support/shard.hpp"
 
 namespace ferry::policy {
@@ -35,6 +36,8 @@ struct CheckOptions {
   // attached) and for each read error; the report still collects everything.
   std::function<void(const FileReport&, const InputReport&)> on_file;
   std::function<void(const Error&)> on_error;
+  // Told files (inputs after directories are walked) and their bytes as each is judged (may be empty).
+  ProgressFn progress;
 };
 
 struct FileReport {

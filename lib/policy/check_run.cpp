@@ -470,10 +470,22 @@ CheckReport run_check(const std::vector<std::string>& inputs, const CheckOptions
       report.errors.push_back(std::move(e));
     }
   };
+  // Progress counts each item's size on disk (an archive's compressed size); no stat without a callback.
+  std::vector<uint64_t> sizes(opts.progress ? items.size() : 0);
+  uint64_t bytes_total = 0;
+  for (size_t k = 0; k < sizes.size(); ++k) {
+    std::error_code ec;
+    sizes[k] = std::filesystem::file_size(items[k].path, ec);
+    if (ec) sizes[k] = 0;
+    bytes_total += sizes[k];
+  }
+  ProgressMeter meter(&opts.progress, "checking", items.size(), bytes_total);
   // Results are stored by index: the order stays stable whatever the number of jobs.
   parallel_for_ordered<ItemResult>(items.size(), [&](size_t k, ItemResult& res) {
     judge_item(items[k], inputs[items[k].input], x.dir_envs[items[k].input], opts, root, res);
+    meter.add(1, sizes.empty() ? 0 : sizes[k]);
   }, collect, opts.jobs);
+  meter.finish();
   summarize_inputs(report, file_input);
   return report;
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -187,11 +188,21 @@ struct MemberScanContext {
   const std::string& root;
   const std::string& dist_info;
   bool verify_all_hashes;
+  const RecordIndex* trust;  // repair --trust-record: RECORD's lines, else null
 };
 struct ScannedMember {
   bool is_elf = false;
+  bool trusted = false;  // not inflated: its RECORD line is carried over as it is (--trust-record)
   std::optional<Sha256> digest;
 };
+
+// --trust-record: a member outside .dist-info whose RECORD line carries a sha256 may be taken on trust, unless it
+// turns out to be ELF (ferry reads, patches and hashes those). Everything else is checked.
+bool may_trust(const MemberScanContext& c, const ZipMember& m) {
+  if (!c.trust || m.name.starts_with(c.dist_info + "/")) return false;
+  auto it = c.trust->find(m.name);
+  return it != c.trust->end() && it->second->hash.starts_with("sha256=");
+}
 
 // Writes an extracted member's bytes at increasing offsets of `fd`.
 DataSink file_sink(int fd, const fs::path& dest, uint64_t& written) {
@@ -241,7 +252,8 @@ Result<std::optional<Sha256>> extract_elf_member(const MemberScanContext& c, con
 Result<ScannedMember> scan_member(const MemberScanContext& c, const ZipMember& m, const RawMember& r,
                                   std::mutex& mkdir_mu) {
   ScannedMember out;
-  bool hash_it = c.verify_all_hashes || m.name.starts_with(c.dist_info + "/");
+  const bool trust = may_trust(c, m);
+  bool hash_it = !trust && (c.verify_all_hashes || m.name.starts_with(c.dist_info + "/"));
   std::vector<uint8_t> head;
   if (hash_it && m.size <= kSmallMember) {  // one pass: the hash stream also yields the magic bytes
     FERRY_TRY(d, digest_member(c.fd, r, 4, {}, c.wheel_path));
@@ -253,6 +265,7 @@ Result<ScannedMember> scan_member(const MemberScanContext& c, const ZipMember& m
   }
   out.is_elf = m.size >= 64 && has_elf_magic(head);
   if (!out.is_elf) {
+    out.trusted = trust;
     if (hash_it && !out.digest) {
       FERRY_TRY(d, digest_member(c.fd, r, 0, {}, c.wheel_path));
       out.digest = d.sha;
@@ -260,7 +273,7 @@ Result<ScannedMember> scan_member(const MemberScanContext& c, const ZipMember& m
     return out;
   }
   // A small member was hashed in the sniffing pass already: its extraction only checks CRC-32 and size.
-  FERRY_TRY(d, extract_elf_member(c, m, r, hash_it && !out.digest, mkdir_mu));
+  FERRY_TRY(d, extract_elf_member(c, m, r, (hash_it || trust) && !out.digest, mkdir_mu));
   if (d) out.digest = d;
   return out;
 }
@@ -421,7 +434,7 @@ Status make_scratch_tree(Analysis& a, const std::string& temp_dir) {
 }
 
 Result<MemberScan> scan_members(const Analysis& a, bool verify_all_hashes, unsigned jobs,
-                                const ProgressFn* progress) {
+                                const ProgressFn* progress, const RecordIndex* trust) {
   MemberScan s;
   for (auto& m : a.zip.members())
     if (!m.is_dir && !m.is_symlink && S_ISREG(m.mode)) s.regular.push_back(&m);
@@ -446,22 +459,24 @@ Result<MemberScan> scan_members(const Analysis& a, bool verify_all_hashes, unsig
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t x, size_t y) { return s.regular[x]->size > s.regular[y]->size; });
-  MemberScanContext ctx{a.wheel_path, wheel_fd.fd, a.root, a.dist_info, verify_all_hashes};
+  MemberScanContext ctx{a.wheel_path, wheel_fd.fd, a.root, a.dist_info, verify_all_hashes, trust};
   uint64_t bytes_total = 0;
   for (auto* m : s.regular) bytes_total += m->size;
   ProgressMeter meter(progress, "checking", s.regular.size(), bytes_total);
   std::mutex mkdir_mu;  // workers extracting into one directory must not race creating it
+  std::atomic<uint64_t> trusted{0};
   parallel_for(order.size(), [&](size_t k) {
     size_t i = order[k];
     const ZipMember& m = *s.regular[i];
     auto r = scan_member(ctx, m, raw[m.index], mkdir_mu);
     if (!r) errs[i] = r.error();
-    else s.is_elf[i] = r->is_elf, s.digests[i] = r->digest;
+    else s.is_elf[i] = r->is_elf, s.digests[i] = r->digest, trusted += r->trusted;
     meter.add(1, m.size);
   }, jobs);
   meter.finish();
   for (auto& e : errs)
     if (e) return *e;
+  s.trusted = trusted;
   return s;
 }
 
@@ -632,8 +647,9 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
   FERRY_TRY(rec, check_record_lists_members(a));
   FERRY_CHECK(make_scratch_tree(a, opts.temp_dir));
   unsigned jobs = opts.jobs ? opts.jobs : default_jobs();
-  FERRY_TRY(scan, scan_members(a, aopts.verify_all_hashes, jobs, aopts.progress));
+  FERRY_TRY(scan, scan_members(a, aopts.verify_all_hashes, jobs, aopts.progress, aopts.trust_record ? &rec : nullptr));
   FERRY_CHECK(check_record_hashes(a, scan, rec));
+  a.members_trusted = scan.trusted;
   FERRY_CHECK(decode_elves(a, scan, jobs));
   if (a.elves.empty()) return a;  // pure: callers decide
   FERRY_CHECK(judge_arch_and_libc(a));

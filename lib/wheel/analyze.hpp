@@ -63,6 +63,7 @@ struct Analysis {
   std::string wheel_text;
   std::vector<RecordEntry> record;
   std::map<std::string, Sha256> hashes;  // members whose content ferry hashed (and checked against RECORD)
+  uint64_t members_trusted = 0;          // --trust-record: members whose RECORD line was believed, not checked
   std::vector<ElfMember> elves;
   std::string arch;
   policy::Family family = policy::Family::manylinux;
@@ -82,6 +83,8 @@ struct AnalyzeOptions {
   const ShowOptions* show = nullptr;
   bool include_drivers = false;
   bool verify_all_hashes = true;  // false: only ELF members and the metadata are read (show)
+  // repair --trust-record: members neither ELF nor metadata, with a sha256 in RECORD, are not inflated (scan_members)
+  bool trust_record = false;
   const ProgressFn* progress = nullptr;  // told members checked (may be null)
 };
 

@@ -28,11 +28,13 @@ struct MemberScan {
   std::vector<const ZipMember*> regular;        // regular-file members
   std::vector<char> is_elf;                     // per regular member; ELF ones are extracted under a.root
   std::vector<std::optional<Sha256>> digests;   // per regular member, when hashed
+  uint64_t trusted = 0;                         // members taken on trust (`trust`): neither inflated nor hashed
 };
 // Sniffs every regular member, hashes those that must be checked (all with `verify_all_hashes`) and extracts
-// the ELF ones, on `jobs` threads.
+// the ELF ones, on `jobs` threads. With `trust` (repair --trust-record: RECORD's lines), a member that is neither
+// ELF nor metadata and whose line carries a sha256 is only sniffed: its line is believed.
 Result<MemberScan> scan_members(const Analysis& a, bool verify_all_hashes, unsigned jobs,
-                                const ProgressFn* progress = nullptr);
+                                const ProgressFn* progress = nullptr, const RecordIndex* trust = nullptr);
 // Every hash taken must match RECORD's; fills a.hashes.
 Status check_record_hashes(Analysis& a, const MemberScan& s, const RecordIndex& rec);
 // a.elves from the extracted ELF members.

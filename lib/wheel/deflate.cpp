@@ -17,6 +17,7 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <thread>
 
 #include "support/parallel.hpp"
 
@@ -206,6 +207,55 @@ Result<DeflatedChunk> deflate_chunk(const uint8_t* data, size_t n, int level, bo
   return ch;
 }
 
+#ifdef FERRY_HAVE_ISAL
+bool have_fast_deflate() { return true; }
+
+// ISA-L level 3 with a sync flush (its output ends with an empty stored block on a byte boundary, no BFINAL) for
+// every chunk but the last, which ends the stream. Checked by inflating it back with libdeflate: an empty final
+// block with fixed codes (03 00) is appended to a non-last chunk for that check only.
+Result<DeflatedChunk> deflate_chunk_fast(const uint8_t* data, size_t n, bool last) {
+  DeflatedChunk ch;
+  ch.size = n;
+  ch.crc = crc32_of(data, n);
+  thread_local std::vector<uint8_t> level_buf(ISAL_DEF_LVL3_DEFAULT);
+  auto zs = std::make_unique<isal_zstream>();
+  isal_deflate_init(zs.get());
+  zs->level = 3;
+  zs->level_buf = level_buf.data();
+  zs->level_buf_size = static_cast<uint32_t>(level_buf.size());
+  zs->flush = last ? NO_FLUSH : SYNC_FLUSH;
+  zs->end_of_stream = last ? 1 : 0;
+  zs->next_in = const_cast<uint8_t*>(data);
+  zs->avail_in = static_cast<uint32_t>(n);
+  std::vector<uint8_t> out(n + (n >> 6) + 4096);
+  for (;;) {
+    zs->next_out = out.data() + zs->total_out;
+    zs->avail_out = static_cast<uint32_t>(out.size() - zs->total_out);
+    if (isal_deflate(zs.get()) != COMP_OK) return make_error(ErrorCode::verify, "ISA-L deflate failed");
+    bool done = last ? zs->internal_state.state == ZSTATE_END : (zs->avail_in == 0 && zs->avail_out > 0);
+    if (done) break;
+    out.resize(out.size() * 2);  // incompressible data: stored blocks need a little more than the input
+  }
+  out.resize(zs->total_out);
+  // The check: the chunk (made a complete stream) inflates to exactly its input.
+  if (!last) out.insert(out.end(), {0x03, 0x00});
+  thread_local std::vector<uint8_t> back;
+  back.resize(n + 1);
+  size_t got = 0;
+  auto r = libdeflate_deflate_decompress(decompressor(), out.data(), out.size(), back.data(), back.size(), &got);
+  if (r != LIBDEFLATE_SUCCESS || got != n || (n > 0 && std::memcmp(back.data(), data, n) != 0))
+    return make_error(ErrorCode::verify, "a deflated chunk does not inflate back to its input");
+  if (!last) out.resize(out.size() - 2);
+  ch.data = std::move(out);
+  return ch;
+}
+#else
+bool have_fast_deflate() { return false; }
+Result<DeflatedChunk> deflate_chunk_fast(const uint8_t*, size_t, bool) {
+  return make_error(ErrorCode::unsupported, "this ferry is built without ISA-L's deflate");
+}
+#endif
+
 Result<uint64_t> deflate_file_to(int src_fd, uint64_t size, int level, int out_fd, uint64_t out_off, unsigned jobs,
                                  uint32_t& crc, const std::function<void(uint64_t)>& on_bytes,
                                  const std::string& path) {
@@ -227,7 +277,10 @@ Result<uint64_t> deflate_file_to(int src_fd, uint64_t size, int level, int out_f
         s.err = st.error();
         return;
       }
-      auto r = deflate_chunk(in.data(), len, level, k + 1 == chunks);
+      auto r = level == kFastLevel && have_fast_deflate() ? deflate_chunk_fast(in.data(), len, k + 1 == chunks)
+                                                          : deflate_chunk(in.data(), len,
+                                                                          level == kFastLevel ? kDefaultDeflateLevel : level,
+                                                                          k + 1 == chunks);
       if (!r) s.err = r.error().with_path(path);
       else s.ch = std::move(*r);
     } catch (const std::exception& e) {
@@ -273,6 +326,76 @@ struct Digester {
   }
 };
 
+// Feeds a Digester on a second thread: a large member's inflate (one stream, one thread) overlaps its SHA-256,
+// CRC-32 and extraction write, which together cost about as much again. Pieces are handed over in a ring of
+// kPieces buffers, so memory stays at kPieces MiB. The inflating thread fills next(), hands it over with push().
+class FeedPipe {
+public:
+  static constexpr size_t kPieces = 4, kPiece = size_t{1} << 20;
+  explicit FeedPipe(Digester& dg) : dg_(dg), bufs_(kPieces, std::vector<uint8_t>(kPiece)) {
+    worker_ = std::thread([this] { run(); });
+  }
+  ~FeedPipe() { (void)finish(); }
+  // The buffer to fill next: waits while every buffer is still being fed.
+  std::vector<uint8_t>& next() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return queued_ < kPieces; });
+    return bufs_[(head_ + queued_) % kPieces];
+  }
+  // Hands over the first `n` bytes of next(); false once the feeding failed (error() says why).
+  bool push(size_t n) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (err_) return false;
+      lens_[(head_ + queued_) % kPieces] = n;
+      ++queued_;
+    }
+    cv_.notify_all();
+    return true;
+  }
+  // Waits until everything pushed is fed; the first error, if any.
+  Status finish() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      closing_ = true;
+    }
+    cv_.notify_all();
+    if (worker_.joinable()) worker_.join();
+    if (err_) return *err_;
+    return {};
+  }
+
+private:
+  void run() {
+    for (;;) {
+      size_t at, n;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return queued_ > 0 || closing_; });
+        if (queued_ == 0) return;
+        at = head_, n = lens_[head_];
+      }
+      Status st = dg_.feed(bufs_[at].data(), n);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!st && !err_) err_ = st.error();
+        head_ = (head_ + 1) % kPieces;
+        --queued_;
+      }
+      cv_.notify_all();
+    }
+  }
+  Digester& dg_;
+  std::vector<std::vector<uint8_t>> bufs_;
+  size_t lens_[kPieces] = {};
+  size_t head_ = 0, queued_ = 0;
+  bool closing_ = false;
+  std::optional<Error> err_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::thread worker_;
+};
+
 Error member_error(const RawMember& m, const std::string& path, const std::string& what) {
   return make_error(ErrorCode::format, "member '" + m.name + "': " + what, m.data_offset).with_path(path);
 }
@@ -313,13 +436,14 @@ Status inflate_whole(int fd, const RawMember& m, Digester& dg, const std::string
 
 #ifdef FERRY_HAVE_ISAL
 // ISA-L's inflate streams at about twice zlib's rate (its decode tables use the CPU's wide registers); it keeps
-// the 32 KiB history itself, so the output buffer is reused for every piece.
+// the 32 KiB history itself, so each piece of output may go to another buffer (FeedPipe's ring).
 Status inflate_stream(int fd, const RawMember& m, Digester& dg, const std::string& path) {
   auto st = std::make_unique<inflate_state>();
   isal_inflate_init(st.get());
   st->crc_flag = ISAL_DEFLATE;  // raw deflate; the Digester computes the CRC-32
-  std::vector<uint8_t> in(1 << 20), out(1 << 20);
-  uint64_t read = 0;
+  std::vector<uint8_t> in(1 << 20);
+  uint64_t read = 0, inflated = 0;
+  FeedPipe pipe(dg);
   for (;;) {
     if (st->avail_in == 0 && read < m.comp_size) {
       size_t n = static_cast<size_t>(std::min<uint64_t>(in.size(), m.comp_size - read));
@@ -328,16 +452,18 @@ Status inflate_stream(int fd, const RawMember& m, Digester& dg, const std::strin
       st->next_in = in.data();
       st->avail_in = static_cast<uint32_t>(n);
     }
+    std::vector<uint8_t>& out = pipe.next();
     st->next_out = out.data();
     st->avail_out = static_cast<uint32_t>(out.size());
     uint32_t in_before = st->avail_in;
     int ret = isal_inflate(st.get());
     if (ret < 0) return member_error(m, path, "corrupt deflate data");
     size_t produced = out.size() - st->avail_out;
-    if (dg.size + produced > m.size)
+    inflated += produced;
+    if (inflated > m.size)
       return member_error(m, path, "inflates to more than the " + std::to_string(m.size) + " bytes the directory says");
-    FERRY_CHECK(dg.feed(out.data(), produced));
-    if (st->block_state == ISAL_BLOCK_FINISH) return {};
+    if (produced && !pipe.push(produced)) return pipe.finish();
+    if (st->block_state == ISAL_BLOCK_FINISH) return pipe.finish();
     // No output and no input taken with all input read: the stream stops before its final block.
     if (produced == 0 && st->avail_in == in_before && read >= m.comp_size)
       return member_error(m, path, "its deflate data ends early");

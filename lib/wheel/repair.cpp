@@ -64,7 +64,9 @@ Result<Analysis> analyze_for_repair(const std::string& wheel_path, const RepairO
   ao.include_drivers = opts.include_drivers;
   // Every member's hash is checked against RECORD: the repaired wheel's RECORD carries them, and a hash ferry
   // did not check could be a lie it passes on (large members cost one inflate; --verify-record changes nothing).
+  // --trust-record is the user's explicit opt-out for members copied byte for byte (analyze.hpp).
   ao.verify_all_hashes = true;
+  ao.trust_record = opts.trust_record;
   ao.progress = &opts.progress;
   return analyze_wheel(wheel_path, ao);
 }
@@ -74,6 +76,7 @@ Result<RepairReport> repair_elf_wheel(const std::string& wheel_path, const Repai
   FERRY_TRY(a, analyze_for_repair(wheel_path, opts));
   RepairReport rep;
   rep.wheel = wheel_path;
+  rep.members_trusted = a.members_trusted;
   FERRY_CHECK(make_dirs(opts.wheel_dir, "the output directory"));
   std::string base = fs::path(wheel_path).filename().string();
   if (a.elves.empty()) {

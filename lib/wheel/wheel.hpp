@@ -103,9 +103,12 @@ struct RepairOptions : ShowOptions {
   int zip_level = -1;  // -z
   std::optional<int64_t> source_date_epoch;  // every member's time; nullopt = the input's times (the CLI reads SOURCE_DATE_EPOCH)
   bool include_drivers = false;  // --include-drivers: graft libcuda & co. anyway (not recommended)
-  // Check every member's hash against RECORD (--verify-record). Otherwise: members ferry reads (ELF files, metadata)
-  // and every member up to 1 MiB; sizes always. Full checking inflates the whole wheel (~10x the time of cp).
+  // --verify-record: accepted for compatibility; repair checks every member's hash against RECORD anyway.
   bool verify_all_hashes = false;
+  // --trust-record (opt-in): a member ferry copies byte for byte (not ELF, not metadata, not rewritten) whose
+  // RECORD line has a sha256 is not inflated; the line is carried over as it is (pip checks it at install).
+  // ELF members and every member ferry writes are still read and hashed. The report counts the trusted ones.
+  bool trust_record = false;
   // Asked which distribution package provides each grafted library, for the SBOM (the CLI runs dpkg/rpm/apk as
   // auditwheel does); empty = no package is named and the SBOM lists the grafted files with their hashes only.
   WhichProvides which_provides;
@@ -131,6 +134,7 @@ struct RepairReport {
   std::vector<ElfChange> changes;
   std::vector<std::string> notes;  // "libcuda.so.1: driver library, not grafted (comes from the system)"
   uint64_t members_copied = 0, members_written = 0;
+  uint64_t members_trusted = 0;  // --trust-record: copied members whose RECORD line was believed, not checked
   std::string sbom;                     // the SBOM member ("" when nothing was grafted)
   std::vector<std::string> sbom_purls;  // distribution packages it names
 };

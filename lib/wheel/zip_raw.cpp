@@ -202,7 +202,8 @@ Status put_member(Writer& w, RawOutput& m, const RawWriteOptions& opts) {
       break;
     case RawOutput::Data::deflate_file: {
       FERRY_CHECK(w.flush());
-      FERRY_TRY(comp, deflate_file_to(m.src_fd, m.size, opts.level, w.fd, w.flushed, opts.jobs, m.crc, opts.on_bytes,
+      int level = opts.fast_large && m.size >= kFastDeflateFrom ? kFastLevel : opts.level;
+      FERRY_TRY(comp, deflate_file_to(m.src_fd, m.size, level, w.fd, w.flushed, opts.jobs, m.crc, opts.on_bytes,
                                       w.path));
       m.comp_size = comp;
       w.flushed += comp;

@@ -42,6 +42,7 @@ struct RawOutput {
 
 struct RawWriteOptions {
   int level = 6;      // for deflate_file members (libdeflate's 1..12)
+  bool fast_large = false;  // the default level: deflate_file members from kFastDeflateFrom on use the fast encoder
   unsigned jobs = 0;  // threads deflating one member's chunks (0 = all cores)
   std::function<void(uint64_t)> on_bytes;  // uncompressed bytes of member data written (progress)
   std::function<void()> on_member;         // one more member written (progress)

@@ -213,6 +213,7 @@ Status write_wheel_zip(ZipReader& input, const std::vector<OutputEntry>& entries
     ProgressMeter meter(&opts.progress, "writing", outs.size(), total_size(outs));
     RawWriteOptions ro;
     ro.level = libdeflate_level(opts.level);
+    ro.fast_large = opts.level < 0;  // -z given: that level for every member
     ro.jobs = jobs;
     ro.on_bytes = [&](uint64_t n) { meter.add(0, n); };
     ro.on_member = [&] { meter.add(1, 0); };

@@ -54,13 +54,13 @@ if ls "$T/x/driver.libs" | grep -q cuda; then fail "libcuda was grafted"; fi
 readelf -d "$T"/x/driver/_drv*.so | grep -q "NEEDED.*\[libcuda.so.1\]" || fail "libcuda.so.1 DT_NEEDED lost"
 
 # --exclude (auditwheel's option): a matching library stays external, its dependents are still grafted; the JSON
-# report (ferry.repair/1) carries each library's disposition and the per-ELF before/after summary.
+# report (ferry.repair/2) carries each library's disposition and the per-ELF before/after summary.
 LD_LIBRARY_PATH=$W/lib "$FERRY" repair "$W/chain-1.0-cp311-cp311-linux_x86_64.whl" -w "$T/wh6" --exclude 'libfb*' \
   --json >"$T/json"
 python3 - "$T/json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert d["schema"] == "ferry.repair/1", d
+assert d["schema"] == "ferry.repair/2", d
 w = d["wheels"][0]
 disp = {l["name"]: l["disposition"] for l in w["libraries"]}
 assert disp == {"libfa.so.1": "graft", "libfb.so.1": "excluded"}, disp

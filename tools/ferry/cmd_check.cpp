@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "cli.hpp"
+#include "progress_line.hpp"
 #include "policy/check.hpp"
 #include "report/check_html.hpp"
 #include "report/check_report.hpp"
@@ -27,7 +28,7 @@ struct CheckArgs {
   std::string arch;
   std::string output;
   bool list_targets = false, json = false, sarif = false, junit = false, github = false, markdown = false, html = false;
-  bool no_hints = false, quiet = false, auditwheel = false, no_isa = false;
+  bool no_hints = false, quiet = false, auditwheel = false, no_isa = false, progress = false;
   unsigned jobs = 0;
   uint64_t max_member_size = uint64_t{4} << 30;
   FleetArgs fleet;
@@ -147,6 +148,7 @@ int run_check(const CheckArgs& a) {
   opts.eval.check_isa = !a.no_isa;
   opts.limits.max_member_size = a.max_member_size;
   opts.shard = a.fleet.shard();
+  opts.progress = progress_callback(a.progress);
   // --json-lines: each file's line is written (and flushed) as soon as it and every file before it are judged.
   auto write_line = [](const nlohmann::json& j) {
     std::string line = report::dump_line(j);
@@ -218,6 +220,8 @@ void register_check(CLI::App& app, Context& ctx) {
                 "check only what auditwheel checks (symbol versions, whitelist, blacklist, ISA)");
   sub->add_flag("--disable-isa-ext-check", args->no_isa, "do not check the x86-64 ISA level (auditwheel's option)");
   sub->add_option("-j,--jobs", args->jobs, "parallel workers (default: all cores)");
+  sub->add_flag("--progress", args->progress,
+                "draw progress on stderr even when it is not a terminal (a terminal gets it after ~2 s anyway)");
   sub->add_option("--max-member-size", args->max_member_size, "largest archive member read, in bytes (default 4 GiB)");
   sub->footer(
       "Exit status: 0 everything passes (or no target given), 1 something fails a target, 2 bad arguments or "

@@ -1,5 +1,5 @@
 // `ferry show WHEEL...` and `ferry repair WHEEL...`: auditwheel's two commands, same option names; the work is in
-// lib/wheel, this file parses arguments and renders (text, or JSON with schemas ferry.show/1, ferry.repair/1).
+// lib/wheel, this file parses arguments and renders (text, or JSON with schemas ferry.show/1, ferry.repair/2).
 #include <spawn.h>
 #include <sys/wait.h>
 
@@ -34,7 +34,8 @@ struct WheelArgs {
   unsigned jobs = 0;
   // repair
   std::string wheel_dir = "wheelhouse/", lib_sdir = ".libs";
-  bool only_plat = false, strip = false, no_update_tags = false, include_drivers = false, verify_record = false;
+  bool only_plat = false, strip = false, no_update_tags = false, include_drivers = false, verify_record = false,
+       trust_record = false;
   std::string patcher;  // auditwheel's --patcher: accepted, ferry always uses its own ELF writer
   int zip_level = -1;
   FleetArgs fleet;  // show
@@ -334,7 +335,7 @@ int show_windows(const std::string& wheel, const wheel::ShowOptions& o, bool as_
 json repair_json(const wheel::RepairReport& r) {
   json j{{"wheel", r.wheel}, {"output", r.output}, {"platform_tags", r.platform_tags}, {"policy", r.policy_tag},
          {"unchanged", r.unchanged}, {"notes", r.notes}, {"members_copied", r.members_copied},
-         {"members_written", r.members_written}};
+         {"members_written", r.members_written}, {"members_trusted", r.members_trusted}};
   j["sbom"] = r.sbom.empty() ? json(nullptr) : json({{"file", r.sbom}, {"packages", r.sbom_purls}});
   j["libraries"] = json::array();
   for (auto& l : r.libraries) j["libraries"].push_back(lib_json(l));
@@ -378,6 +379,10 @@ void repair_text(const wheel::RepairReport& r) {
                 r.sbom_purls.size() == 1 ? "" : "s");
   std::printf("  wrote %s (%llu members copied as they were, %llu written)\n", r.output.c_str(),
               static_cast<unsigned long long>(r.members_copied), static_cast<unsigned long long>(r.members_written));
+  if (r.members_trusted)
+    std::printf("  %llu member%s trusted, not checked: RECORD line%s carried over as the input had %s (--trust-record)\n",
+                static_cast<unsigned long long>(r.members_trusted), r.members_trusted == 1 ? "" : "s",
+                r.members_trusted == 1 ? "" : "s", r.members_trusted == 1 ? "it" : "them");
 }
 
 }  // namespace
@@ -447,8 +452,13 @@ void register_wheel(CLI::App& app, Context& ctx) {
   rep->add_flag("--strip", ra->strip, "strip symbols from grafted libraries and patched files (strip -s)");
   rep->add_flag("--no-update-tags", ra->no_update_tags, "keep the file name and WHEEL tags");
   rep->add_flag("--include-drivers", ra->include_drivers, "graft driver libraries (libcuda, libGL, ...) too");
-  rep->add_flag("--verify-record", ra->verify_record,
+  auto* verify = rep->add_flag("--verify-record", ra->verify_record,
                 "accepted for compatibility: repair always checks every member's CRC-32 and hash against RECORD");
+  rep->add_flag("--trust-record", ra->trust_record,
+                "opt-in speed-up for huge wheels: members copied byte for byte (not ELF, not rewritten, outside "
+                ".dist-info) are not inflated; their RECORD lines are carried over unchecked (pip checks them at "
+                "install) and the report counts them. ELF members and written members are always checked")
+      ->excludes(verify);
   rep->add_option("--patcher", ra->patcher,
                   "accepted for auditwheel compatibility; ferry always patches with its own ELF writer");
   rep->add_option("-z,--zip-compression-level", ra->zip_level, "deflate level of written members (0 = stored; 1-9, libdeflate's scale; default 4)")
@@ -465,6 +475,7 @@ void register_wheel(CLI::App& app, Context& ctx) {
     o.update_tags = !ra->no_update_tags;
     o.include_drivers = ra->include_drivers;
     o.verify_all_hashes = ra->verify_record;
+    o.trust_record = ra->trust_record;
     o.zip_level = ra->zip_level;
     o.source_date_epoch = source_date_epoch();
     o.which_provides = system_which_provides();  // lazy: spawns dpkg/rpm/apk only at the first lookup
@@ -491,7 +502,7 @@ void register_wheel(CLI::App& app, Context& ctx) {
       if (ra->json) all.push_back(repair_json(*r));
       else repair_text(*r);
     }
-    if (ra->json) std::printf("%s\n", json{{"schema", "ferry.repair/1"}, {"wheels", all}}.dump(2).c_str());
+    if (ra->json) std::printf("%s\n", json{{"schema", "ferry.repair/2"}, {"wheels", all}}.dump(2).c_str());
     ctx.exit_code = rc;
   });
   register_macos_merge(app, ctx);  // macOS: delocate-merge (cmd_wheel_macos.cpp)

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -22,13 +23,13 @@ std::string human_bytes(double b) {
 
 }  // namespace
 
-ProgressLine::ProgressLine(bool forced, bool on_tty)
-    : forced_(forced), tty_(on_tty), start_(Clock::now()), phase_start_(start_) {}
+ProgressLine::ProgressLine(bool forced, bool on_tty, std::chrono::milliseconds after)
+    : forced_(forced), tty_(on_tty), after_(after), start_(Clock::now()), phase_start_(start_) {}
 
 void ProgressLine::report(const Progress& p) {
   auto now = Clock::now();
   if (phase_ == nullptr || std::strcmp(phase_, p.phase) != 0) phase_ = p.phase, phase_start_ = now;
-  if (!forced_ && now - start_ < std::chrono::seconds(2)) return;  // short work shows nothing
+  if (!forced_ && now - start_ < after_) return;  // short work shows nothing
   auto every = tty_ ? std::chrono::milliseconds(100) : std::chrono::milliseconds(1000);
   if (!p.finished && drawn_ && now - last_draw_ < every) return;
   last_draw_ = now;
@@ -53,7 +54,9 @@ void ProgressLine::report(const Progress& p) {
 ProgressFn progress_callback(bool forced) {
   bool tty = isatty(STDERR_FILENO) == 1;
   if (!forced && !tty) return {};
-  auto line = std::make_shared<ProgressLine>(forced, tty);
+  std::chrono::milliseconds after = std::chrono::seconds(2);
+  if (const char* ms = std::getenv("FERRY_PROGRESS_AFTER_MS"); ms && *ms) after = std::chrono::milliseconds(std::atol(ms));
+  auto line = std::make_shared<ProgressLine>(forced, tty, after);
   return [line](const Progress& p) { line->report(p); };
 }
 

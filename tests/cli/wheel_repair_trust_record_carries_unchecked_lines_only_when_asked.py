@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Pins down `repair --trust-record`, the opt-in that skips inflating members ferry copies byte for byte. A 2 MiB
+non-ELF member whose RECORD hash is a lie: the default refuses the wheel ("RECORD lies", exit 2, nothing written);
+with --trust-record the wheel is repaired, the member's bytes and its lying RECORD line are carried over exactly as
+the input had them, and the report (text and --json, schema ferry.repair/2) says how many members were trusted.
+A lie about an ELF member is refused even with --trust-record (ELF members are always read and hashed), and so is a
+lie about a .dist-info member. Oracle: Python's zipfile and hashlib."""
+import json
+import os
+import re
+import sys
+import tempfile
+import zipfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from wheel_fixtures import *  # noqa: E402,F403
+
+require_fixtures()
+tmp = tempfile.mkdtemp()
+blob = os.urandom(2 << 20)
+members = simple_members() + [("simple/data.bin", blob, 0o100644)]
+true_record = [f"{n},{record_hash(d)},{len(d)}" for n, d, _ in members]
+lie = f"simple/data.bin,{record_hash(b'other')},{len(blob)}"
+lying = [l if not l.startswith("simple/data.bin,") else lie for l in true_record]
+
+
+def wheel_with(name, record):
+    d = os.path.join(tmp, name)
+    os.makedirs(d)
+    whl = os.path.join(d, SIMPLE_NAME)
+    write_wheel(whl, members, record)
+    return whl, os.path.join(d, "out")
+
+
+def output_of(out):
+    files = os.listdir(out)
+    if len(files) != 1:
+        fail(f"expected one output wheel in {out}: {files}")
+    return os.path.join(out, files[0])
+
+
+# The default refuses the lie.
+whl, out = wheel_with("default", lying)
+expect_one_line_error(ferry("repair", whl, "-w", out), 2, "RECORD lies", "simple/data.bin", what="default")
+if os.path.exists(out) and os.listdir(out):
+    fail(f"default: output written: {os.listdir(out)}")
+
+# --trust-record carries it over unchanged, and says so.
+whl, out = wheel_with("trusted", lying)
+r = ferry("repair", whl, "-w", out, "--trust-record")
+if r.returncode != 0:
+    fail(f"--trust-record: exit {r.returncode}: {r.stderr}")
+with zipfile.ZipFile(whl) as zi:
+    in_info = zi.getinfo("simple/data.bin")
+    trustable = sum(1 for i in zi.infolist() if not i.is_dir() and ".dist-info/" not in i.filename
+                    and zi.read(i.filename)[:4] != b"\x7fELF")
+with zipfile.ZipFile(output_of(out)) as z:
+    rec = z.read("simple-1.0.dist-info/RECORD").decode().splitlines()
+    if lie not in rec:
+        fail(f"--trust-record: the input's RECORD line is not carried over as it was: {rec}")
+    if z.read("simple/data.bin") != blob:
+        fail("--trust-record: the member's bytes changed")
+    info = z.getinfo("simple/data.bin")
+    if (info.CRC, info.compress_size, info.compress_type) != (in_info.CRC, in_info.compress_size, in_info.compress_type):
+        fail("--trust-record: the member was not copied as its compressed bytes")
+    # Every member ferry wrote (the patched ELF, grafts, metadata) has a true line.
+    for line in rec:
+        name, h, size = line.rsplit(",", 2)
+        if name.endswith("/RECORD") or name == "simple/data.bin":
+            continue
+        if h != record_hash(z.read(name)):
+            fail(f"--trust-record: RECORD line of {name} does not match its bytes")
+m = re.search(r"(\d+) members? trusted, not checked", r.stdout)
+if not m or int(m.group(1)) != trustable:
+    fail(f"--trust-record: the text report does not say {trustable} members were trusted: {r.stdout}")
+
+whl, out = wheel_with("json", lying)
+r = ferry("repair", whl, "-w", out, "--trust-record", "--json")
+if r.returncode != 0:
+    fail(f"--trust-record --json: exit {r.returncode}: {r.stderr}")
+d = json.loads(r.stdout)
+if d["schema"] != "ferry.repair/2" or d["wheels"][0]["members_trusted"] != trustable:
+    fail(f"--json: schema {d['schema']}, members_trusted {d['wheels'][0].get('members_trusted')}, want {trustable}")
+
+# Without the option the count is 0 (a true RECORD).
+whl, out = wheel_with("truth", true_record)
+r = ferry("repair", whl, "-w", out, "--json")
+if r.returncode != 0 or json.loads(r.stdout)["wheels"][0]["members_trusted"] != 0:
+    fail(f"default: members_trusted is not 0: {r.stdout} {r.stderr}")
+
+# ELF and .dist-info members are never trusted.
+for what, target in [("elf", "simple/_simple.cpython-311-x86_64-linux-gnu.so"), ("meta", "simple-1.0.dist-info/METADATA")]:
+    data = dict((n, d) for n, d, _ in members)[target]
+    if what == "elf" and data[:4] != b"\x7fELF":
+        fail(f"the fixture's {target} is not ELF")
+    rec = [l if not l.startswith(target + ",") else f"{target},{record_hash(b'x')},{len(data)}" for l in true_record]
+    whl, out = wheel_with("lie-" + what, rec)
+    expect_one_line_error(ferry("repair", whl, "-w", out, "--trust-record"), 2, "RECORD lies", target,
+                          what="--trust-record, " + what)
+print("ok")
