@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <regex>
 
+#include "resolve/resolve.hpp"
 #include "support/file.hpp"
 #include "support/parallel.hpp"
 #include "wheel/windows_internal.hpp"
@@ -42,7 +43,7 @@ std::optional<std::pair<DllKind, std::string>> left_to_system(const std::string&
     return std::make_pair(DllKind::api_set, "an API set, resolved by Windows");
   if (wildcard_contains(n, opts.exclude)) return std::make_pair(DllKind::excluded, "--exclude");
   if (runtime.count(n)) return std::make_pair(DllKind::runtime, "the C runtime that comes with this Python ABI");
-  if (is_system_dll(machine, n) && !wildcard_contains(n, opts.include))
+  if (resolve::is_windows_system_dll(machine, n) && !wildcard_contains(n, opts.include))
     return std::make_pair(DllKind::system, "a Windows system DLL");
   return std::nullopt;
 }
