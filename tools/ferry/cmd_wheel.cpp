@@ -15,6 +15,7 @@
 #include "progress_line.hpp"
 #include "report/encoding.hpp"
 #include "report/json_lines.hpp"
+#include "support/text.hpp"
 #include "wheel/wheel.hpp"
 
 extern char** environ;
@@ -60,13 +61,8 @@ void windows_options(CLI::App* sub, WheelArgs& a) {
 
 std::vector<std::string> split_list(const std::vector<std::string>& items) {
   std::vector<std::string> out;
-  for (auto& it : items) {
-    size_t a = 0;
-    for (size_t b; a <= it.size(); a = b + 1) {
-      b = std::min(it.find_first_of(":;", a), it.size());
-      if (b > a) out.push_back(it.substr(a, b - a));
-    }
-  }
+  for (auto& it : items)
+    for (auto& field : split_nonempty(it, ":;")) out.push_back(std::move(field));
   return out;
 }
 
@@ -132,18 +128,6 @@ std::optional<std::string> env_string(const char* name) {
   return v ? std::optional<std::string>(v) : std::nullopt;
 }
 
-std::vector<std::string> split_path_list(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t p = s.find(':', start);
-    if (p == std::string::npos) p = s.size();
-    if (p > start) out.push_back(s.substr(start, p - start));
-    start = p + 1;
-  }
-  return out;
-}
-
 // The directories searched before the system's, as auditwheel 6.8 builds them: AUDITWHEEL_LD_LIBRARY_PATH first,
 // then LD_LIBRARY_PATH, which --ldpaths switches off (it names the whole search list; the AUDITWHEEL_ variable
 // still adds to it). --ld-library-path, ferry's own option, stands for LD_LIBRARY_PATH. nullopt = the loader's
@@ -193,7 +177,7 @@ void fill(wheel::ShowOptions& o, const WheelArgs& a) {
   // AUDITWHEEL_LD_LIBRARY_PATH and --ldpaths as auditwheel 6.8; otherwise the loader's own LD_LIBRARY_PATH.
   auto lp = library_path_for(a, env_string("AUDITWHEEL_LD_LIBRARY_PATH"), env_ld_library_path());
   o.ld_library_path = lp ? lp : env_ld_library_path();
-  o.ldpaths = split_path_list(a.ldpaths);
+  o.ldpaths = split_nonempty(a.ldpaths);
   std::error_code ec;
   o.temp_dir = std::filesystem::temp_directory_path(ec).string();  // $TMPDIR, else /tmp
   fill_windows(o.windows, a);
