@@ -11,6 +11,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <string_view>
 
 #include "bundle/bundle.hpp"
 #include "bundle/bundle_internal.hpp"
@@ -56,6 +57,30 @@ struct Pending {
   bool rename_python_home = false;  // EditKind::interpreter: libpython
   std::vector<std::string> sealed;  // EditKind::interpreter: compiled-in paths renamed away
 };
+
+// A host file copied into the bundle at `path`, with the given role and mode.
+Pending copied(std::string path, Role role, std::string origin, uint32_t mode) {
+  Pending p;
+  p.file.path = std::move(path);
+  p.file.role = role;
+  p.file.origin = std::move(origin);
+  p.file.mode = mode;
+  return p;
+}
+
+// A data file from the host keeps its executable bit.
+Pending copied_data(std::string path, const std::string& origin) {
+  return copied(std::move(path), Role::data, origin, ::access(origin.c_str(), X_OK) == 0 ? 0755 : 0644);
+}
+
+// A file ferry writes (markers, the launcher's lists).
+Pending generated(std::string path, std::string_view text) {
+  Pending p;
+  p.file.path = std::move(path);
+  p.file.role = Role::data;
+  p.file.content = std::vector<uint8_t>(text.begin(), text.end());
+  return p;
+}
 
 std::string real_or_same(const std::string& p) {
   std::error_code ec;
@@ -184,11 +209,7 @@ Status Planner::add_library(const std::string& name, const std::string& path) {
     return {};
   }
   std::string origin = real_or_same(host(path));
-  Pending p;
-  p.file.path = "lib/" + base;
-  p.file.role = Role::library;
-  p.file.origin = origin;
-  p.file.mode = 0755;
+  Pending p = copied("lib/" + base, Role::library, origin, 0755);
   if (base == "libc.so.6") p.edit = EditKind::libc;
   auto info = elf::read_elf_file(origin, elf::ReadOptions{false});
   if (!info) return info.error();
@@ -239,12 +260,7 @@ Status Planner::add_interpreter_tree(const InterpreterFiles& interp, const Inter
     while (!rel.empty() && rel[0] == '/') rel.erase(0, 1);
     if (rel.empty() || skipped(rel)) continue;
     std::string real = real_or_same(f);
-    Pending p;
-    p.file.path = tree.dest + "/" + rel;
-    p.file.role = Role::data;
-    p.file.origin = real;
-    p.file.mode = (::access(real.c_str(), X_OK) == 0) ? 0755 : 0644;
-    FERRY_CHECK(add_file(std::move(p)));
+    FERRY_CHECK(add_file(copied_data(tree.dest + "/" + rel, real)));
     // Extension modules stay in their tree (the interpreter dlopens them by path); their libraries join the store.
     if (sniff_file(real) == FileKind::elf) {
       auto tree_r = resolver_.resolve(real);
@@ -302,22 +318,14 @@ Status Planner::add_program(const std::string& exe) {
   if (loader_origin_.empty()) {
     loader_origin_ = interp_host;
     loader_name_ = lname;
-    Pending ld;
-    ld.file.path = "ld/" + lname;
-    ld.file.role = Role::loader;
-    ld.file.origin = interp_host;
-    ld.file.mode = 0755;
+    Pending ld = copied("ld/" + lname, Role::loader, interp_host, 0755);
     ld.edit = EditKind::loader;
     FERRY_CHECK(add_file(std::move(ld)));
     // glibc < 2.33 loaders have no --argv0: tell the launcher (argv[0] is then the program's path).
     FERRY_TRY(bytes, read_file(interp_host));
     static const std::string kArgv0 = "--argv0";
     if (std::search(bytes.begin(), bytes.end(), kArgv0.begin(), kArgv0.end()) == bytes.end()) {
-      Pending marker;
-      marker.file.path = ".ferry/no-argv0";
-      marker.file.role = Role::data;
-      marker.file.content = std::vector<uint8_t>();
-      FERRY_CHECK(add_file(std::move(marker)));
+      FERRY_CHECK(add_file(generated(".ferry/no-argv0", "")));
       plan_.warnings.push_back("the loader " + interp_host + " is older than glibc 2.33 (no --argv0): through the "
                                "launcher, programs see their bundle path as argv[0]; install the bundle for the real one");
     }
@@ -328,11 +336,7 @@ Status Planner::add_program(const std::string& exe) {
   std::string origin = real_or_same(exe);
   plan_.programs.push_back({name, exe});
   bundled_reals_.insert(origin);
-  Pending p;
-  p.file.path = "libexec/" + name;
-  p.file.role = Role::program;
-  p.file.origin = origin;
-  p.file.mode = 0755;
+  Pending p = copied("libexec/" + name, Role::program, origin, 0755);
   p.edit = EditKind::program;
   FERRY_CHECK(add_file(std::move(p)));
   Pending launcher;
@@ -349,12 +353,7 @@ Status Planner::add_data_dir(const std::string& source, const std::string& dest)
   for (const auto& f : walk.files) {
     std::string rel = f.substr(source.size());
     while (!rel.empty() && rel[0] == '/') rel.erase(0, 1);
-    Pending p;
-    p.file.path = rel.empty() ? dest : dest + "/" + rel;
-    p.file.role = Role::data;
-    p.file.origin = f;
-    p.file.mode = (::access(f.c_str(), X_OK) == 0) ? 0755 : 0644;
-    FERRY_CHECK(add_file(std::move(p)));
+    FERRY_CHECK(add_file(copied_data(rel.empty() ? dest : dest + "/" + rel, f)));
   }
   return {};
 }
@@ -377,13 +376,8 @@ Status Planner::add_detected(const std::string& path) {
       std::string py = path.substr(0, cache) + "/" + module.substr(0, module.find('.')) + ".py";
       return fs::is_regular_file(py, ec) ? add_detected(py) : Status{};
     }
-    Pending p;
-    p.file.path = dest + "/" + rel;
-    p.file.role = Role::data;
-    p.file.origin = real;
-    p.file.mode = (::access(real.c_str(), X_OK) == 0) ? 0755 : 0644;
-    if (files_.count(p.file.path)) return {};
-    FERRY_CHECK(add_file(std::move(p)));
+    if (files_.count(dest + "/" + rel)) return {};
+    FERRY_CHECK(add_file(copied_data(dest + "/" + rel, real)));
     if (sniff_file(real) == FileKind::elf) {
       auto tree = resolver_.resolve(real);
       if (tree) FERRY_CHECK(add_tree(tree.value(), dest + "/" + rel));
@@ -413,17 +407,14 @@ Status Planner::add_detected(const std::string& path) {
     }
   }
   if (skip_data) return {};
-  Pending p;
+  std::string dest;
   size_t g = path.find("/gconv/");
-  if (g != std::string::npos) p.file.path = "data/gconv/" + path.substr(g + 7);
+  if (g != std::string::npos) dest = "data/gconv/" + path.substr(g + 7);
   else if (path.starts_with("/usr/lib/locale/") && path.find("locale-archive") == std::string::npos)
-    p.file.path = "data/locale/" + path.substr(16);
+    dest = "data/locale/" + path.substr(16);
   else if (path.find("locale-archive") != std::string::npos) return {};
-  else p.file.path = prefix_relative(path);
-  p.file.role = Role::data;
-  p.file.origin = real;
-  p.file.mode = (::access(real.c_str(), X_OK) == 0) ? 0755 : 0644;
-  FERRY_CHECK(add_file(std::move(p)));
+  else dest = prefix_relative(path);
+  FERRY_CHECK(add_file(copied_data(std::move(dest), real)));
   // Python opens DIR/__pycache__/M.cpython-311.pyc but only stat()s DIR/M.py, and ignores the cached file when
   // the source is missing: bring the source along.
   size_t cache = path.rfind("/__pycache__/");
@@ -620,20 +611,12 @@ Status Planner::add_launcher_files() {
     std::string text;
     for (const auto& d : host_dirs_) text += (text.empty() ? "" : ":") + d;
     text += "\n";
-    Pending hp;
-    hp.file.path = ".ferry/host-path";
-    hp.file.role = Role::data;
-    hp.file.content = std::vector<uint8_t>(text.begin(), text.end());
-    FERRY_CHECK(add_file(std::move(hp)));
+    FERRY_CHECK(add_file(generated(".ferry/host-path", text)));
   }
   if (!home_variables_.empty()) {
     std::string text;
     for (const auto& v : home_variables_) text += v + "=.\n";
-    Pending env;
-    env.file.path = ".ferry/env";
-    env.file.role = Role::data;
-    env.file.content = std::vector<uint8_t>(text.begin(), text.end());
-    FERRY_CHECK(add_file(std::move(env)));
+    FERRY_CHECK(add_file(generated(".ferry/env", text)));
   }
   return {};
 }

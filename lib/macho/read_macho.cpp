@@ -256,106 +256,157 @@ std::string format_uuid(const ByteView& b) {
   return out;
 }
 
-Status read_command(const Command& c, const ByteView& slice, Slice& s, uint32_t& nsyms, bool& have_symtab) {
+// LC_ID_DYLIB: the library's own install name; the first one counts, another is reported and ignored.
+Status read_id_dylib(const Command& c, Slice& s) {
+  Dylib d;
+  FERRY_CHECK(read_dylib(c, d));
+  if (s.id)
+    s.warnings.push_back("load command #" + std::to_string(c.index) + ": second LC_ID_DYLIB " + d.name + " ignored");
+  else
+    s.id = std::move(d);
+  return {};
+}
+
+DylibKind dependency_kind(uint32_t cmd) {
+  switch (cmd) {
+    case LC_LOAD_WEAK_DYLIB: return DylibKind::weak;
+    case LC_REEXPORT_DYLIB: return DylibKind::reexport;
+    case LC_LOAD_UPWARD_DYLIB: return DylibKind::upward;
+    case LC_LAZY_LOAD_DYLIB: return DylibKind::lazy;
+    default: return DylibKind::load;
+  }
+}
+
+// LC_LOAD_DYLIB and its weak, re-export, upward and lazy variants.
+Status read_dependency(const Command& c, Slice& s) {
+  Dylib d;
+  FERRY_CHECK(read_dylib(c, d));
+  d.kind = dependency_kind(c.cmd);
+  s.dependencies.push_back(std::move(d));
+  return {};
+}
+
+// The commands that hold one lc_str right after cmd/cmdsize: LC_RPATH, the dylinker, environment and
+// sub-framework names.
+Result<std::string> read_str_command(const Command& c, const char* what) {
+  FERRY_CHECK(c.need_size(12));
+  return c.lc_str(8, 12, what);
+}
+
+// LC_VERSION_MIN_*: the platform is implied by the command.
+Status read_version_min(const Command& c, Slice& s) {
+  FERRY_CHECK(c.need_size(16));
+  MinOs m;
+  m.command = command_name(c.cmd);
+  m.platform = c.cmd == LC_VERSION_MIN_MACOSX ? 1 : c.cmd == LC_VERSION_MIN_IPHONEOS ? 2
+               : c.cmd == LC_VERSION_MIN_TVOS ? 3 : 4;
+  m.platform_name = platform_name(m.platform);
+  FERRY_TRY(v, c.u32(8));
+  FERRY_TRY(sdk, c.u32(12));
+  m.minos = v;
+  m.sdk = sdk;
+  s.min_os.push_back(std::move(m));
+  return {};
+}
+
+// LC_BUILD_VERSION: platform, minos, sdk, then ntools 8-byte tool records that must fit in the command.
+Status read_build_version(const Command& c, Slice& s) {
+  FERRY_CHECK(c.need_size(24));
+  FERRY_TRY(platform, c.u32(8));
+  FERRY_TRY(minos, c.u32(12));
+  FERRY_TRY(sdk, c.u32(16));
+  FERRY_TRY(ntools, c.u32(20));
+  if (uint64_t(ntools) * 8 > c.bytes.size() - 24)
+    return c.error("ntools " + std::to_string(ntools) + " needs " + hex(24 + uint64_t(ntools) * 8) +
+                   " bytes, cmdsize is " + hex(c.bytes.size()));
+  MinOs m;
+  m.command = "LC_BUILD_VERSION";
+  m.platform = platform;
+  m.platform_name = platform_name(platform);
+  m.minos = minos;
+  m.sdk = sdk;
+  s.min_os.push_back(std::move(m));
+  return {};
+}
+
+Status read_encryption_info(const Command& c, const ByteView& slice) {
+  FERRY_CHECK(c.need_size(20));
+  FERRY_TRY(off, c.u32(8));
+  FERRY_TRY(size, c.u32(12));
+  return check_range(c, slice, off, size, 1, "encrypted");
+}
+
+// What the command loop carries from one command to the next: dyld refuses a second LC_SYMTAB.
+struct CommandState {
+  uint32_t nsyms = 0;
+  bool have_symtab = false;
+};
+
+Status read_one_symtab(const Command& c, const ByteView& slice, bool is64, CommandState& st) {
+  if (st.have_symtab) return c.error("more than one LC_SYMTAB");
+  st.have_symtab = true;
+  return read_symtab(c, slice, is64, st.nsyms);
+}
+
+Status read_rpath(const Command& c, Slice& s) {
+  FERRY_TRY(p, read_str_command(c, "path"));
+  s.rpaths.push_back(std::move(p));
+  return {};
+}
+
+// LC_LOAD_DYLINKER is reported; LC_ID_DYLINKER, LC_DYLD_ENVIRONMENT and LC_SUB_FRAMEWORK are only checked.
+Status read_name_command(const Command& c, Slice& s) {
+  FERRY_TRY(name, read_str_command(c, "name"));
+  if (c.cmd == LC_LOAD_DYLINKER) s.dylinker = std::move(name);
+  return {};
+}
+
+Status read_uuid(const Command& c, Slice& s) {
+  FERRY_CHECK(c.need_size(24));
+  s.uuid = format_uuid(*c.bytes.find_sub(8, 16));
+  return {};
+}
+
+Status read_main(const Command& c, Slice& s) {
+  FERRY_CHECK(c.need_size(24));
+  FERRY_TRY(off, c.u64(8));
+  s.entry_offset = off;
+  return {};
+}
+
+Status read_code_signature(const Command& c, const ByteView& slice, Slice& s) {
+  s.has_code_signature = true;
+  return read_linkedit_data(c, slice);
+}
+
+// One load command into the Slice: names and versions are recorded, every file range it points at is checked.
+Status read_command(const Command& c, const ByteView& slice, Slice& s, CommandState& st) {
   switch (c.cmd) {
-    case LC_ID_DYLIB: {
-      Dylib d;
-      FERRY_CHECK(read_dylib(c, d));
-      if (s.id)
-        s.warnings.push_back("load command #" + std::to_string(c.index) + ": second LC_ID_DYLIB " + d.name +
-                             " ignored");
-      else
-        s.id = std::move(d);
-      return {};
-    }
+    case LC_ID_DYLIB: return read_id_dylib(c, s);
     case LC_LOAD_DYLIB:
     case LC_LOAD_WEAK_DYLIB:
     case LC_REEXPORT_DYLIB:
     case LC_LOAD_UPWARD_DYLIB:
-    case LC_LAZY_LOAD_DYLIB: {
-      Dylib d;
-      FERRY_CHECK(read_dylib(c, d));
-      d.kind = c.cmd == LC_LOAD_WEAK_DYLIB     ? DylibKind::weak
-               : c.cmd == LC_REEXPORT_DYLIB    ? DylibKind::reexport
-               : c.cmd == LC_LOAD_UPWARD_DYLIB ? DylibKind::upward
-               : c.cmd == LC_LAZY_LOAD_DYLIB   ? DylibKind::lazy
-                                               : DylibKind::load;
-      s.dependencies.push_back(std::move(d));
-      return {};
-    }
-    case LC_RPATH: {
-      FERRY_CHECK(c.need_size(12));
-      FERRY_TRY(p, c.lc_str(8, 12, "path"));
-      s.rpaths.push_back(std::move(p));
-      return {};
-    }
+    case LC_LAZY_LOAD_DYLIB: return read_dependency(c, s);
+    case LC_RPATH: return read_rpath(c, s);
     case LC_LOAD_DYLINKER:
     case LC_ID_DYLINKER:
     case LC_DYLD_ENVIRONMENT:
-    case LC_SUB_FRAMEWORK: {
-      FERRY_CHECK(c.need_size(12));
-      FERRY_TRY(name, c.lc_str(8, 12, "name"));
-      if (c.cmd == LC_LOAD_DYLINKER) s.dylinker = std::move(name);
-      return {};
-    }
+    case LC_SUB_FRAMEWORK: return read_name_command(c, s);
     case LC_VERSION_MIN_MACOSX:
     case LC_VERSION_MIN_IPHONEOS:
     case LC_VERSION_MIN_TVOS:
-    case LC_VERSION_MIN_WATCHOS: {
-      FERRY_CHECK(c.need_size(16));
-      MinOs m;
-      m.command = command_name(c.cmd);
-      m.platform = c.cmd == LC_VERSION_MIN_MACOSX ? 1 : c.cmd == LC_VERSION_MIN_IPHONEOS ? 2
-                   : c.cmd == LC_VERSION_MIN_TVOS ? 3 : 4;
-      m.platform_name = platform_name(m.platform);
-      FERRY_TRY(v, c.u32(8));
-      FERRY_TRY(sdk, c.u32(12));
-      m.minos = v;
-      m.sdk = sdk;
-      s.min_os.push_back(std::move(m));
-      return {};
-    }
-    case LC_BUILD_VERSION: {
-      FERRY_CHECK(c.need_size(24));
-      FERRY_TRY(platform, c.u32(8));
-      FERRY_TRY(minos, c.u32(12));
-      FERRY_TRY(sdk, c.u32(16));
-      FERRY_TRY(ntools, c.u32(20));
-      if (uint64_t(ntools) * 8 > c.bytes.size() - 24)
-        return c.error("ntools " + std::to_string(ntools) + " needs " + hex(24 + uint64_t(ntools) * 8) +
-                       " bytes, cmdsize is " + hex(c.bytes.size()));
-      MinOs m;
-      m.command = "LC_BUILD_VERSION";
-      m.platform = platform;
-      m.platform_name = platform_name(platform);
-      m.minos = minos;
-      m.sdk = sdk;
-      s.min_os.push_back(std::move(m));
-      return {};
-    }
-    case LC_UUID: {
-      FERRY_CHECK(c.need_size(24));
-      s.uuid = format_uuid(*c.bytes.find_sub(8, 16));
-      return {};
-    }
-    case LC_MAIN: {
-      FERRY_CHECK(c.need_size(24));
-      FERRY_TRY(off, c.u64(8));
-      s.entry_offset = off;
-      return {};
-    }
+    case LC_VERSION_MIN_WATCHOS: return read_version_min(c, s);
+    case LC_BUILD_VERSION: return read_build_version(c, s);
+    case LC_UUID: return read_uuid(c, s);
+    case LC_MAIN: return read_main(c, s);
     case LC_SEGMENT: return read_segment(c, slice, false);
     case LC_SEGMENT_64: return read_segment(c, slice, true);
-    case LC_SYMTAB:
-      if (have_symtab) return c.error("more than one LC_SYMTAB");
-      have_symtab = true;
-      return read_symtab(c, slice, s.is_64, nsyms);
+    case LC_SYMTAB: return read_one_symtab(c, slice, s.is_64, st);
     case LC_DYSYMTAB: return read_dysymtab(c, slice, s.is_64);
     case LC_DYLD_INFO:
     case LC_DYLD_INFO_ONLY: return read_dyld_info(c, slice);
-    case LC_CODE_SIGNATURE:
-      s.has_code_signature = true;
-      return read_linkedit_data(c, slice);
+    case LC_CODE_SIGNATURE: return read_code_signature(c, slice, s);
     case LC_SEGMENT_SPLIT_INFO:
     case LC_FUNCTION_STARTS:
     case LC_DATA_IN_CODE:
@@ -364,15 +415,10 @@ Status read_command(const Command& c, const ByteView& slice, Slice& s, uint32_t&
     case LC_DYLD_EXPORTS_TRIE:
     case LC_DYLD_CHAINED_FIXUPS: return read_linkedit_data(c, slice);
     case LC_ENCRYPTION_INFO:
-    case LC_ENCRYPTION_INFO_64: {
-      FERRY_CHECK(c.need_size(20));
-      FERRY_TRY(off, c.u32(8));
-      FERRY_TRY(size, c.u32(12));
-      return check_range(c, slice, off, size, 1, "encrypted");
-    }
+    case LC_ENCRYPTION_INFO_64: return read_encryption_info(c, slice);
     case LC_THREAD:
     case LC_UNIXTHREAD: return read_thread(c);
-    default: return {};
+    default: return {};  // nothing ferry reports or checks
   }
 }
 
@@ -415,8 +461,7 @@ Result<Slice> read_slice(ByteView slice, bool lief) {
   ByteView cmds = *slice.find_sub(header_size, s.sizeofcmds);
 
   uint64_t pos = 0;
-  uint32_t nsyms = 0;
-  bool have_symtab = false;
+  CommandState st;
   for (uint32_t i = 0; i < s.ncmds; ++i) {
     auto cmd = cmds.find_uint<uint32_t>(pos, e);
     auto size = cmds.find_uint<uint32_t>(pos + 4, e);
@@ -432,7 +477,7 @@ Result<Slice> read_slice(ByteView slice, bool lief) {
       return c.error("cmdsize " + hex(*size) + " runs past sizeofcmds (" + hex(s.sizeofcmds) + ")");
     }
     c.bytes = *cmds.find_sub(pos, *size);
-    FERRY_CHECK(read_command(c, slice, s, nsyms, have_symtab));
+    FERRY_CHECK(read_command(c, slice, s, st));
     pos += *size;
   }
   if (pos != s.sizeofcmds)

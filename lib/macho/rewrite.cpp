@@ -43,6 +43,22 @@ std::vector<uint8_t> assemble_fat(const std::vector<Part>& parts, bool fat64) {
   return out;
 }
 
+// The slices of one file as Parts, with the fat header's alignment; a thin slice gets lipo's (2^14 arm64, 2^12
+// otherwise) for when it joins a universal file.
+std::vector<Part> parts_of(ByteView file, const MachOFile& mf) {
+  std::vector<Part> parts;
+  for (size_t i = 0; i < mf.slices.size(); ++i) {
+    const Slice& s = mf.slices[i];
+    Part p;
+    p.cputype = s.cpu_type, p.cpusubtype = s.cpu_subtype, p.arch = s.arch;
+    p.align = s.cpu_type == 0x0100000c ? 14 : 12;
+    if (mf.fat) p.align = *file.find_uint<uint32_t>(8 + (mf.fat64 ? 32 : 20) * i + (mf.fat64 ? 24 : 16), Endian::big);
+    p.bytes.assign(file.data() + s.offset, file.data() + s.offset + s.size);
+    parts.push_back(std::move(p));
+  }
+  return parts;
+}
+
 // Edits one slice; re-signs it when it changed or when its SHA-256 page hashes are stale.
 Result<bool> rewrite_slice(Part& p, const CommandEdits& edits, const std::string& ident, const std::string& label,
                            bool& resigned) {
@@ -60,15 +76,7 @@ Result<bool> rewrite_slice(Part& p, const CommandEdits& edits, const std::string
 Result<Rewritten> rewrite_macho(ByteView file, const CommandEdits& edits, const std::string& ident,
                                 const std::string& path) {
   FERRY_TRY(mf, read_macho(file, path, false));
-  std::vector<Part> parts;
-  for (size_t i = 0; i < mf.slices.size(); ++i) {
-    const Slice& s = mf.slices[i];
-    Part p;
-    p.cputype = s.cpu_type, p.cpusubtype = s.cpu_subtype, p.arch = s.arch;
-    if (mf.fat) p.align = *file.find_uint<uint32_t>(8 + (mf.fat64 ? 32 : 20) * i + (mf.fat64 ? 24 : 16), Endian::big);
-    p.bytes.assign(file.data() + s.offset, file.data() + s.offset + s.size);
-    parts.push_back(std::move(p));
-  }
+  std::vector<Part> parts = parts_of(file, mf);
   Rewritten r;
   for (auto& p : parts) {
     bool resigned = false;
@@ -83,20 +91,9 @@ Result<Rewritten> rewrite_macho(ByteView file, const CommandEdits& edits, const 
   return r;
 }
 
-// The slices of one file as Parts; a thin slice gets lipo's alignment (2^14 arm64, 2^12 otherwise).
 static Result<std::vector<Part>> split(ByteView file, const std::string& path) {
   FERRY_TRY(mf, read_macho(file, path, false));
-  std::vector<Part> parts;
-  for (size_t i = 0; i < mf.slices.size(); ++i) {
-    const Slice& s = mf.slices[i];
-    Part p;
-    p.cputype = s.cpu_type, p.cpusubtype = s.cpu_subtype, p.arch = s.arch;
-    p.align = s.cpu_type == 0x0100000c ? 14 : 12;
-    if (mf.fat) p.align = *file.find_uint<uint32_t>(8 + (mf.fat64 ? 32 : 20) * i + (mf.fat64 ? 24 : 16), Endian::big);
-    p.bytes.assign(file.data() + s.offset, file.data() + s.offset + s.size);
-    parts.push_back(std::move(p));
-  }
-  return parts;
+  return parts_of(file, mf);
 }
 
 Result<std::vector<uint8_t>> merge_universal(ByteView a, ByteView b, const std::string& path) {

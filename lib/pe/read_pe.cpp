@@ -104,15 +104,21 @@ Status read_thunks(const Image& img, uint64_t table_rva, bool pe32_plus, bool va
   }
 }
 
+// Where descriptor #i of a directory of `size`-byte descriptors starts; the directory must hold it (a zeroed
+// descriptor ends the list, so running out of bytes first is malformed).
+Result<uint64_t> descriptor_at(const ByteView& dir, uint64_t i, uint64_t size, const std::string& what) {
+  uint64_t d = i * size;
+  if (!dir.in_bounds(d, size))
+    return format_error(what + " at " + hex(dir.base()) + " runs past the end of its section without a terminating "
+                        "descriptor", dir.base() + d);
+  return d;
+}
+
 Status read_imports(const Image& img, uint32_t dir_rva, uint64_t field_off, bool pe32_plus, PeInfo& info,
                     Budget& budget) {
   FERRY_TRY(dir, img.read_rva(dir_rva, "import directory", field_off));
   for (uint64_t i = 0;; ++i) {
-    uint64_t d = i * 20;
-    if (!dir.in_bounds(d, 20))
-      return format_error("import directory at " + hex(dir.base()) +
-                              " runs past the end of its section without a terminating descriptor",
-                          dir.base() + d);
+    FERRY_TRY(d, descriptor_at(dir, i, 20, "import directory"));
     uint32_t ilt = *dir.find_uint<uint32_t>(d, Endian::little);
     uint32_t name_rva = *dir.find_uint<uint32_t>(d + 12, Endian::little);
     uint32_t iat = *dir.find_uint<uint32_t>(d + 16, Endian::little);
@@ -133,11 +139,7 @@ Status read_delay_imports(const Image& img, uint32_t dir_rva, uint64_t field_off
                           Budget& budget) {
   FERRY_TRY(dir, img.read_rva(dir_rva, "delay-load import directory", field_off));
   for (uint64_t i = 0;; ++i) {
-    uint64_t d = i * 32;
-    if (!dir.in_bounds(d, 32))
-      return format_error("delay-load import directory at " + hex(dir.base()) +
-                              " runs past the end of its section without a terminating descriptor",
-                          dir.base() + d);
+    FERRY_TRY(d, descriptor_at(dir, i, 32, "delay-load import directory"));
     uint32_t attributes = *dir.find_uint<uint32_t>(d, Endian::little);
     uint64_t name_rva = *dir.find_uint<uint32_t>(d + 4, Endian::little);
     uint64_t int_rva = *dir.find_uint<uint32_t>(d + 16, Endian::little);

@@ -30,14 +30,7 @@ std::map<std::string, NamespaceRule> parse_exact(const std::string& spec) {
   for (const auto& part : split(spec, '|')) {
     auto eq = part.find('=');
     if (eq == std::string::npos) continue;
-    NamespaceRule rule;
-    rule.exact = true;
-    for (const auto& v : split(part.substr(eq + 1), ' ')) {
-      rule.allowed.insert(v);
-      if (auto num = Version::parse(v))
-        if (!rule.ceiling || *rule.ceiling < *num) rule.ceiling = num;
-    }
-    out[part.substr(0, eq)] = std::move(rule);
+    out[part.substr(0, eq)] = NamespaceRule::exact_set(split(part.substr(eq + 1), ' '));
   }
   return out;
 }

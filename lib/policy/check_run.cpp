@@ -15,6 +15,7 @@
 #include "resolve/resolve.hpp"
 #include "support/file.hpp"
 #include "support/parallel.hpp"
+#include "support/text.hpp"
 
 namespace ferry::policy {
 namespace {
@@ -24,11 +25,6 @@ bool has_archive_name(const std::string& p) {
                           ".tar.bz2"})
     if (p.size() > std::strlen(ext) && p.compare(p.size() - std::strlen(ext), std::strlen(ext), ext) == 0) return true;
   return false;
-}
-
-std::string base_name(const std::string& p) {
-  auto s = p.find_last_of('/');
-  return s == std::string::npos ? p : p.substr(s + 1);
 }
 
 // A directory walk follows symlinks to files, so libfoo.so, libfoo.so.1 and libfoo.so.1.2 are one file seen
@@ -321,7 +317,7 @@ Expanded expand_inputs(const std::vector<std::string>& inputs, const CheckOption
     bool walked = !(w.files.size() == 1 && w.files[0] == inputs[i]);
     ir.kind = walked ? "directory" : "file";
     for (auto& f : w.files)
-      if (walked) x.dir_envs[i].shipped.insert(base_name(f));
+      if (walked) x.dir_envs[i].shipped.insert(basename_of(f));
     for (auto& f : walked ? unique_files(w.files) : w.files) {
       // Separate debug info (build-id trees, *.debug) is ELF but not a loadable object.
       if (walked && (f.find("/.build-id/") != std::string::npos || f.ends_with(".debug"))) continue;
@@ -367,7 +363,7 @@ void judge_item(const WorkItem& item, const std::string& input, const Environmen
   const Environment* env = &dir_env;
   if (res.archive) {
     for (const auto& e : res.elves) {
-      archive_env.shipped.insert(base_name(e.display));
+      archive_env.shipped.insert(basename_of(e.display));
       if (e.info.soname) archive_env.shipped.insert(*e.info.soname);
     }
     env = &archive_env;

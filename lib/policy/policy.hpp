@@ -44,6 +44,8 @@ struct NamespaceRule {
   std::optional<Version> ceiling; // highest numeric version (also filled for exact sets: their maximum)
   std::set<std::string> special;  // CXXABI_TM_1, GLIBC_ABI_DT_RELR, ... allowed by a ceiling rule
   bool allows(const std::string& suffix) const;
+  // The rule of a namespace whose versions are listed one by one (auditwheel's policies): those and no others.
+  static NamespaceRule exact_set(const std::vector<std::string>& versions);
 };
 
 enum class Family { manylinux, musllinux, distro, vfx, custom };

@@ -85,13 +85,7 @@ Result<std::vector<Target>> ferry_format(const json& doc, const std::string& pat
       if (!j["exact"].is_object()) return bad(path, where + ": \"exact\" must be an object");
       for (const auto& [ns, val] : j["exact"].items()) {
         FERRY_TRY(list, strings(val, where + ": exact." + ns, path));
-        NamespaceRule r;
-        r.exact = true;
-        for (auto& s : list) {
-          r.allowed.insert(s);
-          if (auto n = Version::parse(s); n && (!r.ceiling || *r.ceiling < *n)) r.ceiling = n;
-        }
-        t.versions[ns] = std::move(r);
+        t.versions[ns] = NamespaceRule::exact_set(list);
       }
     }
     if (j.contains("whitelist")) {
@@ -159,13 +153,7 @@ Result<std::vector<Target>> auditwheel_format(const json& doc, const std::string
       if (!nss.is_object()) return bad(path, name + ": symbol_versions." + arch + " must be an object");
       for (const auto& [ns, list] : nss.items()) {
         FERRY_TRY(vs, strings(list, name + ": symbol_versions." + arch + "." + ns, path));
-        NamespaceRule r;
-        r.exact = true;
-        for (auto& s : vs) {
-          r.allowed.insert(s);
-          if (auto n = Version::parse(s); n && (!r.ceiling || *r.ceiling < *n)) r.ceiling = n;
-        }
-        t.versions[ns] = std::move(r);
+        t.versions[ns] = NamespaceRule::exact_set(vs);
       }
       if (p.contains("lib_whitelist")) {
         FERRY_TRY(w, strings(p["lib_whitelist"], name + ": lib_whitelist", path));

@@ -56,6 +56,16 @@ std::optional<VersionName> split_version_name(const std::string& full) {
   return VersionName{full.substr(0, us), full.substr(us + 1)};
 }
 
+NamespaceRule NamespaceRule::exact_set(const std::vector<std::string>& versions) {
+  NamespaceRule r;
+  r.exact = true;
+  for (const auto& v : versions) {
+    r.allowed.insert(v);
+    if (auto n = Version::parse(v); n && (!r.ceiling || *r.ceiling < *n)) r.ceiling = n;
+  }
+  return r;
+}
+
 bool NamespaceRule::allows(const std::string& suffix) const {
   if (exact) return allowed.count(suffix) != 0;
   if (auto v = Version::parse(suffix)) return ceiling && *v <= *ceiling;

@@ -6,14 +6,10 @@
 #include <set>
 
 #include "report/check_html.hpp"
+#include "support/text.hpp"
 
 namespace ferry::report {
 namespace {
-
-std::string base_name(const std::string& p) {
-  auto s = p.find_last_of('/');
-  return s == std::string::npos ? p : p.substr(s + 1);
-}
 
 // Library name -> "tag: message" of every error naming it; "" collects errors naming no library (loader
 // features, ABI, Python version), which belong to the file itself. At most `cap` per library.
@@ -34,7 +30,7 @@ IssueMap issues_by_library(const policy::FileReport& f, size_t cap = 12) {
 
 // Marks a node offending when an error names it (by the name asked for, or the found file's name).
 void attach_issues(GraphNode& n, const IssueMap& issues) {
-  for (const std::string& key : {n.label, base_name(n.path)}) {
+  for (const std::string& key : {n.label, basename_of(n.path)}) {
     auto it = issues.find(key);
     if (key.empty() || it == issues.end()) continue;
     n.issues = it->second;
@@ -89,7 +85,7 @@ private:
 
 GraphNode root_node(const policy::FileReport& f, const IssueMap& issues) {
   GraphNode n;
-  n.label = base_name(f.path.substr(f.path.find('!') == std::string::npos ? 0 : f.path.find('!') + 1));
+  n.label = basename_of(f.path.substr(f.path.find('!') == std::string::npos ? 0 : f.path.find('!') + 1));
   n.path = f.path;
   n.kind = "root";
   n.why = "the file checked";
@@ -120,7 +116,7 @@ Members members_of(const policy::CheckReport& r, const policy::InputReport& in) 
   Members m;
   for (size_t k = in.first_file; k < in.first_file + in.file_count; ++k) {
     const auto& f = r.files[k];
-    m.emplace(base_name(f.path), k);
+    m.emplace(basename_of(f.path), k);
     if (f.soname) m.emplace(*f.soname, k);
   }
   return m;
@@ -180,7 +176,7 @@ std::vector<FileGraph> dependency_graphs(const policy::CheckReport& r, const res
     }
     std::set<std::string> shipped;  // what check counts as shipped alongside: the directory's file names
     if (in.kind == "directory")
-      for (size_t k = in.first_file; k < in.first_file + in.file_count; ++k) shipped.insert(base_name(r.files[k].path));
+      for (size_t k = in.first_file; k < in.first_file + in.file_count; ++k) shipped.insert(basename_of(r.files[k].path));
     for (size_t k = in.first_file; k < in.first_file + in.file_count; ++k)
       graphs[k] = loader_graph(r.files[k], resolver, shipped, in.input);
   }

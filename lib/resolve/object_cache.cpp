@@ -181,6 +181,7 @@ ParsedEntry parse_object(const std::string& root_path, const Probe& p, Resolver:
     } else if (auto* pe = std::get_if<pe::PeInfo>(&bin.value())) {
       obj->format = "pe";
       obj->arch = pe->machine_name;
+      obj->pe_machine = pe->machine;
       obj->soname = pe->export_name;
       for (auto& d : pe->imports) obj->needed.push_back(d.name);
       for (auto& d : pe->delay_imports) obj->needed.push_back(d.name);

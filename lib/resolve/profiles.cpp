@@ -97,6 +97,16 @@ LoaderProfile glibc(std::string name, std::vector<std::string> dirs, std::string
   return p;
 }
 
+// A loader without glibc's cache and hwcaps subdirectories (musl, dyld, Windows): a name and search directories.
+LoaderProfile cacheless(const std::string& name, LoaderFamily family, std::vector<std::string> dirs) {
+  LoaderProfile p;
+  p.name = name;
+  p.family = family;
+  p.default_dirs = std::move(dirs);
+  p.hwcaps = p.legacy_subdirs = p.use_cache = false;
+  return p;
+}
+
 const std::vector<std::string> kDebianDirs = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib", "/usr/lib"};
 const std::vector<std::string> kRedHatDirs = {"/lib64", "/usr/lib64"};
 
@@ -146,33 +156,15 @@ Result<LoaderProfile> find_profile(const std::string& name) {
     return glibc(name, kRedHatDirs, "lib64", false, true);
   if (name == "rhel9") return glibc(name, kRedHatDirs, "lib64", true, true);
   if (name == "musl" || name == "alpine") {
-    LoaderProfile p;
-    p.name = "musl";
-    p.family = LoaderFamily::musl;
-    p.default_dirs = {"/lib", "/usr/local/lib", "/usr/lib"};
+    LoaderProfile p = cacheless("musl", LoaderFamily::musl, {"/lib", "/usr/local/lib", "/usr/lib"});
     p.lib_expansion = "lib";
-    p.hwcaps = false;
-    p.legacy_subdirs = false;
-    p.use_cache = false;
     p.interpreter = "/lib/ld-musl-x86_64.so.1";
     p.musl_path_file = "/etc/ld-musl-x86_64.path";
     return p;
   }
-  if (name == "macos") {
-    LoaderProfile p;
-    p.name = "macos";
-    p.family = LoaderFamily::dyld;
-    p.hwcaps = p.legacy_subdirs = p.use_cache = false;
-    p.default_dirs = {"/usr/local/lib", "/usr/lib"};  // DYLD_FALLBACK_LIBRARY_PATH defaults
-    return p;
-  }
-  if (name == "windows") {
-    LoaderProfile p;
-    p.name = "windows";
-    p.family = LoaderFamily::windows;
-    p.hwcaps = p.legacy_subdirs = p.use_cache = false;
-    return p;
-  }
+  // dyld: DYLD_FALLBACK_LIBRARY_PATH's defaults.
+  if (name == "macos") return cacheless("macos", LoaderFamily::dyld, {"/usr/local/lib", "/usr/lib"});
+  if (name == "windows") return cacheless("windows", LoaderFamily::windows, {});
   std::string known;
   for (auto& n : profile_names()) known += (known.empty() ? "" : ", ") + n;
   return make_error(ErrorCode::usage, "unknown loader profile '" + name + "' (known: " + known + ")");

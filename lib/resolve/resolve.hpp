@@ -43,6 +43,11 @@ struct LoaderProfile {
   std::vector<std::string> subdirs() const;
 };
 
+// A DLL every Windows install ships in System32 (SysWOW64 for 32-bit x86) for COFF machine `machine`; the name in
+// lower case. `ferry deps` counts these as present; Windows wheel repair leaves them out. Data:
+// windows_system_dlls.cpp.
+bool is_windows_system_dll(uint16_t machine, const std::string& lower_name);
+
 // Built-in profiles: "host" (= the running machine, Debian 12 here), "debian12", "debian11", "centos6",
 // "centos7", "rhel8", "rhel9", "musl", "macos", "windows". glibc-hwcaps levels come from this CPU. $PLATFORM and
 // the legacy hwcap subdirectories: host_profile() and detect_profile() compute them from this CPU as glibc does
@@ -120,6 +125,7 @@ struct LoadedObject {
   std::string real_path;  // canonical path inside the root (symlinks resolved); empty with elf_headers_only
   std::string format;     // "elf", "macho", "pe"
   std::string arch;       // Mach-O slice / PE machine used (ELF: see info->machine_name)
+  uint16_t pe_machine = 0;  // PE: the COFF Machine field
   std::shared_ptr<const elf::ElfInfo> info;  // ELF only
   std::optional<std::string> soname;  // ELF soname, Mach-O install name, PE export name
   std::vector<std::string> needed;

@@ -17,23 +17,11 @@ bool is_macos_system_library(const std::string& path) {
   return path.starts_with("/usr/lib/") || path.starts_with("/System/Library/");
 }
 
-bool is_windows_system_dll(const std::string& raw) {
+// API sets (api-ms-win-*, ext-ms-*) are resolved by Windows itself; the system DLLs are listed per machine.
+bool is_windows_system_import(const std::string& raw, uint16_t machine) {
   std::string n = raw;
   std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (n.starts_with("api-ms-win-") || n.starts_with("ext-ms-")) return true;
-  static const std::set<std::string> system = {
-      "kernel32.dll", "kernelbase.dll", "ntdll.dll", "user32.dll", "gdi32.dll", "gdi32full.dll", "advapi32.dll",
-      "shell32.dll", "shlwapi.dll", "ole32.dll", "oleaut32.dll", "comctl32.dll", "comdlg32.dll", "ws2_32.dll",
-      "wsock32.dll", "msvcrt.dll", "ucrtbase.dll", "rpcrt4.dll", "secur32.dll", "crypt32.dll", "bcrypt.dll",
-      "ncrypt.dll", "winmm.dll", "version.dll", "imm32.dll", "setupapi.dll", "cfgmgr32.dll", "iphlpapi.dll",
-      "dbghelp.dll", "psapi.dll", "userenv.dll", "winhttp.dll", "wininet.dll", "netapi32.dll", "mpr.dll",
-      "dnsapi.dll", "opengl32.dll", "glu32.dll", "d3d9.dll", "d3d11.dll", "d3d12.dll", "dxgi.dll", "dwmapi.dll",
-      "uxtheme.dll", "powrprof.dll", "wtsapi32.dll", "normaliz.dll", "sspicli.dll", "combase.dll", "msvcp_win.dll",
-      "win32u.dll", "hid.dll", "winspool.drv", "shcore.dll", "propsys.dll", "mswsock.dll", "avrt.dll", "mfplat.dll",
-      "ntmarta.dll", "wintrust.dll", "credui.dll", "msimg32.dll", "usp10.dll", "oleacc.dll", "dwrite.dll",
-      "d2d1.dll", "windowscodecs.dll", "winusb.dll", "cabinet.dll", "wldap32.dll", "bcryptprimitives.dll",
-      "msvcr90.dll", "msvcr100.dll", "msvcr110.dll", "msvcr120.dll"};
-  return system.count(n) != 0;
+  return n.starts_with("api-ms-win-") || n.starts_with("ext-ms-") || is_windows_system_dll(machine, n);
 }
 
 namespace {
@@ -179,8 +167,9 @@ void resolve_macho(Resolver::Impl& impl, const ResolveOptions& opts, const std::
 void resolve_pe(Resolver::Impl& impl, const ResolveOptions& opts, const std::string& root_path,
                 std::shared_ptr<const LoadedObject> root_obj, DependencyTree& tree) {
   std::string app_dir = dirname_of(root_path);
+  const uint16_t machine = root_obj->pe_machine;  // one architecture per run
   auto find = [&](const std::string& name, int, std::vector<ForeignMap>&, Node& node) {
-    if (is_windows_system_dll(name)) {
+    if (is_windows_system_import(name, machine)) {
       node.system = true;
       node.rule = Rule::system;
       return;

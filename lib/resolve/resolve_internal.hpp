@@ -16,6 +16,6 @@ void resolve_pe(Resolver::Impl& impl, const ResolveOptions& opts, const std::str
                 std::shared_ptr<const LoadedObject> root_obj, DependencyTree& tree);
 
 bool is_macos_system_library(const std::string& path);
-bool is_windows_system_dll(const std::string& name);
+bool is_windows_system_import(const std::string& name, uint16_t machine);
 
 }  // namespace ferry::resolve

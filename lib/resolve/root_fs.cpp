@@ -30,11 +30,6 @@ std::string dirname_of(const std::string& path) {
   return path.substr(0, p);
 }
 
-std::string basename_of(const std::string& path) {
-  size_t p = path.rfind('/');
-  return p == std::string::npos ? path : path.substr(p + 1);
-}
-
 std::string join_path(const std::string& dir, const std::string& name) {
   if (dir.empty()) return name;
   if (dir.back() == '/') return dir + name;

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "support/text.hpp"
+
 namespace ferry::resolve {
 
 struct FileId {
@@ -33,7 +35,7 @@ private:
 
 // Lexical helpers for loader paths.
 std::string dirname_of(const std::string& path);  // "/a/b/c" -> "/a/b"; "c" -> "."
-std::string basename_of(const std::string& path);
+using ferry::basename_of;  // support/text.hpp
 std::string join_path(const std::string& dir, const std::string& name);
 std::string normalize_path(const std::string& path);  // collapses "//", "/./", "a/../"
 

@@ -1,6 +1,8 @@
-// Small string helpers shared by the modules: joining, path components, project names, SOURCE_DATE_EPOCH.
+// Small string helpers shared by the modules: joining, path components and lists, project names,
+// SOURCE_DATE_EPOCH.
 #pragma once
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <optional>
@@ -55,6 +57,25 @@ inline std::vector<std::string> split_path(std::string_view path) {
     if (slash == std::string_view::npos) return out;
     start = slash + 1;
   }
+}
+
+// The last component of a '/'-separated path ("a/b/c" -> "c", "c" -> "c", "a/" -> "").
+inline std::string basename_of(std::string_view path) {
+  size_t slash = path.rfind('/');
+  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
+// The non-empty fields of a list separated by any of `separators` (":" for a search path given as an option,
+// ":;" for delvewheel's lists). Search paths whose empty entries mean "the current directory" (LD_LIBRARY_PATH,
+// DT_RUNPATH) are not read with this.
+inline std::vector<std::string> split_nonempty(std::string_view list, std::string_view separators = ":") {
+  std::vector<std::string> out;
+  for (size_t start = 0; start <= list.size();) {
+    size_t end = std::min(list.find_first_of(separators, start), list.size());
+    if (end > start) out.emplace_back(list.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
 }
 
 }  // namespace ferry

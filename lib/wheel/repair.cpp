@@ -32,7 +32,9 @@ bool same_file(const std::string& x, const std::string& y) {
   struct stat sx, sy;
   if (::stat(x.c_str(), &sx) == 0 && ::stat(y.c_str(), &sy) == 0) return sx.st_dev == sy.st_dev && sx.st_ino == sy.st_ino;
   std::error_code e1, e2;
-  return fs::weakly_canonical(x, e1) == fs::weakly_canonical(y, e2);
+  auto cx = fs::weakly_canonical(x, e1), cy = fs::weakly_canonical(y, e2);
+  if (e1 || e2) return x == y;  // both failing would otherwise compare two empty paths equal
+  return cx == cy;
 }
 
 // The input copied as it is to rep.output (already repaired, or pure with --allow-pure-python-wheel).

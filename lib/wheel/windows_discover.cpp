@@ -6,8 +6,10 @@
 #include <filesystem>
 #include <regex>
 
+#include "resolve/resolve.hpp"
 #include "support/file.hpp"
 #include "support/parallel.hpp"
+#include "support/text.hpp"
 #include "wheel/windows_internal.hpp"
 
 namespace ferry::wheel::windows {
@@ -27,11 +29,6 @@ bool wildcard_contains(const std::string& name, const std::vector<std::string>& 
 
 namespace {
 
-std::string basename_of(const std::string& p) {
-  size_t s = p.find_last_of('/');
-  return s == std::string::npos ? p : p.substr(s + 1);
-}
-
 // What Windows or the interpreter provides, whatever is on the build machine (none of it is vendored).
 std::optional<std::pair<DllKind, std::string>> left_to_system(const std::string& n, uint16_t machine,
                                                                const std::set<std::string>& runtime,
@@ -42,7 +39,7 @@ std::optional<std::pair<DllKind, std::string>> left_to_system(const std::string&
     return std::make_pair(DllKind::api_set, "an API set, resolved by Windows");
   if (wildcard_contains(n, opts.exclude)) return std::make_pair(DllKind::excluded, "--exclude");
   if (runtime.count(n)) return std::make_pair(DllKind::runtime, "the C runtime that comes with this Python ABI");
-  if (is_system_dll(machine, n) && !wildcard_contains(n, opts.include))
+  if (resolve::is_windows_system_dll(machine, n) && !wildcard_contains(n, opts.include))
     return std::make_pair(DllKind::system, "a Windows system DLL");
   return std::nullopt;
 }
@@ -53,8 +50,11 @@ std::optional<std::string> find_on_host(const std::string& n, uint16_t machine, 
   dirs.insert(dirs.end(), opts.path_dirs.begin(), opts.path_dirs.end());
   for (auto& d : dirs) {
     std::error_code ec;
-    for (auto& e : fs::directory_iterator(d, ec)) {
-      if (lower(e.path().filename().string()) != n || !e.is_regular_file(ec)) continue;
+    // increment(ec), not a range-for: operator++ throws on a read error.
+    for (fs::directory_iterator it(d, ec), end; !ec && it != end; it.increment(ec)) {
+      const fs::directory_entry& e = *it;
+      std::error_code entry_ec;  // one unreadable entry does not end the listing
+      if (lower(e.path().filename().string()) != n || !e.is_regular_file(entry_ec)) continue;
       // Architecture check on the first 4 KiB: COFF Machine after "PE\0\0".
       std::vector<uint8_t> h(4096);
       FILE* fp = std::fopen(e.path().c_str(), "rb");

@@ -19,9 +19,6 @@ namespace ferry::wheel::windows {
 
 constexpr uint16_t kMachineI386 = 0x14c, kMachineAmd64 = 0x8664, kMachineArm64 = 0xaa64;
 
-// data: windows_system_dlls.cpp
-bool is_system_dll(uint16_t machine, const std::string& lower);
-
 std::string lower(std::string s);
 // delvewheel's wildcard rule: a pattern with '*' is an fnmatch pattern, otherwise an exact (lowercase) name.
 bool wildcard_contains(const std::string& lower_name, const std::vector<std::string>& patterns);

@@ -113,19 +113,26 @@ uint64_t alignment_pad(const RawOutput& m, uint64_t header_at, bool z64) {
   return pad;
 }
 
-// APPNOTE 4.3.7. CRC and sizes may be placeholders, rewritten by patch_local_header once the data is written.
-void local_header(Out& b, const RawOutput& m, bool z64, uint64_t pad) {
-  b.u32(kLocalSig);
-  b.u16(z64 ? 45 : 20);
+// What a local header (APPNOTE 4.3.7) and a central directory entry (4.3.12) both hold, from "version needed to
+// extract" to "extra field length"; a size in the ZIP64 extra field reads 0xffffffff here.
+void shared_fields(Out& b, const RawOutput& m, bool needs_zip64, bool comp_in_zip64, bool size_in_zip64,
+                   uint16_t extra_len) {
+  b.u16(needs_zip64 ? 45 : 20);
   b.u16(needs_utf8_flag(m.name) ? 0x800 : 0);
   b.u16(m.method);
   b.u16(m.dostime);
   b.u16(m.dosdate);
   b.u32(m.crc);
-  b.u32(z64 ? k32 : m.comp_size);
-  b.u32(z64 ? k32 : m.size);
+  b.u32(comp_in_zip64 ? k32 : m.comp_size);
+  b.u32(size_in_zip64 ? k32 : m.size);
   b.u16(m.name.size());
-  b.u16(static_cast<uint16_t>((z64 ? 20 : 0) + pad));
+  b.u16(extra_len);
+}
+
+// APPNOTE 4.3.7. CRC and sizes may be placeholders, rewritten by patch_local_header once the data is written.
+void local_header(Out& b, const RawOutput& m, bool z64, uint64_t pad) {
+  b.u32(kLocalSig);
+  shared_fields(b, m, z64, z64, z64, static_cast<uint16_t>((z64 ? 20 : 0) + pad));
   b.str(m.name);
   if (z64) b.u16(1), b.u16(16), b.u64(m.size), b.u64(m.comp_size);
   if (pad) {
@@ -221,16 +228,7 @@ void central_entry(Out& b, const RawOutput& m, uint64_t offset) {
   if (S_ISDIR(m.mode)) attr |= 0x10;
   b.u32(kCentralSig);
   b.u16(0x0300 | 45);  // made by: Unix, spec 4.5
-  b.u16(xlen ? 45 : 20);
-  b.u16(needs_utf8_flag(m.name) ? 0x800 : 0);
-  b.u16(m.method);
-  b.u16(m.dostime);
-  b.u16(m.dosdate);
-  b.u32(m.crc);
-  b.u32(zc ? k32 : m.comp_size);
-  b.u32(zs ? k32 : m.size);
-  b.u16(m.name.size());
-  b.u16(xlen);
+  shared_fields(b, m, xlen != 0, zc, zs, xlen);
   b.u16(0);  // comment
   b.u16(0);  // disk
   b.u16(0);  // internal attributes

@@ -31,6 +31,8 @@ exported = json.loads(subprocess.run([FERRY, "check", "--list-targets", "--json"
 table = [t for t in exported["targets"] if t["family"] == "manylinux"]
 
 ref = {p["name"]: p for p in json.load(open(REFERENCE)) if p["name"] != "linux"}
+# An empty side would make every comparison below vacuous.
+assert ref and table, f"nothing to compare: {len(ref)} policies in {REFERENCE}, {len(table)} manylinux targets"
 seen = set()
 for t in table:
     p = ref[t["name"]]
@@ -46,6 +48,7 @@ assert len(table) == sum(len(p["symbol_versions"]) for p in ref.values())
 # musllinux: same names, priorities, whitelists and blacklists for every architecture auditwheel lists.
 musl = [t for t in exported["targets"] if t["family"] == "musllinux"]
 mref = {p["name"]: p for p in json.load(open(REFERENCE.replace("manylinux", "musllinux"))) if p["name"] != "linux"}
+assert musl and mref, "no musllinux targets or policies to compare"
 assert {(t["name"], t["arch"]) for t in musl} == {(n, a) for n, p in mref.items() for a in p["symbol_versions"]}
 for t in musl:
     p = mref[t["name"]]

@@ -20,6 +20,7 @@
 #include "patch/patch.hpp"
 #include "support/file.hpp"
 #include "support/parallel.hpp"
+#include "support/text.hpp"
 
 namespace ferry::cli {
 
@@ -144,14 +145,7 @@ std::string parse(const std::vector<std::string>& args, PatchArgs& a) {
         if (!end || *end || a.options.page_size == 0 || (a.options.page_size & (a.options.page_size - 1)))
           return "--page-size needs a power of two, got " + v;
       } else {
-        size_t start = 0;
-        while (true) {
-          size_t p = v.find(':', start);
-          std::string part = v.substr(start, p == std::string::npos ? std::string::npos : p - start);
-          if (!part.empty()) e.allowed_rpath_prefixes.push_back(part);
-          if (p == std::string::npos) break;
-          start = p + 1;
-        }
+        for (auto& part : split_nonempty(v)) e.allowed_rpath_prefixes.push_back(std::move(part));
       }
     } else if (arg == "--replace-needed") {
       if (!value(v) || !value(w)) return "--replace-needed needs two arguments: OLD NEW";

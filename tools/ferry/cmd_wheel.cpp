@@ -15,6 +15,7 @@
 #include "progress_line.hpp"
 #include "report/encoding.hpp"
 #include "report/json_lines.hpp"
+#include "support/text.hpp"
 #include "wheel/wheel.hpp"
 
 extern char** environ;
@@ -61,13 +62,8 @@ void windows_options(CLI::App* sub, WheelArgs& a) {
 
 std::vector<std::string> split_list(const std::vector<std::string>& items) {
   std::vector<std::string> out;
-  for (auto& it : items) {
-    size_t a = 0;
-    for (size_t b; a <= it.size(); a = b + 1) {
-      b = std::min(it.find_first_of(":;", a), it.size());
-      if (b > a) out.push_back(it.substr(a, b - a));
-    }
-  }
+  for (auto& it : items)
+    for (auto& field : split_nonempty(it, ":;")) out.push_back(std::move(field));
   return out;
 }
 
@@ -133,18 +129,6 @@ std::optional<std::string> env_string(const char* name) {
   return v ? std::optional<std::string>(v) : std::nullopt;
 }
 
-std::vector<std::string> split_path_list(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t p = s.find(':', start);
-    if (p == std::string::npos) p = s.size();
-    if (p > start) out.push_back(s.substr(start, p - start));
-    start = p + 1;
-  }
-  return out;
-}
-
 // The directories searched before the system's, as auditwheel 6.8 builds them: AUDITWHEEL_LD_LIBRARY_PATH first,
 // then LD_LIBRARY_PATH, which --ldpaths switches off (it names the whole search list; the AUDITWHEEL_ variable
 // still adds to it). --ld-library-path, ferry's own option, stands for LD_LIBRARY_PATH. nullopt = the loader's
@@ -194,7 +178,7 @@ void fill(wheel::ShowOptions& o, const WheelArgs& a) {
   // AUDITWHEEL_LD_LIBRARY_PATH and --ldpaths as auditwheel 6.8; otherwise the loader's own LD_LIBRARY_PATH.
   auto lp = library_path_for(a, env_string("AUDITWHEEL_LD_LIBRARY_PATH"), env_ld_library_path());
   o.ld_library_path = lp ? lp : env_ld_library_path();
-  o.ldpaths = split_path_list(a.ldpaths);
+  o.ldpaths = split_nonempty(a.ldpaths);
   std::error_code ec;
   o.temp_dir = std::filesystem::temp_directory_path(ec).string();  // $TMPDIR, else /tmp
   fill_windows(o.windows, a);
@@ -385,9 +369,74 @@ void repair_text(const wheel::RepairReport& r) {
                 r.members_trusted == 1 ? "" : "s", r.members_trusted == 1 ? "it" : "them");
 }
 
-}  // namespace
+// What `show` prints across its wheels: the JSON array (--json), or text reports with a blank line between.
+struct ShowOutput {
+  json all = json::array();
+  size_t shown = 0;
+  bool text = true;  // neither --json nor --json-lines
+  void separate() {
+    if (text && shown++) std::printf("\n");
+  }
+};
 
-void register_wheel(CLI::App& app, Context& ctx) {
+// macOS wheels: delocate's job (cmd_wheel_macos.cpp).
+int show_macos_wheel(const std::string& wheel, const WheelArgs& a, ShowOutput& out) {
+  const bool lines = a.fleet.json_lines;
+  json m;
+  out.separate();
+  int rc = macos_show(wheel, macos_options(a.mac, a.exclude), a.json || lines, m);
+  if (lines && !m.is_null()) std::fputs(report::dump_line(report::json_line("ferry.show/1", wheel, m)).c_str(), stdout);
+  else if (a.json && !m.is_null()) out.all.push_back(m);
+  return rc;
+}
+
+// manylinux / musllinux wheels; `auditwheel_mode` (ferry run as auditwheel) exits 0 when the tag is not met.
+int show_linux_wheel(const std::string& wheel, const wheel::ShowOptions& o, const WheelArgs& a, bool auditwheel_mode,
+                     ShowOutput& out) {
+  const bool lines = a.fleet.json_lines;
+  auto r = wheel::show_wheel(wheel, o);
+  if (!r) {
+    print_error(r.error());
+    if (lines) std::fputs(report::dump_line(report::error_line("ferry.show/1", wheel, r.error())).c_str(), stdout);
+    return exit_for(r.error());
+  }
+  if (lines) {
+    std::fputs(report::dump_line(report::json_line("ferry.show/1", wheel, show_json(*r))).c_str(), stdout);
+    std::fflush(stdout);
+  } else if (a.json) {
+    out.all.push_back(show_json(*r));
+  } else {
+    out.separate();
+    show_text(*r);
+  }
+  return !r->satisfies && !auditwheel_mode ? exit_failed : exit_ok;
+}
+
+// `ferry show`: every wheel of this shard, by platform; the exit code is the worst of theirs.
+int run_show(const WheelArgs& a, bool auditwheel_mode) {
+  wheel::ShowOptions o;
+  fill(o, a);
+  ShowOutput out;
+  out.text = !a.json && !a.fleet.json_lines;
+  int rc = exit_ok;
+  const Shard shard = a.fleet.shard();
+  for (size_t i = 0; i < a.wheels.size(); ++i) {
+    if (!shard.takes(i)) continue;
+    const std::string& w = a.wheels[i];
+    if (macos::is_macos_wheel(w)) {
+      rc = std::max(rc, show_macos_wheel(w, a, out));
+    } else if (wheel::is_windows_wheel(w)) {
+      out.separate();
+      rc = std::max(rc, show_windows(w, o, a.json, a.fleet.json_lines, out.all));
+    } else {
+      rc = std::max(rc, show_linux_wheel(w, o, a, auditwheel_mode, out));
+    }
+  }
+  if (a.json) std::printf("%s\n", json{{"schema", "ferry.show/1"}, {"wheels", out.all}}.dump(2).c_str());
+  return rc;
+}
+
+void register_show(CLI::App& app, Context& ctx) {
   auto sa = std::make_shared<WheelArgs>();
   auto* show = app.add_subcommand("show", "Audit wheels: best platform tag and why better ones are refused");
   common_options(show, *sa);
@@ -396,50 +445,64 @@ void register_wheel(CLI::App& app, Context& ctx) {
   add_fleet_options(show, sa->fleet, "ferry.show/1")->excludes("--json");
   show->footer("Exit status: 0 the wheel satisfies --plat (or, without --plat, some manylinux/musllinux tag), "
                "1 it does not, 2 unreadable or malformed input.");
-  show->callback([sa, &ctx] {
-    wheel::ShowOptions o;
-    fill(o, *sa);
-    json all = json::array();
-    int rc = exit_ok;
-    const Shard shard = sa->fleet.shard();
-    const bool lines = sa->fleet.json_lines;
-    size_t shown = 0;
-    for (size_t i = 0; i < sa->wheels.size(); ++i) {
-      if (!shard.takes(i)) continue;
-      if (macos::is_macos_wheel(sa->wheels[i])) {  // macOS wheels: delocate's job (cmd_wheel_macos.cpp)
-        json m;
-        if (shown++ && !sa->json && !lines) std::printf("\n");
-        rc = std::max(rc, macos_show(sa->wheels[i], macos_options(sa->mac, sa->exclude), sa->json || lines, m));
-        if (lines && !m.is_null()) std::fputs(report::dump_line(report::json_line("ferry.show/1", sa->wheels[i], m)).c_str(), stdout);
-        else if (sa->json && !m.is_null()) all.push_back(m);
-        continue;
-      }
-      if (wheel::is_windows_wheel(sa->wheels[i])) {
-        if (!lines && !sa->json && shown++) std::printf("\n");
-        rc = std::max(rc, show_windows(sa->wheels[i], o, sa->json, lines, all));
-        continue;
-      }
-      auto r = wheel::show_wheel(sa->wheels[i], o);
-      if (!r) {
-        print_error(r.error());
-        rc = std::max(rc, exit_for(r.error()));
-        if (lines) std::fputs(report::dump_line(report::error_line("ferry.show/1", sa->wheels[i], r.error())).c_str(), stdout);
-        continue;
-      }
-      if (!r->satisfies && !ctx.auditwheel_mode) rc = std::max(rc, static_cast<int>(exit_failed));
-      if (lines) {
-        std::fputs(report::dump_line(report::json_line("ferry.show/1", sa->wheels[i], show_json(*r))).c_str(), stdout);
-        std::fflush(stdout);
-      } else if (sa->json) all.push_back(show_json(*r));
-      else {
-        if (shown++) std::printf("\n");
-        show_text(*r);
-      }
-    }
-    if (sa->json) std::printf("%s\n", json{{"schema", "ferry.show/1"}, {"wheels", all}}.dump(2).c_str());
-    ctx.exit_code = rc;
-  });
+  show->callback([sa, &ctx] { ctx.exit_code = run_show(*sa, ctx.auditwheel_mode); });
+}
 
+wheel::RepairOptions repair_options(const WheelArgs& a) {
+  wheel::RepairOptions o;
+  fill(o, a);
+  o.wheel_dir = a.wheel_dir;
+  o.lib_sdir = a.lib_sdir;
+  o.only_plat = a.only_plat;
+  if (a.strip) o.strip = run_strip;
+  o.update_tags = !a.no_update_tags;
+  o.include_drivers = a.include_drivers;
+  o.verify_all_hashes = a.verify_record;
+  o.trust_record = a.trust_record;
+  o.zip_level = a.zip_level;
+  o.source_date_epoch = source_date_epoch();
+  o.which_provides = system_which_provides();  // lazy: spawns dpkg/rpm/apk only at the first lookup
+  return o;
+}
+
+// macOS wheels: delocate's job (cmd_wheel_macos.cpp); `lib_sdir_given`: -L was on the command line (delocate's
+// default directory differs from auditwheel's).
+int repair_macos_wheel(const std::string& wheel, const WheelArgs& a, bool lib_sdir_given, json& all) {
+  macos::Options mo = macos_options(a.mac, a.exclude);
+  mo.wheel_dir = a.wheel_dir;
+  if (lib_sdir_given) mo.lib_sdir = a.lib_sdir;
+  mo.zip_level = a.zip_level;
+  json m;
+  int rc = macos_repair(wheel, mo, a.json, m);
+  if (rc == exit_ok && a.json) all.push_back(m);
+  return rc;
+}
+
+// `ferry repair`: like auditwheel, the first wheel that fails stops the remaining ones.
+int run_repair(const WheelArgs& a, bool lib_sdir_given) {
+  const wheel::RepairOptions o = repair_options(a);
+  json all = json::array();
+  int rc = exit_ok;
+  for (auto& w : a.wheels) {
+    if (macos::is_macos_wheel(w)) {
+      rc = repair_macos_wheel(w, a, lib_sdir_given, all);
+      if (rc != exit_ok) break;
+      continue;
+    }
+    auto r = wheel::repair_wheel(w, o);
+    if (!r) {
+      print_error(r.error());
+      rc = exit_for(r.error());
+      break;
+    }
+    if (a.json) all.push_back(repair_json(*r));
+    else repair_text(*r);
+  }
+  if (a.json) std::printf("%s\n", json{{"schema", "ferry.repair/2"}, {"wheels", all}}.dump(2).c_str());
+  return rc;
+}
+
+void register_repair(CLI::App& app, Context& ctx) {
   auto ra = std::make_shared<WheelArgs>();
   auto* rep = app.add_subcommand("repair", "Graft external libraries into wheels and retag them (auditwheel repair)");
   common_options(rep, *ra);
@@ -465,46 +528,14 @@ void register_wheel(CLI::App& app, Context& ctx) {
       ->check(CLI::Range(-1, 9))->envname("AUDITWHEEL_ZIP_COMPRESSION_LEVEL");
   rep->footer("Exit status: 0 repaired, 1 the target cannot be met (the message says why), 2 bad input.\n"
               "SOURCE_DATE_EPOCH makes the output byte-identical across runs.");
-  rep->callback([ra, rep, &ctx] {
-    wheel::RepairOptions o;
-    fill(o, *ra);
-    o.wheel_dir = ra->wheel_dir;
-    o.lib_sdir = ra->lib_sdir;
-    o.only_plat = ra->only_plat;
-    if (ra->strip) o.strip = run_strip;
-    o.update_tags = !ra->no_update_tags;
-    o.include_drivers = ra->include_drivers;
-    o.verify_all_hashes = ra->verify_record;
-    o.trust_record = ra->trust_record;
-    o.zip_level = ra->zip_level;
-    o.source_date_epoch = source_date_epoch();
-    o.which_provides = system_which_provides();  // lazy: spawns dpkg/rpm/apk only at the first lookup
-    json all = json::array();
-    int rc = exit_ok;
-    for (auto& w : ra->wheels) {
-      if (macos::is_macos_wheel(w)) {  // macOS wheels: delocate's job (cmd_wheel_macos.cpp)
-        macos::Options mo = macos_options(ra->mac, ra->exclude);
-        mo.wheel_dir = ra->wheel_dir;
-        if (rep->count("--lib-sdir")) mo.lib_sdir = ra->lib_sdir;
-        mo.zip_level = ra->zip_level;
-        json m;
-        rc = macos_repair(w, mo, ra->json, m);
-        if (rc != exit_ok) break;
-        if (ra->json) all.push_back(m);
-        continue;
-      }
-      auto r = wheel::repair_wheel(w, o);
-      if (!r) {
-        print_error(r.error());
-        rc = exit_for(r.error());
-        break;  // like auditwheel: an error stops the remaining wheels
-      }
-      if (ra->json) all.push_back(repair_json(*r));
-      else repair_text(*r);
-    }
-    if (ra->json) std::printf("%s\n", json{{"schema", "ferry.repair/2"}, {"wheels", all}}.dump(2).c_str());
-    ctx.exit_code = rc;
-  });
+  rep->callback([ra, rep, &ctx] { ctx.exit_code = run_repair(*ra, rep->count("--lib-sdir") > 0); });
+}
+
+}  // namespace
+
+void register_wheel(CLI::App& app, Context& ctx) {
+  register_show(app, ctx);
+  register_repair(app, ctx);
   register_macos_merge(app, ctx);  // macOS: delocate-merge (cmd_wheel_macos.cpp)
 }
 

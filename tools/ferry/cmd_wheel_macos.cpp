@@ -1,5 +1,6 @@
 // macOS wheels in `ferry show` / `ferry repair` (delocate's options and output); see cmd_wheel_macos.hpp.
 #include "cmd_wheel_macos.hpp"
+#include "support/text.hpp"
 
 #include <filesystem>
 #include <cstdio>
@@ -9,17 +10,7 @@ namespace ferry::cli {
 
 namespace {
 
-std::vector<std::string> split_colon(const char* v) {
-  std::vector<std::string> out;
-  if (!v) return out;
-  std::string s = v;
-  for (size_t a = 0, b; a <= s.size(); a = b + 1) {
-    b = s.find(':', a);
-    if (b == std::string::npos) b = s.size();
-    if (b > a) out.push_back(s.substr(a, b - a));
-  }
-  return out;
-}
+std::vector<std::string> split_colon(const char* v) { return v ? split_nonempty(v) : std::vector<std::string>{}; }
 
 nlohmann::json libs_json(const std::vector<macos::Library>& libs) {
   auto j = nlohmann::json::array();

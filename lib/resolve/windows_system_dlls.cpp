@@ -1,13 +1,14 @@
-// Data: the DLLs a Windows wheel may import without vendoring them, per architecture. Names are those every
+// Data: the DLLs a Windows program may import without shipping them, per architecture (`ferry deps` counts them
+// as present, Windows wheel repair does not vendor them). Names are those every
 // Windows 7 SP1+ install ships in System32 (SysWOW64 for 32-bit x86), from Microsoft's documentation of each
 // API's "DLL" requirement; the Visual C++ redistributable (vcruntime, msvcp, concrt, vcomp ...) is NOT here:
 // it is vendored unless the Python ABI provides it (windows_discover.cpp). Lowercase, sorted by family.
 #include <set>
 #include <string>
 
-#include "wheel/windows_internal.hpp"
+#include "resolve/resolve.hpp"
 
-namespace ferry::wheel::windows {
+namespace ferry::resolve {
 
 namespace {
 
@@ -70,11 +71,12 @@ const std::set<std::string>& arm64_only() {
 
 }  // namespace
 
-bool is_system_dll(uint16_t machine, const std::string& lower) {
+bool is_windows_system_dll(uint16_t machine, const std::string& lower) {
+  constexpr uint16_t kMachineI386 = 0x14c, kMachineArm64 = 0xaa64;  // IMAGE_FILE_MACHINE_*
   if (common_system_dlls().count(lower)) return true;
   if (machine == kMachineI386) return x86_only().count(lower) != 0;
   if (machine == kMachineArm64) return arm64_only().count(lower) != 0;
   return false;
 }
 
-}  // namespace ferry::wheel::windows
+}  // namespace ferry::resolve
