@@ -15,13 +15,6 @@
 
 namespace ferry::elf {
 
-static_assert(em::intel386 == EM_386 && em::ppc == EM_PPC && em::ppc64 == EM_PPC64 && em::s390 == EM_S390 &&
-              em::arm == EM_ARM && em::x86_64 == EM_X86_64 && em::aarch64 == EM_AARCH64 && em::riscv == EM_RISCV &&
-              em::loongarch == EM_LOONGARCH);
-static_assert(pt::load == PT_LOAD && pt::dynamic == PT_DYNAMIC && pt::interp == PT_INTERP && pt::note == PT_NOTE &&
-              pt::tls == PT_TLS && pt::gnu_stack == PT_GNU_STACK && pf::x == PF_X && pf::w == PF_W && pf::r == PF_R &&
-              ver_flg::base == VER_FLG_BASE && ver_flg::weak == VER_FLG_WEAK);
-
 const char* to_string(Kind k) {
   switch (k) {
     case Kind::relocatable: return "relocatable";
