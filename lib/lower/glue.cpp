@@ -141,7 +141,7 @@ Status add_start_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, std::v
   p[0] = 0x67, p[1] = 0xe8;
   std::memcpy(p + 2, &rel, 4);
   steps.push_back("glue: " + std::to_string(size) + " bytes after segment " + std::to_string(room.phdr) +
-                  "; _start calls it; it runs elf::dt::init and " + std::to_string(count) + " elf::dt::init_array entries");
+                  "; _start calls it; it runs DT_INIT and " + std::to_string(count) + " DT_INIT_ARRAY entries");
   return {};
 }
 

@@ -168,7 +168,7 @@ Status add_start_glue_aarch64(const patch::ElfFile& f, std::vector<uint8_t>& out
   if (!call) return f.error("_start does not call __libc_start_main through its PLT stub", *eoff, ErrorCode::unsupported);
   auto init = f.find_dyn(elf::dt::init);
   uint64_t array = f.find_dyn(elf::dt::init_array).value_or(0), count = f.find_dyn(elf::dt::init_arraysz).value_or(0) / 8;
-  if (count > 0xffff) return f.error("elf::dt::init_array has more than 65535 entries", std::nullopt, ErrorCode::unsupported);
+  if (count > 0xffff) return f.error("DT_INIT_ARRAY has more than 65535 entries", std::nullopt, ErrorCode::unsupported);
   uint64_t size = 4 * start_glue(0, 0, init, 0, 0).size();
   FERRY_TRY(room, reserve_after_segment(f, out, size, true));
   if (room.made_executable) steps.push_back("segment " + std::to_string(room.phdr) + " made executable for glue (no room after the code)");
@@ -176,7 +176,7 @@ Status add_start_glue_aarch64(const patch::ElfFile& f, std::vector<uint8_t>& out
   for (size_t k = 0; k < code.size(); ++k) f.c.put(&out[room.offset + 4 * k], 4, code[k]);
   f.c.put(&out[*eoff + *call], 4, branch(0x94000000u, entry + *call, room.vaddr));  // bl glue
   steps.push_back("glue: " + std::to_string(size) + " bytes after segment " + std::to_string(room.phdr) +
-                  "; _start calls it; it runs elf::dt::init and " + std::to_string(count) + " elf::dt::init_array entries");
+                  "; _start calls it; it runs DT_INIT and " + std::to_string(count) + " DT_INIT_ARRAY entries");
   return {};
 }
 

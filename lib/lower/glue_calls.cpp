@@ -96,7 +96,7 @@ Status add_data_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, const P
                  relative = a64 ? elf::r_aarch64::relative : elf::r_x86_64::relative;
   // A copy relocation (a program's own copy of the variable) is dropped: the copy keeps its zero.
   for (const auto& s : slots)
-    if (s.type == copy) f.c.put(&out[s.reloc_offset + 8], 8, (*sym << 32) | elf::r_x86_64::none);
+    if (s.type == copy) f.c.write(&out[s.reloc_offset], f.c.r_info(), f.c.r_info_of(*sym, elf::r_x86_64::none));
   std::erase_if(slots, [&](const GotSlot& s) { return s.type == copy; });
   if (slots.empty()) {
     steps.push_back("glue: __libc_single_threaded's copy relocation dropped (the program's copy stays 0)");
@@ -108,8 +108,8 @@ Status add_data_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, const P
       return f.error("__libc_single_threaded is relocated by type " + std::to_string(s.type) +
                      " (a copy relocation?): only a GOT entry can be pointed at ferry's definition",
                      s.reloc_offset, ErrorCode::unsupported);
-    f.c.put(&out[s.reloc_offset + 8], 8, relative);  // symbol 0, type RELATIVE
-    f.c.put(&out[s.reloc_offset + 16], 8, room.vaddr);
+    f.c.write(&out[s.reloc_offset], f.c.r_info(), f.c.r_info_of(0, relative));
+    f.c.write(&out[s.reloc_offset], f.c.r_addend(), room.vaddr);
   }
   steps.push_back("glue: __libc_single_threaded's GOT entry points at a zero byte ferry added");
   return {};

@@ -59,9 +59,11 @@ std::optional<uint32_t> jump_slot(const patch::ElfFile& f, uint64_t sym) {
   if (!at || !len) return std::nullopt;
   auto off = f.find_offset(*at, *len);
   if (!off) return std::nullopt;
-  for (uint64_t o = *off; o + 8 <= *off + *len && o + 8 <= f.bytes.size(); o += 8) {
-    uint32_t info = uint32_t(f.c.get(f.bytes.data() + o + 4, 4));
-    if ((info >> 8) == sym && (info & 0xff) == elf::r_386::jmp_slot) return uint32_t(f.c.get(f.bytes.data() + o, 4));
+  const uint64_t ent = 2 * f.c.word_size();  // Elf32_Rel: r_offset, r_info
+  for (uint64_t o = *off; o + ent <= *off + *len && o + ent <= f.bytes.size(); o += ent) {
+    const uint8_t* r = f.bytes.data() + o;
+    uint64_t info = f.c.read(r, f.c.r_info());
+    if (f.c.r_sym(info) == sym && f.c.r_type(info) == elf::r_386::jmp_slot) return uint32_t(f.c.read(r, f.c.r_offset()));
   }
   return std::nullopt;
 }
@@ -106,7 +108,7 @@ Status add_start_glue_i386(const patch::ElfFile& f, std::vector<uint8_t>& out, s
   int32_t rel = int32_t(uint32_t(room.vaddr) - (entry + *call + 5));  // call glue: the same 5 bytes
   std::memcpy(&out[*eoff + *call + 1], &rel, 4);
   steps.push_back("glue: " + std::to_string(size) + " bytes after segment " + std::to_string(room.phdr) +
-                  "; _start calls it; it runs elf::dt::init and " + std::to_string(count) + " elf::dt::init_array entries");
+                  "; _start calls it; it runs DT_INIT and " + std::to_string(count) + " DT_INIT_ARRAY entries");
   return {};
 }
 

@@ -45,17 +45,17 @@ Result<std::vector<uint8_t>> sysv_hash_table(const patch::ElfFile& f) {
 Status add_dt_hash(const patch::ElfFile& f, std::vector<uint8_t>& out, std::vector<std::string>& steps) {
   if (f.find_dyn(elf::dt::hash)) return {};
   if (!f.dynsym_count || f.dynsyms.size() != *f.dynsym_count)
-    return f.error("elf::dt::hash: the dynamic symbol count is unknown", std::nullopt, ErrorCode::unsupported);
+    return f.error("DT_HASH: the dynamic symbol count is unknown", std::nullopt, ErrorCode::unsupported);
   FERRY_TRY(table, sysv_hash_table(f));
   auto dyn = f.dyn;
   dyn.push_back({elf::dt::hash, 0});
   if (dyn.size() + 1 > f.dynamic_capacity)  // checked before room is taken
-    return f.error("elf::dt::hash: no spare entry in the dynamic section", f.dynamic_offset, ErrorCode::unsupported);
+    return f.error("DT_HASH: no spare entry in the dynamic section", f.dynamic_offset, ErrorCode::unsupported);
   FERRY_TRY(room, reserve_after_segment(f, out, table.size(), false));
   std::copy(table.begin(), table.end(), out.begin() + room.offset);
   dyn.back().val = room.vaddr;
   FERRY_CHECK(write_dynamic(f, out, dyn));
-  steps.push_back("elf::dt::hash: SysV hash table of " + std::to_string(f.dynsyms.size()) + " symbols (" +
+  steps.push_back("DT_HASH: SysV hash table of " + std::to_string(f.dynsyms.size()) + " symbols (" +
                   std::to_string(table.size()) + " bytes after segment " + std::to_string(room.phdr) + ") added");
   return {};
 }

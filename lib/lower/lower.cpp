@@ -61,7 +61,7 @@ Result<std::vector<uint8_t>> apply_plan(ByteView in, const std::string& path, co
     patch::PatchReport pr;
     FERRY_TRY(patched, patch::patch_image(in, e, path, {}, &pr));
     image = std::move(patched);
-    for (const auto& n : plan.add_needed) steps.push_back("elf::dt::needed " + n + " added (" + pr.strategy + ")");
+    for (const auto& n : plan.add_needed) steps.push_back("DT_NEEDED " + n + " added (" + pr.strategy + ")");
     for (const auto& [from, to] : e.rename_dynamic_symbols) steps.push_back("symbol " + from + " renamed " + to);
   }
   std::vector<uint8_t> out = image;
@@ -78,24 +78,24 @@ Result<std::vector<uint8_t>> apply_plan(ByteView in, const std::string& path, co
       if (s && attempt > 0 && f.phdrs.size() > seg.phdr && f.phdrs[seg.phdr].filesz == 0) {
         FERRY_TRY(after, patch::read_elf_file_for_patch(ByteView(out), path));
         if (after.phdrs[seg.phdr].filesz == 0)  // the loader cannot map an empty PT_LOAD
-          return f.error("internal: the elf::pt::load added for room was not used", std::nullopt, ErrorCode::verify);
+          return f.error("internal: the PT_LOAD added for room was not used", std::nullopt, ErrorCode::verify);
       }
       if (s || attempt > 0 || !is_no_room(s.error())) return s;
       FERRY_TRY(grown, patch::append_load_segment(ByteView(before), path, 0, elf::pf::r | (exec ? elf::pf::x : 0), seg));
       out = std::move(grown);
       for (const auto& st : seg.steps) steps.push_back(st);
-      steps.push_back(std::string("new elf::pt::load #") + std::to_string(seg.phdr) + " (" + (exec ? "R+X" : "R") +
+      steps.push_back(std::string("new PT_LOAD #") + std::to_string(seg.phdr) + " (" + (exec ? "R+X" : "R") +
                       ") for what follows: no padding was left after the segments");
     }
   };
-  if (plan.has_feature("elf::dt::relr"))
+  if (plan.has_feature("DT_RELR"))
     FERRY_CHECK(step(false, [&](const patch::ElfFile& f) { return expand_relr(f, out, steps); }));
   FERRY_CHECK(step(false, [&](const patch::ElfFile& f) -> Status {
     // Nothing to rebind: the tables change only to drop GLIBC_ABI_DT_RELR.
-    if (plan.bindings.empty() && (!plan.has_feature("elf::dt::relr") || !f.find_dyn(elf::dt::verneed))) return {};
+    if (plan.bindings.empty() && (!plan.has_feature("DT_RELR") || !f.find_dyn(elf::dt::verneed))) return {};
     return rewrite_versions(f, out, plan, target, steps);
   }));
-  if (plan.has_feature("elf::dt::hash"))
+  if (plan.has_feature("DT_HASH"))
     FERRY_CHECK(step(false, [&](const patch::ElfFile& f) { return add_dt_hash(f, out, steps); }));
   if (has_glue(plan, "__libc_single_threaded"))
     FERRY_CHECK(step(false, [&](const patch::ElfFile& f) { return add_data_glue(f, out, plan, steps); }));

@@ -41,7 +41,7 @@ Binding bind(const Requirement& r, const policy::Target& t, const Facts& facts) 
     const Rule* rule = find_rule(r.symbol, r.library, m);
     if (rule && rule->method == Method::glue && allowed(t, rule->old_version))
       return {r.symbol, r.library, r.version, Method::glue, r.library, rule->old_version,
-              "_start calls ferry's code, which passes an init function running elf::dt::init and elf::dt::init_array", ""};
+              "_start calls ferry's code, which passes an init function running DT_INIT and DT_INIT_ARRAY", ""};
     b.reason = rule ? "the older " + std::string(rule->old_version) + " is still above the target"
                     : "no __libc_start_main glue for this architecture; rebuild on a glibc < 2.34 system";
     return b;
@@ -121,11 +121,11 @@ Plan make_plan(const Facts& facts, const policy::Target& target, bool add_dt_has
   // Loader features: DT_RELR expanded (its GLIBC_ABI_DT_RELR marker goes with it), DT_HASH added.
   const bool expand_relr = facts.relr && !allowed(target, "GLIBC_ABI_DT_RELR");
   if (expand_relr)
-    p.features.push_back({"elf::dt::relr", "expand", std::to_string(facts.relr_count) +
-                              " relative relocations packed for glibc >= 2.36 become elf::r_x86_64::relative entries of "
+    p.features.push_back({"DT_RELR", "expand", std::to_string(facts.relr_count) +
+                              " relative relocations packed for glibc >= 2.36 become R_X86_64_RELATIVE entries of "
                               ".rela.dyn; GLIBC_ABI_DT_RELR is dropped"});
   if (facts.gnu_hash_only && (add_dt_hash || target.libc_version < *policy::Version::parse("2.5")))
-    p.features.push_back({"elf::dt::hash", "add", "a SysV hash table of .dynsym (glibc < 2.5 reads no elf::dt::gnu_hash)"});
+    p.features.push_back({"DT_HASH", "add", "a SysV hash table of .dynsym (glibc < 2.5 reads no DT_GNU_HASH)"});
   // A requirement no symbol uses (e.g. GLIBC_ABI_DT_RELR) is dropped when it is a plain glibc version; a
   // loader feature marker is refused unless its feature is lowered.
   for (const auto& [file, version] : facts.versions) {

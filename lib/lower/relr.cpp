@@ -16,11 +16,11 @@ Result<std::vector<uint64_t>> decode_relr(const patch::ElfFile& f) {
   auto at = f.find_dyn(elf::dt::relr), size = f.find_dyn(elf::dt::relrsz);
   if (!at) return addrs;
   const uint64_t w = f.c.word_size();
-  if (!size || *size % w) return f.error("elf::dt::relrsz is missing or not a multiple of the word size");
+  if (!size || *size % w) return f.error("DT_RELRSZ is missing or not a multiple of the word size");
   if (auto ent = f.find_dyn(elf::dt::relrent); ent && *ent != w)
-    return f.error("elf::dt::relrent " + std::to_string(*ent) + " is not the word size");
+    return f.error("DT_RELRENT " + std::to_string(*ent) + " is not the word size");
   auto off = f.find_offset(*at, *size);
-  if (!off) return f.error("elf::dt::relr [" + hex(*at) + ", +" + std::to_string(*size) + ") is not mapped from the file");
+  if (!off) return f.error("DT_RELR [" + hex(*at) + ", +" + std::to_string(*size) + ") is not mapped from the file");
   uint64_t where = 0;
   for (uint64_t o = *off; o < *off + *size; o += w) {
     uint64_t e = f.c.get(f.bytes.data() + o, int(w));
@@ -29,13 +29,13 @@ Result<std::vector<uint64_t>> decode_relr(const patch::ElfFile& f) {
       where = e + w;
       continue;
     }
-    if (addrs.empty()) return f.error("elf::dt::relr: a bitmap before any address", o);
+    if (addrs.empty()) return f.error("DT_RELR: a bitmap before any address", o);
     for (uint64_t i = 0; (e >>= 1) != 0; ++i)
       if (e & 1) addrs.push_back(where + i * w);
     // Every relocated word lies in the file (checked when expanded): more of them than the file has words is a
     // malformed table, and would only cost memory.
     if (addrs.size() > (f.bytes.size() + *size) / w)
-      return f.error("elf::dt::relr: more relocations than the file has words", o);
+      return f.error("DT_RELR: more relocations than the file has words", o);
     where += (8 * w - 1) * w;
   }
   return addrs;
@@ -45,12 +45,9 @@ Status write_dynamic(const patch::ElfFile& f, std::vector<uint8_t>& out, const s
   if (entries.size() + 1 > f.dynamic_capacity)
     return f.error("no spare entry in the dynamic section (" + std::to_string(f.dynamic_capacity) + " entries)",
                    f.dynamic_offset, ErrorCode::unsupported);
-  const int w = int(f.c.word_size());
   for (uint64_t i = 0; i < f.dynamic_capacity; ++i) {
     patch::Dyn d = i < entries.size() ? entries[i] : patch::Dyn{elf::dt::null, 0};
-    uint8_t* p = &out[f.dynamic_offset + i * f.c.dynent()];
-    f.c.put(p, w, uint64_t(d.tag));
-    f.c.put(p + w, w, d.val);
+    f.c.put_dyn(&out[f.dynamic_offset + i * f.c.dynent()], {d.tag, d.val});
   }
   return {};
 }
@@ -58,16 +55,15 @@ Status write_dynamic(const patch::ElfFile& f, std::vector<uint8_t>& out, const s
 void update_section(const patch::ElfFile& f, std::vector<uint8_t>& out, size_t i, std::optional<uint32_t> type,
                     uint64_t addr, uint64_t offset, uint64_t size) {
   uint8_t* h = &out[f.e_shoff + i * f.c.shent()];
-  const bool w = f.is64();
-  if (type) f.c.put(h + 4, 4, *type);
-  f.c.put(h + (w ? 16 : 12), int(f.c.word_size()), addr);
-  f.c.put(h + (w ? 24 : 16), int(f.c.word_size()), offset);
-  f.c.put(h + (w ? 32 : 20), int(f.c.word_size()), size);
+  if (type) f.c.write(h, f.c.sh_type(), *type);
+  f.c.write(h, f.c.sh_addr(), addr);
+  f.c.write(h, f.c.sh_offset(), offset);
+  f.c.write(h, f.c.sh_size(), size);
 }
 
 Status expand_relr(const patch::ElfFile& f, std::vector<uint8_t>& out, std::vector<std::string>& steps) {
   if (f.e_machine != elf::em::x86_64 || !f.is64())
-    return f.error("elf::dt::relr expansion: x86_64 only", std::nullopt, ErrorCode::unsupported);
+    return f.error("DT_RELR expansion: x86_64 only", std::nullopt, ErrorCode::unsupported);
   FERRY_TRY(addrs, decode_relr(f));
   if (addrs.empty() && !f.find_dyn(elf::dt::relr)) return {};
   // The new table: relative entries counted by DT_RELACOUNT, the expanded ones, then the rest.
@@ -75,9 +71,9 @@ Status expand_relr(const patch::ElfFile& f, std::vector<uint8_t>& out, std::vect
   auto rela = f.find_dyn(elf::dt::rela);
   uint64_t relasz = f.find_dyn(elf::dt::relasz).value_or(0), old_off = 0;
   if (rela) {
-    if (relasz % 24) return f.error("elf::dt::relasz is not a multiple of 24");
+    if (relasz % 24) return f.error("DT_RELASZ is not a multiple of 24");
     auto off = f.find_offset(*rela, relasz);
-    if (!off) return f.error("elf::dt::rela is not mapped from the file");
+    if (!off) return f.error("DT_RELA is not mapped from the file");
     old_off = *off;
   }
   const uint64_t old_count = relasz / 24;
@@ -94,7 +90,7 @@ Status expand_relr(const patch::ElfFile& f, std::vector<uint8_t>& out, std::vect
   copy_old(0, counted);
   for (uint64_t a : addrs) {
     auto at = f.find_offset(a, 8);
-    if (!at) return f.error("elf::dt::relr relocates " + hex(a) + ", which is not mapped from the file");
+    if (!at) return f.error("DT_RELR relocates " + hex(a) + ", which is not mapped from the file");
     uint8_t e[24];
     f.c.put(e, 8, a);
     f.c.put(e + 8, 8, elf::r_x86_64::relative);
@@ -137,7 +133,7 @@ Status expand_relr(const patch::ElfFile& f, std::vector<uint8_t>& out, std::vect
       f.c.put(&out[f.e_shoff + *relr_sec * f.c.shent() + 56], 8, 24);  // sh_entsize
     }
   }
-  steps.push_back("elf::dt::relr: " + std::to_string(addrs.size()) + " relative relocations expanded into " +
+  steps.push_back("DT_RELR: " + std::to_string(addrs.size()) + " relative relocations expanded into " +
                   std::to_string(table.size() / 24) + " RELA entries (" + std::to_string(table.size()) +
                   " bytes after segment " + std::to_string(room.phdr) + ")");
   return {};

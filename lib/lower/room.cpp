@@ -78,7 +78,7 @@ Result<Room> reserve_after_segment(const patch::ElfFile& f, std::vector<uint8_t>
     return Room{i, start, vstart, bytes, pass == 1 && exec};
   }
   return f.error(std::string(kNoRoom) + std::to_string(bytes) + " bytes after any " +
-                     (exec ? "executable" : "non-executable") + " elf::pt::load (the segments leave no padding)",
+                     (exec ? "executable" : "non-executable") + " PT_LOAD (the segments leave no padding)",
                  std::nullopt, ErrorCode::unsupported);
 }
 

@@ -110,7 +110,7 @@ Status rewrite_versions(const patch::ElfFile& f, std::vector<uint8_t>& out, cons
       bool drop = users[a.other] == 0 &&
                   (std::any_of(plan.bindings.begin(), plan.bindings.end(), [&](const Binding& b) {
                      return b.version == a.version && b.library == n.library && b.method != Method::refused;
-                   }) || (a.version == "GLIBC_ABI_DT_RELR" && plan.has_feature("elf::dt::relr")));
+                   }) || (a.version == "GLIBC_ABI_DT_RELR" && plan.has_feature("DT_RELR")));
       if (drop) steps.push_back("drop " + n.library + " " + a.version + " (no symbol needs it now)");
       return drop;
     });
