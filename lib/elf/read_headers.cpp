@@ -175,7 +175,7 @@ private:
     return {};
   }
 
-  // Without PT_DYNAMIC read_elf looks for SHT_DYNAMIC among the section headers libelf accepts (none when the
+  // Without PT_DYNAMIC read_elf looks for SHT_DYNAMIC among the section headers it counts (none when the
   // table runs past the end of the file). None found: a static object. One found: read_elf's business.
   Result<bool> no_program_dynamic() {
     uint64_t shsize = c_.shent();
