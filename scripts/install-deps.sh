@@ -3,7 +3,7 @@
 # Idempotent: packages already present are not touched, and apt-get update runs only when something is missing.
 set -euo pipefail
 
-build_pkgs=(cmake g++ make pkg-config libelf-dev liblief-dev libarchive-dev libzstd-dev libssl-dev
+build_pkgs=(cmake g++ make pkg-config liblief-dev libarchive-dev libzstd-dev libssl-dev
   libcli11-dev catch2 nlohmann-json3-dev libfmt-dev zlib1g-dev libdeflate-dev libisal-dev
   # the static archives the static ferry (-DFERRY_STATIC=ON, scripts/build-wheel.sh) needs beyond the above
   liblz4-dev libacl1-dev libmbedtls-dev)
@@ -26,7 +26,7 @@ test_pkgs=(elfutils binutils file clang lld llvm libc6-dev-i386 lib32gcc-12-dev 
 # co-installed as a foreign architecture (all Multi-Arch: same). Not libisal-dev (not multi-arch): that build
 # streams large members through zlib. Adding arm64 may move an amd64 library to the same Debian version.
 cross_aarch64_pkgs=(g++-12-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
-  liblief-dev:arm64 libarchive-dev:arm64 libssl-dev:arm64 libdeflate-dev:arm64 libelf-dev:arm64 libzstd-dev:arm64
+  liblief-dev:arm64 libarchive-dev:arm64 libssl-dev:arm64 libdeflate-dev:arm64 libzstd-dev:arm64
   zlib1g-dev:arm64 libmbedtls-dev:arm64 liblz4-dev:arm64 libacl1-dev:arm64 libfmt-dev:arm64
   # what libarchive's `pkg-config --static` names (xml2 only to satisfy -lxml2: tools/static/static_only.cpp)
   libbz2-dev:arm64 liblzma-dev:arm64 nettle-dev:arm64 libxml2-dev:arm64)

@@ -548,7 +548,7 @@ void Planner::add_allowed_host_dirs() {
     std::optional<std::string> found;
     std::error_code ec;  // a place that cannot be read counts as not holding the library
     if (const auto* cache = resolver_.cache())
-      if (auto flags = resolve::LdCache::default_flags(62, 64))
+      if (auto flags = resolve::LdCache::default_flags(elf::em::x86_64, 64))
         found = cache->lookup(a, *flags, resolver_.options().profile.hwcaps_levels);
     for (const auto& dir : resolver_.options().profile.default_dirs)
       if (!found && fs::exists(host(resolve::join_path(dir, a)), ec)) found = resolve::join_path(dir, a);

@@ -4,7 +4,9 @@
 // full reader, the header-only reader (read_headers.hpp) and the writer's view (lib/patch) all decode through it.
 #pragma once
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 
 #include "elf/elf_ident.hpp"
 #include "elf/elf_info.hpp"
@@ -53,13 +55,28 @@ struct Codec {
   uint64_t dynent() const { return is64 ? 16 : 8; }
   uint64_t syment() const { return is64 ? 24 : 16; }
 
-  // An unsigned integer of n bytes (1..8) at p, in the file's byte order.
+  // An unsigned integer of n bytes (1..8) at p, in the file's byte order. The widths of ELF fields (1, 2, 4,
+  // 8) are one load each, swapped when the file's order is not the host's: readers call this per symbol.
   uint64_t get(const uint8_t* p, int n) const {
+    switch (n) {
+      case 1: return p[0];
+      case 2: return ordered(load<uint16_t>(p));
+      case 4: return ordered(load<uint32_t>(p));
+      case 8: return ordered(load<uint64_t>(p));
+      default: break;
+    }
     uint64_t v = 0;
     for (int i = 0; i < n; ++i) v |= static_cast<uint64_t>(p[endian == Endian::little ? i : n - 1 - i]) << (8 * i);
     return v;
   }
   void put(uint8_t* p, int n, uint64_t v) const {
+    switch (n) {
+      case 1: p[0] = static_cast<uint8_t>(v); return;
+      case 2: return store(p, ordered(static_cast<uint16_t>(v)));
+      case 4: return store(p, ordered(static_cast<uint32_t>(v)));
+      case 8: return store(p, ordered(v));
+      default: break;
+    }
     for (int i = 0; i < n; ++i) p[endian == Endian::little ? i : n - 1 - i] = static_cast<uint8_t>(v >> (8 * i));
   }
   uint64_t read(const uint8_t* record, Field f) const { return get(record + f.at, f.size); }
@@ -133,6 +150,23 @@ struct Codec {
 
 private:
   constexpr uint8_t w() const { return is64 ? 8 : 4; }
+  template <class T>
+  static T load(const uint8_t* p) {
+    T v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
+  template <class T>
+  static void store(uint8_t* p, T v) {
+    std::memcpy(p, &v, sizeof v);
+  }
+  template <class T>
+  T ordered(T v) const {
+    if ((endian == Endian::little) == (std::endian::native == std::endian::little)) return v;
+    if constexpr (sizeof(T) == 2) return __builtin_bswap16(v);
+    else if constexpr (sizeof(T) == 4) return __builtin_bswap32(v);
+    else return __builtin_bswap64(v);
+  }
 };
 
 // What kind of object an ELF file is, from e_type and (for ET_DYN) its dynamic flags, PT_INTERP and DT_SONAME:

@@ -1,5 +1,5 @@
 // The ELF identification (e_ident, System V gABI "ELF Identification") checked once for every reader: the full
-// libelf-based reader (read_elf.cpp) and the resolver's header-only reader (read_headers.cpp) give the
+// reader (read_elf.cpp) and the resolver's header-only reader (read_headers.cpp) give the
 // same verdict and the same words for a file that is not a usable ELF file.
 #pragma once
 

@@ -1,6 +1,6 @@
-// The decoded model of an ELF file that every capability reads: plain structs, no class or byte-order
-// templates (libelf translates both). Dynamic information is read through PT_DYNAMIC mapped by the PT_LOADs,
-// as the loader does, so files without section headers decode the same; section headers are a fallback.
+// The decoded model of an ELF file that every capability reads: plain structs, no class or byte-order templates
+// (the readers decode both through elf::Codec). Dynamic information is read through PT_DYNAMIC mapped by the
+// PT_LOADs, as the loader does, so files without section headers decode the same; section headers are a fallback.
 #pragma once
 
 #include <cstdint>
@@ -8,27 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "elf/elf_constants.hpp"
 #include "support/bytes.hpp"
 #include "support/result.hpp"
 
 namespace ferry::elf {
-
-// e_machine values (the gABI's EM_*) that ferry compares against, for modules that do not include <elf.h>;
-// read_elf.cpp checks each against <elf.h>.
-namespace em {
-inline constexpr uint16_t intel386 = 3, ppc = 20, ppc64 = 21, s390 = 22, arm = 40, x86_64 = 62, aarch64 = 183,
-                          riscv = 243, loongarch = 258;
-}  // namespace em
-// p_type and p_flags values (the gABI's PT_* and PF_*) likewise.
-namespace pt {
-inline constexpr uint32_t load = 1, dynamic = 2, interp = 3, note = 4, tls = 7, gnu_stack = 0x6474e551;
-}  // namespace pt
-namespace pf {
-inline constexpr uint32_t x = 1, w = 2, r = 4;
-}  // namespace pf
-namespace ver_flg {  // vna_flags and vd_flags (VER_FLG_*)
-inline constexpr uint16_t base = 1, weak = 2;
-}  // namespace ver_flg
 
 enum class Kind { relocatable, executable, pie, shared_object, core, other };
 const char* to_string(Kind k);

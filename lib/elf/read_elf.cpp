@@ -1,28 +1,19 @@
-// Decodes an ELF image into ElfInfo the way the loader sees it: headers through libelf (which handles the class
-// and byte order), then PT_DYNAMIC and the tables its DT_* entries point to, mapped through the PT_LOADs.
+// Decodes an ELF image into ElfInfo the way the loader sees it: headers through elf::Codec (which fixes the class
+// and byte order once), then PT_DYNAMIC and the tables its DT_* entries point to, mapped through the PT_LOADs.
 // Section headers are used only as a fallback (objects without PT_DYNAMIC) and for the exact .dynsym size.
 // Version structures follow the GNU symbol versioning spec (Verneed/Vernaux/Verdef/Verdaux, .gnu.version).
-#include <gelf.h>
-#include <libelf.h>
+#include <elf.h>
 
 #include <algorithm>
-#include <cstring>
-#include <mutex>
 #include <unordered_map>
 
+#include "elf/decode_internal.hpp"
 #include "elf/elf_codec.hpp"
 #include "elf/elf_ident.hpp"
 #include "elf/elf_info.hpp"
 #include "support/file.hpp"
 
 namespace ferry::elf {
-
-static_assert(em::intel386 == EM_386 && em::ppc == EM_PPC && em::ppc64 == EM_PPC64 && em::s390 == EM_S390 &&
-              em::arm == EM_ARM && em::x86_64 == EM_X86_64 && em::aarch64 == EM_AARCH64 && em::riscv == EM_RISCV &&
-              em::loongarch == EM_LOONGARCH);
-static_assert(pt::load == PT_LOAD && pt::dynamic == PT_DYNAMIC && pt::interp == PT_INTERP && pt::note == PT_NOTE &&
-              pt::tls == PT_TLS && pt::gnu_stack == PT_GNU_STACK && pf::x == PF_X && pf::w == PF_W && pf::r == PF_R &&
-              ver_flg::base == VER_FLG_BASE && ver_flg::weak == VER_FLG_WEAK);
 
 const char* to_string(Kind k) {
   switch (k) {
@@ -58,18 +49,6 @@ std::vector<std::string> split_search_path(const std::string& s) {
 
 namespace {
 
-struct LibelfInit {
-  LibelfInit() { elf_version(EV_CURRENT); }
-};
-
-// Closes the libelf handle on every path out of the reader.
-struct ElfHandle {
-  Elf* e = nullptr;
-  ~ElfHandle() {
-    if (e) elf_end(e);
-  }
-};
-
 class Reader {
 public:
   Reader(ByteView image, const std::string& path, const ReadOptions& opts) : img_(image), opts_(opts) {
@@ -79,10 +58,6 @@ public:
 
   Result<ElfInfo> run() {
     FERRY_CHECK(read_ident());
-    static LibelfInit init;
-    // libelf reads from the caller's private (copy-on-write) memory; it never writes through to a file.
-    h_.e = elf_memory(const_cast<char*>(reinterpret_cast<const char*>(img_.data())), img_.size());
-    if (!h_.e) return libelf_error("ELF header", 0);
     FERRY_CHECK(read_header());
     FERRY_CHECK(read_program_headers());
     read_section_headers();
@@ -98,104 +73,75 @@ private:
   ByteView img_;
   ReadOptions opts_;
   ElfInfo info_;
-  ElfHandle h_;
+  Ident id_;
+  Codec c_;
   Endian endian_ = Endian::little;
-
-  struct SectionRef {
-    uint32_t type;
-    uint64_t addr, offset, size, entsize;
-    uint32_t link;
-    uint64_t align;
-    uint64_t flags;
-  };
-  std::vector<SectionRef> sections_;
+  FileHeader header_;
+  uint64_t shnum_ = 0;  // section headers in the table, by section_count's rule
+  std::vector<SectionHeader> sections_;  // sections 1 .. shnum_ - 1 (section 0 is the null section)
 
   Error error(std::string msg, std::optional<uint64_t> off = std::nullopt) {
-    Error e = make_error(ErrorCode::format, std::move(msg), off);
-    e.path = info_.path;
-    return e;
-  }
-  Error libelf_error(const std::string& what, std::optional<uint64_t> off) {
-    const char* m = elf_errmsg(-1);
-    return error(what + ": " + (m ? std::string(m) : std::string("libelf error")), off);
+    return format_error(info_.path, std::move(msg), off);
   }
 
   Status read_ident() {
-    Ident id;
-    if (auto bad = decode_ident(img_.data(), img_.size(), id)) return error(bad->message, bad->offset);
-    info_.bits = id.bits;
-    endian_ = info_.endian = id.endian;
-    info_.osabi = id.osabi;
-    info_.abi_version = id.abi_version;
+    if (auto bad = decode_ident(img_.data(), img_.size(), id_)) return error(bad->message, bad->offset);
+    c_ = Codec::of(id_);
+    endian_ = id_.endian;
     return {};
   }
 
+  // The ELF header (decode_ident checked the file holds a whole one). The checks and their words are those
+  // of libelf, which this reader used before decoding by hand; tests and users rely on the same verdicts.
   Status read_header() {
-    GElf_Ehdr eh;
-    if (!gelf_getehdr(h_.e, &eh)) return libelf_error("ELF header", 0);
-    info_.e_type = eh.e_type;
-    info_.machine = eh.e_machine;
-    info_.machine_name = machine_name(eh.e_machine);
-    info_.entry = eh.e_entry;
-    info_.e_flags = eh.e_flags;
-    info_.phoff = eh.e_phoff;
+    if (id_.version != EV_CURRENT) return error("ELF header: invalid `Elf' handle", 0);
+    header_ = c_.file_header(img_.data());
+    auto n = section_count();
+    if (!n) return error("ELF header: invalid ELF file data", 0);
+    shnum_ = *n;
+    set_header(info_, id_, header_);
     return {};
+  }
+
+  // The number of section headers (gABI: e_shnum, or section 0's sh_size when e_shnum is 0 and there is a
+  // table). A table that runs past the end of the file counts as none; a 64-bit count above 32 bits is an error.
+  std::optional<uint64_t> section_count() const {
+    uint64_t n = header_.shnum, off = header_.shoff, size = img_.size(), ent = c_.shent();
+    if (n == 0 && off != 0) {
+      if (off >= size || size - off < ent) return 0;
+      n = c_.read(img_.data() + off, c_.sh_size());
+      if (n > 0xffffffffu) return std::nullopt;
+    }
+    if (off > size || size - off < ent * n) return 0;
+    return n;
   }
 
   Status read_program_headers() {
-    GElf_Ehdr eh;
-    gelf_getehdr(h_.e, &eh);
-    // e_phnum as written; libelf silently clamps a table that runs past the end of the file, which would turn a
-    // truncated file into a plausible one with fewer segments. PN_XNUM defers to section 0's sh_info.
-    size_t n = eh.e_phnum;
-    if (n == PN_XNUM && elf_getphdrnum(h_.e, &n) != 0) return libelf_error("program header table", info_.phoff);
+    uint64_t n = header_.phnum, phoff = header_.phoff, size = img_.size();
+    // PN_XNUM: the count is section 0's sh_info (when there is a section table); a count running past the end
+    // of the file is first clamped to what the file holds, then refused when the headers are read.
+    std::optional<uint64_t> written;
+    if (n == PN_XNUM) {
+      written = shnum_ > 0 ? c_.read(img_.data() + header_.shoff, c_.sh_info()) : uint64_t(PN_XNUM);
+      if (phoff == 0) return {};
+      if (phoff >= size) return error("program header table: invalid data", phoff);
+      n = std::min(*written, (size - phoff) / c_.phent());
+    }
     if (n == 0) return {};
-    if (eh.e_phentsize != (info_.bits == 64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr)))
-      return error("e_phentsize: " + std::to_string(eh.e_phentsize) + " is not the size of a program header",
-                   info_.bits == 64 ? 0x36 : 0x2a);
-    auto table = checked_mul(n, eh.e_phentsize);
-    if (!table || !img_.in_bounds(eh.e_phoff, *table))
-      return error("program header table: " + std::to_string(n) + " entries at " + hex(eh.e_phoff) +
-                       " run past the end of the file (" + hex(img_.size()) + ")",
-                   eh.e_phoff);
-    info_.phnum = static_cast<uint16_t>(std::min<size_t>(n, 0xffff));
-    info_.segments.reserve(n);
-    for (size_t i = 0; i < n; ++i) {
-      GElf_Phdr ph;
-      if (!gelf_getphdr(h_.e, static_cast<int>(i), &ph))
-        return libelf_error("program header #" + std::to_string(i), eh.e_phoff + i * eh.e_phentsize);
-      Segment s{ph.p_type, ph.p_flags, ph.p_offset, ph.p_vaddr, ph.p_paddr, ph.p_filesz, ph.p_memsz, ph.p_align};
-      info_.segments.push_back(s);
-      if (ph.p_type == PT_GNU_STACK) info_.exec_stack = (ph.p_flags & PF_X) != 0;
-      if (ph.p_type == PT_TLS) info_.has_tls = true;
-    }
-    // Kernels before ~5.17 derive AT_PHDR from the first PT_LOAD, so the table must lie inside its file range.
-    for (const auto& s : info_.segments) {
-      if (s.type != PT_LOAD) continue;
-      info_.phdr_in_first_load = s.offset <= eh.e_phoff && *table <= s.filesz &&
-                                 eh.e_phoff - s.offset <= s.filesz - *table;
-      break;
-    }
+    // e_phnum as written: a table that runs past the end of the file is an error, not fewer segments.
+    FERRY_CHECK(program_table_size(info_.path, c_, n, header_.phentsize, phoff, size));
+    if (phoff == 0) return error("program header #0: file has no program header", 0);
+    if (written && *written * c_.phent() > size - phoff) return error("program header #0: invalid data", phoff);
+    set_segments(info_, c_, img_.data() + phoff, n);
     return {};
   }
 
   void read_section_headers() {
-    size_t n = 0;
-    if (elf_getshdrnum(h_.e, &n) != 0) {
-      info_.warnings.push_back(std::string("section header table: ") + elf_errmsg(-1));
-      return;
-    }
-    info_.shnum = n;
-    info_.has_section_headers = n > 0;
-    for (Elf_Scn* scn = elf_nextscn(h_.e, nullptr); scn; scn = elf_nextscn(h_.e, scn)) {
-      GElf_Shdr sh;
-      if (!gelf_getshdr(scn, &sh)) {
-        info_.warnings.push_back(std::string("section header: ") + elf_errmsg(-1));
-        break;
-      }
-      sections_.push_back({sh.sh_type, sh.sh_addr, sh.sh_offset, sh.sh_size, sh.sh_entsize, sh.sh_link,
-                           sh.sh_addralign, sh.sh_flags});
-    }
+    info_.shnum = shnum_;
+    info_.has_section_headers = shnum_ > 0;
+    if (shnum_ < 2) return;
+    sections_.reserve(shnum_ - 1);
+    for (uint64_t i = 1; i < shnum_; ++i) sections_.push_back(c_.shdr(img_.data() + header_.shoff + i * c_.shent()));
   }
 
   Status read_interpreter() {
@@ -211,14 +157,8 @@ private:
   }
 
   // File offset of a virtual address, through the PT_LOAD that maps it (as the loader sees it).
-  std::optional<uint64_t> vaddr_to_offset(uint64_t addr, uint64_t len = 1) const {
-    for (const auto& s : info_.segments) {
-      if (s.type != PT_LOAD) continue;
-      if (addr < s.vaddr) continue;
-      uint64_t delta = addr - s.vaddr;
-      if (delta >= s.filesz || len > s.filesz - delta) continue;
-      return s.offset + delta;
-    }
+  std::optional<uint64_t> vaddr_to_offset(uint64_t addr) const {
+    if (auto off = load_offset(info_.segments, addr)) return off;
     // Objects without program headers (relocatable files) have no mapping; sections give one.
     for (const auto& sh : sections_) {
       if (sh.type == SHT_NOBITS || sh.addr == 0) continue;
@@ -247,7 +187,8 @@ private:
 
   struct Dyn {
     std::unordered_map<int64_t, uint64_t> first;  // first value of each tag
-    std::vector<uint64_t> needed_offsets;
+    DynamicStrings strings;
+    DynamicFlags flags;
     uint64_t offset = 0;  // file offset of the dynamic table
   };
 
@@ -275,21 +216,24 @@ private:
                        hex(img_.size()) + ")",
                    dyn_off);
     info_.has_dynamic = true;
-    uint64_t entsize = info_.bits == 64 ? sizeof(Elf64_Dyn) : sizeof(Elf32_Dyn);
+    uint64_t entsize = c_.dynent();
     size_t count = dyn_size / entsize;
     if (count == 0) return {};
-    Elf_Data* d = elf_getdata_rawchunk(h_.e, static_cast<int64_t>(dyn_off), count * entsize, ELF_T_DYN);
-    if (!d) return libelf_error("PT_DYNAMIC", dyn_off);
     Dyn dyn;
     dyn.offset = dyn_off;
+    const uint8_t* p = img_.data() + dyn_off;
     for (size_t i = 0; i < count; ++i) {
-      GElf_Dyn e;
-      if (!gelf_getdyn(d, static_cast<int>(i), &e)) break;
-      if (e.d_tag == DT_NULL) break;
-      if (e.d_tag == DT_NEEDED)
-        dyn.needed_offsets.push_back(e.d_un.d_val);
-      else
-        dyn.first.emplace(e.d_tag, e.d_un.d_val);
+      auto [tag, val] = c_.dyn(p + i * entsize);
+      if (tag == DT_NULL) break;
+      dyn.flags.note(tag, val);
+      if (tag == DT_NEEDED) {
+        dyn.strings.needed.push_back(val);
+        continue;
+      }
+      if (!dyn.first.emplace(tag, val).second) continue;
+      if (tag == DT_SONAME) dyn.strings.soname = val;
+      if (tag == DT_RPATH) dyn.strings.rpath = val;
+      if (tag == DT_RUNPATH) dyn.strings.runpath = val;
     }
     return decode_dynamic(dyn);
   }
@@ -301,15 +245,7 @@ private:
   }
 
   Status decode_dynamic(const Dyn& d) {
-    info_.dt_flags = tag(d, DT_FLAGS).value_or(0);
-    info_.dt_flags_1 = tag(d, DT_FLAGS_1).value_or(0);
-    info_.textrel = tag(d, DT_TEXTREL).has_value() || (info_.dt_flags & DF_TEXTREL);
-    info_.relr = tag(d, DT_RELR).has_value();
-    info_.sysv_hash = tag(d, DT_HASH).has_value();
-    info_.gnu_hash = tag(d, DT_GNU_HASH).has_value();
-    info_.bind_now = tag(d, DT_BIND_NOW).has_value() || (info_.dt_flags & DF_BIND_NOW) || (info_.dt_flags_1 & DF_1_NOW);
-    info_.has_init_array = tag(d, DT_INIT_ARRAY).has_value() || tag(d, DT_INIT).has_value();
-
+    d.flags.apply(info_);
     ByteView strtab;
     auto strtab_addr = tag(d, DT_STRTAB);
     if (strtab_addr) {
@@ -321,35 +257,14 @@ private:
                          hex(img_.size()) + ")",
                      *off);
       strtab = ByteView(img_.data() + *off, strsz, *off);
-    } else if (!d.needed_offsets.empty() || tag(d, DT_SONAME) || tag(d, DT_RPATH) || tag(d, DT_RUNPATH)) {
+    } else if (d.strings.any()) {
       return error("PT_DYNAMIC: string entries present but no DT_STRTAB", d.offset);
     }
-    auto str = [&](uint64_t off, const char* what) -> Result<std::string> {
+    FERRY_CHECK(set_dynamic_strings(info_, d.strings, [&](uint64_t off, const std::string& what) -> Result<std::string> {
       auto s = strtab.find_cstring(off);
-      if (!s)
-        return error(std::string(what) + ": string offset " + hex(off) + " is past the end of .dynstr (" +
-                         hex(strtab.size()) + ")",
-                     strtab.base());
+      if (!s) return dynstr_error(info_.path, what, off, strtab.size(), strtab.base());
       return std::string(*s);
-    };
-    for (size_t i = 0; i < d.needed_offsets.size(); ++i) {
-      FERRY_TRY(s, str(d.needed_offsets[i], ("DT_NEEDED #" + std::to_string(i)).c_str()));
-      info_.needed.push_back(s);
-    }
-    if (auto o = tag(d, DT_SONAME)) {
-      FERRY_TRY(s, str(*o, "DT_SONAME"));
-      info_.soname = s;
-    }
-    if (auto o = tag(d, DT_RPATH)) {
-      FERRY_TRY(s, str(*o, "DT_RPATH"));
-      info_.rpath = s;
-      info_.rpath_entries = split_search_path(s);
-    }
-    if (auto o = tag(d, DT_RUNPATH)) {
-      FERRY_TRY(s, str(*o, "DT_RUNPATH"));
-      info_.runpath = s;
-      info_.runpath_entries = split_search_path(s);
-    }
+    }));
     FERRY_CHECK(read_verneed(d, strtab));
     FERRY_CHECK(read_verdef(d, strtab));
     if (opts_.symbols) {
@@ -399,27 +314,13 @@ private:
       case EM_S390: irel = R_390_IRELATIVE; break;
       default: return;
     }
-    uint64_t ent = t.rela ? (info_.bits == 64 ? sizeof(Elf64_Rela) : sizeof(Elf32_Rela))
-                          : (info_.bits == 64 ? sizeof(Elf64_Rel) : sizeof(Elf32_Rel));
+    // Rel is r_offset, r_info; Rela adds r_addend.
+    uint64_t ent = (t.rela ? 3 : 2) * c_.word_size();
     uint64_t n = t.size / ent;
     if (n == 0 || !img_.in_bounds(t.offset, n * ent)) return;
-    Elf_Data* data = elf_getdata_rawchunk(h_.e, static_cast<int64_t>(t.offset), n * ent,
-                                          t.rela ? ELF_T_RELA : ELF_T_REL);
-    if (!data) return;
-    for (uint64_t i = 0; i < n; ++i) {
-      uint64_t info;
-      if (t.rela) {
-        GElf_Rela r;
-        if (!gelf_getrela(data, static_cast<int>(i), &r)) break;
-        info = r.r_info;
-      } else {
-        GElf_Rel r;
-        if (!gelf_getrel(data, static_cast<int>(i), &r)) break;
-        info = r.r_info;
-      }
-      // gelf widens 32-bit r_info as (sym << 32 | type), so GELF_R_TYPE fits both classes.
-      if (GELF_R_TYPE(info) == irel) ++info_.irelative_relocs;
-    }
+    const uint8_t* p = img_.data() + t.offset;
+    for (uint64_t i = 0; i < n; ++i)
+      if (c_.r_type(c_.read(p + i * ent, c_.r_info())) == irel) ++info_.irelative_relocs;
   }
 
   Status read_verneed(const Dyn& d, ByteView strtab) {
@@ -550,9 +451,8 @@ private:
   void read_symbols(const Dyn& d, ByteView strtab) {
     auto symtab = tag(d, DT_SYMTAB);
     if (!symtab) return;
-    uint64_t syment = tag(d, DT_SYMENT).value_or(info_.bits == 64 ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym));
-    uint64_t expect = info_.bits == 64 ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
-    if (syment != expect) {
+    uint64_t syment = tag(d, DT_SYMENT).value_or(c_.syment());
+    if (syment != c_.syment()) {
       info_.warnings.push_back("DT_SYMENT " + std::to_string(syment) + " is not the size of a symbol; symbols skipped");
       return;
     }
@@ -569,16 +469,12 @@ private:
       return;
     }
     if (*count == 0) return;
-    Elf_Data* sd = elf_getdata_rawchunk(h_.e, static_cast<int64_t>(*off), *bytes, ELF_T_SYM);
-    if (!sd) {
-      info_.warnings.push_back(std::string("dynamic symbol table: ") + elf_errmsg(-1));
-      return;
-    }
-    Elf_Data* vd = nullptr;
+    const uint8_t* syms = img_.data() + *off;
+    const uint8_t* versym = nullptr;  // .gnu.version: one 16-bit index per symbol
     if (auto vs = tag(d, DT_VERSYM)) {
       auto voff = vaddr_to_offset(*vs);
       if (voff && img_.in_bounds(*voff, *count * 2))
-        vd = elf_getdata_rawchunk(h_.e, static_cast<int64_t>(*voff), *count * 2, ELF_T_HALF);
+        versym = img_.data() + *voff;
       else
         info_.warnings.push_back("DT_VERSYM: table is not mapped or too short; symbol versions skipped");
     }
@@ -591,22 +487,20 @@ private:
 
     info_.dynamic_symbols.reserve(*count);
     for (uint64_t i = 1; i < *count; ++i) {
-      GElf_Sym s;
-      if (!gelf_getsym(sd, static_cast<int>(i), &s)) break;
+      const uint8_t* s = syms + i * syment;
       DynSymbol sym;
-      auto name = strtab.find_cstring(s.st_name);
+      auto name = strtab.find_cstring(c_.read(s, c_.st_name()));
       sym.name = name ? std::string(*name) : std::string("<corrupt name>");
-      sym.defined = s.st_shndx != SHN_UNDEF;
-      sym.type = GELF_ST_TYPE(s.st_info);
-      sym.bind = GELF_ST_BIND(s.st_info);
-      sym.visibility = GELF_ST_VISIBILITY(s.st_other);
+      sym.defined = c_.read(s, c_.st_shndx()) != SHN_UNDEF;
+      auto info = static_cast<uint8_t>(c_.read(s, c_.st_info()));
+      sym.type = ELF64_ST_TYPE(info);
+      sym.bind = ELF64_ST_BIND(info);
+      sym.visibility = ELF64_ST_VISIBILITY(c_.read(s, c_.st_other()));
       sym.weak = sym.bind == STB_WEAK;
-      sym.value = s.st_value;
-      sym.size = s.st_size;
-      if (vd) {
-        const uint8_t* base = static_cast<const uint8_t*>(vd->d_buf);
-        uint16_t v;
-        std::memcpy(&v, base + i * 2, 2);  // already translated to host order by libelf
+      sym.value = c_.read(s, c_.st_value());
+      sym.size = c_.read(s, c_.st_size());
+      if (versym) {
+        auto v = static_cast<uint16_t>(c_.get(versym + i * 2, 2));
         sym.hidden_version = (v & 0x8000) != 0;
         uint16_t idx = v & 0x7fff;
         if (idx > 1) {
@@ -658,7 +552,7 @@ private:
       bool inside = false;
       for (auto [off, size] : covered)
         if (sh.offset >= off && sh.offset - off < size) inside = true;
-      if (!inside) parse_notes(sh.offset, sh.size, sh.align);
+      if (!inside) parse_notes(sh.offset, sh.size, sh.addralign);
     }
   }
 

@@ -1,9 +1,9 @@
 // Header-only ELF reading (see read_headers.hpp): the ELF header and program headers from the first block of
 // the file, PT_DYNAMIC, then only the .dynstr bytes the DT_NEEDED / DT_SONAME / DT_RPATH / DT_RUNPATH entries
 // point at. Records are decoded by Codec (elf_codec.hpp). Every range comes from the file, so each is checked
-// against the file size before it is read (`off > size || len > size - off`), and every rule mirrors
-// read_elf.cpp so both readers agree field for field; where read_elf leans on libelf or on section headers,
-// this reader says nullopt.
+// against the file size before it is read (`off > size || len > size - off`). What ElfInfo gets from the bytes
+// is decided by the rules both readers share (decode_internal.hpp), so they agree field for field; where
+// read_elf would need the section headers, this reader says nullopt.
 #include "elf/read_headers.hpp"
 
 #include <elf.h>
@@ -14,6 +14,7 @@
 #include <cstring>
 #include <vector>
 
+#include "elf/decode_internal.hpp"
 #include "elf/elf_codec.hpp"
 #include "elf/elf_ident.hpp"
 
@@ -77,6 +78,7 @@ public:
 private:
   const ByteSource& src_;
   ElfInfo info_;
+  Ident id_;
   Codec c_;
   // Bytes [0, head_size_) of the file. On the stack: a heap block this size, freed next to the top of the heap,
   // would make every parse pay for malloc's consolidation.
@@ -89,9 +91,7 @@ private:
   uint16_t shnum_ = 0;
 
   Error error(std::string msg, std::optional<uint64_t> off = std::nullopt) const {
-    Error e = make_error(ErrorCode::format, std::move(msg), off);
-    e.path = info_.path;
-    return e;
+    return format_error(info_.path, std::move(msg), off);
   }
   Error io_error(uint64_t off, uint64_t len) const {
     Error e = make_error(ErrorCode::io, "cannot read " + hex(len) + " bytes at " + hex(off), off);
@@ -133,61 +133,29 @@ private:
   }
 
   Result<bool> read_ident() {
-    Ident id;
-    if (auto bad = decode_ident(head_.data(), src_.size(), id)) return error(bad->message, bad->offset);
-    info_.bits = id.bits;
-    info_.endian = id.endian;
-    c_ = Codec::of(id);
-    info_.osabi = id.osabi;
-    info_.abi_version = id.abi_version;
-    // libelf treats any other EI_VERSION as "not ELF" and read_elf reports its error: leave that to it.
-    return id.version == EV_CURRENT;
+    if (auto bad = decode_ident(head_.data(), src_.size(), id_)) return error(bad->message, bad->offset);
+    c_ = Codec::of(id_);
+    // read_elf refuses any other EI_VERSION: leave that to it.
+    return id_.version == EV_CURRENT;
   }
 
   Result<bool> read_header() {
     header_ = c_.file_header(head_.data());  // decode_ident checked the file holds a whole header
-    info_.e_type = header_.type;
-    info_.machine = header_.machine;
-    info_.machine_name = machine_name(info_.machine);
-    info_.entry = header_.entry;
-    info_.phoff = header_.phoff;
-    info_.e_flags = header_.flags;
+    set_header(info_, id_, header_);
     shoff_ = header_.shoff;
     shnum_ = header_.shnum;
-    // e_shnum 0 with a section table: the count is in section 0's sh_size (libelf may reject it).
+    // e_shnum 0 with a section table: the count is in section 0's sh_size (read_elf may refuse it).
     return !(shnum_ == 0 && shoff_ != 0);
   }
 
   Result<bool> read_program_headers() {
-    uint64_t phentsize = header_.phentsize;
     uint64_t n = header_.phnum;
     if (n == PN_XNUM) return false;  // the count is in section 0's sh_info
     if (n == 0) return true;
-    if (phentsize != c_.phent())
-      return error("e_phentsize: " + std::to_string(phentsize) + " is not the size of a program header",
-                   c_.e_phentsize().at);
-    uint64_t table = n * phentsize;
-    uint64_t size = src_.size();
-    if (info_.phoff > size || table > size - info_.phoff)
-      return error("program header table: " + std::to_string(n) + " entries at " + hex(info_.phoff) +
-                       " run past the end of the file (" + hex(size) + ")",
-                   info_.phoff);
-    if (info_.phoff == 0) return false;  // libelf refuses a table at offset 0 (ELF_E_NO_PHDR)
+    FERRY_TRY(table, program_table_size(info_.path, c_, n, header_.phentsize, info_.phoff, src_.size()));
+    if (info_.phoff == 0) return false;  // read_elf refuses a table at offset 0
     FERRY_TRY(p, bytes(info_.phoff, table, "program header table"));
-    info_.phnum = static_cast<uint16_t>(n);
-    info_.segments.reserve(n);
-    for (uint64_t i = 0; i < n; ++i) {
-      Segment s = c_.phdr(p + i * phentsize);
-      if (s.type == PT_GNU_STACK) info_.exec_stack = (s.flags & PF_X) != 0;
-      if (s.type == PT_TLS) info_.has_tls = true;
-      info_.segments.push_back(s);
-    }
-    for (const auto& s : info_.segments) {
-      if (s.type != PT_LOAD) continue;
-      info_.phdr_in_first_load =
-          s.offset <= info_.phoff && table <= s.filesz && info_.phoff - s.offset <= s.filesz - table;
-      break;
-    }
+    set_segments(info_, c_, p, n);
     return true;
   }
 
@@ -207,19 +175,7 @@ private:
     return {};
   }
 
-  // File offset of a virtual address through the PT_LOAD that maps it (read_elf's rule); nullopt when none does
-  // (read_elf then tries the section headers).
-  std::optional<uint64_t> vaddr_to_offset(uint64_t addr) const {
-    for (const auto& s : info_.segments) {
-      if (s.type != PT_LOAD || addr < s.vaddr) continue;
-      uint64_t delta = addr - s.vaddr;
-      if (delta >= s.filesz) continue;
-      return s.offset + delta;
-    }
-    return std::nullopt;
-  }
-
-  // Without PT_DYNAMIC read_elf looks for SHT_DYNAMIC among the section headers libelf accepts (none when the
+  // Without PT_DYNAMIC read_elf looks for SHT_DYNAMIC among the section headers it counts (none when the
   // table runs past the end of the file). None found: a static object. One found: read_elf's business.
   Result<bool> no_program_dynamic() {
     uint64_t shsize = c_.shent();
@@ -234,9 +190,9 @@ private:
 
   struct Dynamic {
     uint64_t offset = 0;  // file offset of the table
-    std::vector<uint64_t> needed;
-    std::optional<uint64_t> strtab, strsz, soname, rpath, runpath, flags, flags_1;
-    bool textrel = false, relr = false, hash = false, gnu_hash = false, bind_now = false, init = false;
+    std::optional<uint64_t> strtab, strsz;
+    DynamicStrings strings;
+    DynamicFlags flags;
   };
 
   static void first(std::optional<uint64_t>& slot, uint64_t v) {
@@ -272,22 +228,14 @@ private:
           done = true;
           break;
         }
+        d.flags.note(tag, val);
         switch (tag) {
-          case DT_NEEDED: d.needed.push_back(val); break;
+          case DT_NEEDED: d.strings.needed.push_back(val); break;
           case DT_STRTAB: first(d.strtab, val); break;
           case DT_STRSZ: first(d.strsz, val); break;
-          case DT_SONAME: first(d.soname, val); break;
-          case DT_RPATH: first(d.rpath, val); break;
-          case DT_RUNPATH: first(d.runpath, val); break;
-          case DT_FLAGS: first(d.flags, val); break;
-          case DT_FLAGS_1: first(d.flags_1, val); break;
-          case DT_TEXTREL: d.textrel = true; break;
-          case DT_RELR: d.relr = true; break;
-          case DT_HASH: d.hash = true; break;
-          case DT_GNU_HASH: d.gnu_hash = true; break;
-          case DT_BIND_NOW: d.bind_now = true; break;
-          case DT_INIT_ARRAY:
-          case DT_INIT: d.init = true; break;
+          case DT_SONAME: first(d.strings.soname, val); break;
+          case DT_RPATH: first(d.strings.rpath, val); break;
+          case DT_RUNPATH: first(d.strings.runpath, val); break;
           default: break;
         }
       }
@@ -296,19 +244,12 @@ private:
   }
 
   Result<bool> decode_dynamic(const Dynamic& d) {
-    info_.dt_flags = d.flags.value_or(0);
-    info_.dt_flags_1 = d.flags_1.value_or(0);
-    info_.textrel = d.textrel || (info_.dt_flags & DF_TEXTREL);
-    info_.relr = d.relr;
-    info_.sysv_hash = d.hash;
-    info_.gnu_hash = d.gnu_hash;
-    info_.bind_now = d.bind_now || (info_.dt_flags & DF_BIND_NOW) || (info_.dt_flags_1 & DF_1_NOW);
-    info_.has_init_array = d.init;
+    d.flags.apply(info_);
 
     uint64_t str_off = 0, strsz = 0;
     if (d.strtab) {
       strsz = d.strsz.value_or(0);
-      auto off = vaddr_to_offset(*d.strtab);
+      auto off = load_offset(info_.segments, *d.strtab);
       if (!off) return false;  // read_elf looks for it in the section headers
       uint64_t size = src_.size();
       if (*off > size || strsz > size - *off)
@@ -316,48 +257,27 @@ private:
                          " run past the end of the file (" + hex(size) + ")",
                      *off);
       str_off = *off;
-    } else if (!d.needed.empty() || d.soname || d.rpath || d.runpath) {
+    } else if (d.strings.any()) {
       return error("PT_DYNAMIC: string entries present but no DT_STRTAB", d.offset);
     }
-    if (!d.needed.empty()) {
+    if (const auto& needed = d.strings.needed; !needed.empty()) {
       // DT_NEEDED strings sit together in .dynstr: one read for all of them when they are close.
-      uint64_t lo = d.needed[0], hi = d.needed[0];
-      for (uint64_t o : d.needed) lo = std::min(lo, o), hi = std::max(hi, o);
+      uint64_t lo = needed[0], hi = needed[0];
+      for (uint64_t o : needed) lo = std::min(lo, o), hi = std::max(hi, o);
       if (hi < strsz && hi - lo < kStringSpan) {
         uint64_t end = std::min(strsz, hi + kStringChunk);
         FERRY_CHECK(bytes(str_off + lo, end - lo, ".dynstr"));
       }
     }
-    auto str = [&](uint64_t o, const std::string& what) -> Result<std::string> {
+    FERRY_CHECK(set_dynamic_strings(info_, d.strings, [&](uint64_t o, const std::string& what) -> Result<std::string> {
       std::optional<std::string> s;
       if (o < strsz) {
         FERRY_TRY(r, cstring(str_off + o, str_off + strsz, what));
         s = std::move(r);
       }
-      if (!s)
-        return error(what + ": string offset " + hex(o) + " is past the end of .dynstr (" + hex(strsz) + ")",
-                     str_off);
+      if (!s) return dynstr_error(info_.path, what, o, strsz, str_off);
       return std::move(*s);
-    };
-    info_.needed.reserve(d.needed.size());
-    for (size_t i = 0; i < d.needed.size(); ++i) {
-      FERRY_TRY(s, str(d.needed[i], "DT_NEEDED #" + std::to_string(i)));
-      info_.needed.push_back(std::move(s));
-    }
-    if (d.soname) {
-      FERRY_TRY(s, str(*d.soname, "DT_SONAME"));
-      info_.soname = std::move(s);
-    }
-    if (d.rpath) {
-      FERRY_TRY(s, str(*d.rpath, "DT_RPATH"));
-      info_.rpath_entries = split_search_path(s);
-      info_.rpath = std::move(s);
-    }
-    if (d.runpath) {
-      FERRY_TRY(s, str(*d.runpath, "DT_RUNPATH"));
-      info_.runpath_entries = split_search_path(s);
-      info_.runpath = std::move(s);
-    }
+    }));
     return true;
   }
 

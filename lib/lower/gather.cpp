@@ -1,9 +1,9 @@
 // Facts a lowering plan needs, read the way the loader reads them: every imported symbol's version
 // requirement (.gnu.version -> a Vernaux of .gnu.version_r), the Verneed list, PT_INTERP and DT_RELR.
-#include <elf.h>
 
 #include <set>
 
+#include "elf/elf_constants.hpp"
 #include "lower/lower.hpp"
 
 namespace ferry::lower {
@@ -15,7 +15,7 @@ namespace {
 // apply failing later. One pass over the 64-bit relocation tables (the only ones call glue exists for).
 std::set<uint64_t> symbols_via_got(const patch::ElfFile& f) {
   std::set<uint64_t> out;
-  const uint32_t jump_slot = f.e_machine == EM_AARCH64 ? R_AARCH64_JUMP_SLOT : R_X86_64_JUMP_SLOT;
+  const uint32_t jump_slot = f.e_machine == elf::em::aarch64 ? elf::r_aarch64::jump_slot : elf::r_x86_64::jump_slot;
   for_each_rela(f, [&](const RelaEntry& r) {
     if (r.type != jump_slot && r.sym != 0) out.insert(r.sym);
   });
@@ -27,15 +27,15 @@ std::set<uint64_t> symbols_via_got(const patch::ElfFile& f) {
 Result<Facts> gather(const patch::ElfFile& f) {
   Facts facts;
   facts.is_program = f.has_interp();
-  facts.relr = f.find_dyn(DT_RELR).has_value();
+  facts.relr = f.find_dyn(elf::dt::relr).has_value();
   if (facts.relr) {
     FERRY_TRY(relr, decode_relr(f));
     facts.relr_count = relr.size();
   }
-  facts.gnu_hash_only = f.find_dyn(DT_GNU_HASH).has_value() && !f.find_dyn(DT_HASH).has_value();
+  facts.gnu_hash_only = f.find_dyn(elf::dt::gnu_hash).has_value() && !f.find_dyn(elf::dt::hash).has_value();
   facts.machine = f.e_machine;
   for (const auto& d : f.dyn)
-    if (d.tag == DT_NEEDED)
+    if (d.tag == elf::dt::needed)
       if (auto s = f.find_dynstr(d.val)) facts.needed.push_back(*s);
   struct Named { std::string file, version; };
   std::vector<std::pair<uint16_t, Named>> by_index;

@@ -3,10 +3,10 @@
 // The glue (in the padding after the executable segment) is called instead of __libc_start_main: it passes an
 // init function that runs DT_INIT and each DT_INIT_ARRAY entry (argc, argv, envp), then jumps to the real
 // __libc_start_main through the program's own GOT slot. Both old and new glibc call a non-NULL init.
-#include <elf.h>
 
 #include <cstring>
 
+#include "elf/elf_constants.hpp"
 #include "lower/lower.hpp"
 
 namespace ferry::lower {
@@ -57,7 +57,7 @@ std::vector<uint8_t> start_glue(uint64_t base, uint64_t got, std::optional<uint6
 void for_each_rela(const patch::ElfFile& f, const std::function<void(const RelaEntry&)>& fn) {
   if (!f.is64()) return;
   const uint64_t ent = 3 * f.c.word_size();
-  for (auto [tab, size] : {std::pair{DT_RELA, DT_RELASZ}, std::pair{DT_JMPREL, DT_PLTRELSZ}}) {
+  for (auto [tab, size] : {std::pair{elf::dt::rela, elf::dt::relasz}, std::pair{elf::dt::jmprel, elf::dt::pltrelsz}}) {
     auto at = f.find_dyn(tab), len = f.find_dyn(size);
     if (!at || !len) continue;
     auto off = f.find_offset(*at, *len);
@@ -107,13 +107,13 @@ std::optional<uint64_t> find_symbol(const patch::ElfFile& f, const std::string& 
 }
 
 Status add_start_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, std::vector<std::string>& steps) {
-  if (f.e_machine == EM_AARCH64 && f.is64()) return add_start_glue_aarch64(f, out, steps);
-  if (f.e_machine == EM_386 && !f.is64()) return add_start_glue_i386(f, out, steps);
-  if (f.e_machine != EM_X86_64 || !f.is64()) return f.error("__libc_start_main glue: x86_64, aarch64 and i386 only", std::nullopt, ErrorCode::unsupported);
+  if (f.e_machine == elf::em::aarch64 && f.is64()) return add_start_glue_aarch64(f, out, steps);
+  if (f.e_machine == elf::em::intel386 && !f.is64()) return add_start_glue_i386(f, out, steps);
+  if (f.e_machine != elf::em::x86_64 || !f.is64()) return f.error("__libc_start_main glue: x86_64, aarch64 and i386 only", std::nullopt, ErrorCode::unsupported);
   std::optional<uint64_t> got;
   if (auto sym = find_symbol(f, "__libc_start_main"))
     for (const auto& s : got_slots(f, *sym))
-      if (s.type == R_X86_64_GLOB_DAT || s.type == R_X86_64_JUMP_SLOT) got = s.vaddr;
+      if (s.type == elf::r_x86_64::glob_dat || s.type == elf::r_x86_64::jump_slot) got = s.vaddr;
   if (!got) return f.error("__libc_start_main has no GOT slot to call through", std::nullopt, ErrorCode::unsupported);
   uint64_t entry = f.c.read(f.bytes.data(), f.c.e_entry());
   auto eoff = f.find_offset(entry, 64);
@@ -128,8 +128,8 @@ Status add_start_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, std::v
     if (p[0] == 0xff && p[1] == 0x15 && entry + i + 6 + int64_t(d) == *got) call = i;
   }
   if (!call) return f.error("_start does not call __libc_start_main through its GOT slot", *eoff, ErrorCode::unsupported);
-  auto init = f.find_dyn(DT_INIT);
-  uint64_t array = f.find_dyn(DT_INIT_ARRAY).value_or(0), count = f.find_dyn(DT_INIT_ARRAYSZ).value_or(0) / 8;
+  auto init = f.find_dyn(elf::dt::init);
+  uint64_t array = f.find_dyn(elf::dt::init_array).value_or(0), count = f.find_dyn(elf::dt::init_arraysz).value_or(0) / 8;
   auto size = start_glue(0, 0, init, 0, 0).size();
   FERRY_TRY(room, reserve_after_segment(f, out, size, true));
   if (room.made_executable) steps.push_back("segment " + std::to_string(room.phdr) + " made executable for glue (no room after the code)");

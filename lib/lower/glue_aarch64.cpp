@@ -4,8 +4,8 @@
 // PLT stub. The init function runs
 // DT_INIT and each DT_INIT_ARRAY entry with (argc, argv, envp), as glibc's old __libc_csu_init did. The stat
 // and mknod families (2.33): the PLT stub branches to glue that inserts the version argument (0 on aarch64).
-#include <elf.h>
 
+#include "elf/elf_constants.hpp"
 #include "lower/lower.hpp"
 
 namespace ferry::lower {
@@ -116,7 +116,7 @@ std::vector<uint32_t> call_glue(const std::string& to, uint64_t base, uint64_t s
 std::vector<std::pair<uint64_t, uint64_t>> plt_stubs(const patch::ElfFile& f, uint64_t slot) {
   std::vector<std::pair<uint64_t, uint64_t>> out;
   for (const auto& s : f.shdrs) {
-    if (!(s.flags & SHF_EXECINSTR) || s.type != SHT_PROGBITS || !s.name_str.starts_with(".plt")) continue;
+    if (!(s.flags & elf::shf::execinstr) || s.type != elf::sht::progbits || !s.name_str.starts_with(".plt")) continue;
     if (s.offset + s.size > f.bytes.size()) continue;
     for (uint64_t i = 0; i + 16 <= s.size; i += 4)
       if (plt_slot(f, s.offset + i, s.addr + i) == slot) out.push_back({s.offset + i, s.addr + i});
@@ -127,7 +127,7 @@ std::vector<std::pair<uint64_t, uint64_t>> plt_stubs(const patch::ElfFile& f, ui
 }  // namespace
 
 Status add_call_glue_aarch64(const patch::ElfFile& f, std::vector<uint8_t>& out, const Plan& plan, std::vector<std::string>& steps) {
-  FERRY_TRY(sites, call_glue_sites(f, plan, R_AARCH64_JUMP_SLOT, "stub", [&](uint64_t slot) { return plt_stubs(f, slot); }));
+  FERRY_TRY(sites, call_glue_sites(f, plan, elf::r_aarch64::jump_slot, "stub", [&](uint64_t slot) { return plt_stubs(f, slot); }));
   if (sites.empty()) return {};
   uint64_t size = 0;
   for (const auto& s : sites) size += 4 * call_glue(s.to, 0, 0).size();
@@ -148,7 +148,7 @@ Status add_start_glue_aarch64(const patch::ElfFile& f, std::vector<uint8_t>& out
   std::optional<uint64_t> got;
   if (auto sym = find_symbol(f, "__libc_start_main"))
     for (const auto& s : got_slots(f, *sym))
-      if (s.type == R_AARCH64_JUMP_SLOT) got = s.vaddr;
+      if (s.type == elf::r_aarch64::jump_slot) got = s.vaddr;
   if (!got) return f.error("__libc_start_main has no PLT slot to call through", std::nullopt, ErrorCode::unsupported);
   uint64_t entry = f.c.read(f.bytes.data(), f.c.e_entry());
   auto eoff = f.find_offset(entry, 64);
@@ -166,8 +166,8 @@ Status add_start_glue_aarch64(const patch::ElfFile& f, std::vector<uint8_t>& out
     if (toff && plt_slot(f, *toff, target) == got) call = i, plt = target;
   }
   if (!call) return f.error("_start does not call __libc_start_main through its PLT stub", *eoff, ErrorCode::unsupported);
-  auto init = f.find_dyn(DT_INIT);
-  uint64_t array = f.find_dyn(DT_INIT_ARRAY).value_or(0), count = f.find_dyn(DT_INIT_ARRAYSZ).value_or(0) / 8;
+  auto init = f.find_dyn(elf::dt::init);
+  uint64_t array = f.find_dyn(elf::dt::init_array).value_or(0), count = f.find_dyn(elf::dt::init_arraysz).value_or(0) / 8;
   if (count > 0xffff) return f.error("DT_INIT_ARRAY has more than 65535 entries", std::nullopt, ErrorCode::unsupported);
   uint64_t size = 4 * start_glue(0, 0, init, 0, 0).size();
   FERRY_TRY(room, reserve_after_segment(f, out, size, true));

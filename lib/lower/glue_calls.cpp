@@ -2,11 +2,11 @@
 // it was __xstat(_STAT_VER, path, buf) with _STAT_VER = 1 on x86_64 (same struct stat). The symbol is renamed
 // (lib/patch) so its GOT slot gets __xstat; the PLT's `jmp *slot` goes to glue that shifts the arguments right
 // by one, puts 1 first and jumps through the same slot (lazy binding still resolves through it).
-#include <elf.h>
 
 #include <cstring>
 #include <map>
 
+#include "elf/elf_constants.hpp"
 #include "lower/lower.hpp"
 
 namespace ferry::lower {
@@ -47,7 +47,7 @@ std::vector<uint8_t> glue_body(const std::string& to, uint64_t at, uint64_t slot
 std::vector<std::pair<uint64_t, uint64_t>> plt_jumps(const patch::ElfFile& f, uint64_t slot) {
   std::vector<std::pair<uint64_t, uint64_t>> sites;
   for (const auto& s : f.shdrs) {
-    if (!(s.flags & SHF_EXECINSTR) || s.type != SHT_PROGBITS || !s.name_str.starts_with(".plt")) continue;
+    if (!(s.flags & elf::shf::execinstr) || s.type != elf::sht::progbits || !s.name_str.starts_with(".plt")) continue;
     for (uint64_t i = 0; i + 6 <= s.size && s.offset + s.size <= f.bytes.size(); ++i) {
       const uint8_t* p = f.bytes.data() + s.offset + i;
       int32_t d;
@@ -61,8 +61,8 @@ std::vector<std::pair<uint64_t, uint64_t>> plt_jumps(const patch::ElfFile& f, ui
 }  // namespace
 
 Status add_call_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, const Plan& plan, std::vector<std::string>& steps) {
-  if (f.e_machine == EM_AARCH64) return add_call_glue_aarch64(f, out, plan, steps);
-  FERRY_TRY(sites, call_glue_sites(f, plan, R_X86_64_JUMP_SLOT, "jump", [&](uint64_t slot) { return plt_jumps(f, slot); }));
+  if (f.e_machine == elf::em::aarch64) return add_call_glue_aarch64(f, out, plan, steps);
+  FERRY_TRY(sites, call_glue_sites(f, plan, elf::r_x86_64::jump_slot, "jump", [&](uint64_t slot) { return plt_jumps(f, slot); }));
   if (sites.empty()) return {};
   uint64_t size = 0;
   for (const auto& s : sites) size += glue_body(s.to, 0, 0).size();
@@ -91,12 +91,12 @@ Status add_data_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, const P
   if (!sym) return {};
   auto slots = got_slots(f, *sym);
   // The same relocations by another number on aarch64 (both use 24-byte RELA entries).
-  const bool a64 = f.e_machine == EM_AARCH64;
-  const uint32_t copy = a64 ? R_AARCH64_COPY : R_X86_64_COPY, glob_dat = a64 ? R_AARCH64_GLOB_DAT : R_X86_64_GLOB_DAT,
-                 relative = a64 ? R_AARCH64_RELATIVE : R_X86_64_RELATIVE;
+  const bool a64 = f.e_machine == elf::em::aarch64;
+  const uint32_t copy = a64 ? elf::r_aarch64::copy : elf::r_x86_64::copy, glob_dat = a64 ? elf::r_aarch64::glob_dat : elf::r_x86_64::glob_dat,
+                 relative = a64 ? elf::r_aarch64::relative : elf::r_x86_64::relative;
   // A copy relocation (a program's own copy of the variable) is dropped: the copy keeps its zero.
   for (const auto& s : slots)
-    if (s.type == copy) f.c.put(&out[s.reloc_offset + 8], 8, (*sym << 32) | R_X86_64_NONE);
+    if (s.type == copy) f.c.write(&out[s.reloc_offset], f.c.r_info(), f.c.r_info_of(*sym, elf::r_x86_64::none));
   std::erase_if(slots, [&](const GotSlot& s) { return s.type == copy; });
   if (slots.empty()) {
     steps.push_back("glue: __libc_single_threaded's copy relocation dropped (the program's copy stays 0)");
@@ -108,8 +108,8 @@ Status add_data_glue(const patch::ElfFile& f, std::vector<uint8_t>& out, const P
       return f.error("__libc_single_threaded is relocated by type " + std::to_string(s.type) +
                      " (a copy relocation?): only a GOT entry can be pointed at ferry's definition",
                      s.reloc_offset, ErrorCode::unsupported);
-    f.c.put(&out[s.reloc_offset + 8], 8, relative);  // symbol 0, type RELATIVE
-    f.c.put(&out[s.reloc_offset + 16], 8, room.vaddr);
+    f.c.write(&out[s.reloc_offset], f.c.r_info(), f.c.r_info_of(0, relative));
+    f.c.write(&out[s.reloc_offset], f.c.r_addend(), room.vaddr);
   }
   steps.push_back("glue: __libc_single_threaded's GOT entry points at a zero byte ferry added");
   return {};

@@ -3,10 +3,10 @@
 // an init function of ours in the `init` argument on the stack (0 since 2.34) and jumps to the same PLT entry.
 // The init function runs DT_INIT and each DT_INIT_ARRAY entry with (argc, argv, envp), cdecl, the stack 16-byte
 // aligned at each call as the i386 psABI wants, as glibc's old __libc_csu_init did.
-#include <elf.h>
 
 #include <cstring>
 
+#include "elf/elf_constants.hpp"
 #include "lower/lower.hpp"
 
 namespace ferry::lower {
@@ -55,13 +55,15 @@ std::vector<uint8_t> start_glue(uint32_t base, uint32_t plt, std::optional<uint3
 
 // __libc_start_main's GOT slot: its R_386_JMP_SLOT in DT_JMPREL (REL entries, 8 bytes).
 std::optional<uint32_t> jump_slot(const patch::ElfFile& f, uint64_t sym) {
-  auto at = f.find_dyn(DT_JMPREL), len = f.find_dyn(DT_PLTRELSZ);
+  auto at = f.find_dyn(elf::dt::jmprel), len = f.find_dyn(elf::dt::pltrelsz);
   if (!at || !len) return std::nullopt;
   auto off = f.find_offset(*at, *len);
   if (!off) return std::nullopt;
-  for (uint64_t o = *off; o + 8 <= *off + *len && o + 8 <= f.bytes.size(); o += 8) {
-    uint32_t info = uint32_t(f.c.get(f.bytes.data() + o + 4, 4));
-    if ((info >> 8) == sym && (info & 0xff) == R_386_JMP_SLOT) return uint32_t(f.c.get(f.bytes.data() + o, 4));
+  const uint64_t ent = 2 * f.c.word_size();  // Elf32_Rel: r_offset, r_info
+  for (uint64_t o = *off; o + ent <= *off + *len && o + ent <= f.bytes.size(); o += ent) {
+    const uint8_t* r = f.bytes.data() + o;
+    uint64_t info = f.c.read(r, f.c.r_info());
+    if (f.c.r_sym(info) == sym && f.c.r_type(info) == elf::r_386::jmp_slot) return uint32_t(f.c.read(r, f.c.r_offset()));
   }
   return std::nullopt;
 }
@@ -72,7 +74,7 @@ Status add_start_glue_i386(const patch::ElfFile& f, std::vector<uint8_t>& out, s
   auto sym = find_symbol(f, "__libc_start_main");
   auto got = sym ? jump_slot(f, *sym) : std::nullopt;
   if (!got) return f.error("__libc_start_main has no PLT slot to call through", std::nullopt, ErrorCode::unsupported);
-  uint32_t gotplt = uint32_t(f.find_dyn(DT_PLTGOT).value_or(0));  // what %ebx holds in a PIC PLT entry
+  uint32_t gotplt = uint32_t(f.find_dyn(elf::dt::pltgot).value_or(0));  // what %ebx holds in a PIC PLT entry
   uint32_t entry = uint32_t(f.c.read(f.bytes.data(), f.c.e_entry()));
   auto eoff = f.find_offset(entry, 64);
   if (!eoff || *eoff + 64 > f.bytes.size())
@@ -94,10 +96,10 @@ Status add_start_glue_i386(const patch::ElfFile& f, std::vector<uint8_t>& out, s
     if (q[0] == 0xff && ((q[1] == 0x25 && v == *got) || (q[1] == 0xa3 && gotplt + v == *got))) call = i, plt = target;
   }
   if (!call) return f.error("_start does not call __libc_start_main through its PLT entry", *eoff, ErrorCode::unsupported);
-  auto init = f.find_dyn(DT_INIT);
+  auto init = f.find_dyn(elf::dt::init);
   std::optional<uint32_t> init32;
   if (init) init32 = uint32_t(*init);
-  uint32_t array = uint32_t(f.find_dyn(DT_INIT_ARRAY).value_or(0)), count = uint32_t(f.find_dyn(DT_INIT_ARRAYSZ).value_or(0) / 4);
+  uint32_t array = uint32_t(f.find_dyn(elf::dt::init_array).value_or(0)), count = uint32_t(f.find_dyn(elf::dt::init_arraysz).value_or(0) / 4);
   auto size = start_glue(0, 0, init32, 0, 0).size();
   FERRY_TRY(room, reserve_after_segment(f, out, size, true));
   if (room.made_executable) steps.push_back("segment " + std::to_string(room.phdr) + " made executable for glue (no room after the code)");

@@ -1,8 +1,8 @@
 // DT_HASH for glibc < 2.5 (which reads no DT_GNU_HASH), or on request (--add-dt-hash): a SysV hash table of every
 // .dynsym entry, built from the symbols' names, placed after a segment or in a PT_LOAD of its own, and named by a
 // DT_HASH entry in a spare slot of the dynamic section (GNU ld leaves some). DT_GNU_HASH stays for newer loaders.
-#include <elf.h>
 
+#include "elf/elf_constants.hpp"
 #include "elf/symbol_hash.hpp"
 #include "lower/lower.hpp"
 
@@ -43,12 +43,12 @@ Result<std::vector<uint8_t>> sysv_hash_table(const patch::ElfFile& f) {
 }
 
 Status add_dt_hash(const patch::ElfFile& f, std::vector<uint8_t>& out, std::vector<std::string>& steps) {
-  if (f.find_dyn(DT_HASH)) return {};
+  if (f.find_dyn(elf::dt::hash)) return {};
   if (!f.dynsym_count || f.dynsyms.size() != *f.dynsym_count)
     return f.error("DT_HASH: the dynamic symbol count is unknown", std::nullopt, ErrorCode::unsupported);
   FERRY_TRY(table, sysv_hash_table(f));
   auto dyn = f.dyn;
-  dyn.push_back({DT_HASH, 0});
+  dyn.push_back({elf::dt::hash, 0});
   if (dyn.size() + 1 > f.dynamic_capacity)  // checked before room is taken
     return f.error("DT_HASH: no spare entry in the dynamic section", f.dynamic_offset, ErrorCode::unsupported);
   FERRY_TRY(room, reserve_after_segment(f, out, table.size(), false));

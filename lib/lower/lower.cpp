@@ -1,8 +1,8 @@
 // lower_file: read -> gather -> plan -> apply -> verify (`check -t TARGET` on the temporary output) -> atomic
 // replace. The input is never modified unless it is also the output and everything succeeded.
-#include <elf.h>
 #include <sys/stat.h>
 
+#include "elf/elf_constants.hpp"
 #include "lower/lower.hpp"
 #include "patch/patch.hpp"
 #include "policy/check.hpp"
@@ -81,7 +81,7 @@ Result<std::vector<uint8_t>> apply_plan(ByteView in, const std::string& path, co
           return f.error("internal: the PT_LOAD added for room was not used", std::nullopt, ErrorCode::verify);
       }
       if (s || attempt > 0 || !is_no_room(s.error())) return s;
-      FERRY_TRY(grown, patch::append_load_segment(ByteView(before), path, 0, PF_R | (exec ? PF_X : 0), seg));
+      FERRY_TRY(grown, patch::append_load_segment(ByteView(before), path, 0, elf::pf::r | (exec ? elf::pf::x : 0), seg));
       out = std::move(grown);
       for (const auto& st : seg.steps) steps.push_back(st);
       steps.push_back(std::string("new PT_LOAD #") + std::to_string(seg.phdr) + " (" + (exec ? "R+X" : "R") +
@@ -92,7 +92,7 @@ Result<std::vector<uint8_t>> apply_plan(ByteView in, const std::string& path, co
     FERRY_CHECK(step(false, [&](const patch::ElfFile& f) { return expand_relr(f, out, steps); }));
   FERRY_CHECK(step(false, [&](const patch::ElfFile& f) -> Status {
     // Nothing to rebind: the tables change only to drop GLIBC_ABI_DT_RELR.
-    if (plan.bindings.empty() && (!plan.has_feature("DT_RELR") || !f.find_dyn(DT_VERNEED))) return {};
+    if (plan.bindings.empty() && (!plan.has_feature("DT_RELR") || !f.find_dyn(elf::dt::verneed))) return {};
     return rewrite_versions(f, out, plan, target, steps);
   }));
   if (plan.has_feature("DT_HASH"))

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "elf/elf_constants.hpp"
 #include "patch/elf_file.hpp"
 #include "policy/policy.hpp"
 #include "support/result.hpp"
@@ -36,7 +37,7 @@ struct Rule {
 const std::vector<Rule>& x86_64_rules();
 // The table for an ELF e_machine (EM_X86_64, EM_AARCH64, EM_386); empty for any other machine.
 const std::vector<Rule>& rules_for(uint16_t machine);
-const Rule* find_rule(const std::string& name, const std::string& library, uint16_t machine = 62 /* EM_X86_64 */);
+const Rule* find_rule(const std::string& name, const std::string& library, uint16_t machine = elf::em::x86_64);
 // The policy architecture ferry lower handles for an e_machine ("x86_64", "aarch64", "i686"), or "".
 std::string lower_arch(uint16_t machine);
 // glibc's first symbol version on a 64-bit architecture (fcntl and __xstat live there), or "" (i386).
@@ -58,7 +59,7 @@ struct Facts {
   bool relr = false;        // DT_RELR present
   uint64_t relr_count = 0;  // relative relocations it packs
   bool gnu_hash_only = false;  // DT_GNU_HASH without DT_HASH
-  uint16_t machine = 62;    // e_machine (EM_X86_64 by default): picks the table and which glue exists
+  uint16_t machine = elf::em::x86_64;  // e_machine (EM_X86_64 by default): picks the table and which glue exists
   std::vector<std::string> needed;
 };
 Result<Facts> gather(const patch::ElfFile& f);

@@ -1,10 +1,10 @@
 // The lowering plan, pure: for each imported symbol whose version the target does not have, the method
 // (rebind, moved, glue, refused) and the binding after lowering. Nothing here reads or writes a file.
-#include <elf.h>
 
 #include <algorithm>
 #include <map>
 
+#include "elf/elf_constants.hpp"
 #include "lower/lower.hpp"
 
 namespace ferry::lower {
@@ -36,7 +36,7 @@ std::string refusal(const Requirement& r) {
 Binding bind(const Requirement& r, const policy::Target& t, const Facts& facts) {
   Binding b{r.symbol, r.library, r.version, Method::refused, "", "", "", ""};
   const uint16_t m = facts.machine;
-  const bool x86_64 = m == EM_X86_64;
+  const bool x86_64 = m == elf::em::x86_64;
   if (r.symbol == "__libc_start_main" && r.library == "libc.so.6" && facts.is_program) {
     const Rule* rule = find_rule(r.symbol, r.library, m);
     if (rule && rule->method == Method::glue && allowed(t, rule->old_version))
@@ -55,12 +55,12 @@ Binding bind(const Requirement& r, const policy::Target& t, const Facts& facts) 
                "only rewrites PLT jumps; rebuild on a glibc < 2.33 system";
     return b;
   }
-  if (auto it = stat_glue.find(r.symbol); it != stat_glue.end() && r.library == "libc.so.6" && !x86_64 && m != EM_AARCH64) {
+  if (auto it = stat_glue.find(r.symbol); it != stat_glue.end() && r.library == "libc.so.6" && !x86_64 && m != elf::em::aarch64) {
     b.reason = "ferry's glue for the stat family (2.33) exists for x86_64 and aarch64 only; rebuild on a glibc < 2.33 system";
     return b;
   }
   // aarch64: every __xstat-family symbol is at its first version, 2.17, and _STAT_VER is 0 (the kernel's layout).
-  if (auto it = stat_glue.find(r.symbol); it != stat_glue.end() && r.library == "libc.so.6" && m == EM_AARCH64 &&
+  if (auto it = stat_glue.find(r.symbol); it != stat_glue.end() && r.library == "libc.so.6" && m == elf::em::aarch64 &&
                                           allowed(t, "GLIBC_2.17"))
     return {r.symbol, r.library, r.version, Method::glue, r.library, "GLIBC_2.17",
             "calls " + it->second + "(" + (it->second.starts_with("__xmknod") ? "_MKNOD_VER = 0, ..., &dev" : "_STAT_VER = 0, ...") +
@@ -77,7 +77,7 @@ Binding bind(const Requirement& r, const policy::Target& t, const Facts& facts) 
       r.symbol == "fcntl64" && r.library == "libc.so.6" && !base.empty() && allowed(t, base))
     return {r.symbol, r.library, r.version, Method::rebind, r.library, base,
             "on 64-bit fcntl64 and fcntl are one function", "fcntl"};
-  if (r.symbol == "__libc_single_threaded" && r.library == "libc.so.6" && !x86_64 && m != EM_AARCH64) {
+  if (r.symbol == "__libc_single_threaded" && r.library == "libc.so.6" && !x86_64 && m != elf::em::aarch64) {
     b.reason = "ferry's __libc_single_threaded definition exists for x86_64 and aarch64 only";
     return b;
   }

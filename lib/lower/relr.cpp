@@ -3,21 +3,21 @@
 // the word stored at the address. Each becomes an R_X86_64_RELATIVE entry in a new .rela.dyn (the old entries
 // follow, after any counted by DT_RELACOUNT), placed after a segment or in a PT_LOAD of its own; DT_RELA/RELASZ
 // point at it and the DT_RELR tags go (or become the RELA tags when the file had none).
-#include <elf.h>
 
 #include <algorithm>
 
+#include "elf/elf_constants.hpp"
 #include "lower/lower.hpp"
 
 namespace ferry::lower {
 
 Result<std::vector<uint64_t>> decode_relr(const patch::ElfFile& f) {
   std::vector<uint64_t> addrs;
-  auto at = f.find_dyn(DT_RELR), size = f.find_dyn(DT_RELRSZ);
+  auto at = f.find_dyn(elf::dt::relr), size = f.find_dyn(elf::dt::relrsz);
   if (!at) return addrs;
   const uint64_t w = f.c.word_size();
   if (!size || *size % w) return f.error("DT_RELRSZ is missing or not a multiple of the word size");
-  if (auto ent = f.find_dyn(DT_RELRENT); ent && *ent != w)
+  if (auto ent = f.find_dyn(elf::dt::relrent); ent && *ent != w)
     return f.error("DT_RELRENT " + std::to_string(*ent) + " is not the word size");
   auto off = f.find_offset(*at, *size);
   if (!off) return f.error("DT_RELR [" + hex(*at) + ", +" + std::to_string(*size) + ") is not mapped from the file");
@@ -45,12 +45,9 @@ Status write_dynamic(const patch::ElfFile& f, std::vector<uint8_t>& out, const s
   if (entries.size() + 1 > f.dynamic_capacity)
     return f.error("no spare entry in the dynamic section (" + std::to_string(f.dynamic_capacity) + " entries)",
                    f.dynamic_offset, ErrorCode::unsupported);
-  const int w = int(f.c.word_size());
   for (uint64_t i = 0; i < f.dynamic_capacity; ++i) {
-    patch::Dyn d = i < entries.size() ? entries[i] : patch::Dyn{DT_NULL, 0};
-    uint8_t* p = &out[f.dynamic_offset + i * f.c.dynent()];
-    f.c.put(p, w, uint64_t(d.tag));
-    f.c.put(p + w, w, d.val);
+    patch::Dyn d = i < entries.size() ? entries[i] : patch::Dyn{elf::dt::null, 0};
+    f.c.put_dyn(&out[f.dynamic_offset + i * f.c.dynent()], {d.tag, d.val});
   }
   return {};
 }
@@ -58,22 +55,21 @@ Status write_dynamic(const patch::ElfFile& f, std::vector<uint8_t>& out, const s
 void update_section(const patch::ElfFile& f, std::vector<uint8_t>& out, size_t i, std::optional<uint32_t> type,
                     uint64_t addr, uint64_t offset, uint64_t size) {
   uint8_t* h = &out[f.e_shoff + i * f.c.shent()];
-  const bool w = f.is64();
-  if (type) f.c.put(h + 4, 4, *type);
-  f.c.put(h + (w ? 16 : 12), int(f.c.word_size()), addr);
-  f.c.put(h + (w ? 24 : 16), int(f.c.word_size()), offset);
-  f.c.put(h + (w ? 32 : 20), int(f.c.word_size()), size);
+  if (type) f.c.write(h, f.c.sh_type(), *type);
+  f.c.write(h, f.c.sh_addr(), addr);
+  f.c.write(h, f.c.sh_offset(), offset);
+  f.c.write(h, f.c.sh_size(), size);
 }
 
 Status expand_relr(const patch::ElfFile& f, std::vector<uint8_t>& out, std::vector<std::string>& steps) {
-  if (f.e_machine != EM_X86_64 || !f.is64())
+  if (f.e_machine != elf::em::x86_64 || !f.is64())
     return f.error("DT_RELR expansion: x86_64 only", std::nullopt, ErrorCode::unsupported);
   FERRY_TRY(addrs, decode_relr(f));
-  if (addrs.empty() && !f.find_dyn(DT_RELR)) return {};
+  if (addrs.empty() && !f.find_dyn(elf::dt::relr)) return {};
   // The new table: relative entries counted by DT_RELACOUNT, the expanded ones, then the rest.
   std::vector<uint8_t> table;
-  auto rela = f.find_dyn(DT_RELA);
-  uint64_t relasz = f.find_dyn(DT_RELASZ).value_or(0), old_off = 0;
+  auto rela = f.find_dyn(elf::dt::rela);
+  uint64_t relasz = f.find_dyn(elf::dt::relasz).value_or(0), old_off = 0;
   if (rela) {
     if (relasz % 24) return f.error("DT_RELASZ is not a multiple of 24");
     auto off = f.find_offset(*rela, relasz);
@@ -81,10 +77,10 @@ Status expand_relr(const patch::ElfFile& f, std::vector<uint8_t>& out, std::vect
     old_off = *off;
   }
   const uint64_t old_count = relasz / 24;
-  const auto counted = std::min<uint64_t>(f.find_dyn(DT_RELACOUNT).value_or(0), old_count);
+  const auto counted = std::min<uint64_t>(f.find_dyn(elf::dt::relacount).value_or(0), old_count);
   // A linker may let DT_RELA's range end with the PLT's (DT_JMPREL) entries, which glibc then skips in that
   // pass; the moved table leaves them to DT_JMPREL alone.
-  const uint64_t jmprel = f.find_dyn(DT_JMPREL).value_or(UINT64_MAX), pltsz = f.find_dyn(DT_PLTRELSZ).value_or(0);
+  const uint64_t jmprel = f.find_dyn(elf::dt::jmprel).value_or(UINT64_MAX), pltsz = f.find_dyn(elf::dt::pltrelsz).value_or(0);
   auto copy_old = [&](uint64_t from, uint64_t to) {
     for (uint64_t i = from; i < to; ++i) {
       if (rela && *rela + 24 * i >= jmprel && *rela + 24 * i < jmprel + pltsz) continue;
@@ -97,7 +93,7 @@ Status expand_relr(const patch::ElfFile& f, std::vector<uint8_t>& out, std::vect
     if (!at) return f.error("DT_RELR relocates " + hex(a) + ", which is not mapped from the file");
     uint8_t e[24];
     f.c.put(e, 8, a);
-    f.c.put(e + 8, 8, R_X86_64_RELATIVE);
+    f.c.put(e + 8, 8, elf::r_x86_64::relative);
     f.c.put(e + 16, 8, f.c.get(f.bytes.data() + *at, 8));  // the implicit addend: the word stored there
     table.insert(table.end(), e, e + 24);
   }
@@ -108,32 +104,32 @@ Status expand_relr(const patch::ElfFile& f, std::vector<uint8_t>& out, std::vect
   // had no RELA table).
   std::vector<patch::Dyn> dyn;
   for (const auto& d : f.dyn) {
-    if (d.tag == DT_RELR || d.tag == DT_RELRSZ || d.tag == DT_RELRENT) continue;
+    if (d.tag == elf::dt::relr || d.tag == elf::dt::relrsz || d.tag == elf::dt::relrent) continue;
     patch::Dyn x = d;
-    if (d.tag == DT_RELA) x.val = room.vaddr;
-    if (d.tag == DT_RELASZ) x.val = table.size();
-    if (d.tag == DT_RELACOUNT) x.val = counted + addrs.size();
+    if (d.tag == elf::dt::rela) x.val = room.vaddr;
+    if (d.tag == elf::dt::relasz) x.val = table.size();
+    if (d.tag == elf::dt::relacount) x.val = counted + addrs.size();
     dyn.push_back(x);
   }
   if (!rela) {
-    dyn.push_back({DT_RELA, room.vaddr});
-    dyn.push_back({DT_RELASZ, table.size()});
-    dyn.push_back({DT_RELAENT, 24});
+    dyn.push_back({elf::dt::rela, room.vaddr});
+    dyn.push_back({elf::dt::relasz, table.size()});
+    dyn.push_back({elf::dt::relaent, 24});
   }
   FERRY_CHECK(write_dynamic(f, out, dyn));
   // Section headers follow: .rela.dyn to its new place (or .relr.dyn becomes it), .relr.dyn stays as bytes no
   // tag points at (PROGBITS: tools no longer list it as relocations).
   std::optional<size_t> rela_sec, relr_sec;
   for (size_t i = 1; i < f.shdrs.size(); ++i) {
-    if (rela && f.shdrs[i].type == SHT_RELA && f.shdrs[i].addr == *rela) rela_sec = i;
-    if (f.shdrs[i].type == SHT_RELR) relr_sec = i;
+    if (rela && f.shdrs[i].type == elf::sht::rela && f.shdrs[i].addr == *rela) rela_sec = i;
+    if (f.shdrs[i].type == elf::sht::relr) relr_sec = i;
   }
   if (rela_sec) update_section(f, out, *rela_sec, std::nullopt, room.vaddr, room.offset, table.size());
   if (relr_sec) {
     const auto& s = f.shdrs[*relr_sec];
-    if (rela_sec || rela) update_section(f, out, *relr_sec, SHT_PROGBITS, s.addr, s.offset, s.size);
+    if (rela_sec || rela) update_section(f, out, *relr_sec, elf::sht::progbits, s.addr, s.offset, s.size);
     else {
-      update_section(f, out, *relr_sec, SHT_RELA, room.vaddr, room.offset, table.size());
+      update_section(f, out, *relr_sec, elf::sht::rela, room.vaddr, room.offset, table.size());
       f.c.put(&out[f.e_shoff + *relr_sec * f.c.shent() + 56], 8, 24);  // sh_entsize
     }
   }

@@ -2,10 +2,10 @@
 // linker leaves between a PT_LOAD's end and the next segment's page (GNU ld's -z separate-code pads each
 // segment to a page), or the end of a PT_LOAD that ends the file (one apply_plan appended when there was no
 // padding). The PT_LOAD grows over them; no other header, section or segment is touched.
-#include <elf.h>
 
 #include <algorithm>
 
+#include "elf/elf_constants.hpp"
 #include "lower/lower.hpp"
 
 namespace ferry::lower {
@@ -22,12 +22,12 @@ uint64_t next_used(const patch::ElfFile& f, uint64_t from, uint64_t size) {
   uint64_t limit = size;
   for (size_t i = 1; i < f.shdrs.size(); ++i) {
     const auto& s = f.shdrs[i];
-    if (s.type != SHT_NOBITS && s.size > 0 && s.offset >= from) limit = std::min(limit, s.offset);
+    if (s.type != elf::sht::nobits && s.size > 0 && s.offset >= from) limit = std::min(limit, s.offset);
   }
   if (f.e_shoff >= from) limit = std::min(limit, f.e_shoff);
   if (f.e_phoff >= from) limit = std::min(limit, f.e_phoff);
   for (const auto& p : f.phdrs)
-    if (p.filesz > 0 && p.offset >= from && p.type != PT_GNU_STACK) limit = std::min(limit, p.offset);
+    if (p.filesz > 0 && p.offset >= from && p.type != elf::pt::gnu_stack) limit = std::min(limit, p.offset);
   return limit;
 }
 
@@ -36,7 +36,7 @@ uint64_t next_used(const patch::ElfFile& f, uint64_t from, uint64_t size) {
 uint64_t next_page(const patch::ElfFile& f, uint64_t vaddr) {
   uint64_t limit = UINT64_MAX;
   for (const auto& p : f.phdrs)
-    if (p.type == PT_LOAD && p.vaddr > vaddr) {
+    if (p.type == elf::pt::load && p.vaddr > vaddr) {
       uint64_t page = p.align > kPage && (p.align & (p.align - 1)) == 0 ? p.align : kPage;
       limit = std::min(limit, p.vaddr & ~(page - 1));
     }
@@ -52,12 +52,12 @@ Result<Room> reserve_after_segment(const patch::ElfFile& f, std::vector<uint8_t>
   for (size_t pass = 0; pass < 2; ++pass)
   for (size_t i = 0; i < f.phdrs.size(); ++i) {
     patch::Phdr p = f.phdrs[i];
-    if (p.type != PT_LOAD || p.filesz != p.memsz) continue;
+    if (p.type != elf::pt::load || p.filesz != p.memsz) continue;
     const bool at_end = p.offset + p.filesz == out.size() && p.vaddr + p.memsz == f.max_vaddr_end();
     if (p.filesz == 0 && !at_end) continue;  // an empty PT_LOAD is one apply_plan just appended
-    bool x = (p.flags & PF_X) != 0;
+    bool x = (p.flags & elf::pf::x) != 0;
     if (pass == 0 && exec != x) continue;
-    if (pass == 1 && exec && (x || (p.flags & PF_W))) continue;
+    if (pass == 1 && exec && (x || (p.flags & elf::pf::w))) continue;
     if (pass == 1 && !exec && !x) continue;
     uint64_t start = (p.offset + p.filesz + 15) & ~uint64_t(15);
     uint64_t vstart = p.vaddr + (start - p.offset);
@@ -73,7 +73,7 @@ Result<Room> reserve_after_segment(const patch::ElfFile& f, std::vector<uint8_t>
     if (!std::all_of(out.begin() + p.offset + p.filesz, out.begin() + start + bytes, [](uint8_t b) { return b == 0; }))
       continue;
     p.filesz = p.memsz = start + bytes - p.offset;
-    if (exec) p.flags |= PF_X;
+    if (exec) p.flags |= elf::pf::x;
     patch::encode_phdr(f.c, out.data() + f.e_phoff + i * f.c.phent(), p);
     return Room{i, start, vstart, bytes, pass == 1 && exec};
   }

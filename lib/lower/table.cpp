@@ -1,8 +1,8 @@
 // The built-in lowering tables, as data, one per architecture (glibc_<arch>.inc is generated from glibc's own
 // version definitions of that architecture by scripts/gen-lower-table.sh; the curated rebinds are listed in
 // that script), and the facts about each architecture the planner needs.
-#include <elf.h>
 
+#include "elf/elf_constants.hpp"
 #include "lower/lower.hpp"
 
 namespace ferry::lower {
@@ -34,9 +34,9 @@ const std::vector<Rule>& rules_for(uint16_t machine) {
   };
   static const std::vector<Rule> none;
   switch (machine) {
-    case EM_X86_64: return x86_64_rules();
-    case EM_AARCH64: return aarch64;
-    case EM_386: return i386;
+    case elf::em::x86_64: return x86_64_rules();
+    case elf::em::aarch64: return aarch64;
+    case elf::em::intel386: return i386;
   }
   return none;
 }
@@ -49,17 +49,17 @@ const Rule* find_rule(const std::string& name, const std::string& library, uint1
 
 std::string lower_arch(uint16_t machine) {
   switch (machine) {
-    case EM_X86_64: return "x86_64";
-    case EM_AARCH64: return "aarch64";
-    case EM_386: return "i686";
+    case elf::em::x86_64: return "x86_64";
+    case elf::em::aarch64: return "aarch64";
+    case elf::em::intel386: return "i686";
   }
   return "";
 }
 
 std::string baseline_version(uint16_t machine) {
   switch (machine) {
-    case EM_X86_64: return "GLIBC_2.2.5";
-    case EM_AARCH64: return "GLIBC_2.17";
+    case elf::em::x86_64: return "GLIBC_2.2.5";
+    case elf::em::aarch64: return "GLIBC_2.17";
   }
   return "";
 }

@@ -2,12 +2,12 @@
 // older version (added under the library's Verneed, or a new Verneed for a moved symbol's old library), and
 // Vernaux entries no symbol uses any more that the target lacks are dropped (the loader checks every one).
 // The table is rewritten in place, or after a segment (reserve_after_segment) when it grew.
-#include <elf.h>
 
 #include <algorithm>
 #include <cstring>
 #include <map>
 
+#include "elf/elf_constants.hpp"
 #include "elf/symbol_hash.hpp"
 #include "lower/lower.hpp"
 
@@ -60,7 +60,7 @@ void set_dyn(const patch::ElfFile& f, std::vector<uint8_t>& out, int64_t tag, ui
 Status rewrite_versions(const patch::ElfFile& f, std::vector<uint8_t>& out, const Plan& plan,
                         const policy::Target& target, std::vector<std::string>& steps) {
   FERRY_TRY(facts, gather(f));  // also checks every Verneed string and .gnu.version entry is readable
-  if (!f.versym_offset || !f.verneed_offset || !f.find_dyn(DT_VERNEED))
+  if (!f.versym_offset || !f.verneed_offset || !f.find_dyn(elf::dt::verneed))
     return f.error("no version tables to rewrite", std::nullopt, ErrorCode::unsupported);
   std::vector<Need> needs;
   uint16_t next = uint16_t(f.verdef_names.size() + 1);
@@ -117,20 +117,20 @@ Status rewrite_versions(const patch::ElfFile& f, std::vector<uint8_t>& out, cons
   std::erase_if(needs, [](const Need& n) { return n.aux.empty(); });
   for (auto [i, v] : writes) f.c.put(&out[*f.versym_offset + 2 * i], 2, v);
   auto table = encode(f.c, needs);
-  uint64_t vaddr = *f.find_dyn(DT_VERNEED), offset = *f.verneed_offset;
+  uint64_t vaddr = *f.find_dyn(elf::dt::verneed), offset = *f.verneed_offset;
   if (table.size() > f.verneed_bytes) {
     FERRY_TRY(room, reserve_after_segment(f, out, table.size(), false));
     offset = room.offset, vaddr = room.vaddr;
-    set_dyn(f, out, DT_VERNEED, vaddr);
+    set_dyn(f, out, elf::dt::verneed, vaddr);
     steps.push_back(".gnu.version_r: " + std::to_string(table.size()) + " bytes moved after segment " +
                     std::to_string(room.phdr) + " (it grew)");
   } else {
     std::fill(out.begin() + offset, out.begin() + offset + f.verneed_bytes, 0);
   }
   std::copy(table.begin(), table.end(), out.begin() + offset);
-  set_dyn(f, out, DT_VERNEEDNUM, needs.size());
+  set_dyn(f, out, elf::dt::verneednum, needs.size());
   for (size_t i = 0; i < f.shdrs.size(); ++i) {
-    if (f.shdrs[i].type != SHT_GNU_verneed) continue;
+    if (f.shdrs[i].type != elf::sht::gnu_verneed) continue;
     patch::Shdr s = f.shdrs[i];
     uint8_t* h = &out[f.e_shoff + i * f.c.shent()];
     bool w = f.is64();

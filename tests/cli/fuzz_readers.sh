@@ -2,7 +2,7 @@
 # Every reader survives a bounded libFuzzer run seeded with the fixtures: no crash, no hang, no leak.
 # Each tests/fuzz/NAME_fuzz.cpp declares in its header comments:
 #   // sources: lib/support/*.cpp lib/elf/*.cpp      (globs relative to the source root)
-#   // libs: -lelf                                   (extra link flags)
+#   // libs: -lfoo                                   (extra link flags)
 #   // seeds: elf                                    (fixture sub-folders whose files seed the corpus)
 #   // seed-files: /etc/ld.so.cache                  (this machine's files, as seeds when present; globs allowed)
 #   // cflags: -D_GLIBCXX_ASSERTIONS                 (extra compile flags; this one makes vector[] past size() abort,

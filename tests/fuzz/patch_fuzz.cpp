@@ -2,7 +2,6 @@
 // in place, version tables, symbol renames with rebuilt hash tables, DT_DEBUG, EI_OSABI) never crashes, hangs
 // or leaks; every output it accepts re-reads with the same edits giving identical bytes (idempotence).
 // sources: lib/support/*.cpp lib/elf/*.cpp lib/patch/*.cpp
-// libs: -lelf
 // seeds: patch elf
 #include <cstddef>
 #include <cstdint>

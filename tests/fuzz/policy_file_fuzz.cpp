@@ -2,7 +2,6 @@
 // auditwheel's policy list, on any bytes: a list of targets or an error naming the file, never a crash or an
 // exception; an error names the file it is about.
 // sources: lib/support/*.cpp lib/policy/policy_file.cpp lib/policy/version.cpp lib/policy/builtin_*.cpp lib/elf/*.cpp
-// libs: -lelf
 // seeds:
 #include <cstdint>
 #include <cstdlib>

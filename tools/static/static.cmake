@@ -28,7 +28,7 @@ foreach(m ${ferry_module_targets})
   endif()
 endforeach()
 # -l names resolve to lib*.a under -static. The order is the dependency order static linking needs.
-set(ferry_static_libs LIEF mbedx509 mbedcrypto ${LIBARCHIVE_STATIC_LIBRARIES} ${LIBELF_STATIC_LIBRARIES}
+set(ferry_static_libs LIEF mbedx509 mbedcrypto ${LIBARCHIVE_STATIC_LIBRARIES}
   ${LIBCRYPTO_STATIC_LIBRARIES} ${LIBDEFLATE_STATIC_LIBRARIES} z)
 # static-pie with an .eh_frame_hdr: a plain -static binary links crtbeginT.o, which registers every FDE with the
 # unwinder, and the first exception (CLI11 throws one for --version and --help) then sorts all of them: 15 ms of
