@@ -17,16 +17,11 @@ MAX_LINES = 100
 DATA_TABLES = {
     "lib/policy/builtin_manylinux.cpp:manylinux_rows",
 }
-# Being split by the engineer who owns lib/patch; the integrator empties this set when that lands.
+# Functions allowed over the limit while being split: none today.
 LONG_FUNCTIONS_BEING_SPLIT = set()
-# Being moved onto lib/elf's constants by the engineer who owns the ELF layer; the integrator empties this set
-# when that lands.
-ELF_HEADER_USERS_BEING_MOVED = {
-    "lib/lower/gather.cpp", "lib/lower/room.cpp", "lib/lower/relr.cpp", "lib/lower/glue_i386.cpp",
-    "lib/lower/glue_aarch64.cpp", "lib/lower/table.cpp", "lib/lower/lower.cpp", "lib/lower/versions.cpp",
-    "lib/lower/glue_calls.cpp", "lib/lower/plan.cpp", "lib/lower/hash.cpp", "lib/lower/glue.cpp",
-    "tools/launcher/launcher.c",
-}
+# launcher.c is a small static C program run on the target machine at install time, without ferry's C++ library:
+# <elf.h> is its only source of ELF names.
+ELF_HEADER_USERS_APART = {"tools/launcher/launcher.c"}
 # Spelled in pieces so that this file does not name them itself.
 FORBIDDEN_NAMES = ["../" + "shared", "/" + "work/"]
 
@@ -152,7 +147,7 @@ def check_elf_includes(root, files, problems):
     for f in files:
         if not f.startswith(("lib/", "tools/")) or f.startswith(("lib/elf/", "lib/patch/")):
             continue
-        if not f.endswith((".cpp", ".hpp", ".c", ".h")) or f in ELF_HEADER_USERS_BEING_MOVED:
+        if not f.endswith((".cpp", ".hpp", ".c", ".h")) or f in ELF_HEADER_USERS_APART:
             continue
         with open(os.path.join(root, f), errors="replace") as fh:
             src = fh.read()
