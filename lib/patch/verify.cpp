@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <set>
+#include <vector>
 
 #include "elf/elf_info.hpp"
 #include "patch/layout_plan.hpp"
@@ -66,21 +67,23 @@ std::set<std::string> layout_problems(const ElfFile& f) {
   std::set<std::string> needed;
   for (const auto& d : f.dyn)
     if (d.tag == DT_NEEDED) needed.insert(f.find_dynstr(d.val).value_or(""));
-  std::set<uint16_t> indices = {0, 1};
+  std::vector<bool> indices(0x8000);  // version indices defined (15-bit): a set of 32768 flags
+  indices[0] = indices[1] = true;
   for (const auto& v : f.verneeds) {
     auto file = f.find_dynstr(v.file).value_or("");
     if (!needed.count(file)) out.insert("Verneed file " + file + " is not a DT_NEEDED entry");
-    for (const auto& a : v.aux) indices.insert(a.other);
+    for (const auto& a : v.aux)
+      if (a.other < 0x8000) indices[a.other] = true;
   }
   if (f.versym_offset && f.find_dyn(DT_VERDEF)) {
     // Version indices are 15-bit: a larger DT_VERDEFNUM (from a hostile file) cannot add more of them.
     uint64_t num = std::min<uint64_t>(f.find_dyn(DT_VERDEFNUM).value_or(0), 0x7fff);
-    for (uint64_t i = 1; i <= num + 1; ++i) indices.insert(static_cast<uint16_t>(i));  // Verdef indices are 1..num
+    for (uint64_t i = 1; i <= num + 1 && i < 0x8000; ++i) indices[i] = true;  // Verdef indices are 1..num
   }
   if (f.versym_offset)
     for (uint64_t i = 0; i < f.dynsyms.size(); ++i) {
       uint16_t v = static_cast<uint16_t>(f.c.get(f.bytes.data() + *f.versym_offset + 2 * i, 2)) & 0x7fff;
-      if (!indices.count(v)) {
+      if (!indices[v]) {
         out.insert("dynamic symbol #" + std::to_string(i) + " uses version index " + std::to_string(v) +
                    " that no Verneed or Verdef defines");
         break;
