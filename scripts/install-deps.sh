@@ -19,7 +19,9 @@ test_pkgs=(elfutils binutils file clang lld llvm libc6-dev-i386 lib32gcc-12-dev 
   # `ferry check --html`: the report is loaded in headless Chromium, its screenshot read with PIL
   chromium python3-pil
   # a library the SBOM test grafts (ferry itself no longer links libzip)
-  libzip-dev)
+  libzip-dev
+  # which system calls `ferry patch` makes (tests/cli/patch_fsync_only_when_asked.sh)
+  strace)
 
 # --cross-aarch64 (opt-in, never by default): the aarch64 ferry wheel's cross build (scripts/build-wheel.sh --arch
 # aarch64) needs Debian's aarch64 C++ cross compiler and the arm64 builds of the libraries the static link takes,

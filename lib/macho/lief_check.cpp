@@ -11,13 +11,17 @@
 #include <mutex>
 
 #include "macho/lief_check.hpp"
+#include "support/deferred_init.hpp"
 
 namespace ferry::macho::detail {
 
 namespace {
 void silence_lief() {
   static std::once_flag once;
-  std::call_once(once, [] { LIEF::Logger::disable(); });
+  std::call_once(once, [] {
+    run_deferred_constructors();  // the static ferry builds LIEF's PE tables here, not at start-up
+    LIEF::Logger::disable();
+  });
 }
 
 template <class T>

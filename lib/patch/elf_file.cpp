@@ -298,6 +298,7 @@ Status read_dynsyms(ElfFile& f) {
     return f.error("DT_SYMTAB " + hex(*symtab) + " with " + std::to_string(*f.dynsym_count) +
                    " symbols is not mapped from the file");
   f.dynsym_offset = off;
+  f.dynsyms.reserve(*f.dynsym_count);  // the count's bytes are in the file (checked above): bounded
   for (uint64_t i = 0; i < *f.dynsym_count; ++i) {
     const uint8_t* p = f.bytes.data() + *off + i * c.syment();
     DynSym s;

@@ -206,7 +206,8 @@ Status apply(const ElfFile& file, const LayoutPlan& plan, Image& image);
 struct VerifyScope {
   // The image the output was written from: a section the writer did not touch and that kept its offset was
   // copied by the kernel from the same input range, so only its first and last 4 KiB are compared (they catch a
-  // range copied to the wrong place); every other section is compared whole. nullptr: every section whole.
+  // range copied to the wrong place). A section that shares written pages is checked run by run: pages written
+  // from memory whole, pages the kernel copied at both ends. nullptr: every section whole.
   const Image* written = nullptr;
   // `before` and `after` are read-only file mappings whose pages may be dropped once compared.
   bool drop_pages = false;

@@ -86,6 +86,8 @@ Result<PatchReport> patch_file(const std::string& in, const std::string& out, co
   if (!changed && out == in) return report;
   AtomicWriteOptions w;
   w.mode = 0755;
+  w.fsync = opts.fsync;
+  w.fsync_directory = opts.fsync_directory;
   // What reaches the disk is verified: the temporary file is mapped and checked before it replaces anything,
   // its pages dropped as they are compared; the ranges the kernel copied unchanged are checked at their ends.
   if (check)

@@ -66,6 +66,11 @@ struct PatchOptions {
   uint64_t page_size = 0;
   bool dry_run = false;  // plan and report, write nothing
   bool verify = true;    // re-parse and check the output before it replaces anything
+  // Crash durability (the replacement is atomic and verified either way): flush the output before it replaces
+  // the target, and with fsync_directory the directory after the rename. `ferry patch` turns both off unless
+  // --fsync (patchelf and the linkers do not flush); library callers (repair, bundle) keep flushing the file.
+  bool fsync = true;
+  bool fsync_directory = false;
 };
 
 // What `plan` decided, in words: backs --dry-run and golden tests.

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <set>
+#include <vector>
 
 #include "elf/elf_info.hpp"
 #include "patch/layout_plan.hpp"
@@ -66,21 +67,23 @@ std::set<std::string> layout_problems(const ElfFile& f) {
   std::set<std::string> needed;
   for (const auto& d : f.dyn)
     if (d.tag == DT_NEEDED) needed.insert(f.find_dynstr(d.val).value_or(""));
-  std::set<uint16_t> indices = {0, 1};
+  std::vector<bool> indices(0x8000);  // version indices defined (15-bit): a set of 32768 flags
+  indices[0] = indices[1] = true;
   for (const auto& v : f.verneeds) {
     auto file = f.find_dynstr(v.file).value_or("");
     if (!needed.count(file)) out.insert("Verneed file " + file + " is not a DT_NEEDED entry");
-    for (const auto& a : v.aux) indices.insert(a.other);
+    for (const auto& a : v.aux)
+      if (a.other < 0x8000) indices[a.other] = true;
   }
   if (f.versym_offset && f.find_dyn(DT_VERDEF)) {
     // Version indices are 15-bit: a larger DT_VERDEFNUM (from a hostile file) cannot add more of them.
     uint64_t num = std::min<uint64_t>(f.find_dyn(DT_VERDEFNUM).value_or(0), 0x7fff);
-    for (uint64_t i = 1; i <= num + 1; ++i) indices.insert(static_cast<uint16_t>(i));  // Verdef indices are 1..num
+    for (uint64_t i = 1; i <= num + 1 && i < 0x8000; ++i) indices[i] = true;  // Verdef indices are 1..num
   }
   if (f.versym_offset)
     for (uint64_t i = 0; i < f.dynsyms.size(); ++i) {
       uint16_t v = static_cast<uint16_t>(f.c.get(f.bytes.data() + *f.versym_offset + 2 * i, 2)) & 0x7fff;
-      if (!indices.count(v)) {
+      if (!indices[v]) {
         out.insert("dynamic symbol #" + std::to_string(i) + " uses version index " + std::to_string(v) +
                    " that no Verneed or Verdef defines");
         break;
@@ -145,14 +148,30 @@ bool same_bytes(ByteView a, ByteView b, bool drop_pages) {
 // Every section keeps its bytes wherever it now lives, except those the plan rewrites (.dynamic, .dynstr,
 // version tables, symbol tables whose values follow moves, .interp): catches a slide or move that copied the
 // wrong range or a write that landed in the wrong place.
-// Whether section bytes `a` (input) and `b` (output) are equal: whole, or at both ends when the writer copied
-// them from the same offset without touching them (VerifyScope).
+// Whether section bytes `a` (input) and `b` (output) are equal. Where the section kept its offset and the
+// writer's image is known (VerifyScope), each run of its pages is checked by how it reached the output: a run
+// written from memory is compared whole; a run the kernel copied from the same input range is compared at both
+// ends (first and last 4 KiB), where a range copied from the wrong place differs. A section that merely shares
+// its first page with the rewritten headers (the 30 MB .rodata of a data library) is not read whole for that.
 bool section_kept(ByteView a, ByteView b, bool same_place, const VerifyScope& scope) {
   constexpr uint64_t kEnd = 4096;
-  if (!scope.written || !same_place || scope.written->touched(b.base(), b.size()) || a.size() <= 2 * kEnd)
-    return same_bytes(a, b, scope.drop_pages);
-  return same_bytes(*a.find_sub(0, kEnd), *b.find_sub(0, kEnd), false) &&
-         same_bytes(*a.find_sub(a.size() - kEnd, kEnd), *b.find_sub(b.size() - kEnd, kEnd), false);
+  if (!scope.written || !same_place || a.size() <= 2 * kEnd) return same_bytes(a, b, scope.drop_pages);
+  const uint64_t base = b.base(), size = b.size(), page = Image::kPage;
+  auto page_end = [&](uint64_t at) { return std::min(size, (base + at) / page * page + page - base); };
+  for (uint64_t at = 0; at < size;) {
+    const bool written = scope.written->touched(base + at, page_end(at) - at);
+    uint64_t end = page_end(at);
+    while (end < size && scope.written->touched(base + end, page_end(end) - end) == written) end = page_end(end);
+    ByteView x = *a.find_sub(at, end - at), y = *b.find_sub(at, end - at);
+    const uint64_t n = end - at;
+    bool same = written || n <= 2 * kEnd
+                    ? same_bytes(x, y, scope.drop_pages)
+                    : same_bytes(*x.find_sub(0, kEnd), *y.find_sub(0, kEnd), false) &&
+                          same_bytes(*x.find_sub(n - kEnd, kEnd), *y.find_sub(n - kEnd, kEnd), false);
+    if (!same) return false;
+    at = end;
+  }
+  return true;
 }
 
 Status content_kept(const ElfFile& before, const ElfFile& after, const LayoutPlan& lp, const VerifyScope& scope) {
@@ -185,55 +204,8 @@ Status content_kept(const ElfFile& before, const ElfFile& after, const LayoutPla
   return {};
 }
 
-}  // namespace
-
-Status verify(const ElfFile& before, ByteView after, const Edits& edits, const LayoutPlan& lp, const VerifyScope& scope) {
-  auto re = read_elf_file_for_patch(after, before.path);
-  if (!re) {
-    Error e = re.error();
-    e.code = ErrorCode::verify;
-    e.message = "the patched output does not re-parse: " + e.message;
-    return e;
-  }
-  const ElfFile& g = *re;
-  FERRY_CHECK(content_kept(before, g, lp, scope));
-  FERRY_CHECK(verify_renames(before, g, lp));
-  auto old_problems = layout_problems(before);
-  for (const auto& p : layout_problems(g))
-    if (!old_problems.count(p)) return before.error("verification of the output failed: " + p, std::nullopt, ErrorCode::verify);
-
-  auto got = read_summary(after, before.path);
-  if (!got) return got.error();
-  const DynamicSummary& ex = lp.expected;
-  auto mismatch = [&](const std::string& what, const std::string& want, const std::string& have) {
-    return before.error("verification of the output failed: " + what + " reads back as " + have + ", expected " + want,
-                        std::nullopt, ErrorCode::verify);
-  };
-  if (got->needed != ex.needed) {
-    std::string a, b;
-    for (auto& n : ex.needed) a += n + " ";
-    for (auto& n : got->needed) b += n + " ";
-    return mismatch("DT_NEEDED", a, b);
-  }
-  if (got->soname != ex.soname) return mismatch("DT_SONAME", show(ex.soname), show(got->soname));
-  if (got->rpath != ex.rpath) return mismatch("DT_RPATH", show(ex.rpath), show(got->rpath));
-  if (got->runpath != ex.runpath) return mismatch("DT_RUNPATH", show(ex.runpath), show(got->runpath));
-  if (got->interpreter != ex.interpreter) return mismatch("PT_INTERP", show(ex.interpreter), show(got->interpreter));
-  if (got->nodeflib != ex.nodeflib) return mismatch("DF_1_NODEFLIB", ex.nodeflib ? "set" : "clear", got->nodeflib ? "set" : "clear");
-  if (got->exec_stack != ex.exec_stack) return mismatch("PT_GNU_STACK", "requested flags", "other flags");
-  if (got->os_abi != ex.os_abi) return mismatch("EI_OSABI", os_abi_name(ex.os_abi), os_abi_name(got->os_abi));
-  if (got->debug_tag != ex.debug_tag) return mismatch("DT_DEBUG", ex.debug_tag ? "present" : "absent", got->debug_tag ? "present" : "absent");
-  // The project's reader reads the dynamic section through PT_DYNAMIC only, like the loader: a file whose
-  // entries live in a .dynamic section that no PT_DYNAMIC maps has nothing it could compare.
-  if (!before.dynamic_from_section && !g.dynamic_from_section) FERRY_CHECK(cross_check(before, after, ex));
-  if (edits.soname && got->soname != edits.soname) return mismatch("DT_SONAME", show(edits.soname), show(got->soname));
-  if (edits.interpreter && got->interpreter != edits.interpreter)
-    return mismatch("PT_INTERP", show(edits.interpreter), show(got->interpreter));
-  return {};
-}
-
-Result<DynamicSummary> read_summary(ByteView in, const std::string& path) {
-  FERRY_TRY(f, read_elf_file_for_patch(in, path));
+// The dynamic entries and headers of a parsed file that an edit can change.
+DynamicSummary summary_of(const ElfFile& f) {
   DynamicSummary s;
   s.machine = f.e_machine;
   s.os_abi = f.os_abi;
@@ -251,6 +223,57 @@ Result<DynamicSummary> read_summary(ByteView in, const std::string& path) {
   for (const auto& p : f.phdrs)
     if (p.type == PT_GNU_STACK) s.exec_stack = (p.flags & PF_X) != 0;
   return s;
+}
+
+}  // namespace
+
+Status verify(const ElfFile& before, ByteView after, const Edits& edits, const LayoutPlan& lp, const VerifyScope& scope) {
+  auto re = read_elf_file_for_patch(after, before.path);
+  if (!re) {
+    Error e = re.error();
+    e.code = ErrorCode::verify;
+    e.message = "the patched output does not re-parse: " + e.message;
+    return e;
+  }
+  const ElfFile& g = *re;
+  FERRY_CHECK(content_kept(before, g, lp, scope));
+  FERRY_CHECK(verify_renames(before, g, lp));
+  auto old_problems = layout_problems(before);
+  for (const auto& p : layout_problems(g))
+    if (!old_problems.count(p)) return before.error("verification of the output failed: " + p, std::nullopt, ErrorCode::verify);
+
+  const DynamicSummary got = summary_of(g);  // the output as parsed above, not parsed again
+  const DynamicSummary& ex = lp.expected;
+  auto mismatch = [&](const std::string& what, const std::string& want, const std::string& have) {
+    return before.error("verification of the output failed: " + what + " reads back as " + have + ", expected " + want,
+                        std::nullopt, ErrorCode::verify);
+  };
+  if (got.needed != ex.needed) {
+    std::string a, b;
+    for (auto& n : ex.needed) a += n + " ";
+    for (auto& n : got.needed) b += n + " ";
+    return mismatch("DT_NEEDED", a, b);
+  }
+  if (got.soname != ex.soname) return mismatch("DT_SONAME", show(ex.soname), show(got.soname));
+  if (got.rpath != ex.rpath) return mismatch("DT_RPATH", show(ex.rpath), show(got.rpath));
+  if (got.runpath != ex.runpath) return mismatch("DT_RUNPATH", show(ex.runpath), show(got.runpath));
+  if (got.interpreter != ex.interpreter) return mismatch("PT_INTERP", show(ex.interpreter), show(got.interpreter));
+  if (got.nodeflib != ex.nodeflib) return mismatch("DF_1_NODEFLIB", ex.nodeflib ? "set" : "clear", got.nodeflib ? "set" : "clear");
+  if (got.exec_stack != ex.exec_stack) return mismatch("PT_GNU_STACK", "requested flags", "other flags");
+  if (got.os_abi != ex.os_abi) return mismatch("EI_OSABI", os_abi_name(ex.os_abi), os_abi_name(got.os_abi));
+  if (got.debug_tag != ex.debug_tag) return mismatch("DT_DEBUG", ex.debug_tag ? "present" : "absent", got.debug_tag ? "present" : "absent");
+  // The project's reader reads the dynamic section through PT_DYNAMIC only, like the loader: a file whose
+  // entries live in a .dynamic section that no PT_DYNAMIC maps has nothing it could compare.
+  if (!before.dynamic_from_section && !g.dynamic_from_section) FERRY_CHECK(cross_check(before, after, ex));
+  if (edits.soname && got.soname != edits.soname) return mismatch("DT_SONAME", show(edits.soname), show(got.soname));
+  if (edits.interpreter && got.interpreter != edits.interpreter)
+    return mismatch("PT_INTERP", show(edits.interpreter), show(got.interpreter));
+  return {};
+}
+
+Result<DynamicSummary> read_summary(ByteView in, const std::string& path) {
+  FERRY_TRY(f, read_elf_file_for_patch(in, path));
+  return summary_of(f);
 }
 
 std::string os_abi_name(uint8_t abi) {

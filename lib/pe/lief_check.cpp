@@ -10,13 +10,17 @@
 #include <mutex>
 
 #include "pe/lief_check.hpp"
+#include "support/deferred_init.hpp"
 
 namespace ferry::pe::detail {
 
 namespace {
 void silence_lief() {
   static std::once_flag once;
-  std::call_once(once, [] { LIEF::Logger::disable(); });
+  std::call_once(once, [] {
+    run_deferred_constructors();  // the static ferry builds LIEF's PE tables here, not at start-up
+    LIEF::Logger::disable();
+  });
 }
 
 template <class T, class U>

@@ -128,7 +128,7 @@ Status keep_mode_and_owner(int fd, const struct stat& st, const std::string& pat
 
 // A file with other hard links keeps its inode: the verified bytes are copied over it (as patchelf writes), so
 // every name still sees one file, with its mode, owner and links. Not atomic against a crash mid-copy.
-Status write_over(const std::string& path, const std::string& verified, const struct stat& st) {
+Status write_over(const std::string& path, const std::string& verified, const struct stat& st, bool durable) {
   int in = ::open(verified.c_str(), O_RDONLY | O_CLOEXEC);
   if (in < 0) return io_error(verified, "cannot open");
   struct stat vs;
@@ -152,9 +152,21 @@ Status write_over(const std::string& path, const std::string& verified, const st
                                         : Status(io_error(path, "cannot truncate"));
   ::close(in);
   // Writing clears setuid/setgid for an unprivileged writer; put the mode back.
-  bool ok = copied.ok() && fchmod(fd, st.st_mode & 07777) == 0 && fsync(fd) == 0;
+  bool ok = copied.ok() && fchmod(fd, st.st_mode & 07777) == 0 && (!durable || fsync(fd) == 0);
   Error e = copied.ok() ? (ok ? Error{} : io_error(path, "cannot write the new contents over the file")) : copied.error();
   if (::close(fd) != 0 && ok) return io_error(path, "cannot close");
+  if (!ok) return e;
+  return {};
+}
+
+// After a rename: flushes the directory entry, so the new name survives a crash too. The file is already in
+// place: a failure here is reported, with nothing to undo.
+Status sync_directory(const std::string& dir, const std::string& path) {
+  int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (d < 0) return io_error(path, "replaced, but cannot open its directory to flush it");
+  bool ok = fsync(d) == 0 || errno == EINVAL;  // EINVAL: a filesystem that cannot flush directories
+  Error e = ok ? Error{} : io_error(path, "replaced, but cannot flush its directory");
+  ::close(d);
   if (!ok) return e;
   return {};
 }
@@ -219,8 +231,8 @@ Status atomic_write_with(const std::string& path, const std::function<Status(int
   };
   if (Status w = write(fd); !w) return fail(w.error());
   // Start the write-back now (no waiting) so the disk works while the contents are verified; fsync below then
-  // waits only for what is left.
-  (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+  // waits only for what is left. Without fsync the kernel writes back in its own time.
+  if (opts.fsync) (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
   struct stat st;
   bool exists = ::stat(path.c_str(), &st) == 0;
   if (exists && !S_ISREG(st.st_mode))
@@ -235,18 +247,19 @@ Status atomic_write_with(const std::string& path, const std::function<Status(int
     Status v = opts.verify(temp);
     if (!v) return fail(v.error().with_path(path));
   }
-  if (fsync(fd) != 0) return fail(io_error(path, "cannot flush the new contents"));
+  if (opts.fsync && fsync(fd) != 0) return fail(io_error(path, "cannot flush the new contents"));
   if (::close(fd) != 0) {
     fd = -1;
     return fail(io_error(path, "cannot close the new contents"));
   }
   fd = -1;
   if (exists && st.st_nlink > 1) {
-    Status w = write_over(path, temp, st);
+    Status w = write_over(path, temp, st, opts.fsync);
     ::unlink(temp.c_str());
     return w;
   }
   if (::rename(temp.c_str(), path.c_str()) != 0) return fail(io_error(path, "cannot replace"));
+  if (opts.fsync && opts.fsync_directory) return sync_directory(dir.string(), path);
   return {};
 }
 

@@ -44,12 +44,19 @@ Result<std::vector<uint8_t>> read_file(const std::string& path, uint64_t max_siz
 
 // Writes `bytes` to a temporary file in the directory of `path`, runs `verify` on the temporary path (when
 // given), keeps the mode (setuid/setgid included) and ownership of an existing `path` (or uses `mode` for a new
-// one), fsyncs and renames over `path`. On any failure the temporary file is removed and `path` is untouched.
-// An existing `path` with other hard links is not renamed over (that would split the links): once verified, the
-// bytes are written over it in place, keeping its inode, as patchelf does. Only regular files are replaced.
+// one), fsyncs (unless told not to) and renames over `path`. On any failure the temporary file is removed and
+// `path` is untouched. An existing `path` with other hard links is not renamed over (that would split the
+// links): once verified, the bytes are written over it in place, keeping its inode, as patchelf does. Only
+// regular files are replaced.
 struct AtomicWriteOptions {
   uint32_t mode = 0644;  // for a new file
   std::function<Status(const std::string& temp_path)> verify;
+  // Durability against a crash of the machine: the contents are flushed before the rename (a reader after a
+  // crash sees the old file or the new one, never an empty one). Without it the replacement is still atomic
+  // for every process, and the rename never exposes unverified bytes: only a power loss can lose it.
+  bool fsync = true;
+  // With fsync, the directory too after the rename, so the new name itself survives a crash.
+  bool fsync_directory = false;
 };
 Status atomic_write(const std::string& path, std::span<const uint8_t> bytes, const AtomicWriteOptions& opts = {});
 // The same with the contents produced by `write`, given the temporary file's descriptor (positioned at 0): a

@@ -28,7 +28,7 @@ namespace {
 
 struct PatchArgs {
   patch::Edits edits;
-  patch::PatchOptions options;
+  patch::PatchOptions options{.fsync = false};  // --fsync turns on both flushes
   std::vector<std::string> files;
   std::optional<std::string> output;
   bool print_interpreter = false, print_soname = false, print_rpath = false, print_needed = false;
@@ -62,6 +62,8 @@ Rewrites ELF files in place (atomically: temporary file, verify, rename; mode an
   --output FILE                  write to FILE instead of in place (one input only)
   --page-size N                  alignment of an appended segment (default: by machine)
   --dry-run                      show the layout plan and size change, write nothing
+  --fsync                        flush each output to disk before it replaces the file, and its directory
+                                 after (survives a power loss; off by default, as in patchelf)
   --json                         machine-readable report (schema ferry.patch/1)
   --debug, --no-sort             accepted for patchelf compatibility, ignored
   --version                      print "patchelf 0.18.0" in patchelf mode)";
@@ -167,6 +169,7 @@ std::string parse(const std::vector<std::string>& args, PatchArgs& a) {
     else if (arg == "--print-needed") a.print_needed = true;
     else if (arg == "--print-execstack") a.print_execstack = true;
     else if (arg == "--dry-run") a.options.dry_run = true;
+    else if (arg == "--fsync") a.options.fsync = a.options.fsync_directory = true;
     else if (arg == "--json") a.json = true;
     else if (arg == "--debug" || arg == "--no-sort") continue;
     else if (arg == "--help" || arg == "-h") a.help = true;
@@ -272,7 +275,7 @@ Outcome run_one(const PatchArgs& a, const std::string& path, bool patchelf_mode,
   return o;
 }
 
-// Runs the parsed request, files in parallel (each output is fsynced: the waits overlap), results printed in
+// Runs the parsed request, files in parallel (with --fsync the waits for the disk overlap), results printed in
 // the order given. `patchelf_mode` keeps patchelf's quiet output and exit status 1 on errors.
 int run(const PatchArgs& a, bool patchelf_mode) {
   std::vector<Outcome> outcomes(a.files.size());

@@ -1,8 +1,11 @@
 // ferry's entry point: one subcommand per capability; all work happens in libferry.
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <string>
 
 #include "cli.hpp"
@@ -85,8 +88,46 @@ Environment:
   AUDITWHEEL_LD_LIBRARY_PATH is searched first by show/repair, also with --ldpaths (as auditwheel 6.8)
   SOURCE_DATE_EPOCH makes repaired wheels and bundles byte-identical across runs)";
 
-int main(int argc, char** argv) {
-  using namespace ferry::cli;
+namespace {
+
+using namespace ferry::cli;
+
+// Every subcommand by name and the function that registers it (one function may register several), in the
+// order `ferry --help` lists them.
+struct Command {
+  const char* name;
+  void (*add)(CLI::App&, Context&);
+};
+constexpr Command kCommands[] = {
+    {"inspect", register_inspect}, {"deps", register_deps}, {"check", register_check},
+    {"patch", register_patch},     {"show", register_wheel}, {"repair", register_wheel},
+    {"merge", register_wheel},     {"bundle", register_bundle}, {"lower", register_lower},
+};
+
+// Registers only the subcommand named by argv[1]: building every command's options costs more than a small
+// patch (CLI11 allocates each option's names, validators and callbacks). Anything else (no command, --help,
+// --version, a misspelt command) registers them all, so help and errors list every command.
+void register_commands(CLI::App& app, Context& ctx, int argc, char** argv) {
+  if (argc >= 2)
+    for (const Command& c : kCommands)
+      if (std::strcmp(argv[1], c.name) == 0) return c.add(app, ctx);
+  void (*done[std::size(kCommands)])(CLI::App&, Context&) = {};
+  size_t n = 0;
+  for (const Command& c : kCommands) {
+    if (std::find(done, done + n, c.add) != done + n) continue;
+    c.add(app, ctx);
+    done[n++] = c.add;
+  }
+}
+
+// Leaves without running static destructors: they free what the process is about to drop anyway (LIEF's and
+// CLI11's tables), which costs more than a small patch. Every stdio stream is flushed first, as exit() would.
+[[noreturn]] void exit_now(int rc) {
+  std::fflush(nullptr);
+  std::_Exit(rc);
+}
+
+int dispatch(int argc, char** argv) {
   const char* base = std::strrchr(argv[0], '/');
   base = base ? base + 1 : argv[0];
   if (std::strcmp(base, "patchelf") == 0) return run_patchelf(argc, argv);
@@ -99,12 +140,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("ferry ") + FERRY_VERSION);
   app.require_subcommand(1);
   Context ctx;
-  register_inspect(app, ctx);
-  register_deps(app, ctx);
-  register_check(app, ctx);
-  register_patch(app, ctx);
-  register_wheel(app, ctx);
-  register_bundle(app, ctx);
-  register_lower(app, ctx);
+  register_commands(app, ctx, argc, argv);
   return parse_and_run(app, ctx, argc, argv);
 }
+
+}  // namespace
+
+int main(int argc, char** argv) { exit_now(dispatch(argc, argv)); }

@@ -36,4 +36,18 @@ set(ferry_static_libs LIEF mbedx509 mbedcrypto ${LIBARCHIVE_STATIC_LIBRARIES}
 # half the dynamic ferry's 9 ms) and keeps ASLR. Every object must be position-independent (Debian's .a are).
 set_target_properties(ferry_static PROPERTIES POSITION_INDEPENDENT_CODE ON)
 target_link_options(ferry_static PRIVATE -static-pie -Wl,--eh-frame-hdr -pthread)
+# LIEF's PE ordinal tables are built by a static constructor at every start (5 million instructions, half the
+# start-up): defer_lief_init.sh gives the static link that object with its constructors moved to the section
+# run on LIEF's first use (support/deferred_init.hpp). The shared ferry loads libLIEF.so: nothing to do there.
+find_library(FERRY_LIEF_ARCHIVE NAMES libLIEF.a)
+if(FERRY_LIEF_ARCHIVE)
+  set(lief_deferred ${CMAKE_CURRENT_BINARY_DIR}/lief_pe_utils_deferred.o)
+  add_custom_command(OUTPUT ${lief_deferred}
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/static/defer_lief_init.sh ${FERRY_LIEF_ARCHIVE} ${lief_deferred}
+            ${CMAKE_CXX_COMPILER} ${CMAKE_AR} ${CMAKE_NM} ${CMAKE_OBJCOPY}
+    DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/static/defer_lief_init.sh ${FERRY_LIEF_ARCHIVE}
+    COMMENT "Deferring the constructors of LIEF's PE ordinal tables to LIEF's first use")
+  set_source_files_properties(${lief_deferred} PROPERTIES EXTERNAL_OBJECT TRUE GENERATED TRUE)
+  target_sources(ferry_static PRIVATE ${lief_deferred})
+endif()
 target_link_libraries(ferry_static PRIVATE -Wl,--start-group ${ferry_module_archives} -Wl,--end-group ${ferry_static_libs})
