@@ -4,7 +4,7 @@
 #include <set>
 
 #include "elf/elf_constants.hpp"
-#include "lower/lower.hpp"
+#include "lower/lower_passes.hpp"
 
 namespace ferry::lower {
 
@@ -23,6 +23,11 @@ std::set<uint64_t> symbols_via_got(const patch::ElfFile& f) {
 }
 
 }  // namespace
+
+Result<Facts> read_facts(ByteView bytes, const std::string& name) {
+  FERRY_TRY(f, patch::read_elf_file_for_patch(bytes, name));
+  return gather(f);
+}
 
 Result<Facts> gather(const patch::ElfFile& f) {
   Facts facts;

@@ -6,7 +6,7 @@
 // and mknod families (2.33): the PLT stub branches to glue that inserts the version argument (0 on aarch64).
 
 #include "elf/elf_constants.hpp"
-#include "lower/lower.hpp"
+#include "lower/lower_passes.hpp"
 
 namespace ferry::lower {
 

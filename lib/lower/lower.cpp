@@ -3,7 +3,7 @@
 #include <sys/stat.h>
 
 #include "elf/elf_constants.hpp"
-#include "lower/lower.hpp"
+#include "lower/lower_passes.hpp"
 #include "patch/patch.hpp"
 #include "policy/check.hpp"
 #include "support/file.hpp"

@@ -5,7 +5,7 @@
 #include <map>
 
 #include "elf/elf_constants.hpp"
-#include "lower/lower.hpp"
+#include "lower/lower_passes.hpp"
 
 namespace ferry::lower {
 

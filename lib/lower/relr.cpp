@@ -7,7 +7,7 @@
 #include <algorithm>
 
 #include "elf/elf_constants.hpp"
-#include "lower/lower.hpp"
+#include "lower/lower_passes.hpp"
 
 namespace ferry::lower {
 

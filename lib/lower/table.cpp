@@ -3,7 +3,7 @@
 // that script), and the facts about each architecture the planner needs.
 
 #include "elf/elf_constants.hpp"
-#include "lower/lower.hpp"
+#include "lower/lower_passes.hpp"
 
 namespace ferry::lower {
 

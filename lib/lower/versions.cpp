@@ -9,7 +9,7 @@
 
 #include "elf/elf_constants.hpp"
 #include "elf/symbol_hash.hpp"
-#include "lower/lower.hpp"
+#include "lower/lower_passes.hpp"
 
 namespace ferry::lower {
 

@@ -14,10 +14,9 @@ Result<std::vector<lower::Facts>> lowering_facts(const Analysis& a) {
   std::vector<lower::Facts> out;
   for (auto& e : a.elves) {
     FERRY_TRY(bytes, read_file(e.extracted));
-    auto f = patch::read_elf_file_for_patch(ByteView(bytes), e.member);
-    if (!f) return f.error().with_path(a.wheel_path + "!" + e.member);
-    FERRY_TRY(facts, lower::gather(*f));
-    out.push_back(std::move(facts));
+    auto facts = lower::read_facts(ByteView(bytes), e.member);
+    if (!facts) return facts.error().with_path(a.wheel_path + "!" + e.member);
+    out.push_back(std::move(*facts));
   }
   return out;
 }

@@ -2,7 +2,7 @@
 // the target ceilings (policy data) and the generated table's rows.
 #include <catch2/catch.hpp>
 
-#include "lower/lower.hpp"
+#include "lower/lower_passes.hpp"
 
 using namespace ferry;
 using namespace ferry::lower;
