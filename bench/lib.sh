@@ -104,8 +104,12 @@ bench_repair_vs_cp() {
   local work=$1 wheel=$2 max=$3 rss=$4
   bench_prep() { rm -rf "$BENCH_WORK/out" && mkdir -p "$BENCH_WORK/out" && sync; }
   bench_run cp cp "$wheel" "$work/out/copy.whl"
+  # A run that wrote no repaired wheel is not a time: the bench stops.
+  repaired() { ls "$work"/out/*manylinux*.whl >/dev/null 2>&1 || { echo "no repaired wheel in $work/out" >&2; exit 1; }; }
   bench_run ferry_repair env LD_LIBRARY_PATH="$work/fx/lib" "$ferry" repair "$wheel" -w "$work/out"
+  repaired
   bench_run ferry_trust_record env LD_LIBRARY_PATH="$work/fx/lib" "$ferry" repair "$wheel" -w "$work/out" --trust-record
+  repaired
   echo
   bench_compare ferry_repair cp "<= ${max}x cp"
   bench_compare ferry_trust_record cp "<= ${max}x cp"
