@@ -155,7 +155,11 @@ void check_loader(const elf::ElfInfo& info, const Target& target, const Evaluate
   bool has_relr_marker = false;
   for (const auto& n : info.version_needs)
     for (const auto& ver : n.versions) has_relr_marker = has_relr_marker || ver.name == "GLIBC_ABI_DT_RELR";
-  if (glibc && info.relr && !has_relr_marker && g < v("2.36"))
+  // A static executable (no PT_INTERP, nothing needed: a static-pie) applies DT_RELR with its own start-up code,
+  // linked in from the glibc it was built with; the target's loader never sees it.
+  const bool self_relocating = !info.interpreter && info.needed.empty() &&
+                               (info.kind == elf::Kind::pie || info.kind == elf::Kind::executable);
+  if (glibc && info.relr && !has_relr_marker && !self_relocating && g < v("2.36"))
     feature(Severity::error, "DT_RELR", "DT_RELR relocations need glibc >= 2.36 (target has " + g.str() + ")");
   if (glibc && info.has_dynamic && info.gnu_hash && !info.sysv_hash && g < v("2.5"))
     feature(Severity::error, "gnu-hash-only",
