@@ -20,9 +20,9 @@ DATA = "simple/data.bin"
 
 def build(name, blob, compress, lie=False):
     members = simple_members() + [(DATA, blob, 0o100644)]
-    lines = [f"{n},{record_hash(d)},{len(d)}" for n, d, _ in members]
+    lines = record_lines(members)
     if lie:
-        lines = [l if not l.startswith(DATA + ",") else f"{DATA},{record_hash(b'other')},{len(blob)}" for l in lines]
+        lines = lying_record(lines, DATA, len(blob))
     d = os.path.join(tmp, name)
     os.makedirs(d)
     whl = os.path.join(d, SIMPLE_NAME)

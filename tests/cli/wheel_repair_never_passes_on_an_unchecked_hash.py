@@ -16,9 +16,8 @@ require_fixtures()
 tmp = tempfile.mkdtemp()
 blob = os.urandom(2 << 20)
 members = simple_members() + [("simple/data.bin", blob, 0o100644)]
-true_record = [f"{n},{record_hash(d)},{len(d)}" for n, d, _ in members]
-lying = [l if not l.startswith("simple/data.bin,") else f"simple/data.bin,{record_hash(b'other')},{len(blob)}"
-         for l in true_record]
+true_record = record_lines(members)
+lying = lying_record(true_record, "simple/data.bin", len(blob))
 
 for name, record, want in [("lie", lying, 2), ("truth", true_record, 0)]:
     d = os.path.join(tmp, name)

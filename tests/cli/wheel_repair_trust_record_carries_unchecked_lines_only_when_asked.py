@@ -19,9 +19,9 @@ require_fixtures()
 tmp = tempfile.mkdtemp()
 blob = os.urandom(2 << 20)
 members = simple_members() + [("simple/data.bin", blob, 0o100644)]
-true_record = [f"{n},{record_hash(d)},{len(d)}" for n, d, _ in members]
+true_record = record_lines(members)
+lying = lying_record(true_record, "simple/data.bin", len(blob))
 lie = f"simple/data.bin,{record_hash(b'other')},{len(blob)}"
-lying = [l if not l.startswith("simple/data.bin,") else lie for l in true_record]
 
 
 def wheel_with(name, record):
@@ -93,7 +93,7 @@ for what, target in [("elf", "simple/_simple.cpython-311-x86_64-linux-gnu.so"), 
     data = dict((n, d) for n, d, _ in members)[target]
     if what == "elf" and data[:4] != b"\x7fELF":
         fail(f"the fixture's {target} is not ELF")
-    rec = [l if not l.startswith(target + ",") else f"{target},{record_hash(b'x')},{len(data)}" for l in true_record]
+    rec = lying_record(true_record, target, len(data), claimed=b"x")
     whl, out = wheel_with("lie-" + what, rec)
     expect_one_line_error(ferry("repair", whl, "-w", out, "--trust-record"), 2, "RECORD lies", target,
                           what="--trust-record, " + what)

@@ -37,6 +37,17 @@ def record_hash(data):
     return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
+def record_lines(members):
+    """RECORD's true lines for [(name, bytes, mode)] (RECORD's own line left out)."""
+    return [f"{n},{record_hash(d)},{len(d)}" for n, d, _ in members]
+
+
+def lying_record(lines, name, size, claimed=b"other"):
+    """RECORD `lines` with `name`'s hash replaced by the hash of `claimed`; its size stays `size`."""
+    lie = f"{name},{record_hash(claimed)},{size}"
+    return [lie if l.startswith(name + ",") else l for l in lines]
+
+
 def simple_members():
     """[(name, bytes, unix mode)] of the fixture wheel, RECORD left out."""
     with zipfile.ZipFile(SIMPLE) as z:
@@ -44,10 +55,10 @@ def simple_members():
                 if not i.filename.endswith("/RECORD")]
 
 
-def write_wheel(path, members, record_lines=None):
+def write_wheel(path, members, lines=None):
     """Writes `members` [(name, bytes, mode)] and a RECORD (given lines, or the true hashes of every member)."""
-    if record_lines is None:
-        record_lines = [f"{n},{record_hash(d)},{len(d)}" for n, d, _ in members]
+    if lines is None:
+        lines = record_lines(members)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for n, d, mode in members:
             zi = zipfile.ZipInfo(n, (2020, 1, 1, 0, 0, 0))
@@ -55,7 +66,7 @@ def write_wheel(path, members, record_lines=None):
             zi.external_attr = (mode or 0o100644) << 16
             zi.compress_type = zipfile.ZIP_DEFLATED
             z.writestr(zi, d)
-        z.writestr("simple-1.0.dist-info/RECORD", "\n".join(record_lines + ["simple-1.0.dist-info/RECORD,,"]) + "\n")
+        z.writestr("simple-1.0.dist-info/RECORD", "\n".join(lines + ["simple-1.0.dist-info/RECORD,,"]) + "\n")
 
 
 def ferry(*args, timeout=120):
