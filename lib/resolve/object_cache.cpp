@@ -113,6 +113,22 @@ ParsedEntry parse_object(const std::string& root_path, const Probe& p, Resolver:
   if (!impl.elf_headers_only) obj->real_path = impl.real_path(root_path, p);
   obj->dev = p.id.dev;
   obj->ino = p.id.ino;
+  if (impl.decoded)
+    if (auto it = impl.decoded->find({p.id.dev, p.id.ino}); it != impl.decoded->end()) {
+      // Decoded by the caller from the same bytes (the file itself may hold none): as read_elf below would give.
+      std::shared_ptr<const elf::ElfInfo> info = it->second;
+      if (info->path != p.host_path) {
+        auto named = std::make_shared<elf::ElfInfo>(*info);
+        named->path = p.host_path;
+        info = std::move(named);
+      }
+      obj->format = "elf";
+      obj->soname = info->soname;
+      obj->needed = info->needed;
+      obj->info = std::move(info);
+      e.object = std::move(obj);
+      return e;
+    }
   if (impl.elf_headers_only) {
     // A few preads of the headers and dynamic strings. Anything else (another format, an error, a layout the
     // header reader leaves to read_elf) goes on to the full read below, which gives the same answer or error

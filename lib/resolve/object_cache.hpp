@@ -39,9 +39,10 @@ struct ParsedEntry {
 };
 
 struct Resolver::Impl {
-  explicit Impl(const ResolveOptions& o) : fs(o.sysroot), elf_headers_only(o.elf_headers_only) {}
+  explicit Impl(const ResolveOptions& o) : fs(o.sysroot), elf_headers_only(o.elf_headers_only), decoded(o.decoded) {}
   RootFs fs;
   bool elf_headers_only = false;
+  std::shared_ptr<const DecodedObjects> decoded;  // ResolveOptions::decoded (may be null)
 
   std::mutex mu;
   std::unordered_map<std::string, Probe> probes;

@@ -5,9 +5,11 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "elf/elf_info.hpp"
@@ -60,6 +62,9 @@ LoaderProfile host_profile();
 // definitions) deciding glibc-hwcaps (>= 2.33) and legacy subdirectories (<= 2.36).
 LoaderProfile detect_profile(const std::string& sysroot);
 
+// ELF objects a caller has decoded already, by the device and inode of the file that stands for each.
+using DecodedObjects = std::map<std::pair<uint64_t, uint64_t>, std::shared_ptr<const elf::ElfInfo>>;
+
 struct ResolveOptions {
   std::string sysroot;  // "" or "/" = this machine; otherwise every path is looked up inside this root
   // LD_LIBRARY_PATH; nullopt = none. The library never reads the environment: the CLI passes the process's.
@@ -82,6 +87,9 @@ struct ResolveOptions {
   // false: only the load order and the missing list are filled; the tree has its root node and no children
   // (`ferry deps --list`).
   bool keep_tree = true;
+  // Objects whose ElfInfo (read with ReadOptions::symbols = false, for their path) the resolver takes instead of
+  // reading the file: `ferry show` inflates wheel members in memory and leaves files with no data in their place.
+  std::shared_ptr<const DecodedObjects> decoded;
 };
 
 // Why a library was found where it was.

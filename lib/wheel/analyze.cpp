@@ -15,6 +15,7 @@
 #include <mutex>
 #include <regex>
 #include <set>
+#include <utility>
 
 #include "support/file.hpp"
 #include "support/parallel.hpp"
@@ -189,11 +190,13 @@ struct MemberScanContext {
   const std::string& dist_info;
   bool verify_all_hashes;
   const RecordIndex* trust;  // repair --trust-record: RECORD's lines, else null
+  bool decode_in_memory;     // AnalyzeOptions::decode_in_memory
 };
 struct ScannedMember {
   bool is_elf = false;
   bool trusted = false;  // not inflated: its RECORD line is carried over as it is (--trust-record)
   std::optional<Sha256> digest;
+  std::unique_ptr<DecodedMember> decoded;  // decode_in_memory: decoded, its file a placeholder
 };
 
 // --trust-record: a member outside .dist-info whose RECORD line carries a sha256 may be taken on trust, unless it
@@ -217,10 +220,27 @@ DataSink file_sink(int fd, const fs::path& dest, uint64_t& written) {
   };
 }
 
+// An ELF image decoded twice, as decode_elves (with symbols) and the resolver (without) would read its file at
+// `path`; null when either read fails (the member is then written out and read from its file as usual).
+std::unique_ptr<DecodedMember> decode_member(ByteView image, const std::string& path) {
+  auto full = elf::read_elf(image, path);
+  if (!full) return nullptr;
+  auto view = elf::read_elf(image, path, elf::ReadOptions{.symbols = false});
+  if (!view) return nullptr;
+  auto dm = std::make_unique<DecodedMember>();
+  dm->info = std::move(*full);
+  dm->loader_view = std::make_shared<const elf::ElfInfo>(std::move(*view));
+  return dm;
+}
+
 // An ELF member extracted into the scratch tree, CRC-checked on the way, and hashed when `hash_it` (repair
-// checks every hash; show checks none but the metadata's: SHA-256 was a sixth of its time).
+// checks every hash; show checks none but the metadata's: SHA-256 was a sixth of its time). With
+// c.decode_in_memory, a member inflated whole (one piece to the sink) is decoded from that buffer into `decoded`
+// and its file is only sized: writing it cost show as much CPU as a third of its inflating (page cache copies,
+// block allocation, truncation at the end) and the decoder then read it back.
 Result<std::optional<Sha256>> extract_elf_member(const MemberScanContext& c, const ZipMember& m, const RawMember& r,
-                                                 bool hash_it, std::mutex& mkdir_mu) {
+                                                 bool hash_it, std::mutex& mkdir_mu,
+                                                 std::unique_ptr<DecodedMember>& decoded) {
   // What an ELF member costs (time, scratch disk) is bounded by the wheel's own size.
   if (m.size > kRatioCheckedFrom && m.size / std::max<uint64_t>(m.comp_size, 1) > kMaxElfRatio)
     return make_error(ErrorCode::format, "member '" + m.name + "' claims " + std::to_string(m.size) + " bytes from " +
@@ -238,7 +258,24 @@ Result<std::optional<Sha256>> extract_elf_member(const MemberScanContext& c, con
   int fd = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (m.mode & 0777) | 0600);
   if (fd < 0) return make_error(ErrorCode::io, std::string("cannot create: ") + std::strerror(errno)).with_path(dest);
   uint64_t written = 0;
-  auto d = digest_member(c.fd, r, 0, file_sink(fd, dest, written), c.wheel_path, hash_it);
+  DataSink to_file = file_sink(fd, dest, written);
+  DataSink sink = to_file;
+  bool first = true;
+  if (c.decode_in_memory)
+    sink = [&](const uint8_t* data, size_t n) -> Status {
+      if (std::exchange(first, false) && n == m.size)
+        if ((decoded = decode_member(ByteView(data, n), c.root + "/" + m.name))) return {};
+      return to_file(data, n);
+    };
+  auto d = digest_member(c.fd, r, 0, sink, c.wheel_path, hash_it);
+  if (d && decoded) {
+    // The placeholder: the member's size, no data blocks; its identity is how the resolver finds `decoded`.
+    struct stat st;
+    if (::ftruncate(fd, static_cast<off_t>(m.size)) != 0 || ::fstat(fd, &st) != 0)
+      d = make_error(ErrorCode::io, std::string("cannot size: ") + std::strerror(errno)).with_path(dest);
+    else
+      decoded->dev = static_cast<uint64_t>(st.st_dev), decoded->ino = static_cast<uint64_t>(st.st_ino);
+  }
   ::close(fd);
   if (!d) return d.error();
   if (!hash_it) return std::optional<Sha256>();
@@ -273,7 +310,7 @@ Result<ScannedMember> scan_member(const MemberScanContext& c, const ZipMember& m
     return out;
   }
   // A small member was hashed in the sniffing pass already: its extraction only checks CRC-32 and size.
-  FERRY_TRY(d, extract_elf_member(c, m, r, (hash_it || trust) && !out.digest, mkdir_mu));
+  FERRY_TRY(d, extract_elf_member(c, m, r, (hash_it || trust) && !out.digest, mkdir_mu, out.decoded));
   if (d) out.digest = d;
   return out;
 }
@@ -434,11 +471,12 @@ Status make_scratch_tree(Analysis& a, const std::string& temp_dir) {
 }
 
 Result<MemberScan> scan_members(const Analysis& a, bool verify_all_hashes, unsigned jobs,
-                                const ProgressFn* progress, const RecordIndex* trust) {
+                                const ProgressFn* progress, const RecordIndex* trust, bool decode_in_memory) {
   MemberScan s;
   for (auto& m : a.zip.members())
     if (!m.is_dir && !m.is_symlink && S_ISREG(m.mode)) s.regular.push_back(&m);
   s.is_elf.assign(s.regular.size(), 0);
+  s.decoded.resize(s.regular.size());
   s.digests.resize(s.regular.size());
   std::vector<std::optional<Error>> errs(s.regular.size());
   FERRY_TRY(raw, read_central_directory(a.wheel_path));
@@ -459,7 +497,7 @@ Result<MemberScan> scan_members(const Analysis& a, bool verify_all_hashes, unsig
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t x, size_t y) { return s.regular[x]->size > s.regular[y]->size; });
-  MemberScanContext ctx{a.wheel_path, wheel_fd.fd, a.root, a.dist_info, verify_all_hashes, trust};
+  MemberScanContext ctx{a.wheel_path, wheel_fd.fd, a.root, a.dist_info, verify_all_hashes, trust, decode_in_memory};
   uint64_t bytes_total = 0;
   for (auto* m : s.regular) bytes_total += m->size;
   ProgressMeter meter(progress, "checking", s.regular.size(), bytes_total);
@@ -470,7 +508,7 @@ Result<MemberScan> scan_members(const Analysis& a, bool verify_all_hashes, unsig
     const ZipMember& m = *s.regular[i];
     auto r = scan_member(ctx, m, raw[m.index], mkdir_mu);
     if (!r) errs[i] = r.error();
-    else s.is_elf[i] = r->is_elf, s.digests[i] = r->digest, trusted += r->trusted;
+    else s.is_elf[i] = r->is_elf, s.digests[i] = r->digest, trusted += r->trusted, s.decoded[i] = std::move(r->decoded);
     meter.add(1, m.size);
   }, jobs);
   meter.finish();
@@ -495,16 +533,25 @@ Status check_record_hashes(Analysis& a, const MemberScan& s, const RecordIndex& 
   return {};
 }
 
-Status decode_elves(Analysis& a, const MemberScan& s, unsigned jobs) {
+Status decode_elves(Analysis& a, MemberScan& s, unsigned jobs) {
   std::vector<size_t> elf_idx;
-  for (size_t i = 0; i < s.regular.size(); ++i)
-    if (s.is_elf[i]) elf_idx.push_back(i);
+  auto decoded = std::make_shared<resolve::DecodedObjects>();
+  for (size_t i = 0; i < s.regular.size(); ++i) {
+    if (!s.is_elf[i]) continue;
+    elf_idx.push_back(i);
+    if (auto& dm = s.decoded[i]) (*decoded)[{dm->dev, dm->ino}] = dm->loader_view;
+  }
+  if (!decoded->empty()) a.decoded = std::move(decoded);
   a.elves.resize(elf_idx.size());
   std::vector<std::optional<Error>> errs(elf_idx.size());
   parallel_for(elf_idx.size(), [&](size_t k) {
     const ZipMember& m = *s.regular[elf_idx[k]];
     a.elves[k].member = m.name;
     a.elves[k].extracted = a.root + "/" + m.name;
+    if (auto& dm = s.decoded[elf_idx[k]]) {
+      a.elves[k].info = std::move(dm->info);
+      return;
+    }
     auto info = elf::read_elf_file(a.elves[k].extracted);
     if (!info) errs[k] = info.error().with_path(archive_name(a.wheel_path, m.name));
     else a.elves[k].info = std::move(*info);
@@ -541,6 +588,7 @@ resolve::ResolveOptions resolve_options(const Analysis& a, const ShowOptions& op
   // The wheel's own directories first, then siblings, LD_LIBRARY_PATH, the system.
   resolve::ResolveOptions ro;
   ro.ld_library_path = opts.ld_library_path;
+  ro.decoded = a.decoded;
   std::set<std::string> own_dirs;
   for (auto& e : a.elves)
     if (e.info.kind == elf::Kind::shared_object) own_dirs.insert(fs::path(e.extracted).parent_path().string());
@@ -647,7 +695,8 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
   FERRY_TRY(rec, check_record_lists_members(a));
   FERRY_CHECK(make_scratch_tree(a, opts.temp_dir));
   unsigned jobs = opts.jobs ? opts.jobs : default_jobs();
-  FERRY_TRY(scan, scan_members(a, aopts.verify_all_hashes, jobs, aopts.progress, aopts.trust_record ? &rec : nullptr));
+  FERRY_TRY(scan, scan_members(a, aopts.verify_all_hashes, jobs, aopts.progress, aopts.trust_record ? &rec : nullptr,
+                               aopts.decode_in_memory));
   FERRY_CHECK(check_record_hashes(a, scan, rec));
   a.members_trusted = scan.trusted;
   FERRY_CHECK(decode_elves(a, scan, jobs));

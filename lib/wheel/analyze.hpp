@@ -72,6 +72,9 @@ struct Analysis {
   std::vector<VersionedUse> versioned;
   std::vector<Sibling> siblings;
   std::unique_ptr<resolve::Resolver> resolver;
+  // AnalyzeOptions::decode_in_memory: the ELF members decoded as they were inflated, for the resolver (by the
+  // device and inode of their placeholder under `root`, which holds no data). Null otherwise.
+  std::shared_ptr<const resolve::DecodedObjects> decoded;
 
   Analysis() = default;
   Analysis(Analysis&&) = default;
@@ -85,6 +88,10 @@ struct AnalyzeOptions {
   bool verify_all_hashes = true;  // false: only ELF members and the metadata are read (show)
   // repair --trust-record: members neither ELF nor metadata, with a sha256 in RECORD, are not inflated (scan_members)
   bool trust_record = false;
+  // show: an ELF member inflated whole is decoded from memory, and its file under a.root is a placeholder of its
+  // size with no data (no write of the member, no second read): only for callers that never read those files
+  // (not repair, not show --lower). Members that stream (too large to inflate whole, or stored) are written.
+  bool decode_in_memory = false;
   const ProgressFn* progress = nullptr;  // told members checked (may be null)
 };
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,9 +25,19 @@ Result<RecordIndex> check_record_lists_members(const Analysis& a);
 // a.scratch (removed by ~Analysis) under `temp_dir`, and a.root inside it.
 Status make_scratch_tree(Analysis& a, const std::string& temp_dir);
 
+// An ELF member decoded from its inflated bytes (AnalyzeOptions::decode_in_memory): what read_elf_file would
+// give for its path under a.root, with and without symbols, and the identity of the placeholder file there. A
+// member that does not decode is written out instead, so the usual path reports its error.
+struct DecodedMember {
+  elf::ElfInfo info;  // ReadOptions{}: with symbols
+  std::shared_ptr<const elf::ElfInfo> loader_view;  // ReadOptions{.symbols = false}: what the resolver reads
+  uint64_t dev = 0, ino = 0;
+};
+
 struct MemberScan {
   std::vector<const ZipMember*> regular;        // regular-file members
   std::vector<char> is_elf;                     // per regular member; ELF ones are extracted under a.root
+  std::vector<std::unique_ptr<DecodedMember>> decoded;  // per regular member: ELF ones decoded in memory, else null
   std::vector<std::optional<Sha256>> digests;   // per regular member, when hashed
   uint64_t trusted = 0;                         // members taken on trust (`trust`): neither inflated nor hashed
 };
@@ -34,11 +45,12 @@ struct MemberScan {
 // the ELF ones, on `jobs` threads. With `trust` (repair --trust-record: RECORD's lines), a member that is neither
 // ELF nor metadata and whose line carries a sha256 is only sniffed: its line is believed.
 Result<MemberScan> scan_members(const Analysis& a, bool verify_all_hashes, unsigned jobs,
-                                const ProgressFn* progress = nullptr, const RecordIndex* trust = nullptr);
+                                const ProgressFn* progress = nullptr, const RecordIndex* trust = nullptr,
+                                bool decode_in_memory = false);
 // Every hash taken must match RECORD's; fills a.hashes.
 Status check_record_hashes(Analysis& a, const MemberScan& s, const RecordIndex& rec);
-// a.elves from the extracted ELF members.
-Status decode_elves(Analysis& a, const MemberScan& s, unsigned jobs);
+// a.elves from the extracted ELF members (the ones decoded in memory are moved out of `s`, and a.decoded lists them).
+Status decode_elves(Analysis& a, MemberScan& s, unsigned jobs);
 // a.arch (one for all files), a.family (the libc), a.ucs2, a.pyfpe.
 Status judge_arch_and_libc(Analysis& a);
 // The wheel's own directories, then siblings, LD_LIBRARY_PATH (from opts), the system (or --ldpaths).

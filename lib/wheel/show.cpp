@@ -34,6 +34,7 @@ Result<ShowReport> show_wheel(const std::string& wheel_path, const ShowOptions& 
   AnalyzeOptions ao;
   ao.show = &opts;
   ao.verify_all_hashes = false;
+  ao.decode_in_memory = !opts.lower;  // --lower reads and rewrites the extracted files
   ao.progress = &opts.progress;
   FERRY_TRY(a, analyze_wheel(wheel_path, ao));
   ShowReport rep;
