@@ -23,6 +23,7 @@
 #include "support/text.hpp"
 #include "wheel/deflate.hpp"
 #include "wheel/scratch.hpp"
+#include "wheel/sparse_image.hpp"
 #include "wheel/zip_raw.hpp"
 
 namespace ferry::wheel {
@@ -261,13 +262,29 @@ Result<std::optional<Sha256>> extract_elf_member(const MemberScanContext& c, con
   DataSink to_file = file_sink(fd, dest, written);
   DataSink sink = to_file;
   bool first = true;
+  std::unique_ptr<SparseElfImage> sparse;  // a member that streams: only the pages the decoder reads are kept
+  const std::string name = c.root + "/" + m.name;
   if (c.decode_in_memory)
     sink = [&](const uint8_t* data, size_t n) -> Status {
-      if (std::exchange(first, false) && n == m.size)
-        if ((decoded = decode_member(ByteView(data, n), c.root + "/" + m.name))) return {};
+      if (std::exchange(first, false)) {
+        if (n == m.size && (decoded = decode_member(ByteView(data, n), name))) return {};
+        if (n < m.size) sparse = SparseElfImage::create(m.size);
+      }
+      if (sparse) return sparse->feed(data, n), Status{};
       return to_file(data, n);
     };
   auto d = digest_member(c.fd, r, 0, sink, c.wheel_path, hash_it);
+  if (d && sparse) {
+    decoded = decode_member(sparse->view(), name);
+    if (!decoded || !sparse->only_filled_pages_read()) {
+      // The keep rule missed something the decoder read (or the member does not decode): extracted in full and
+      // read from its file, as without decode_in_memory.
+      decoded.reset();
+      sparse.reset();
+      written = 0;
+      d = digest_member(c.fd, r, 0, to_file, c.wheel_path, hash_it);
+    }
+  }
   if (d && decoded) {
     // The placeholder: the member's size, no data blocks; its identity is how the resolver finds `decoded`.
     struct stat st;
