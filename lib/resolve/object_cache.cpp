@@ -105,6 +105,20 @@ bool Resolver::Impl::is_dir(const std::string& root_path) {
 
 namespace {
 
+// An object the caller decoded from the same bytes (ResolveOptions::decoded; the file itself may hold none), as
+// parse_object's read_elf would give it for `host_path`.
+void take_decoded(LoadedObject& obj, std::shared_ptr<const elf::ElfInfo> info, const std::string& host_path) {
+  if (info->path != host_path) {
+    auto named = std::make_shared<elf::ElfInfo>(*info);
+    named->path = host_path;
+    info = std::move(named);
+  }
+  obj.format = "elf";
+  obj.soname = info->soname;
+  obj.needed = info->needed;
+  obj.info = std::move(info);
+}
+
 ParsedEntry parse_object(const std::string& root_path, const Probe& p, Resolver::Impl& impl) {
   ParsedEntry e;
   auto obj = std::make_shared<LoadedObject>();
@@ -115,17 +129,7 @@ ParsedEntry parse_object(const std::string& root_path, const Probe& p, Resolver:
   obj->ino = p.id.ino;
   if (impl.decoded)
     if (auto it = impl.decoded->find({p.id.dev, p.id.ino}); it != impl.decoded->end()) {
-      // Decoded by the caller from the same bytes (the file itself may hold none): as read_elf below would give.
-      std::shared_ptr<const elf::ElfInfo> info = it->second;
-      if (info->path != p.host_path) {
-        auto named = std::make_shared<elf::ElfInfo>(*info);
-        named->path = p.host_path;
-        info = std::move(named);
-      }
-      obj->format = "elf";
-      obj->soname = info->soname;
-      obj->needed = info->needed;
-      obj->info = std::move(info);
+      take_decoded(*obj, it->second, p.host_path);
       e.object = std::move(obj);
       return e;
     }
