@@ -11,6 +11,7 @@
 
 #include "bundle/bundle.hpp"
 #include "cli.hpp"
+#include "process.hpp"
 #include "elf/elf_info.hpp"
 #include "support/file.hpp"
 
@@ -155,7 +156,7 @@ int run_verify(const BundleArgs& a) {
   std::vector<std::string> args = a.verify_args;
   if (args.empty()) args = {"--version"};
   std::error_code ec;
-  auto r = bundle::verify_bundle(a.verify_dir, args, std::filesystem::temp_directory_path(ec).string());
+  auto r = bundle::verify_bundle(a.verify_dir, args, std::filesystem::temp_directory_path(ec).string(), run_quiet);
   if (!r) {
     print_error(r.error());
     return exit_usage;
@@ -198,7 +199,7 @@ int run_bundle(BundleArgs& a) {
     return exit_usage;
   }
   if (a.detect) {
-    auto d = bundle::detect_files(cmd);
+    auto d = bundle::detect_files(cmd, trace_opens);
     if (!d) {
       print_error(d.error());
       return exit_usage;
