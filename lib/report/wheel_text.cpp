@@ -1,29 +1,11 @@
 // Text of show / repair / merge results (wheel_report.hpp): what `ferry show` and `ferry repair` print for one
 // wheel, in auditwheel's and delocate's vocabulary.
-#include <cstdarg>
-#include <cstdio>
-
+#include "report/appendf.hpp"
 #include "report/wheel_report.hpp"
 
 namespace ferry::report {
 
 namespace {
-
-// printf into a string: the CLI printed these lines with printf, and the formats are kept as they were.
-[[gnu::format(printf, 2, 3)]] void appendf(std::string& out, const char* format, ...) {
-  va_list args, copy;
-  va_start(args, format);
-  va_copy(copy, args);
-  int n = std::vsnprintf(nullptr, 0, format, copy);
-  va_end(copy);
-  if (n > 0) {
-    size_t at = out.size();
-    out.resize(at + static_cast<size_t>(n) + 1);
-    std::vsnprintf(out.data() + at, static_cast<size_t>(n) + 1, format, args);
-    out.resize(at + static_cast<size_t>(n));
-  }
-  va_end(args);
-}
 
 using ull = unsigned long long;
 
