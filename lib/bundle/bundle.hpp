@@ -31,6 +31,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -152,9 +153,18 @@ struct VerifyReport {
   std::vector<VerifyRun> runs;
   bool sealed() const;
 };
+// Effects at the edge: verify decides what to run and reads what the runs leave behind; the caller runs them
+// (the CLI's tools/ferry/process.cpp forks; a unit test fakes it). A request runs argv[0] as a path (no PATH
+// search) with `env` set on top of the caller's environment and stdin, stdout and stderr on /dev/null.
+struct RunRequest {
+  std::vector<std::string> argv;
+  std::vector<std::pair<std::string, std::string>> env;
+};
+// The run's exit status (128 + the signal when one killed it), or an error when it could not be started.
+using ProgramRunner = std::function<Result<int>(const RunRequest&)>;
 // Temporary files (an archive's extraction, the runs' LD_DEBUG logs) go under `temp_dir` (the CLI passes $TMPDIR).
 Result<VerifyReport> verify_bundle(const std::string& dir, const std::vector<std::string>& args,
-                                   const std::string& temp_dir);
+                                   const std::string& temp_dir, const ProgramRunner& run);
 // Parses LD_DEBUG=libs output: the paths after "calling init:" / "trying file=" that were opened. Exposed for tests.
 std::vector<std::string> parse_ld_debug_loaded(const std::string& text);
 
@@ -164,7 +174,20 @@ struct DetectResult {
   std::vector<std::string> files;
   int exit_code = 0;
 };
-Result<DetectResult> detect_files(const std::vector<std::string>& cmd);
+// What one traced run saw (the tracer is the caller's: tools/ferry/process.cpp traces with ptrace): every
+// descriptor a successful open/openat/openat2 returned, as the path it names (read back at the syscall's exit)
+// and whether that was a regular file then, in any order and with repeats.
+struct OpenedFile {
+  std::string path;
+  bool regular = false;
+};
+struct TracedRun {
+  int exit_code = 0;  // the command's (128 + the signal when one killed it)
+  std::vector<OpenedFile> opened;
+  int exec_errno = 0;  // not 0: the command could not be started (the errno of its exec)
+};
+using OpenTracer = std::function<Result<TracedRun>(const std::vector<std::string>& cmd)>;
+Result<DetectResult> detect_files(const std::vector<std::string>& cmd, const OpenTracer& trace);
 
 // Interpreters embedded through a shared library: the trees of files they read at run time, found from the
 // library's soname and location. libpythonX.Y: PREFIX/lib/pythonX.Y (the os.py landmark, encodings, lib-dynload),

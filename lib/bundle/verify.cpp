@@ -2,14 +2,12 @@
 // output (LD_DEBUG=libs,files into LD_DEBUG_OUTPUT files, one per process) and lists every object it loaded from
 // outside the bundle. The loaded path of an object is the last "trying file=" before its "generating link map"
 // (or the name itself when it was opened by path), plus every "calling init:" path (glibc elf/dl-load.c,
-// elf/dl-init.c messages).
+// elf/dl-init.c messages). The runs themselves are the caller's ProgramRunner (tools/ferry/process.cpp forks).
 #include <archive.h>
 #include <archive_entry.h>
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -68,26 +66,11 @@ std::string canonical_or(const std::string& p) {
   return ec ? p : c.string();
 }
 
-Result<int> run_quiet(const std::vector<std::string>& argv, const std::string& debug_prefix) {
-  pid_t pid = ::fork();
-  if (pid < 0) return make_error(ErrorCode::io, "cannot fork");
-  if (pid == 0) {
-    int devnull = ::open("/dev/null", O_RDWR);
-    if (devnull >= 0) {
-      ::dup2(devnull, 0), ::dup2(devnull, 1), ::dup2(devnull, 2);
-    }
-    ::setenv("LD_DEBUG", "libs,files", 1);
-    ::setenv("LD_DEBUG_OUTPUT", debug_prefix.c_str(), 1);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+// Runs argv through the caller's runner with the loader's debug output on, one LD_DEBUG_OUTPUT file per process
+// (`debug_prefix`.PID).
+Result<int> run_with_ld_debug(const ProgramRunner& run, std::vector<std::string> argv,
+                              const std::string& debug_prefix) {
+  return run(RunRequest{std::move(argv), {{"LD_DEBUG", "libs,files"}, {"LD_DEBUG_OUTPUT", debug_prefix}}});
 }
 
 // Extracts a bundle archive (libarchive, refusing unsafe names) into `dest`.
@@ -131,7 +114,7 @@ Status extract_archive(const std::string& path, const std::string& dest) {
 }
 
 Result<VerifyReport> verify_directory(const std::string& dir, const std::vector<std::string>& args,
-                                      const std::string& temp_dir);
+                                      const std::string& temp_dir, const ProgramRunner& run);
 
 // A new private directory `temp_dir`/PREFIX.XXXXXX.
 Result<std::string> make_temp_dir(const std::string& temp_dir, const std::string& prefix) {
@@ -146,15 +129,15 @@ Result<std::string> make_temp_dir(const std::string& temp_dir, const std::string
 // A directory is verified where it is; an archive is extracted, and an installer run (so its install step is
 // verified too), into a temporary directory first.
 Result<VerifyReport> verify_bundle(const std::string& path, const std::vector<std::string>& args,
-                                   const std::string& temp_dir) {
+                                   const std::string& temp_dir, const ProgramRunner& run) {
   std::error_code ec;
-  if (fs::is_directory(path, ec)) return verify_directory(path, args, temp_dir);
+  if (fs::is_directory(path, ec)) return verify_directory(path, args, temp_dir, run);
   if (!fs::is_regular_file(path, ec)) return make_error(ErrorCode::not_found, "no such bundle").with_path(path);
   FERRY_TRY(tmp, make_temp_dir(temp_dir, "ferry-verify-bundle"));
   std::string root = tmp + "/bundle";
   Status st;
   if (output_kind_for(path) == OutputKind::installer) {
-    auto rc = run_quiet({"/bin/sh", path, root}, tmp + "/installer-debug");
+    auto rc = run_with_ld_debug(run, {"/bin/sh", path, root}, tmp + "/installer-debug");
     if (!rc) st = rc.error();
     else if (rc.value() != 0)
       st = make_error(ErrorCode::verify, "the installer failed with exit code " + std::to_string(rc.value())).with_path(path);
@@ -162,7 +145,7 @@ Result<VerifyReport> verify_bundle(const std::string& path, const std::vector<st
     fs::create_directories(root, ec);
     st = extract_archive(path, root);
   }
-  Result<VerifyReport> report = st ? verify_directory(root, args, temp_dir) : Result<VerifyReport>(st.error());
+  Result<VerifyReport> report = st ? verify_directory(root, args, temp_dir, run) : Result<VerifyReport>(st.error());
   fs::remove_all(tmp, ec);
   return report;
 }
@@ -170,7 +153,7 @@ Result<VerifyReport> verify_bundle(const std::string& path, const std::vector<st
 namespace {
 
 Result<VerifyReport> verify_directory(const std::string& dir, const std::vector<std::string>& args,
-                                      const std::string& temp_dir) {
+                                      const std::string& temp_dir, const ProgramRunner& runner) {
   std::error_code ec;
   fs::path root = fs::canonical(dir, ec);
   if (ec || !fs::is_directory(root / "bin", ec) || !fs::exists(root / "manifest.json", ec))
@@ -195,7 +178,7 @@ Result<VerifyReport> verify_directory(const std::string& dir, const std::vector<
     std::string prefix = tmp + "/" + run.program;
     std::vector<std::string> argv{p.string()};
     argv.insert(argv.end(), args.begin(), args.end());
-    auto rc = run_quiet(argv, prefix);
+    auto rc = run_with_ld_debug(runner, std::move(argv), prefix);
     if (!rc) {
       fs::remove_all(tmp, ec);
       return rc.error();

@@ -5,24 +5,15 @@
 // LIEF throws on bad input and logs to stderr; both are contained here. Input reaches LIEF only after the checked
 // reader accepted every load command and file range.
 #include <LIEF/MachO.hpp>
-#include <LIEF/logging.hpp>
 
 #include <exception>
-#include <mutex>
 
 #include "macho/lief_check.hpp"
-#include "support/deferred_init.hpp"
+#include "support/lief_start_internal.hpp"
 
 namespace ferry::macho::detail {
 
 namespace {
-void silence_lief() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    run_deferred_constructors();  // the static ferry builds LIEF's PE tables here, not at start-up
-    LIEF::Logger::disable();
-  });
-}
 
 template <class T>
 void take(Slice& s, const char* field, T& ours, T lief_value) {
@@ -36,7 +27,7 @@ void take(Slice& s, const char* field, T& ours, T lief_value) {
 void cross_check_with_lief(ByteView bytes, Slice& s) {
   // LIEF 0.9 does not byte-swap big-endian (PowerPC) Mach-O headers: it would read cputype 18 as 0x12000000.
   if (s.endian == Endian::big) return;
-  silence_lief();
+  start_lief_quietly();
   try {
     std::vector<uint8_t> data(bytes.data(), bytes.data() + bytes.size());
     auto fat = LIEF::MachO::Parser::parse(data, "", LIEF::MachO::ParserConfig::quick());

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 
+#include "elf/elf_ident.hpp"
+
 namespace ferry::patch {
 
 Error ElfFile::error(std::string message, std::optional<uint64_t> offset, ErrorCode code) const {
@@ -94,22 +96,29 @@ uint64_t ElfFile::max_vaddr_end() const {
 
 namespace {
 
+// The shared identification check (elf::decode_ident) in the writer's words, which the patch tests pin.
+Error ident_error(const ElfFile& f, const elf::IdentProblem& p, const uint8_t* id, uint64_t size) {
+  switch (p.fault) {
+    case elf::IdentFault::empty:
+    case elf::IdentFault::short_ident:
+    case elf::IdentFault::bad_magic: return f.error("not an ELF file (bad magic)", 0, ErrorCode::unsupported);
+    case elf::IdentFault::bad_class:
+      return f.error("ELF header: unknown class " + std::to_string(id[EI_CLASS]), EI_CLASS);
+    case elf::IdentFault::bad_data:
+      return f.error("ELF header: unknown data encoding " + std::to_string(id[EI_DATA]), EI_DATA);
+    case elf::IdentFault::short_header: break;
+  }
+  return f.error("ELF header: file is " + hex(size) + " bytes, shorter than the header", 0);
+}
+
 Status read_header(ElfFile& f) {
   const ByteView& b = f.bytes;
-  if (b.size() < EI_NIDENT || std::memcmp(b.data(), ELFMAG, SELFMAG) != 0)
-    return f.error("not an ELF file (bad magic)", 0, ErrorCode::unsupported);
-  uint8_t cls = b.data()[EI_CLASS], data = b.data()[EI_DATA];
-  if (cls != ELFCLASS32 && cls != ELFCLASS64)
-    return f.error("ELF header: unknown class " + std::to_string(cls), EI_CLASS);
-  if (data != ELFDATA2LSB && data != ELFDATA2MSB)
-    return f.error("ELF header: unknown data encoding " + std::to_string(data), EI_DATA);
-  f.c.is64 = cls == ELFCLASS64;
-  f.c.endian = data == ELFDATA2LSB ? Endian::little : Endian::big;
-  if (b.size() < f.c.ehdr_size())
-    return f.error("ELF header: file is " + hex(b.size()) + " bytes, shorter than the header", 0);
+  elf::Ident id;
+  if (auto bad = elf::decode_ident(b.data(), b.size(), id)) return ident_error(f, *bad, b.data(), b.size());
+  f.c = Codec::of(id);
   const Codec& c = f.c;
   const elf::FileHeader h = c.file_header(b.data());
-  f.os_abi = b.data()[EI_OSABI];
+  f.os_abi = id.osabi;
   f.e_type = h.type;
   f.e_machine = h.machine;
   f.e_phoff = h.phoff;

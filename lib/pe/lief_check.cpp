@@ -3,25 +3,16 @@
 // with short names, so import and export tables come from the checked reader (read_pe.cpp). LIEF throws on bad
 // input and logs to stderr; both are contained here.
 #include <LIEF/PE.hpp>
-#include <LIEF/logging.hpp>
 
 #include <cstring>
 #include <exception>
-#include <mutex>
 
 #include "pe/lief_check.hpp"
-#include "support/deferred_init.hpp"
+#include "support/lief_start_internal.hpp"
 
 namespace ferry::pe::detail {
 
 namespace {
-void silence_lief() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    run_deferred_constructors();  // the static ferry builds LIEF's PE tables here, not at start-up
-    LIEF::Logger::disable();
-  });
-}
 
 template <class T, class U>
 void take(PeInfo& info, const char* field, T& ours, U lief_value) {
@@ -40,7 +31,7 @@ void clear_unused(std::vector<uint8_t>& copy, uint64_t dirs_off, uint32_t ndirs,
 }  // namespace
 
 void cross_check_with_lief(ByteView image, uint64_t dirs_off, uint32_t ndirs, uint64_t coff_off, PeInfo& info) {
-  silence_lief();
+  start_lief_quietly();
   try {
     std::vector<uint8_t> copy(image.data(), image.data() + image.size());
     clear_unused(copy, dirs_off, ndirs, coff_off);

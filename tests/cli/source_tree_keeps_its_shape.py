@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The source tree keeps the shape the project asks of itself (README "Layout", docs/library.md): no function in
 lib/ or tools/ longer than 100 lines (named data tables aside), no <elf.h>/<gelf.h>/<libelf.h> outside lib/elf and
-lib/patch (the ELF layer and the writer), no file that names the workspace's shared folder or a machine path, and no
-environment read in lib/ (the CLI reads the environment into option structs). Each rule reads the committed files
+lib/patch (the ELF layer and the writer), no file that names the workspace's shared folder or a machine path, no
+environment read in lib/ (the CLI reads the environment into option structs), and no process started from lib/ (the
+CLI passes runners in: tools/ferry/process.cpp, which_provides.cpp). Each rule reads the committed files
 (`git ls-files`, or a walk of the tree outside a checkout); a violation prints file:line and fails.
 
 Usage: through ctest (FERRY_SRC), or `python3 source_tree_keeps_its_shape.py [TREE]`."""
@@ -22,6 +23,8 @@ LONG_FUNCTIONS_BEING_SPLIT = set()
 # launcher.c is a small static C program run on the target machine at install time, without ferry's C++ library:
 # <elf.h> is its only source of ELF names.
 ELF_HEADER_USERS_APART = {"tools/launcher/launcher.c"}
+# lib/ files allowed to start processes, each with its reason: none today.
+SPAWNERS_ALLOWED = {}
 # Spelled in pieces so that this file does not name them itself.
 FORBIDDEN_NAMES = ["../" + "shared", "/" + "work/"]
 
@@ -185,6 +188,22 @@ def check_no_environment_in_lib(root, files, problems):
             problems.append(f"{f}:{line}: {m.group(0)}: the library reads no environment (the CLI passes options)")
 
 
+SPAWN_CALL = re.compile(r"\b(?:v?fork|clone3?|exec(?:l|le|lp|v|ve|vp|vpe)|fexecve|posix_spawnp?|popen|system|ptrace)"
+                        r"\s*\(")
+
+
+def check_no_spawning_in_lib(root, files, problems):
+    for f in files:
+        if not (f.startswith("lib/") and f.endswith((".cpp", ".hpp", ".c", ".h"))) or f in SPAWNERS_ALLOWED:
+            continue
+        with open(os.path.join(root, f), errors="replace") as fh:
+            code = code_only(fh.read())
+        for m in SPAWN_CALL.finditer(code):
+            line = code.count("\n", 0, m.start()) + 1
+            problems.append(f"{f}:{line}: {m.group(0).rstrip('( ')}(: the library starts no process (it takes a "
+                            "runner from the CLI, as bundle's ProgramRunner and OpenTracer)")
+
+
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("FERRY_SRC")
     if not root:
@@ -199,13 +218,14 @@ def main():
     check_elf_includes(root, files, problems)
     check_named_paths(root, files, problems)
     check_no_environment_in_lib(root, files, problems)
+    check_no_spawning_in_lib(root, files, problems)
     for p in problems:
         print(p)
     if problems:
         print(f"FAIL: {len(problems)} place(s) break the tree's rules")
         return 1
     print(f"{len(files)} files: functions within {MAX_LINES} lines, ELF headers only in lib/elf and lib/patch, "
-          "no shared-folder or machine paths, no environment in lib/")
+          "no shared-folder or machine paths, no environment read or process started in lib/")
     return 0
 
 

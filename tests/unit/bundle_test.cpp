@@ -10,6 +10,7 @@
 
 #include "bundle/bundle.hpp"
 #include "bundle/bundle_internal.hpp"
+#include "process.hpp"  // tools/ferry: the CLI's real tracer
 #include "elf/elf_info.hpp"
 #include "support/file.hpp"
 
@@ -171,7 +172,8 @@ TEST_CASE("archive order lists every directory and puts hard-link targets before
 }
 
 TEST_CASE("detect_files records every regular file the command and its children open, read back from /proc") {
-  auto r = detect_files({"/bin/sh", "-c", "cat /etc/hostname >/dev/null; cat /etc/os-release >/dev/null"});
+  auto r = detect_files({"/bin/sh", "-c", "cat /etc/hostname >/dev/null; cat /etc/os-release >/dev/null"},
+                        ferry::cli::trace_opens);
   REQUIRE(r.ok());
   CHECK(r->exit_code == 0);
   auto has = [&](const std::string& f) { return std::find(r->files.begin(), r->files.end(), f) != r->files.end(); };
@@ -180,7 +182,7 @@ TEST_CASE("detect_files records every regular file the command and its children 
                           [](const std::string& f) { return f.find("libc.so.6") != std::string::npos; });
   CHECK(libc);
   CHECK_FALSE(has("/dev/null"));  // not a regular file
-  auto missing = detect_files({"/nonexistent/program"});
+  auto missing = detect_files({"/nonexistent/program"}, ferry::cli::trace_opens);
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error().message.find("/nonexistent/program") != std::string::npos);
 }

@@ -1,5 +1,4 @@
 // `ferry bundle`: Exodus-style bundles (lib/bundle). Parses arguments, calls plan/write/install/verify, renders.
-#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -11,7 +10,9 @@
 
 #include "bundle/bundle.hpp"
 #include "cli.hpp"
+#include "process.hpp"
 #include "elf/elf_info.hpp"
+#include "report/bundle_report.hpp"
 #include "support/file.hpp"
 
 // The static launcher, embedded by tools/launcher/CMakeLists.txt (.incbin).
@@ -128,26 +129,14 @@ std::string real_path(const std::string& p) {
   return ::realpath(p.c_str(), buf) ? std::string(buf) : p;
 }
 
-std::string human_size(uint64_t n) {
-  if (n >= (uint64_t{1} << 20)) return fmt::format("{:.1f} MiB", n / 1048576.0);
-  if (n >= 1024) return fmt::format("{:.1f} KiB", n / 1024.0);
-  return fmt::format("{} B", n);
-}
-
 int run_install(const BundleArgs& a) {
   auto r = bundle::install_bundle(a.install_dir);
   if (!r) {
     print_error(r.error());
     return exit_usage;
   }
-  if (a.json) {
-    nlohmann::json j = {{"schema", "ferry.bundle-install/1"}, {"root", r->root}, {"loader", r->loader},
-                        {"programs", r->programs}};
-    std::printf("%s\n", j.dump(2).c_str());
-  } else {
-    std::printf("installed %zu program(s) in %s (interpreter %s)\n", r->programs.size(), r->root.c_str(),
-                r->loader.c_str());
-  }
+  if (a.json) std::printf("%s\n", report::install_to_json(*r).dump(2).c_str());
+  else std::fputs(report::install_to_text(*r).c_str(), stdout);
   return exit_ok;
 }
 
@@ -155,28 +144,13 @@ int run_verify(const BundleArgs& a) {
   std::vector<std::string> args = a.verify_args;
   if (args.empty()) args = {"--version"};
   std::error_code ec;
-  auto r = bundle::verify_bundle(a.verify_dir, args, std::filesystem::temp_directory_path(ec).string());
+  auto r = bundle::verify_bundle(a.verify_dir, args, std::filesystem::temp_directory_path(ec).string(), run_quiet);
   if (!r) {
     print_error(r.error());
     return exit_usage;
   }
-  if (a.json) {
-    nlohmann::json j = {{"schema", "ferry.bundle-verify/1"}, {"root", r->root}, {"sealed", r->sealed()}};
-    j["runs"] = nlohmann::json::array();
-    for (const auto& run : r->runs)
-      j["runs"].push_back({{"program", run.program}, {"exit_code", run.exit_code}, {"loaded", run.loaded},
-                           {"outside", run.outside}, {"allowed", run.allowed}});
-    std::printf("%s\n", j.dump(2).c_str());
-  } else {
-    for (const auto& run : r->runs) {
-      std::printf("%s: exit %d, %zu objects loaded, %zu from outside the bundle\n", run.program.c_str(),
-                  run.exit_code, run.loaded.size(), run.outside.size());
-      for (const auto& o : run.outside) std::printf("  outside: %s\n", o.c_str());
-      for (const auto& o : run.allowed) std::printf("  allowed host: %s\n", o.c_str());
-    }
-    std::printf(r->sealed() ? "sealed: nothing was loaded from the host\n"
-                            : "NOT sealed: objects above came from the host\n");
-  }
+  if (a.json) std::printf("%s\n", report::verify_to_json(*r).dump(2).c_str());
+  else std::fputs(report::verify_to_text(*r).c_str(), stdout);
   return r->sealed() ? exit_ok : exit_failed;
 }
 
@@ -198,7 +172,7 @@ int run_bundle(BundleArgs& a) {
     return exit_usage;
   }
   if (a.detect) {
-    auto d = bundle::detect_files(cmd);
+    auto d = bundle::detect_files(cmd, trace_opens);
     if (!d) {
       print_error(d.error());
       return exit_usage;
@@ -253,17 +227,10 @@ int run_bundle(BundleArgs& a) {
     return exit_usage;
   }
   if (a.json) {
-    nlohmann::json j = {{"schema", "ferry.bundle/1"}, {"output", a.output}, {"files", plan->files.size()},
-                        {"size", plan->total_size()}, {"warnings", plan->warnings}};
-    j["programs"] = nlohmann::json::array();
-    for (const auto& p : plan->programs) j["programs"].push_back({{"name", p.name}, {"origin", p.origin}});
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", report::bundle_to_json(*plan, a.output).dump(2).c_str());
   } else {
     for (const auto& w : plan->warnings) std::fprintf(stderr, "ferry: warning: %s\n", w.c_str());
-    std::string names;
-    for (const auto& p : plan->programs) names += (names.empty() ? "" : ", ") + p.name;
-    std::printf("bundled %s: %zu files, %s, into %s\n", names.c_str(), plan->files.size(),
-                human_size(plan->total_size()).c_str(), a.output.c_str());
+    std::fputs(report::bundle_to_text(*plan, a.output).c_str(), stdout);
   }
   return exit_ok;
 }

@@ -1,5 +1,6 @@
 // `ferry show WHEEL...` and `ferry repair WHEEL...`: auditwheel's two commands, same option names; the work is in
-// lib/wheel, this file parses arguments and renders (text, or JSON with schemas ferry.show/1, ferry.repair/2).
+// lib/wheel, the rendering in lib/report (wheel_report.hpp); this file parses arguments, reads the environment
+// into options, and prints (text, or JSON with schemas ferry.show/1, ferry.repair/2).
 #include <spawn.h>
 #include <sys/wait.h>
 
@@ -15,6 +16,7 @@
 #include "progress_line.hpp"
 #include "report/encoding.hpp"
 #include "report/json_lines.hpp"
+#include "report/wheel_report.hpp"
 #include "support/text.hpp"
 #include "wheel/wheel.hpp"
 
@@ -188,118 +190,6 @@ void fill(wheel::ShowOptions& o, const WheelArgs& a) {
   o.jobs = a.jobs;
 }
 
-json lib_json(const wheel::ExternalLibrary& l) {
-  json j{{"name", l.name}, {"disposition", wheel::to_string(l.disposition)}, {"needed_by", l.needed_by}};
-  j["path"] = l.path ? json(*l.path) : json(nullptr);
-  if (!l.graft_name.empty()) j["grafted_as"] = l.graft_name;
-  if (!l.sibling.empty()) j["sibling"] = l.sibling;
-  return j;
-}
-
-json show_json(const wheel::ShowReport& r) {
-  json j{{"wheel", r.wheel}, {"pure", r.pure}, {"arch", r.arch}, {"best_tag", r.best_tag},
-         {"best_aliases", r.best_aliases}, {"repairable_tag", r.repairable_tag}, {"elf_files", r.elf_members},
-         {"ucs2", r.ucs2}, {"pyfpe", r.pyfpe}, {"satisfies", r.satisfies}};
-  j["requested"] = r.requested ? json(*r.requested) : json(nullptr);
-  if (!r.lowerable_tag.empty() || !r.lower_blockers.empty()) {  // --lower
-    j["lowerable_tag"] = r.lowerable_tag;
-    j["lower_blockers"] = r.lower_blockers;
-  }
-  j["versioned_symbols"] = json::object();
-  for (auto& v : r.versioned) j["versioned_symbols"][v.library] = v.versions;
-  j["external_libraries"] = json::array();
-  for (auto& l : r.external) j["external_libraries"].push_back(lib_json(l));
-  j["refused"] = json::array();
-  for (auto& f : r.refused) j["refused"].push_back({{"tag", f.tag}, {"reasons", f.reasons}});
-  return j;
-}
-
-void show_text(const wheel::ShowReport& r) {
-  std::printf("%s\n", r.wheel.c_str());
-  if (r.pure) {
-    std::printf("  pure Python wheel (no ELF file inside)\n");
-    return;
-  }
-  std::string aliases;
-  for (auto& a : r.best_aliases) aliases += (aliases.empty() ? " (alias " : ", ") + a;
-  if (!aliases.empty()) aliases += ")";
-  std::printf("  consistent with platform tag: %s%s\n", r.best_tag.c_str(), aliases.c_str());
-  if (!r.repairable_tag.empty() && r.repairable_tag != r.best_tag)
-    std::printf("  `ferry repair` can reach: %s (by grafting external libraries)\n", r.repairable_tag.c_str());
-  if (!r.lowerable_tag.empty() || !r.lower_blockers.empty()) {  // --lower
-    std::printf("  `ferry repair --lower` can reach: %s\n", r.lowerable_tag.empty() ? "no manylinux tag" : r.lowerable_tag.c_str());
-    if (!r.lower_blockers.empty()) std::printf("    not better, because:\n");
-    for (auto& w : r.lower_blockers) std::printf("      %s\n", w.c_str());
-  }
-  if (r.requested)
-    std::printf("  requested %s: %s\n", r.requested->c_str(), r.satisfies ? "satisfied" : "NOT satisfied");
-  if (r.ucs2) std::printf("  compiled against a narrow unicode (UCS2) Python: no manylinux tag possible\n");
-  if (r.pyfpe) std::printf("  uses PyFPE_jbuf: no manylinux tag possible\n");
-  if (r.versioned.empty()) {
-    std::printf("  no versioned symbols from system libraries\n");
-  } else {
-    std::printf("  versioned symbols from system libraries:\n");
-    for (auto& v : r.versioned) {
-      std::string vs;
-      for (auto& x : v.versions) vs += (vs.empty() ? "" : ", ") + x;
-      std::printf("    %s: %s\n", v.library.c_str(), vs.c_str());
-    }
-  }
-  if (r.external.empty()) {
-    std::printf("  external libraries: none\n");
-  } else {
-    std::printf("  external libraries (for the most permissive target):\n");
-    for (auto& l : r.external)
-      std::printf("    %s => %s [%s]\n", l.name.c_str(), l.path ? l.path->c_str() : "not found",
-                  wheel::to_string(l.disposition));
-  }
-  // Consecutive tags refused for the same reasons are printed once.
-  for (size_t i = 0; i < r.refused.size();) {
-    size_t j = i + 1;
-    while (j < r.refused.size() && r.refused[j].reasons == r.refused[i].reasons) ++j;
-    if (j - i == 1) std::printf("  %s refused:\n", r.refused[i].tag.c_str());
-    else
-      std::printf("  %s .. %s (%zu tags) refused:\n", r.refused[i].tag.c_str(), r.refused[j - 1].tag.c_str(), j - i);
-    for (auto& line : r.refused[i].reasons) std::printf("    %s\n", line.c_str());
-    i = j;
-  }
-}
-
-json windows_show_json(const wheel::WindowsShow& s) {
-  json j{{"wheel", s.wheel}, {"platform", s.platform}, {"arch", s.arch}, {"abi", s.abi},
-         {"pe_files", s.pe_members}, {"existing_libs", s.existing_libs}, {"warnings", s.warnings}};
-  j["repaired_by"] = s.repaired_by ? json(*s.repaired_by) : json(nullptr);
-  j["dlls"] = json::array();
-  for (auto& d : s.dlls)
-    j["dlls"].push_back({{"name", d.name}, {"kind", wheel::to_string(d.kind)}, {"needed_by", d.needed_by},
-                         {"path", d.path ? json(*d.path) : json(nullptr)}, {"why", d.why}});
-  return j;
-}
-
-void windows_show_text(const wheel::WindowsShow& s) {
-  std::printf("%s\n  Windows wheel: %s, %s, ABI %s\n", s.wheel.c_str(), s.platform.c_str(), s.arch.c_str(), s.abi.c_str());
-  if (s.repaired_by) std::printf("  already repaired: %s\n", s.repaired_by->c_str());
-  if (!s.existing_libs.empty()) {
-    std::printf("  vendored DLLs already in the wheel:\n");
-    for (auto& l : s.existing_libs) std::printf("    %s\n", l.c_str());
-  }
-  std::printf("  extension modules analysed: %zu\n", s.pe_members.size());
-  auto group = [](wheel::DllKind k) {
-    if (k == wheel::DllKind::vendor || k == wheel::DllKind::missing) return 0;
-    return k == wheel::DllKind::in_wheel ? 1 : 2;
-  };
-  const char* titles[] = {"to vendor", "found in the wheel", "left to the system"};
-  for (int g = 0; g < 3; ++g) {
-    std::string lines;
-    for (auto& d : s.dlls)
-      if (group(d.kind) == g)
-        lines += "    " + d.name + (d.path ? " => " + *d.path : "") + " [" + wheel::to_string(d.kind) + "]" +
-                 (d.why.empty() ? "" : " " + d.why) + "\n";
-    std::printf("  DLLs %s:%s", titles[g], lines.empty() ? " none\n" : ("\n" + lines).c_str());
-  }
-  for (auto& w : s.warnings) std::printf("  warning: %s\n", w.c_str());
-}
-
 // `ferry show` on a Windows wheel: exit 1 when a DLL to vendor cannot be found.
 int show_windows(const std::string& wheel, const wheel::ShowOptions& o, bool as_json, bool lines, json& all) {
   auto r = wheel::show_windows_wheel(wheel, o.windows);
@@ -308,65 +198,12 @@ int show_windows(const std::string& wheel, const wheel::ShowOptions& o, bool as_
     if (lines) std::fputs(report::dump_line(report::error_line("ferry.show/1", wheel, r.error())).c_str(), stdout);
     return exit_for(r.error());
   }
-  if (lines) std::fputs(report::dump_line(report::json_line("ferry.show/1", wheel, windows_show_json(*r))).c_str(), stdout);
-  else if (as_json) all.push_back(windows_show_json(*r));
-  else windows_show_text(*r);
+  if (lines) std::fputs(report::dump_line(report::json_line("ferry.show/1", wheel, report::windows_show_to_json(*r))).c_str(), stdout);
+  else if (as_json) all.push_back(report::windows_show_to_json(*r));
+  else std::fputs(report::windows_show_to_text(*r).c_str(), stdout);
   for (auto& d : r->dlls)
     if (d.kind == wheel::DllKind::missing) return exit_failed;
   return exit_ok;
-}
-
-json repair_json(const wheel::RepairReport& r) {
-  json j{{"wheel", r.wheel}, {"output", r.output}, {"platform_tags", r.platform_tags}, {"policy", r.policy_tag},
-         {"unchanged", r.unchanged}, {"notes", r.notes}, {"members_copied", r.members_copied},
-         {"members_written", r.members_written}, {"members_trusted", r.members_trusted}};
-  j["sbom"] = r.sbom.empty() ? json(nullptr) : json({{"file", r.sbom}, {"packages", r.sbom_purls}});
-  j["libraries"] = json::array();
-  for (auto& l : r.libraries) j["libraries"].push_back(lib_json(l));
-  j["elf_changes"] = json::array();
-  for (auto& c : r.changes)
-    j["elf_changes"].push_back({{"file", c.member}, {"grafted", c.grafted},
-                                {"before", {{"needed", c.needed_before}, {"rpath", c.rpath_before},
-                                            {"soname", c.soname_before}, {"size", c.size_before}}},
-                                {"after", {{"needed", c.needed_after}, {"rpath", c.rpath_after},
-                                           {"soname", c.soname_after}, {"size", c.size_after}}}});
-  return j;
-}
-
-std::string joined(const std::vector<std::string>& v) {
-  std::string s;
-  for (auto& x : v) s += (s.empty() ? "" : " ") + x;
-  return s.empty() ? "-" : s;
-}
-
-void repair_text(const wheel::RepairReport& r) {
-  std::printf("%s\n", r.wheel.c_str());
-  for (auto& n : r.notes) std::printf("  note: %s\n", n.c_str());
-  for (auto& l : r.libraries)
-    if (l.disposition == wheel::Disposition::graft)
-      std::printf("  grafted %s (%s) as %s\n", l.name.c_str(), l.path.value_or("?").c_str(), l.graft_name.c_str());
-  for (auto& c : r.changes) {
-    std::printf("  %s%s\n", c.member.c_str(), c.grafted ? " (grafted)" : "");
-    if (c.soname_before != c.soname_after)
-      std::printf("    soname: %s -> %s\n", c.soname_before.empty() ? "-" : c.soname_before.c_str(),
-                  c.soname_after.c_str());
-    if (c.needed_before != c.needed_after)
-      std::printf("    needed: %s -> %s\n", joined(c.needed_before).c_str(), joined(c.needed_after).c_str());
-    if (c.rpath_before != c.rpath_after)
-      std::printf("    rpath:  %s -> %s\n", c.rpath_before.empty() ? "-" : c.rpath_before.c_str(),
-                  c.rpath_after.c_str());
-    std::printf("    size:   %llu -> %llu\n", static_cast<unsigned long long>(c.size_before),
-                static_cast<unsigned long long>(c.size_after));
-  }
-  if (!r.sbom.empty())
-    std::printf("  SBOM %s: %zu distribution package%s\n", r.sbom.c_str(), r.sbom_purls.size(),
-                r.sbom_purls.size() == 1 ? "" : "s");
-  std::printf("  wrote %s (%llu members copied as they were, %llu written)\n", r.output.c_str(),
-              static_cast<unsigned long long>(r.members_copied), static_cast<unsigned long long>(r.members_written));
-  if (r.members_trusted)
-    std::printf("  %llu member%s trusted, not checked: RECORD line%s carried over as the input had %s (--trust-record)\n",
-                static_cast<unsigned long long>(r.members_trusted), r.members_trusted == 1 ? "" : "s",
-                r.members_trusted == 1 ? "" : "s", r.members_trusted == 1 ? "it" : "them");
 }
 
 // What `show` prints across its wheels: the JSON array (--json), or text reports with a blank line between.
@@ -401,13 +238,13 @@ int show_linux_wheel(const std::string& wheel, const wheel::ShowOptions& o, cons
     return exit_for(r.error());
   }
   if (lines) {
-    std::fputs(report::dump_line(report::json_line("ferry.show/1", wheel, show_json(*r))).c_str(), stdout);
+    std::fputs(report::dump_line(report::json_line("ferry.show/1", wheel, report::show_to_json(*r))).c_str(), stdout);
     std::fflush(stdout);
   } else if (a.json) {
-    out.all.push_back(show_json(*r));
+    out.all.push_back(report::show_to_json(*r));
   } else {
     out.separate();
-    show_text(*r);
+    std::fputs(report::show_to_text(*r).c_str(), stdout);
   }
   return !r->satisfies && !auditwheel_mode ? exit_failed : exit_ok;
 }
@@ -495,8 +332,8 @@ int run_repair(const WheelArgs& a, bool lib_sdir_given) {
       rc = exit_for(r.error());
       break;
     }
-    if (a.json) all.push_back(repair_json(*r));
-    else repair_text(*r);
+    if (a.json) all.push_back(report::repair_to_json(*r));
+    else std::fputs(report::repair_to_text(*r).c_str(), stdout);
   }
   if (a.json) std::printf("%s\n", json{{"schema", "ferry.repair/2"}, {"wheels", all}}.dump(2).c_str());
   return rc;

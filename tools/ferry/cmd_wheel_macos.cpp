@@ -1,5 +1,7 @@
-// macOS wheels in `ferry show` / `ferry repair` (delocate's options and output); see cmd_wheel_macos.hpp.
+// macOS wheels in `ferry show` / `ferry repair` (delocate's options; the output is rendered by lib/report's
+// wheel_report.hpp); see cmd_wheel_macos.hpp.
 #include "cmd_wheel_macos.hpp"
+#include "report/wheel_report.hpp"
 #include "support/text.hpp"
 
 #include <filesystem>
@@ -11,23 +13,6 @@ namespace ferry::cli {
 namespace {
 
 std::vector<std::string> split_colon(const char* v) { return v ? split_nonempty(v) : std::vector<std::string>{}; }
-
-nlohmann::json libs_json(const std::vector<macos::Library>& libs) {
-  auto j = nlohmann::json::array();
-  for (auto& l : libs)
-    j.push_back({{"name", l.name}, {"path", l.path}, {"disposition", l.disposition}, {"needed_by", l.needed_by},
-                 {"grafted_as", l.grafted_as}});
-  return j;
-}
-
-void print_libs(const std::vector<macos::Library>& libs) {
-  for (auto& l : libs) {
-    std::string by;
-    for (auto& n : l.needed_by) by += (by.empty() ? "" : ", ") + n;
-    std::printf("    %s => %s [%s] (needed by %s)\n", l.name.c_str(), l.path.empty() ? "-" : l.path.c_str(),
-                l.disposition.c_str(), by.c_str());
-  }
-}
 
 }  // namespace
 
@@ -64,19 +49,8 @@ int macos_show(const std::string& wheel, const macos::Options& o, bool json, nlo
     print_error(r.error());
     return exit_for(r.error());
   }
-  if (json) {
-    out = {{"wheel", r->wheel}, {"platform", "macos"}, {"tag", r->tag}, {"repair_tag", r->repair_tag},
-           {"repair_problem", r->repair_problem}, {"macho_files", r->binaries}, {"libraries", libs_json(r->libraries)}};
-    out["minos"] = nlohmann::json::array();
-    for (auto& m : r->minos) out["minos"].push_back({{"arch", m.arch}, {"version", m.version}, {"file", m.file}});
-  } else {
-    std::printf("%s\n  platform tag: %s\n", r->wheel.c_str(), r->tag.c_str());
-    for (auto& m : r->minos) std::printf("  minos %s: %s (%s)\n", m.arch.c_str(), m.version.c_str(), m.file.c_str());
-    if (!r->repair_tag.empty()) std::printf("  `ferry repair` reaches: %s\n", r->repair_tag.c_str());
-    else std::printf("  `ferry repair` would fail: %s\n", r->repair_problem.c_str());
-    std::printf("  dependencies:\n");
-    print_libs(r->libraries);
-  }
+  if (json) out = report::macos_show_to_json(*r);
+  else std::fputs(report::macos_show_to_text(*r).c_str(), stdout);
   return r->repair_tag.empty() ? exit_failed : exit_ok;
 }
 
@@ -86,17 +60,8 @@ int macos_repair(const std::string& wheel, const macos::Options& o, bool json, n
     print_error(r.error());
     return exit_for(r.error());
   }
-  if (json) {
-    out = {{"wheel", r->wheel}, {"output", r->output}, {"platform_tags", r->platform_tags}, {"unchanged", r->unchanged},
-           {"libraries", libs_json(r->libraries)}, {"changed", r->changed}, {"notes", r->notes}};
-    return exit_ok;
-  }
-  std::printf("%s\n", r->wheel.c_str());
-  for (auto& n : r->notes) std::printf("  note: %s\n", n.c_str());
-  for (auto& l : r->libraries)
-    if (l.disposition == "graft") std::printf("  grafted %s (%s) as %s\n", l.name.c_str(), l.path.c_str(), l.grafted_as.c_str());
-  for (auto& c : r->changed) std::printf("  rewrote %s\n", c.c_str());
-  std::printf("  wrote %s\n", r->output.c_str());
+  if (json) out = report::macos_repair_to_json(*r);
+  else std::fputs(report::macos_repair_to_text(*r).c_str(), stdout);
   return exit_ok;
 }
 
@@ -124,15 +89,8 @@ void register_macos_merge(CLI::App& app, Context& ctx) {
       ctx.exit_code = exit_for(r.error());
       return;
     }
-    if (a->json) {
-      nlohmann::json j{{"schema", "ferry.merge/1"}, {"output", r->output}, {"platform_tags", r->platform_tags},
-                       {"fused", r->fused}, {"only_one", r->only_one}};
-      std::printf("%s\n", j.dump(2).c_str());
-      return;
-    }
-    for (auto& f : r->fused) std::printf("  fused %s\n", f.c_str());
-    for (auto& f : r->only_one) std::printf("  from one wheel only: %s\n", f.c_str());
-    std::printf("  wrote %s\n", r->output.c_str());
+    if (a->json) std::printf("%s\n", report::merge_to_json(*r).dump(2).c_str());
+    else std::fputs(report::merge_to_text(*r).c_str(), stdout);
   });
 }
 

@@ -1,5 +1,6 @@
 // The macOS side of `ferry show` / `ferry repair`: options only macOS wheels use, read from the command line
-// and the environment (DYLD_LIBRARY_PATH, DYLD_FALLBACK_LIBRARY_PATH, MACOSX_DEPLOYMENT_TARGET), and rendering.
+// and the environment (DYLD_LIBRARY_PATH, DYLD_FALLBACK_LIBRARY_PATH, MACOSX_DEPLOYMENT_TARGET), and printing
+// what lib/report (wheel_report.hpp) renders.
 // cmd_wheel.cpp dispatches here for wheels whose platform tags are macosx_*.
 #pragma once
 
