@@ -362,8 +362,24 @@ Status check_script_moves(const ScriptMoves& moves, const std::vector<ZipMember>
   return {};
 }
 
+std::future<GraftOrigins> ask_graft_origins(const GraftPlan& plan, const WhichProvidesMany& which_provides) {
+  std::vector<std::string> paths;
+  for (auto& g : plan.grafts) paths.push_back(g.real_path);
+  return std::async(std::launch::async, [paths, which_provides]() noexcept {
+    GraftOrigins out;
+    if (!which_provides || paths.empty()) return out;
+    try {
+      auto answers = which_provides(paths);
+      for (size_t i = 0; i < paths.size() && i < answers.size(); ++i) out[paths[i]] = answers[i];
+    } catch (const std::exception&) {
+      out.clear();  // no package named: the SBOM is left out, provenance still records every graft
+    }
+    return out;
+  });
+}
+
 Result<std::optional<Sbom>> grafts_sbom(const std::string& out_name, const GraftPlan& plan,
-                                        const WhichProvides& which_provides, const FileDigests& digests) {
+                                        const GraftOrigins& origins, const FileDigests& digests) {
   std::vector<SbomFile> files;
   for (auto& g : plan.grafts) {
     auto it = digests.find(g.out_path);
@@ -371,7 +387,10 @@ Result<std::optional<Sbom>> grafts_sbom(const std::string& out_name, const Graft
       return make_error(ErrorCode::verify, "graft " + g.member + " was not hashed after patching").with_path(g.out_path);
     files.push_back({g.member, g.real_path, it->second.sha});
   }
-  return make_sbom(out_name, files, which_provides);
+  return make_sbom(out_name, files, [&origins](const std::string& path) -> std::optional<PackageOrigin> {
+    auto it = origins.find(path);
+    return it == origins.end() ? std::nullopt : it->second;
+  });
 }
 
 Result<std::vector<elf::ElfInfo>> apply_edit_jobs(const std::vector<EditJob>& jobs, const StripFile& strip,

@@ -3,6 +3,7 @@
 // in its signature, so a test can run one alone. Internal to lib/wheel: not installed. docs/wheel-contract.md.
 #pragma once
 
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -115,10 +116,15 @@ std::string provenance_json(const std::string& input_file_name, const std::strin
                             const std::vector<std::string>& platform_tags, const GraftPlan& plan,
                             const std::vector<ExternalLibrary>& libraries);
 
+// Which package provides each graft, by its real path. The answer depends on the source paths only, so
+// ask_graft_origins asks once for all grafts on a thread of its own, while they are patched and hashed; the future
+// never throws (a failed lookup is no answer, as when no package manager is there).
+using GraftOrigins = std::map<std::string, std::optional<PackageOrigin>>;
+std::future<GraftOrigins> ask_graft_origins(const GraftPlan& plan, const WhichProvidesMany& which_provides);
 // The SBOM of the grafts as written (their digests after patching), for the output named `out_name`; nullopt
 // when no package owns a graft (sbom.hpp).
 Result<std::optional<Sbom>> grafts_sbom(const std::string& out_name, const GraftPlan& plan,
-                                        const WhichProvides& which_provides, const FileDigests& digests);
+                                        const GraftOrigins& origins, const FileDigests& digests);
 
 // ---- RECORD
 struct OutputPlan {

@@ -91,6 +91,7 @@ struct ZipWriteOptions {
   std::optional<int64_t> source_date_epoch;  // every member's time (clamped to 1980-01-01..2107) when set
   unsigned jobs = 0;  // 0 = all cores
   ProgressFn progress;  // told members and bytes written (may be empty)
+  StepFn on_step;       // told each step's wall time: prepare, write, verify, rename (may be empty)
 };
 
 // Writes `entries` in the order given to `out_path` atomically (temporary file in the same directory, reopened

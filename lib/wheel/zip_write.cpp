@@ -198,12 +198,14 @@ Status write_wheel_zip(ZipReader& input, const std::vector<OutputEntry>& entries
       fs::remove_all(d, ec);
     }
   } cleanup{scratch};
+  StepClock clock(&opts.on_step);
   unsigned jobs = opts.jobs ? opts.jobs : default_jobs();
   const std::vector<RawMember>& in_raw = input.entries();
   Fd in_fd(::open(input.path().c_str(), O_RDONLY | O_CLOEXEC));
   if (in_fd.fd < 0) return make_error(ErrorCode::io, "cannot reopen the input").with_path(input.path());
   FERRY_TRY(fresh, prepare_new_members(entries, opts.level, jobs));
   FERRY_TRY(outs, plan_outputs(entries, fresh, in_raw, in_fd.fd, opts, out_path));
+  clock.mark("write: new small members deflated");
 
   // Step 3: the output, front to back, into a temporary file.
   std::string tmp_out = scratch + "/out.whl";
@@ -220,11 +222,14 @@ Status write_wheel_zip(ZipReader& input, const std::vector<OutputEntry>& entries
     FERRY_CHECK(write_raw_zip(out_fd.fd, outs, ro, out_path));
     meter.finish();
   }
+  clock.mark("write: the archive, front to back");
   FERRY_CHECK(verify_written(tmp_out, entries, out_path));
+  clock.mark("write: reopened and checked");
   ::chmod(tmp_out.c_str(), 0644);
   if (::rename(tmp_out.c_str(), out_path.c_str()) != 0)
     return make_error(ErrorCode::io, std::string("cannot rename into place: ") + std::strerror(errno))
         .with_path(out_path);
+  clock.mark("write: renamed into place");
   return {};
 }
 

@@ -7,10 +7,12 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <map>
 #include <fstream>
 #include <memory>
 #include <mutex>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "cli.hpp"
@@ -32,8 +34,10 @@ std::string on_path(const std::string& program) {
   return "";
 }
 
-// Runs argv with stdin and stderr on /dev/null; its stdout when it exits 0, else nullopt.
-std::optional<std::string> run_capture(const std::vector<std::string>& argv) {
+// Runs argv with stdin and stderr on /dev/null; its stdout when it exits 0 (or whatever the status when
+// `any_status`: `dpkg -S` exits 1 when one of many paths is not owned, and still names the owners of the others),
+// else nullopt.
+std::optional<std::string> run_capture(const std::vector<std::string>& argv, bool any_status = false) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return std::nullopt;
   posix_spawn_file_actions_t fa;
@@ -65,7 +69,7 @@ std::optional<std::string> run_capture(const std::vector<std::string>& argv) {
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
+  if (!WIFEXITED(status) || (WEXITSTATUS(status) != 0 && !any_status)) return std::nullopt;
   return out;
 }
 
@@ -88,17 +92,51 @@ std::string usable(const std::string& program) {
   return p;
 }
 
-std::optional<wheel::PackageOrigin> ask_dpkg(const std::string& dpkg, const std::string& distro,
-                                             const std::string& path) {
-  auto owner = run_capture({dpkg, "-S", path});
-  std::smatch m;
-  if (!owner || !std::regex_search(*owner, m, std::regex("^([^:]+):"))) return std::nullopt;
-  std::string name = m[1];
-  auto status = run_capture({dpkg, "-s", name});
-  if (!status) return std::nullopt;
-  std::smatch v;
-  if (!std::regex_search(*status, v, std::regex(R"((^|\n)Version: ([^\s]+))"))) return std::nullopt;
-  return wheel::PackageOrigin{"deb", distro, name, v[2]};
+// Each path's owner as `dpkg -S` names it for the path alone: the package of the line "pkg[:arch][, ...]: path"
+// (diversion lines are not owners). Every dpkg run reads the whole database, so one `dpkg -S` answers all paths
+// and one `dpkg -s` gives every owner's version: two runs whatever the number of grafts.
+std::vector<std::optional<wheel::PackageOrigin>> ask_dpkg(const std::string& dpkg, const std::string& distro,
+                                                          const std::vector<std::string>& paths) {
+  std::vector<std::optional<wheel::PackageOrigin>> out(paths.size());
+  std::vector<std::string> args = {dpkg, "-S"};
+  args.insert(args.end(), paths.begin(), paths.end());
+  auto owners = run_capture(args, true);
+  if (!owners) return out;
+  std::map<std::string, std::string> owner_of;  // path -> package name
+  std::istringstream lines(*owners);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("diversion by ")) continue;
+    size_t sep = line.find(": ");
+    size_t colon = line.find(':');
+    if (sep == std::string::npos || colon == 0) continue;
+    owner_of.emplace(line.substr(sep + 2), line.substr(0, colon));
+  }
+  std::set<std::string> names;
+  for (auto& [p, n] : owner_of) names.insert(n);
+  if (names.empty()) return out;
+  args = {dpkg, "-s"};
+  args.insert(args.end(), names.begin(), names.end());
+  auto status = run_capture(args, true);
+  if (!status) return out;
+  std::map<std::string, std::string> version_of;  // the first stanza of a package names its version
+  std::string package;
+  std::istringstream stanzas(*status);
+  for (std::string line; std::getline(stanzas, line);) {
+    if (line.empty()) package.clear();
+    else if (line.starts_with("Package: ")) package = line.substr(9);
+    else if (line.starts_with("Version: ") && !package.empty()) {
+      std::string v = line.substr(9);
+      v = v.substr(0, v.find_first_of(" \t\r"));
+      if (!v.empty()) version_of.emplace(package, v);
+    }
+  }
+  for (size_t i = 0; i < paths.size(); ++i) {
+    auto o = owner_of.find(paths[i]);
+    if (o == owner_of.end()) continue;
+    auto v = version_of.find(o->second);
+    if (v != version_of.end()) out[i] = wheel::PackageOrigin{"deb", distro, o->second, v->second};
+  }
+  return out;
 }
 
 std::optional<wheel::PackageOrigin> ask_rpm(const std::string& rpm, const std::string& distro,
@@ -121,7 +159,7 @@ std::optional<wheel::PackageOrigin> ask_apk(const std::string& apk, const std::s
 
 }  // namespace
 
-wheel::WhichProvides system_which_provides() {
+wheel::WhichProvidesMany system_which_provides() {
   // Probed on the first question, not here: a repair that grafts nothing (every Windows wheel, most re-repairs)
   // would otherwise spawn `dpkg --version` for nothing (a few milliseconds, more than such a repair takes).
   struct Managers {
@@ -129,19 +167,19 @@ wheel::WhichProvides system_which_provides() {
     std::string distro, dpkg, rpm, apk;
   };
   auto m = std::make_shared<Managers>();
-  return [m](const std::string& path) -> std::optional<wheel::PackageOrigin> {
+  return [m](const std::vector<std::string>& paths) {
     std::call_once(m->once, [&] {
       m->distro = distro_id();
       if (m->distro.empty()) return;
       m->dpkg = usable("dpkg"), m->rpm = usable("rpm"), m->apk = usable("apk");
     });
-    if (!m->dpkg.empty())
-      if (auto o = ask_dpkg(m->dpkg, m->distro, path)) return o;
-    if (!m->rpm.empty())
-      if (auto o = ask_rpm(m->rpm, m->distro, path)) return o;
-    if (!m->apk.empty())
-      if (auto o = ask_apk(m->apk, m->distro, path)) return o;
-    return std::nullopt;
+    std::vector<std::optional<wheel::PackageOrigin>> out(paths.size());
+    if (!m->dpkg.empty()) out = ask_dpkg(m->dpkg, m->distro, paths);
+    for (size_t i = 0; i < paths.size(); ++i) {  // what dpkg did not claim, asked of rpm then apk, path by path
+      if (!out[i] && !m->rpm.empty()) out[i] = ask_rpm(m->rpm, m->distro, paths[i]);
+      if (!out[i] && !m->apk.empty()) out[i] = ask_apk(m->apk, m->distro, paths[i]);
+    }
+    return out;
   };
 }
 
