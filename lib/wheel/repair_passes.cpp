@@ -160,7 +160,12 @@ Result<elf::ElfInfo> apply_edit_job(const EditJob& j, const StripFile& strip) {
     }
     FERRY_CHECK(strip(src));
   }
-  auto r = patch::patch_file(src, j.out, j.edits);
+  // The output is a file of ferry's scratch tree, read once by the zip writer and removed: flushing it to the
+  // disk (patch_file's default, for a user's file) wrote 520 MB for nothing on a torch-sized member. The wheel
+  // written from it is the file that matters.
+  patch::PatchOptions po;
+  po.fsync = false;
+  auto r = patch::patch_file(src, j.out, j.edits, po);
   if (!r) return r.error().with_path(j.member);
   if (!fs::exists(j.out, ec)) {  // nothing to change: patch_file wrote nothing
     fs::copy_file(src, j.out, fs::copy_options::overwrite_existing, ec);
