@@ -189,7 +189,9 @@ wheel::WhichProvidesMany system_which_provides() {
     std::call_once(m->once, [&] {
       m->distro = distro_id();
       if (m->distro.empty()) return;
-      m->dpkg = usable("dpkg"), m->rpm = usable("rpm"), m->apk = usable("apk");
+      // dpkg is not run (its database is read), so it counts when it is on PATH and its database is there.
+      if (!on_path("dpkg").empty() && access("/var/lib/dpkg/status", R_OK) == 0) m->dpkg = "dpkg";
+      m->rpm = usable("rpm"), m->apk = usable("apk");
     });
     std::vector<std::optional<wheel::PackageOrigin>> out(paths.size());
     if (!m->dpkg.empty()) out = ask_dpkg(m->distro, paths);
