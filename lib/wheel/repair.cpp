@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <future>
 
 #include "support/file.hpp"
 #include "wheel/lower_wheel.hpp"
@@ -121,7 +122,11 @@ Result<RepairReport> repair_elf_wheel(const std::string& wheel_path, const Repai
   FERRY_CHECK(check_script_moves(moves, a.zip.members(), wheel_path));
   FERRY_TRY(after, apply_edit_jobs(jobs, opts.strip, opts.jobs));
   clock.mark("patch");
-  FERRY_TRY(digests, digest_outputs(jobs, opts.jobs));
+  // Large patched members are hashed on a thread of their own while the wheel is written; RECORD waits for them.
+  std::vector<EditJob> now, later;
+  for (size_t i = 0; i < jobs.size(); ++i) (hash_while_writing(jobs[i], after[i]) ? later : now).push_back(jobs[i]);
+  FERRY_TRY(digests, digest_outputs(now, opts.jobs));
+  auto later_digests = std::async(std::launch::async, [&later] { return digest_outputs(later, 1); });
   clock.mark("hash the patched files");
   rep.changes = elf_changes(jobs, after, a.hashes, digests);
   std::set<std::string> changed;
@@ -166,9 +171,15 @@ Result<RepairReport> repair_elf_wheel(const std::string& wheel_path, const Repai
     rep.sbom_purls = sbom->purls;
   }
   auto entries = output_entries(op, grafts);
-  FERRY_TRY(lines, record_lines(entries, a, digests, opts.jobs));
-  insert_record(entries, lines, a.dist_info + "/RECORD");
-  clock.mark("RECORD");
+  insert_late_record(entries, a.dist_info + "/RECORD", [&]() -> Result<std::vector<uint8_t>> {
+    FERRY_TRY(more, later_digests.get());
+    FileDigests all = digests;
+    all.insert(more.begin(), more.end());
+    FERRY_TRY(lines, record_lines(entries, a, all, opts.jobs));
+    std::vector<uint8_t> text;
+    for (auto& l : lines) text.insert(text.end(), l.begin(), l.end());
+    return text;
+  });
 
   ZipWriteOptions zo;
   zo.level = opts.zip_level;

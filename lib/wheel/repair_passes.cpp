@@ -178,6 +178,7 @@ Result<elf::ElfInfo> apply_edit_job(const EditJob& j, const StripFile& strip) {
 Result<std::string> record_line_of(const OutputEntry& o, const Analysis& a,
                                    const std::map<std::string, const RecordEntry*>& rec, const FileDigests& digests) {
   if (S_ISDIR(o.mode) || (!o.name.empty() && o.name.back() == '/')) return std::string();
+  if (o.late_bytes) return record_line(o.name, "", "");  // RECORD itself, produced late
   if (o.source == OutputEntry::Source::bytes)
     return record_line(o.name, record_hash(sha256(o.bytes)), std::to_string(o.bytes.size()));
   if (o.source == OutputEntry::Source::file) {
@@ -436,6 +437,14 @@ Result<FileDigests> digest_outputs(const std::vector<EditJob>& jobs, unsigned jo
   return out;
 }
 
+bool hash_while_writing(const EditJob& job, const elf::ElfInfo& after) {
+  constexpr uint64_t kLargeOutput = uint64_t{64} << 20;
+  if (job.grafted || !job.before || after.file_size < kLargeOutput) return false;
+  const elf::ElfInfo& b = *job.before;
+  return b.needed != after.needed || summary_rpath(b) != summary_rpath(after) || b.soname.value_or("") != after.soname.value_or("") ||
+         b.file_size != after.file_size;
+}
+
 std::vector<ElfChange> elf_changes(const std::vector<EditJob>& jobs, const std::vector<elf::ElfInfo>& after,
                                    const std::map<std::string, Sha256>& hashes, const FileDigests& digests) {
   std::vector<ElfChange> out;
@@ -619,6 +628,16 @@ void insert_record(std::vector<OutputEntry>& entries, const std::vector<std::str
   if (pos == entries.size()) text += record_line(record_member, "", "");
   rec.bytes.assign(text.begin(), text.end());
   entries.insert(entries.begin() + static_cast<long>(pos), std::move(rec));
+}
+
+void insert_late_record(std::vector<OutputEntry>& entries, const std::string& record_member,
+                        std::function<Result<std::vector<uint8_t>>()> text) {
+  OutputEntry rec;
+  rec.name = record_member;
+  rec.source = OutputEntry::Source::bytes;
+  rec.late_bytes = std::move(text);
+  auto at = std::upper_bound(entries.begin(), entries.end(), rec, walk_less);
+  entries.insert(at, std::move(rec));
 }
 
 }  // namespace ferry::wheel

@@ -96,7 +96,7 @@ Result<std::vector<Fresh>> prepare_new_members(const std::vector<OutputEntry>& e
   std::vector<Fresh> fresh(entries.size());
   std::vector<std::optional<Error>> errors(entries.size());
   parallel_for(entries.size(), [&](size_t i) {
-    if (entries[i].source == OutputEntry::Source::copy) return;
+    if (entries[i].source == OutputEntry::Source::copy || entries[i].late_bytes) return;
     try {
       if (Status s = prepare_one(entries[i], level, fresh[i]); !s) errors[i] = s.error();
     } catch (const std::exception& ex) {
@@ -106,6 +106,19 @@ Result<std::vector<Fresh>> prepare_new_members(const std::vector<OutputEntry>& e
   for (auto& e : errors)
     if (e) return *e;
   return fresh;
+}
+
+// A late entry's bytes, produced now and compressed as prepare_one compresses any generated member.
+Status fill_late(const OutputEntry& e, int level, RawOutput& o) {
+  FERRY_TRY(bytes, e.late_bytes());
+  OutputEntry now;
+  now.name = e.name, now.mode = e.mode, now.source = OutputEntry::Source::bytes, now.bytes = std::move(bytes);
+  Fresh f;
+  FERRY_CHECK(prepare_one(now, level, f));
+  o.size = f.size, o.method = f.method, o.crc = f.crc;
+  o.comp_size = f.data.size();
+  o.bytes = std::move(f.data);
+  return {};
 }
 
 void dos_time_local(int64_t t, uint16_t& dostime, uint16_t& dosdate) {
@@ -134,6 +147,10 @@ Result<std::vector<RawOutput>> plan_outputs(const std::vector<OutputEntry>& entr
       const RawMember& r = in_raw[e.input_index];
       o.src_fd = in_fd, o.data_offset = r.data_offset, o.comp_size = r.comp_size, o.size = r.size;
       o.crc = r.crc, o.method = r.method, o.dostime = r.dostime, o.dosdate = r.dosdate;
+    } else if (e.late_bytes) {
+      o.data = RawOutput::Data::bytes;
+      o.late = [&e, level = opts.level](RawOutput& out) -> Status { return fill_late(e, level, out); };
+      dos_time_local(::time(nullptr), o.dostime, o.dosdate);
     } else {
       Fresh& f = fresh[i];
       o.size = f.size, o.method = f.method, o.crc = f.crc;
