@@ -100,6 +100,7 @@ bench_goal() {
 # (every member inflated and checked against RECORD) and `ferry repair --trust-record` (members copied byte for
 # byte are not inflated), each timed RUNS times with its peak RSS, then both ratios against cp and the goals.
 # Uses $ferry; the fixture library directory WORK/fx/lib is the LD_LIBRARY_PATH the wheel's extension needs.
+# BENCH_STEPS=1 adds one untimed --trust-record run that prints each step's wall time (FERRY_TIMINGS=1).
 bench_repair_vs_cp() {
   local work=$1 wheel=$2 max=$3 rss=$4
   bench_prep() { rm -rf "$BENCH_WORK/out" && mkdir -p "$BENCH_WORK/out" && sync; }
@@ -110,6 +111,12 @@ bench_repair_vs_cp() {
   repaired
   bench_run ferry_trust_record env LD_LIBRARY_PATH="$work/fx/lib" "$ferry" repair "$wheel" -w "$work/out" --trust-record
   repaired
+  if [ "${BENCH_STEPS:-0}" = 1 ]; then  # one more --trust-record run, its steps' wall times (FERRY_TIMINGS)
+    bench_prep steps
+    echo "steps of one ferry repair --trust-record run:"
+    FERRY_TIMINGS=1 LD_LIBRARY_PATH="$work/fx/lib" "$ferry" repair "$wheel" -w "$work/out" --trust-record 2>&1 >/dev/null |
+      sed 's/^ferry: /  /'
+  fi
   echo
   bench_compare ferry_repair cp "<= ${max}x cp"
   bench_compare ferry_trust_record cp "<= ${max}x cp"

@@ -5,7 +5,8 @@
 # recompressing, peak memory < 200 MB. Repair inflates and hashes every member by default (its RECORD carries the
 # hashes): that pass, not the copy, sets the floor; `--trust-record` (members copied byte for byte are not
 # inflated) is timed in the same run. Timing, RSS and the setup shared with repair_huge.sh: bench/lib.sh.
-# Usage: bench/repair.sh [BUILD_DIR] (SIZE_MB=1024 by default, RUNS=5; FERRY=path overrides).
+# Usage: bench/repair.sh [BUILD_DIR] (SIZE_MB=1024 by default, RUNS=5; FERRY=path overrides; BENCH_STEPS=1 prints
+# where one --trust-record run spends its time).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}

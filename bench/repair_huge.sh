@@ -6,7 +6,8 @@
 # in the build directory (a few minutes). Targets (issue 13): <= 3x cp, ferry's peak RSS <= 256 MB. Timed in one
 # run: cp, ferry repair at its defaults (every member inflated and checked against RECORD) and with --trust-record
 # (members copied byte for byte are not inflated).
-# Usage: bench/repair_huge.sh [BUILD_DIR] (HUGE_GB=2, RUNS=3; FERRY=path overrides). Not part of ctest.
+# Usage: bench/repair_huge.sh [BUILD_DIR] (HUGE_GB=2, RUNS=3; FERRY=path overrides; BENCH_STEPS=1 prints where one
+# --trust-record run spends its time). Not part of ctest.
 # Timing, RSS and the setup shared with repair.sh: bench/lib.sh.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)

@@ -2,6 +2,7 @@
 // caller passes in its options; the library never writes to the terminal, the CLI draws the line.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -42,6 +43,25 @@ private:
   const ProgressFn* fn_;
   std::mutex mu_;
   Progress p_;
+};
+
+// Wall time per named step of a long operation (repair: scan, patch, write...), told to a callback the caller
+// passes in its options; the CLI prints the steps when FERRY_TIMINGS is set. A null or empty callback costs a
+// clock read per step.
+using StepFn = std::function<void(const char* step, double seconds)>;
+class StepClock {
+public:
+  explicit StepClock(const StepFn* fn) : fn_(fn), last_(std::chrono::steady_clock::now()) {}
+  // The time since the previous mark (or since construction) is `step`'s.
+  void mark(const char* step) {
+    auto now = std::chrono::steady_clock::now();
+    if (fn_ && *fn_) (*fn_)(step, std::chrono::duration<double>(now - last_).count());
+    last_ = now;
+  }
+
+private:
+  const StepFn* fn_;
+  std::chrono::steady_clock::time_point last_;
 };
 
 }  // namespace ferry

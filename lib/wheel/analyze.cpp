@@ -700,6 +700,7 @@ TargetEval evaluate_target(const Analysis& a, const policy::Target& t, const Sho
 
 Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptions& aopts) {
   const ShowOptions& opts = *aopts.show;
+  StepClock clock(&opts.on_step);
   Analysis a;
   a.wheel_path = wheel_path;
   FERRY_TRY(name, parse_wheel_name(wheel_path));
@@ -711,11 +712,13 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
   FERRY_CHECK(check_symlinks(a));
   FERRY_TRY(rec, check_record_lists_members(a));
   FERRY_CHECK(make_scratch_tree(a, opts.temp_dir));
+  clock.mark("open: directory, metadata, RECORD");
   unsigned jobs = opts.jobs ? opts.jobs : default_jobs();
   FERRY_TRY(scan, scan_members(a, aopts.verify_all_hashes, jobs, aopts.progress, aopts.trust_record ? &rec : nullptr,
                                aopts.decode_in_memory));
   FERRY_CHECK(check_record_hashes(a, scan, rec));
   a.members_trusted = scan.trusted;
+  clock.mark("scan: members hashed, ELF extracted");
   FERRY_CHECK(decode_elves(a, scan, jobs));
   if (a.elves.empty()) return a;  // pure: callers decide
   FERRY_CHECK(judge_arch_and_libc(a));
@@ -724,9 +727,11 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
     a.siblings.push_back(sib);
   }
   FERRY_CHECK(resolve_elves(a, resolve_options(a, opts), jobs));
+  clock.mark("decode and resolve the ELF members");
   a.versioned = versioned_uses(a.elves);
   for (auto* t : targets_to_judge(a.arch, a.family, opts.musl_policy))
     a.evals.push_back(evaluate_target(a, *t, opts, aopts.include_drivers));
+  clock.mark("judge the targets");
   return a;
 }
 

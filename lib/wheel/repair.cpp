@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <future>
 
 #include "support/file.hpp"
 #include "wheel/lower_wheel.hpp"
@@ -76,6 +77,7 @@ Result<Analysis> analyze_for_repair(const std::string& wheel_path, const RepairO
 // The script of an ELF (manylinux/musllinux) repair: each step a pass from repair_passes.hpp.
 Result<RepairReport> repair_elf_wheel(const std::string& wheel_path, const RepairOptions& opts) {
   FERRY_TRY(a, analyze_for_repair(wheel_path, opts));
+  StepClock clock(&opts.on_step);
   RepairReport rep;
   rep.wheel = wheel_path;
   rep.members_trusted = a.members_trusted;
@@ -110,13 +112,22 @@ Result<RepairReport> repair_elf_wheel(const std::string& wheel_path, const Repai
   FERRY_CHECK(make_dirs(out_root + "/" + grafts.libs_dir, "the scratch tree"));
   FERRY_CHECK(copy_grafts(grafts, out_root, opts.jobs));
   FERRY_TRY(replaced, members_replaced_by_grafts(grafts, a.zip.members(), a.hashes, wheel_path));
+  clock.mark("plan and copy the grafts");
   rep.libraries = reached_libraries(ev, grafts);
 
+  // The package lookups (processes the caller spawns) run while the ELF files are patched and hashed.
+  auto origins = ask_graft_origins(grafts, opts.which_provides);
   ScriptMoves moves;
   auto jobs = build_edit_jobs(a, ev, grafts, replaced, out_root, rep.notes, moves);
   FERRY_CHECK(check_script_moves(moves, a.zip.members(), wheel_path));
   FERRY_TRY(after, apply_edit_jobs(jobs, opts.strip, opts.jobs));
-  FERRY_TRY(digests, digest_outputs(jobs, opts.jobs));
+  clock.mark("patch");
+  // Large patched members are hashed on a thread of their own while the wheel is written; RECORD waits for them.
+  std::vector<EditJob> now, later;
+  for (size_t i = 0; i < jobs.size(); ++i) (hash_while_writing(jobs[i], after[i]) ? later : now).push_back(jobs[i]);
+  FERRY_TRY(digests, digest_outputs(now, opts.jobs));
+  auto later_digests = std::async(std::launch::async, [&later] { return digest_outputs(later, 1); });
+  clock.mark("hash the patched files");
   rep.changes = elf_changes(jobs, after, a.hashes, digests);
   std::set<std::string> changed;
   for (auto& c : rep.changes) changed.insert(c.member);
@@ -152,21 +163,30 @@ Result<RepairReport> repair_elf_wheel(const std::string& wheel_path, const Repai
   rep.notes.insert(rep.notes.end(), warnings.begin(), warnings.end());
   OutputPlan op{&a, out_root, changed, replaced, tags.wheel_text,
                 provenance_json(base, rep.policy_tag, rep.platform_tags, grafts, rep.libraries), moves, "", ""};
-  FERRY_TRY(sbom, grafts_sbom(tags.file_name, grafts, opts.which_provides, digests));
+  FERRY_TRY(sbom, grafts_sbom(tags.file_name, grafts, origins.get(), digests));
+  clock.mark("SBOM: which package provides each graft");
   if (sbom) {
     op.sbom_member = rep.sbom = a.dist_info + "/sboms/ferry.cdx.json";
     op.sbom_text = sbom->text;
     rep.sbom_purls = sbom->purls;
   }
   auto entries = output_entries(op, grafts);
-  FERRY_TRY(lines, record_lines(entries, a, digests, opts.jobs));
-  insert_record(entries, lines, a.dist_info + "/RECORD");
+  insert_late_record(entries, a.dist_info + "/RECORD", [&]() -> Result<std::vector<uint8_t>> {
+    FERRY_TRY(more, later_digests.get());
+    FileDigests all = digests;
+    all.insert(more.begin(), more.end());
+    FERRY_TRY(lines, record_lines(entries, a, all, opts.jobs));
+    std::vector<uint8_t> text;
+    for (auto& l : lines) text.insert(text.end(), l.begin(), l.end());
+    return text;
+  });
 
   ZipWriteOptions zo;
   zo.level = opts.zip_level;
   zo.jobs = opts.jobs;
   zo.source_date_epoch = opts.source_date_epoch;
   zo.progress = opts.progress;
+  zo.on_step = opts.on_step;
   FERRY_CHECK(write_wheel_zip(a.zip, entries, rep.output, zo));
   for (auto& o : entries) (o.source == OutputEntry::Source::copy ? rep.members_copied : rep.members_written)++;
   return rep;

@@ -160,7 +160,12 @@ Result<elf::ElfInfo> apply_edit_job(const EditJob& j, const StripFile& strip) {
     }
     FERRY_CHECK(strip(src));
   }
-  auto r = patch::patch_file(src, j.out, j.edits);
+  // The output is a file of ferry's scratch tree, read once by the zip writer and removed: flushing it to the
+  // disk (patch_file's default, for a user's file) wrote 520 MB for nothing on a torch-sized member. The wheel
+  // written from it is the file that matters.
+  patch::PatchOptions po;
+  po.fsync = false;
+  auto r = patch::patch_file(src, j.out, j.edits, po);
   if (!r) return r.error().with_path(j.member);
   if (!fs::exists(j.out, ec)) {  // nothing to change: patch_file wrote nothing
     fs::copy_file(src, j.out, fs::copy_options::overwrite_existing, ec);
@@ -173,6 +178,7 @@ Result<elf::ElfInfo> apply_edit_job(const EditJob& j, const StripFile& strip) {
 Result<std::string> record_line_of(const OutputEntry& o, const Analysis& a,
                                    const std::map<std::string, const RecordEntry*>& rec, const FileDigests& digests) {
   if (S_ISDIR(o.mode) || (!o.name.empty() && o.name.back() == '/')) return std::string();
+  if (o.late_bytes) return record_line(o.name, "", "");  // RECORD itself, produced late
   if (o.source == OutputEntry::Source::bytes)
     return record_line(o.name, record_hash(sha256(o.bytes)), std::to_string(o.bytes.size()));
   if (o.source == OutputEntry::Source::file) {
@@ -362,8 +368,24 @@ Status check_script_moves(const ScriptMoves& moves, const std::vector<ZipMember>
   return {};
 }
 
+std::future<GraftOrigins> ask_graft_origins(const GraftPlan& plan, const WhichProvidesMany& which_provides) {
+  std::vector<std::string> paths;
+  for (auto& g : plan.grafts) paths.push_back(g.real_path);
+  return std::async(std::launch::async, [paths, which_provides]() noexcept {
+    GraftOrigins out;
+    if (!which_provides || paths.empty()) return out;
+    try {
+      auto answers = which_provides(paths);
+      for (size_t i = 0; i < paths.size() && i < answers.size(); ++i) out[paths[i]] = answers[i];
+    } catch (const std::exception&) {
+      out.clear();  // no package named: the SBOM is left out, provenance still records every graft
+    }
+    return out;
+  });
+}
+
 Result<std::optional<Sbom>> grafts_sbom(const std::string& out_name, const GraftPlan& plan,
-                                        const WhichProvides& which_provides, const FileDigests& digests) {
+                                        const GraftOrigins& origins, const FileDigests& digests) {
   std::vector<SbomFile> files;
   for (auto& g : plan.grafts) {
     auto it = digests.find(g.out_path);
@@ -371,7 +393,10 @@ Result<std::optional<Sbom>> grafts_sbom(const std::string& out_name, const Graft
       return make_error(ErrorCode::verify, "graft " + g.member + " was not hashed after patching").with_path(g.out_path);
     files.push_back({g.member, g.real_path, it->second.sha});
   }
-  return make_sbom(out_name, files, which_provides);
+  return make_sbom(out_name, files, [&origins](const std::string& path) -> std::optional<PackageOrigin> {
+    auto it = origins.find(path);
+    return it == origins.end() ? std::nullopt : it->second;
+  });
 }
 
 Result<std::vector<elf::ElfInfo>> apply_edit_jobs(const std::vector<EditJob>& jobs, const StripFile& strip,
@@ -410,6 +435,14 @@ Result<FileDigests> digest_outputs(const std::vector<EditJob>& jobs, unsigned jo
     out[jobs[i].out] = got[i];
   }
   return out;
+}
+
+bool hash_while_writing(const EditJob& job, const elf::ElfInfo& after) {
+  constexpr uint64_t kLargeOutput = uint64_t{64} << 20;
+  if (job.grafted || !job.before || after.file_size < kLargeOutput) return false;
+  const elf::ElfInfo& b = *job.before;
+  return b.needed != after.needed || summary_rpath(b) != summary_rpath(after) || b.soname.value_or("") != after.soname.value_or("") ||
+         b.file_size != after.file_size;
 }
 
 std::vector<ElfChange> elf_changes(const std::vector<EditJob>& jobs, const std::vector<elf::ElfInfo>& after,
@@ -595,6 +628,16 @@ void insert_record(std::vector<OutputEntry>& entries, const std::vector<std::str
   if (pos == entries.size()) text += record_line(record_member, "", "");
   rec.bytes.assign(text.begin(), text.end());
   entries.insert(entries.begin() + static_cast<long>(pos), std::move(rec));
+}
+
+void insert_late_record(std::vector<OutputEntry>& entries, const std::string& record_member,
+                        std::function<Result<std::vector<uint8_t>>()> text) {
+  OutputEntry rec;
+  rec.name = record_member;
+  rec.source = OutputEntry::Source::bytes;
+  rec.late_bytes = std::move(text);
+  auto at = std::upper_bound(entries.begin(), entries.end(), rec, walk_less);
+  entries.insert(at, std::move(rec));
 }
 
 }  // namespace ferry::wheel

@@ -3,6 +3,7 @@
 // in its signature, so a test can run one alone. Internal to lib/wheel: not installed. docs/wheel-contract.md.
 #pragma once
 
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -91,6 +92,10 @@ struct FileDigest {
 };
 using FileDigests = std::map<std::string, FileDigest>;
 Result<FileDigests> digest_outputs(const std::vector<EditJob>& jobs, unsigned jobs_n);
+// Whether a job's output can be hashed while the wheel is written: a large (torch-sized) patched member whose
+// headers or size changed, so elf_changes lists it without its digest and only RECORD needs that (0.8 s of wall
+// time for 520 MB, otherwise spent before the write starts). Grafts are hashed first: the SBOM names their digests.
+bool hash_while_writing(const EditJob& job, const elf::ElfInfo& after);
 // What changed, per job; a non-graft whose headers, size and content (`digests` vs `hashes`) are unchanged is
 // left out.
 std::vector<ElfChange> elf_changes(const std::vector<EditJob>& jobs, const std::vector<elf::ElfInfo>& after,
@@ -115,10 +120,15 @@ std::string provenance_json(const std::string& input_file_name, const std::strin
                             const std::vector<std::string>& platform_tags, const GraftPlan& plan,
                             const std::vector<ExternalLibrary>& libraries);
 
+// Which package provides each graft, by its real path. The answer depends on the source paths only, so
+// ask_graft_origins asks once for all grafts on a thread of its own, while they are patched and hashed; the future
+// never throws (a failed lookup is no answer, as when no package manager is there).
+using GraftOrigins = std::map<std::string, std::optional<PackageOrigin>>;
+std::future<GraftOrigins> ask_graft_origins(const GraftPlan& plan, const WhichProvidesMany& which_provides);
 // The SBOM of the grafts as written (their digests after patching), for the output named `out_name`; nullopt
 // when no package owns a graft (sbom.hpp).
 Result<std::optional<Sbom>> grafts_sbom(const std::string& out_name, const GraftPlan& plan,
-                                        const WhichProvides& which_provides, const FileDigests& digests);
+                                        const GraftOrigins& origins, const FileDigests& digests);
 
 // ---- RECORD
 struct OutputPlan {
@@ -141,5 +151,9 @@ Result<std::vector<std::string>> record_lines(const std::vector<OutputEntry>& en
 // Pure: inserts RECORD, listing `lines` and itself, at its place in walk order.
 void insert_record(std::vector<OutputEntry>& entries, const std::vector<std::string>& lines,
                    const std::string& record_member);
+// Inserts RECORD at its place in walk order as a late entry (wheel_zip.hpp): when the writer reaches it, `text`
+// gives its content (record_lines of every entry, RECORD's own line without a hash among them).
+void insert_late_record(std::vector<OutputEntry>& entries, const std::string& record_member,
+                        std::function<Result<std::vector<uint8_t>>()> text);
 
 }  // namespace ferry::wheel

@@ -25,6 +25,10 @@ struct PackageOrigin {
 
 // Which package provides the file at this (real) path; nullopt when none does or no package manager answers.
 using WhichProvides = std::function<std::optional<PackageOrigin>(const std::string& path)>;
+// The same question for many paths at once (one package-manager run answers them all: a spawn of dpkg reads its
+// whole database, so asking per file cost a torch-sized repair with 22 grafts seconds); answers in the order asked.
+using WhichProvidesMany =
+    std::function<std::vector<std::optional<PackageOrigin>>(const std::vector<std::string>& paths)>;
 
 struct SbomFile {
   std::string member;  // where it is in the wheel: "lxml.libs/libxml2-5f1c0e12.so.2.9.14"

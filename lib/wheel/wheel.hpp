@@ -67,6 +67,7 @@ struct ShowOptions {
   std::optional<std::string> musl_policy;
   WindowsOptions windows;  // win32 / win_amd64 / win_arm64 wheels (windows.hpp)
   ProgressFn progress;  // told members checked and written, from any thread, one call at a time (may be empty)
+  StepFn on_step;       // told each step's wall time (scan, resolve, patch, write...) on the calling thread
 };
 
 struct ShowReport {
@@ -111,7 +112,7 @@ struct RepairOptions : ShowOptions {
   bool trust_record = false;
   // Asked which distribution package provides each grafted library, for the SBOM (the CLI runs dpkg/rpm/apk as
   // auditwheel does); empty = no package is named and the SBOM lists the grafted files with their hashes only.
-  WhichProvides which_provides;
+  WhichProvidesMany which_provides;
 };
 
 // One ELF that changed, before and after.

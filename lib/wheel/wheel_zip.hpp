@@ -5,6 +5,7 @@
 // Spec: APPNOTE.TXT (external attributes, ZIP64), PEP 427 (wheel layout), wheels.md "repair" step 6.
 #pragma once
 
+#include <functional>
 #include <cstdint>
 #include <ctime>
 #include <memory>
@@ -84,6 +85,9 @@ struct OutputEntry {
   std::string file_path;        // file: content on disk
   std::vector<uint8_t> bytes;   // bytes: small generated content (RECORD, WHEEL, provenance)
   uint32_t mode = 0100644;      // st_mode written to the external attributes
+  // bytes, produced when the writer reaches the entry rather than before it starts: RECORD waits there for the
+  // hash of a large patched file, computed while the members before it are written. An error stops the write.
+  std::function<Result<std::vector<uint8_t>>()> late_bytes;
 };
 
 struct ZipWriteOptions {
@@ -91,6 +95,7 @@ struct ZipWriteOptions {
   std::optional<int64_t> source_date_epoch;  // every member's time (clamped to 1980-01-01..2107) when set
   unsigned jobs = 0;  // 0 = all cores
   ProgressFn progress;  // told members and bytes written (may be empty)
+  StepFn on_step;       // told each step's wall time: prepare, write, verify, rename (may be empty)
 };
 
 // Writes `entries` in the order given to `out_path` atomically (temporary file in the same directory, reopened

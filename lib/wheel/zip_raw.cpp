@@ -192,6 +192,11 @@ Status put_stored_file(Writer& w, RawOutput& m, const RawWriteOptions& opts) {
 }
 
 Status put_member(Writer& w, RawOutput& m, const RawWriteOptions& opts) {
+  if (m.late) {  // moved out first: it fills `m`, this very object
+    auto late = std::move(m.late);
+    m.late = nullptr;
+    FERRY_CHECK(late(m));
+  }
   uint64_t header_at = w.pos();
   bool z64 = local_zip64(m);
   local_header(w.buf, m, z64, alignment_pad(m, header_at, z64));

@@ -38,6 +38,9 @@ struct RawOutput {
   uint16_t method = 0;
   uint16_t dostime = 0, dosdate = 0;
   uint32_t mode = 0100644;   // st_mode for the external attributes
+  // Set: called when the writer reaches the member, before its header, to fill in its data (a `bytes` member
+  // produced late); an error stops the write.
+  std::function<Status(RawOutput&)> late;
 };
 
 struct RawWriteOptions {

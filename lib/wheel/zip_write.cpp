@@ -96,7 +96,7 @@ Result<std::vector<Fresh>> prepare_new_members(const std::vector<OutputEntry>& e
   std::vector<Fresh> fresh(entries.size());
   std::vector<std::optional<Error>> errors(entries.size());
   parallel_for(entries.size(), [&](size_t i) {
-    if (entries[i].source == OutputEntry::Source::copy) return;
+    if (entries[i].source == OutputEntry::Source::copy || entries[i].late_bytes) return;
     try {
       if (Status s = prepare_one(entries[i], level, fresh[i]); !s) errors[i] = s.error();
     } catch (const std::exception& ex) {
@@ -106,6 +106,19 @@ Result<std::vector<Fresh>> prepare_new_members(const std::vector<OutputEntry>& e
   for (auto& e : errors)
     if (e) return *e;
   return fresh;
+}
+
+// A late entry's bytes, produced now and compressed as prepare_one compresses any generated member.
+Status fill_late(const OutputEntry& e, int level, RawOutput& o) {
+  FERRY_TRY(bytes, e.late_bytes());
+  OutputEntry now;
+  now.name = e.name, now.mode = e.mode, now.source = OutputEntry::Source::bytes, now.bytes = std::move(bytes);
+  Fresh f;
+  FERRY_CHECK(prepare_one(now, level, f));
+  o.size = f.size, o.method = f.method, o.crc = f.crc;
+  o.comp_size = f.data.size();
+  o.bytes = std::move(f.data);
+  return {};
 }
 
 void dos_time_local(int64_t t, uint16_t& dostime, uint16_t& dosdate) {
@@ -134,6 +147,10 @@ Result<std::vector<RawOutput>> plan_outputs(const std::vector<OutputEntry>& entr
       const RawMember& r = in_raw[e.input_index];
       o.src_fd = in_fd, o.data_offset = r.data_offset, o.comp_size = r.comp_size, o.size = r.size;
       o.crc = r.crc, o.method = r.method, o.dostime = r.dostime, o.dosdate = r.dosdate;
+    } else if (e.late_bytes) {
+      o.data = RawOutput::Data::bytes;
+      o.late = [&e, level = opts.level](RawOutput& out) -> Status { return fill_late(e, level, out); };
+      dos_time_local(::time(nullptr), o.dostime, o.dosdate);
     } else {
       Fresh& f = fresh[i];
       o.size = f.size, o.method = f.method, o.crc = f.crc;
@@ -198,12 +215,14 @@ Status write_wheel_zip(ZipReader& input, const std::vector<OutputEntry>& entries
       fs::remove_all(d, ec);
     }
   } cleanup{scratch};
+  StepClock clock(&opts.on_step);
   unsigned jobs = opts.jobs ? opts.jobs : default_jobs();
   const std::vector<RawMember>& in_raw = input.entries();
   Fd in_fd(::open(input.path().c_str(), O_RDONLY | O_CLOEXEC));
   if (in_fd.fd < 0) return make_error(ErrorCode::io, "cannot reopen the input").with_path(input.path());
   FERRY_TRY(fresh, prepare_new_members(entries, opts.level, jobs));
   FERRY_TRY(outs, plan_outputs(entries, fresh, in_raw, in_fd.fd, opts, out_path));
+  clock.mark("write: new small members deflated");
 
   // Step 3: the output, front to back, into a temporary file.
   std::string tmp_out = scratch + "/out.whl";
@@ -220,11 +239,14 @@ Status write_wheel_zip(ZipReader& input, const std::vector<OutputEntry>& entries
     FERRY_CHECK(write_raw_zip(out_fd.fd, outs, ro, out_path));
     meter.finish();
   }
+  clock.mark("write: the archive, front to back");
   FERRY_CHECK(verify_written(tmp_out, entries, out_path));
+  clock.mark("write: reopened and checked");
   ::chmod(tmp_out.c_str(), 0644);
   if (::rename(tmp_out.c_str(), out_path.c_str()) != 0)
     return make_error(ErrorCode::io, std::string("cannot rename into place: ") + std::strerror(errno))
         .with_path(out_path);
+  clock.mark("write: renamed into place");
   return {};
 }
 

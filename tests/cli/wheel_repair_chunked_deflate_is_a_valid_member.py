@@ -4,7 +4,8 @@ fixture extension gets a section of mixed data (random, zeros, text: stored, tin
 the chunks), so repair rewrites the extension across many chunks: 5.5 MiB at -z 6, -z 0 and -z 9 (libdeflate's chunks, their final-block bit cleared), and 66 MiB at the
 default level (a member of 64 MiB or more: ISA-L's chunks with a sync flush where ferry has libisal). Oracles:
 `unzip -t` and Python's zipfile (CRC-32 checked on read) accept the output; the member's bytes hash to the RECORD
-ferry wrote and still hold the added section's bytes; deflated members did deflate."""
+ferry wrote (for the 66 MiB member, a hash computed on another thread while the wheel is written) and still hold
+the added section's bytes; deflated members did deflate."""
 import os
 import shutil
 import subprocess

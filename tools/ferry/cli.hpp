@@ -62,7 +62,7 @@ int run_auditwheel(int argc, char** argv);
 // Parses and runs `app` (its callbacks set ctx.exit_code); returns the process's exit status.
 int parse_and_run(CLI::App& app, const Context& ctx, int argc, char** argv);
 // The package-manager queries for repair's SBOM (dpkg, rpm, apk; which_provides.cpp); empty when none is usable.
-wheel::WhichProvides system_which_provides();
+wheel::WhichProvidesMany system_which_provides();
 void register_bundle(CLI::App& app, Context& ctx);
 void register_lower(CLI::App& app, Context& ctx);  // lower (cmd_lower.cpp)
 

@@ -299,6 +299,9 @@ wheel::RepairOptions repair_options(const WheelArgs& a) {
   o.zip_level = a.zip_level;
   o.source_date_epoch = source_date_epoch();
   o.which_provides = system_which_provides();  // lazy: spawns dpkg/rpm/apk only at the first lookup
+  // FERRY_TIMINGS=1: each step's wall time on stderr, to see where a repair spends its time (bench/repair*.sh).
+  if (const char* t = std::getenv("FERRY_TIMINGS"); t && *t && std::string(t) != "0")
+    o.on_step = [](const char* step, double s) { std::fprintf(stderr, "ferry: %8.3f s  %s\n", s, step); };
   return o;
 }
 
