@@ -452,16 +452,18 @@ Status read_verdefs(ElfFile& f) {
 
 }  // namespace
 
-Status follow_written_bytes(ElfFile& f, const WrittenTest& written) {
+namespace {
+
+// The program header table (every room move rewrites it whole, and e_phnum) and the section headers the move
+// wrote (the section header table itself never moves).
+Status follow_headers(ElfFile& f, const WrittenTest& written) {
   const Codec& c = f.c;
-  // The program header table (every room move rewrites it whole, and e_phnum).
   const elf::Field phnum = c.e_phnum();
   f.e_phnum = static_cast<uint16_t>(f.get(phnum.at, phnum.size));
   auto table = f.span(f.e_phoff, uint64_t(f.e_phnum) * c.phent());
   if (!table) return f.error("program header table: " + std::to_string(f.e_phnum) + " entries at " + hex(f.e_phoff) +
                              " run past the end of the file", f.e_phoff);
   FERRY_CHECK(decode_phdrs(f, *table));
-  // Section headers the move wrote (the table itself never moves).
   for (uint64_t i = 1; i < f.shdrs.size(); ++i) {
     const uint64_t at = f.e_shoff + i * c.shent();
     if (!written(at, c.shent())) continue;
@@ -476,17 +478,29 @@ Status follow_written_bytes(ElfFile& f, const WrittenTest& written) {
                      at);
     f.shdrs[i] = std::move(s);
   }
-  // The dynamic entries: where PT_DYNAMIC (or .dynamic) says now, decoded again when they moved or were written.
-  const uint64_t old_dynamic = f.dynamic_offset;
-  const bool had_dynamic = f.has_dynamic;
+  return {};
+}
+
+// The dynamic entries where PT_DYNAMIC (or .dynamic) says now, decoded again when they moved or were written
+// (DT_* pointers follow a moved block), and .dynstr where DT_STRTAB says now.
+Status follow_dynamic(ElfFile& f, const WrittenTest& written) {
+  const uint64_t old_offset = f.dynamic_offset;
+  const bool had = f.has_dynamic;
   f.has_dynamic = f.dynamic_from_section = false;
   locate_dynamic(f);
   if (!f.has_dynamic) f.dyn.clear();
   if (f.has_dynamic &&
-      (!had_dynamic || f.dynamic_offset != old_dynamic || written(f.dynamic_offset, f.dynamic_capacity * c.dynent())))
+      (!had || f.dynamic_offset != old_offset || written(f.dynamic_offset, f.dynamic_capacity * f.c.dynent())))
     FERRY_CHECK(decode_dynamic(f));
   if (f.has_dynstr) FERRY_CHECK(locate_dynstr(f));
-  // .dynsym: its records decoded again where they moved or were written (st_value follows a moved section).
+  return {};
+}
+
+// .dynsym where DT_SYMTAB says now, its records decoded again where they moved or were written (st_value
+// follows a moved section); .gnu.version and .gnu.version_r located again (their contents do not change: the
+// offsets inside them are relative).
+Status follow_symbols(ElfFile& f, const WrittenTest& written) {
+  const Codec& c = f.c;
   if (auto symtab = f.find_dyn(DT_SYMTAB); symtab && f.dynsym_count) {
     auto off = f.find_offset(*symtab, *f.dynsym_count * c.syment());
     if (!off)
@@ -503,7 +517,6 @@ Status follow_written_bytes(ElfFile& f, const WrittenTest& written) {
     }
     FERRY_CHECK(locate_versym(f));
   }
-  // Version tables: their contents do not change (offsets inside them are relative), only where they are.
   if (auto vn = f.find_dyn(DT_VERNEED)) {
     auto base = f.find_offset(*vn, 16);
     if (!base) return f.error("DT_VERNEED " + hex(*vn) + " is not mapped from the file");
@@ -514,6 +527,14 @@ Status follow_written_bytes(ElfFile& f, const WrittenTest& written) {
     f.verdef_names.clear();
   }
   return {};
+}
+
+}  // namespace
+
+Status follow_written_bytes(ElfFile& f, const WrittenTest& written) {
+  FERRY_CHECK(follow_headers(f, written));
+  FERRY_CHECK(follow_dynamic(f, written));
+  return follow_symbols(f, written);
 }
 
 Result<ElfFile> read_elf_file_for_patch(ByteView bytes, const std::string& path) {
