@@ -100,11 +100,28 @@ uint8_t byte_after_copy(const ElfFile& f, const RoomMove& m, uint64_t o) {
   return f.byte_at(o);
 }
 
+// [at, +n) after the move's copy and clearing: read whole when it lies in one piece (all in the block's new
+// place, or clear of both the block's new place and the cleared bytes), byte by byte otherwise. Reading whole
+// matters in a modelled layout, where each byte is found through the moves before this one.
+void record_after_copy(const ElfFile& f, const RoomMove& m, uint64_t at, uint64_t n, uint8_t* rec) {
+  auto overlaps = [&](uint64_t a, uint64_t len) { return at < a + len && a < at + n; };
+  std::optional<ByteView> whole;
+  if (!overlaps(m.clear_offset, m.clear_size)) {
+    if (at >= m.new_offset && at + n <= m.new_offset + m.size()) whole = f.span(m.block.start + (at - m.new_offset), n);
+    else if (!overlaps(m.new_offset, m.size())) whole = f.span(at, n);
+  }
+  if (whole) {
+    std::memcpy(rec, whole->data(), n);
+    return;
+  }
+  for (uint64_t k = 0; k < n; ++k) rec[k] = byte_after_copy(f, m, at + k);
+}
+
 // One symbol record as the writer sees it when it updates symbol values: after the copy and the field writes
 // decided so far.
 void symbol_after(const ElfFile& f, const RoomMove& m, uint64_t at, uint8_t* rec) {
   const uint64_t n = f.c.syment();
-  for (uint64_t k = 0; k < n; ++k) rec[k] = byte_after_copy(f, m, at + k);
+  record_after_copy(f, m, at, n, rec);
   for (const auto& w : m.fields) {
     if (w.offset + static_cast<uint64_t>(w.size) <= at || w.offset >= at + n) continue;
     uint8_t v[8];
