@@ -8,8 +8,23 @@
 #include <algorithm>
 
 #include "elf/elf_ident.hpp"
+#include "patch/layout_view.hpp"
 
 namespace ferry::patch {
+
+uint64_t ElfFile::file_size() const { return layout ? layout->size() : bytes.size(); }
+bool ElfFile::in_file(uint64_t off, uint64_t len) const { return layout ? layout->in_bounds(off, len) : bytes.in_bounds(off, len); }
+uint8_t ElfFile::byte_at(uint64_t off) const {
+  if (layout) return layout->at(off);
+  return off < bytes.size() ? bytes.data()[off] : 0;
+}
+std::optional<ByteView> ElfFile::span(uint64_t off, uint64_t len) const {
+  return layout ? layout->find_sub(off, len) : bytes.find_sub(off, len);
+}
+uint64_t ElfFile::get(uint64_t off, int size) const {
+  auto s = span(off, static_cast<uint64_t>(size));
+  return s ? c.get(s->data(), size) : 0;
+}
 
 Error ElfFile::error(std::string message, std::optional<uint64_t> offset, ErrorCode code) const {
   Error e = make_error(code, std::move(message), offset);
@@ -30,7 +45,7 @@ std::optional<uint64_t> ElfFile::find_offset(uint64_t vaddr, uint64_t len) const
     uint64_t rel = vaddr - p.vaddr;
     if (rel > p.filesz || len > p.filesz - rel) continue;
     auto off = checked_add(p.offset, rel);
-    if (!off || !bytes.in_bounds(*off, len)) continue;
+    if (!off || !in_file(*off, len)) continue;
     return off;
   }
   return std::nullopt;
@@ -45,7 +60,7 @@ std::optional<std::string> find_cstring_in(const std::vector<uint8_t>& table, ui
 
 std::optional<std::string> ElfFile::find_dynstr(uint64_t off) const {
   if (!has_dynstr || off >= dynstr_size) return std::nullopt;
-  auto table = bytes.find_sub(dynstr_offset, dynstr_size);
+  auto table = span(dynstr_offset, dynstr_size);
   if (!table) return std::nullopt;
   auto s = table->find_cstring(off);
   if (!s) return std::nullopt;
@@ -55,7 +70,7 @@ std::optional<std::string> ElfFile::find_dynstr(uint64_t off) const {
 std::optional<std::string> ElfFile::interpreter() const {
   if (!interp_phdr) return std::nullopt;
   const Phdr& p = phdrs[*interp_phdr];
-  auto s = bytes.find_sub(p.offset, p.filesz);
+  auto s = span(p.offset, p.filesz);
   if (!s || s->empty()) return std::nullopt;
   const char* b = reinterpret_cast<const char*>(s->data());
   return std::string(b, strnlen(b, s->size()));
@@ -65,7 +80,7 @@ bool ElfFile::runs_as_program() const {
   if (e_type == ET_EXEC) return true;
   if (!interp_phdr) return false;
   const Phdr& p = phdrs[*interp_phdr];
-  auto s = bytes.find_sub(p.offset, p.filesz);
+  auto s = span(p.offset, p.filesz);
   if (!s || s->empty()) return false;
   const uint8_t* b = s->data();
   size_t n = 0;
@@ -140,17 +155,19 @@ Status read_header(ElfFile& f) {
   return {};
 }
 
-Status read_phdrs(ElfFile& f) {
+// The program header table in `table` (e_phnum entries), checked, and which ones are PT_INTERP and PT_DYNAMIC.
+Status decode_phdrs(ElfFile& f, ByteView table) {
   const Codec& c = f.c;
-  auto table = f.bytes.sub(f.e_phoff, uint64_t(f.e_phnum) * c.phent(), "program header table");
-  if (!table) return table.error().with_path(f.path);
+  f.phdrs.clear();
+  f.interp_phdr.reset();
+  f.dynamic_phdr.reset();
   for (uint16_t i = 0; i < f.e_phnum; ++i) {
-    Phdr h = c.phdr(table->data() + uint64_t(i) * c.phent());
+    Phdr h = c.phdr(table.data() + uint64_t(i) * c.phent());
     uint64_t at = f.e_phoff + uint64_t(i) * c.phent();
     // A segment with no file bytes may name any offset (a debug file's segments point past its end).
-    if (h.type != PT_NULL && h.type != PT_GNU_STACK && h.filesz && !f.bytes.in_bounds(h.offset, h.filesz))
+    if (h.type != PT_NULL && h.type != PT_GNU_STACK && h.filesz && !f.in_file(h.offset, h.filesz))
       return f.error("program header #" + std::to_string(i) + ": file range " + hex(h.offset) + "+" +
-                         hex(h.filesz) + " runs past the end of the file (" + hex(f.bytes.size()) + ")",
+                         hex(h.filesz) + " runs past the end of the file (" + hex(f.file_size()) + ")",
                      at);
     if (h.type == PT_LOAD && h.filesz > h.memsz)
       return f.error("program header #" + std::to_string(i) + ": PT_LOAD p_filesz " + hex(h.filesz) +
@@ -161,6 +178,13 @@ Status read_phdrs(ElfFile& f) {
     f.phdrs.push_back(h);
   }
   return {};
+}
+
+Status read_phdrs(ElfFile& f) {
+  const Codec& c = f.c;
+  auto table = f.bytes.sub(f.e_phoff, uint64_t(f.e_phnum) * c.phent(), "program header table");
+  if (!table) return table.error().with_path(f.path);
+  return decode_phdrs(f, *table);
 }
 
 Status read_shdrs(ElfFile& f) {
@@ -210,7 +234,7 @@ void locate_dynamic(ElfFile& f) {
     return;
   }
   for (const auto& s : f.shdrs)
-    if (s.type == SHT_DYNAMIC && s.size >= f.c.dynent() && f.bytes.in_bounds(s.offset, s.size)) {
+    if (s.type == SHT_DYNAMIC && s.size >= f.c.dynent() && f.in_file(s.offset, s.size)) {
       f.has_dynamic = true;
       f.dynamic_from_section = true;
       f.dynamic_offset = s.offset;
@@ -220,24 +244,27 @@ void locate_dynamic(ElfFile& f) {
     }
 }
 
-Status read_dynamic(ElfFile& f) {
-  locate_dynamic(f);
-  if (!f.has_dynamic) return {};
+// The entries up to the first DT_NULL, from where locate_dynamic found them.
+Status decode_dynamic(ElfFile& f) {
   const Codec& c = f.c;
   const uint64_t at = f.dynamic_offset;
   const char* where = f.dynamic_from_section ? ".dynamic" : "PT_DYNAMIC";
-  bool terminated = false;
+  auto table = f.span(at, f.dynamic_capacity * c.dynent());
+  if (!table) return f.error(std::string(where) + " is not in the file", at);
+  f.dyn.clear();
   for (uint64_t i = 0; i < f.dynamic_capacity; ++i) {
-    Dyn e = c.dyn(f.bytes.data() + at + i * c.dynent());
-    if (e.tag == DT_NULL) {
-      terminated = true;
-      break;
-    }
+    Dyn e = c.dyn(table->data() + i * c.dynent());
+    if (e.tag == DT_NULL) return {};
     f.dyn.push_back(e);
   }
-  if (!terminated)
-    return f.error(std::string(where) + ": no DT_NULL among its " + std::to_string(f.dynamic_capacity) + " entries",
-                   at);
+  return f.error(std::string(where) + ": no DT_NULL among its " + std::to_string(f.dynamic_capacity) + " entries",
+                 at);
+}
+
+// .dynstr through DT_STRTAB / DT_STRSZ.
+Status locate_dynstr(ElfFile& f) {
+  const uint64_t at = f.dynamic_offset;
+  const char* where = f.dynamic_from_section ? ".dynamic" : "PT_DYNAMIC";
   auto strtab = f.find_dyn(DT_STRTAB);
   auto strsz = f.find_dyn(DT_STRSZ);
   if (strtab || strsz) {
@@ -249,9 +276,18 @@ Status read_dynamic(ElfFile& f) {
     f.dynstr_addr = *strtab;
     f.dynstr_size = *strsz;
     f.has_dynstr = true;
-    if (*strsz == 0 || f.bytes.data()[*off + *strsz - 1] != 0)
+    if (*strsz == 0 || f.byte_at(*off + *strsz - 1) != 0)
       return f.error(".dynstr (DT_STRTAB " + hex(*strtab) + ") does not end with a NUL", *off);
   }
+  return {};
+}
+
+Status read_dynamic(ElfFile& f) {
+  locate_dynamic(f);
+  if (!f.has_dynamic) return {};
+  FERRY_CHECK(decode_dynamic(f));
+  FERRY_CHECK(locate_dynstr(f));
+  const uint64_t at = f.dynamic_offset;
   for (const auto& e : f.dyn) {
     bool is_str = e.tag == DT_NEEDED || e.tag == DT_SONAME || e.tag == DT_RPATH || e.tag == DT_RUNPATH;
     if (is_str && !f.find_dynstr(e.val))
@@ -295,6 +331,25 @@ std::optional<uint64_t> count_dynsyms(const ElfFile& f) {
   return std::nullopt;
 }
 
+DynSym decode_dynsym(const Codec& c, const uint8_t* p) {
+  DynSym s;
+  s.name = static_cast<uint32_t>(c.read(p, c.st_name()));
+  s.value = c.read(p, c.st_value());
+  s.shndx = static_cast<uint16_t>(c.read(p, c.st_shndx()));
+  return s;
+}
+
+// Where .gnu.version (DT_VERSYM) lies: one entry per dynamic symbol.
+Status locate_versym(ElfFile& f) {
+  f.versym_offset.reset();
+  if (auto vs = f.find_dyn(DT_VERSYM)) {
+    auto voff = f.find_offset(*vs, *f.dynsym_count * 2);
+    if (!voff) return f.error("DT_VERSYM " + hex(*vs) + " is not mapped from the file");
+    f.versym_offset = voff;
+  }
+  return {};
+}
+
 // .dynsym (DT_SYMTAB, counted by count_dynsyms) and where .gnu.version (DT_VERSYM) lies.
 Status read_dynsyms(ElfFile& f) {
   const Codec& c = f.c;
@@ -307,20 +362,9 @@ Status read_dynsyms(ElfFile& f) {
     return f.error("DT_SYMTAB " + hex(*symtab) + " with " + std::to_string(*f.dynsym_count) +
                    " symbols is not mapped from the file");
   f.dynsym_offset = off;
+  FERRY_CHECK(locate_versym(f));
   f.dynsyms.reserve(*f.dynsym_count);  // the count's bytes are in the file (checked above): bounded
-  for (uint64_t i = 0; i < *f.dynsym_count; ++i) {
-    const uint8_t* p = f.bytes.data() + *off + i * c.syment();
-    DynSym s;
-    s.name = static_cast<uint32_t>(c.read(p, c.st_name()));
-    s.value = c.read(p, c.st_value());
-    s.shndx = static_cast<uint16_t>(c.read(p, c.st_shndx()));
-    f.dynsyms.push_back(s);
-  }
-  if (auto vs = f.find_dyn(DT_VERSYM)) {
-    auto voff = f.find_offset(*vs, *f.dynsym_count * 2);
-    if (!voff) return f.error("DT_VERSYM " + hex(*vs) + " is not mapped from the file");
-    f.versym_offset = voff;
-  }
+  for (uint64_t i = 0; i < *f.dynsym_count; ++i) f.dynsyms.push_back(decode_dynsym(c, f.bytes.data() + *off + i * c.syment()));
   return {};
 }
 
@@ -415,6 +459,91 @@ Status read_verdefs(ElfFile& f) {
 }
 
 }  // namespace
+
+namespace {
+
+// The program header table (every room move rewrites it whole, and e_phnum) and the section headers the move
+// wrote (the section header table itself never moves).
+Status follow_headers(ElfFile& f, const WrittenTest& written) {
+  const Codec& c = f.c;
+  const elf::Field phnum = c.e_phnum();
+  f.e_phnum = static_cast<uint16_t>(f.get(phnum.at, phnum.size));
+  auto table = f.span(f.e_phoff, uint64_t(f.e_phnum) * c.phent());
+  if (!table) return f.error("program header table: " + std::to_string(f.e_phnum) + " entries at " + hex(f.e_phoff) +
+                             " run past the end of the file", f.e_phoff);
+  FERRY_CHECK(decode_phdrs(f, *table));
+  for (uint64_t i = 1; i < f.shdrs.size(); ++i) {
+    const uint64_t at = f.e_shoff + i * c.shent();
+    if (!written(at, c.shent())) continue;
+    auto rec = f.span(at, c.shent());
+    if (!rec) return f.error("section header #" + std::to_string(i) + " is outside the file", at);
+    Shdr s;
+    static_cast<elf::SectionHeader&>(s) = c.shdr(rec->data());
+    s.name_str = f.shdrs[i].name_str;  // sh_name is not a field a move writes
+    if (s.type != SHT_NOBITS && s.type != SHT_NULL && !f.in_file(s.offset, s.size))
+      return f.error("section header #" + std::to_string(i) + ": range " + hex(s.offset) + "+" + hex(s.size) +
+                         " runs past the end of the file (" + hex(f.file_size()) + ")",
+                     at);
+    f.shdrs[i] = std::move(s);
+  }
+  return {};
+}
+
+// The dynamic entries where PT_DYNAMIC (or .dynamic) says now, decoded again when they moved or were written
+// (DT_* pointers follow a moved block), and .dynstr where DT_STRTAB says now.
+Status follow_dynamic(ElfFile& f, const WrittenTest& written) {
+  const uint64_t old_offset = f.dynamic_offset;
+  const bool had = f.has_dynamic;
+  f.has_dynamic = f.dynamic_from_section = false;
+  locate_dynamic(f);
+  if (!f.has_dynamic) f.dyn.clear();
+  if (f.has_dynamic &&
+      (!had || f.dynamic_offset != old_offset || written(f.dynamic_offset, f.dynamic_capacity * f.c.dynent())))
+    FERRY_CHECK(decode_dynamic(f));
+  if (f.has_dynstr) FERRY_CHECK(locate_dynstr(f));
+  return {};
+}
+
+// .dynsym where DT_SYMTAB says now, its records decoded again where they moved or were written (st_value
+// follows a moved section); .gnu.version and .gnu.version_r located again (their contents do not change: the
+// offsets inside them are relative).
+Status follow_symbols(ElfFile& f, const WrittenTest& written) {
+  const Codec& c = f.c;
+  if (auto symtab = f.find_dyn(DT_SYMTAB); symtab && f.dynsym_count) {
+    auto off = f.find_offset(*symtab, *f.dynsym_count * c.syment());
+    if (!off)
+      return f.error("DT_SYMTAB " + hex(*symtab) + " with " + std::to_string(*f.dynsym_count) +
+                     " symbols is not mapped from the file");
+    const bool moved = off != f.dynsym_offset;
+    f.dynsym_offset = off;
+    for (uint64_t i = 0; i < f.dynsyms.size(); ++i) {
+      const uint64_t at = *off + i * c.syment();
+      if (!moved && !written(at, c.syment())) continue;
+      auto rec = f.span(at, c.syment());
+      if (!rec) return f.error("dynamic symbol #" + std::to_string(i) + " is outside the file", at);
+      f.dynsyms[i] = decode_dynsym(c, rec->data());
+    }
+    FERRY_CHECK(locate_versym(f));
+  }
+  if (auto vn = f.find_dyn(DT_VERNEED)) {
+    auto base = f.find_offset(*vn, 16);
+    if (!base) return f.error("DT_VERNEED " + hex(*vn) + " is not mapped from the file");
+    f.verneed_offset = base;
+  }
+  if (auto vd = f.find_dyn(DT_VERDEF); vd && !f.find_offset(*vd, 20)) {
+    f.verdef_complete = false;
+    f.verdef_names.clear();
+  }
+  return {};
+}
+
+}  // namespace
+
+Status follow_written_bytes(ElfFile& f, const WrittenTest& written) {
+  FERRY_CHECK(follow_headers(f, written));
+  FERRY_CHECK(follow_dynamic(f, written));
+  return follow_symbols(f, written);
+}
 
 Result<ElfFile> read_elf_file_for_patch(ByteView bytes, const std::string& path) {
   ElfFile f;

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,9 +46,15 @@ struct DynSym {
   uint64_t value = 0;
 };
 
+class LayoutView;
+
 struct ElfFile {
   std::string path;
-  ByteView bytes;
+  ByteView bytes;  // the bytes it was read from; empty in a modelled layout (below)
+  // Set in the planner's model of the file after room moves (plan_layout.cpp): the headers and tables here are
+  // the modelled ones and the bytes are read through this view. Planning code reads bytes through file_size(),
+  // in_file(), byte_at() and span(), which serve both.
+  std::shared_ptr<const LayoutView> layout;
   Codec c;
   uint16_t e_type = 0, e_machine = 0;
   uint64_t e_phoff = 0, e_shoff = 0;
@@ -83,6 +91,13 @@ struct ElfFile {
 
   std::optional<size_t> interp_phdr;
 
+  uint64_t file_size() const;
+  bool in_file(uint64_t off, uint64_t len) const;
+  uint8_t byte_at(uint64_t off) const;  // 0 past the end
+  std::optional<ByteView> span(uint64_t off, uint64_t len) const;
+  // A `size`-byte field (2, 4 or 8) at `off` in the file's byte order; 0 when outside the file.
+  uint64_t get(uint64_t off, int size) const;
+
   bool is64() const { return c.is64; }
   bool has_interp() const { return interp_phdr.has_value(); }
   // Whether the kernel would start this file as a program: ET_EXEC, or a PT_INTERP naming a path (printable
@@ -105,6 +120,14 @@ inline void encode_phdr(const Codec& c, uint8_t* p, const Phdr& h) { c.put_phdr(
 
 // Decodes headers, dynamic section and version tables; fails with a message naming the structure and offset.
 Result<ElfFile> read_elf_file_for_patch(ByteView bytes, const std::string& path);
+
+// The planner's model after one room move (plan_layout.cpp), whose bytes `f.layout` now shows: decodes again
+// what the move wrote (the program header table, and the section headers, dynamic entries and dynamic symbols
+// for which `written(offset, size)` says so, or which moved) and locates again, with the parser's checks, the
+// tables found through program headers and DT_* tags. Nothing else is read again: the rest of the parsed file
+// is what the move left as it was.
+using WrittenTest = std::function<bool(uint64_t offset, uint64_t size)>;
+Status follow_written_bytes(ElfFile& f, const WrittenTest& written);
 
 // Reads a NUL-terminated string from a byte range (for callers holding a new .dynstr).
 std::optional<std::string> find_cstring_in(const std::vector<uint8_t>& table, uint64_t off);

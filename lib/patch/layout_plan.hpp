@@ -190,15 +190,12 @@ Status verify_renames(const ElfFile& before, const ElfFile& after, const LayoutP
 Result<LayoutPlan> plan(const ElfFile& file, const Edits& edits, const PatchOptions& opts, const Facts& facts = {},
                         bool allow_table_move = false);
 
-// A copy of the input's bytes the planner may model room moves on (never the output): Image::open of the input
-// or Image::copy_of its bytes. Asked for only when room must be made.
-using ModelSource = std::function<Result<Image>()>;
-// The planner (plan_layout.cpp): plan(), and while a structure does not fit, the cheapest room move that
-// succeeds on the model (slide, evict, new segment) and plan() again on the model; then the table moved as the
-// last resort. Returns every decision as data: the room moves in order, the layout after them, the strategy
-// and the sizes. Writes nothing but its own model and reads no file.
-Result<LayoutPlan> plan_layout(const ElfFile& file, const Edits& edits, const PatchOptions& opts, const Facts& facts,
-                               const ModelSource& model);
+// The planner (plan_layout.cpp): plan(), and while a structure does not fit, the cheapest room move that can be
+// done (slide, evict, new segment) and plan() again on the layout it leaves (the parsed file following the
+// move, its bytes seen through layout_view.hpp); then the table moved as the last resort. Returns every
+// decision as data: the room moves in order, the layout after them, the strategy and the sizes. Pure: reads
+// `file` and `facts` only, writes nothing, copies none of the file's bytes.
+Result<LayoutPlan> plan_layout(const ElfFile& file, const Edits& edits, const PatchOptions& opts, const Facts& facts);
 // The writer: carries out the plan's room moves, then writes its layout into `image`, which holds the bytes
 // `file` was read from.
 Status apply(const ElfFile& file, const LayoutPlan& plan, Image& image);
@@ -234,6 +231,9 @@ Result<RoomMove> decide_evict(const ElfFile& file, uint64_t pos, uint64_t bytes,
                               uint64_t max_block);
 // Writes one decided move into `image` (which holds the bytes the move was decided on).
 Status carry_out(const Codec& c, const RoomMove& move, Image& image);
+// Whether every range the move copies, clears or writes lies in a file of `size` bytes (its size afterwards):
+// carry_out's check, which the planner's model makes too.
+Status move_fits(const Codec& c, const RoomMove& move, uint64_t size);
 // decide + carry_out, for callers that make room on an image themselves (append_segment.cpp); the move's words
 // are appended to `steps`.
 Status make_room_for_phdr(const ElfFile& file, Image& image, uint64_t page, std::vector<std::string>& steps,

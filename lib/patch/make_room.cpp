@@ -25,7 +25,7 @@ struct Taken {
 };
 Result<Taken> take_block(const ElfFile& f, uint64_t pos, uint64_t need_end, uint64_t page, const std::string& purpose) {
   // Every range below comes from the file: check it against the file before it becomes an iterator offset.
-  const uint64_t file_size = f.bytes.size();
+  const uint64_t file_size = f.file_size();
   auto fits = [&](uint64_t off, uint64_t len) { return off <= file_size && len <= file_size - off; };
   Taken t;
   for (const auto& p : f.phdrs)
@@ -104,7 +104,7 @@ RoomMove block_move(const ElfFile& f, RoomMethod method, const std::string& what
   m.new_vaddr = new_vaddr;
   m.clear_offset = t.block.start;
   m.clear_size = t.block.end - t.block.start;
-  m.file_size = std::max<uint64_t>(f.bytes.size(), new_off + m.size());
+  m.file_size = std::max<uint64_t>(f.file_size(), new_off + m.size());
   m.phoff = f.e_phoff;
   m.phdrs = f.phdrs;
   return m;
@@ -123,7 +123,7 @@ Result<RoomMove> decide_evict(const ElfFile& f, uint64_t pos, uint64_t bytes, co
                    " bytes) cost more than moving it", pos, ErrorCode::unsupported);
   const Phdr& L = f.phdrs[*last];
   if (t.load == &L) return f.error("no room for " + purpose + ": the sections are already in the last PT_LOAD", pos, ErrorCode::unsupported);
-  uint64_t new_off = place_block(f.bytes.size(), t);
+  uint64_t new_off = place_block(f.file_size(), t);
   uint64_t new_vaddr = L.vaddr + (new_off - L.offset);
   if ((new_vaddr - b.old_vaddr) % t.align != 0)
     return f.error("no room for " + purpose + ": the last PT_LOAD cannot keep the sections' alignment", pos, ErrorCode::unsupported);
@@ -143,7 +143,7 @@ Result<RoomMove> decide_phdr_room(const ElfFile& f, uint64_t page, uint64_t byte
   const uint64_t new_end = table_end + c.phent() + bytes;
   FERRY_TRY(t, take_block(f, table_end, new_end, page, "one more program header"));
   const uint64_t size = t.block.end - t.block.start;
-  uint64_t new_off = place_block(align_up(f.bytes.size(), 16), t);
+  uint64_t new_off = place_block(align_up(f.file_size(), 16), t);
   uint64_t new_vaddr = align_up(f.max_vaddr_end(), page) + new_off % page;
   RoomMove m = block_move(f, RoomMethod::new_segment, "program headers", t, new_off, new_vaddr);
   for (auto& p : m.phdrs)

@@ -96,15 +96,32 @@ namespace {
 // would read there (the block's bytes at their new place, zeros where it was or past the old end).
 uint8_t byte_after_copy(const ElfFile& f, const RoomMove& m, uint64_t o) {
   if (o >= m.clear_offset && o - m.clear_offset < m.clear_size) return 0;
-  if (o >= m.new_offset && o - m.new_offset < m.size()) return f.bytes.data()[m.block.start + (o - m.new_offset)];
-  return o < f.bytes.size() ? f.bytes.data()[o] : 0;
+  if (o >= m.new_offset && o - m.new_offset < m.size()) return f.byte_at(m.block.start + (o - m.new_offset));
+  return f.byte_at(o);
+}
+
+// [at, +n) after the move's copy and clearing: read whole when it lies in one piece (all in the block's new
+// place, or clear of both the block's new place and the cleared bytes), byte by byte otherwise. Reading whole
+// matters in a modelled layout, where each byte is found through the moves before this one.
+void record_after_copy(const ElfFile& f, const RoomMove& m, uint64_t at, uint64_t n, uint8_t* rec) {
+  auto overlaps = [&](uint64_t a, uint64_t len) { return at < a + len && a < at + n; };
+  std::optional<ByteView> whole;
+  if (!overlaps(m.clear_offset, m.clear_size)) {
+    if (at >= m.new_offset && at + n <= m.new_offset + m.size()) whole = f.span(m.block.start + (at - m.new_offset), n);
+    else if (!overlaps(m.new_offset, m.size())) whole = f.span(at, n);
+  }
+  if (whole) {
+    std::memcpy(rec, whole->data(), n);
+    return;
+  }
+  for (uint64_t k = 0; k < n; ++k) rec[k] = byte_after_copy(f, m, at + k);
 }
 
 // One symbol record as the writer sees it when it updates symbol values: after the copy and the field writes
 // decided so far.
 void symbol_after(const ElfFile& f, const RoomMove& m, uint64_t at, uint8_t* rec) {
   const uint64_t n = f.c.syment();
-  for (uint64_t k = 0; k < n; ++k) rec[k] = byte_after_copy(f, m, at + k);
+  record_after_copy(f, m, at, n, rec);
   for (const auto& w : m.fields) {
     if (w.offset + static_cast<uint64_t>(w.size) <= at || w.offset >= at + n) continue;
     uint8_t v[8];
@@ -164,13 +181,21 @@ void retarget_block(const ElfFile& f, uint64_t d_off, uint64_t d_vaddr, RoomMove
   }
 }
 
-Status carry_out(const Codec& c, const RoomMove& m, Image& out) {
-  auto outside = [&](uint64_t off, uint64_t n) { return off > out.size() || n > out.size() - off; };
-  if (m.file_size > out.size()) FERRY_CHECK(out.resize(m.file_size));
-  const uint64_t n = m.size(), src = m.block.start, dst = m.new_offset;
-  if (outside(src, n) || outside(dst, n) || outside(m.clear_offset, m.clear_size) ||
+Status move_fits(const Codec& c, const RoomMove& m, uint64_t size) {
+  auto outside = [&](uint64_t off, uint64_t n) { return off > size || n > size - off; };
+  if (outside(m.block.start, m.size()) || outside(m.new_offset, m.size()) || outside(m.clear_offset, m.clear_size) ||
       outside(m.phoff, m.phdrs.size() * c.phent()))
     return make_error(ErrorCode::verify, "internal: a room move (" + m.step + ") reaches outside the output");
+  for (const auto& w : m.fields)
+    if (outside(w.offset, static_cast<uint64_t>(w.size)))
+      return make_error(ErrorCode::verify, "internal: a room move's field at " + hex(w.offset) + " is outside the output");
+  return {};
+}
+
+Status carry_out(const Codec& c, const RoomMove& m, Image& out) {
+  if (m.file_size > out.size()) FERRY_CHECK(out.resize(m.file_size));
+  FERRY_CHECK(move_fits(c, m, out.size()));
+  const uint64_t n = m.size(), src = m.block.start, dst = m.new_offset;
   if (src < dst + n && dst < src + n) {  // overlapping (a slide): one range, moved in place
     const uint64_t lo = std::min(src, dst), hi = std::max(src, dst) + n;
     uint8_t* p = out.write(lo, hi - lo);
@@ -179,11 +204,7 @@ Status carry_out(const Codec& c, const RoomMove& m, Image& out) {
     std::memcpy(out.write(dst, n), out.view().data() + src, n);
   }
   if (m.clear_size) std::memset(out.write(m.clear_offset, m.clear_size), 0, m.clear_size);
-  for (const auto& w : m.fields) {
-    if (outside(w.offset, static_cast<uint64_t>(w.size)))
-      return make_error(ErrorCode::verify, "internal: a room move's field at " + hex(w.offset) + " is outside the output");
-    c.put(out.write(w.offset, static_cast<uint64_t>(w.size)), w.size, w.value);
-  }
+  for (const auto& w : m.fields) c.put(out.write(w.offset, static_cast<uint64_t>(w.size)), w.size, w.value);
   for (size_t i = 0; i < m.phdrs.size(); ++i) encode_phdr(c, out.write(m.phoff + i * c.phent(), c.phent()), m.phdrs[i]);
   const elf::Field phnum = c.e_phnum();
   c.put(out.write(phnum.at, phnum.size), phnum.size, m.phdrs.size());

@@ -98,13 +98,13 @@ std::optional<uint64_t> first_load_gap(const ElfFile& f, uint64_t bytes, size_t&
     if (q.vaddr >= p.vaddr + p.memsz) next_vaddr = std::min(next_vaddr, q.vaddr);
   }
   if (next_off == UINT64_MAX || end > next_off || p.vaddr + (end - p.offset) > next_vaddr) return std::nullopt;
-  if (end > f.bytes.size()) return std::nullopt;
+  if (end > f.file_size()) return std::nullopt;
   for (const auto& s : f.shdrs)
     if (s.type != SHT_NOBITS && s.type != SHT_NULL && s.size && s.offset < end && s.offset + s.size > p.offset + p.filesz)
       return std::nullopt;
   if (f.e_shoff && f.e_shoff < end && f.e_shoff + f.shnum * f.c.shent() > p.offset + p.filesz) return std::nullopt;
   for (uint64_t o = p.offset + p.filesz; o < end; ++o)
-    if (f.bytes.data()[o] != 0) return std::nullopt;
+    if (f.byte_at(o) != 0) return std::nullopt;
   first_index = *first;
   return start;
 }
@@ -136,7 +136,7 @@ std::optional<size_t> extendable_last_load(const ElfFile& f) {
   }
   if (!last) return std::nullopt;
   const Phdr& p = f.phdrs[*last];
-  if (p.offset + p.filesz != f.bytes.size() || p.memsz != p.filesz) return std::nullopt;
+  if (p.offset + p.filesz != f.file_size() || p.memsz != p.filesz) return std::nullopt;
   if (p.vaddr + p.memsz != f.max_vaddr_end()) return std::nullopt;
   for (const auto& q : f.phdrs)  // a TLS or relro range ending there would change meaning
     if ((q.type == PT_TLS || q.type == PT_GNU_RELRO) && q.vaddr + q.memsz > p.vaddr + p.filesz - 1 &&
@@ -225,7 +225,7 @@ Growth decide_growth(const ElfFile& f, const TargetState& t, const StringPlan& s
       g.interp_grows = false, g.interp_in_place = true;
   }
   g.last = extendable_last_load(f);
-  const bool dynstr_at_end = g.last && f.has_dynstr && f.dynstr_offset + f.dynstr_size == f.bytes.size();
+  const bool dynstr_at_end = g.last && f.has_dynstr && f.dynstr_offset + f.dynstr_size == f.file_size();
   if (g.dynstr_grows && free_after(f, f.dynstr_offset + f.dynstr_size) >= sp.appended) {
     g.dynstr_grows = false;
     lp.steps.push_back(".dynstr: " + std::to_string(sp.appended) + " bytes appended in place (unused bytes follow it)");
@@ -267,13 +267,13 @@ void open_area(const ElfFile& f, const Growth& g, uint64_t page, LayoutPlan& lp,
   if (!g.need_area) return;
   if (g.last) {
     lp.strategy = Strategy::extend_last_segment;
-    pl.area.offset = f.bytes.size();
+    pl.area.offset = f.file_size();
     pl.area.vaddr = f.phdrs[*g.last].vaddr + f.phdrs[*g.last].filesz;
     lp.steps.push_back("extend the last PT_LOAD (#" + std::to_string(*g.last) + ", which ends the file)");
     return;
   }
   lp.strategy = Strategy::new_segment;
-  pl.area.offset = align_up(f.bytes.size(), 16);
+  pl.area.offset = align_up(f.file_size(), 16);
   pl.area.vaddr = align_up(f.max_vaddr_end(), page) + pl.area.offset % page;
 }
 
@@ -528,7 +528,7 @@ void plan_section_headers(const ElfFile& f, LayoutPlan& lp) {
 // The output's size, and "in place" for a plan that writes anything without moving it.
 void finish_strategy(const ElfFile& f, const Placement& pl, LayoutPlan& lp) {
   const Area& area = pl.area;
-  lp.new_size = std::max<uint64_t>(f.bytes.size(), area.size ? area.offset + area.size : 0);
+  lp.new_size = std::max<uint64_t>(f.file_size(), area.size ? area.offset + area.size : 0);
   if (lp.strategy == Strategy::unchanged && (lp.dynamic_changed || lp.verneed_changed || !lp.versym_writes.empty() ||
                                              lp.phdrs_changed || lp.dynstr_changed || !lp.table_writes.empty() ||
                                              lp.os_abi))
@@ -561,7 +561,7 @@ void expect_summary(const ElfFile& f, const TargetState& t, LayoutPlan& lp) {
 Result<LayoutPlan> plan(const ElfFile& f, const Edits& edits, const PatchOptions& opts, const Facts& facts,
                         bool allow_table_move) {
   LayoutPlan lp;
-  lp.old_size = lp.new_size = f.bytes.size();
+  lp.old_size = lp.new_size = f.file_size();
   lp.phdrs = f.phdrs;
   lp.phoff = f.e_phoff;
   FERRY_TRY(t, resolve_edits(f, edits, facts));

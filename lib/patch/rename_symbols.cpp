@@ -48,7 +48,7 @@ Result<std::vector<RelocTable>> relocation_tables(const ElfFile& f) {
     if (f.shdrs[i].type == SHT_DYNSYM) dynsym = i;
   for (const auto& s : f.shdrs)
     if ((s.type == SHT_RELA || s.type == SHT_REL) && dynsym && s.link == *dynsym && s.size &&
-        f.bytes.in_bounds(s.offset, s.size))
+        f.in_file(s.offset, s.size))
       out.push_back({s.offset, s.size, s.type == SHT_RELA ? rela_ent : rel_ent});
   return out;
 }
@@ -86,7 +86,9 @@ std::optional<GnuHashHeader> gnu_hash_header(const ElfFile& f, uint64_t nsyms) {
   const Codec& c = f.c;
   GnuHashHeader g;
   g.offset = *off;
-  const uint8_t* p = f.bytes.data() + *off;
+  auto head = f.span(*off, 16);
+  if (!head) return std::nullopt;
+  const uint8_t* p = head->data();
   g.nbuckets = static_cast<uint32_t>(c.get(p, 4));
   g.symoffset = static_cast<uint32_t>(c.get(p + 4, 4));
   g.bloom = static_cast<uint32_t>(c.get(p + 8, 4));
@@ -107,7 +109,7 @@ std::optional<GnuHashHeader> gnu_hash_header(const ElfFile& f, uint64_t nsyms) {
     g.chain_capacity = size >= head ? std::min<uint64_t>(chain, (size - head) / 4) : 0;
   }
   g.empty = true;
-  for (uint64_t i = 0; i < g.nbuckets; ++i) g.empty &= c.get(f.bytes.data() + g.buckets_at + 4 * i, 4) == 0;
+  for (uint64_t i = 0; i < g.nbuckets; ++i) g.empty &= f.get(g.buckets_at + 4 * i, 4) == 0;
   return g;
 }
 
@@ -125,7 +127,7 @@ std::optional<SysvHashHeader> sysv_hash_header(const ElfFile& f) {
   auto off = f.find_offset(*h, 2 * s.word);
   if (!off) return std::nullopt;
   s.offset = *off;
-  uint64_t nb = f.c.get(f.bytes.data() + *off, s.word), nc = f.c.get(f.bytes.data() + *off + s.word, s.word);
+  uint64_t nb = f.get(*off, s.word), nc = f.get(*off + s.word, s.word);
   if (nb == 0 || nb > (1u << 28) || nc > (1u << 28)) return std::nullopt;
   s.nbuckets = static_cast<uint32_t>(nb);
   s.nchain = static_cast<uint32_t>(nc);
@@ -150,7 +152,7 @@ std::optional<std::string> reorder_blocker(const ElfFile& f, const GnuHashHeader
 // Whether symbol i can be looked up in this object: defined here and not local.
 bool exported(const ElfFile& f, uint64_t i) {
   if (!f.dynsym_offset || i >= f.dynsyms.size() || f.dynsyms[i].shndx == SHN_UNDEF) return false;
-  uint8_t info = f.bytes.data()[*f.dynsym_offset + i * f.c.syment() + (f.c.is64 ? 4 : 12)];
+  uint8_t info = f.byte_at(*f.dynsym_offset + i * f.c.syment() + (f.c.is64 ? 4 : 12));
   return (info >> 4) != STB_LOCAL;
 }
 
@@ -187,7 +189,8 @@ std::vector<uint8_t> renamed_records(const ElfFile& f, const TargetState& t, con
   const Codec& c = f.c;
   const uint64_t n = f.dynsyms.size(), ent = c.syment();
   const uint64_t name_field = 0;  // st_name is the first word in both classes
-  std::vector<uint8_t> syms(f.bytes.data() + *f.dynsym_offset, f.bytes.data() + *f.dynsym_offset + n * ent);
+  std::vector<uint8_t> syms(n * ent, 0);
+  if (auto in = f.span(*f.dynsym_offset, n * ent)) std::copy_n(in->data(), n * ent, syms.data());
   for (size_t r = 0; r < t.renames.size(); ++r)
     c.put(syms.data() + t.renames[r].index * ent + name_field, 4, name_offsets[r]);
   names.assign(n, std::string());
@@ -250,14 +253,15 @@ Status reorder_versions_and_relocations(const ElfFile& f, const std::vector<uint
   for (uint64_t i = 0; i < n; ++i) old2new[order[i]] = i;
   if (f.versym_offset) {
     std::vector<uint8_t> vs(2 * n);
-    const uint8_t* in = f.bytes.data() + *f.versym_offset;
-    for (uint64_t k = 0; k < n; ++k) std::copy_n(in + 2 * order[k], 2, vs.data() + 2 * k);
+    auto in = f.span(*f.versym_offset, 2 * n);
+    if (!in) return f.error(".gnu.version: " + std::to_string(n) + " entries are not in the file", *f.versym_offset);
+    for (uint64_t k = 0; k < n; ++k) std::copy_n(in->data() + 2 * order[k], 2, vs.data() + 2 * k);
     lp.table_writes.push_back({*f.versym_offset, std::move(vs), ".gnu.version"});
   }
   FERRY_TRY(tables, relocation_tables(f));
   const uint64_t w = c.word_size();
   for (uint64_t at : relocation_entries(tables)) {
-    uint64_t info = c.get(f.bytes.data() + at + w, static_cast<int>(w));
+    uint64_t info = f.get(at + w, static_cast<int>(w));
     uint64_t sym = reloc_sym(c, info);
     if (sym == 0 || sym >= n || old2new[sym] == sym) {
       if (sym >= n) return f.error("relocation at " + hex(at) + " names symbol #" + std::to_string(sym) +

@@ -232,7 +232,7 @@ std::vector<uint16_t> read_versyms(const ElfFile& f) {
   std::vector<uint16_t> versyms;
   if (f.versym_offset)
     for (uint64_t i = 0; i < f.dynsyms.size(); ++i)
-      versyms.push_back(static_cast<uint16_t>(f.c.get(f.bytes.data() + *f.versym_offset + 2 * i, 2)));
+      versyms.push_back(static_cast<uint16_t>(f.get(*f.versym_offset + 2 * i, 2)));
   return versyms;
 }
 

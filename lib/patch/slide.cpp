@@ -21,12 +21,12 @@ uint64_t page_down(uint64_t v, uint64_t p) { return v / p * p; }
 }  // namespace
 
 uint64_t free_after(const ElfFile& f, uint64_t offset) {
-  if (f.shdrs.empty() || offset == 0 || offset > f.bytes.size()) return 0;
+  if (f.shdrs.empty() || offset == 0 || offset > f.file_size()) return 0;
   const Phdr* load = nullptr;
   for (const auto& p : f.phdrs)
     if (p.type == PT_LOAD && p.offset < offset && offset <= p.offset + p.filesz && p.filesz == p.memsz) load = &p;
   if (!load) return 0;
-  uint64_t limit = std::min<uint64_t>(load->offset + load->filesz, f.bytes.size());
+  uint64_t limit = std::min<uint64_t>(load->offset + load->filesz, f.file_size());
   for (size_t i = 1; i < f.shdrs.size(); ++i) {
     const Shdr& s = f.shdrs[i];
     if (s.type == SHT_NOBITS || s.size == 0) continue;
@@ -41,9 +41,8 @@ uint64_t free_after(const ElfFile& f, uint64_t offset) {
     if (p.offset >= offset) limit = std::min(limit, p.offset);
   }
   if (limit <= offset) return 0;
-  const uint8_t* b = f.bytes.data();
   for (uint64_t o = offset; o < limit; ++o)
-    if (b[o] != 0) return o - offset;
+    if (f.byte_at(o) != 0) return o - offset;
   return limit - offset;
 }
 
@@ -62,7 +61,7 @@ Result<RoomMove> decide_slide(const ElfFile& f, uint64_t pos, uint64_t bytes) {
   const Phdr L = f.phdrs[*li];
   if (L.filesz != L.memsz) return cannot("its PT_LOAD has a .bss part");
   const uint64_t l_end = L.offset + L.filesz;
-  if (l_end > f.bytes.size()) return cannot("its PT_LOAD runs past the end of the file");
+  if (l_end > f.file_size()) return cannot("its PT_LOAD runs past the end of the file");
   if (f.e_phoff >= pos && f.e_phoff < l_end) return cannot("the program header table is in the way");
   if (f.e_shoff >= pos && f.e_shoff < l_end) return cannot("the section header table is in the way");
 
@@ -91,7 +90,7 @@ Result<RoomMove> decide_slide(const ElfFile& f, uint64_t pos, uint64_t bytes) {
     if (p.align > align && overlaps) align = std::min<uint64_t>(p.align, 4096);
   }
   const uint64_t delta = align_up(bytes, align), new_end = l_end + delta;
-  if (new_end > f.bytes.size()) return cannot("the segment ends the file (no padding after it)");
+  if (new_end > f.file_size()) return cannot("the segment ends the file (no padding after it)");
 
   // The padding: unused zero bytes, and neither the file range nor the pages the segment grows into belong to
   // another PT_LOAD (unless that one maps the same file bytes at the same address, as the next segment of a
@@ -113,7 +112,7 @@ Result<RoomMove> decide_slide(const ElfFile& f, uint64_t pos, uint64_t bytes) {
   }
   if (f.e_shoff < new_end && f.e_shoff + f.shnum * f.c.shent() > l_end) return cannot("the section header table lies in the padding");
   for (uint64_t o = l_end; o < new_end; ++o)
-    if (f.bytes.data()[o] != 0) return cannot("the padding after the segment is not zero at " + hex(o));
+    if (f.byte_at(o) != 0) return cannot("the padding after the segment is not zero at " + hex(o));
 
   const SectionBlock block{pos, l_end, L.vaddr + (pos - L.offset), run};
   if (auto cut = splits_dynamic_range(f, block)) return cannot(*cut + " would be cut in two");
@@ -124,7 +123,7 @@ Result<RoomMove> decide_slide(const ElfFile& f, uint64_t pos, uint64_t bytes) {
   m.new_vaddr = block.old_vaddr + delta;
   m.clear_offset = pos;
   m.clear_size = delta;
-  m.file_size = f.bytes.size();
+  m.file_size = f.file_size();
   m.phoff = f.e_phoff;
   m.phdrs = f.phdrs;
   m.phdrs[*li].filesz += delta;

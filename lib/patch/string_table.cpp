@@ -54,7 +54,7 @@ std::optional<uint64_t> find_occurrence(const std::vector<uint8_t>& table, const
 
 StringPlan allocate_strings(const ElfFile& f, const std::vector<StringRequest>& requests) {
   StringPlan out;
-  auto view = f.bytes.find_sub(f.dynstr_offset, f.dynstr_size);
+  auto view = f.span(f.dynstr_offset, f.dynstr_size);
   if (view) out.table.assign(view->data(), view->data() + view->size());
   if (out.table.empty()) out.table.push_back(0);
   const uint64_t old_size = out.table.size();
