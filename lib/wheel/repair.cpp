@@ -74,6 +74,45 @@ Result<Analysis> analyze_for_repair(const std::string& wheel_path, const RepairO
   return analyze_wheel(wheel_path, ao);
 }
 
+// A lowered member no edit job rewrote goes into the output as lowered; `changed` gains it.
+Status carry_lowered_members(const Lowered& lowered, const Analysis& a, const std::string& out_root,
+                             std::set<std::string>& changed) {
+  for (auto& m : lowered.members) {
+    if (changed.count(m)) continue;
+    FERRY_CHECK(make_dirs((fs::path(out_root) / m).parent_path().string(), "the scratch tree"));
+    FERRY_CHECK(copy_whole(a.root + "/" + m, out_root + "/" + m));
+    changed.insert(m);
+  }
+  return {};
+}
+
+// RECORD is produced when the writer reaches it: by then the large patched members hashed on their own thread
+// (`later`) are done. Everything captured lives in the caller until the wheel is written.
+void add_late_record(std::vector<OutputEntry>& entries, const Analysis& a, const FileDigests& digests,
+                     std::future<Result<FileDigests>>& later, unsigned jobs) {
+  auto record = [&entries, &a, &digests, &later, jobs]() -> Result<std::vector<uint8_t>> {
+    FERRY_TRY(more, later.get());
+    FileDigests all = digests;
+    all.insert(more.begin(), more.end());
+    FERRY_TRY(lines, record_lines(entries, a, all, jobs));
+    std::vector<uint8_t> text;
+    for (auto& l : lines) text.insert(text.end(), l.begin(), l.end());
+    return text;
+  };
+  insert_late_record(entries, a.dist_info + "/RECORD", record);
+}
+
+Status write_repaired_wheel(Analysis& a, const std::vector<OutputEntry>& entries, const std::string& out,
+                            const RepairOptions& opts) {
+  ZipWriteOptions zo;
+  zo.level = opts.zip_level;
+  zo.jobs = opts.jobs;
+  zo.source_date_epoch = opts.source_date_epoch;
+  zo.progress = opts.progress;
+  zo.on_step = opts.on_step;
+  return write_wheel_zip(a.zip, entries, out, zo);
+}
+
 // The script of an ELF (manylinux/musllinux) repair: each step a pass from repair_passes.hpp.
 Result<RepairReport> repair_elf_wheel(const std::string& wheel_path, const RepairOptions& opts) {
   FERRY_TRY(a, analyze_for_repair(wheel_path, opts));
@@ -131,13 +170,7 @@ Result<RepairReport> repair_elf_wheel(const std::string& wheel_path, const Repai
   rep.changes = elf_changes(jobs, after, a.hashes, digests);
   std::set<std::string> changed;
   for (auto& c : rep.changes) changed.insert(c.member);
-  // A lowered member no edit job rewrote goes into the output as lowered.
-  for (auto& m : lowered.members) {
-    if (changed.count(m)) continue;
-    FERRY_CHECK(make_dirs((fs::path(out_root) / m).parent_path().string(), "the scratch tree"));
-    FERRY_CHECK(copy_whole(a.root + "/" + m, out_root + "/" + m));
-    changed.insert(m);
-  }
+  FERRY_CHECK(carry_lowered_members(lowered, a, out_root, changed));
   add_lowering_changes(lowered, a, rep.changes);
 
   Retag tags = retag(a.name, base, a.wheel_text, choice.abis, opts.update_tags);
@@ -171,23 +204,8 @@ Result<RepairReport> repair_elf_wheel(const std::string& wheel_path, const Repai
     rep.sbom_purls = sbom->purls;
   }
   auto entries = output_entries(op, grafts);
-  insert_late_record(entries, a.dist_info + "/RECORD", [&]() -> Result<std::vector<uint8_t>> {
-    FERRY_TRY(more, later_digests.get());
-    FileDigests all = digests;
-    all.insert(more.begin(), more.end());
-    FERRY_TRY(lines, record_lines(entries, a, all, opts.jobs));
-    std::vector<uint8_t> text;
-    for (auto& l : lines) text.insert(text.end(), l.begin(), l.end());
-    return text;
-  });
-
-  ZipWriteOptions zo;
-  zo.level = opts.zip_level;
-  zo.jobs = opts.jobs;
-  zo.source_date_epoch = opts.source_date_epoch;
-  zo.progress = opts.progress;
-  zo.on_step = opts.on_step;
-  FERRY_CHECK(write_wheel_zip(a.zip, entries, rep.output, zo));
+  add_late_record(entries, a, digests, later_digests, opts.jobs);
+  FERRY_CHECK(write_repaired_wheel(a, entries, rep.output, opts));
   for (auto& o : entries) (o.source == OutputEntry::Source::copy ? rep.members_copied : rep.members_written)++;
   return rep;
 }
