@@ -11,6 +11,9 @@
 #  2. The same batch of edits (a long --add-rpath) on N system shared libraries with ferry (one call, many
 #     files) and with patchelf (one call per file): wall and CPU times, ratio, total and median bytes of growth.
 # Usage: bench/patch.sh [FERRY] [N]   (FERRY defaults to build/bin/ferry; N to 200; LARGEST=20, REPS=5)
+# FERRY_BEFORE=OTHER_FERRY also runs another ferry binary (an older build) in the same rotation in part 1 and
+# prints, under each library, its median wall and CPU times and FERRY's ratios to it: a change measured old
+# against new in one run, under the same load (the machine is shared; runs minutes apart are not comparable).
 # The static ferry (build/bin/static/ferry, target ferry_static) is the one users get from the ferry wheel.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,6 +22,8 @@ n=${2:-200}
 largest=${LARGEST:-20}
 reps=${REPS:-5}
 [ -x "$ferry" ] || { echo "no ferry binary at $ferry"; exit 1; }
+before=${FERRY_BEFORE:-}
+[ -z "$before" ] || [ -x "$before" ] || { echo "no ferry binary at FERRY_BEFORE=$before"; exit 1; }
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)"; exit 1; }
 source "$here/bench/lib.sh"
 builddir=$(dirname "$(dirname "$ferry")")
@@ -63,8 +68,11 @@ peak() {
 ratio() { echo "scale=4; $1 / $2" | bc; }
 printf '%-28s %6s | %8s %8s %6s %6s | %7s %7s %6s | %8s %8s\n' library MB ferry_ms pe_ms ratio best f_cpu pe_cpu ratio ferry_MB pe_MB
 while read -r size f; do
-  fw="" fc="" pw="" pc=""
+  fw="" fc="" pw="" pc="" ow="" oc=""
   for _ in $(seq "$reps"); do
+    if [ -n "$before" ]; then
+      read -r w c < <(once "$f" "$before" patch --set-rpath "$rpath"); ow="$ow $w"; oc="$oc $c"
+    fi
     read -r w c < <(once "$f" "$ferry" patch --set-rpath "$rpath"); fw="$fw $w"; fc="$fc $c"
     read -r w c < <(once "$f" "$patchelf" --set-rpath "$rpath"); pw="$pw $w"; pc="$pc $c"
   done
@@ -77,6 +85,12 @@ while read -r size f; do
     "$(echo "$size / 1048576" | bc -l)" "$(echo "$ft * 1000" | bc)" "$(echo "$pt * 1000" | bc)" "$r" "$rb" \
     "$(echo "$fcm * 1000" | bc)" "$(echo "$pcm * 1000" | bc)" "$rc" "$(echo "$fk / 1024" | bc -l)" "$(echo "$pk / 1024" | bc -l)"
   echo "$r $rb $rc $fk $pk" >> "$t/ratios"
+  if [ -n "$before" ]; then
+    ot=$(bench_median "$ow") ocm=$(bench_median "$oc")
+    printf '  %-34s | %8.2f ms wall, %7.2f ms CPU; ferry/before: wall %.2f, CPU %.2f\n' "before (FERRY_BEFORE)" \
+      "$(echo "$ot * 1000" | bc)" "$(echo "$ocm * 1000" | bc)" "$(ratio "$ft" "$ot")" "$(ratio "$fcm" "$ocm")"
+    echo "$(ratio "$ft" "$ot") $(ratio "$fcm" "$ocm")" >> "$t/before"
+  fi
 done < "$t/largest"
 # summary COLUMN WHAT: median and max of one column of the ratios.
 summary() {
@@ -88,6 +102,12 @@ echo "$count largest libraries, ferry/patchelf (goal: wall <= 0.50 on each), med
 echo "  wall: median $(summary 1)   best-of-$reps wall: median $(summary 2)   CPU (user+sys): median $(summary 3)"
 awk '{if ($4 > f) f = $4; if ($5 > p) p = $5} END {
   printf "  peak RSS: ferry max %.1f MB (goal <= 64), patchelf max %.1f MB\n", f / 1024, p / 1024 }' "$t/ratios"
+if [ -n "$before" ]; then
+  sort -n -k1 "$t/before" | awk -v b="$before" '{w[NR] = $1} END {printf "  ferry/before (%s): wall median %.2f, max %.2f", b,
+    (NR % 2 ? w[(NR + 1) / 2] : (w[NR / 2] + w[NR / 2 + 1]) / 2), w[NR]}'
+  sort -n -k2 "$t/before" | awk '{c[NR] = $2} END {printf "; CPU median %.2f, max %.2f\n",
+    (NR % 2 ? c[(NR + 1) / 2] : (c[NR / 2] + c[NR / 2 + 1]) / 2), c[NR]}'
+fi
 echo
 
 # --- 2. a batch of N libraries ----------------------------------------------------------------------------------

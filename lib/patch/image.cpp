@@ -120,9 +120,25 @@ Status Image::resize(uint64_t n) {
 }
 
 uint8_t* Image::write(uint64_t offset, uint64_t n) {
-  if (n) std::fill(dirty_.begin() + static_cast<ptrdiff_t>(offset / kPage),
-                   dirty_.begin() + static_cast<ptrdiff_t>((offset + n - 1) / kPage + 1), true);
+  if (n) {
+    const uint64_t first = offset / kPage, last = (offset + n - 1) / kPage;
+    if (last - first >= kPopulatePages) populate(first, last + 1);
+    std::fill(dirty_.begin() + static_cast<ptrdiff_t>(first), dirty_.begin() + static_cast<ptrdiff_t>(last + 1), true);
+  }
   return base_ + offset;
+}
+
+// A block about to be written whole (a slide or a move of sections): its pages made private and writable in
+// one call instead of one copy-on-write fault each (a fault costs a microsecond or more on a virtual machine).
+// Only pages not written yet; a kernel without MADV_POPULATE_WRITE (before 5.14) leaves them to the faults.
+void Image::populate(uint64_t first, uint64_t end) {
+#ifdef MADV_POPULATE_WRITE
+  while (first < end && dirty_[first]) ++first;
+  if (first < end) (void)madvise(base_ + first * kPage, (end - first) * kPage, MADV_POPULATE_WRITE);
+#else
+  (void)first;
+  (void)end;
+#endif
 }
 
 bool Image::touched(uint64_t offset, uint64_t n) const {

@@ -16,6 +16,7 @@ namespace ferry::patch {
 class Image {
 public:
   static constexpr uint64_t kPage = 4096;  // granularity of the change tracking
+  static constexpr uint64_t kPopulatePages = 8;  // a write this long makes its pages writable in one call
 
   // Maps the regular file `path` (kept open: unchanged ranges are copied from it).
   static Result<Image> open(const std::string& path);
@@ -46,6 +47,7 @@ public:
 
 private:
   void release();
+  void populate(uint64_t first_page, uint64_t end_page);
   Status read_original(uint64_t offset, uint64_t n, uint8_t* out) const;
   Status write_range(int fd, uint64_t from, uint64_t to, bool dirty) const;
 

@@ -18,9 +18,9 @@ namespace ferry::patch {
 namespace {
 
 // Plans the edits (plan_layout: every decision, nothing written) and writes them into `img`, which holds the
-// input's bytes (apply: the one writer); returns the plan carried out.
-Result<LayoutPlan> patch_in_image(Image& img, const Edits& edits, const std::string& path, const PatchOptions& opts) {
-  FERRY_TRY(file, read_elf_file_for_patch(img.view(), path));
+// input's bytes (apply: the one writer); returns the plan carried out. `file`: the input as parsed (from bytes
+// equal to the image's, so it is not parsed twice).
+Result<LayoutPlan> patch_in_image(Image& img, const ElfFile& file, const Edits& edits, const PatchOptions& opts) {
   const Facts facts = gather_facts(file, edits);  // the only reads outside the file, before any planning
   FERRY_TRY(lp, plan_layout(file, edits, opts, facts));
   if (lp.strategy != Strategy::unchanged || !lp.room.empty()) FERRY_CHECK(apply(file, lp, img));
@@ -55,7 +55,7 @@ Result<std::vector<uint8_t>> patch_image(ByteView in, const Edits& edits, const 
   if (auto s = normalize(edits); !s) return s.error().with_path(path);
   FERRY_TRY(original, read_elf_file_for_patch(in, path));
   FERRY_TRY(img, Image::copy_of(in, path));
-  FERRY_TRY(lp, patch_in_image(img, edits, path, opts));
+  FERRY_TRY(lp, patch_in_image(img, original, edits, opts));
   if (lp.strategy != Strategy::unchanged && opts.verify) FERRY_CHECK(verify(original, img.view(), edits, lp));
   FERRY_TRY(changed, img.changed());
   fill_report(report, path, in.size(), img.size(), changed, lp);
@@ -71,7 +71,7 @@ Result<PatchReport> patch_file(const std::string& in, const std::string& out, co
   if (auto s = normalize(edits); !s) return s.error().with_path(in);
   FERRY_TRY(original, read_elf_file_for_patch(mapped.view(), in));
   FERRY_TRY(img, Image::open(in));
-  FERRY_TRY(lp, patch_in_image(img, edits, in, opts));
+  FERRY_TRY(lp, patch_in_image(img, original, edits, opts));
   const bool check = lp.strategy != Strategy::unchanged && opts.verify;
   FERRY_TRY(changed, img.changed());
   PatchReport report;

@@ -50,39 +50,60 @@ std::optional<uint64_t> find_occurrence(const std::vector<uint8_t>& table, const
   return std::nullopt;
 }
 
+// Which bytes of `table` a reference reads: the strings of every reader that does not change, and the
+// requests already placed (offsets other than UINT64_MAX).
+std::vector<uint8_t> live_bytes(const ElfFile& f, const std::vector<uint8_t>& table, const std::vector<uint64_t>& placed) {
+  std::vector<uint8_t> live(table.size(), 0);
+  live[0] = 1;
+  for (const auto& s : f.dynsyms) mark(live, table, s.name);
+  for (auto n : f.verdef_names) mark(live, table, n);
+  for (const auto& v : f.verneeds)
+    for (const auto& a : v.aux) mark(live, table, a.name);
+  for (uint64_t at : placed)
+    if (at != UINT64_MAX) mark(live, table, at);
+  return live;
+}
+
+// The start of the first run of `need` bytes below `end` that no reference reads, found by hopping from run to
+// run with memchr (a table is mostly live: a byte-by-byte walk over a large .dynstr cost more than the rest).
+std::optional<uint64_t> first_free_run(const std::vector<uint8_t>& live, uint64_t end, uint64_t need) {
+  const uint8_t* base = live.data();
+  for (uint64_t p = 1; p < end;) {
+    const void* free = std::memchr(base + p, 0, end - p);
+    if (!free) return std::nullopt;
+    const uint64_t start = static_cast<uint64_t>(static_cast<const uint8_t*>(free) - base);
+    const void* used = std::memchr(base + start, 1, end - start);
+    const uint64_t stop = used ? static_cast<uint64_t>(static_cast<const uint8_t*>(used) - base) : end;
+    if (stop - start >= need) return start;
+    p = stop;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 StringPlan allocate_strings(const ElfFile& f, const std::vector<StringRequest>& requests) {
   StringPlan out;
   auto view = f.span(f.dynstr_offset, f.dynstr_size);
+  uint64_t room = 1;  // for every request appended: no reallocation (a copy of the whole table) on the way
+  for (const auto& r : requests) room += r.value.size() + 1;
+  out.table.reserve((view ? view->size() : 0) + room);
   if (view) out.table.assign(view->data(), view->data() + view->size());
   if (out.table.empty()) out.table.push_back(0);
   const uint64_t old_size = out.table.size();
-  std::vector<uint8_t> live(old_size, 0);
-  live[0] = 1;
-  bool complete = references_complete(f);
-
-  // Readers that do not change: symbols, version definitions, Vernaux names.
-  for (const auto& s : f.dynsyms) mark(live, out.table, s.name);
-  for (auto n : f.verdef_names) mark(live, out.table, n);
-  for (const auto& v : f.verneeds)
-    for (const auto& a : v.aux) mark(live, out.table, a.name);
 
   out.offsets.assign(requests.size(), UINT64_MAX);
   for (size_t i = 0; i < requests.size(); ++i) {
     const auto& r = requests[i];
-    if (r.old_offset && find_cstring_in(out.table, *r.old_offset) == r.value) {
-      out.offsets[i] = *r.old_offset;
-      mark(live, out.table, *r.old_offset);
-    }
+    if (r.old_offset && find_cstring_in(out.table, *r.old_offset) == r.value) out.offsets[i] = *r.old_offset;
   }
   for (size_t i = 0; i < requests.size(); ++i) {
     if (out.offsets[i] != UINT64_MAX) continue;
-    if (auto at = find_occurrence(out.table, requests[i].value)) {
-      out.offsets[i] = *at;
-      mark(live, out.table, *at);
-    }
+    if (auto at = find_occurrence(out.table, requests[i].value)) out.offsets[i] = *at;
   }
+  // Which bytes are read is worked out only when a string must be written, from the references above.
+  std::optional<std::vector<uint8_t>> live;
+  const bool complete = references_complete(f);
   bool written = false;  // until a string is written below, the table is the one searched above
   for (size_t i = 0; i < requests.size(); ++i) {
     if (out.offsets[i] != UINT64_MAX) continue;
@@ -91,24 +112,20 @@ StringPlan allocate_strings(const ElfFile& f, const std::vector<StringRequest>& 
       out.offsets[i] = *at;
       continue;
     }
-    written = true;
     uint64_t need = s.size() + 1;
     if (complete) {
+      if (!live) live = live_bytes(f, out.table, out.offsets);
       // First fit in a run of bytes nobody reads.
-      uint64_t run = 0;
-      for (uint64_t p = 1; p < old_size; ++p) {
-        run = live[p] ? 0 : run + 1;
-        if (run == need) {
-          uint64_t start = p + 1 - need;
-          std::memcpy(out.table.data() + start, s.c_str(), need);
-          std::memset(live.data() + start, 1, need);
-          out.offsets[i] = start;
-          out.rewritten += need;
-          break;
-        }
+      if (auto start = first_free_run(*live, old_size, need)) {
+        std::memcpy(out.table.data() + *start, s.c_str(), need);
+        std::memset(live->data() + *start, 1, need);
+        out.offsets[i] = *start;
+        out.rewritten += need;
+        written = true;
+        continue;
       }
-      if (out.offsets[i] != UINT64_MAX) continue;
     }
+    written = true;
     out.offsets[i] = out.table.size();
     out.table.insert(out.table.end(), s.begin(), s.end());
     out.table.push_back(0);

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,7 +11,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <random>
 
 namespace ferry {
 
@@ -210,15 +210,29 @@ Status atomic_write(const std::string& path, std::span<const uint8_t> bytes, con
       opts);
 }
 
+namespace {
+
+// A number for a temporary file's name: getrandom(2), not std::random_device, whose first use probes the CPU
+// with cpuid (a VM exit each, tens of microseconds on a virtual machine). O_EXCL settles any collision, so a
+// failed call only costs a retry with the pid and the attempt.
+uint32_t temp_name_number(int attempt) {
+  uint32_t n = 0;
+  if (getrandom(&n, sizeof n, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof n))
+    n = static_cast<uint32_t>(getpid()) * 2654435761u + static_cast<uint32_t>(attempt);
+  return n;
+}
+
+}  // namespace
+
 Status atomic_write_with(const std::string& path, const std::function<Status(int fd)>& write,
                          const AtomicWriteOptions& opts) {
   fs::path target(path);
   fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::random_device rd;
   std::string temp;
   int fd = -1;
   for (int attempt = 0; attempt < 16 && fd < 0; ++attempt) {
-    temp = (dir / ("." + target.filename().string() + ".ferry-" + std::to_string(rd() % 1000000))).string();
+    temp = (dir / ("." + target.filename().string() + ".ferry-" + std::to_string(temp_name_number(attempt) % 1000000)))
+               .string();
     fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 && errno != EEXIST) return io_error(path, "cannot create a temporary file in " + dir.string());
   }
