@@ -17,6 +17,7 @@
 
 #include "cli.hpp"
 #include "report/encoding.hpp"
+#include "report/patch_report.hpp"
 #include "patch/patch.hpp"
 #include "support/file.hpp"
 #include "support/parallel.hpp"
@@ -201,9 +202,9 @@ Outcome run_one(const PatchArgs& a, const std::string& path, bool patchelf_mode,
     else o.err += "ferry: " + e.describe() + "\n";
     o.rc = std::max(o.rc, patchelf_mode ? 1 : exit_for(e));
   };
-  bool printing = a.print_interpreter || a.print_soname || a.print_rpath || a.print_needed || a.print_execstack ||
-                  a.print_os_abi;
-  if (printing) {
+  report::PatchPrints what{a.print_interpreter, a.print_soname, a.print_rpath,
+                           a.print_needed,      a.print_execstack, a.print_os_abi};
+  if (what.any()) {
     auto mapped = MappedFile::open(path);
     if (!mapped) {
       fail(mapped.error());
@@ -214,42 +215,10 @@ Outcome run_one(const PatchArgs& a, const std::string& path, bool patchelf_mode,
       fail(s.error());
       return o;
     }
-    std::string pre = prefix ? path + ": " : "";
-    auto line = [&](const std::string& text) {
-      if (!a.json) o.out += pre + text + "\n";
-    };
-    if (a.print_interpreter) {
-      if (!s->interpreter) {
-        fail(make_error(ErrorCode::not_found, "no PT_INTERP (not a dynamically linked program)").with_path(path));
-      } else {
-        line(*s->interpreter);
-        o.j["interpreter"] = *s->interpreter;
-      }
-    }
-    if (a.print_soname) {
-      line(s->soname.value_or(""));
-      o.j["soname"] = s->soname ? nlohmann::json(*s->soname) : nlohmann::json();
-    }
-    if (a.print_os_abi) {
-      line(patch::os_abi_name(s->os_abi));
-      o.j["os_abi"] = patch::os_abi_name(s->os_abi);
-    }
-    // A file without dynamic contents (a separate debug file: .dynamic is NOBITS) has no search path to
-    // print: no line, like patchelf.
-    if (a.print_rpath && s->has_dynamic) {
-      line(s->runpath ? *s->runpath : s->rpath.value_or(""));
-      o.j["rpath"] = s->rpath ? nlohmann::json(*s->rpath) : nlohmann::json();
-      o.j["runpath"] = s->runpath ? nlohmann::json(*s->runpath) : nlohmann::json();
-    }
-    if (a.print_needed) {
-      for (const auto& n : s->needed) line(n);
-      o.j["needed"] = s->needed;
-    }
-    if (a.print_execstack) {
-      std::string st = !s->exec_stack ? "?" : *s->exec_stack ? "X" : "-";
-      line("execstack: " + st);
-      o.j["execstack"] = st;
-    }
+    auto answers = report::patch_prints(*s, path, what, prefix ? path + ": " : "");
+    if (answers.missing) fail(*answers.missing);
+    if (!a.json) o.out += answers.text;
+    o.j.update(answers.fields);
   }
   if (!a.edits.empty() || a.output) {
     std::string out = a.output.value_or(path);
@@ -257,19 +226,8 @@ Outcome run_one(const PatchArgs& a, const std::string& path, bool patchelf_mode,
     if (!r) {
       fail(r.error());
     } else {
-      o.j["output"] = out;
-      o.j["changed"] = r->changed;
-      o.j["strategy"] = r->strategy;
-      o.j["old_size"] = r->old_size;
-      o.j["new_size"] = r->new_size;
-      o.j["plan"] = r->plan;
-      if (a.options.dry_run && !a.json) o.out += path + ":\n" + r->plan;
-      else if (!patchelf_mode && !a.json)
-        // "in place" names the layout (the edits fit the existing segments); where the bytes went is said apart,
-        // so --output never reads as if the input had been rewritten.
-        o.out += path + ": " + (r->changed ? "patched" : "unchanged") +
-                 (out == path ? std::string() : ", written to " + out) + ", " + std::to_string(r->old_size) +
-                 " -> " + std::to_string(r->new_size) + " bytes (layout: " + r->strategy + ")\n";
+      report::add_patch_result_json(out, *r, o.j);
+      if (!a.json) o.out += report::patch_result_text(path, out, *r, a.options.dry_run, patchelf_mode);
     }
   }
   return o;
