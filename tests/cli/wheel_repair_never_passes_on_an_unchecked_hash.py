@@ -14,10 +14,7 @@ from wheel_fixtures import *  # noqa: E402,F403
 
 require_fixtures()
 tmp = tempfile.mkdtemp()
-blob = os.urandom(2 << 20)
-members = simple_members() + [("simple/data.bin", blob, 0o100644)]
-true_record = record_lines(members)
-lying = lying_record(true_record, "simple/data.bin", len(blob))
+blob, members, true_record, lying = wheel_with_lying_data_member()
 
 for name, record, want in [("lie", lying, 2), ("truth", true_record, 0)]:
     d = os.path.join(tmp, name)

@@ -48,6 +48,15 @@ def lying_record(lines, name, size, claimed=b"other"):
     return [lie if l.startswith(name + ",") else l for l in lines]
 
 
+def wheel_with_lying_data_member(size=2 << 20):
+    """The fixture wheel's members plus a `size`-byte random simple/data.bin (big enough to be streamed), with its
+    true RECORD lines and the same lines lying about that member: (blob, members, true_record, lying_record)."""
+    blob = os.urandom(size)
+    members = simple_members() + [("simple/data.bin", blob, 0o100644)]
+    true_record = record_lines(members)
+    return blob, members, true_record, lying_record(true_record, "simple/data.bin", len(blob))
+
+
 def simple_members():
     """[(name, bytes, unix mode)] of the fixture wheel, RECORD left out."""
     with zipfile.ZipFile(SIMPLE) as z:
