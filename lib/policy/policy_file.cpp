@@ -1,5 +1,6 @@
 // User-defined targets (`ferry check --policy FILE`): ferry's own JSON format (lib/policy/policy_file.md), or
 // auditwheel's policy JSON (a list of policies with symbol_versions per architecture) read as is.
+#include <climits>
 #include <nlohmann/json.hpp>
 
 #include "policy/policy.hpp"
@@ -136,7 +137,14 @@ Result<std::vector<Target>> auditwheel_format(const json& doc, const std::string
       t.family = Family::custom;
       t.arch = arch;
       t.description = "auditwheel policy from " + path;
-      t.priority = p.value("priority", 0);
+      if (p.contains("priority")) {
+        // A float or an integer beyond int would be undefined behaviour to convert (found by policy_file_fuzz).
+        const auto& pr = p["priority"];
+        if (!pr.is_number_integer() || (pr.is_number_unsigned() && pr.get<uint64_t>() > INT_MAX) ||
+            (!pr.is_number_unsigned() && (pr.get<int64_t>() < INT_MIN || pr.get<int64_t>() > INT_MAX)))
+          return bad(path, name + ": \"priority\" must be an integer");
+        t.priority = static_cast<int>(pr.get<int64_t>());
+      }
       if (p.contains("aliases")) {
         FERRY_TRY(a, strings(p["aliases"], name + ": aliases", path));
         t.aliases = a;

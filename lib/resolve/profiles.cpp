@@ -129,7 +129,9 @@ std::vector<std::string> LoaderProfile::subdirs() const {
       std::string dir;
       for (size_t i = n; i-- > 0;)
         if (mask & (size_t(1) << i)) dir += (dir.empty() ? "" : "/") + names[i];
-      if (std::find(out.begin(), out.end(), dir) == out.end()) out.push_back(dir);
+      // No duplicate is dropped: where the platform is the kernel's "x86_64" and so is a hwcap name (a CPU
+      // glibc does not call haswell), LD_DEBUG=libs lists tls/x86_64 and x86_64 twice, and tries them twice.
+      out.push_back(dir);
     }
   }
   return out;

@@ -192,12 +192,14 @@ struct MemberScanContext {
   bool verify_all_hashes;
   const RecordIndex* trust;  // repair --trust-record: RECORD's lines, else null
   bool decode_in_memory;     // AnalyzeOptions::decode_in_memory
+  uint64_t index_from;       // AnalyzeOptions::index_deflate_from
 };
 struct ScannedMember {
   bool is_elf = false;
   bool trusted = false;  // not inflated: its RECORD line is carried over as it is (--trust-record)
   std::optional<Sha256> digest;
   std::unique_ptr<DecodedMember> decoded;  // decode_in_memory: decoded, its file a placeholder
+  std::shared_ptr<const DeflateIndex> index;  // c.index_from: where its deflate blocks start
 };
 
 // --trust-record: a member outside .dist-info whose RECORD line carries a sha256 may be taken on trust, unless it
@@ -241,7 +243,8 @@ std::unique_ptr<DecodedMember> decode_member(ByteView image, const std::string& 
 // block allocation, truncation at the end) and the decoder then read it back.
 Result<std::optional<Sha256>> extract_elf_member(const MemberScanContext& c, const ZipMember& m, const RawMember& r,
                                                  bool hash_it, std::mutex& mkdir_mu,
-                                                 std::unique_ptr<DecodedMember>& decoded) {
+                                                 std::unique_ptr<DecodedMember>& decoded,
+                                                 std::shared_ptr<const DeflateIndex>& index) {
   // What an ELF member costs (time, scratch disk) is bounded by the wheel's own size.
   if (m.size > kRatioCheckedFrom && m.size / std::max<uint64_t>(m.comp_size, 1) > kMaxElfRatio)
     return make_error(ErrorCode::format, "member '" + m.name + "' claims " + std::to_string(m.size) + " bytes from " +
@@ -273,7 +276,11 @@ Result<std::optional<Sha256>> extract_elf_member(const MemberScanContext& c, con
       if (sparse) return sparse->feed(data, n), Status{};
       return to_file(data, n);
     };
-  auto d = digest_member(c.fd, r, 0, sink, c.wheel_path, hash_it);
+  std::unique_ptr<DeflateIndex> ix;
+  if (c.index_from && !c.decode_in_memory && r.method == 8 && m.size >= c.index_from)
+    ix = std::make_unique<DeflateIndex>();
+  auto d = digest_member(c.fd, r, 0, sink, c.wheel_path, hash_it, ix.get());
+  if (d && ix) index = std::move(ix);
   if (d && sparse) {
     decoded = decode_member(sparse->view(), name);
     if (!decoded || !sparse->only_filled_pages_read()) {
@@ -327,7 +334,8 @@ Result<ScannedMember> scan_member(const MemberScanContext& c, const ZipMember& m
     return out;
   }
   // A small member was hashed in the sniffing pass already: its extraction only checks CRC-32 and size.
-  FERRY_TRY(d, extract_elf_member(c, m, r, (hash_it || trust) && !out.digest, mkdir_mu, out.decoded));
+  FERRY_TRY(d, extract_elf_member(c, m, r, (hash_it || trust) && !out.digest, mkdir_mu, out.decoded,
+                                    out.index));
   if (d) out.digest = d;
   return out;
 }
@@ -488,13 +496,15 @@ Status make_scratch_tree(Analysis& a, const std::string& temp_dir) {
 }
 
 Result<MemberScan> scan_members(const Analysis& a, bool verify_all_hashes, unsigned jobs,
-                                const ProgressFn* progress, const RecordIndex* trust, bool decode_in_memory) {
+                                const ProgressFn* progress, const RecordIndex* trust, bool decode_in_memory,
+                                uint64_t index_from) {
   MemberScan s;
   for (auto& m : a.zip.members())
     if (!m.is_dir && !m.is_symlink && S_ISREG(m.mode)) s.regular.push_back(&m);
   s.is_elf.assign(s.regular.size(), 0);
   s.decoded.resize(s.regular.size());
   s.digests.resize(s.regular.size());
+  s.indexes.resize(s.regular.size());
   std::vector<std::optional<Error>> errs(s.regular.size());
   FERRY_TRY(raw, read_central_directory(a.wheel_path));
   if (raw.size() != a.zip.members().size())
@@ -514,7 +524,8 @@ Result<MemberScan> scan_members(const Analysis& a, bool verify_all_hashes, unsig
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t x, size_t y) { return s.regular[x]->size > s.regular[y]->size; });
-  MemberScanContext ctx{a.wheel_path, wheel_fd.fd, a.root, a.dist_info, verify_all_hashes, trust, decode_in_memory};
+  MemberScanContext ctx{a.wheel_path, wheel_fd.fd, a.root, a.dist_info, verify_all_hashes, trust, decode_in_memory,
+                        index_from};
   uint64_t bytes_total = 0;
   for (auto* m : s.regular) bytes_total += m->size;
   ProgressMeter meter(progress, "checking", s.regular.size(), bytes_total);
@@ -525,7 +536,8 @@ Result<MemberScan> scan_members(const Analysis& a, bool verify_all_hashes, unsig
     const ZipMember& m = *s.regular[i];
     auto r = scan_member(ctx, m, raw[m.index], mkdir_mu);
     if (!r) errs[i] = r.error();
-    else s.is_elf[i] = r->is_elf, s.digests[i] = r->digest, trusted += r->trusted, s.decoded[i] = std::move(r->decoded);
+    else s.is_elf[i] = r->is_elf, s.digests[i] = r->digest, trusted += r->trusted, s.decoded[i] = std::move(r->decoded),
+           s.indexes[i] = std::move(r->index);
     meter.add(1, m.size);
   }, jobs);
   meter.finish();
@@ -715,8 +727,10 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
   clock.mark("open: directory, metadata, RECORD");
   unsigned jobs = opts.jobs ? opts.jobs : default_jobs();
   FERRY_TRY(scan, scan_members(a, aopts.verify_all_hashes, jobs, aopts.progress, aopts.trust_record ? &rec : nullptr,
-                               aopts.decode_in_memory));
+                               aopts.decode_in_memory, aopts.index_deflate_from));
   FERRY_CHECK(check_record_hashes(a, scan, rec));
+  for (size_t i = 0; i < scan.regular.size(); ++i)
+    if (scan.indexes[i]) a.deflate_indexes[scan.regular[i]->name] = scan.indexes[i];
   a.members_trusted = scan.trusted;
   clock.mark("scan: members hashed, ELF extracted");
   FERRY_CHECK(decode_elves(a, scan, jobs));

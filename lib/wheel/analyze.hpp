@@ -75,6 +75,8 @@ struct Analysis {
   // AnalyzeOptions::decode_in_memory: the ELF members decoded as they were inflated, for the resolver (by the
   // device and inode of their placeholder under `root`, which holds no data). Null otherwise.
   std::shared_ptr<const resolve::DecodedObjects> decoded;
+  // AnalyzeOptions::index_deflate_from: the block index of each large deflated ELF member, by member name.
+  std::map<std::string, std::shared_ptr<const DeflateIndex>> deflate_indexes;
 
   Analysis() = default;
   Analysis(Analysis&&) = default;
@@ -92,6 +94,10 @@ struct AnalyzeOptions {
   // size with no data (no write of the member, no second read): only for callers that never read those files
   // (not repair, not show --lower). Members that stream (too large to inflate whole, or stored) are written.
   bool decode_in_memory = false;
+  // repair: deflated ELF members of this size or more (0: none) are inflated by zlib block by block and their
+  // block index kept (Analysis::deflate_indexes), so the patched member's unchanged ranges keep their compressed
+  // bits (deflate_reuse.hpp). zlib inflates at about half ISA-L's rate; below 64 MiB the saving is small.
+  uint64_t index_deflate_from = 0;
   const ProgressFn* progress = nullptr;  // told members checked (may be null)
 };
 

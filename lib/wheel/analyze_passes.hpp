@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "wheel/analyze.hpp"
+#include "wheel/deflate.hpp"
 
 namespace ferry::wheel {
 
@@ -40,13 +41,15 @@ struct MemberScan {
   std::vector<std::unique_ptr<DecodedMember>> decoded;  // per regular member: ELF ones decoded in memory, else null
   std::vector<std::optional<Sha256>> digests;   // per regular member, when hashed
   uint64_t trusted = 0;                         // members taken on trust (`trust`): neither inflated nor hashed
+  std::vector<std::shared_ptr<const DeflateIndex>> indexes;  // per regular member: its deflate blocks, when indexed
 };
 // Sniffs every regular member, hashes those that must be checked (all with `verify_all_hashes`) and extracts
 // the ELF ones, on `jobs` threads. With `trust` (repair --trust-record: RECORD's lines), a member that is neither
-// ELF nor metadata and whose line carries a sha256 is only sniffed: its line is believed.
+// ELF nor metadata and whose line carries a sha256 is only sniffed: its line is believed. Deflated ELF members of
+// `index_from` bytes or more (0: none) are inflated with their block index kept (AnalyzeOptions::index_deflate_from).
 Result<MemberScan> scan_members(const Analysis& a, bool verify_all_hashes, unsigned jobs,
                                 const ProgressFn* progress = nullptr, const RecordIndex* trust = nullptr,
-                                bool decode_in_memory = false);
+                                bool decode_in_memory = false, uint64_t index_from = 0);
 // Every hash taken must match RECORD's; fills a.hashes.
 Status check_record_hashes(Analysis& a, const MemberScan& s, const RecordIndex& rec);
 // a.elves from the extracted ELF members (the ones decoded in memory are moved out of `s`, and a.decoded lists them).

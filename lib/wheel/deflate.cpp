@@ -259,6 +259,13 @@ Result<DeflatedChunk> deflate_chunk_fast(const uint8_t*, size_t, bool) {
 Result<uint64_t> deflate_file_to(int src_fd, uint64_t size, int level, int out_fd, uint64_t out_off, unsigned jobs,
                                  uint32_t& crc, const std::function<void(uint64_t)>& on_bytes,
                                  const std::string& path) {
+  return deflate_range_to(src_fd, 0, size, true, level, out_fd, out_off, jobs, crc, on_bytes, path);
+}
+
+Result<uint64_t> deflate_range_to(int src_fd, uint64_t from, uint64_t to, bool ends_stream, int level, int out_fd,
+                                  uint64_t out_off, unsigned jobs, uint32_t& crc,
+                                  const std::function<void(uint64_t)>& on_bytes, const std::string& path) {
+  const uint64_t size = to - std::min(from, to);
   size_t chunks = static_cast<size_t>(std::max<uint64_t>(1, (size + kDeflateChunk - 1) / kDeflateChunk));
   struct Slot {
     std::optional<Error> err;
@@ -273,14 +280,14 @@ Result<uint64_t> deflate_file_to(int src_fd, uint64_t size, int level, int out_f
       uint64_t at = uint64_t{k} * kDeflateChunk;
       size_t len = static_cast<size_t>(std::min<uint64_t>(kDeflateChunk, size - std::min(size, at)));
       in.resize(len);
-      if (Status st = read_at(src_fd, in.data(), len, at, path, "data to deflate"); !st) {
+      if (Status st = read_at(src_fd, in.data(), len, from + at, path, "data to deflate"); !st) {
         s.err = st.error();
         return;
       }
-      auto r = level == kFastLevel && have_fast_deflate() ? deflate_chunk_fast(in.data(), len, k + 1 == chunks)
-                                                          : deflate_chunk(in.data(), len,
-                                                                          level == kFastLevel ? kDefaultDeflateLevel : level,
-                                                                          k + 1 == chunks);
+      const bool last = ends_stream && k + 1 == chunks;
+      auto r = level == kFastLevel && have_fast_deflate()
+                   ? deflate_chunk_fast(in.data(), len, last)
+                   : deflate_chunk(in.data(), len, level == kFastLevel ? kDefaultDeflateLevel : level, last);
       if (!r) s.err = r.error().with_path(path);
       else s.ch = std::move(*r);
     } catch (const std::exception& e) {
@@ -498,10 +505,59 @@ Status inflate_stream(int fd, const RawMember& m, Digester& dg, const std::strin
 }
 #endif
 
+// zlib's inflate, stopped at every block boundary (Z_BLOCK) to record where the next block starts: the bit
+// offset is the bytes taken so far less the bits of the last byte not yet used (data_type's low three bits).
+// Bit 64 of data_type marks the final block; a boundary after it starts nothing. The Digester is fed on a
+// second thread as in the ISA-L path.
+Status inflate_indexed(int fd, const RawMember& m, Digester& dg, const std::string& path, DeflateIndex& ix) {
+  Inflater inf;
+  if (!inf.ok) return make_error(ErrorCode::io, "zlib inflateInit2 failed");
+  ix = DeflateIndex{};
+  ix.points.push_back({0, 0});
+  std::vector<uint8_t> in(1 << 20);
+  uint64_t read = 0;
+  FeedPipe pipe(dg);
+  for (;;) {
+    if (inf.z.avail_in == 0 && read < m.comp_size) {
+      size_t n = static_cast<size_t>(std::min<uint64_t>(in.size(), m.comp_size - read));
+      FERRY_CHECK(read_at(fd, in.data(), n, m.data_offset + read, path, "the data of '" + m.name + "'"));
+      read += n;
+      inf.z.next_in = in.data();
+      inf.z.avail_in = static_cast<uInt>(n);
+    }
+    std::vector<uint8_t>& out = pipe.next();
+    size_t filled = 0;
+    int ret = Z_OK;
+    // Fill the piece across block boundaries: one hand-over per boundary would cost a wake-up per ~64 KiB.
+    while (filled < out.size()) {
+      inf.z.next_out = out.data() + filled;
+      inf.z.avail_out = static_cast<uInt>(out.size() - filled);
+      uInt before_out = inf.z.avail_out, before_in = inf.z.avail_in;
+      ret = inflate(&inf.z, Z_BLOCK);
+      filled += before_out - inf.z.avail_out;
+      if (ret != Z_OK) break;
+      if ((inf.z.data_type & 128) && !(inf.z.data_type & 64) && inf.z.total_out > 0)
+        ix.points.push_back({inf.z.total_out, inf.z.total_in * 8 - static_cast<uint64_t>(inf.z.data_type & 7)});
+      if (inf.z.avail_in == 0 || (before_out == inf.z.avail_out && before_in == inf.z.avail_in)) break;
+    }
+    if (inf.z.total_out > m.size)
+      return member_error(m, path, "inflates to more than the " + std::to_string(m.size) + " bytes the directory says");
+    if (filled && !pipe.push(filled)) return pipe.finish();
+    if (ret == Z_STREAM_END) {
+      FERRY_CHECK(pipe.finish());
+      ix.size = inf.z.total_out, ix.comp_size = inf.z.total_in;
+      return {};
+    }
+    if (ret == Z_BUF_ERROR && inf.z.avail_in == 0 && read >= m.comp_size)
+      return member_error(m, path, "its deflate data ends early");
+    if (ret != Z_OK && ret != Z_BUF_ERROR) return member_error(m, path, "corrupt deflate data");
+  }
+}
+
 }  // namespace
 
 Result<MemberDigest> digest_member(int fd, const RawMember& m, size_t head_size, const DataSink& sink,
-                                   const std::string& path, bool with_sha256) {
+                                   const std::string& path, bool with_sha256, DeflateIndex* index) {
   Digester dg;
   dg.with_sha = with_sha256;
   dg.head_size = head_size;
@@ -509,12 +565,14 @@ Result<MemberDigest> digest_member(int fd, const RawMember& m, size_t head_size,
   if (m.method == 0) FERRY_CHECK(digest_stored(fd, m, dg, path));
   else if (m.method != 8) return member_error(m, path, "compression method " + std::to_string(m.method) +
                                                           " (a wheel uses deflate or store)");
+  else if (index) FERRY_CHECK(inflate_indexed(fd, m, dg, path, *index));
   else if (m.size <= kInflateWhole && m.comp_size <= kInflateWhole) FERRY_CHECK(inflate_whole(fd, m, dg, path));
   else FERRY_CHECK(inflate_stream(fd, m, dg, path));
   if (dg.size != m.size)
     return member_error(m, path, std::to_string(dg.size) + " bytes inflated, the directory says " +
                                      std::to_string(m.size));
   if (dg.crc != m.crc) return member_error(m, path, "CRC-32 mismatch (the data is corrupt)");
+  if (index) index->crc = dg.crc;
   MemberDigest out;
   if (with_sha256) out.sha = dg.sha.finish();
   out.crc = dg.crc;

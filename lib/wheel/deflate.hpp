@@ -46,6 +46,13 @@ Result<DeflatedChunk> deflate_chunk(const uint8_t* data, size_t n, int level, bo
 // The same with the fast encoder (have_fast_deflate(); an error otherwise).
 Result<DeflatedChunk> deflate_chunk_fast(const uint8_t* data, size_t n, bool last);
 
+// Deflates bytes [from, to) of `src_fd` into `out_fd` at `out_off` as deflate_file_to does; the last chunk ends
+// the stream (BFINAL) only when `ends_stream`, else it ends on a byte boundary so that more blocks may follow.
+// `crc` receives the CRC-32 of the range.
+Result<uint64_t> deflate_range_to(int src_fd, uint64_t from, uint64_t to, bool ends_stream, int level, int out_fd,
+                                  uint64_t out_off, unsigned jobs, uint32_t& crc,
+                                  const std::function<void(uint64_t)>& on_bytes, const std::string& path_for_errors);
+
 // Deflates `size` bytes of `src_fd` from offset 0 into `out_fd` at `out_off`, chunks on `jobs` threads, written in
 // order as they complete (memory: a bounded window of chunks). Returns the compressed size; `crc` receives the
 // CRC-32 of the whole input (crc32_combine of the chunks'). `on_bytes` (may be empty) is told each chunk's size.
@@ -66,6 +73,18 @@ struct MemberDigest {
   std::vector<uint8_t> head;  // the first bytes, as many as asked for
 };
 
+// Where the blocks of a member's raw deflate stream start, recorded while it is inflated: what lets a patched
+// member reuse the compressed bits of every range the patch left alone (deflate_reuse.hpp).
+struct DeflateIndex {
+  struct Point {
+    uint64_t out = 0;  // uncompressed offset at which the block starts
+    uint64_t bit = 0;  // bit offset of its header in the compressed stream
+  };
+  std::vector<Point> points;  // increasing; {0, 0} first; every block after a non-final one
+  uint64_t size = 0, comp_size = 0;
+  uint32_t crc = 0;
+};
+
 // Receives the member's uncompressed bytes in order (extraction); returns an error to stop.
 using DataSink = std::function<Status(const uint8_t*, size_t)>;
 
@@ -74,8 +93,11 @@ using DataSink = std::function<Status(const uint8_t*, size_t)>;
 // are inflated whole by libdeflate, large ones streamed. `sink` (may be empty) receives the data. Without
 // `with_sha256` (an extraction whose hash nobody checks) the digest's `sha` stays zero; CRC-32 and size are
 // always checked.
+// With `index` (a deflated member only), the member is inflated by zlib block by block and `index` receives where
+// each block starts (zlib's inflate is about half ISA-L's rate: the caller asks only where the index pays).
 Result<MemberDigest> digest_member(int fd, const RawMember& m, size_t head_size, const DataSink& sink,
-                                   const std::string& path_for_errors, bool with_sha256 = true);
+                                   const std::string& path_for_errors, bool with_sha256 = true,
+                                   DeflateIndex* index = nullptr);
 
 // The first `n` bytes of a member (fewer when it is shorter) without inflating the rest.
 Result<std::vector<uint8_t>> member_head(int fd, const RawMember& m, size_t n, const std::string& path_for_errors);

@@ -70,6 +70,7 @@ Result<Analysis> analyze_for_repair(const std::string& wheel_path, const RepairO
   // --trust-record is the user's explicit opt-out for members copied byte for byte (analyze.hpp).
   ao.verify_all_hashes = true;
   ao.trust_record = opts.trust_record;
+  ao.index_deflate_from = kFastDeflateFrom;  // a patched member this large reuses its compressed bits
   ao.progress = &opts.progress;
   return analyze_wheel(wheel_path, ao);
 }

@@ -565,6 +565,11 @@ std::vector<OutputEntry> output_entries(const OutputPlan& p, const GraftPlan& gr
     } else if (p.changed.count(m.name)) {
       o.source = OutputEntry::Source::file;
       o.file_path = p.out_root + "/" + m.name;
+      if (auto ix = a.deflate_indexes.find(m.name); ix != a.deflate_indexes.end()) {
+        o.input_index = m.index;
+        o.base_index = ix->second;
+        o.base_path = a.root + "/" + m.name;
+      }
     } else if (m.name == a.dist_info + "/WHEEL" && p.wheel_text) {
       o.source = OutputEntry::Source::bytes;
       o.bytes.assign(p.wheel_text->begin(), p.wheel_text->end());

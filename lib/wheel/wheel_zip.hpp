@@ -17,6 +17,7 @@
 #include "support/hash.hpp"
 #include "support/progress.hpp"
 #include "support/result.hpp"
+#include "wheel/deflate.hpp"
 
 namespace ferry::wheel {
 
@@ -88,6 +89,10 @@ struct OutputEntry {
   // bytes, produced when the writer reaches the entry rather than before it starts: RECORD waits there for the
   // hash of a large patched file, computed while the members before it are written. An error stops the write.
   std::function<Result<std::vector<uint8_t>>()> late_bytes;
+  // file: patched from input member `input_index`, whose content was extracted to `base_path` and whose deflate
+  // blocks `base_index` lists; the writer copies the original's compressed bits where the content is unchanged.
+  std::shared_ptr<const DeflateIndex> base_index;
+  std::string base_path;
 };
 
 struct ZipWriteOptions {

@@ -2,6 +2,8 @@
 // 4.3.14-16 ZIP64 end records, 4.5.3 ZIP64 extended information).
 #include "wheel/zip_raw.hpp"
 
+#include "wheel/deflate_reuse.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -47,7 +49,8 @@ Status write_all(int fd, const uint8_t* d, size_t n, uint64_t off, const std::st
   return {};
 }
 
-// Copies [in_off, in_off+len) of src to dst at out_off: in the kernel when it can, else through a buffer.
+}  // namespace
+
 Status copy_range(int src, uint64_t in_off, int dst, uint64_t out_off, uint64_t len, const std::string& path) {
   loff_t io = static_cast<loff_t>(in_off), oo = static_cast<loff_t>(out_off);
   while (len > 0) {
@@ -70,8 +73,6 @@ Status copy_range(int src, uint64_t in_off, int dst, uint64_t out_off, uint64_t 
   }
   return {};
 }
-
-}  // namespace
 
 namespace {
 
@@ -215,8 +216,10 @@ Status put_member(Writer& w, RawOutput& m, const RawWriteOptions& opts) {
     case RawOutput::Data::deflate_file: {
       FERRY_CHECK(w.flush());
       int level = opts.fast_large && m.size >= kFastDeflateFrom ? kFastLevel : opts.level;
-      FERRY_TRY(comp, deflate_file_to(m.src_fd, m.size, level, w.fd, w.flushed, opts.jobs, m.crc, opts.on_bytes,
-                                      w.path));
+      FERRY_TRY(comp, m.reuse.index ? deflate_file_reusing(m.reuse, m.src_fd, m.size, level, w.fd, w.flushed, opts.jobs,
+                                                           m.crc, opts.on_bytes, w.path)
+                                    : deflate_file_to(m.src_fd, m.size, level, w.fd, w.flushed, opts.jobs, m.crc,
+                                                      opts.on_bytes, w.path));
       m.comp_size = comp;
       w.flushed += comp;
       break;

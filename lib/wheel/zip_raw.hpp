@@ -22,6 +22,18 @@ inline Result<std::vector<RawMember>> read_central_directory(const std::string& 
   return archive::read_zip_directory(path);
 }
 
+struct DeflateIndex;  // deflate.hpp
+
+// What reusing an original member's compressed bits needs (deflate_reuse.hpp): its compressed stream (`wheel_fd`
+// at `data_offset`), its block index, and its content (`base_fd`, the member as extracted; checked against the
+// index's CRC-32 before use).
+struct ReuseBase {
+  int wheel_fd = -1;
+  uint64_t data_offset = 0;
+  const DeflateIndex* index = nullptr;
+  int base_fd = -1;
+};
+
 struct RawOutput {
   // copy: `comp_size` compressed bytes at `data_offset` of `src_fd`, with their CRC and method, as they are.
   // bytes: `bytes` already compressed (method, CRC and sizes given). deflate_file / store_file: the whole file
@@ -41,6 +53,9 @@ struct RawOutput {
   // Set: called when the writer reaches the member, before its header, to fill in its data (a `bytes` member
   // produced late); an error stops the write.
   std::function<Status(RawOutput&)> late;
+  // deflate_file: the original member this file was patched from (reuse.index set), whose compressed bits are
+  // copied wherever the patch left the content alone (deflate_reuse.hpp).
+  ReuseBase reuse;
 };
 
 struct RawWriteOptions {
@@ -50,6 +65,10 @@ struct RawWriteOptions {
   std::function<void(uint64_t)> on_bytes;  // uncompressed bytes of member data written (progress)
   std::function<void()> on_member;         // one more member written (progress)
 };
+
+// Copies [in_off, in_off+len) of `src` to `dst` at `out_off`: in the kernel (copy_file_range) when it can, else
+// through a buffer.
+Status copy_range(int src, uint64_t in_off, int dst, uint64_t out_off, uint64_t len, const std::string& path_for_errors);
 
 // Writes the archive to `fd` (from offset 0): local headers, data, central directory, end records. Members
 // written from a file get their CRC and compressed size filled in.

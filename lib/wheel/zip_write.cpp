@@ -49,6 +49,7 @@ struct Fresh {
   uint64_t size = 0;
   uint16_t method = 0;
   Fd file;
+  Fd base;  // OutputEntry::base_path, open while the member is written
   int64_t mtime = 0;
 };
 
@@ -67,7 +68,10 @@ Status prepare_one(const OutputEntry& e, int level, Fresh& f) {
       return make_error(ErrorCode::io, std::string("cannot read: ") + std::strerror(errno)).with_path(e.file_path);
     f.size = static_cast<uint64_t>(st.st_size);
     f.mtime = st.st_mtime;
-    if (f.size > kDeflateChunk) return {};  // deflated in parallel chunks while the output is written
+    if (f.size > kDeflateChunk) {  // deflated in parallel chunks while the output is written
+      if (e.base_index && f.method == 8) f.base = Fd(::open(e.base_path.c_str(), O_RDONLY | O_CLOEXEC));
+      return {};
+    }
     content.resize(f.size);
     for (size_t got = 0; got < content.size();) {
       ssize_t r = ::pread(f.file.fd, content.data() + got, content.size() - got, static_cast<off_t>(got));
@@ -161,6 +165,8 @@ Result<std::vector<RawOutput>> plan_outputs(const std::vector<OutputEntry>& entr
       } else {
         o.data = f.method == 0 ? RawOutput::Data::store_file : RawOutput::Data::deflate_file;
         o.src_fd = f.file.fd;
+        if (f.base.fd >= 0 && e.input_index < in_raw.size() && in_raw[e.input_index].method == 8)
+          o.reuse = ReuseBase{in_fd, in_raw[e.input_index].data_offset, e.base_index.get(), f.base.fd};
       }
       dos_time_local(f.mtime, o.dostime, o.dosdate);
     }

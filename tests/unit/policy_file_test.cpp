@@ -65,6 +65,14 @@ TEST_CASE("bad policy files are errors naming the file and the field") {
                                     "p.json");
   REQUIRE_FALSE(bad_type.ok());
   CHECK_THAT(bad_type.error().message, Catch::StartsWith("policy file: wrong value type"));
+  // A priority too large for an int (nlohmann reads it as a float) is refused, not converted (policy_file_fuzz).
+  for (const char* pr : {"3.3e38", "333333333333333333333333333333380", "4294967296", "-4294967296", "1.5", "\"1\""}) {
+    auto bad_priority = parse_policy_json(std::string(R"([{"name": "manylinux_2_17", "priority": )") + pr +
+                                              R"(, "symbol_versions": {"x86_64": {"GLIBC": ["2.17"]}}}])",
+                                          "p.json");
+    REQUIRE_FALSE(bad_priority.ok());
+    CHECK_THAT(bad_priority.error().message, Catch::Contains("\"priority\" must be an integer"));
+  }
   auto missing = read_policy_file("/nonexistent/policy.json");
   REQUIRE_FALSE(missing.ok());
 }

@@ -1,0 +1,248 @@
+// Deflate reuse (a patched member keeps its original compressed bits where its content did not change): the
+// original is deflated by zlib (as Python's zipfile writes a wheel), indexed while ferry inflates it, patched in a
+// few places, and rebuilt by deflate_file_reusing. The oracle is zlib's inflate of the rebuilt stream, which must
+// give the patched content byte for byte; the copy must really have happened (the original's compressed bytes are
+// found in the output), and a base that no longer matches, or an index that lies, must not produce a stream.
+#include <fcntl.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "wheel/deflate.hpp"
+#include "wheel/deflate_reuse.hpp"
+
+using namespace ferry;
+using namespace ferry::wheel;
+
+namespace {
+
+constexpr uint64_t kMiB = uint64_t{1} << 20;
+constexpr uint64_t kPrefix = 100;  // bytes before the member data in the fake archive
+
+// Bytes that deflate to many blocks of varied bit lengths (tens of KiB each, as in a shared library): words from a
+// small vocabulary chosen by an LCG, with a few noise bytes after most of them.
+std::vector<uint8_t> content(size_t n, uint32_t seed) {
+  static const char* words[] = {"load ", "segment ", "rpath ", "$ORIGIN ", "needed ", "soname ", "GLIBC_2.17 ",
+                                "\x7f" "ELF", "\n", "libtorch_cuda.so ", "0123456789", "\0\0\0\0"};
+  std::vector<uint8_t> out;
+  out.reserve(n);
+  uint32_t x = seed;
+  while (out.size() < n) {
+    x = x * 1664525u + 1013904223u;
+    const char* w = words[(x >> 24) % 12];
+    size_t len = (x >> 24) % 12 == 11 ? 4 : std::strlen(w);
+    out.insert(out.end(), w, w + len);
+    for (uint32_t k = x & 7; k < 5; ++k) out.push_back(static_cast<uint8_t>(x >> (k * 4)));  // noise: short blocks
+  }
+  out.resize(n);
+  return out;
+}
+
+std::vector<uint8_t> zlib_deflate(const std::vector<uint8_t>& in, int level) {
+  z_stream z{};
+  REQUIRE(deflateInit2(&z, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+  std::vector<uint8_t> out(deflateBound(&z, in.size()));
+  z.next_in = const_cast<uint8_t*>(in.data());
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = out.data();
+  z.avail_out = static_cast<uInt>(out.size());
+  REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+// The oracle: zlib inflates the raw stream; the whole of it must be one complete stream.
+std::vector<uint8_t> zlib_inflate(const std::vector<uint8_t>& in, size_t expect) {
+  z_stream z{};
+  REQUIRE(inflateInit2(&z, -15) == Z_OK);
+  std::vector<uint8_t> out(expect + 1);
+  z.next_in = const_cast<uint8_t*>(in.data());
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = out.data();
+  z.avail_out = static_cast<uInt>(out.size());
+  int ret = inflate(&z, Z_FINISH);
+  CHECK(ret == Z_STREAM_END);
+  CHECK(z.avail_in == 0);
+  out.resize(z.total_out);
+  inflateEnd(&z);
+  return out;
+}
+
+struct TempFile {
+  std::string path;
+  int fd = -1;
+  TempFile() {
+    const char* dir = std::getenv("TMPDIR");
+    path = std::string(dir && *dir ? dir : "/tmp") + "/ferry-reuse-XXXXXX";
+    fd = ::mkstemp(path.data());
+    REQUIRE(fd >= 0);
+  }
+  ~TempFile() {
+    ::close(fd);
+    ::unlink(path.c_str());
+  }
+  void write(const std::vector<uint8_t>& d, uint64_t at = 0) const {
+    REQUIRE(::pwrite(fd, d.data(), d.size(), static_cast<off_t>(at)) == static_cast<ssize_t>(d.size()));
+  }
+  std::vector<uint8_t> read(size_t n, uint64_t at = 0) const {
+    std::vector<uint8_t> d(n);
+    REQUIRE(::pread(fd, d.data(), n, static_cast<off_t>(at)) == static_cast<ssize_t>(n));
+    return d;
+  }
+};
+
+// The original member in a fake archive, extracted and indexed the way repair's scan does it.
+struct Original {
+  std::vector<uint8_t> data, comp;
+  TempFile archive, base;
+  DeflateIndex index;
+  RawMember member;
+  explicit Original(std::vector<uint8_t> d) : data(std::move(d)), comp(zlib_deflate(data, 6)) {
+    archive.write(std::vector<uint8_t>(kPrefix, 'P'));
+    archive.write(comp, kPrefix);
+    member.name = "pkg/libbig.so";
+    member.method = 8;
+    member.data_offset = kPrefix;
+    member.comp_size = comp.size();
+    member.size = data.size();
+    member.crc = static_cast<uint32_t>(crc32(0, data.data(), static_cast<uInt>(data.size())));
+    uint64_t at = 0;
+    DataSink sink = [&](const uint8_t* p, size_t n) -> Status {
+      base.write(std::vector<uint8_t>(p, p + n), at);
+      at += n;
+      return {};
+    };
+    auto d2 = digest_member(archive.fd, member, 0, sink, archive.path, false, &index);
+    REQUIRE(d2);
+    REQUIRE(index.size == data.size());
+    REQUIRE(index.comp_size == comp.size());
+    REQUIRE(index.crc == member.crc);
+  }
+  ReuseBase reuse_base() const { return ReuseBase{archive.fd, kPrefix, &index, base.fd}; }
+};
+
+struct Rebuilt {
+  Result<uint64_t> size = uint64_t{0};
+  std::vector<uint8_t> stream;
+  uint32_t crc = 0;
+  ReuseStats stats;
+};
+Rebuilt rebuild(const ReuseBase& base, const std::vector<uint8_t>& patched, int level) {
+  TempFile in, out;
+  in.write(patched);
+  Rebuilt r;
+  r.size = deflate_file_reusing(base, in.fd, patched.size(), level, out.fd, 0, 2, r.crc, {}, in.path, &r.stats,
+                                256 << 10);
+  if (r.size) r.stream = out.read(static_cast<size_t>(*r.size));
+  return r;
+}
+
+bool contains(const std::vector<uint8_t>& hay, const uint8_t* needle, size_t n) {
+  return std::search(hay.begin(), hay.end(), needle, needle + n) != hay.end();
+}
+
+}  // namespace
+
+TEST_CASE("the block index records byte and bit offsets that zlib's own stream has", "[wheel][deflate-reuse]") {
+  Original o(content(6 * kMiB, 7));
+  REQUIRE(o.index.points.size() > 20);
+  CHECK(o.index.points.front().out == 0);
+  CHECK(o.index.points.front().bit == 0);
+  size_t aligned = 0, unaligned = 0;
+  for (size_t i = 1; i < o.index.points.size(); ++i) {
+    CHECK(o.index.points[i].out > o.index.points[i - 1].out);
+    CHECK(o.index.points[i].bit > o.index.points[i - 1].bit);
+    (o.index.points[i].bit % 8 ? unaligned : aligned) += 1;
+  }
+  CHECK(aligned > 0);
+  CHECK(unaligned > 0);  // the glue after a mid-byte end is exercised below
+}
+
+TEST_CASE("a patched member rebuilt from the original's bits inflates to the patched bytes", "[wheel][deflate-reuse]") {
+  Original o(content(12 * kMiB, 11));
+  auto patched = o.data;
+  // A header edit, a dynamic-section edit in the middle, and a new segment appended at the end.
+  std::memset(patched.data() + 1000, 'H', 100);
+  std::memset(patched.data() + 6 * kMiB + 12345, 'D', 50);
+  auto tail = content(5000, 99);
+  patched.insert(patched.end(), tail.begin(), tail.end());
+  for (int level : {kDefaultDeflateLevel, kFastLevel}) {
+    Rebuilt r = rebuild(o.reuse_base(), patched, level);
+    REQUIRE(r.size);
+    CHECK(r.stats.used);
+    CHECK(r.stats.reused > 9 * kMiB);
+    CHECK(r.crc == static_cast<uint32_t>(crc32(0, patched.data(), static_cast<uInt>(patched.size()))));
+    CHECK(zlib_inflate(r.stream, patched.size()) == patched);
+    // The copy is real: a stretch of the original's compressed bytes from the middle of each unchanged run.
+    CHECK(contains(r.stream, o.comp.data() + o.comp.size() / 4, 4096));
+    CHECK(contains(r.stream, o.comp.data() + o.comp.size() * 3 / 4, 4096));
+  }
+}
+
+TEST_CASE("a member unchanged to its end ends with the original's final block", "[wheel][deflate-reuse]") {
+  Original o(content(8 * kMiB, 5));
+  auto patched = o.data;
+  std::memset(patched.data() + 64, 'R', 300);
+  Rebuilt r = rebuild(o.reuse_base(), patched, kDefaultDeflateLevel);
+  REQUIRE(r.size);
+  CHECK(r.stats.used);
+  CHECK(zlib_inflate(r.stream, patched.size()) == patched);
+  // The last bytes of the stream are the original's own.
+  REQUIRE(r.stream.size() > 64);
+  CHECK(std::equal(r.stream.end() - 64, r.stream.end(), o.comp.end() - 64));
+}
+
+TEST_CASE("a base that no longer holds the original's bytes is not reused", "[wheel][deflate-reuse]") {
+  Original o(content(4 * kMiB, 3));
+  o.base.write(std::vector<uint8_t>(10, 'L'), 2 * kMiB);  // rewritten in place, as a --lower pass may
+  auto patched = o.data;
+  patched[100] ^= 1;
+  Rebuilt r = rebuild(o.reuse_base(), patched, kDefaultDeflateLevel);
+  REQUIRE(r.size);
+  CHECK_FALSE(r.stats.used);
+  CHECK(zlib_inflate(r.stream, patched.size()) == patched);
+}
+
+TEST_CASE("an index that lies about block starts is caught by the seam check", "[wheel][deflate-reuse]") {
+  Original o(content(6 * kMiB, 13));
+  for (size_t i = 1; i < o.index.points.size(); ++i) o.index.points[i].bit += 8;  // every block a byte late
+  auto patched = o.data;
+  patched[500] ^= 1;
+  Rebuilt r = rebuild(o.reuse_base(), patched, kDefaultDeflateLevel);
+  REQUIRE_FALSE(r.size);
+  CHECK(r.size.error().code == ErrorCode::verify);
+}
+
+TEST_CASE("the reuse plan keeps 32 KiB of unchanged history and covers the content once", "[wheel][deflate-reuse]") {
+  DeflateIndex ix;
+  ix.size = 10 * kMiB;
+  ix.comp_size = 4 * kMiB;
+  for (uint64_t k = 0; k < 160; ++k) ix.points.push_back({k * 64 * 1024, k * 8 * 26 * 1024 + (k % 3 ? 3 : 0)});
+  // Unchanged: [40000, 6 MiB) and [6 MiB + 4096, 10 MiB): the tail reaches the end of both.
+  std::vector<ByteRange> same{{40000, 6 * kMiB}, {6 * kMiB + 4096, 10 * kMiB}};
+  auto pieces = plan_reuse(ix, same, 10 * kMiB, kMiB);
+  REQUIRE(pieces.size() == 4);
+  CHECK(pieces[0].kind == ReusePiece::Kind::fresh);
+  CHECK(pieces[0].from == 0);
+  CHECK(pieces[1].kind == ReusePiece::Kind::reuse);
+  CHECK(pieces[1].from >= 40000 + 32768);
+  CHECK(pieces[1].bit_from % 8 == 0);
+  CHECK(pieces[1].to <= 6 * kMiB);
+  CHECK(pieces[2].kind == ReusePiece::Kind::fresh);
+  CHECK(pieces[3].kind == ReusePiece::Kind::reuse);
+  CHECK(pieces[3].to_end);
+  CHECK(pieces[3].from >= 6 * kMiB + 4096 + 32768);
+  for (size_t i = 1; i < pieces.size(); ++i) CHECK(pieces[i].from == pieces[i - 1].to);
+  CHECK(pieces.back().to == 10 * kMiB);
+  // A run shorter than the minimum is deflated anew: one fresh piece covers everything.
+  auto none = plan_reuse(ix, {{0, kMiB / 2}}, 10 * kMiB, kMiB);
+  REQUIRE(none.size() == 1);
+  CHECK(none[0].kind == ReusePiece::Kind::fresh);
+  CHECK(none[0].to == 10 * kMiB);
+}
