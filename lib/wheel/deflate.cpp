@@ -505,55 +505,6 @@ Status inflate_stream(int fd, const RawMember& m, Digester& dg, const std::strin
 }
 #endif
 
-// zlib's inflate, stopped at every block boundary (Z_BLOCK) to record where the next block starts: the bit
-// offset is the bytes taken so far less the bits of the last byte not yet used (data_type's low three bits).
-// Bit 64 of data_type marks the final block; a boundary after it starts nothing. The Digester is fed on a
-// second thread as in the ISA-L path.
-Status inflate_indexed(int fd, const RawMember& m, Digester& dg, const std::string& path, DeflateIndex& ix) {
-  Inflater inf;
-  if (!inf.ok) return make_error(ErrorCode::io, "zlib inflateInit2 failed");
-  ix = DeflateIndex{};
-  ix.points.push_back({0, 0});
-  std::vector<uint8_t> in(1 << 20);
-  uint64_t read = 0;
-  FeedPipe pipe(dg);
-  for (;;) {
-    if (inf.z.avail_in == 0 && read < m.comp_size) {
-      size_t n = static_cast<size_t>(std::min<uint64_t>(in.size(), m.comp_size - read));
-      FERRY_CHECK(read_at(fd, in.data(), n, m.data_offset + read, path, "the data of '" + m.name + "'"));
-      read += n;
-      inf.z.next_in = in.data();
-      inf.z.avail_in = static_cast<uInt>(n);
-    }
-    std::vector<uint8_t>& out = pipe.next();
-    size_t filled = 0;
-    int ret = Z_OK;
-    // Fill the piece across block boundaries: one hand-over per boundary would cost a wake-up per ~64 KiB.
-    while (filled < out.size()) {
-      inf.z.next_out = out.data() + filled;
-      inf.z.avail_out = static_cast<uInt>(out.size() - filled);
-      uInt before_out = inf.z.avail_out, before_in = inf.z.avail_in;
-      ret = inflate(&inf.z, Z_BLOCK);
-      filled += before_out - inf.z.avail_out;
-      if (ret != Z_OK) break;
-      if ((inf.z.data_type & 128) && !(inf.z.data_type & 64) && inf.z.total_out > 0)
-        ix.points.push_back({inf.z.total_out, inf.z.total_in * 8 - static_cast<uint64_t>(inf.z.data_type & 7)});
-      if (inf.z.avail_in == 0 || (before_out == inf.z.avail_out && before_in == inf.z.avail_in)) break;
-    }
-    if (inf.z.total_out > m.size)
-      return member_error(m, path, "inflates to more than the " + std::to_string(m.size) + " bytes the directory says");
-    if (filled && !pipe.push(filled)) return pipe.finish();
-    if (ret == Z_STREAM_END) {
-      FERRY_CHECK(pipe.finish());
-      ix.size = inf.z.total_out, ix.comp_size = inf.z.total_in;
-      return {};
-    }
-    if (ret == Z_BUF_ERROR && inf.z.avail_in == 0 && read >= m.comp_size)
-      return member_error(m, path, "its deflate data ends early");
-    if (ret != Z_OK && ret != Z_BUF_ERROR) return member_error(m, path, "corrupt deflate data");
-  }
-}
-
 }  // namespace
 
 Result<MemberDigest> digest_member(int fd, const RawMember& m, size_t head_size, const DataSink& sink,
@@ -565,9 +516,24 @@ Result<MemberDigest> digest_member(int fd, const RawMember& m, size_t head_size,
   if (m.method == 0) FERRY_CHECK(digest_stored(fd, m, dg, path));
   else if (m.method != 8) return member_error(m, path, "compression method " + std::to_string(m.method) +
                                                           " (a wheel uses deflate or store)");
-  else if (index) FERRY_CHECK(inflate_indexed(fd, m, dg, path, *index));
-  else if (m.size <= kInflateWhole && m.comp_size <= kInflateWhole) FERRY_CHECK(inflate_whole(fd, m, dg, path));
-  else FERRY_CHECK(inflate_stream(fd, m, dg, path));
+  else {
+    // The block index, when asked, is built on a thread of its own while the member is inflated and checked;
+    // a stream it cannot walk leaves the index empty (nothing is reused), never the extraction failed.
+    std::optional<Status> indexed;
+    std::thread indexer;
+    if (index) {
+      try {
+        indexer = std::thread([&] { indexed = walk_deflate_blocks(fd, m.data_offset, m.comp_size, m.size, path, *index); });
+      } catch (const std::exception&) {
+        index->points.clear();
+      }
+    }
+    Status st = m.size <= kInflateWhole && m.comp_size <= kInflateWhole ? inflate_whole(fd, m, dg, path)
+                                                                         : inflate_stream(fd, m, dg, path);
+    if (indexer.joinable()) indexer.join();
+    if (index && (!indexed || !*indexed)) *index = DeflateIndex{};
+    FERRY_CHECK(st);
+  }
   if (dg.size != m.size)
     return member_error(m, path, std::to_string(dg.size) + " bytes inflated, the directory says " +
                                      std::to_string(m.size));

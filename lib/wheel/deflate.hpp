@@ -85,6 +85,12 @@ struct DeflateIndex {
   uint32_t crc = 0;
 };
 
+// Walks the raw deflate stream of `comp_size` bytes at `data_offset` of `fd` block by block, decoding every code
+// but writing nothing (deflate_walk.cpp), into `index`; an error (and an empty index) for a stream that is not
+// valid deflate or stands for more than `max_size` bytes.
+Status walk_deflate_blocks(int fd, uint64_t data_offset, uint64_t comp_size, uint64_t max_size,
+                           const std::string& path_for_errors, DeflateIndex& index);
+
 // Receives the member's uncompressed bytes in order (extraction); returns an error to stop.
 using DataSink = std::function<Status(const uint8_t*, size_t)>;
 
@@ -93,8 +99,8 @@ using DataSink = std::function<Status(const uint8_t*, size_t)>;
 // are inflated whole by libdeflate, large ones streamed. `sink` (may be empty) receives the data. Without
 // `with_sha256` (an extraction whose hash nobody checks) the digest's `sha` stays zero; CRC-32 and size are
 // always checked.
-// With `index` (a deflated member only), the member is inflated by zlib block by block and `index` receives where
-// each block starts (zlib's inflate is about half ISA-L's rate: the caller asks only where the index pays).
+// With `index` (a deflated member only), `index` also receives where each block starts: walk_deflate_blocks runs
+// on a second thread while the member is inflated (the caller asks only where the index pays for that thread).
 Result<MemberDigest> digest_member(int fd, const RawMember& m, size_t head_size, const DataSink& sink,
                                    const std::string& path_for_errors, bool with_sha256 = true,
                                    DeflateIndex* index = nullptr);

@@ -255,21 +255,31 @@ Result<uint64_t> deflate_file_reusing(const ReuseBase& base, int new_fd, uint64_
     return whole();
 
   // Step 3, before anything is written: every reuse piece's first block decodes to the new content from its
-  // history, and its last block with the glue after it ends on a byte boundary.
+  // history, and its last block with the glue after it ends on a byte boundary. Decoding a block from a start
+  // proves the start (a wrong bit offset does not decode to the right 64 KiB and end where the index says); the
+  // blocks between two proven starts are the original's, unchanged. A seam that fails is no reason to fail the
+  // repair: the member is deflated anew.
   std::vector<std::vector<uint8_t>> glues(pieces.size());
-  for (size_t i = 0; i < pieces.size(); ++i) {
-    const ReusePiece& p = pieces[i];
-    if (p.kind != ReusePiece::Kind::reuse) continue;
-    const Point s{p.from, p.bit_from};
-    auto after = next_point(*ix, s);
-    if (after) FERRY_CHECK(check_seam(base, new_fd, s, *after, nullptr, false, path));
-    else FERRY_CHECK(check_seam(base, new_fd, s, {ix->size, ix->comp_size * 8}, nullptr, true, path));
-    if (p.to_end) continue;
-    uint8_t last = 0;
-    if (p.bit_to % 8) FERRY_CHECK(read_exact(base.wheel_fd, &last, 1, base.data_offset + p.bit_to / 8, path));
-    glues[i] = glue_after(p.bit_to, last);
-    const Point e{p.to, p.bit_to};
-    FERRY_CHECK(check_seam(base, new_fd, previous_point(*ix, e.bit), e, &glues[i], false, path));
+  auto check_seams = [&]() -> Status {
+    for (size_t i = 0; i < pieces.size(); ++i) {
+      const ReusePiece& p = pieces[i];
+      if (p.kind != ReusePiece::Kind::reuse) continue;
+      const Point s{p.from, p.bit_from};
+      auto after = next_point(*ix, s);
+      if (after) FERRY_CHECK(check_seam(base, new_fd, s, *after, nullptr, false, path));
+      else FERRY_CHECK(check_seam(base, new_fd, s, {ix->size, ix->comp_size * 8}, nullptr, true, path));
+      if (p.to_end) continue;
+      uint8_t last = 0;
+      if (p.bit_to % 8) FERRY_CHECK(read_exact(base.wheel_fd, &last, 1, base.data_offset + p.bit_to / 8, path));
+      glues[i] = glue_after(p.bit_to, last);
+      const Point e{p.to, p.bit_to};
+      FERRY_CHECK(check_seam(base, new_fd, previous_point(*ix, e.bit), e, &glues[i], false, path));
+    }
+    return {};
+  };
+  if (Status st = check_seams(); !st) {
+    if (st.error().code != ErrorCode::verify) return st.error();
+    return whole();
   }
 
   // Step 4: the pieces, front to back.

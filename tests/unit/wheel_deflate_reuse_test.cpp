@@ -2,7 +2,7 @@
 // original is deflated by zlib (as Python's zipfile writes a wheel), indexed while ferry inflates it, patched in a
 // few places, and rebuilt by deflate_file_reusing. The oracle is zlib's inflate of the rebuilt stream, which must
 // give the patched content byte for byte; the copy must really have happened (the original's compressed bytes are
-// found in the output), and a base that no longer matches, or an index that lies, must not produce a stream.
+// found in the output), and a base that no longer matches, or an index that lies, must not be reused.
 #include <fcntl.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -143,6 +143,29 @@ Rebuilt rebuild(const ReuseBase& base, const std::vector<uint8_t>& patched, int 
   return r;
 }
 
+// The oracle index: zlib's inflate stopped at every block boundary (Z_BLOCK), as pigz and gzappend walk blocks.
+DeflateIndex zlib_index(const std::vector<uint8_t>& stream) {
+  DeflateIndex ix;
+  ix.points.push_back({0, 0});
+  z_stream z{};
+  REQUIRE(inflateInit2(&z, -15) == Z_OK);
+  std::vector<uint8_t> out(1 << 16);
+  z.next_in = const_cast<uint8_t*>(stream.data());
+  z.avail_in = static_cast<uInt>(stream.size());
+  for (;;) {
+    z.next_out = out.data();
+    z.avail_out = static_cast<uInt>(out.size());
+    int ret = inflate(&z, Z_BLOCK);
+    if (ret == Z_STREAM_END) break;
+    REQUIRE(ret == Z_OK);
+    if ((z.data_type & 128) && !(z.data_type & 64) && z.total_out > 0)
+      ix.points.push_back({z.total_out, z.total_in * 8 - static_cast<uint64_t>(z.data_type & 7)});
+  }
+  ix.size = z.total_out, ix.comp_size = z.total_in;
+  inflateEnd(&z);
+  return ix;
+}
+
 bool contains(const std::vector<uint8_t>& hay, const uint8_t* needle, size_t n) {
   return std::search(hay.begin(), hay.end(), needle, needle + n) != hay.end();
 }
@@ -211,12 +234,18 @@ TEST_CASE("a base that no longer holds the original's bytes is not reused", "[wh
 
 TEST_CASE("an index that lies about block starts is caught by the seam check", "[wheel][deflate-reuse]") {
   Original o(content(6 * kMiB, 13));
-  for (size_t i = 1; i < o.index.points.size(); ++i) o.index.points[i].bit += 8;  // every block a byte late
   auto patched = o.data;
   patched[500] ^= 1;
-  Rebuilt r = rebuild(o.reuse_base(), patched, kDefaultDeflateLevel);
-  REQUIRE_FALSE(r.size);
-  CHECK(r.size.error().code == ErrorCode::verify);
+  for (uint64_t shift : {uint64_t{8}, uint64_t{1}}) {  // every block a byte late; every block a bit late
+    DeflateIndex lying = o.index;
+    for (size_t i = 1; i < lying.points.size(); ++i) lying.points[i].bit += shift;
+    ReuseBase base = o.reuse_base();
+    base.index = &lying;
+    Rebuilt r = rebuild(base, patched, kDefaultDeflateLevel);
+    REQUIRE(r.size);
+    CHECK_FALSE(r.stats.used);  // deflated anew instead
+    CHECK(zlib_inflate(r.stream, patched.size()) == patched);
+  }
 }
 
 TEST_CASE("the reuse plan keeps 32 KiB of unchanged history and covers the content once", "[wheel][deflate-reuse]") {
@@ -245,4 +274,78 @@ TEST_CASE("the reuse plan keeps 32 KiB of unchanged history and covers the conte
   REQUIRE(none.size() == 1);
   CHECK(none[0].kind == ReusePiece::Kind::fresh);
   CHECK(none[0].to == 10 * kMiB);
+}
+
+TEST_CASE("the block walker finds every block zlib finds, on every kind of stream", "[wheel][deflate-reuse]") {
+  auto data = content(3 * kMiB, 17);
+  // Dynamic blocks (zlib 1, 6, 9), fixed-code blocks (Z_FIXED), stored blocks (level 0), libdeflate's streams, and
+  // ISA-L's chunked stream with its sync-flush stored blocks between chunks.
+  std::vector<std::vector<uint8_t>> streams{zlib_deflate(data, 1), zlib_deflate(data, 6), zlib_deflate(data, 9),
+                                            zlib_deflate(data, 0)};
+  {
+    z_stream z{};
+    REQUIRE(deflateInit2(&z, 6, Z_DEFLATED, -15, 8, Z_FIXED) == Z_OK);
+    std::vector<uint8_t> out(deflateBound(&z, data.size()));
+    z.next_in = data.data(), z.avail_in = static_cast<uInt>(data.size());
+    z.next_out = out.data(), z.avail_out = static_cast<uInt>(out.size());
+    REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
+    out.resize(z.total_out);
+    deflateEnd(&z);
+    streams.push_back(out);
+  }
+  for (int level : {1, 12}) {
+    auto d = deflate_buffer(data.data(), data.size(), level);
+    REQUIRE(d);
+    streams.push_back(*d);
+  }
+  for (int level : {kFastLevel, 6}) {
+    TempFile in, out;
+    in.write(data);
+    uint32_t crc = 0;
+    auto n = deflate_file_to(in.fd, data.size(), level, out.fd, 0, 2, crc, {}, in.path);
+    REQUIRE(n);
+    streams.push_back(out.read(static_cast<size_t>(*n)));
+  }
+  for (size_t k = 0; k < streams.size(); ++k) {
+    INFO("stream " << k);
+    TempFile f;
+    f.write(std::vector<uint8_t>(kPrefix, 'P'));
+    f.write(streams[k], kPrefix);
+    DeflateIndex walked;
+    REQUIRE(walk_deflate_blocks(f.fd, kPrefix, streams[k].size(), data.size(), f.path, walked));
+    DeflateIndex want = zlib_index(streams[k]);
+    CHECK(walked.size == want.size);
+    CHECK(walked.comp_size == want.comp_size);
+    REQUIRE(walked.points.size() == want.points.size());
+    for (size_t i = 0; i < want.points.size(); ++i) {
+      CHECK(walked.points[i].out == want.points[i].out);
+      CHECK(walked.points[i].bit == want.points[i].bit);
+    }
+  }
+}
+
+TEST_CASE("the block walker refuses corrupt and oversized streams without reading past them", "[wheel][deflate-reuse]") {
+  auto data = content(kMiB, 19);
+  auto good = zlib_deflate(data, 6);
+  TempFile f;
+  f.write(good);
+  DeflateIndex ix;
+  CHECK_FALSE(walk_deflate_blocks(f.fd, 0, good.size() / 2, data.size(), f.path, ix));  // cut short
+  CHECK(ix.points.empty());
+  CHECK_FALSE(walk_deflate_blocks(f.fd, 0, good.size(), data.size() / 2, f.path, ix));  // more than the directory says
+  // Every byte flipped in turn in the first 2 KiB (headers and code tables): an error or a walk, never a crash.
+  auto bad = good;
+  for (size_t i = 0; i < 2048; ++i) {
+    bad[i] ^= 0x5a;
+    f.write(bad);
+    (void)walk_deflate_blocks(f.fd, 0, bad.size(), data.size() * 2, f.path, ix);
+    bad[i] = good[i];
+  }
+  // A block of the reserved type 3.
+  std::vector<uint8_t> reserved{0x07, 0x00};
+  TempFile r;
+  r.write(reserved);
+  auto st = walk_deflate_blocks(r.fd, 0, reserved.size(), 100, r.path, ix);
+  REQUIRE_FALSE(st);
+  CHECK_THAT(st.error().message, Catch::Contains("reserved type 3"));
 }
