@@ -2,7 +2,9 @@
 """Pins down: a member ferry deflates in parallel 1 MiB chunks (pigz's method) is one valid deflate stream. The
 fixture extension gets a section of mixed data (random, zeros, text: stored, tiny and ordinary deflate blocks end
 the chunks), so repair rewrites the extension across many chunks: 5.5 MiB at -z 6, -z 0 and -z 9 (libdeflate's chunks, their final-block bit cleared), and 66 MiB at the
-default level (a member of 64 MiB or more: ISA-L's chunks with a sync flush where ferry has libisal). Oracles:
+default level (a member of 64 MiB or more: ISA-L's chunks with a sync flush where ferry has libisal; stored in the
+input, so none of its compressed blocks is reused, which wheel_repair_large_member_keeps_its_unchanged_deflate_blocks
+covers). Oracles:
 `unzip -t` and Python's zipfile (CRC-32 checked on read) accept the output; the member's bytes hash to the RECORD
 ferry wrote (for the 66 MiB member, a hash computed on another thread while the wheel is written) and still hold
 the added section's bytes; deflated members did deflate."""
@@ -35,8 +37,9 @@ def mixed(size, zeros):
     return b"".join(parts)
 
 
-def wheel_with_section(name, blob):
-    """The fixture wheel whose extension carries `blob` as an added section; returns (wheel, extension bytes)."""
+def wheel_with_section(name, blob, stored=False):
+    """The fixture wheel whose extension carries `blob` as an added section; returns (wheel, extension bytes).
+    `stored`: the extension is stored, so that repair has no compressed blocks to reuse and deflates all of it."""
     d = os.path.join(tmp, name)
     os.makedirs(d)
     members = simple_members()
@@ -49,6 +52,13 @@ def wheel_with_section(name, blob):
         big = f.read()
     whl = os.path.join(d, SIMPLE_NAME)
     write_wheel(whl, [(n, big if n == EXT else b, m) for n, b, m in members])
+    if stored:
+        with zipfile.ZipFile(whl) as z:
+            items = [(i, z.read(i)) for i in z.infolist()]
+        with zipfile.ZipFile(whl, "w") as z:
+            for i, d in items:
+                i.compress_type = zipfile.ZIP_STORED if i.filename == EXT else zipfile.ZIP_DEFLATED
+                z.writestr(i, d)
     return whl, big
 
 
@@ -83,6 +93,6 @@ whl, big = wheel_with_section("small", blob)
 for level in ("6", "0", "9"):
     check(whl, big, blob, level)
 blob = mixed(66 << 20, 190001)
-whl, big = wheel_with_section("large", blob)
+whl, big = wheel_with_section("large", blob, stored=True)
 check(whl, big, blob, None)
 print("ok")
