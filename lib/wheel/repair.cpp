@@ -9,6 +9,7 @@
 #include <future>
 
 #include "support/file.hpp"
+#include "wheel/deflate.hpp"
 #include "wheel/lower_wheel.hpp"
 #include "wheel/repair_passes.hpp"
 

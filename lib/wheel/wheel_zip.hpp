@@ -17,7 +17,6 @@
 #include "support/hash.hpp"
 #include "support/progress.hpp"
 #include "support/result.hpp"
-#include "wheel/deflate.hpp"
 
 namespace ferry::wheel {
 
@@ -78,6 +77,8 @@ Status check_members(const std::vector<ZipMember>& members, const std::string& w
 Status check_symlink_target(const std::string& member, const std::string& target, const std::string& wheel_path);
 
 // One member of the output archive.
+struct DeflateIndex;  // a member's deflate blocks (an internal header: deflate.hpp)
+
 struct OutputEntry {
   enum class Source { copy, file, bytes };
   std::string name;
