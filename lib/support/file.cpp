@@ -399,4 +399,24 @@ FileKind sniff_file(const std::string& path) {
   return sniff(ByteView(buf, static_cast<uint64_t>(n)));
 }
 
+Status pread_exact(int fd, uint8_t* d, size_t n, uint64_t off, const std::string& path, const std::string& what) {
+  while (n > 0) {
+    ssize_t r = ::pread(fd, d, n, static_cast<off_t>(off));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return make_error(ErrorCode::io, "cannot read " + what, off).with_path(path);
+    d += r, n -= static_cast<size_t>(r), off += static_cast<uint64_t>(r);
+  }
+  return {};
+}
+
+Status pwrite_exact(int fd, const uint8_t* d, size_t n, uint64_t off, const std::string& path) {
+  while (n > 0) {
+    ssize_t w = ::pwrite(fd, d, n, static_cast<off_t>(off));
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) return make_error(ErrorCode::io, std::string("write failed: ") + std::strerror(errno)).with_path(path);
+    d += w, n -= static_cast<size_t>(w), off += static_cast<uint64_t>(w);
+  }
+  return {};
+}
+
 }  // namespace ferry

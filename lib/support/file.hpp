@@ -67,6 +67,13 @@ Status atomic_write_with(const std::string& path, const std::function<Status(int
 // or shares extents where the filesystem can), falling back to read/write through a small buffer.
 Status copy_file_bytes(int in, uint64_t offset, uint64_t length, int out, const std::string& path_for_errors);
 
+// Exactly `n` bytes at offset `off` of `fd` (pread, EINTR retried): an error "cannot read <what>" at that offset
+// when the file ends first or the read fails.
+Status pread_exact(int fd, uint8_t* data, size_t n, uint64_t off, const std::string& path_for_errors,
+                   const std::string& what);
+// All `n` bytes written at offset `off` of `fd` (pwrite, EINTR retried): an error "write failed: ..." otherwise.
+Status pwrite_exact(int fd, const uint8_t* data, size_t n, uint64_t off, const std::string& path_for_errors);
+
 // Walks files and directories (recursively) and returns regular files sorted by path within each argument,
 // arguments kept in the order given. Symlinks to files are followed; symlinked directories are not descended;
 // FIFOs, sockets and devices inside directories are never opened. Nothing is skipped silently: every argument

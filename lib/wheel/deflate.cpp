@@ -19,6 +19,7 @@
 #include <optional>
 #include <thread>
 
+#include "support/file.hpp"
 #include "support/parallel.hpp"
 
 namespace ferry::wheel {
@@ -113,23 +114,10 @@ libdeflate_decompressor* decompressor() {
 }
 
 Status read_at(int fd, uint8_t* d, size_t n, uint64_t off, const std::string& path, const std::string& what) {
-  while (n > 0) {
-    ssize_t r = ::pread(fd, d, n, static_cast<off_t>(off));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return make_error(ErrorCode::io, "cannot read " + what, off).with_path(path);
-    d += r, n -= static_cast<size_t>(r), off += static_cast<uint64_t>(r);
-  }
-  return {};
+  return pread_exact(fd, d, n, off, path, what);
 }
-
 Status write_at(int fd, const uint8_t* d, size_t n, uint64_t off, const std::string& path) {
-  while (n > 0) {
-    ssize_t w = ::pwrite(fd, d, n, static_cast<off_t>(off));
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0) return make_error(ErrorCode::io, std::string("write failed: ") + std::strerror(errno)).with_path(path);
-    d += w, n -= static_cast<size_t>(w), off += static_cast<uint64_t>(w);
-  }
-  return {};
+  return pwrite_exact(fd, d, n, off, path);
 }
 
 struct Inflater {

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <optional>
 
+#include "support/file.hpp"
 #include "support/parallel.hpp"
 #include "wheel/zip_raw.hpp"
 
@@ -26,23 +27,7 @@ constexpr uint64_t kCompareBlock = 64 << 10;  // granularity of "unchanged"
 constexpr uint64_t kCompareChunk = 1 << 20;   // one worker's share of the comparison
 
 Status read_exact(int fd, uint8_t* d, size_t n, uint64_t off, const std::string& path) {
-  while (n > 0) {
-    ssize_t r = ::pread(fd, d, n, static_cast<off_t>(off));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return make_error(ErrorCode::io, "cannot read for the deflate reuse", off).with_path(path);
-    d += r, n -= static_cast<size_t>(r), off += static_cast<uint64_t>(r);
-  }
-  return {};
-}
-
-Status write_exact(int fd, const uint8_t* d, size_t n, uint64_t off, const std::string& path) {
-  while (n > 0) {
-    ssize_t w = ::pwrite(fd, d, n, static_cast<off_t>(off));
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0) return make_error(ErrorCode::io, std::string("write failed: ") + std::strerror(errno)).with_path(path);
-    d += w, n -= static_cast<size_t>(w), off += static_cast<uint64_t>(w);
-  }
-  return {};
+  return pread_exact(fd, d, n, off, path, "for the deflate reuse");
 }
 
 // Step 1: the CRC-32 of both contents and the ranges (whole kCompareBlock blocks) where they are equal at the
@@ -301,7 +286,7 @@ Result<uint64_t> deflate_file_reusing(const ReuseBase& base, int new_fd, uint64_
                            path));
     written += to_byte - from_byte;
     if (!p.to_end) {
-      FERRY_CHECK(write_exact(out_fd, glues[i].data(), glues[i].size(), out_off + written, path));
+      FERRY_CHECK(pwrite_exact(out_fd, glues[i].data(), glues[i].size(), out_off + written, path));
       written += glues[i].size();
     }
     reused += p.to - p.from;

@@ -38,15 +38,7 @@ bool needs_utf8_flag(const std::string& s) {
 }
 
 Status write_all(int fd, const uint8_t* d, size_t n, uint64_t off, const std::string& path) {
-  while (n > 0) {
-    ssize_t w = ::pwrite(fd, d, n, static_cast<off_t>(off));
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return make_error(ErrorCode::io, std::string("write failed: ") + std::strerror(errno)).with_path(path);
-    }
-    d += w, n -= static_cast<size_t>(w), off += static_cast<uint64_t>(w);
-  }
-  return {};
+  return pwrite_exact(fd, d, n, off, path);
 }
 
 }  // namespace
