@@ -173,20 +173,10 @@ Status sync_directory(const std::string& dir, const std::string& path) {
 
 }  // namespace
 
-Status copy_file_bytes(int in, uint64_t offset, uint64_t length, int out, const std::string& path) {
-  off_t at = static_cast<off_t>(offset);
-  uint64_t left = length;
-  while (left > 0) {
-    ssize_t n = ::copy_file_range(in, &at, out, nullptr, left, 0);
-    if (n > 0) {
-      left -= static_cast<uint64_t>(n);
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n == 0 || errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP || errno == EPERM)
-      break;  // not possible here (another filesystem, an old kernel): copy through a buffer
-    return io_error(path, "cannot copy the unchanged bytes");
-  }
+namespace {
+
+Status copy_through_buffer(int in, off_t& at, int out, uint64_t left, const std::string& path) {
+  if (left == 0) return {};
   std::vector<uint8_t> buf(std::min<uint64_t>(left, 1 << 20));
   while (left > 0) {
     ssize_t n = ::pread(in, buf.data(), std::min<uint64_t>(left, buf.size()), at);
@@ -198,6 +188,43 @@ Status copy_file_bytes(int in, uint64_t offset, uint64_t length, int out, const 
     left -= static_cast<uint64_t>(n);
   }
   return {};
+}
+
+// copy_file_range in calls of at most 4 MiB; what the kernel cannot copy here goes through the buffer.
+Status copy_in_kernel(int in, off_t& at, int out, uint64_t left, const std::string& path) {
+  while (left > 0) {
+    ssize_t n = ::copy_file_range(in, &at, out, nullptr, std::min<uint64_t>(left, uint64_t{4} << 20), 0);
+    if (n > 0) {
+      left -= static_cast<uint64_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0 || errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP || errno == EPERM)
+      break;  // not possible here (another filesystem, an old kernel): copy through a buffer
+    return io_error(path, "cannot copy the unchanged bytes");
+  }
+  return copy_through_buffer(in, at, out, left, path);
+}
+
+}  // namespace
+
+// The kernel copies fastest into whole large folios of the page cache: on ext4 (Linux 6.18) copy_file_range
+// moved 4.0-4.1 GB/s to a destination offset that is a multiple of 64 KiB from a page-aligned source, and
+// 2.5-2.9 GB/s to one that is only page-aligned. When source and destination share their in-page offset (an ELF
+// file's unchanged ranges do), the bytes up to the destination's next 64 KiB boundary and the last partial 64 KiB
+// go through the buffer and the rest through the kernel, both ends aligned.
+Status copy_file_bytes(int in, uint64_t offset, uint64_t length, int out, const std::string& path) {
+  constexpr uint64_t page = 4096, folio = 64 << 10;
+  off_t at = static_cast<off_t>(offset);
+  const off_t pos = ::lseek(out, 0, SEEK_CUR);
+  uint64_t head = 0, body = length;
+  if (pos >= 0 && length >= 4 * folio && offset % page == static_cast<uint64_t>(pos) % page) {
+    head = (folio - static_cast<uint64_t>(pos) % folio) % folio;
+    body = (length - head) / folio * folio;
+  }
+  FERRY_CHECK(copy_through_buffer(in, at, out, head, path));
+  FERRY_CHECK(copy_in_kernel(in, at, out, body, path));
+  return copy_through_buffer(in, at, out, length - head - body, path);
 }
 
 Status atomic_write(const std::string& path, std::span<const uint8_t> bytes, const AtomicWriteOptions& opts) {
