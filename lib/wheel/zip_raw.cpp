@@ -45,8 +45,7 @@ Status write_all(int fd, const uint8_t* d, size_t n, uint64_t off, const std::st
 
 namespace {
 
-// Through user space, for what the kernel does not copy (another filesystem, no copy_file_range) and for the
-// partial pages at either end of a copy.
+// Through user space, for what the kernel does not copy (another filesystem, no copy_file_range).
 Status copy_buffered(int src, uint64_t in_off, int dst, uint64_t out_off, uint64_t len, const std::string& path) {
   std::vector<uint8_t> buf(static_cast<size_t>(std::min<uint64_t>(len, 1 << 20)));
   while (len > 0) {
@@ -59,8 +58,9 @@ Status copy_buffered(int src, uint64_t in_off, int dst, uint64_t out_off, uint64
   return {};
 }
 
-// copy_file_range in calls of at most kCopyCall bytes; what the kernel refuses goes through the buffer.
-constexpr uint64_t kCopyCall = uint64_t{4} << 20;
+// copy_file_range in calls of at most kCopyCall bytes (the kernel's own limit is about 2 GiB); what the kernel
+// refuses goes through the buffer.
+constexpr uint64_t kCopyCall = uint64_t{1} << 30;
 Status copy_kernel(int src, uint64_t in_off, int dst, uint64_t out_off, uint64_t len, const std::string& path) {
   loff_t io = static_cast<loff_t>(in_off), oo = static_cast<loff_t>(out_off);
   while (len > 0) {
@@ -78,21 +78,14 @@ Status copy_kernel(int src, uint64_t in_off, int dst, uint64_t out_off, uint64_t
 
 }  // namespace
 
-// The kernel copies fastest into whole large folios of the page cache: measured on ext4 (Linux 6.18),
-// copy_file_range moved 4.0-4.1 GB/s to a destination offset that is a multiple of 64 KiB from a page-aligned
-// source (in calls of 1-4 MiB, or in one call for a whole file, as cp does), and 2.5-2.9 GB/s to one that is
-// only page-aligned or at an in-page offset, as one call per member did (the 1 GB bench wheel's 17 MB members).
-// The writer puts a large member's data at the same in-page offset as in the input (the zipalign-style extra
-// field), so the bytes up to the destination's next 64 KiB boundary and the last partial 64 KiB go through the
-// buffer, and everything between through the kernel in 4 MiB calls, both ends aligned.
+// One copy_file_range call per member, wherever its data lies. Measured on ext4 (Linux 6.18): copies to a
+// destination offset that is a multiple of 64 KiB (whole large folios of the page cache), in 4 MiB calls, made the
+// 1 GB bench wheel's write 0.100 -> 0.068 s, but the 2 GB one's (3.4 GB of dirty pages with the scratch copies,
+// past the writeback threshold) 1.3-2.9 -> 2.4-3.2 s, and a repair 3.1 -> 4.6 s (median of 5, alternated); so the
+// writer keeps one call per member. patch's unchanged ranges (support/file.cpp) do align: 130 -> 110 ms on
+// libLLVM-15.
 Status copy_range(int src, uint64_t in_off, int dst, uint64_t out_off, uint64_t len, const std::string& path) {
-  constexpr uint64_t page = 4096, folio = 64 << 10;
-  if (len < 4 * folio || in_off % page != out_off % page) return copy_kernel(src, in_off, dst, out_off, len, path);
-  const uint64_t head = (folio - out_off % folio) % folio;
-  const uint64_t body = (len - head) / folio * folio;
-  FERRY_CHECK(copy_buffered(src, in_off, dst, out_off, head, path));
-  FERRY_CHECK(copy_kernel(src, in_off + head, dst, out_off + head, body, path));
-  return copy_buffered(src, in_off + head + body, dst, out_off + head + body, len - head - body, path);
+  return copy_kernel(src, in_off, dst, out_off, len, path);
 }
 
 namespace {
