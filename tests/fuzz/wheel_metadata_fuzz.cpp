@@ -1,7 +1,7 @@
 // libFuzzer harness for wheel metadata: RECORD (CSV) parsing and the line writer's round trip, WHEEL headers and
 // the Tag rewrite, wheel file names, member-name normalisation and the walk order. No crash, hang or leak on any
 // input; a RECORD line ferry writes parses back to the same fields.
-// sources: lib/support/*.cpp lib/wheel/wheel_metadata.cpp lib/wheel/wheel_name.cpp lib/wheel/zip_read.cpp lib/wheel/deflate.cpp lib/archive/zip_directory.cpp
+// sources: lib/support/*.cpp lib/wheel/wheel_metadata.cpp lib/wheel/wheel_name.cpp lib/wheel/zip_read.cpp lib/wheel/deflate.cpp lib/wheel/deflate_walk.cpp lib/archive/zip_directory.cpp
 // libs: -ldeflate -lz
 // seeds: none
 // (text formats no fixture folder holds: tests/fuzz/seeds/wheel_metadata_fuzz has a RECORD, a WHEEL, a name)

@@ -2,7 +2,7 @@
 // checks, streamed hashing of every member), ferry's own central-directory parser (zip_raw) with its one-pass
 // member check (deflate.cpp: whole and streaming inflate) and lib/archive's
 // in-memory member reader. No crash, hang or leak on any input; errors always carry a message.
-// sources: lib/support/*.cpp lib/archive/*.cpp lib/wheel/zip_read.cpp lib/wheel/zip_raw.cpp lib/wheel/deflate.cpp
+// sources: lib/support/*.cpp lib/archive/*.cpp lib/wheel/zip_read.cpp lib/wheel/zip_raw.cpp lib/wheel/deflate.cpp lib/wheel/deflate_walk.cpp lib/wheel/deflate_reuse.cpp
 // libs: -larchive -ldeflate -lz -lisal -DFERRY_HAVE_ISAL
 // seeds: wheel
 #include <cstdint>
