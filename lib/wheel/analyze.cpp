@@ -280,7 +280,7 @@ Result<std::optional<Sha256>> extract_elf_member(const MemberScanContext& c, con
   if (c.index_from && !c.decode_in_memory && r.method == 8 && m.size >= c.index_from)
     ix = std::make_unique<DeflateIndex>();
   auto d = digest_member(c.fd, r, 0, sink, c.wheel_path, hash_it, ix.get());
-  if (d && ix) index = std::move(ix);
+  if (d && ix && !ix->points.empty()) index = std::move(ix);  // empty: the walk failed, nothing to reuse
   if (d && sparse) {
     decoded = decode_member(sparse->view(), name);
     if (!decoded || !sparse->only_filled_pages_read()) {

@@ -512,8 +512,7 @@ Result<MemberDigest> digest_member(int fd, const RawMember& m, size_t head_size,
     if (index) {
       try {
         indexer = std::thread([&] { indexed = walk_deflate_blocks(fd, m.data_offset, m.comp_size, m.size, path, *index); });
-      } catch (const std::exception&) {
-        index->points.clear();
+      } catch (const std::exception&) {  // no thread: no index (below)
       }
     }
     Status st = m.size <= kInflateWhole && m.comp_size <= kInflateWhole ? inflate_whole(fd, m, dg, path)

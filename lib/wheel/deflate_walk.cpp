@@ -5,14 +5,13 @@
 // block header, stored blocks (3.2.4), fixed codes (3.2.6), dynamic code lengths (3.2.7); codes are read with a
 // 10-bit table and, for longer codes, canonically bit by bit (as zlib's puff.c does). Nothing read here is
 // trusted further than this: every start the index is used at is decoded again by zlib first (deflate_reuse.cpp).
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <cstring>
 #include <memory>
 
+#include "support/file.hpp"
 #include "wheel/deflate.hpp"
 
 namespace ferry::wheel {
@@ -101,12 +100,11 @@ private:
     std::memmove(buf_.data(), buf_.data() + pos_, keep);
     pos_ = 0, end_ = keep;
     size_t want = static_cast<size_t>(std::min<uint64_t>(buf_.size() - keep, comp_ - consumed_));
-    while (want > 0) {
-      ssize_t r = ::pread(fd_, buf_.data() + end_, want, static_cast<off_t>(off_ + consumed_));
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) return read_failed_ = true, end_ > pos_;
-      end_ += static_cast<size_t>(r), consumed_ += static_cast<uint64_t>(r), want -= static_cast<size_t>(r);
+    if (want > 0 && !pread_exact(fd_, buf_.data() + end_, want, off_ + consumed_, path_, "deflate data")) {
+      read_failed_ = true;
+      return end_ > pos_;
     }
+    end_ += want, consumed_ += want;
     return end_ > pos_;
   }
 

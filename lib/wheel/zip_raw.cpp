@@ -2,8 +2,6 @@
 // 4.3.14-16 ZIP64 end records, 4.5.3 ZIP64 extended information).
 #include "wheel/zip_raw.hpp"
 
-#include "wheel/deflate_reuse.hpp"
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,6 +12,7 @@
 #include "support/bytes.hpp"
 #include "support/file.hpp"
 #include "wheel/deflate.hpp"
+#include "wheel/deflate_reuse.hpp"
 
 namespace ferry::wheel {
 
@@ -43,28 +42,16 @@ Status write_all(int fd, const uint8_t* d, size_t n, uint64_t off, const std::st
 
 }  // namespace
 
-namespace {
-
-// Through user space, for what the kernel does not copy (another filesystem, no copy_file_range).
-Status copy_buffered(int src, uint64_t in_off, int dst, uint64_t out_off, uint64_t len, const std::string& path) {
-  std::vector<uint8_t> buf(static_cast<size_t>(std::min<uint64_t>(len, 1 << 20)));
-  while (len > 0) {
-    ssize_t r = ::pread(src, buf.data(), std::min<uint64_t>(len, buf.size()), static_cast<off_t>(in_off));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return make_error(ErrorCode::io, "cannot read member data").with_path(path);
-    FERRY_CHECK(write_all(dst, buf.data(), static_cast<size_t>(r), out_off, path));
-    in_off += static_cast<uint64_t>(r), out_off += static_cast<uint64_t>(r), len -= static_cast<uint64_t>(r);
-  }
-  return {};
-}
-
-// copy_file_range in calls of at most kCopyCall bytes (the kernel's own limit is about 2 GiB); what the kernel
-// refuses goes through the buffer.
-constexpr uint64_t kCopyCall = uint64_t{1} << 30;
-Status copy_kernel(int src, uint64_t in_off, int dst, uint64_t out_off, uint64_t len, const std::string& path) {
+// One copy_file_range call per member, wherever its data lies, then a buffer for what the kernel refuses
+// (another filesystem, no copy_file_range). Measured on ext4 (Linux 6.18): copies to a destination offset that is
+// a multiple of 64 KiB (whole large folios of the page cache), in 4 MiB calls, made the 1 GB bench wheel's write
+// 0.100 -> 0.068 s, but the 2 GB one's (3.4 GB of dirty pages with the scratch copies, past the writeback
+// threshold) 1.3-2.9 -> 2.4-3.2 s, and a repair 3.1 -> 4.6 s (median of 5, alternated); so the writer does not
+// align. patch's unchanged ranges (support/file.cpp) do: 130 -> 110 ms on libLLVM-15.
+Status copy_range(int src, uint64_t in_off, int dst, uint64_t out_off, uint64_t len, const std::string& path) {
   loff_t io = static_cast<loff_t>(in_off), oo = static_cast<loff_t>(out_off);
   while (len > 0) {
-    ssize_t n = ::copy_file_range(src, &io, dst, &oo, std::min(len, kCopyCall), 0);
+    ssize_t n = ::copy_file_range(src, &io, dst, &oo, len, 0);
     if (n > 0) {
       len -= static_cast<uint64_t>(n);
       continue;
@@ -73,19 +60,15 @@ Status copy_kernel(int src, uint64_t in_off, int dst, uint64_t out_off, uint64_t
     if (n == 0) return make_error(ErrorCode::format, "member data ends early in its archive").with_path(path);
     break;  // EXDEV, ENOSYS, EINVAL...: fall back
   }
-  return copy_buffered(src, static_cast<uint64_t>(io), dst, static_cast<uint64_t>(oo), len, path);
-}
-
-}  // namespace
-
-// One copy_file_range call per member, wherever its data lies. Measured on ext4 (Linux 6.18): copies to a
-// destination offset that is a multiple of 64 KiB (whole large folios of the page cache), in 4 MiB calls, made the
-// 1 GB bench wheel's write 0.100 -> 0.068 s, but the 2 GB one's (3.4 GB of dirty pages with the scratch copies,
-// past the writeback threshold) 1.3-2.9 -> 2.4-3.2 s, and a repair 3.1 -> 4.6 s (median of 5, alternated); so the
-// writer keeps one call per member. patch's unchanged ranges (support/file.cpp) do align: 130 -> 110 ms on
-// libLLVM-15.
-Status copy_range(int src, uint64_t in_off, int dst, uint64_t out_off, uint64_t len, const std::string& path) {
-  return copy_kernel(src, in_off, dst, out_off, len, path);
+  std::vector<uint8_t> buf(1 << 20);
+  while (len > 0) {
+    ssize_t r = ::pread(src, buf.data(), std::min<uint64_t>(len, buf.size()), io);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return make_error(ErrorCode::io, "cannot read member data").with_path(path);
+    FERRY_CHECK(write_all(dst, buf.data(), static_cast<size_t>(r), static_cast<uint64_t>(oo), path));
+    io += r, oo += r, len -= static_cast<uint64_t>(r);
+  }
+  return {};
 }
 
 namespace {
