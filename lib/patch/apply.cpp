@@ -107,6 +107,23 @@ Status move_symbols(Out& o, const LayoutPlan& lp) {
   return {};
 }
 
+// .dynstr's changes where it stays; where it moves, the old table first, copied inside the image from where the
+// room moves left it (nothing has been written over it yet: this is the layout's first write).
+Status write_dynstr(Out& o, const LayoutPlan& lp) {
+  const DynstrEdits& d = lp.dynstr;
+  if (lp.dynstr_moved && d.old_size) {
+    if (!o.f.has_dynstr || o.f.dynstr_size != d.old_size)
+      return o.f.error("internal: .dynstr is " + std::to_string(o.f.dynstr_size) + " bytes where the plan expects " +
+                           std::to_string(d.old_size), o.f.dynstr_offset, ErrorCode::verify);
+    FERRY_CHECK(o.in_range(o.f.dynstr_offset, d.old_size, "copy of", ".dynstr"));
+    FERRY_CHECK(o.in_range(lp.dynstr_offset, d.old_size, "write of", ".dynstr"));
+    uint8_t* to = o.b.write(lp.dynstr_offset, d.old_size);
+    std::memmove(to, o.b.view().data() + o.f.dynstr_offset, d.old_size);
+  }
+  for (const auto& [at, s] : d.writes) FERRY_CHECK(o.bytes(lp.dynstr_offset + at, s.data(), s.size(), ".dynstr"));
+  return o.bytes(lp.dynstr_offset + d.old_size, d.tail.data(), d.tail.size(), ".dynstr");
+}
+
 // The layout part of the plan, on the file as the room moves left it (`f`, read from `buf`): from here on only
 // its parsed fields are used, never its bytes.
 Status write_layout(const ElfFile& f, const LayoutPlan& lp, Image& buf) {
@@ -115,8 +132,7 @@ Status write_layout(const ElfFile& f, const LayoutPlan& lp, Image& buf) {
   Out o{buf, f};
   const Codec& c = f.c;
 
-  if (lp.dynstr_changed || lp.dynstr_moved)
-    FERRY_CHECK(o.bytes(lp.dynstr_offset, lp.dynstr.data(), lp.dynstr.size(), ".dynstr"));
+  if (lp.dynstr_changed || lp.dynstr_moved) FERRY_CHECK(write_dynstr(o, lp));
 
   if (lp.interp && f.interp_phdr) {
     const Phdr& old = f.phdrs[*f.interp_phdr];

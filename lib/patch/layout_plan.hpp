@@ -60,6 +60,18 @@ struct RoomMove {
   uint64_t size() const { return block.end - block.start; }
 };
 
+// The new .dynstr as changes to the old one, which is never copied: a large library's table is megabytes, and
+// a patch that has to make room plans twice. Strings go into bytes of the old table that no reference reads
+// (`writes`) or after its end (`tail`); every other byte is the old table's.
+struct DynstrEdits {
+  uint64_t old_size = 0;
+  std::vector<std::pair<uint64_t, std::string>> writes;  // {offset, the string with its NUL}
+  std::string tail;                                       // NUL-terminated strings appended at old_size
+  uint64_t size() const { return old_size + tail.size(); }
+  // The NUL-terminated string at `off` of the new table; `old` holds the old table's bytes.
+  std::optional<std::string> string_at(ByteView old, uint64_t off) const;
+};
+
 enum class Strategy { unchanged, in_place, extend_last_segment, new_segment };
 const char* to_string(Strategy s);
 
@@ -75,8 +87,8 @@ struct LayoutPlan {
   uint64_t dynamic_offset = 0, dynamic_vaddr = 0, dynamic_capacity = 0;
   bool dynamic_changed = false, dynamic_moved = false;
 
-  // .dynstr: final bytes and where.
-  std::vector<uint8_t> dynstr;
+  // .dynstr: what changes in it, and where the table is.
+  DynstrEdits dynstr;
   uint64_t dynstr_offset = 0, dynstr_vaddr = 0;
   bool dynstr_changed = false, dynstr_moved = false;
 
@@ -165,7 +177,7 @@ Result<TargetState> resolve_edits(const ElfFile& file, const Edits& edits, const
 // .dynstr allocation: keeps unchanged strings, reuses existing ones (also shared suffixes), fills bytes no
 // reference uses (only when every reference into .dynstr is known), and appends the rest.
 struct StringPlan {
-  std::vector<uint8_t> table;
+  DynstrEdits table;
   std::vector<uint64_t> offsets;  // per request
   uint64_t appended = 0;          // bytes added at the end
   uint64_t rewritten = 0;         // bytes written inside the old table

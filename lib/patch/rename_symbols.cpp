@@ -156,9 +156,6 @@ bool exported(const ElfFile& f, uint64_t i) {
   return (info >> 4) != STB_LOCAL;
 }
 
-std::string name_at(const std::vector<uint8_t>& table, uint64_t off) {
-  return find_cstring_in(table, off).value_or("");
-}
 
 }  // namespace
 
@@ -185,7 +182,7 @@ namespace {
 
 // .dynsym's records with the new st_name offsets, and every symbol's final name.
 std::vector<uint8_t> renamed_records(const ElfFile& f, const TargetState& t, const std::vector<uint64_t>& name_offsets,
-                                     const std::vector<uint8_t>& dynstr, std::vector<std::string>& names) {
+                                     const DynstrEdits& dynstr, std::vector<std::string>& names) {
   const Codec& c = f.c;
   const uint64_t n = f.dynsyms.size(), ent = c.syment();
   const uint64_t name_field = 0;  // st_name is the first word in both classes
@@ -194,7 +191,8 @@ std::vector<uint8_t> renamed_records(const ElfFile& f, const TargetState& t, con
   for (size_t r = 0; r < t.renames.size(); ++r)
     c.put(syms.data() + t.renames[r].index * ent + name_field, 4, name_offsets[r]);
   names.assign(n, std::string());
-  for (uint64_t i = 0; i < n; ++i) names[i] = name_at(dynstr, c.get(syms.data() + i * ent, 4));
+  const ByteView old = f.span(f.dynstr_offset, f.dynstr_size).value_or(ByteView());
+  for (uint64_t i = 0; i < n; ++i) names[i] = dynstr.string_at(old, c.get(syms.data() + i * ent, 4)).value_or("");
   return syms;
 }
 

@@ -22,9 +22,10 @@ ElfFile parsed(const std::vector<uint8_t>& bytes) {
 }
 
 // The string a final dynamic entry of the plan names, read from the plan's own .dynstr.
-std::optional<std::string> planned_string(const LayoutPlan& lp, int64_t tag) {
+std::optional<std::string> planned_string(const ElfFile& f, const LayoutPlan& lp, int64_t tag) {
+  const ByteView old = f.span(f.dynstr_offset, f.dynstr_size).value_or(ByteView());
   for (const auto& d : lp.dynamic)
-    if (d.tag == tag) return find_cstring_in(lp.dynstr, d.val);
+    if (d.tag == tag) return lp.dynstr.string_at(old, d.val);
   return std::nullopt;
 }
 
@@ -40,7 +41,7 @@ TEST_CASE("plan decides a longer search path without writing: the new string goe
   auto lp = plan(f, e, PatchOptions{});
   REQUIRE(lp.ok());
   CHECK(lp->strategy != Strategy::unchanged);
-  CHECK(planned_string(*lp, DT_RUNPATH) == *e.set_rpath);
+  CHECK(planned_string(f, *lp, DT_RUNPATH) == *e.set_rpath);
   CHECK(lp->dynstr.size() > f.dynstr_size);
   CHECK(lp->new_size >= lp->old_size);
   CHECK(lp->expected.runpath == *e.set_rpath);
@@ -72,14 +73,14 @@ TEST_CASE("shrink-rpath is decided from the gathered facts, not from the filesys
     facts.library_machines["/nonexistent/ferry-b/libc.so.6"] = t.machine;
     auto lp = plan(f, e, PatchOptions{}, facts);
     REQUIRE(lp.ok());
-    CHECK(planned_string(*lp, DT_RUNPATH) == "/nonexistent/ferry-b:$ORIGIN/lib");
+    CHECK(planned_string(f, *lp, DT_RUNPATH) == "/nonexistent/ferry-b:$ORIGIN/lib");
   }
   SECTION("a library of another machine does not count; relative entries stay") {
     Facts facts;
     facts.library_machines["/nonexistent/ferry-a/libc.so.6"] = EM_AARCH64;
     auto lp = plan(f, e, PatchOptions{}, facts);
     REQUIRE(lp.ok());
-    CHECK(planned_string(*lp, DT_RUNPATH) == "$ORIGIN/lib");
+    CHECK(planned_string(f, *lp, DT_RUNPATH) == "$ORIGIN/lib");
   }
   SECTION("gather_facts finds nothing for directories that do not exist") {
     CHECK(gather_facts(f, e).library_machines.empty());

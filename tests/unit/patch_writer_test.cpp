@@ -99,6 +99,36 @@ TEST_CASE("a search path that fits is written in place; a longer one extends the
   CHECK(parsed(big.out).phdrs.size() == 3);  // no new program header
 }
 
+TEST_CASE(".dynstr moves with the strings written into its unused bytes and the ones appended after it") {
+  TinyElf t = tiny();
+  auto in = t.need("libold-with-a-rather-long-name.so").need("libc.so.6").path("/p").build();
+  INFO(combo(t));
+  Edits e;
+  e.remove_needed = {"libold-with-a-rather-long-name.so"};  // its 34 bytes are read by nothing after this
+  e.add_needed = {"libnew-with-a-name-longer-than-any-unused-run-of-bytes.so"};  // cannot fit there: appended
+  e.set_rpath = "/a/b/c";  // fits there
+  auto f = read_elf_file_for_patch(view(in), "tiny");
+  REQUIRE(f.ok());
+  auto lp = plan(*f, e, PatchOptions{});
+  REQUIRE(lp.ok());
+  REQUIRE(lp->dynstr.writes.size() == 1);
+  CHECK(lp->dynstr.writes[0].first > 0);
+  CHECK(lp->dynstr.writes[0].first + lp->dynstr.writes[0].second.size() <= t.dynstr_size);
+  CHECK(lp->dynstr.old_size == t.dynstr_size);
+  CHECK(lp->dynstr.size() == t.dynstr_size + e.add_needed[0].size() + 1);
+  const ByteView old(in.data() + t.dynstr_offset, t.dynstr_size);
+  CHECK(lp->dynstr.string_at(old, lp->dynstr.writes[0].first) == "/a/b/c");
+  CHECK(lp->dynstr.string_at(old, t.dynstr_size) == e.add_needed[0]);
+  // A string that starts in old bytes before the written ones reads through them.
+  CHECK(lp->dynstr.string_at(old, lp->dynstr.writes[0].first + 3) == "b/c");
+
+  auto out = patched(in, e);
+  CHECK(out.rep.strategy != "in place");
+  CHECK(summary(out.out).needed == std::vector<std::string>{e.add_needed[0], "libc.so.6"});
+  CHECK(summary(out.out).runpath == "/a/b/c");
+  CHECK(patched(out.out, e).out == out.out);  // and once is enough
+}
+
 TEST_CASE("with bytes after the last PT_LOAD a library gets one new PT_LOAD holding its moved header table") {
   TinyElf t = tiny();
   t.trailing = 24;
