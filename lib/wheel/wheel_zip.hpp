@@ -92,6 +92,7 @@ struct OutputEntry {
   std::function<Result<std::vector<uint8_t>>()> late_bytes;
   // file: patched from input member `input_index`, whose content was extracted to `base_path` and whose deflate
   // blocks `base_index` lists; the writer copies the original's compressed bits where the content is unchanged.
+  // `base_path` is scratch: the writer empties it once the member is written.
   std::shared_ptr<const DeflateIndex> base_index;
   std::string base_path;
 };

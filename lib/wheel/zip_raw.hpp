@@ -56,6 +56,8 @@ struct RawOutput {
   // deflate_file: the original member this file was patched from (reuse.index set), whose compressed bits are
   // copied wherever the patch left the content alone (deflate_reuse.hpp).
   ReuseBase reuse;
+  // Set: called once the member is written (and not at all when the write stops before it).
+  std::function<void()> done;
 };
 
 struct RawWriteOptions {
