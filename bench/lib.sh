@@ -101,9 +101,13 @@ bench_goal() {
 # byte are not inflated), each timed RUNS times with its peak RSS, then both ratios against cp and the goals.
 # Uses $ferry; the fixture library directory WORK/fx/lib is the LD_LIBRARY_PATH the wheel's extension needs.
 # BENCH_STEPS=1 adds one untimed --trust-record run that prints each step's wall time (FERRY_TIMINGS=1).
+# Before each run the previous output is removed and everything written back, then the disk is left alone for
+# BENCH_SETTLE seconds (default 3): `sync` returns before the virtual disk has finished with the blocks freed
+# and written, and a run started at once paid for the one before it (the 2 GB wheel: cp 0.57 s after a pause,
+# 0.8 s right after a repair; a repair's write 0.9 s against 2.9 s).
 bench_repair_vs_cp() {
   local work=$1 wheel=$2 max=$3 rss=$4
-  bench_prep() { rm -rf "$BENCH_WORK/out" && mkdir -p "$BENCH_WORK/out" && sync; }
+  bench_prep() { rm -rf "$BENCH_WORK/out" && mkdir -p "$BENCH_WORK/out" && sync && sleep "${BENCH_SETTLE:-3}"; }
   bench_run cp cp "$wheel" "$work/out/copy.whl"
   # A run that wrote no repaired wheel is not a time: the bench stops.
   repaired() { ls "$work"/out/*manylinux*.whl >/dev/null 2>&1 || { echo "no repaired wheel in $work/out" >&2; exit 1; }; }
