@@ -213,7 +213,8 @@ Status read_shdrs(ElfFile& f) {
                      f.e_shoff + i * c.shent());
     f.shdrs.push_back(s);
   }
-  uint64_t strndx = f.e_shstrndx == SHN_XINDEX ? f.shdrs[0].link : f.e_shstrndx;
+  // Extended numbering (section 0 holds the real index) with a count of 0 leaves no section 0 to ask.
+  uint64_t strndx = f.e_shstrndx != SHN_XINDEX ? f.e_shstrndx : f.shdrs.empty() ? 0 : f.shdrs[0].link;
   if (strndx > 0 && strndx < f.shdrs.size()) {
     auto tab = f.bytes.find_sub(f.shdrs[strndx].offset, f.shdrs[strndx].size);
     if (tab)
