@@ -51,13 +51,6 @@ std::optional<uint64_t> ElfFile::find_offset(uint64_t vaddr, uint64_t len) const
   return std::nullopt;
 }
 
-std::optional<std::string> find_cstring_in(const std::vector<uint8_t>& table, uint64_t off) {
-  if (off >= table.size()) return std::nullopt;
-  auto it = std::find(table.begin() + static_cast<ptrdiff_t>(off), table.end(), 0);
-  if (it == table.end()) return std::nullopt;
-  return std::string(table.begin() + static_cast<ptrdiff_t>(off), it);
-}
-
 std::optional<std::string> ElfFile::find_dynstr(uint64_t off) const {
   if (!has_dynstr || off >= dynstr_size) return std::nullopt;
   auto table = span(dynstr_offset, dynstr_size);

@@ -129,7 +129,4 @@ Result<ElfFile> read_elf_file_for_patch(ByteView bytes, const std::string& path)
 using WrittenTest = std::function<bool(uint64_t offset, uint64_t size)>;
 Status follow_written_bytes(ElfFile& f, const WrittenTest& written);
 
-// Reads a NUL-terminated string from a byte range (for callers holding a new .dynstr).
-std::optional<std::string> find_cstring_in(const std::vector<uint8_t>& table, uint64_t off);
-
 }  // namespace ferry::patch

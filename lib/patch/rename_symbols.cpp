@@ -156,7 +156,6 @@ bool exported(const ElfFile& f, uint64_t i) {
   return (info >> 4) != STB_LOCAL;
 }
 
-
 }  // namespace
 
 Status resolve_renames(const ElfFile& f, const Edits& e, TargetState& t) {

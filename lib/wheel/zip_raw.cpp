@@ -211,12 +211,10 @@ Status put_member(Writer& w, RawOutput& m, const RawWriteOptions& opts) {
     case RawOutput::Data::copy:
       FERRY_CHECK(put_copied(w, m));
       if (opts.on_bytes) opts.on_bytes(m.size);
-      if (m.done) m.done();
       return {};
     case RawOutput::Data::bytes:
       w.buf.b.insert(w.buf.b.end(), m.bytes.begin(), m.bytes.end());
       if (opts.on_bytes) opts.on_bytes(m.size);
-      if (m.done) m.done();
       return w.maybe_flush();
     case RawOutput::Data::store_file:
       FERRY_CHECK(put_stored_file(w, m, opts));
@@ -233,9 +231,7 @@ Status put_member(Writer& w, RawOutput& m, const RawWriteOptions& opts) {
       break;
     }
   }
-  FERRY_CHECK(patch_local_header(w.fd, header_at, m, z64, w.path));
-  if (m.done) m.done();
-  return {};
+  return patch_local_header(w.fd, header_at, m, z64, w.path);
 }
 
 // APPNOTE 4.3.12, with ZIP64 fields (4.5.3) for whichever of size, compressed size and offset need them.
@@ -294,6 +290,7 @@ Status write_raw_zip(int fd, std::vector<RawOutput>& members, const RawWriteOpti
   for (size_t i = 0; i < members.size(); ++i) {
     offsets[i] = w.pos();
     FERRY_CHECK(put_member(w, members[i], opts));
+    if (members[i].done) members[i].done();
     if (opts.on_member) opts.on_member();
   }
   uint64_t cd_off = w.pos();

@@ -119,11 +119,11 @@ std::map<std::string, std::string> dpkg_owners(const std::string& admindir, cons
     std::string_view base(e->d_name);
     if ((e->d_type == DT_REG || e->d_type == DT_UNKNOWN) && base.ends_with(".list")) names.emplace_back(base);
   }
-  std::sort(names.begin(), names.end());  // the first package by .list name owns a path, as before
-  // The likely owners first: a library's package is nearly always named after it (libxml2.so.2 in libxml2,
-  // libicuuc.so.72 in libicu72, libz.so.1 in zlib1g), and the scan stops once every path has its owner, so a
-  // repair reads a handful of lists instead of all of them (~10 ms here). dpkg lets only one package list a
-  // file, so the order changes no answer.
+  // By .list name, the likely owners first: a library's package is nearly always named after it (libxml2.so.2
+  // in libxml2, libicuuc.so.72 in libicu72, libz.so.1 in zlib1g), and the scan stops once every path has its
+  // owner, so a repair reads a handful of lists instead of all of them (~10 ms here). dpkg lets only one package
+  // list a file, so the order changes no answer.
+  std::sort(names.begin(), names.end());
   std::vector<std::string> stems;
   for (auto& w : wanted) {
     std::string_view b(w);
