@@ -93,6 +93,11 @@ Result<PatchReport> patch_file(const std::string& in, const std::string& out, co
       FERRY_TRY(written, MappedFile::open(temp));
       return verify(original, written.view(), edits, lp, VerifyScope{&img, true});
     };
+  // Once replaced, the input is let go of at once: its blocks are freed before the output's write-back starts.
+  w.release_replaced = [&] {
+    img = Image{};
+    mapped = MappedFile{};
+  };
   FERRY_CHECK(atomic_write_with(write_target(in, out), [&](int fd) { return img.write_to(fd); }, w));
   return report;
 }

@@ -57,6 +57,10 @@ struct AtomicWriteOptions {
   bool fsync = true;
   // With fsync, the directory too after the rename, so the new name itself survives a crash.
   bool fsync_directory = false;
+  // Called once the new contents have replaced an existing `path` and before their write-back is started:
+  // drops the caller's own references to the replaced file (mappings, descriptors), so that its blocks are
+  // freed while the disk is idle rather than behind the new file's write-back (file.cpp exchange_into_place).
+  std::function<void()> release_replaced;
 };
 Status atomic_write(const std::string& path, std::span<const uint8_t> bytes, const AtomicWriteOptions& opts = {});
 // The same with the contents produced by `write`, given the temporary file's descriptor (positioned at 0): a
