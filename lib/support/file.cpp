@@ -281,6 +281,13 @@ bool exchange_into_place(const std::string& temp, const std::string& path, const
 
 }  // namespace
 
+Status move_into_place(const std::string& temp, const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && exchange_into_place(temp, path, st, {})) return {};
+  if (::rename(temp.c_str(), path.c_str()) != 0) return io_error(path, "cannot rename into place");
+  return {};
+}
+
 Status atomic_write_with(const std::string& path, const std::function<Status(int fd)>& write,
                          const AtomicWriteOptions& opts) {
   fs::path target(path);

@@ -67,6 +67,10 @@ Status atomic_write(const std::string& path, std::span<const uint8_t> bytes, con
 // writer that streams (copy_file_range from the input, then only the bytes that changed) never holds the file.
 Status atomic_write_with(const std::string& path, const std::function<Status(int fd)>& write,
                          const AtomicWriteOptions& opts = {});
+// Puts the finished file `temp` (in the directory of `path`) at `path`, atomically: exchanged with an existing
+// regular file, which is then unlinked before the new file's write-back is started (see file.cpp
+// exchange_into_place for why), or renamed over anything else. The caller has verified `temp`.
+Status move_into_place(const std::string& temp, const std::string& path);
 // Copies [offset, offset + length) of `in` to the current position of `out`: copy_file_range (the kernel copies,
 // or shares extents where the filesystem can), falling back to read/write through a small buffer.
 Status copy_file_bytes(int in, uint64_t offset, uint64_t length, int out, const std::string& path_for_errors);

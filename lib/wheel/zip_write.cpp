@@ -14,6 +14,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include "support/file.hpp"
 #include "support/parallel.hpp"
 #include "support/progress.hpp"
 #include "wheel/deflate.hpp"
@@ -254,9 +255,7 @@ Status write_wheel_zip(ZipReader& input, const std::vector<OutputEntry>& entries
   FERRY_CHECK(verify_written(tmp_out, entries, out_path));
   clock.mark("write: reopened and checked");
   ::chmod(tmp_out.c_str(), 0644);
-  if (::rename(tmp_out.c_str(), out_path.c_str()) != 0)
-    return make_error(ErrorCode::io, std::string("cannot rename into place: ") + std::strerror(errno))
-        .with_path(out_path);
+  FERRY_CHECK(move_into_place(tmp_out, out_path));
   clock.mark("write: renamed into place");
   return {};
 }
