@@ -1,7 +1,6 @@
 // Linked into the static ferry only (target ferry_static): what a program that carries its own libraries must
 // not inherit from the machine it runs on.
 #include <archive.h>
-#include <openssl/crypto.h>
 
 #include <cerrno>
 
@@ -12,12 +11,3 @@ extern "C" int archive_write_set_format_xar(struct archive* a) {
   archive_set_error(a, EINVAL, "xar archives are not built into this ferry");
   return ARCHIVE_FATAL;
 }
-
-namespace {
-// OpenSSL 3 reads openssl.cnf (from the build machine's OPENSSLDIR, /usr/lib/ssl) on first use, and a config
-// there may load provider modules with dlopen, which a static glibc can only do with its own exact version.
-// ferry uses libcrypto for SHA-256 alone, from the built-in default provider: no config is read, nothing loaded.
-const bool openssl_without_config = [] {
-  return OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr) == 1;
-}();
-}  // namespace
