@@ -3,10 +3,14 @@
 // write the wheel with unchanged members copied raw. repair_elf_wheel is the script; the passes it runs are in
 // repair_passes.hpp. docs/wheel-contract.md "repair (step by step)".
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <future>
+#include <map>
+#include <memory>
 
 #include "support/file.hpp"
 #include "wheel/deflate.hpp"
@@ -88,6 +92,25 @@ Status carry_lowered_members(const Lowered& lowered, const Analysis& a, const st
   return {};
 }
 
+// A large patched file has two readers while the wheel is written: the thread hashing it for RECORD and the
+// writer. The last one done with it empties it, so that its dirty pages (500 MB for a torch-sized library) are
+// dropped rather than counted against the kernel's dirty limit while the output is written: past that limit the
+// writer's own copies are throttled to the disk's speed (docs/wheel-contract.md).
+class ScratchRelease {
+public:
+  explicit ScratchRelease(const std::vector<EditJob>& jobs) {
+    for (const EditJob& j : jobs) readers_.try_emplace(j.out, 2);
+  }
+  bool holds(const std::string& path) const { return readers_.count(path) != 0; }
+  void release(const std::string& path) {
+    auto it = readers_.find(path);
+    if (it != readers_.end() && it->second.fetch_sub(1) == 1) (void)::truncate(path.c_str(), 0);
+  }
+
+private:
+  std::map<std::string, std::atomic<int>> readers_;  // filled once; only the counts change afterwards
+};
+
 // RECORD is produced when the writer reaches it: by then the large patched members hashed on their own thread
 // (`later`) are done. Everything captured lives in the caller until the wheel is written.
 void add_late_record(std::vector<OutputEntry>& entries, const Analysis& a, const FileDigests& digests,
@@ -167,7 +190,16 @@ Result<RepairReport> repair_elf_wheel(const std::string& wheel_path, const Repai
   std::vector<EditJob> now, later;
   for (size_t i = 0; i < jobs.size(); ++i) (hash_while_writing(jobs[i], after[i]) ? later : now).push_back(jobs[i]);
   FERRY_TRY(digests, digest_outputs(now, opts.jobs));
-  auto later_digests = std::async(std::launch::async, [&later] { return digest_outputs(later, 1); });
+  auto released = std::make_shared<ScratchRelease>(later);
+  auto later_digests = std::async(std::launch::async, [&later, released]() -> Result<FileDigests> {
+    FileDigests all;
+    for (const EditJob& j : later) {
+      FERRY_TRY(d, digest_outputs({j}, 1));
+      all.insert(d.begin(), d.end());
+      released->release(j.out);
+    }
+    return all;
+  });
   clock.mark("hash the patched files");
   rep.changes = elf_changes(jobs, after, a.hashes, digests);
   std::set<std::string> changed;
@@ -206,6 +238,8 @@ Result<RepairReport> repair_elf_wheel(const std::string& wheel_path, const Repai
     rep.sbom_purls = sbom->purls;
   }
   auto entries = output_entries(op, grafts);
+  for (OutputEntry& e : entries)
+    if (released->holds(e.file_path)) e.on_written = [released, path = e.file_path] { released->release(path); };
   add_late_record(entries, a, digests, later_digests, opts.jobs);
   FERRY_CHECK(write_repaired_wheel(a, entries, rep.output, opts));
   for (auto& o : entries) (o.source == OutputEntry::Source::copy ? rep.members_copied : rep.members_written)++;

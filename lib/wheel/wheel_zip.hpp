@@ -95,6 +95,9 @@ struct OutputEntry {
   // `base_path` is scratch: the writer empties it once the member is written.
   std::shared_ptr<const DeflateIndex> base_index;
   std::string base_path;
+  // file: called once the member is in the output, after which the writer reads `file_path` no more (repair
+  // empties a large patched file then, if its hash has been taken too).
+  std::function<void()> on_written;
 };
 
 struct ZipWriteOptions {

@@ -163,6 +163,7 @@ Result<std::vector<RawOutput>> plan_outputs(const std::vector<OutputEntry>& entr
         o.data = RawOutput::Data::bytes;
         o.comp_size = f.data.size();
         o.bytes = std::move(f.data);
+        o.done = e.on_written;
       } else {
         o.data = f.method == 0 ? RawOutput::Data::store_file : RawOutput::Data::deflate_file;
         o.src_fd = f.file.fd;
@@ -172,7 +173,10 @@ Result<std::vector<RawOutput>> plan_outputs(const std::vector<OutputEntry>& entr
         // dirty pages are dropped instead of written to disk. On the 2 GB bench wheel those 545 MB were what
         // took the dirty page cache past the kernel's throttling point (output 2.27 GB + scratch 1.1 GB against
         // 3.3 GB), and the copies of the members after it then ran at the disk's speed.
-        if (f.base.fd >= 0) o.done = [path = e.base_path] { (void)::truncate(path.c_str(), 0); };
+        o.done = [path = f.base.fd >= 0 ? e.base_path : std::string(), written = e.on_written] {
+          if (!path.empty()) (void)::truncate(path.c_str(), 0);
+          if (written) written();
+        };
       }
       dos_time_local(f.mtime, o.dostime, o.dosdate);
     }
