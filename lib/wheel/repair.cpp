@@ -111,6 +111,27 @@ private:
   std::map<std::string, std::atomic<int>> readers_;  // filled once; only the counts change afterwards
 };
 
+// The large patched files (`later`) hashed one by one on a thread of their own while the wheel is written; each
+// is released to `released` once hashed.
+std::future<Result<FileDigests>> hash_on_a_thread(const std::vector<EditJob>& later,
+                                                  const std::shared_ptr<ScratchRelease>& released) {
+  return std::async(std::launch::async, [&later, released]() -> Result<FileDigests> {
+    FileDigests all;
+    for (const EditJob& j : later) {
+      FERRY_TRY(d, digest_outputs({j}, 1));
+      all.insert(d.begin(), d.end());
+      released->release(j.out);
+    }
+    return all;
+  });
+}
+
+// The writer's side of ScratchRelease: each entry of a released file lets go of it once it is in the output.
+void release_when_written(std::vector<OutputEntry>& entries, const std::shared_ptr<ScratchRelease>& released) {
+  for (OutputEntry& e : entries)
+    if (released->holds(e.file_path)) e.on_written = [released, path = e.file_path] { released->release(path); };
+}
+
 // RECORD is produced when the writer reaches it: by then the large patched members hashed on their own thread
 // (`later`) are done. Everything captured lives in the caller until the wheel is written.
 void add_late_record(std::vector<OutputEntry>& entries, const Analysis& a, const FileDigests& digests,
@@ -191,15 +212,7 @@ Result<RepairReport> repair_elf_wheel(const std::string& wheel_path, const Repai
   for (size_t i = 0; i < jobs.size(); ++i) (hash_while_writing(jobs[i], after[i]) ? later : now).push_back(jobs[i]);
   FERRY_TRY(digests, digest_outputs(now, opts.jobs));
   auto released = std::make_shared<ScratchRelease>(later);
-  auto later_digests = std::async(std::launch::async, [&later, released]() -> Result<FileDigests> {
-    FileDigests all;
-    for (const EditJob& j : later) {
-      FERRY_TRY(d, digest_outputs({j}, 1));
-      all.insert(d.begin(), d.end());
-      released->release(j.out);
-    }
-    return all;
-  });
+  auto later_digests = hash_on_a_thread(later, released);
   clock.mark("hash the patched files");
   rep.changes = elf_changes(jobs, after, a.hashes, digests);
   std::set<std::string> changed;
@@ -238,8 +251,7 @@ Result<RepairReport> repair_elf_wheel(const std::string& wheel_path, const Repai
     rep.sbom_purls = sbom->purls;
   }
   auto entries = output_entries(op, grafts);
-  for (OutputEntry& e : entries)
-    if (released->holds(e.file_path)) e.on_written = [released, path = e.file_path] { released->release(path); };
+  release_when_written(entries, released);
   add_late_record(entries, a, digests, later_digests, opts.jobs);
   FERRY_CHECK(write_repaired_wheel(a, entries, rep.output, opts));
   for (auto& o : entries) (o.source == OutputEntry::Source::copy ? rep.members_copied : rep.members_written)++;
