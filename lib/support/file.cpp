@@ -265,12 +265,14 @@ bool exchange_into_place(const std::string& temp, const std::string& path, const
   // `path` was checked to be a regular file, but it may have been swapped since: a directory now under the
   // temporary name is put back (rename(2) would have refused it), and the caller's rename reports it.
   struct stat now;
-  if (::lstat(temp.c_str(), &now) == 0 && S_ISDIR(now.st_mode)) {
+  const bool seen = ::lstat(temp.c_str(), &now) == 0;
+  if (seen && S_ISDIR(now.st_mode)) {
     (void)::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE);
     return false;
   }
   ::unlink(temp.c_str());
-  if (release_replaced && now.st_dev == replaced.st_dev && now.st_ino == replaced.st_ino) release_replaced();
+  // Only the file the caller opened is the caller's to let go of (not one swapped in since its stat).
+  if (release_replaced && seen && now.st_dev == replaced.st_dev && now.st_ino == replaced.st_ino) release_replaced();
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd >= 0) {
     (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);  // advisory: starts the write-back, waits for none
@@ -283,8 +285,9 @@ bool exchange_into_place(const std::string& temp, const std::string& path, const
 
 Status move_into_place(const std::string& temp, const std::string& path) {
   struct stat st;
-  if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && exchange_into_place(temp, path, st, {})) return {};
-  if (::rename(temp.c_str(), path.c_str()) != 0) return io_error(path, "cannot rename into place");
+  const bool exchanged =
+      ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && exchange_into_place(temp, path, st, {});
+  if (!exchanged && ::rename(temp.c_str(), path.c_str()) != 0) return io_error(path, "cannot rename into place");
   return {};
 }
 
@@ -336,11 +339,8 @@ Status atomic_write_with(const std::string& path, const std::function<Status(int
     ::unlink(temp.c_str());
     return w;
   }
-  if (exists && exchange_into_place(temp, path, st, opts.release_replaced)) {
-    if (opts.fsync && opts.fsync_directory) return sync_directory(dir.string(), path);
-    return {};
-  }
-  if (::rename(temp.c_str(), path.c_str()) != 0) return fail(io_error(path, "cannot replace"));
+  const bool exchanged = exists && exchange_into_place(temp, path, st, opts.release_replaced);
+  if (!exchanged && ::rename(temp.c_str(), path.c_str()) != 0) return fail(io_error(path, "cannot replace"));
   if (opts.fsync && opts.fsync_directory) return sync_directory(dir.string(), path);
   return {};
 }
