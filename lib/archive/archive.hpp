@@ -11,7 +11,14 @@
 
 #include "support/result.hpp"
 
+struct archive;  // libarchive's handle, for error_text
+
 namespace ferry::archive {
+
+// libarchive's reason for its last failure on `a`. archive_error_string may return null (some filters and
+// format bidders fail without setting one), so this never does: it falls back to archive_errno, then to a fixed
+// sentence.
+std::string error_text(struct archive* a);
 
 enum class Format { zip, tar };  // tar covers every compression libarchive reads (gz, xz, zstd, bz2, none)
 

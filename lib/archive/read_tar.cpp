@@ -26,7 +26,7 @@ Result<ArchivePtr> open_tar(const std::string& path) {
   archive_read_support_format_tar(a.get());
   archive_read_support_format_gnutar(a.get());
   if (archive_read_open_filename(a.get(), path.c_str(), 1 << 16) != ARCHIVE_OK)
-    return make_error(ErrorCode::io, std::string("cannot open tar: ") + archive_error_string(a.get()))
+    return make_error(ErrorCode::io, "cannot open tar: " + error_text(a.get()))
         .with_path(path);
   return a;
 }
@@ -45,11 +45,16 @@ Member describe(struct archive_entry* e, uint64_t ordinal) {
 }
 
 Error corrupt(struct archive* a, const std::string& path, const std::string& where) {
-  const char* s = archive_error_string(a);
-  return make_error(ErrorCode::format, where + ": " + (s ? s : "corrupt archive")).with_path(path);
+  return make_error(ErrorCode::format, where + ": " + error_text(a)).with_path(path);
 }
 
 }  // namespace
+
+std::string error_text(struct archive* a) {
+  if (const char* s = archive_error_string(a); s && *s) return s;
+  if (int e = archive_errno(a); e > 0) return strerror(e);
+  return "libarchive gave no reason";
+}
 
 Result<std::vector<uint8_t>> read_file_head(const std::string& path, size_t n) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -99,10 +104,7 @@ Status for_each_tar(const std::string& path, const MemberFilter& filter, const M
     FERRY_CHECK(read_and_visit(
         m, limits, head,
         [ar](uint8_t* buf, size_t n) -> int64_t { return archive_read_data(ar, buf, n); },
-        [ar] {
-          const char* s = archive_error_string(ar);
-          return std::string(s ? s : "");
-        },
+        [ar] { return error_text(ar); },
         path, visit));
   }
   return {};

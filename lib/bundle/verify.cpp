@@ -83,7 +83,7 @@ Status extract_archive(const std::string& path, const std::string& dest) {
                                           ARCHIVE_EXTRACT_SECURE_SYMLINKS);
   Status st;
   if (archive_read_open_filename(in, path.c_str(), 1 << 16) != ARCHIVE_OK) {
-    st = make_error(ErrorCode::format, std::string("cannot read the archive: ") + archive_error_string(in)).with_path(path);
+    st = make_error(ErrorCode::format, "cannot read the archive: " + archive::error_text(in)).with_path(path);
   } else {
     struct archive_entry* e = nullptr;
     int r;
@@ -101,12 +101,12 @@ Status extract_archive(const std::string& path, const std::string& dest) {
         archive_entry_set_hardlink(e, target.c_str());
       }
       if (archive_read_extract2(in, e, out) != ARCHIVE_OK) {
-        st = make_error(ErrorCode::format, std::string("cannot extract: ") + archive_error_string(in)).with_path(path);
+        st = make_error(ErrorCode::format, "cannot extract: " + archive::error_text(in)).with_path(path);
         break;
       }
     }
     if (st && r != ARCHIVE_EOF)
-      st = make_error(ErrorCode::format, std::string("corrupt archive: ") + archive_error_string(in)).with_path(path);
+      st = make_error(ErrorCode::format, "corrupt archive: " + archive::error_text(in)).with_path(path);
   }
   archive_read_free(in);
   archive_write_free(out);

@@ -11,6 +11,7 @@
 #include <memory>
 #include <set>
 
+#include "archive/archive.hpp"
 #include "bundle/bundle.hpp"
 #include "bundle/bundle_internal.hpp"
 #include "support/file.hpp"
@@ -45,8 +46,7 @@ la_ssize_t append_to_vector(struct archive*, void* client, const void* buf, size
 }
 
 Error archive_error(struct archive* a, const std::string& what) {
-  const char* msg = archive_error_string(a);
-  return make_error(ErrorCode::io, what + ": " + (msg ? msg : "libarchive error"));
+  return make_error(ErrorCode::io, what + ": " + archive::error_text(a));
 }
 
 }  // namespace
