@@ -544,6 +544,14 @@ Result<MachOFile> read_fat(ByteView image, MachOFile f, bool lief) {
     if (slice->cpu_type != cputype)
       slice->warnings.push_back(label + ": slice header says cpu type " + hex(slice->cpu_type) +
                                 ", the fat header " + hex(cputype));
+    // One slice per architecture: lipo refuses to build anything else and dyld loads the first match, so a second
+    // one is dead weight at best; every report and edit names a slice by its architecture.
+    for (size_t k = 0; k < f.slices.size(); ++k)
+      if (f.slices[k].arch == slice->arch)
+        return make_error(ErrorCode::format,
+                          label + ": its slice is " + slice->arch + ", as is fat_arch #" + std::to_string(k) +
+                              "'s (a fat file holds one slice per architecture)",
+                          a);
     f.slices.push_back(std::move(slice.value()));
   }
   return f;

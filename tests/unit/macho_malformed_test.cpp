@@ -87,15 +87,19 @@ std::string error_of(const std::vector<uint8_t>& b) {
   return r.error().describe();
 }
 
-// A fat file around the given thin images, each slice aligned to 0x1000.
+// A fat file around the given thin (little-endian) images, each slice aligned to 0x1000, each fat_arch naming
+// the cpu its slice's header gives.
 std::vector<uint8_t> fat(const std::vector<std::vector<uint8_t>>& slices) {
   std::vector<uint8_t> out(0x1000 * (slices.size() + 1), 0);
   put32be(out, 0, 0xcafebabe);
   put32be(out, 4, uint32_t(slices.size()));
   for (size_t i = 0; i < slices.size(); ++i) {
     size_t a = 8 + 20 * i, off = 0x1000 * (i + 1);
-    put32be(out, a, 0x01000007);
-    put32be(out, a + 4, 3);
+    uint32_t cpu = 0, sub = 0;
+    std::memcpy(&cpu, slices[i].data() + 4, 4);
+    std::memcpy(&sub, slices[i].data() + 8, 4);
+    put32be(out, a, cpu);
+    put32be(out, a + 4, sub);
     put32be(out, a + 8, uint32_t(off));
     put32be(out, a + 12, uint32_t(slices[i].size()));
     put32be(out, a + 16, 12);
@@ -273,7 +277,9 @@ TEST_CASE("load commands ending before sizeofcmds leave a warning, not an error"
 
 TEST_CASE("a fat file decodes each slice, with errors at file offsets inside the slice") {
   auto thin = MachOBuilder().rpath("/x").build();
-  auto f = fat({thin, thin});
+  MachOBuilder arm;
+  arm.cputype = 0x0100000c, arm.cpusubtype = 0;
+  auto f = fat({thin, arm.rpath("/x").build()});
   auto r = read(f);
   REQUIRE(r.ok());
   CHECK(r->fat);
@@ -282,6 +288,20 @@ TEST_CASE("a fat file decodes each slice, with errors at file offsets inside the
   CHECK(r->slices[1].rpaths == std::vector<std::string>{"/x"});
   put32(f, 0x2000 + 32 + 4, 0);
   CHECK(error_of(f) == "t.macho: load command #0 (LC_RPATH): bad cmdsize 0x0 (at offset 0x2020)");
+}
+
+TEST_CASE("a fat file with two slices of one architecture is an error naming both") {
+  auto thin = MachOBuilder().rpath("/x").build();
+  CHECK(error_of(fat({thin, thin})) ==
+        "t.macho: fat_arch #1 (x86_64): its slice is x86_64, as is fat_arch #0's (a fat file holds one slice per "
+        "architecture) (at offset 0x1c)");
+  // The fat header may call the second one arm64: its own header decides what it is (the fuzzer's case).
+  auto f = fat({thin, thin});
+  put32be(f, 8 + 20, 0x0100000c);
+  put32be(f, 8 + 24, 0);
+  CHECK(error_of(f) ==
+        "t.macho: fat_arch #1 (arm64): its slice is x86_64, as is fat_arch #0's (a fat file holds one slice per "
+        "architecture) (at offset 0x1c)");
 }
 
 TEST_CASE("a fat header with zero architectures is an error") {
