@@ -199,7 +199,7 @@ struct ScannedMember {
   bool trusted = false;  // not inflated: its RECORD line is carried over as it is (--trust-record)
   std::optional<Sha256> digest;
   std::unique_ptr<DecodedMember> decoded;  // decode_in_memory: decoded, its file a placeholder
-  std::shared_ptr<const DeflateIndex> index;  // c.index_from: where its deflate blocks start
+  std::shared_ptr<PendingDeflateIndex> index;  // c.index_from: where its deflate blocks start (being walked)
 };
 
 // --trust-record: a member outside .dist-info whose RECORD line carries a sha256 may be taken on trust, unless it
@@ -244,7 +244,7 @@ std::unique_ptr<DecodedMember> decode_member(ByteView image, const std::string& 
 Result<std::optional<Sha256>> extract_elf_member(const MemberScanContext& c, const ZipMember& m, const RawMember& r,
                                                  bool hash_it, std::mutex& mkdir_mu,
                                                  std::unique_ptr<DecodedMember>& decoded,
-                                                 std::shared_ptr<const DeflateIndex>& index) {
+                                                 std::shared_ptr<PendingDeflateIndex>& index) {
   // What an ELF member costs (time, scratch disk) is bounded by the wheel's own size.
   if (m.size > kRatioCheckedFrom && m.size / std::max<uint64_t>(m.comp_size, 1) > kMaxElfRatio)
     return make_error(ErrorCode::format, "member '" + m.name + "' claims " + std::to_string(m.size) + " bytes from " +
@@ -276,11 +276,12 @@ Result<std::optional<Sha256>> extract_elf_member(const MemberScanContext& c, con
       if (sparse) return sparse->feed(data, n), Status{};
       return to_file(data, n);
     };
-  std::unique_ptr<DeflateIndex> ix;
+  // The block index is walked beside the inflate and kept walking after it: only the writer waits for it.
+  std::shared_ptr<PendingDeflateIndex> ix;
   if (c.index_from && !c.decode_in_memory && r.method == 8 && m.size >= c.index_from)
-    ix = std::make_unique<DeflateIndex>();
-  auto d = digest_member(c.fd, r, 0, sink, c.wheel_path, hash_it, ix.get());
-  if (d && ix && !ix->points.empty()) index = std::move(ix);  // empty: the walk failed, nothing to reuse
+    ix = PendingDeflateIndex::start(c.fd, r, c.wheel_path);
+  auto d = digest_member(c.fd, r, 0, sink, c.wheel_path, hash_it);
+  if (d && ix) ix->set_crc(d->crc), index = std::move(ix);  // else destroyed here: the walk stops
   if (d && sparse) {
     decoded = decode_member(sparse->view(), name);
     if (!decoded || !sparse->only_filled_pages_read()) {

@@ -76,7 +76,7 @@ struct Analysis {
   // device and inode of their placeholder under `root`, which holds no data). Null otherwise.
   std::shared_ptr<const resolve::DecodedObjects> decoded;
   // AnalyzeOptions::index_deflate_from: the block index of each large deflated ELF member, by member name.
-  std::map<std::string, std::shared_ptr<const DeflateIndex>> deflate_indexes;
+  std::map<std::string, std::shared_ptr<PendingDeflateIndex>> deflate_indexes;
 
   Analysis() = default;
   Analysis(Analysis&&) = default;

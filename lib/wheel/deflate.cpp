@@ -496,7 +496,7 @@ Status inflate_stream(int fd, const RawMember& m, Digester& dg, const std::strin
 }  // namespace
 
 Result<MemberDigest> digest_member(int fd, const RawMember& m, size_t head_size, const DataSink& sink,
-                                   const std::string& path, bool with_sha256, DeflateIndex* index) {
+                                   const std::string& path, bool with_sha256) {
   Digester dg;
   dg.with_sha = with_sha256;
   dg.head_size = head_size;
@@ -504,28 +504,12 @@ Result<MemberDigest> digest_member(int fd, const RawMember& m, size_t head_size,
   if (m.method == 0) FERRY_CHECK(digest_stored(fd, m, dg, path));
   else if (m.method != 8) return member_error(m, path, "compression method " + std::to_string(m.method) +
                                                           " (a wheel uses deflate or store)");
-  else {
-    // The block index, when asked, is built on a thread of its own while the member is inflated and checked;
-    // a stream it cannot walk leaves the index empty (nothing is reused), never the extraction failed.
-    std::optional<Status> indexed;
-    std::thread indexer;
-    if (index) {
-      try {
-        indexer = std::thread([&] { indexed = walk_deflate_blocks(fd, m.data_offset, m.comp_size, m.size, path, *index); });
-      } catch (const std::exception&) {  // no thread: no index (below)
-      }
-    }
-    Status st = m.size <= kInflateWhole && m.comp_size <= kInflateWhole ? inflate_whole(fd, m, dg, path)
-                                                                         : inflate_stream(fd, m, dg, path);
-    if (indexer.joinable()) indexer.join();
-    if (index && (!indexed || !*indexed)) *index = DeflateIndex{};
-    FERRY_CHECK(st);
-  }
+  else FERRY_CHECK(m.size <= kInflateWhole && m.comp_size <= kInflateWhole ? inflate_whole(fd, m, dg, path)
+                                                                             : inflate_stream(fd, m, dg, path));
   if (dg.size != m.size)
     return member_error(m, path, std::to_string(dg.size) + " bytes inflated, the directory says " +
                                      std::to_string(m.size));
   if (dg.crc != m.crc) return member_error(m, path, "CRC-32 mismatch (the data is corrupt)");
-  if (index) index->crc = dg.crc;
   MemberDigest out;
   if (with_sha256) out.sha = dg.sha.finish();
   out.crc = dg.crc;

@@ -227,11 +227,16 @@ Result<uint64_t> deflate_file_reusing(const ReuseBase& base, int new_fd, uint64_
                                       ReuseStats* stats, uint64_t min_run) {
   if (stats) *stats = ReuseStats{};
   auto whole = [&]() { return deflate_range_to(new_fd, 0, new_size, true, level, out_fd, out_off, jobs, crc, on_bytes, path); };
-  const DeflateIndex* ix = base.index;
-  if (!ix || ix->points.empty() || base.base_fd < 0 || base.wheel_fd < 0) return whole();
+  if ((!base.index && !base.pending) || base.base_fd < 0 || base.wheel_fd < 0) return whole();
   struct stat st;
-  if (::fstat(base.base_fd, &st) != 0 || static_cast<uint64_t>(st.st_size) != ix->size) return whole();
-  FERRY_TRY(cmp, compare_contents(base.base_fd, ix->size, new_fd, new_size, jobs, path));
+  if (::fstat(base.base_fd, &st) != 0) return whole();
+  const uint64_t base_size = static_cast<uint64_t>(st.st_size);
+  FERRY_TRY(cmp, compare_contents(base.base_fd, base_size, new_fd, new_size, jobs, path));
+  // Only now the index: a walk still running had the comparison's time (and the patching's before it) to finish.
+  ReuseBase b = base;
+  if (!b.index) b.index = b.pending->get();
+  const DeflateIndex* ix = b.index;
+  if (!ix || ix->points.empty() || ix->size != base_size) return whole();
   // The extracted original must still be what the compressed stream holds (a --lower pass, say, rewrites it).
   if (cmp.base_crc != ix->crc) return whole();
   std::vector<ReusePiece> pieces = plan_reuse(*ix, cmp.same, new_size, min_run);
@@ -250,14 +255,14 @@ Result<uint64_t> deflate_file_reusing(const ReuseBase& base, int new_fd, uint64_
       if (p.kind != ReusePiece::Kind::reuse) continue;
       const Point s{p.from, p.bit_from};
       auto after = next_point(*ix, s);
-      if (after) FERRY_CHECK(check_seam(base, new_fd, s, *after, nullptr, false, path));
-      else FERRY_CHECK(check_seam(base, new_fd, s, {ix->size, ix->comp_size * 8}, nullptr, true, path));
+      if (after) FERRY_CHECK(check_seam(b, new_fd, s, *after, nullptr, false, path));
+      else FERRY_CHECK(check_seam(b, new_fd, s, {ix->size, ix->comp_size * 8}, nullptr, true, path));
       if (p.to_end) continue;
       uint8_t last = 0;
-      if (p.bit_to % 8) FERRY_CHECK(read_exact(base.wheel_fd, &last, 1, base.data_offset + p.bit_to / 8, path));
+      if (p.bit_to % 8) FERRY_CHECK(read_exact(b.wheel_fd, &last, 1, b.data_offset + p.bit_to / 8, path));
       glues[i] = glue_after(p.bit_to, last);
       const Point e{p.to, p.bit_to};
-      FERRY_CHECK(check_seam(base, new_fd, previous_point(*ix, e.bit), e, &glues[i], false, path));
+      FERRY_CHECK(check_seam(b, new_fd, previous_point(*ix, e.bit), e, &glues[i], false, path));
     }
     return {};
   };
@@ -281,7 +286,7 @@ Result<uint64_t> deflate_file_reusing(const ReuseBase& base, int new_fd, uint64_
     }
     const uint64_t from_byte = p.bit_from / 8;
     const uint64_t to_byte = p.to_end ? ix->comp_size : p.bit_to / 8;
-    FERRY_CHECK(copy_range(base.wheel_fd, base.data_offset + from_byte, out_fd, out_off + written, to_byte - from_byte,
+    FERRY_CHECK(copy_range(b.wheel_fd, b.data_offset + from_byte, out_fd, out_off + written, to_byte - from_byte,
                            path));
     written += to_byte - from_byte;
     if (!p.to_end) {

@@ -219,6 +219,8 @@ Result<RepairReport> repair_elf_wheel(const std::string& wheel_path, const Repai
   for (auto& c : rep.changes) changed.insert(c.member);
   FERRY_CHECK(carry_lowered_members(lowered, a, out_root, changed));
   add_lowering_changes(lowered, a, rep.changes);
+  // The block walks of members that stay as they are stop here: the writer copies their compressed bytes.
+  std::erase_if(a.deflate_indexes, [&](const auto& kv) { return !changed.count(kv.first); });
 
   Retag tags = retag(a.name, base, a.wheel_text, choice.abis, opts.update_tags);
   rep.platform_tags = tags.platform_tags;

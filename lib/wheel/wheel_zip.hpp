@@ -77,7 +77,7 @@ Status check_members(const std::vector<ZipMember>& members, const std::string& w
 Status check_symlink_target(const std::string& member, const std::string& target, const std::string& wheel_path);
 
 // One member of the output archive.
-struct DeflateIndex;  // a member's deflate blocks (an internal header: deflate.hpp)
+class PendingDeflateIndex;  // a member's deflate blocks, being walked (an internal header: deflate.hpp)
 
 struct OutputEntry {
   enum class Source { copy, file, bytes };
@@ -93,7 +93,7 @@ struct OutputEntry {
   // file: patched from input member `input_index`, whose content was extracted to `base_path` and whose deflate
   // blocks `base_index` lists; the writer copies the original's compressed bits where the content is unchanged.
   // `base_path` is scratch: the writer empties it once the member is written.
-  std::shared_ptr<const DeflateIndex> base_index;
+  std::shared_ptr<PendingDeflateIndex> base_index;
   std::string base_path;
   // file: called once the member is in the output, after which the writer reads `file_path` no more (repair
   // empties a large patched file then, if its hash has been taken too).

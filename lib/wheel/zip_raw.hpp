@@ -22,7 +22,8 @@ inline Result<std::vector<RawMember>> read_central_directory(const std::string& 
   return archive::read_zip_directory(path);
 }
 
-struct DeflateIndex;  // deflate.hpp
+struct DeflateIndex;         // deflate.hpp
+class PendingDeflateIndex;  // deflate.hpp
 
 // What reusing an original member's compressed bits needs (deflate_reuse.hpp): its compressed stream (`wheel_fd`
 // at `data_offset`), its block index, and its content (`base_fd`, the member as extracted; checked against the
@@ -32,6 +33,8 @@ struct ReuseBase {
   uint64_t data_offset = 0;
   const DeflateIndex* index = nullptr;
   int base_fd = -1;
+  // Without `index`: the index still being walked, awaited once the contents are compared.
+  PendingDeflateIndex* pending = nullptr;
 };
 
 struct RawOutput {

@@ -118,8 +118,14 @@ struct Original {
       at += n;
       return {};
     };
-    auto d2 = digest_member(archive.fd, member, 0, sink, archive.path, false, &index);
+    auto pending = PendingDeflateIndex::start(archive.fd, member, archive.path);
+    REQUIRE(pending);
+    auto d2 = digest_member(archive.fd, member, 0, sink, archive.path, false);
     REQUIRE(d2);
+    CHECK(pending->get() == nullptr);  // the member's CRC-32 is not in yet: no index is handed out
+    pending->set_crc(d2->crc);
+    REQUIRE(pending->get());
+    index = *pending->get();
     REQUIRE(index.size == data.size());
     REQUIRE(index.comp_size == comp.size());
     REQUIRE(index.crc == member.crc);
@@ -348,4 +354,48 @@ TEST_CASE("the block walker refuses corrupt and oversized streams without readin
   auto st = walk_deflate_blocks(r.fd, 0, reserved.size(), 100, r.path, ix);
   REQUIRE_FALSE(st);
   CHECK_THAT(st.error().message, Catch::Contains("reserved type 3"));
+}
+
+TEST_CASE("a pending index is handed out only for a checked member whose walk succeeded", "[wheel][deflate-reuse]") {
+  auto data = content(2 * kMiB, 23);
+  auto good = zlib_deflate(data, 6);
+  TempFile f;
+  f.write(good);
+  RawMember m;
+  m.method = 8, m.data_offset = 0, m.comp_size = good.size(), m.size = data.size();
+  m.crc = static_cast<uint32_t>(crc32(0, data.data(), static_cast<uInt>(data.size())));
+  {
+    auto p = PendingDeflateIndex::start(f.fd, m, f.path);
+    REQUIRE(p);
+    CHECK(p->get() == nullptr);  // walked, but nobody said the member inflated to its CRC
+    p->set_crc(m.crc);
+    REQUIRE(p->get());
+    CHECK(p->get()->size == data.size());
+    CHECK(p->get()->crc == m.crc);
+    auto want = zlib_index(good).points;
+    REQUIRE(p->get()->points.size() == want.size());
+    for (size_t i = 0; i < want.size(); ++i)
+      CHECK((p->get()->points[i].out == want[i].out && p->get()->points[i].bit == want[i].bit));
+  }
+  {
+    RawMember cut = m;
+    cut.comp_size = good.size() / 2;
+    auto p = PendingDeflateIndex::start(f.fd, cut, f.path);
+    REQUIRE(p);
+    p->set_crc(m.crc);
+    CHECK(p->get() == nullptr);  // the walk failed: nothing to reuse
+  }
+  {
+    // Its own descriptor: the walk reads on after the caller's is closed.
+    int fd = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC);
+    REQUIRE(fd >= 0);
+    auto p = PendingDeflateIndex::start(fd, m, f.path);
+    ::close(fd);
+    REQUIRE(p);
+    p->set_crc(m.crc);
+    REQUIRE(p->get());
+    CHECK(p->get()->points.size() == zlib_index(good).points.size());
+  }
+  // Destroyed while it walks: the destructor stops it and returns (nothing to check but that it does, under ASan).
+  for (int i = 0; i < 4; ++i) (void)PendingDeflateIndex::start(f.fd, m, f.path);
 }
