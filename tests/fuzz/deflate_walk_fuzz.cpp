@@ -5,6 +5,7 @@
 // sources: lib/support/*.cpp lib/wheel/deflate_walk.cpp
 // libs: -lz
 // seeds:
+// runs: 12000
 #include <zlib.h>
 
 #include <cstdint>

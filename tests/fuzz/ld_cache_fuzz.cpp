@@ -5,6 +5,7 @@
 // libs:
 // seeds: resolve
 // seed-files: /etc/ld.so.cache
+// runs: 20000
 #include <cstdint>
 #include <cstdlib>
 #include <string>

@@ -5,6 +5,7 @@
 // libs:
 // seeds:
 // seed-files: /etc/ld.so.conf /etc/ld.so.conf.d/*.conf
+// runs: 40000
 #include <unistd.h>
 
 #include <cstdint>

@@ -3,6 +3,7 @@
 // or leaks; every output it accepts re-reads with the same edits giving identical bytes (idempotence).
 // sources: lib/support/*.cpp lib/elf/*.cpp lib/patch/*.cpp
 // seeds: patch elf
+// runs: 60000
 #include <cstddef>
 #include <cstdint>
 

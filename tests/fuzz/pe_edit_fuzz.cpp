@@ -4,6 +4,7 @@
 // sources: lib/support/*.cpp lib/pe/*.cpp
 // libs: -lLIEF
 // seeds: pe winwheel
+// runs: 60000
 #include <cctype>
 #include <cstdint>
 #include <cstdlib>

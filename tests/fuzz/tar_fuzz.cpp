@@ -4,6 +4,7 @@
 // sources: lib/support/*.cpp lib/archive/*.cpp
 // libs: -larchive -lz
 // seeds: check
+// runs: 60000
 #include <cstdint>
 #include <cstdlib>
 #include <string>
