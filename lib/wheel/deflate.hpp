@@ -92,9 +92,10 @@ struct DeflateIndex {
 
 // Walks the raw deflate stream of `comp_size` bytes at `data_offset` of `fd` block by block, decoding every code
 // but writing nothing (deflate_walk.cpp), into `index`; an error (and an empty index) for a stream that is not
-// valid deflate or stands for more than `max_size` bytes.
+// valid deflate or stands for more than `max_size` bytes. Setting `*stop` ends the walk (an error) at the next block.
 Status walk_deflate_blocks(int fd, uint64_t data_offset, uint64_t comp_size, uint64_t max_size,
-                           const std::string& path_for_errors, DeflateIndex& index);
+                           const std::string& path_for_errors, DeflateIndex& index,
+                           const std::atomic<bool>* stop = nullptr);
 
 // A member's block index walked on a thread of its own: started as the member is inflated (the two run side by
 // side) and awaited only when the patched member is written, so that the decoding, planning and patching between

@@ -96,7 +96,7 @@ public:
   Walker(int fd, uint64_t off, uint64_t comp_size, const std::string& path)
       : fd_(fd), off_(off), comp_(comp_size), path_(path), buf_(1 << 20) {}
 
-  Status walk(uint64_t max_size, DeflateIndex& ix, const std::atomic<bool>* stop = nullptr) {
+  Status walk(uint64_t max_size, DeflateIndex& ix, const std::atomic<bool>* stop) {
     ix = DeflateIndex{};
     ix.points.push_back({0, 0});
     uint64_t out = 0;
@@ -364,9 +364,9 @@ private:
 }  // namespace
 
 Status walk_deflate_blocks(int fd, uint64_t data_offset, uint64_t comp_size, uint64_t max_size,
-                           const std::string& path, DeflateIndex& index) {
+                           const std::string& path, DeflateIndex& index, const std::atomic<bool>* stop) {
   auto w = std::make_unique<Walker>(fd, data_offset, comp_size, path);
-  Status st = w->walk(max_size, index);
+  Status st = w->walk(max_size, index, stop);
   if (!st) index = DeflateIndex{};
   return st;
 }
@@ -381,8 +381,7 @@ std::shared_ptr<PendingDeflateIndex> PendingDeflateIndex::start(int fd, const Ra
   try {
     p->walker_ = std::thread([self, off = m.data_offset, comp = m.comp_size, size = m.size] {
       try {  // nothing leaves a worker as an exception: a walk that cannot allocate is a walk that failed
-        auto w = std::make_unique<Walker>(self->fd_, off, comp, self->path_);
-        self->walked_ = bool(w->walk(size, self->index_, &self->stop_)) && !self->index_.points.empty();
+        self->walked_ = bool(walk_deflate_blocks(self->fd_, off, comp, size, self->path_, self->index_, &self->stop_));
       } catch (const std::exception&) {
         self->walked_ = false;
       }
