@@ -11,7 +11,7 @@ ferry=${2:-build/bin/ferry}
 dir=${3:-/usr/bin}
 out=$(mktemp -d)
 stage=$(mktemp -d "$root/ferry-bench.XXXXXX")
-trap 'rm -rf "$stage"' EXIT
+trap 'rm -rf "$stage" "$out"' EXIT
 inside=/${stage#"$root"/}
 : >"$out/results.tsv"
 for p in "$dir"/*; do

@@ -5,6 +5,7 @@ above RHEL 8's, and extension modules for Python 3.7 and 3.11 are judged from re
 std::__cxx11 names, cross-checked with nm -DC's demangling); ferry's verdict, its cxx11-abi symbols, its
 GLIBCXX/CXXABI issues and its python-version issues must match, for every file and year. --list-targets shows
 the years with their ceilings and rules."""
+import atexit
 import json
 import os
 import re
@@ -45,6 +46,7 @@ def run(*cmd, **kw):
 
 
 T = tempfile.mkdtemp(prefix="ferry-vfx.")
+atexit.register(shutil.rmtree, T, True)  # on every exit, failures included
 try:
     def src(name, text):
         p = os.path.join(T, name)

@@ -2,7 +2,7 @@
 # --dry-run lists every imported symbol whose GLIBC version is above the target, as readelf shows them in the
 # file (the oracle), with old and new binding and method, in text and in --json (schema ferry.lower/1); nothing
 # is written. After a real run, readelf shows each rebound symbol at the planned version and library.
-import json, os, re, shutil, subprocess, sys, tempfile
+import atexit, json, os, re, shutil, subprocess, sys, tempfile
 
 FERRY, FIX = os.environ["FERRY"], os.environ["FERRY_FIXTURES"]
 prog = os.path.join(FIX, "lower", "prog")
@@ -27,6 +27,7 @@ def above(v, ceiling=(2, 31)):
     return tuple(int(x) for x in v.split("_")[1].split(".")[:2]) > ceiling
 
 tmp = tempfile.mkdtemp()
+atexit.register(shutil.rmtree, tmp, True)  # on every exit, failures included
 try:
     src = os.path.join(tmp, "prog")
     shutil.copy(prog, src)

@@ -4,6 +4,7 @@ end of the file) or a code-signature SuperBlob that lies (a blob count its lengt
 and `ferry repair` print one error line naming the member and the structure, exit 2, and write no output file.
 Oracle: the corrupted bytes are made here with struct from the fixture (fixtures/macos_wheel), and the same
 wheel built from the intact bytes repairs fine, so the error is about the corruption alone."""
+import atexit
 import os
 import shutil
 import struct
@@ -18,6 +19,7 @@ if not os.path.exists(os.path.join(W, "stage", "fix_ext.so")) or not os.path.exi
     print("SKIP: macOS wheel fixtures were not built (clang/ld64.lld/llvm-lipo missing)")
     sys.exit(77)
 T = tempfile.mkdtemp()
+atexit.register(shutil.rmtree, T, True)  # on every exit, failures included
 
 
 def fail(msg):

@@ -3,6 +3,7 @@
 every byte outside a valid UTF-8 sequence is written as the four characters \\xHH in every format of inspect, deps
 and check (JSON, SARIF, JUnit, GitHub, Markdown, text), as docs/json-schemas.md says. Oracles: Python's json and
 xml.etree parsers accept each output, and strict UTF-8 decoding accepts the text formats."""
+import atexit
 import json
 import os
 import shutil
@@ -18,6 +19,7 @@ if not shutil.which("cc"):
     sys.exit(77)
 
 t = tempfile.mkdtemp(prefix="ferry-utf8-")
+atexit.register(shutil.rmtree, t, True)  # on every exit, failures included
 T = t.encode()
 D = T + b"/d"
 os.mkdir(D)

@@ -4,7 +4,9 @@ name one installed file, as Python's zipfile and pip see them: two such members 
 with a one-line error (exit 2, every run, `-j 8` too: never a crash), and a lone aliased name is repaired under
 its normalised name, which RECORD lists.
 Oracle: Python's zipfile extracts the aliases of each crafted wheel to one path (checked here first)."""
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 import zipfile
@@ -14,6 +16,7 @@ from wheel_fixtures import *  # noqa: E402,F403
 
 require_fixtures()
 tmp = tempfile.mkdtemp()
+atexit.register(shutil.rmtree, tmp, True)  # on every exit, failures included
 base = simple_members()
 ext_bytes = dict((n, d) for n, d, _ in base)[EXT]
 

@@ -5,7 +5,9 @@ member's data, and a RECORD hash that lies about a 65 MiB member (streamed throu
 repair refuses each with a one-line error naming the member (exit 2) and writes nothing. `show` does not inflate
 non-ELF members, so the same corrupt data member does not stop it (exit 0 or 1, never 2).
 Oracle: the wheels are written by Python's zipfile, hashes by hashlib, corruption at offsets zipfile reports."""
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 import zipfile
@@ -15,6 +17,7 @@ from wheel_fixtures import *  # noqa: E402,F403
 
 require_fixtures()
 tmp = tempfile.mkdtemp()
+atexit.register(shutil.rmtree, tmp, True)  # on every exit, failures included
 DATA = "simple/data.bin"
 
 

@@ -8,6 +8,7 @@ covers). Oracles:
 `unzip -t` and Python's zipfile (CRC-32 checked on read) accept the output; the member's bytes hash to the RECORD
 ferry wrote (for the 66 MiB member, a hash computed on another thread while the wheel is written) and still hold
 the added section's bytes; deflated members did deflate."""
+import atexit
 import os
 import shutil
 import subprocess
@@ -24,6 +25,7 @@ for tool in ("objcopy", "unzip"):
         print(f"SKIP: {tool} not installed")
         sys.exit(77)
 tmp = tempfile.mkdtemp()
+atexit.register(shutil.rmtree, tmp, True)  # on every exit, failures included
 
 
 def mixed(size, zeros):

@@ -6,7 +6,7 @@ bytes; a wheel with more than 65,535 members (ZIP64 end of central directory) is
 1 MiB starts at the same offset within a page as in the input (an alignment extra field in its local header,
 as zipalign does, lets the kernel copy it page by page) and still reads back.
 Oracle: Python's zipfile reading ferry's output."""
-import base64, filecmp, hashlib, os, random, shutil, struct, subprocess, sys, tempfile, time, zipfile
+import atexit, base64, filecmp, hashlib, os, random, shutil, struct, subprocess, sys, tempfile, time, zipfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from wheel_fixtures import FERRY, SIMPLE, W, fail, record_hash, require_fixtures  # noqa: E402
@@ -15,6 +15,7 @@ require_fixtures()
 h = record_hash
 
 tmp = tempfile.mkdtemp()
+atexit.register(shutil.rmtree, tmp, True)  # on every exit, failures included
 with zipfile.ZipFile(SIMPLE) as z:
     base = [(i.filename, z.read(i), i.external_attr >> 16) for i in z.infolist() if not i.filename.endswith("/RECORD")]
 

@@ -10,6 +10,7 @@ stretches of the input's own compressed bytes (the reuse happened) while staying
 strace (where it can trace): both scratch copies of the extension, the extracted original and the patched file,
 are emptied (truncate to 0) before the run ends, the patched one only once RECORD's hash of it was taken (the
 hash matching proves that) - their dirty pages are dropped instead of holding back the output's writes."""
+import atexit
 import os
 import shutil
 import struct
@@ -27,6 +28,7 @@ for tool in ("objcopy", "unzip", "readelf"):
         print(f"SKIP: {tool} not installed")
         sys.exit(77)
 tmp = tempfile.mkdtemp()
+atexit.register(shutil.rmtree, tmp, True)  # on every exit, failures included
 
 
 def mixed(size):

@@ -10,7 +10,7 @@ as the oracle because auditwheel is not packaged for Debian 12:
 - RECORD: every file, `path,sha256=<urlsafe b64 nopad>,size`, RECORD itself `path,,`, CRLF line ends (csv.writer),
   in the archive's order: per directory files then subdirectories, sorted, .dist-info last, RECORD last in it.
 Oracle for content: Python's zipfile + hashlib recompute every hash and size."""
-import base64, hashlib, os, subprocess, sys, tempfile, zipfile
+import atexit, base64, hashlib, os, shutil, subprocess, sys, tempfile, zipfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from wheel_fixtures import FERRY, W, fail, require_fixtures  # noqa: E402
@@ -47,6 +47,7 @@ def walk_key(name):
     return key
 
 tmp = tempfile.mkdtemp()
+atexit.register(shutil.rmtree, tmp, True)  # on every exit, failures included
 cases = [
     ([], "manylinux1_x86_64.manylinux_2_5_x86_64", ["manylinux_2_5_x86_64", "manylinux1_x86_64"]),
     (["--plat", "manylinux2014_x86_64"],

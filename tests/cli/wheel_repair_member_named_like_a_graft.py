@@ -5,9 +5,11 @@ is replaced by the graft (one member, SONAME set to the graft name: auditwheel's
 too); any other content is a clash, refused with a one-line error naming the member (exit 2, nothing written).
 Oracle: the graft name follows auditwheel's copylib rule (first 8 hex digits of the library's sha256), computed
 here; readelf reads the SONAME; Python's zipfile lists the names."""
+import atexit
 import collections
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -18,6 +20,7 @@ from wheel_fixtures import *  # noqa: E402,F403
 
 require_fixtures()
 tmp = tempfile.mkdtemp()
+atexit.register(shutil.rmtree, tmp, True)  # on every exit, failures included
 lib = os.path.realpath(os.path.join(W, "lib", "libfb.so.1"))
 lib_bytes = open(lib, "rb").read()
 base_name, ext = os.path.basename(lib).split(".", 1)

@@ -3,7 +3,9 @@
 A wheel with 36 data members of 32 MiB each (zeros: 32 KB compressed) repaired with -j 12 peaks under 300 MB of
 RSS; when each thread kept its own buffers for its next member, 12 threads held 12 x 32 MiB (over 400 MB).
 Oracle: the kernel's peak RSS of the child (getrusage), the wheel written by Python's zipfile."""
+import atexit
 import os
+import shutil
 import resource
 import sys
 import tempfile
@@ -13,6 +15,7 @@ from wheel_fixtures import *  # noqa: E402,F403
 
 require_fixtures()
 tmp = tempfile.mkdtemp()
+atexit.register(shutil.rmtree, tmp, True)  # on every exit, failures included
 blob = bytes(32 << 20)  # one object, referenced by every member
 members = simple_members() + [(f"simple/data/{i:02d}.bin", blob, 0o100644) for i in range(36)]
 whl = os.path.join(tmp, SIMPLE_NAME)

@@ -4,7 +4,9 @@ size under which members were always hashed) whose RECORD hash is wrong makes re
 "RECORD lies" error naming it (exit 2, nothing written); with a true hash the member is repaired and the output's
 RECORD hash matches its bytes.
 Oracle: the wheel is written by Python's zipfile, hashes computed by hashlib."""
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 import zipfile
@@ -14,6 +16,7 @@ from wheel_fixtures import *  # noqa: E402,F403
 
 require_fixtures()
 tmp = tempfile.mkdtemp()
+atexit.register(shutil.rmtree, tmp, True)  # on every exit, failures included
 blob, members, true_record, lying = wheel_with_lying_data_member()
 
 for name, record, want in [("lie", lying, 2), ("truth", true_record, 0)]:

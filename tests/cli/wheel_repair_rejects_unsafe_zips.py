@@ -3,7 +3,7 @@
 member and the problem, and nothing is written: path traversal, absolute names, duplicate names, symlinks leaving
 the wheel, and a RECORD that lies (wrong size, wrong hash, unlisted member, listed but absent).
 Oracle: the wheels are crafted here with Python's zipfile; a correct control wheel repairs fine."""
-import base64, hashlib, os, subprocess, sys, tempfile, zipfile
+import atexit, base64, hashlib, os, shutil, subprocess, sys, tempfile, zipfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from wheel_fixtures import FERRY, SIMPLE, W, fail, record_hash, require_fixtures  # noqa: E402
@@ -31,6 +31,7 @@ def make(path, extra=(), record_fix=None, drop=()):
         z.writestr("simple-1.0.dist-info/RECORD", "\n".join(lines) + "\n")
 
 tmp = tempfile.mkdtemp()
+atexit.register(shutil.rmtree, tmp, True)  # on every exit, failures included
 env = dict(os.environ, LD_LIBRARY_PATH=os.path.join(W, "lib"))
 
 def expect(name, want_rc, *needles, **kw):

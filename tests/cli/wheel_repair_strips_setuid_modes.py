@@ -2,7 +2,9 @@
 """Pins down: setuid, setgid and sticky bits of wheel members never reach the repaired wheel (pip would install
 them as they are); the permission bits stay (0755 stays 0755).
 Oracle: Python's zipfile writes the modes and reads them back from the output's external attributes."""
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 import zipfile
@@ -12,6 +14,7 @@ from wheel_fixtures import *  # noqa: E402,F403
 
 require_fixtures()
 tmp = tempfile.mkdtemp()
+atexit.register(shutil.rmtree, tmp, True)  # on every exit, failures included
 modes = {"simple/suid.sh": 0o104755, "simple/sgid.sh": 0o102755, "simple/both.sh": 0o106755,
          "simple/sticky.txt": 0o101644}
 whl = os.path.join(tmp, SIMPLE_NAME)

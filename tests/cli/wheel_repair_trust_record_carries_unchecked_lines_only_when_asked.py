@@ -5,8 +5,10 @@ with --trust-record the wheel is repaired, the member's bytes and its lying RECO
 the input had them, and the report (text and --json, schema ferry.repair/2) says how many members were trusted.
 A lie about an ELF member is refused even with --trust-record (ELF members are always read and hashed), and so is a
 lie about a .dist-info member. Oracle: Python's zipfile and hashlib."""
+import atexit
 import json
 import os
+import shutil
 import re
 import sys
 import tempfile
@@ -17,6 +19,7 @@ from wheel_fixtures import *  # noqa: E402,F403
 
 require_fixtures()
 tmp = tempfile.mkdtemp()
+atexit.register(shutil.rmtree, tmp, True)  # on every exit, failures included
 blob, members, true_record, lying = wheel_with_lying_data_member()
 lie = f"simple/data.bin,{record_hash(b'other')},{len(blob)}"
 

@@ -4,7 +4,9 @@
 it and the ratio (exit 2), so a small wheel cannot make ferry spend seconds and gigabytes of scratch disk; the
 ELF alone (a few KB, normal ratio) is accepted.
 Oracle: the wheel is written by Python's zipfile; the ratio is computed here from its own ZipInfo."""
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -15,6 +17,7 @@ from wheel_fixtures import *  # noqa: E402,F403
 
 require_fixtures()
 tmp = tempfile.mkdtemp()
+atexit.register(shutil.rmtree, tmp, True)  # on every exit, failures included
 members = [(n, d + (b"\0" * (80 << 20) if n == EXT else b""), m) for n, d, m in simple_members()]
 whl = os.path.join(tmp, SIMPLE_NAME)
 write_wheel(whl, members)

@@ -6,6 +6,7 @@ and `ferry check` (lib/archive) each exit 2 with one line naming the member; the
 Oracles: Python's zipfile rejects the renamed header (BadZipFile); the overlap is computed from zipfile's own
 header offsets and sizes (Python 3.11 before 3.11.8 and Info-ZIP unzip 6.0 still read it); the untouched wheel
 passes both."""
+import atexit
 import os
 import shutil
 import struct
@@ -19,6 +20,7 @@ from wheel_fixtures import ENV, FERRY, SIMPLE, SIMPLE_NAME, fail, require_fixtur
 
 require_fixtures()
 tmp = tempfile.mkdtemp()
+atexit.register(shutil.rmtree, tmp, True)  # on every exit, failures included
 
 
 def copy(name):

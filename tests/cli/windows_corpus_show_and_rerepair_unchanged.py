@@ -5,9 +5,11 @@ Version line; `ferry repair` of a wheel delvewheel already repaired writes a byt
 and so does repair of a wheel that needs nothing vendored (every import is a system DLL, an API set, the Python
 DLL or its C runtime)."""
 # timeout: 600
+import atexit
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,6 +25,7 @@ if not rows:
     sys.exit(77)
 problems, repaired, clean = [], 0, 0
 out_dir = tempfile.mkdtemp(prefix="ferry-wincorpus-")
+atexit.register(shutil.rmtree, out_dir, True)  # on every exit, failures included
 
 
 def sha(path):

@@ -15,6 +15,8 @@ d=$FIX/winwheel/x64
 [ -d "$d" ] || skip "no MinGW-built x86_64 Windows wheel fixtures"
 # One wine prefix for the build tree (making one takes ~30 s), created under a lock.
 export WINEPREFIX=$BUILD/wine-prefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+# wine leaves wine-XXXXXX directories in TMPDIR; these go with $T.
+mkdir -p "$T/tmp" && export TMPDIR=$T/tmp
 mkdir -p "$BUILD"
 exec 8>"$BUILD/wine-prefix.lock"
 flock 8

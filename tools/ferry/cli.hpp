@@ -36,6 +36,8 @@ void print_error(const std::string& message);
 int exit_for(const Error& e);
 // SOURCE_DATE_EPOCH from the environment, when set and valid (parse_source_date_epoch's rules).
 std::optional<int64_t> source_date_epoch();
+// Where scratch goes: $TMPDIR when set and not empty, else /tmp.
+std::string temp_root();
 // LD_LIBRARY_PATH from the environment, when set (the library never reads the environment itself).
 std::optional<std::string> env_ld_library_path();
 

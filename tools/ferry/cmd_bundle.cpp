@@ -143,8 +143,7 @@ int run_install(const BundleArgs& a) {
 int run_verify(const BundleArgs& a) {
   std::vector<std::string> args = a.verify_args;
   if (args.empty()) args = {"--version"};
-  std::error_code ec;
-  auto r = bundle::verify_bundle(a.verify_dir, args, std::filesystem::temp_directory_path(ec).string(), run_quiet);
+  auto r = bundle::verify_bundle(a.verify_dir, args, temp_root(), run_quiet);
   if (!r) {
     print_error(r.error());
     return exit_usage;

@@ -181,8 +181,7 @@ void fill(wheel::ShowOptions& o, const WheelArgs& a) {
   auto lp = library_path_for(a, env_string("AUDITWHEEL_LD_LIBRARY_PATH"), env_ld_library_path());
   o.ld_library_path = lp ? lp : env_ld_library_path();
   o.ldpaths = split_nonempty(a.ldpaths);
-  std::error_code ec;
-  o.temp_dir = std::filesystem::temp_directory_path(ec).string();  // $TMPDIR, else /tmp
+  o.temp_dir = temp_root();
   fill_windows(o.windows, a);
   o.disable_isa_check = a.disable_isa;
   o.allow_pure = a.allow_pure;

@@ -38,8 +38,7 @@ macos::Options macos_options(const MacArgs& m, const std::vector<std::string>& e
   o.sanitize_rpaths = !m.no_sanitize_rpaths;
   o.raise_tag = m.raise_tag;
   o.source_date_epoch = source_date_epoch();
-  std::error_code ec;
-  o.temp_dir = std::filesystem::temp_directory_path(ec).string();  // $TMPDIR, else /tmp
+  o.temp_dir = temp_root();
   return o;
 }
 
@@ -81,8 +80,7 @@ void register_macos_merge(CLI::App& app, Context& ctx) {
     macos::Options o;
     o.wheel_dir = a->wheel_dir;
     o.source_date_epoch = source_date_epoch();
-    std::error_code ec;
-    o.temp_dir = std::filesystem::temp_directory_path(ec).string();
+    o.temp_dir = temp_root();
     auto r = macos::merge_wheels(a->wheels[0], a->wheels[1], o);
     if (!r) {
       print_error(r.error());

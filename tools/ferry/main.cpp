@@ -41,6 +41,14 @@ std::optional<int64_t> source_date_epoch() {
   return s ? parse_source_date_epoch(s) : std::nullopt;
 }
 
+std::string temp_root() {
+  // POSIX's TMPDIR, taken as given: a TMPDIR that does not exist is an error naming it (from the library, when it
+  // makes its scratch there), not the message about no directory at all that std::filesystem's
+  // temp_directory_path() leads to (it fails, and returns empty, when TMPDIR is not a directory).
+  const char* t = std::getenv("TMPDIR");
+  return t && *t ? std::string(t) : std::string("/tmp");
+}
+
 std::optional<std::string> env_ld_library_path() {
   const char* v = std::getenv("LD_LIBRARY_PATH");
   return v ? std::optional<std::string>(v) : std::nullopt;
