@@ -9,9 +9,16 @@
 set -u
 name=$1
 shift
-dir=${FERRY_BUILD:?run through ctest (FERRY_BUILD is not set)}/tmp/$name
-rm -rf "$dir" # what a killed earlier run of this script left
-mkdir -p "$dir" || exit 1
+# Named by a checksum of the test's name, not the name: a unix socket's path holds at most 107 bytes, and
+# Chromium's singleton socket under a TMPDIR named after its test did not fit. A build directory deep enough to
+# make even that too long gets a directory in /tmp instead.
+dir=${FERRY_BUILD:?run through ctest (FERRY_BUILD is not set)}/tmp/$(printf %s "$name" | cksum | cut -d' ' -f1)
+if [ ${#dir} -gt 60 ]; then
+  dir=$(mktemp -d /tmp/ferry-ctest.XXXXXX) || exit 1
+else
+  rm -rf "$dir" # what a killed earlier run of this script left
+  mkdir -p "$dir" || exit 1
+fi
 TMPDIR=$dir "$@"
 rc=$?
 left=$(find "$dir" -mindepth 1 -maxdepth 1 -printf '%f ' 2>/dev/null | cut -c1-300)
