@@ -4,7 +4,8 @@
 # removed). A wheel already cached is checked, not fetched again. No resolver, no index: only the pinned files.
 # Usage: scripts/corpus.sh [BUILD_DIR] [FILTER]   (FILTER: an extended regex on the file name)
 # Prints the cache directory on stdout. Exit 77 (the tests' "skipped") when a wheel is missing and PyPI cannot be
-# reached; 1 on a sha256 or size mismatch.
+# reached or the disk has no room for them (with 1 GB to spare for the tests' own scratch); 1 on a sha256 or size
+# mismatch.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-${FERRY_BUILD:-$here/build}}
@@ -55,6 +56,13 @@ done <"$manifest"
 
 status=0
 if [ ${#missing[@]} -gt 0 ]; then
+  want=1024
+  for entry in "${missing[@]}"; do read -r _ _ size _ <<<"$entry"; want=$((want + size / 1048576 + 1)); done
+  free=$(df -Pm "$cache" | awk 'NR == 2 { print $4 }')
+  if [ -n "$free" ] && [ "$free" -lt "$want" ]; then
+    echo "corpus: ${#missing[@]} wheels to download need $want MB with room for the tests; $cache's filesystem has $free MB" >&2
+    exit 77
+  fi
   echo "corpus: downloading ${#missing[@]} wheels into $cache" >&2
   # Four downloads at a time; each result is collected so one failure does not hide another.
   pids=()
