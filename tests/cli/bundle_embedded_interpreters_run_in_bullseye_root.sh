@@ -5,6 +5,7 @@
 # sees no PYTHONHOME. Oracle: the same code under the host's gdb, Python and tclsh (stdlib path /usr -> bundle).
 # needs: bullseye
 # timeout: 180
+# disk: 400  (its scratch peaked at 272 MB)
 source "$(dirname "$0")/../common.sh"
 source "$SRC/fixtures/bundle/roots.sh"
 need_bullseye_root

@@ -7,6 +7,7 @@
 # code under the host's gdb and Python (os.py's path, /usr -> bundle).
 # The variable the bundled libpython reads is not PYTHONHOME: a host Python the bundled gdb starts keeps its own.
 # timeout: 120
+# disk: 400  (its scratch peaked at 256 MB)
 source "$(dirname "$0")/../common.sh"
 source "$SRC/fixtures/bundle/roots.sh"
 need_root_tools

@@ -11,6 +11,7 @@ Known differences are listed in KNOWN with their cause; each must still show up 
 fails the test until it is taken off the list). auditwheel crashing on a host file it cannot parse is reported,
 not counted as agreement."""
 # timeout: 3000
+# disk: 2000  (warm caches: 1 MB; cold, auditwheel unpacks whole wheels, triton 553 MB, two at a time, beside ferry's ELF scratch)
 import json
 import os
 import re

@@ -5,6 +5,7 @@
 # the host is patched too when one of >= 100 MB exists. Checked: peak RSS (/usr/bin/time), the RUNPATH readelf
 # reads, the big section's bytes (dumped by objcopy), the program still loads, and a second run is a no-op.
 # timeout: 300
+# disk: 600  (its scratch peaked at 417 MB)
 source "$(dirname "$0")/../common.sh"
 source "$SRC/fixtures/patch/testlib.sh"
 need_cmd gcc

@@ -5,6 +5,7 @@
 # (LD_BIND_NOW=1), add nothing to eu-elflint --gnu-ld's report, and leave files that strip can still process into
 # a working program.
 # timeout: 240
+# disk: 2000  (its scratch peaked at 1490 MB)
 source "$(dirname "$0")/../common.sh"
 has() { grep "$@" >/dev/null; }  # reads all input: no SIGPIPE for the writer under pipefail
 need_cmd gcc; need_cmd eu-elflint; need_cmd strip

@@ -3,6 +3,7 @@
 # still dlopen in a child process) and on 50 executables from /usr/bin (each must print its --version or
 # --help output exactly as before). Prints pass counts and total growth, next to patchelf's on the same files.
 # timeout: 300
+# disk: 1700  (its scratch peaked at 1245 MB)
 source "$(dirname "$0")/../common.sh"
 has() { grep "$@" >/dev/null; }  # reads all input: no SIGPIPE for the writer under pipefail
 need_cmd gcc

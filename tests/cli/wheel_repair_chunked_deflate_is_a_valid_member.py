@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# disk: 500  (its scratch peaked at 359 MB)
 """Pins down: a member ferry deflates in parallel 1 MiB chunks (pigz's method) is one valid deflate stream. The
 fixture extension gets a section of mixed data (random, zeros, text: stored, tiny and ordinary deflate blocks end
 the chunks), so repair rewrites the extension across many chunks: 5.5 MiB at -z 6, -z 0 and -z 9 (libdeflate's chunks, their final-block bit cleared), and 66 MiB at the

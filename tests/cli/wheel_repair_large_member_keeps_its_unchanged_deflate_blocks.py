@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# disk: 850  (its scratch peaked at 596 MB)
 """Pins down: repairing a wheel whose extension is 64 MiB or more copies the extension's original compressed blocks
 wherever the patch left its bytes alone (deflate reuse), and the member it writes is still exactly the patched
 file. The fixture extension gets a 70 MiB section of mixed data; the wheel is written by Python's zipfile at

@@ -5,6 +5,7 @@
 # grafted) hidden, where the unrepaired wheel cannot import. Oracles: auditwheel repair, the import itself.
 # The first run compiles lxml (minutes); the wheel is cached under the build directory.
 # timeout: 2400
+# disk: 300  (its scratch peaked at 181 MB)
 source "$(dirname "$0")/../common.sh"
 source "$SRC/tests/lib/sdist.sh"
 [ -x /usr/bin/xslt-config ] || skip "libxslt1-dev is not installed"
