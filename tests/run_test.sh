@@ -14,7 +14,7 @@ name=$1
 shift
 # Named by a checksum of the test's name, not the name: a unix socket's path holds at most 107 bytes, and
 # Chromium's singleton socket under a TMPDIR named after its test did not fit. A build directory deep enough to
-# make even that too long gets a directory in /tmp instead.
+# make even that too long gets a directory in /tmp instead (which a killed script's leftovers then outlive).
 dir=${FERRY_BUILD:?run through ctest (FERRY_BUILD is not set)}/tmp/$(printf %s "$name" | cksum | cut -d' ' -f1)
 if [ ${#dir} -gt 60 ]; then
   dir=$(mktemp -d /tmp/ferry-ctest.XXXXXX) || exit 1
