@@ -289,7 +289,7 @@ Status copy_grafts(GraftPlan& plan, const std::string& out_root, unsigned jobs) 
     std::error_code ec;
     fs::copy_file(host, g.out_path, fs::copy_options::overwrite_existing, ec);
     if (!ec) fs::permissions(g.out_path, fs::perms::owner_write | fs::perms::owner_read, fs::perm_options::add, ec);
-    if (ec) errs[i] = make_error(ErrorCode::io, "cannot copy for grafting: " + ec.message()).with_path(host);
+    if (ec) errs[i] = make_error(ErrorCode::io, "cannot copy to " + g.out_path + " for grafting: " + ec.message()).with_path(host);
   }, jobs);
   for (auto& e : errs)
     if (e) return *e;
