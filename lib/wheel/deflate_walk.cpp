@@ -279,11 +279,17 @@ private:
     if (sym > 285) return fail("a length code beyond 285");
     FERRY_CHECK(need(kLenExtra[sym - 257]));
     n += kLenBase[sym - 257] + bits(kLenExtra[sym - 257]);
+    FERRY_CHECK(careful_distance());
+    return false;
+  }
+
+  // A distance code and its extra bits, read with every check (after a length, when the fast loop cannot).
+  Status careful_distance() {
     FERRY_TRY(d, decode(*dist_));
     if (d > 29) return fail("a distance code beyond 29");
     FERRY_CHECK(need(kDistExtra[d]));
     bits(kDistExtra[d]);
-    return false;
+    return {};
   }
 
   // The symbols of one compressed block, to its end-of-block code: the number of bytes it stands for. The loop
@@ -332,10 +338,7 @@ private:
       const uint32_t d = dt[bb & mask];
       if (d & kSpecial & match) {  // a distance code longer than the table, or a bad one
         save();
-        FERRY_TRY(dsym, decode(*dist_));
-        if (dsym > 29) return fail("a distance code beyond 29");
-        FERRY_CHECK(need(kDistExtra[dsym]));
-        bits(kDistExtra[dsym]);
+        FERRY_CHECK(careful_distance());
         load();
         continue;
       }
