@@ -222,10 +222,9 @@ Status put_member(Writer& w, RawOutput& m, const RawWriteOptions& opts) {
     case RawOutput::Data::deflate_file: {
       FERRY_CHECK(w.flush());
       int level = opts.fast_large && m.size >= kFastDeflateFrom ? kFastLevel : opts.level;
-      FERRY_TRY(comp, m.reuse.index || m.reuse.pending ? deflate_file_reusing(m.reuse, m.src_fd, m.size, level, w.fd, w.flushed, opts.jobs,
-                                                           m.crc, opts.on_bytes, w.path)
-                                    : deflate_file_to(m.src_fd, m.size, level, w.fd, w.flushed, opts.jobs, m.crc,
-                                                      opts.on_bytes, w.path));
+      // Without an index (a member that was not large enough, or not patched) this deflates the whole file.
+      FERRY_TRY(comp, deflate_file_reusing(m.reuse, m.src_fd, m.size, level, w.fd, w.flushed, opts.jobs, m.crc,
+                                           opts.on_bytes, w.path));
       m.comp_size = comp;
       w.flushed += comp;
       break;
