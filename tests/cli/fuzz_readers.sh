@@ -16,8 +16,8 @@ need_cmd clang++
 # By default each harness tries a fixed number of inputs from a fixed seed, so how far a run gets does not depend
 # on the machine's speed: with a time limit alone, the tar harness reached a crash within 20 s on the CI machine
 # and not in the runs here (stop 25). The time limit below only bounds a slow machine, which then tries a prefix
-# of those inputs. FERRY_FUZZ_SECONDS=N
-# explores instead: N seconds per harness, no run limit (with FERRY_FUZZ_SEED=0, a new seed each time).
+# of those inputs. FERRY_FUZZ_SECONDS=N explores instead: N seconds per harness, no run limit (with
+# FERRY_FUZZ_SEED=0, a new seed each time).
 secs=${FERRY_FUZZ_SECONDS:-}
 shopt -s nullglob
 ran=0
