@@ -21,33 +21,64 @@ bench_header() {
   echo "$(date -u '+%F %T UTC'), $(nproc) cores, load average $(bench_load) ($(uptime -p))"
 }
 
-# bench_run NAME CMD...: sets T_NAME (median wall s), C_NAME (median CPU s), M_NAME (peak RSS MB over the runs),
-# L_NAME (1-minute load when the first run started) and prints them. RUNS (default 1) runs; a non-zero exit stops
-# the bench unless BENCH_ANY_STATUS=1 (a loop over many inputs whose last exit status means nothing).
-bench_run() {
-  local name=$1 i walls="" cpus="" kb=0 w u s k load
+# bench_once NAME CMD...: one timed run of CMD (bench_prep NAME first), its wall and CPU times appended to
+# W_NAME and U_NAME, its peak RSS kept in K_NAME if the largest so far, the load when the first run started in
+# L_NAME. A non-zero exit stops the bench unless BENCH_ANY_STATUS=1 (a loop over many inputs whose last exit
+# status means nothing).
+bench_once() {
+  local name=$1 w u s k
   shift
-  load=$(cut -d' ' -f1 /proc/loadavg)
   mkdir -p "$BENCH_WORK"
-  for ((i = 0; i < ${RUNS:-1}; i++)); do
-    bench_prep "$name"
-    if ! python3 "$bench_timeit" "$@" >/dev/null 2>"$BENCH_WORK/err.$name"; then
-      if [ "${BENCH_ANY_STATUS:-0}" != 1 ]; then
-        echo "failed: $*" >&2
-        tail -20 "$BENCH_WORK/err.$name" >&2
-        exit 1
-      fi
+  eval "[ -n \"\${L_$name:-}\" ] || L_$name=$(cut -d' ' -f1 /proc/loadavg)"
+  bench_prep "$name"
+  if ! python3 "$bench_timeit" "$@" >/dev/null 2>"$BENCH_WORK/err.$name"; then
+    if [ "${BENCH_ANY_STATUS:-0}" != 1 ]; then
+      echo "failed: $*" >&2
+      tail -20 "$BENCH_WORK/err.$name" >&2
+      exit 1
     fi
-    read -r w u s k < <(tail -1 "$BENCH_WORK/err.$name")  # timeit.py's line comes after the command's stderr
-    walls="$walls $w"
-    cpus="$cpus $(echo "$u + $s" | bc)"
-    [ "$k" -gt "$kb" ] && kb=$k
-  done
+  fi
+  read -r w u s k < <(tail -1 "$BENCH_WORK/err.$name")  # timeit.py's line comes after the command's stderr
+  eval "W_$name=\"\${W_$name:-} $w\" U_$name=\"\${U_$name:-} $(echo "$u + $s" | bc)\""
+  eval "[ \"\${K_$name:-0}\" -ge $k ] || K_$name=$k"
+}
+
+# bench_reset NAME: forgets NAME's runs (a script may time the same name again, on another input).
+bench_reset() { eval "W_$1='' U_$1='' K_$1=0 L_$1=''"; }
+
+# bench_summary NAME: from NAME's runs (bench_once), sets T_NAME (median wall s), C_NAME (median CPU s), M_NAME
+# (peak RSS MB over the runs) and prints them with every wall time.
+bench_summary() {
+  local name=$1 walls cpus kb load
+  eval "walls=\$W_$name cpus=\$U_$name kb=\${K_$name:-0} load=\$L_$name"
+  local w u
   w=$(bench_median "$walls")
   u=$(bench_median "$cpus")
   printf "%-26s %8.3f s   cpu %8.3f s   peak %6d MB   load %5s   (wall:%s)\n" "$name" "$w" "$u" $((kb / 1024)) \
     "$load" "$walls"
-  eval "T_$name=$w C_$name=$u M_$name=$((kb / 1024)) L_$name=$load"
+  eval "T_$name=$w C_$name=$u M_$name=$((kb / 1024))"
+}
+
+# bench_run NAME CMD...: RUNS (default 1) runs of CMD in a row (bench_once), then bench_summary: sets T_NAME,
+# C_NAME, M_NAME and L_NAME (1-minute load when the first run started) and prints them.
+bench_run() {
+  local name=$1 i
+  shift
+  bench_reset "$name"
+  for ((i = 0; i < ${RUNS:-1}; i++)); do bench_once "$name" "$@"; done
+  bench_summary "$name"
+}
+
+# bench_paired_ratio F R: the median over rounds of F's wall time over R's in the same round (bench_once called
+# in rotation, one run of each per round), into P_F_R. A ratio of medians compares runs made up to minutes
+# apart; on this shared disk `cp` of the 2 GB wheel took 0.63-2.1 s within one day, so each ferry run is set
+# against the cp run just before it, under the same load.
+bench_paired_ratio() {
+  local f=$1 r=$2 fw rw
+  eval "fw=\$W_$f rw=\$W_$r"
+  eval "P_${f}_$r=$(paste <(echo $fw | tr ' ' '\n') <(echo $rw | tr ' ' '\n') |
+    awk '{printf "%.4f\n", $1 / ($2 < 0.000001 ? 0.000001 : $2)}' | sort -n |
+    awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')"
 }
 
 bench_ratio() {  # bench_ratio X Y [SCALE]: X / Y
@@ -84,37 +115,44 @@ bench_cached_wheel() {
   cat "$wheel" >/dev/null
 }
 
-# bench_goal FERRY REF MAX_RATIO [MAX_RSS_MB]: whether FERRY's median wall time is within MAX_RATIO of REF's (and
-# its peak RSS within MAX_RSS_MB), as one line.
+# bench_goal FERRY REF MAX_RATIO [MAX_RSS_MB]: whether FERRY's wall time is within MAX_RATIO of REF's (and its
+# peak RSS within MAX_RSS_MB), as one line. The ratio is the median of the paired ratios when the two were run in
+# rotation (bench_paired_ratio set P_FERRY_REF), else the ratio of the median wall times.
 bench_goal() {
-  local f=$1 r=$2 max=$3 rss=${4:-} tf tr mf
-  eval "tf=\$T_$f tr=\$T_$r mf=\$M_$f"
-  awk -v f="$f" -v r="$r" -v tf="$tf" -v tr="$tr" -v max="$max" -v mf="$mf" -v rss="$rss" 'BEGIN {
-    ratio = tf / (tr < 0.000001 ? 0.000001 : tr)
-    line = sprintf("goal %s <= %sx %s: %.2fx, %s", f, max, r, ratio, ratio <= max ? "met" : "NOT met")
+  local f=$1 r=$2 max=$3 rss=${4:-} tf tr mf pr
+  eval "tf=\$T_$f tr=\$T_$r mf=\$M_$f pr=\${P_${f}_$r:-}"
+  awk -v f="$f" -v r="$r" -v tf="$tf" -v tr="$tr" -v max="$max" -v mf="$mf" -v rss="$rss" -v pr="$pr" 'BEGIN {
+    ratio = pr != "" ? pr + 0 : tf / (tr < 0.000001 ? 0.000001 : tr)
+    how = pr != "" ? " (median of the runs paired in rotation)" : ""
+    line = sprintf("goal %s <= %sx %s: %.2fx%s, %s", f, max, r, ratio, how, ratio <= max ? "met" : "NOT met")
     if (rss != "") line = line sprintf("; peak RSS %d MB <= %d MB: %s", mf, rss, mf <= rss + 0 ? "met" : "NOT met")
     print line }'
 }
 
-# bench_repair_vs_cp WORK WHEEL MAX_RATIO MAX_RSS_MB: in one run, cp of WHEEL, `ferry repair` at its defaults
-# (every member inflated and checked against RECORD) and `ferry repair --trust-record` (members copied byte for
-# byte are not inflated), each timed RUNS times with its peak RSS, then both ratios against cp and the goals.
-# Uses $ferry; the fixture library directory WORK/fx/lib is the LD_LIBRARY_PATH the wheel's extension needs.
+# bench_repair_vs_cp WORK WHEEL MAX_RATIO MAX_RSS_MB: RUNS rounds, each timing in turn cp of WHEEL, `ferry
+# repair` at its defaults (every member inflated and checked against RECORD) and `ferry repair --trust-record`
+# (members copied byte for byte are not inflated), with their peak RSS; then both ratios against cp (of the
+# medians, and the median of each round's own ratio, which the goals use) and the goals. Uses $ferry; the fixture
+# library directory WORK/fx/lib is the LD_LIBRARY_PATH the wheel's extension needs.
 # BENCH_STEPS=1 adds one untimed --trust-record run that prints each step's wall time (FERRY_TIMINGS=1).
 # Before each run the previous output is removed and everything written back, then the disk is left alone for
 # BENCH_SETTLE seconds (default 3): `sync` returns before the virtual disk has finished with the blocks freed
 # and written, and a run started at once paid for the one before it (the 2 GB wheel: cp 0.57 s after a pause,
 # 0.8 s right after a repair; a repair's write 0.9 s against 2.9 s).
 bench_repair_vs_cp() {
-  local work=$1 wheel=$2 max=$3 rss=$4
+  local work=$1 wheel=$2 max=$3 rss=$4 i n
   bench_prep() { rm -rf "$BENCH_WORK/out" && mkdir -p "$BENCH_WORK/out" && sync && sleep "${BENCH_SETTLE:-3}"; }
-  bench_run cp cp "$wheel" "$work/out/copy.whl"
   # A run that wrote no repaired wheel is not a time: the bench stops.
   repaired() { ls "$work"/out/*manylinux*.whl >/dev/null 2>&1 || { echo "no repaired wheel in $work/out" >&2; exit 1; }; }
-  bench_run ferry_repair env LD_LIBRARY_PATH="$work/fx/lib" "$ferry" repair "$wheel" -w "$work/out"
-  repaired
-  bench_run ferry_trust_record env LD_LIBRARY_PATH="$work/fx/lib" "$ferry" repair "$wheel" -w "$work/out" --trust-record
-  repaired
+  for n in cp ferry_repair ferry_trust_record; do bench_reset "$n"; done
+  for ((i = 0; i < ${RUNS:-1}; i++)); do
+    bench_once cp cp "$wheel" "$work/out/copy.whl"
+    bench_once ferry_repair env LD_LIBRARY_PATH="$work/fx/lib" "$ferry" repair "$wheel" -w "$work/out"
+    repaired
+    bench_once ferry_trust_record env LD_LIBRARY_PATH="$work/fx/lib" "$ferry" repair "$wheel" -w "$work/out" --trust-record
+    repaired
+  done
+  for n in cp ferry_repair ferry_trust_record; do bench_summary "$n"; done
   if [ "${BENCH_STEPS:-0}" = 1 ]; then  # one more --trust-record run, its steps' wall times (FERRY_TIMINGS)
     bench_prep steps
     echo "steps of one ferry repair --trust-record run:"
@@ -122,8 +160,12 @@ bench_repair_vs_cp() {
       sed 's/^ferry: /  /'
   fi
   echo
+  bench_paired_ratio ferry_repair cp
+  bench_paired_ratio ferry_trust_record cp
   bench_compare ferry_repair cp "<= ${max}x cp"
   bench_compare ferry_trust_record cp "<= ${max}x cp"
+  echo "paired (each run against the cp run of its round): ferry_repair / cp median ${P_ferry_repair_cp}x," \
+    "ferry_trust_record / cp median ${P_ferry_trust_record_cp}x"
   bench_goal ferry_repair cp "$max" "$rss"
   bench_goal ferry_trust_record cp "$max" "$rss"
 }
