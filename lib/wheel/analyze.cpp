@@ -276,11 +276,17 @@ Result<std::optional<Sha256>> extract_elf_member(const MemberScanContext& c, con
       if (sparse) return sparse->feed(data, n), Status{};
       return to_file(data, n);
     };
-  // The block index is walked beside the inflate and kept walking after it: only the writer waits for it.
+  // The block index is recorded by the inflate where it can be; else it is walked beside the inflate and kept
+  // walking after it: only the writer waits for it.
   std::shared_ptr<PendingDeflateIndex> ix;
-  if (c.index_from && !c.decode_in_memory && r.method == 8 && m.size >= c.index_from)
-    ix = PendingDeflateIndex::start(c.fd, r, c.wheel_path);
-  auto d = digest_member(c.fd, r, 0, sink, c.wheel_path, hash_it);
+  RecordedBlocks blocks;
+  const bool indexed = c.index_from && !c.decode_in_memory && r.method == 8 && m.size >= c.index_from;
+  const bool record = indexed && inflate_records_blocks();
+  if (indexed && !record) ix = PendingDeflateIndex::start(c.fd, r, c.wheel_path);
+  auto d = digest_member(c.fd, r, 0, sink, c.wheel_path, hash_it, record ? &blocks : nullptr);
+  // A recording that missed the final block's end (or a member inflated whole) is walked after all.
+  if (d && record) ix = blocks.complete ? PendingDeflateIndex::recorded(std::move(blocks.index))
+                                        : PendingDeflateIndex::start(c.fd, r, c.wheel_path);
   if (d && ix) ix->set_crc(d->crc), index = std::move(ix);  // else destroyed here: the walk stops
   if (d && sparse) {
     decoded = decode_member(sparse->view(), name);

@@ -97,17 +97,20 @@ Status walk_deflate_blocks(int fd, uint64_t data_offset, uint64_t comp_size, uin
                            const std::string& path_for_errors, DeflateIndex& index,
                            const std::atomic<bool>* stop = nullptr);
 
-// A member's block index walked on a thread of its own: started as the member is inflated (the two run side by
-// side) and awaited only when the patched member is written, so that the decoding, planning and patching between
-// the scan and the write may run while it walks (the walk of the 2 GB bench wheel's 545 MB library takes 1.05 s
-// of CPU, ISA-L's inflate 0.9 s). On the 2-core bench VM the scan is CPU-bound and this measured neutral; it pays
-// where a core is idle. Destroying an unfinished one stops the walk at its next block: a member the repair leaves
-// unchanged costs no more walking once that is known.
+// A member's block index, for the writer of its patched copy. Where the inflate records block starts
+// (inflate_records_blocks), the index is the recording (`recorded`). Elsewhere it is walked on a thread of its own
+// (`start`): started as the member is inflated (the two run side by side) and awaited only when the patched member
+// is written, so that the decoding, planning and patching between the scan and the write may run while it walks
+// (the walk of the 2 GB bench wheel's 545 MB library takes 1.05 s of CPU, ISA-L's inflate 0.9 s). Destroying an
+// unfinished one stops the walk at its next block: a member the repair leaves unchanged costs no more walking
+// once that is known.
 class PendingDeflateIndex {
 public:
   // Starts walking member `m` of the archive open on `fd` (duplicated: the walk outlives the caller's descriptor).
   // Null when no descriptor or thread could be had: nothing is reused then.
   static std::shared_ptr<PendingDeflateIndex> start(int fd, const RawMember& m, const std::string& path_for_errors);
+  // An index already known: what the member's inflate recorded (RecordedBlocks, complete).
+  static std::shared_ptr<PendingDeflateIndex> recorded(DeflateIndex index);
   ~PendingDeflateIndex();
   PendingDeflateIndex(const PendingDeflateIndex&) = delete;
   PendingDeflateIndex& operator=(const PendingDeflateIndex&) = delete;
@@ -132,14 +135,34 @@ private:
 // Receives the member's uncompressed bytes in order (extraction); returns an error to stop.
 using DataSink = std::function<Status(const uint8_t*, size_t)>;
 
+// Block starts recorded by digest_member's inflate of a member: `complete` when its final block's end was seen
+// (index.size and index.comp_size set); the points are then block starts of the stream, not necessarily all of
+// them (blocks merged are still blocks to reuse). index.crc is left to the caller, which checked the CRC-32.
+struct RecordedBlocks {
+  DeflateIndex index;
+  bool complete = false;
+};
+
+// Whether digest_member records block starts in this process: a build with ISA-L whose inflate is seen to do so
+// by a check against walk_deflate_blocks, once per process (a few milliseconds). Else the walker finds them.
+bool inflate_records_blocks();
+
 // Reads member `m` of the archive open on `fd` (stored or deflated) once: SHA-256, CRC-32 and size, checked
 // against the central directory (a mismatch is an error naming the member). Memory is bounded: small members
 // are inflated whole by libdeflate, large ones streamed. `sink` (may be empty) receives the data. Without
 // `with_sha256` (an extraction whose hash nobody checks) the digest's `sha` stays zero; CRC-32 and size are
 // always checked.
-// (Where each block starts, for a member patched later, comes from a PendingDeflateIndex started beside it.)
+// With `blocks` (a member patched later reuses its blocks), where its deflate blocks start is recorded on the
+// way when inflate_records_blocks() says this process can; `blocks->complete` says whether it was.
 Result<MemberDigest> digest_member(int fd, const RawMember& m, size_t head_size, const DataSink& sink,
-                                   const std::string& path_for_errors, bool with_sha256 = true);
+                                   const std::string& path_for_errors, bool with_sha256 = true,
+                                   RecordedBlocks* blocks = nullptr);
+
+// The streaming inflate digest_member uses for members too large to inflate whole, whatever the member's size,
+// with its checks (size, CRC-32) but no hash: what records block starts, for its tests and its once-per-process
+// check.
+Result<MemberDigest> digest_member_streaming(int fd, const RawMember& m, const std::string& path_for_errors,
+                                            RecordedBlocks* blocks);
 
 // The first `n` bytes of a member (fewer when it is shorter) without inflating the rest.
 Result<std::vector<uint8_t>> member_head(int fd, const RawMember& m, size_t n, const std::string& path_for_errors);

@@ -395,6 +395,13 @@ std::shared_ptr<PendingDeflateIndex> PendingDeflateIndex::start(int fd, const Ra
   return p;
 }
 
+std::shared_ptr<PendingDeflateIndex> PendingDeflateIndex::recorded(DeflateIndex index) {
+  std::shared_ptr<PendingDeflateIndex> p(new PendingDeflateIndex());
+  p->index_ = std::move(index);
+  p->walked_ = true;
+  return p;
+}
+
 PendingDeflateIndex::~PendingDeflateIndex() {
   stop_ = true;
   if (walker_.joinable()) walker_.join();
