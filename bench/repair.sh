@@ -4,7 +4,8 @@
 # (what auditwheel's unpack + dir2zip does). Targets: within 1.5x of cp (issue 13), >= 20x faster than
 # recompressing, peak memory < 200 MB. Repair inflates and hashes every member by default (its RECORD carries the
 # hashes): that pass, not the copy, sets the floor; `--trust-record` (members copied byte for byte are not
-# inflated) is timed in the same run. Timing, RSS and the setup shared with repair_huge.sh: bench/lib.sh.
+# inflated) is timed in the same run, the three in rotation (one run of each per round; the goal is judged on the
+# median of each round's own ratio to cp). Timing, RSS and the setup shared with repair_huge.sh: bench/lib.sh.
 # Usage: bench/repair.sh [BUILD_DIR] (SIZE_MB=1024 by default, RUNS=5; FERRY=path overrides; BENCH_STEPS=1 prints
 # where one --trust-record run spends its time).
 set -euo pipefail
