@@ -573,12 +573,22 @@ bool probe_recording() {
   }
   return true;
 }
-#else
-Status inflate_stream(int fd, const RawMember& m, Digester& dg, const std::string& path, RecordedBlocks*) {
+#endif
+
+// zlib's inflate, streamed: the static ferry's (Debian ships no libisal.a), and digest_member_streaming's
+// `with_zlib`. As with ISA-L, the SHA-256, CRC-32 and extraction write run on FeedPipe's thread. With `blocks`,
+// inflate stops at the end of each block (Z_BLOCK, zlib's documented interface for it) and the block start is
+// recorded: the bits taken (total_in, less the unused bits of the last byte, data_type & 7) and the bytes made;
+// every block start, stored blocks' included.
+Status inflate_stream_zlib(int fd, const RawMember& m, Digester& dg, const std::string& path, RecordedBlocks* blocks) {
   Inflater inf;
   if (!inf.ok) return make_error(ErrorCode::io, "zlib inflateInit2 failed");
-  std::vector<uint8_t> in(256 << 10), out(1 << 20);
+  if (blocks) *blocks = RecordedBlocks{}, blocks->index.points.push_back({0, 0});
+  std::vector<uint8_t> in(256 << 10);
   uint64_t read = 0;
+  FeedPipe pipe(dg);
+  std::vector<uint8_t>* out = nullptr;  // the piece being filled, handed over when full or at the end
+  size_t filled = 0;
   for (;;) {
     if (inf.z.avail_in == 0 && read < m.comp_size) {
       size_t n = static_cast<size_t>(std::min<uint64_t>(in.size(), m.comp_size - read));
@@ -587,30 +597,51 @@ Status inflate_stream(int fd, const RawMember& m, Digester& dg, const std::strin
       inf.z.next_in = in.data();
       inf.z.avail_in = static_cast<uInt>(n);
     }
-    inf.z.next_out = out.data();
-    inf.z.avail_out = static_cast<uInt>(out.size());
-    int ret = inflate(&inf.z, Z_NO_FLUSH);
-    size_t produced = out.size() - inf.z.avail_out;
-    if (dg.size + produced > m.size)
+    if (!out) out = &pipe.next(), filled = 0;
+    inf.z.next_out = out->data() + filled;
+    inf.z.avail_out = static_cast<uInt>(out->size() - filled);
+    int ret = inflate(&inf.z, blocks ? Z_BLOCK : Z_NO_FLUSH);
+    filled = out->size() - inf.z.avail_out;
+    if (inf.z.total_out > m.size)
       return member_error(m, path, "inflates to more than the " + std::to_string(m.size) + " bytes the directory says");
-    FERRY_CHECK(dg.feed(out.data(), produced));
-    if (ret == Z_STREAM_END) return {};
+    if ((filled == out->size() || ret == Z_STREAM_END) && filled > 0) {
+      if (!pipe.push(filled)) return pipe.finish();
+      out = nullptr;
+    }
+    if (ret == Z_STREAM_END) {
+      if (blocks) {
+        blocks->index.size = inf.z.total_out;
+        blocks->index.comp_size = inf.z.total_in;
+        blocks->complete = true;
+      }
+      return pipe.finish();
+    }
+    if (blocks && ret == Z_OK && (inf.z.data_type & 128) && !(inf.z.data_type & 64) && inf.z.total_out > 0) {
+      const DeflateIndex::Point p{inf.z.total_out, uint64_t{inf.z.total_in} * 8 - static_cast<uint64_t>(inf.z.data_type & 7)};
+      std::vector<DeflateIndex::Point>& points = blocks->index.points;
+      if (p.out > points.back().out && p.bit > points.back().bit) points.push_back(p);
+    }
     if (ret == Z_BUF_ERROR && inf.z.avail_in == 0 && read >= m.comp_size)
       return member_error(m, path, "its deflate data ends early");
     if (ret != Z_OK && ret != Z_BUF_ERROR) return member_error(m, path, "corrupt deflate data");
   }
+}
+
+#ifndef FERRY_HAVE_ISAL
+Status inflate_stream(int fd, const RawMember& m, Digester& dg, const std::string& path, RecordedBlocks* blocks) {
+  return inflate_stream_zlib(fd, m, dg, path, blocks);
 }
 #endif
 
 }  // namespace
 
 Result<MemberDigest> digest_member_streaming(int fd, const RawMember& m, const std::string& path,
-                                            RecordedBlocks* blocks) {
+                                            RecordedBlocks* blocks, bool with_zlib) {
   if (blocks) *blocks = RecordedBlocks{};
   if (m.method != 8) return member_error(m, path, "not deflated");
   Digester dg;
   dg.with_sha = false;
-  FERRY_CHECK(inflate_stream(fd, m, dg, path, blocks));
+  FERRY_CHECK(with_zlib ? inflate_stream_zlib(fd, m, dg, path, blocks) : inflate_stream(fd, m, dg, path, blocks));
   if (dg.size != m.size)
     return member_error(m, path, std::to_string(dg.size) + " bytes inflated, the directory says " +
                                      std::to_string(m.size));
@@ -626,7 +657,7 @@ bool inflate_records_blocks() {
   static const bool works = probe_recording();
   return works;
 #else
-  return false;
+  return true;  // zlib's Z_BLOCK
 #endif
 }
 

@@ -136,15 +136,17 @@ private:
 using DataSink = std::function<Status(const uint8_t*, size_t)>;
 
 // Block starts recorded by digest_member's inflate of a member: `complete` when its final block's end was seen
-// (index.size and index.comp_size set); the points are then block starts of the stream, not necessarily all of
-// them (blocks merged are still blocks to reuse). index.crc is left to the caller, which checked the CRC-32.
+// (index.size and index.comp_size set); the points are then block starts of the stream, all of them (zlib) or
+// most (ISA-L: blocks merged are still blocks to reuse). index.crc is left to the caller, which checked the
+// CRC-32.
 struct RecordedBlocks {
   DeflateIndex index;
   bool complete = false;
 };
 
-// Whether digest_member records block starts in this process: a build with ISA-L whose inflate is seen to do so
-// by a check against walk_deflate_blocks, once per process (a few milliseconds). Else the walker finds them.
+// Whether digest_member records block starts in this process: always where zlib inflates (its Z_BLOCK mode);
+// with ISA-L, when its inflate is seen to do so by a check against walk_deflate_blocks, once per process (a few
+// milliseconds). Else the walker finds them.
 bool inflate_records_blocks();
 
 // Reads member `m` of the archive open on `fd` (stored or deflated) once: SHA-256, CRC-32 and size, checked
@@ -158,11 +160,11 @@ Result<MemberDigest> digest_member(int fd, const RawMember& m, size_t head_size,
                                    const std::string& path_for_errors, bool with_sha256 = true,
                                    RecordedBlocks* blocks = nullptr);
 
-// The streaming inflate digest_member uses for members too large to inflate whole, whatever the member's size,
-// with its checks (size, CRC-32) but no hash: what records block starts, for its tests and its once-per-process
-// check.
+// The streaming inflate digest_member uses for members too large to inflate whole (ISA-L's where the build has
+// it, else zlib's; `with_zlib`: zlib's), whatever the member's size, with its checks (size, CRC-32) but no
+// hash: what records block starts, for its tests and its once-per-process check.
 Result<MemberDigest> digest_member_streaming(int fd, const RawMember& m, const std::string& path_for_errors,
-                                            RecordedBlocks* blocks);
+                                            RecordedBlocks* blocks, bool with_zlib = false);
 
 // The first `n` bytes of a member (fewer when it is shorter) without inflating the rest.
 Result<std::vector<uint8_t>> member_head(int fd, const RawMember& m, size_t n, const std::string& path_for_errors);
