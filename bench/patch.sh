@@ -8,6 +8,10 @@
 #     (goal: wall <= 0.5 on every library) and both tools' peak RSS (goal for ferry: <= 64 MB whatever the size).
 #     Peak RSS comes from one more run of each under /usr/bin/time: the RSS that wait4 gives timeit.py counts the
 #     Python process the command was forked from (about 14 MB).
+#     In the same rotation, the floor: bench/replace_floor.c, a static C program that only copies the file into a
+#     new inode and renames it over the original, the least any atomic replace does (ferry promises one; patchelf
+#     truncates and rewrites the file in place). Per library its time and its ratio to patchelf's, and how far
+#     ferry is above it: where the floor itself is near 0.5x patchelf, the copy is the cost, not ferry's work.
 #  2. The same batch of edits (a long --add-rpath) on N system shared libraries with ferry (one call, many
 #     files) and with patchelf (one call per file): wall and CPU times, ratio, total and median bytes of growth.
 # Usage: bench/patch.sh [FERRY] [N]   (FERRY defaults to build/bin/ferry; N to 200; LARGEST=20, REPS=5)
@@ -35,6 +39,9 @@ patchelf=$oracles/patchelf
 t=$(mktemp -d "${TMPDIR:-/tmp}/ferry-bench-patch.XXXXXX"); trap 'rm -rf "$t"' EXIT
 libdir=/usr/lib/x86_64-linux-gnu
 [ -d "$libdir" ] || libdir=/usr/lib
+floor=$t/replace_floor
+cc -O2 -static -o "$floor" "$here/bench/replace_floor.c" 2>/dev/null || cc -O2 -o "$floor" "$here/bench/replace_floor.c" ||
+  { echo "cannot build bench/replace_floor.c (needs a C compiler)"; exit 1; }
 bench_header
 echo "ferry: $ferry; patchelf: $("$patchelf" --version)"
 
@@ -66,25 +73,29 @@ peak() {
   cat "$t/rss"
 }
 ratio() { echo "scale=4; $1 / $2" | bc; }
-printf '%-28s %6s | %8s %8s %6s %6s | %7s %7s %6s | %8s %8s\n' library MB ferry_ms pe_ms ratio best f_cpu pe_cpu ratio ferry_MB pe_MB
+printf '%-28s %6s | %8s %8s %6s %6s | %8s %6s | %7s %7s %6s | %8s %8s\n' library MB ferry_ms pe_ms ratio best \
+  floor_ms fl/pe f_cpu pe_cpu ratio ferry_MB pe_MB
 while read -r size f; do
-  fw="" fc="" pw="" pc="" ow="" oc=""
+  fw="" fc="" pw="" pc="" ow="" oc="" lw=""
   for _ in $(seq "$reps"); do
     if [ -n "$before" ]; then
       read -r w c < <(once "$f" "$before" patch --set-rpath "$rpath"); ow="$ow $w"; oc="$oc $c"
     fi
     read -r w c < <(once "$f" "$ferry" patch --set-rpath "$rpath"); fw="$fw $w"; fc="$fc $c"
     read -r w c < <(once "$f" "$patchelf" --set-rpath "$rpath"); pw="$pw $w"; pc="$pc $c"
+    read -r w c < <(once "$f" "$floor"); lw="$lw $w"
   done
   fk=$(peak "$f" "$ferry" patch --set-rpath "$rpath")
   pk=$(peak "$f" "$patchelf" --set-rpath "$rpath")
   ft=$(bench_median "$fw") pt=$(bench_median "$pw") fcm=$(bench_median "$fc") pcm=$(bench_median "$pc")
   fbest=$(echo $fw | tr ' ' '\n' | sort -n | head -1) pbest=$(echo $pw | tr ' ' '\n' | sort -n | head -1)
   r=$(ratio "$ft" "$pt") rb=$(ratio "$fbest" "$pbest") rc=$(ratio "$fcm" "$pcm")
-  printf '%-28s %6.1f | %8.2f %8.2f %6.2f %6.2f | %7.2f %7.2f %6.2f | %8.1f %8.1f\n' "$(basename "$f")" \
+  lt=$(bench_median "$lw") rl=$(ratio "$(bench_median "$lw")" "$pt")
+  printf '%-28s %6.1f | %8.2f %8.2f %6.2f %6.2f | %8.2f %6.2f | %7.2f %7.2f %6.2f | %8.1f %8.1f\n' "$(basename "$f")" \
     "$(echo "$size / 1048576" | bc -l)" "$(echo "$ft * 1000" | bc)" "$(echo "$pt * 1000" | bc)" "$r" "$rb" \
+    "$(echo "$lt * 1000" | bc)" "$rl" \
     "$(echo "$fcm * 1000" | bc)" "$(echo "$pcm * 1000" | bc)" "$rc" "$(echo "$fk / 1024" | bc -l)" "$(echo "$pk / 1024" | bc -l)"
-  echo "$r $rb $rc $fk $pk" >> "$t/ratios"
+  echo "$r $rb $rc $fk $pk $rl $(echo "($ft - $lt) * 1000" | bc)" >> "$t/ratios"
   if [ -n "$before" ]; then
     ot=$(bench_median "$ow") ocm=$(bench_median "$oc")
     printf '  %-34s | %8.2f ms wall, %7.2f ms CPU; ferry/before: wall %.2f, CPU %.2f\n' "before (FERRY_BEFORE)" \
@@ -102,6 +113,11 @@ echo "$count largest libraries, ferry/patchelf (goal: wall <= 0.50 on each), med
 echo "  wall: median $(summary 1)   best-of-$reps wall: median $(summary 2)   CPU (user+sys): median $(summary 3)"
 awk '{if ($4 > f) f = $4; if ($5 > p) p = $5} END {
   printf "  peak RSS: ferry max %.1f MB (goal <= 64), patchelf max %.1f MB\n", f / 1024, p / 1024 }' "$t/ratios"
+echo "  floor (copy into a new inode + rename, bench/replace_floor.c)/patchelf: median $(summary 6);" \
+  "ferry above the floor: median $(summary 7) ms"
+awk '{ if ($1 <= 0.5) met++; else if ($6 > 0.45) floor++ } END {
+  printf "  goal met on %d of %d libraries; of the others, %d where the floor alone is above 0.45x patchelf\n",
+    met, NR, floor }' "$t/ratios"
 if [ -n "$before" ]; then
   sort -n -k1 "$t/before" | awk -v b="$before" '{w[NR] = $1} END {printf "  ferry/before (%s): wall median %.2f, max %.2f", b,
     (NR % 2 ? w[(NR + 1) / 2] : (w[NR / 2] + w[NR / 2 + 1]) / 2), w[NR]}'
