@@ -15,6 +15,8 @@
 #  2. The same batch of edits (a long --add-rpath) on N system shared libraries with ferry (one call, many
 #     files) and with patchelf (one call per file): wall and CPU times, ratio, total and median bytes of growth.
 # Usage: bench/patch.sh [FERRY] [N]   (FERRY defaults to build/bin/ferry; N to 200; LARGEST=20, REPS=5)
+# The files are patched under TMPDIR (default /tmp): TMPDIR=/mnt/xfs runs the whole bench on another filesystem,
+# e.g. one that shares blocks on copy_file_range (XFS made with reflink=1, Btrfs), where copying is not a floor.
 # FERRY_BEFORE=OTHER_FERRY also runs another ferry binary (an older build) in the same rotation in part 1 and
 # prints, under each library, its median wall and CPU times and FERRY's ratios to it: a change measured old
 # against new in one run, under the same load (the machine is shared; runs minutes apart are not comparable).
