@@ -18,6 +18,10 @@ uint8_t ElfFile::byte_at(uint64_t off) const {
   if (layout) return layout->at(off);
   return off < bytes.size() ? bytes.data()[off] : 0;
 }
+uint64_t ElfFile::first_nonzero(uint64_t off, uint64_t len) const {
+  if (layout) return layout->first_nonzero(off, len);
+  return off + first_nonzero_byte(bytes.data(), bytes.size(), off, len);
+}
 std::optional<ByteView> ElfFile::span(uint64_t off, uint64_t len) const {
   return layout ? layout->find_sub(off, len) : bytes.find_sub(off, len);
 }

@@ -94,6 +94,9 @@ struct ElfFile {
   uint64_t file_size() const;
   bool in_file(uint64_t off, uint64_t len) const;
   uint8_t byte_at(uint64_t off) const;  // 0 past the end
+  // The offset of the first non-zero byte in [off, +len), or off + len when they are all zero (bytes past the
+  // end count as zero): byte_at over a range, without a call and a walk through the layers per byte.
+  uint64_t first_nonzero(uint64_t off, uint64_t len) const;
   std::optional<ByteView> span(uint64_t off, uint64_t len) const;
   // A `size`-byte field (2, 4 or 8) at `off` in the file's byte order; 0 when outside the file.
   uint64_t get(uint64_t off, int size) const;

@@ -3,6 +3,9 @@
 // table; below a layer, bytes it does not touch are those of the layer before it.
 #include "patch/layout_view.hpp"
 
+#include <algorithm>
+#include <cstring>
+
 namespace ferry::patch {
 
 LayoutView::LayoutView(ByteView input, std::vector<ModelLayer> layers)
@@ -43,6 +46,41 @@ LayoutView::Origin LayoutView::origin(size_t depth, uint64_t off, uint64_t len) 
     }
   }
   return {Origin::input, off};
+}
+
+uint64_t first_nonzero_byte(const uint8_t* data, uint64_t size, uint64_t off, uint64_t len) {
+  if (off >= size) return len;
+  const uint64_t n = std::min(len, size - off);
+  const uint8_t* p = data + off;
+  uint64_t k = 0;
+  for (; k + 8 <= n; k += 8) {  // eight bytes at a time: padding runs to thousands of zeros
+    uint64_t w;
+    std::memcpy(&w, p + k, 8);
+    if (w) break;
+  }
+  for (; k < n; ++k)
+    if (p[k]) return k;
+  return len;
+}
+
+// Chunk by chunk: a chunk that comes from one input range is scanned there, an all-zero one is skipped, and only
+// a chunk that straddles a layer's edges is read byte by byte. (free_after scans the padding after a structure
+// this way: byte by byte through the layers it was most of a patch of libLLVM on a reflinking filesystem.)
+uint64_t LayoutView::first_nonzero(uint64_t off, uint64_t len) const {
+  if (layers_.empty()) return off + first_nonzero_byte(input_.data(), input_.size(), off, len);
+  const uint64_t end = off + std::min(len, off < size_ ? size_ - off : 0);
+  for (uint64_t pos = off; pos < end;) {
+    const uint64_t n = std::min<uint64_t>(end - pos, 4096);
+    const Origin o = origin(layers_.size(), pos, n);
+    if (o.kind == Origin::input && o.offset <= input_.size() && n <= input_.size() - o.offset) {
+      if (uint64_t k = first_nonzero_byte(input_.data(), input_.size(), o.offset, n); k < n) return pos + k;
+    } else if (o.kind != Origin::zero) {
+      for (uint64_t k = 0; k < n; ++k)
+        if (at(pos + k) != 0) return pos + k;
+    }
+    pos += n;
+  }
+  return off + len;
 }
 
 std::optional<ByteView> LayoutView::find_sub(uint64_t off, uint64_t len) const {

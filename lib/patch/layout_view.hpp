@@ -23,6 +23,10 @@ struct ModelLayer {
   std::map<uint64_t, uint8_t> written;         // bytes the move writes last: fields, program header table, e_phnum
 };
 
+// How many bytes of [off, +len) of `data` (`size` bytes; bytes past it count as zero) come before the first
+// non-zero one: len when there is none.
+uint64_t first_nonzero_byte(const uint8_t* data, uint64_t size, uint64_t off, uint64_t len);
+
 class LayoutView {
 public:
   LayoutView(ByteView input, std::vector<ModelLayer> layers);
@@ -31,6 +35,8 @@ public:
   bool in_bounds(uint64_t off, uint64_t len) const { return off <= size_ && len <= size_ - off; }
   // The byte at `off` of the modelled file (0 past its end).
   uint8_t at(uint64_t off) const;
+  // The offset of the first non-zero byte of [off, +len) of the modelled file, or off + len when all are zero.
+  uint64_t first_nonzero(uint64_t off, uint64_t len) const;
   // [off, +len) of the modelled file: the input's own bytes when the range maps to one input range, otherwise
   // assembled once into a buffer this view keeps (so the ByteView stays valid as long as the view).
   std::optional<ByteView> find_sub(uint64_t off, uint64_t len) const;

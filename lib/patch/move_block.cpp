@@ -118,11 +118,12 @@ void record_after_copy(const ElfFile& f, const RoomMove& m, uint64_t at, uint64_
 }
 
 // One symbol record as the writer sees it when it updates symbol values: after the copy and the field writes
-// decided so far.
-void symbol_after(const ElfFile& f, const RoomMove& m, uint64_t at, uint8_t* rec) {
+// decided so far (`fields`: those of the move's fields that may overlap the record).
+void symbol_after(const ElfFile& f, const RoomMove& m, const std::vector<FieldWrite>& fields, uint64_t at,
+                  uint8_t* rec) {
   const uint64_t n = f.c.syment();
   record_after_copy(f, m, at, n, rec);
-  for (const auto& w : m.fields) {
+  for (const auto& w : fields) {
     if (w.offset + static_cast<uint64_t>(w.size) <= at || w.offset >= at + n) continue;
     uint8_t v[8];
     f.c.put(v, w.size, w.value);
@@ -169,9 +170,15 @@ void retarget_block(const ElfFile& f, uint64_t d_off, uint64_t d_vaddr, RoomMove
     // A .dynsym inside the block moves with it: its values are updated at the new place.
     uint64_t base = s.offset >= b.start && s.offset < b.end ? s.offset + d_off : s.offset;
     if (base > m.file_size || s.size > m.file_size - base) continue;  // a table outside the file has nothing to update
+    // The field writes that land in this table, chosen once: a table has thousands of records (libLLVM 69,000)
+    // and the move dozens of fields. The st_value writes added below each land in the record just read, so no
+    // later record needs them.
+    std::vector<FieldWrite> in_table;
+    for (const auto& w : m.fields)
+      if (w.offset + static_cast<uint64_t>(w.size) > base && w.offset < base + s.size) in_table.push_back(w);
     for (uint64_t k = 0; k < s.size / c.syment(); ++k) {
       const uint64_t at = base + k * c.syment();
-      symbol_after(f, m, at, rec);
+      symbol_after(f, m, in_table, at, rec);
       uint64_t shndx = c.read(rec, c.st_shndx());
       if (shndx == 0 || shndx >= moved.size() || !moved[shndx]) continue;
       uint64_t v = c.read(rec, c.st_value());

@@ -103,8 +103,7 @@ std::optional<uint64_t> first_load_gap(const ElfFile& f, uint64_t bytes, size_t&
     if (s.type != SHT_NOBITS && s.type != SHT_NULL && s.size && s.offset < end && s.offset + s.size > p.offset + p.filesz)
       return std::nullopt;
   if (f.e_shoff && f.e_shoff < end && f.e_shoff + f.shnum * f.c.shent() > p.offset + p.filesz) return std::nullopt;
-  for (uint64_t o = p.offset + p.filesz; o < end; ++o)
-    if (f.byte_at(o) != 0) return std::nullopt;
+  if (f.first_nonzero(p.offset + p.filesz, end - (p.offset + p.filesz)) != end) return std::nullopt;
   first_index = *first;
   return start;
 }

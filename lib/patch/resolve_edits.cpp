@@ -228,11 +228,18 @@ void replace_needed(const Edits& e, TargetState& t) {
 }
 
 // .gnu.version: the version index of each dynamic symbol.
+// Read as one range (one walk through the planner's layers, not one per symbol: libLLVM has 69,000), or entry
+// by entry when the table runs past the end of the file (entries outside it read as 0, as get() gives them).
 std::vector<uint16_t> read_versyms(const ElfFile& f) {
   std::vector<uint16_t> versyms;
-  if (f.versym_offset)
-    for (uint64_t i = 0; i < f.dynsyms.size(); ++i)
-      versyms.push_back(static_cast<uint16_t>(f.get(*f.versym_offset + 2 * i, 2)));
+  if (!f.versym_offset) return versyms;
+  const uint64_t n = f.dynsyms.size();
+  versyms.reserve(n);
+  if (auto table = f.span(*f.versym_offset, 2 * n)) {
+    for (uint64_t i = 0; i < n; ++i) versyms.push_back(static_cast<uint16_t>(f.c.get(table->data() + 2 * i, 2)));
+    return versyms;
+  }
+  for (uint64_t i = 0; i < n; ++i) versyms.push_back(static_cast<uint16_t>(f.get(*f.versym_offset + 2 * i, 2)));
   return versyms;
 }
 

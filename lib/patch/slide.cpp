@@ -41,9 +41,7 @@ uint64_t free_after(const ElfFile& f, uint64_t offset) {
     if (p.offset >= offset) limit = std::min(limit, p.offset);
   }
   if (limit <= offset) return 0;
-  for (uint64_t o = offset; o < limit; ++o)
-    if (f.byte_at(o) != 0) return o - offset;
-  return limit - offset;
+  return f.first_nonzero(offset, limit - offset) - offset;
 }
 
 Result<RoomMove> decide_slide(const ElfFile& f, uint64_t pos, uint64_t bytes) {
@@ -111,8 +109,8 @@ Result<RoomMove> decide_slide(const ElfFile& f, uint64_t pos, uint64_t bytes) {
       return cannot("section " + s.name_str + " lies in the padding");
   }
   if (f.e_shoff < new_end && f.e_shoff + f.shnum * f.c.shent() > l_end) return cannot("the section header table lies in the padding");
-  for (uint64_t o = l_end; o < new_end; ++o)
-    if (f.byte_at(o) != 0) return cannot("the padding after the segment is not zero at " + hex(o));
+  if (uint64_t o = f.first_nonzero(l_end, new_end - l_end); o != new_end)
+    return cannot("the padding after the segment is not zero at " + hex(o));
 
   const SectionBlock block{pos, l_end, L.vaddr + (pos - L.offset), run};
   if (auto cut = splits_dynamic_range(f, block)) return cannot(*cut + " would be cut in two");
