@@ -11,6 +11,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <random>
 
 #include "patch/elf_file.hpp"
 #include "patch/layout_plan.hpp"
@@ -277,6 +278,53 @@ TEST_CASE("LayoutView reads a modelled layout through its moves: copied, cleared
   CHECK(mixed->data()[0x8] == 0xaa);
   CHECK(mixed->data()[0x9] == 0x11);
   CHECK_FALSE(v.find_sub(0x190, 0x20));
+}
+
+TEST_CASE("first_nonzero finds what a byte-by-byte scan of the modelled layout finds, across chunks and moves") {
+  // Mostly zero input (padding-like runs) with sparse non-zero bytes, so the answers fall in every kind of chunk:
+  // one input range, a cleared or grown range, one straddling a move's edges or a written field.
+  std::mt19937_64 rng(1205);
+  for (int round = 0; round < 200; ++round) {
+    std::vector<uint8_t> in(20000 + rng() % 20000, 0);
+    for (int k = 0; k < 6; ++k) in[rng() % in.size()] = static_cast<uint8_t>(1 + rng() % 255);
+    std::vector<ModelLayer> layers;
+    uint64_t size = in.size();
+    for (int l = 0, n = static_cast<int>(rng() % 4); l < n; ++l) {
+      ModelLayer m;
+      m.size = 1 + rng() % 9000;
+      m.src = rng() % (size - std::min<uint64_t>(size - 1, m.size));
+      m.size = std::min<uint64_t>(m.size, size - m.src);
+      m.file_size = size + (rng() % 2 ? rng() % 10000 : 0);
+      m.dst = rng() % (m.file_size - m.size + 1);
+      m.clear_offset = rng() % m.file_size;
+      m.clear_size = rng() % std::min<uint64_t>(5000, m.file_size - m.clear_offset + 1);
+      if (rng() % 2) m.written[rng() % m.file_size] = static_cast<uint8_t>(1 + rng() % 255);
+      layers.push_back(m);
+      size = m.file_size;
+    }
+    const LayoutView v(ByteView(in.data(), in.size()), layers);
+    for (int q = 0; q < 20; ++q) {
+      const uint64_t off = rng() % (v.size() + 1);
+      const uint64_t len = rng() % 3 ? rng() % 12000 : rng() % 64;
+      uint64_t want = off + len;
+      for (uint64_t o = off; o < off + len; ++o)
+        if (v.at(o) != 0) {
+          want = o;
+          break;
+        }
+      INFO("round " << round << ", [" << off << ", +" << len << ") over " << layers.size() << " moves");
+      REQUIRE(v.first_nonzero(off, len) == want);
+    }
+    // Without moves, ElfFile reads the input itself.
+    const uint64_t off = rng() % in.size(), len = rng() % 30000;
+    uint64_t want = off + len;
+    for (uint64_t o = off; o < std::min<uint64_t>(off + len, in.size()); ++o)
+      if (in[o] != 0) {
+        want = o;
+        break;
+      }
+    REQUIRE(off + first_nonzero_byte(in.data(), in.size(), off, len) == want);
+  }
 }
 
 TEST_CASE("plan_layout decides a multi-move plan on an in-memory file, modelled without a copy, and writes nothing") {
