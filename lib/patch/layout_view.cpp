@@ -72,9 +72,9 @@ uint64_t LayoutView::first_nonzero(uint64_t off, uint64_t len) const {
   for (uint64_t pos = off; pos < end;) {
     const uint64_t n = std::min<uint64_t>(end - pos, 4096);
     const Origin o = origin(layers_.size(), pos, n);
-    if (o.kind == Origin::input && o.offset <= input_.size() && n <= input_.size() - o.offset) {
+    if (o.kind == Origin::input) {  // bytes past the input's end read as zero there too, as at() reads them
       if (uint64_t k = first_nonzero_byte(input_.data(), input_.size(), o.offset, n); k < n) return pos + k;
-    } else if (o.kind != Origin::zero) {
+    } else if (o.kind == Origin::mixed) {
       for (uint64_t k = 0; k < n; ++k)
         if (at(pos + k) != 0) return pos + k;
     }

@@ -305,6 +305,10 @@ Result<uint64_t> deflate_range_to(int src_fd, uint64_t from, uint64_t to, bool e
 
 namespace {
 
+Error member_error(const RawMember& m, const std::string& path, const std::string& what) {
+  return make_error(ErrorCode::format, "member '" + m.name + "': " + what, m.data_offset).with_path(path);
+}
+
 struct Digester {
   Sha256Stream sha;
   uint32_t crc = 0;
@@ -321,7 +325,30 @@ struct Digester {
     if (sink && *sink) return (*sink)(d, n);
     return {};
   }
+  // The digest of a member fed whole: its size and CRC-32 checked against the central directory's.
+  Result<MemberDigest> checked(const RawMember& m, const std::string& path) {
+    if (size != m.size)
+      return member_error(m, path, std::to_string(size) + " bytes inflated, the directory says " +
+                                       std::to_string(m.size));
+    if (crc != m.crc) return member_error(m, path, "CRC-32 mismatch (the data is corrupt)");
+    MemberDigest out;
+    if (with_sha) out.sha = sha.finish();
+    out.crc = crc;
+    out.size = size;
+    out.head = std::move(head);
+    return out;
+  }
 };
+
+// A recording of block starts begins at the stream's start; a start is added only past the last one (an empty
+// block, or a point seen twice, adds nothing), so the points stay increasing as DeflateIndex requires.
+void begin_recording(RecordedBlocks& b) {
+  b = RecordedBlocks{};
+  b.index.points.push_back({0, 0});
+}
+void add_block_start(DeflateIndex& ix, DeflateIndex::Point p) {
+  if (p.out > ix.points.back().out && p.bit > ix.points.back().bit) ix.points.push_back(p);
+}
 
 // Feeds a Digester on a second thread: a large member's inflate (one stream, one thread) overlaps its SHA-256,
 // CRC-32 and extraction write, which together cost about as much again. Pieces are handed over in a ring of
@@ -392,10 +419,6 @@ private:
   std::condition_variable cv_;
   std::thread worker_;
 };
-
-Error member_error(const RawMember& m, const std::string& path, const std::string& what) {
-  return make_error(ErrorCode::format, "member '" + m.name + "': " + what, m.data_offset).with_path(path);
-}
 
 Status digest_stored(int fd, const RawMember& m, Digester& dg, const std::string& path) {
   if (m.comp_size != m.size) return member_error(m, path, "stored, yet its sizes differ");
@@ -477,9 +500,7 @@ void note_block_end(BlockRecorder& r, const inflate_state& s) {
   }
   if (s.write_overflow_len != 0 || s.copy_overflow_length != 0 || s.next_out < r.out || s.next_out > r.out + r.out_len)
     return;
-  const DeflateIndex::Point p{r.out_at + static_cast<uint64_t>(s.next_out - r.out), bit};
-  std::vector<DeflateIndex::Point>& points = r.index->points;
-  if (p.out > points.back().out && p.bit > points.back().bit) points.push_back(p);  // an empty block adds nothing
+  add_block_start(*r.index, {r.out_at + static_cast<uint64_t>(s.next_out - r.out), bit});
 }
 
 // ISA-L's inflate streams at about twice zlib's rate (its decode tables use the CPU's wide registers); it keeps
@@ -492,7 +513,7 @@ Status inflate_stream(int fd, const RawMember& m, Digester& dg, const std::strin
   std::vector<uint8_t> in(1 << 20);
   uint64_t read = 0, inflated = 0;
   BlockRecorder rec;
-  if (blocks) *blocks = RecordedBlocks{}, blocks->index.points.push_back({0, 0}), rec.index = &blocks->index;
+  if (blocks) begin_recording(*blocks), rec.index = &blocks->index;
   RecordingOn recording(blocks ? &rec : nullptr);
   FeedPipe pipe(dg);
   for (;;) {
@@ -583,7 +604,7 @@ bool probe_recording() {
 Status inflate_stream_zlib(int fd, const RawMember& m, Digester& dg, const std::string& path, RecordedBlocks* blocks) {
   Inflater inf;
   if (!inf.ok) return make_error(ErrorCode::io, "zlib inflateInit2 failed");
-  if (blocks) *blocks = RecordedBlocks{}, blocks->index.points.push_back({0, 0});
+  if (blocks) begin_recording(*blocks);
   std::vector<uint8_t> in(256 << 10);
   uint64_t read = 0;
   FeedPipe pipe(dg);
@@ -617,9 +638,8 @@ Status inflate_stream_zlib(int fd, const RawMember& m, Digester& dg, const std::
       return pipe.finish();
     }
     if (blocks && ret == Z_OK && (inf.z.data_type & 128) && !(inf.z.data_type & 64) && inf.z.total_out > 0) {
-      const DeflateIndex::Point p{inf.z.total_out, uint64_t{inf.z.total_in} * 8 - static_cast<uint64_t>(inf.z.data_type & 7)};
-      std::vector<DeflateIndex::Point>& points = blocks->index.points;
-      if (p.out > points.back().out && p.bit > points.back().bit) points.push_back(p);
+      add_block_start(blocks->index,
+                      {inf.z.total_out, uint64_t{inf.z.total_in} * 8 - static_cast<uint64_t>(inf.z.data_type & 7)});
     }
     if (ret == Z_BUF_ERROR && inf.z.avail_in == 0 && read >= m.comp_size)
       return member_error(m, path, "its deflate data ends early");
@@ -642,14 +662,7 @@ Result<MemberDigest> digest_member_streaming(int fd, const RawMember& m, const s
   Digester dg;
   dg.with_sha = false;
   FERRY_CHECK(with_zlib ? inflate_stream_zlib(fd, m, dg, path, blocks) : inflate_stream(fd, m, dg, path, blocks));
-  if (dg.size != m.size)
-    return member_error(m, path, std::to_string(dg.size) + " bytes inflated, the directory says " +
-                                     std::to_string(m.size));
-  if (dg.crc != m.crc) return member_error(m, path, "CRC-32 mismatch (the data is corrupt)");
-  MemberDigest out;
-  out.crc = dg.crc;
-  out.size = dg.size;
-  return out;
+  return dg.checked(m, path);
 }
 
 bool inflate_records_blocks() {
@@ -673,16 +686,7 @@ Result<MemberDigest> digest_member(int fd, const RawMember& m, size_t head_size,
                                                           " (a wheel uses deflate or store)");
   else FERRY_CHECK(m.size <= kInflateWhole && m.comp_size <= kInflateWhole ? inflate_whole(fd, m, dg, path)
                                                                              : inflate_stream(fd, m, dg, path, blocks));
-  if (dg.size != m.size)
-    return member_error(m, path, std::to_string(dg.size) + " bytes inflated, the directory says " +
-                                     std::to_string(m.size));
-  if (dg.crc != m.crc) return member_error(m, path, "CRC-32 mismatch (the data is corrupt)");
-  MemberDigest out;
-  if (with_sha256) out.sha = dg.sha.finish();
-  out.crc = dg.crc;
-  out.size = dg.size;
-  out.head = std::move(dg.head);
-  return out;
+  return dg.checked(m, path);
 }
 
 Result<std::vector<uint8_t>> member_head(int fd, const RawMember& m, size_t n, const std::string& path) {
