@@ -92,7 +92,8 @@ while read -r size f; do
   ft=$(bench_median "$fw") pt=$(bench_median "$pw") fcm=$(bench_median "$fc") pcm=$(bench_median "$pc")
   fbest=$(echo $fw | tr ' ' '\n' | sort -n | head -1) pbest=$(echo $pw | tr ' ' '\n' | sort -n | head -1)
   r=$(ratio "$ft" "$pt") rb=$(ratio "$fbest" "$pbest") rc=$(ratio "$fcm" "$pcm")
-  lt=$(bench_median "$lw") rl=$(ratio "$(bench_median "$lw")" "$pt")
+  lt=$(bench_median "$lw")
+  rl=$(ratio "$lt" "$pt")
   printf '%-28s %6.1f | %8.2f %8.2f %6.2f %6.2f | %8.2f %6.2f | %7.2f %7.2f %6.2f | %8.1f %8.1f\n' "$(basename "$f")" \
     "$(echo "$size / 1048576" | bc -l)" "$(echo "$ft * 1000" | bc)" "$(echo "$pt * 1000" | bc)" "$r" "$rb" \
     "$(echo "$lt * 1000" | bc)" "$rl" \
