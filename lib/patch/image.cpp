@@ -185,6 +185,39 @@ Status Image::write_range(int fd, uint64_t from, uint64_t to, bool dirty) const 
   return {};
 }
 
+std::vector<std::pair<uint64_t, uint64_t>> Image::copied_ranges() const {
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;
+  if (fd_ < 0) return ranges;
+  const uint64_t end = std::min(size_, original_size_);
+  auto page_end = [&](uint64_t at) { return std::min(end, (at / kPage + 1) * kPage); };
+  for (uint64_t at = 0; at < end;) {
+    uint64_t stop = page_end(at);
+    if (!dirty_[at / kPage]) {
+      while (stop < end && !dirty_[stop / kPage]) stop = page_end(stop);
+      ranges.emplace_back(at, stop);
+    }
+    at = stop;
+  }
+  return ranges;
+}
+
+Result<MappedFile> Image::map_written(const std::string& path) const {
+  FERRY_TRY(written, MappedFile::open(path));
+  uint8_t* base = written.writable_data();
+  if (!base) return std::move(written);
+  // The pages still read from the new file are few and scattered: one read each, no read-ahead around them.
+  (void)madvise(base, written.size(), MADV_RANDOM);
+  const uint64_t whole_pages = written.size() / kPage * kPage;
+  for (auto [from, to] : copied_ranges()) {
+    const uint64_t lo = from + kPage, hi = std::min(whole_pages, (to - 1) / kPage * kPage);
+    if (hi <= lo) continue;
+    // A failed MAP_FIXED may leave a hole where the file was mapped: start again with the file alone.
+    if (mmap(base + lo, hi - lo, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd_, static_cast<off_t>(lo)) == MAP_FAILED)
+      return MappedFile::open(path);
+  }
+  return std::move(written);
+}
+
 Status Image::write_to(int fd) const {
   uint64_t at = 0;
   while (at < size_) {

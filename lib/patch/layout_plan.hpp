@@ -216,7 +216,9 @@ struct VerifyScope {
   // The image the output was written from: a section the writer did not touch and that kept its offset was
   // copied by the kernel from the same input range, so only its first and last 4 KiB are compared (they catch a
   // range copied to the wrong place). A section that shares written pages is checked run by run: pages written
-  // from memory whole, pages the kernel copied at both ends. nullptr: every section whole.
+  // from memory whole, pages the kernel copied at both ends. And each range the kernel copied
+  // (Image::copied_ranges) is compared at its first and last page, the only pages of it that `after` must hold
+  // from the new file (Image::map_written maps the rest from the input). nullptr: every section whole.
   const Image* written = nullptr;
   // `before` and `after` are read-only file mappings whose pages may be dropped once compared.
   bool drop_pages = false;

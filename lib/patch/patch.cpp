@@ -87,10 +87,11 @@ Result<PatchReport> patch_file(const std::string& in, const std::string& out, co
   w.fsync = opts.fsync;
   w.fsync_directory = opts.fsync_directory;
   // What reaches the disk is verified: the temporary file is mapped and checked before it replaces anything,
-  // its pages dropped as they are compared; the ranges the kernel copied unchanged are checked at their ends.
+  // its pages dropped as they are compared; the ranges the kernel copied unchanged are read from the new file at
+  // their ends and from the input inside (Image::map_written).
   if (check)
     w.verify = [&](const std::string& temp) -> Status {
-      FERRY_TRY(written, MappedFile::open(temp));
+      FERRY_TRY(written, img.map_written(temp));
       return verify(original, written.view(), edits, lp, VerifyScope{&img, true});
     };
   // Once replaced, the input is let go of at once: its blocks are freed before the output's write-back starts.

@@ -174,6 +174,23 @@ bool section_kept(ByteView a, ByteView b, bool same_place, const VerifyScope& sc
   return true;
 }
 
+// Each range the writer had the kernel copy from the input (Image::copied_ranges) reads back, at its first and
+// last page, as the input's bytes at the same offsets: a range copied to the wrong place, or cut short, differs
+// there. Of such a range these two pages are the only ones read from the new file (Image::map_written).
+Status copied_ranges_placed(const ElfFile& before, ByteView after, const Image& written) {
+  for (auto [from, to] : written.copied_ranges()) {
+    for (uint64_t at : {from, (to - 1) / Image::kPage * Image::kPage}) {
+      const uint64_t n = std::min(to, at + Image::kPage) - at;
+      auto a = before.bytes.find_sub(at, n), b = after.find_sub(at, n);
+      if (!a || !b || std::memcmp(a->data(), b->data(), n) != 0)
+        return before.error("verification of the output failed: a range copied unchanged from the input reads back "
+                            "different bytes",
+                            at, ErrorCode::verify);
+    }
+  }
+  return {};
+}
+
 Status content_kept(const ElfFile& before, const ElfFile& after, const LayoutPlan& lp, const VerifyScope& scope) {
   if (before.shdrs.size() != after.shdrs.size())
     return before.error("verification of the output failed: the number of section headers changed", std::nullopt,
@@ -236,6 +253,7 @@ Status verify(const ElfFile& before, ByteView after, const Edits& edits, const L
     return e;
   }
   const ElfFile& g = *re;
+  if (scope.written) FERRY_CHECK(copied_ranges_placed(before, after, *scope.written));
   FERRY_CHECK(content_kept(before, g, lp, scope));
   FERRY_CHECK(verify_renames(before, g, lp));
   auto old_problems = layout_problems(before);

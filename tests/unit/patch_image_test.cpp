@@ -1,6 +1,7 @@
 // The copy-on-write output image (patch/image.hpp): what it writes equals the input with the written bytes
 // replaced, whichever pages were touched (unchanged ranges come from the file through copy_file_range), and
-// changed() tells a rewrite of the same bytes from a real change.
+// changed() tells a rewrite of the same bytes from a real change. Verification reads the written file through
+// map_written (the inner pages of each copied range from the input) and checks each copied range at its ends.
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
@@ -11,11 +12,15 @@
 #include <random>
 #include <string>
 
+#include "patch/elf_file.hpp"
 #include "patch/image.hpp"
+#include "patch/layout_plan.hpp"
+#include "patch/patch.hpp"
 #include "support/file.hpp"
 
 using namespace ferry;
 using ferry::patch::Image;
+using ferry::patch::VerifyScope;
 
 namespace {
 
@@ -51,6 +56,18 @@ std::vector<uint8_t> written(const Image& img) {
   auto back = read_file(out.path);
   REQUIRE(back.ok());
   return *back;
+}
+
+// Overwrites [at, at + n) of the file `path` with bytes that differ from what is there.
+void spoil(const std::string& path, uint64_t at, uint64_t n) {
+  auto bytes = read_file(path);
+  REQUIRE(bytes.ok());
+  std::vector<uint8_t> other(bytes->begin() + static_cast<long>(at), bytes->begin() + static_cast<long>(at + n));
+  for (auto& b : other) b = static_cast<uint8_t>(~b);
+  int fd = ::open(path.c_str(), O_WRONLY);
+  REQUIRE(fd >= 0);
+  REQUIRE(::pwrite(fd, other.data(), n, static_cast<off_t>(at)) == static_cast<ssize_t>(n));
+  ::close(fd);
 }
 
 }  // namespace
@@ -98,4 +115,104 @@ TEST_CASE("an image copied from memory writes the same bytes as one mapped from 
   expected[Image::kPage + 1] = expected[Image::kPage + 2] = 0xab;
   CHECK(written(*img) == expected);
   CHECK(img->to_vector() == expected);
+}
+
+TEST_CASE("the copied ranges are exactly the untouched pages below the input's end, and the written file maps back "
+          "with their inner pages taken from the input and their end pages from the file") {
+  const uint64_t P = Image::kPage;
+  for (unsigned seed = 1; seed <= 40; ++seed) {
+    CAPTURE(seed);
+    std::mt19937 rng(seed);
+    const auto input = random_bytes(40 * P + rng() % P, seed);
+    TempFile in(input);
+    auto img = Image::open(in.path);
+    REQUIRE(img.ok());
+    if (seed % 4 == 0) REQUIRE(img->resize(input.size() - (rng() % 5) * P - rng() % 100).ok());
+    if (seed % 4 == 1) REQUIRE(img->resize(input.size() + (rng() % 5) * P + rng() % 100).ok());
+    for (unsigned w = rng() % 8; w > 0; --w) {
+      const uint64_t at = rng() % img->size(), n = std::min<uint64_t>(1 + rng() % (2 * P), img->size() - at);
+      std::memset(img->write(at, n), static_cast<int>(rng()), n);
+    }
+    // Expected: page by page, what write_to takes from the input file at the same offset.
+    std::vector<std::pair<uint64_t, uint64_t>> expected;
+    const uint64_t end = std::min<uint64_t>(img->size(), input.size());
+    for (uint64_t at = 0; at < end; at += P) {
+      const uint64_t to = std::min(end, at + P);
+      if (img->touched(at, to - at)) continue;
+      if (!expected.empty() && expected.back().second == at) expected.back().second = to;
+      else expected.emplace_back(at, to);
+    }
+    const auto ranges = img->copied_ranges();
+    CHECK(ranges == expected);
+
+    TempFile out({});
+    int fd = ::open(out.path.c_str(), O_WRONLY | O_TRUNC);
+    REQUIRE(fd >= 0);
+    REQUIRE(img->write_to(fd).ok());
+    ::close(fd);
+    const auto image = img->to_vector();
+    {
+      auto m = img->map_written(out.path);
+      REQUIRE(m.ok());
+      REQUIRE(m->size() == image.size());
+      CHECK(std::memcmp(m->view().data(), image.data(), image.size()) == 0);
+    }
+    // Spoiled in the file: an inner page of a copied range still reads as the input, its first page does not.
+    for (auto [from, to] : ranges) {
+      if (to - from < 3 * P) continue;
+      spoil(out.path, from + P, 8);
+      spoil(out.path, from, 8);
+      auto m = img->map_written(out.path);
+      REQUIRE(m.ok());
+      CHECK(std::memcmp(m->view().data() + from + P, input.data() + from + P, 8) == 0);
+      CHECK(std::memcmp(m->view().data() + from, input.data() + from, 8) != 0);
+      break;
+    }
+  }
+}
+
+TEST_CASE("verification of a written file fails when a range copied from the input reads back other bytes at its "
+          "first or last page") {
+  const char* dir = std::getenv("FERRY_FIXTURES");
+  if (!dir) {
+    WARN("FERRY_FIXTURES not set; skipped");
+    return;
+  }
+  auto bytes = read_file(std::string(dir) + "/patch/libfoo.so.1");
+  REQUIRE(bytes.ok());
+  TempFile in(*bytes);
+  auto mapped = MappedFile::open(in.path);
+  REQUIRE(mapped.ok());
+  auto original = patch::read_elf_file_for_patch(mapped->view(), in.path);
+  REQUIRE(original.ok());
+  patch::Edits edits;
+  edits.set_rpath = "$ORIGIN/x";
+  auto lp = patch::plan_layout(*original, edits, {}, patch::gather_facts(*original, edits));
+  REQUIRE(lp.ok());
+  auto img = Image::open(in.path);
+  REQUIRE(img.ok());
+  REQUIRE(patch::apply(*original, *lp, *img).ok());
+  const auto ranges = img->copied_ranges();
+  REQUIRE_FALSE(ranges.empty());
+
+  auto verify_written = [&](bool spoil_first, bool spoil_last) -> Status {
+    TempFile out({});
+    int fd = ::open(out.path.c_str(), O_WRONLY | O_TRUNC);
+    REQUIRE(fd >= 0);
+    REQUIRE(img->write_to(fd).ok());
+    ::close(fd);
+    const auto [from, to] = ranges.front();
+    if (spoil_first) spoil(out.path, from, 1);
+    if (spoil_last) spoil(out.path, to - 1, 1);
+    auto m = img->map_written(out.path);
+    REQUIRE(m.ok());
+    return patch::verify(*original, m->view(), edits, *lp, VerifyScope{&*img, false});
+  };
+  CHECK(verify_written(false, false).ok());
+  for (auto [first, last] : {std::pair{true, false}, std::pair{false, true}}) {
+    Status s = verify_written(first, last);
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error().code == ErrorCode::verify);
+    CHECK(s.error().message.find("copied unchanged from the input") != std::string::npos);
+  }
 }
