@@ -31,6 +31,7 @@ json show_to_json(const wheel::ShowReport& r) {
          {"best_aliases", r.best_aliases}, {"repairable_tag", r.repairable_tag}, {"elf_files", r.elf_members},
          {"ucs2", r.ucs2}, {"pyfpe", r.pyfpe}, {"satisfies", r.satisfies}};
   j["requested"] = r.requested ? json(*r.requested) : json(nullptr);
+  j["warnings"] = r.warnings;
   if (!r.lowerable_tag.empty() || !r.lower_blockers.empty()) {  // --lower
     j["lowerable_tag"] = r.lowerable_tag;
     j["lower_blockers"] = r.lower_blockers;
@@ -57,7 +58,7 @@ json windows_show_to_json(const wheel::WindowsShow& s) {
 
 json repair_to_json(const wheel::RepairReport& r) {
   json j{{"wheel", r.wheel}, {"output", r.output}, {"platform_tags", r.platform_tags}, {"policy", r.policy_tag},
-         {"unchanged", r.unchanged}, {"notes", r.notes}, {"members_copied", r.members_copied},
+         {"unchanged", r.unchanged}, {"notes", r.notes}, {"warnings", r.warnings}, {"members_copied", r.members_copied},
          {"members_written", r.members_written}, {"members_trusted", r.members_trusted}};
   j["sbom"] = r.sbom.empty() ? json(nullptr) : json({{"file", r.sbom}, {"packages", r.sbom_purls}});
   j["libraries"] = json::array();

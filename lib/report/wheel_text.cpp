@@ -87,6 +87,7 @@ void macos_libs_text(std::string& out, const std::vector<macos::Library>& libs) 
 std::string show_to_text(const wheel::ShowReport& r) {
   std::string out;
   appendf(out, "%s\n", r.wheel.c_str());
+  for (auto& w : r.warnings) appendf(out, "  warning: %s\n", w.c_str());
   if (r.pure) {
     appendf(out, "  pure Python wheel (no ELF file inside)\n");
     return out;
@@ -138,6 +139,8 @@ std::string windows_show_to_text(const wheel::WindowsShow& s) {
 std::string repair_to_text(const wheel::RepairReport& r) {
   std::string out;
   appendf(out, "%s\n", r.wheel.c_str());
+  for (auto& w : r.warnings)
+    appendf(out, "  warning: %s%s\n", w.c_str(), r.unchanged ? "" : " (the repaired wheel's RECORD has the real one)");
   for (auto& n : r.notes) appendf(out, "  note: %s\n", n.c_str());
   for (auto& l : r.libraries)
     if (l.disposition == wheel::Disposition::graft)

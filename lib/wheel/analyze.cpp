@@ -202,12 +202,14 @@ struct ScannedMember {
   std::shared_ptr<PendingDeflateIndex> index;  // c.index_from: where its deflate blocks start (being walked)
 };
 
-// --trust-record: a member outside .dist-info whose RECORD line carries a sha256 may be taken on trust, unless it
-// turns out to be ELF (ferry reads, patches and hashes those). Everything else is checked.
+// --trust-record: a member outside .dist-info whose RECORD line carries a sha256 (and no size other than the
+// member's: a line already shown wrong is not believed) may be taken on trust, unless it turns out to be ELF
+// (ferry reads, patches and hashes those). Everything else is checked.
 bool may_trust(const MemberScanContext& c, const ZipMember& m) {
   if (!c.trust || m.name.starts_with(c.dist_info + "/")) return false;
   auto it = c.trust->find(m.name);
-  return it != c.trust->end() && it->second->hash.starts_with("sha256=");
+  return it != c.trust->end() && it->second->hash.starts_with("sha256=") &&
+         (it->second->size.empty() || it->second->size == std::to_string(m.size));
 }
 
 // Writes an extracted member's bytes at increasing offsets of `fd`.
@@ -463,7 +465,7 @@ Status check_symlinks(Analysis& a) {
   return {};
 }
 
-Result<RecordIndex> check_record_lists_members(const Analysis& a) {
+Result<RecordIndex> check_record_lists_members(Analysis& a) {
   RecordIndex rec;
   for (auto& e : a.record) {
     if (rec.count(e.path))
@@ -478,9 +480,8 @@ Result<RecordIndex> check_record_lists_members(const Analysis& a) {
     if (it == rec.end())
       return make_error(ErrorCode::format, "RECORD does not list member '" + m.name + "'").with_path(a.wheel_path);
     if (!it->second->size.empty() && it->second->size != std::to_string(m.size))
-      return make_error(ErrorCode::format, "RECORD lies about '" + m.name + "': size " + it->second->size +
-                                               ", the member has " + std::to_string(m.size) + " bytes")
-          .with_path(a.wheel_path);
+      a.record_mismatches.push_back("RECORD is wrong about '" + m.name + "': it gives size " + it->second->size +
+                                    ", the member has " + std::to_string(m.size) + " bytes");
   }
   for (auto& e : a.record)
     if (!names.count(e.path) && !is_record_file(a, e.path))
@@ -554,19 +555,18 @@ Result<MemberScan> scan_members(const Analysis& a, bool verify_all_hashes, unsig
   return s;
 }
 
-Status check_record_hashes(Analysis& a, const MemberScan& s, const RecordIndex& rec) {
+void check_record_hashes(Analysis& a, const MemberScan& s, const RecordIndex& rec) {
   for (size_t i = 0; i < s.regular.size(); ++i) {
     if (!s.digests[i]) continue;
     const ZipMember& m = *s.regular[i];
     a.hashes[m.name] = *s.digests[i];
     if (is_record_file(a, m.name)) continue;
     const RecordEntry* e = rec.at(m.name);
+    if (!e->size.empty() && e->size != std::to_string(m.size)) continue;  // already reported, one line a member
     if (e->hash.starts_with("sha256=") && e->hash != record_hash(*s.digests[i]))
-      return make_error(ErrorCode::format, "RECORD lies about '" + m.name + "': it says " + e->hash +
-                                               ", the content hashes to " + record_hash(*s.digests[i]))
-          .with_path(a.wheel_path);
+      a.record_mismatches.push_back("RECORD is wrong about '" + m.name + "': it gives " + e->hash +
+                                    ", the content hashes to " + record_hash(*s.digests[i]));
   }
-  return {};
 }
 
 Status decode_elves(Analysis& a, MemberScan& s, unsigned jobs) {
@@ -735,7 +735,7 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
   unsigned jobs = opts.jobs ? opts.jobs : default_jobs();
   FERRY_TRY(scan, scan_members(a, aopts.verify_all_hashes, jobs, aopts.progress, aopts.trust_record ? &rec : nullptr,
                                aopts.decode_in_memory, aopts.index_deflate_from));
-  FERRY_CHECK(check_record_hashes(a, scan, rec));
+  check_record_hashes(a, scan, rec);
   for (size_t i = 0; i < scan.regular.size(); ++i)
     if (scan.indexes[i]) a.deflate_indexes[scan.regular[i]->name] = scan.indexes[i];
   a.members_trusted = scan.trusted;

@@ -64,6 +64,10 @@ struct Analysis {
   std::vector<RecordEntry> record;
   std::map<std::string, Sha256> hashes;  // members whose content ferry hashed (and checked against RECORD)
   uint64_t members_trusted = 0;          // --trust-record: members whose RECORD line was believed, not checked
+  // RECORD lines the members disproved (a size, a sha256), one sentence each. Not an error: pip installs such a
+  // wheel (it does not check RECORD's hashes) and auditwheel rewrites RECORD without looking, so ferry reports
+  // them (show and repair: warnings) and repair's RECORD gives what the member really holds.
+  std::vector<std::string> record_mismatches;
   std::vector<ElfMember> elves;
   std::string arch;
   policy::Family family = policy::Family::manylinux;

@@ -21,8 +21,9 @@ using RecordIndex = std::map<std::string, const RecordEntry*>;  // RECORD's entr
 Status read_dist_info(Analysis& a);
 // Symlink members must stay inside the wheel.
 Status check_symlinks(Analysis& a);
-// RECORD lists every file once, with its size, and nothing else.
-Result<RecordIndex> check_record_lists_members(const Analysis& a);
+// RECORD lists every file once and nothing else. A size it gives wrong is not an error: it goes into
+// a.record_mismatches (a warning; the output's RECORD gives the member's real size and hash).
+Result<RecordIndex> check_record_lists_members(Analysis& a);
 // a.scratch (removed by ~Analysis) under `temp_dir`, and a.root inside it.
 Status make_scratch_tree(Analysis& a, const std::string& temp_dir);
 
@@ -50,8 +51,8 @@ struct MemberScan {
 Result<MemberScan> scan_members(const Analysis& a, bool verify_all_hashes, unsigned jobs,
                                 const ProgressFn* progress = nullptr, const RecordIndex* trust = nullptr,
                                 bool decode_in_memory = false, uint64_t index_from = 0);
-// Every hash taken must match RECORD's; fills a.hashes.
-Status check_record_hashes(Analysis& a, const MemberScan& s, const RecordIndex& rec);
+// Fills a.hashes; a hash taken that disproves RECORD's goes into a.record_mismatches.
+void check_record_hashes(Analysis& a, const MemberScan& s, const RecordIndex& rec);
 // a.elves from the extracted ELF members (the ones decoded in memory are moved out of `s`, and a.decoded lists them).
 Status decode_elves(Analysis& a, MemberScan& s, unsigned jobs);
 // a.arch (one for all files), a.family (the libc), a.ucs2, a.pyfpe.

@@ -166,6 +166,7 @@ Result<RepairReport> repair_elf_wheel(const std::string& wheel_path, const Repai
   RepairReport rep;
   rep.wheel = wheel_path;
   rep.members_trusted = a.members_trusted;
+  rep.warnings = a.record_mismatches;
   FERRY_CHECK(make_dirs(opts.wheel_dir, "the output directory"));
   std::string base = fs::path(wheel_path).filename().string();
   if (a.elves.empty()) {
@@ -229,8 +230,10 @@ Result<RepairReport> repair_elf_wheel(const std::string& wheel_path, const Repai
   auto nnotes = normalisation_notes(a.zip.members(), normalised);
   rep.notes.insert(rep.notes.end(), nnotes.begin(), nnotes.end());
 
-  // Nothing to do (an already repaired wheel): the input is the output, byte for byte.
-  if (changed.empty() && grafts.grafts.empty() && !tags.wheel_text && tags.file_name == base && !normalised) {
+  // Nothing to do (an already repaired wheel): the input is the output, byte for byte. Not when its RECORD is
+  // wrong: the output gets a right one.
+  if (changed.empty() && grafts.grafts.empty() && !tags.wheel_text && tags.file_name == base && !normalised &&
+      a.record_mismatches.empty()) {
     rep.members_copied = a.zip.members().size();
     return copy_unchanged(wheel_path, std::move(rep),
                           "nothing to graft or patch and the tags are already right: the wheel is copied unchanged");

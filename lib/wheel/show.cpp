@@ -39,6 +39,7 @@ Result<ShowReport> show_wheel(const std::string& wheel_path, const ShowOptions& 
   FERRY_TRY(a, analyze_wheel(wheel_path, ao));
   ShowReport rep;
   rep.wheel = wheel_path;
+  rep.warnings = a.record_mismatches;
   for (auto& e : a.elves) rep.elf_members.push_back(e.member);
   if (a.elves.empty()) {
     rep.pure = true;

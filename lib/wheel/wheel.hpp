@@ -87,6 +87,7 @@ struct ShowReport {
   std::vector<std::string> lower_blockers;  // show --lower: why lowering reaches no better tag than that
   std::optional<std::string> requested;   // --plat as a full tag
   bool satisfies = false;                 // the wheel as it is satisfies the requested tag
+  std::vector<std::string> warnings;      // RECORD lines the members disprove (Analysis::record_mismatches)
 };
 
 Result<ShowReport> show_wheel(const std::string& wheel_path, const ShowOptions& opts);
@@ -134,6 +135,8 @@ struct RepairReport {
   std::vector<ExternalLibrary> libraries;
   std::vector<ElfChange> changes;
   std::vector<std::string> notes;  // "libcuda.so.1: driver library, not grafted (comes from the system)"
+  // RECORD lines the members disproved (Analysis::record_mismatches); the repaired wheel's RECORD is right.
+  std::vector<std::string> warnings;
   uint64_t members_copied = 0, members_written = 0;
   uint64_t members_trusted = 0;  // --trust-record: copied members whose RECORD line was believed, not checked
   std::string sbom;                     // the SBOM member ("" when nothing was grafted)

@@ -90,3 +90,29 @@ def expect_one_line_error(r, rc, *needles, what=""):
     for n in needles:
         if n not in r.stderr:
             fail(f"{what}: the message does not say '{n}': {r.stderr.strip()}")
+
+
+def expect_record_corrected(r, out, name, data, what=""):
+    """`r`: `ferry repair -w out` of a wheel whose RECORD is wrong about member `name` (whose bytes are `data`).
+    Expects exit 0, one warning on stdout naming the member and its true hash, and a repaired wheel whose RECORD
+    gives the member's true hash and size (hashlib's), not the wrong line. Returns the repaired wheel's path."""
+    if r.returncode != 0:
+        fail(f"{what}: exit {r.returncode}, expected 0 with a warning: {r.stderr.strip()}")
+    warned = [l for l in r.stdout.splitlines() if "warning: RECORD is wrong about '" + name + "'" in l]
+    if len(warned) != 1:
+        fail(f"{what}: expected one warning about {name}'s RECORD line on stdout: {r.stdout}")
+    if "(the repaired wheel's RECORD has the real one)" not in warned[0]:
+        fail(f"{what}: the warning does not say the repaired wheel's RECORD is right: {warned[0]}")
+    if "," in warned[0] and "hashes to" in warned[0] and record_hash(data) not in warned[0]:
+        fail(f"{what}: the warning gives another hash than the content's ({record_hash(data)}): {warned[0]}")
+    wheels = [n for n in os.listdir(out) if n.endswith(".whl")]
+    if len(wheels) != 1:
+        fail(f"{what}: expected one repaired wheel in {out}: {wheels}")
+    path = os.path.join(out, wheels[0])
+    with zipfile.ZipFile(path) as z:
+        rec = z.read([n for n in z.namelist() if n.endswith(".dist-info/RECORD")][0]).decode().splitlines()
+        line = [l for l in rec if l.startswith(name + ",")]
+        want = f"{name},{record_hash(data)},{len(data)}"
+        if line != [want] or z.read(name) != data:
+            fail(f"{what}: the repaired wheel's RECORD line of {name} is {line}, expected {want}")
+    return path
