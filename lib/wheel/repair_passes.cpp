@@ -56,7 +56,12 @@ std::optional<Error> refuse_target(const Analysis& a, const TargetEval& req) {
     if (r.lib.disposition == Disposition::missing)
       lines.push_back("required library \"" + nm + "\" (needed by " + join(r.lib.needed_by, ", ") +
                       ") could not be located");
-  return refusal(plat, "a library to graft cannot be found (set LD_LIBRARY_PATH?)", lines, a.wheel_path);
+  // The usual causes, in the options users know from auditwheel: the library is built but not on the search
+  // path, or another wheel ships it (PyQt6-Qt6, nvidia-*-cu12) and it must not be grafted.
+  return refusal(plat,
+                 "a library to graft cannot be found (set LD_LIBRARY_PATH; or, when another wheel provides it, "
+                 "--exclude SONAME or --sibling DIST)",
+                 lines, a.wheel_path);
 }
 
 // The target --plat names, or the best reachable one (the least demanding known one when none is).
