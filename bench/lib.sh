@@ -10,6 +10,18 @@ command -v bc >/dev/null || { echo "needs bc (apt-get install bc)" >&2; exit 2; 
 # no run is throttled by the writeback of the previous one's output (the order of the runs would decide ratios).
 bench_prep() { sync; }
 
+# BENCH_WARM_MB=N: before each timed run (after bench_prep), N MB of memory are touched and freed
+# (bench/warm_memory.c says why), so that every contender writes into memory its host backs. Unset: the machine
+# as it is.
+bench_warm() {
+  [ "${BENCH_WARM_MB:-0}" -gt 0 ] || return 0
+  local bin=$BENCH_WORK/warm_memory
+  if [ ! -x "$bin" ]; then
+    cc -O2 -o "$bin" "$(dirname "$bench_timeit")/warm_memory.c" || { echo "cannot build bench/warm_memory.c" >&2; exit 2; }
+  fi
+  "$bin" "$BENCH_WARM_MB"
+}
+
 bench_median() {  # bench_median "1.2 0.9 1.5": the median of the numbers
   echo $1 | tr ' ' '\n' | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
 }
@@ -19,6 +31,8 @@ bench_load() { cut -d' ' -f1-3 /proc/loadavg; }
 # bench_header: when, where and how busy, printed once at the top of a bench's output.
 bench_header() {
   echo "$(date -u '+%F %T UTC'), $(nproc) cores, load average $(bench_load) ($(uptime -p))"
+  [ "${BENCH_WARM_MB:-0}" -gt 0 ] && echo "memory warmed before each run: ${BENCH_WARM_MB} MB touched and freed (BENCH_WARM_MB)"
+  return 0
 }
 
 # bench_once NAME CMD...: one timed run of CMD (bench_prep NAME first), its wall and CPU times appended to
@@ -31,6 +45,7 @@ bench_once() {
   mkdir -p "$BENCH_WORK"
   eval "[ -n \"\${L_$name:-}\" ] || L_$name=$(cut -d' ' -f1 /proc/loadavg)"
   bench_prep "$name"
+  bench_warm
   if ! python3 "$bench_timeit" "$@" >/dev/null 2>"$BENCH_WORK/err.$name"; then
     if [ "${BENCH_ANY_STATUS:-0}" != 1 ]; then
       echo "failed: $*" >&2
@@ -155,6 +170,7 @@ bench_repair_vs_cp() {
   for n in cp ferry_repair ferry_trust_record; do bench_summary "$n"; done
   if [ "${BENCH_STEPS:-0}" = 1 ]; then  # one more --trust-record run, its steps' wall times (FERRY_TIMINGS)
     bench_prep steps
+    bench_warm
     echo "steps of one ferry repair --trust-record run:"
     FERRY_TIMINGS=1 LD_LIBRARY_PATH="$work/fx/lib" "$ferry" repair "$wheel" -w "$work/out" --trust-record 2>&1 >/dev/null |
       sed 's/^ferry: /  /'

@@ -7,7 +7,8 @@
 # rotation, RUNS rounds of one run each: cp, ferry repair at its defaults (every member inflated and checked against
 # RECORD) and with --trust-record (members copied byte for byte are not inflated); the goals are judged on the
 # median of each round's own ratio to cp (bench/lib.sh bench_repair_vs_cp).
-# Usage: bench/repair_huge.sh [BUILD_DIR] (HUGE_GB=2, RUNS=3; FERRY=path overrides; BENCH_STEPS=1 prints where one
+# Usage: bench/repair_huge.sh [BUILD_DIR] (HUGE_GB=2, RUNS=3; FERRY=path overrides; BENCH_WARM_MB=6000 warms memory
+# before each run, bench/warm_memory.c; BENCH_STEPS=1 prints where one
 # --trust-record run spends its time). Not part of ctest.
 # Timing, RSS and the setup shared with repair.sh: bench/lib.sh.
 set -euo pipefail
