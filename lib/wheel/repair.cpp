@@ -159,6 +159,14 @@ Status write_repaired_wheel(Analysis& a, const std::vector<OutputEntry>& entries
   return write_wheel_zip(a.zip, entries, out, zo);
 }
 
+// An already repaired wheel, whose output is the input byte for byte: nothing to graft or patch, the tags and
+// the member names already right, and a RECORD the members bear out (a wrong one is written anew).
+bool already_repaired(const Analysis& a, const std::set<std::string>& changed, const GraftPlan& grafts,
+                      const Retag& tags, const std::string& base, bool normalised) {
+  return changed.empty() && grafts.grafts.empty() && !tags.wheel_text && tags.file_name == base && !normalised &&
+         a.record_mismatches.empty();
+}
+
 // The script of an ELF (manylinux/musllinux) repair: each step a pass from repair_passes.hpp.
 Result<RepairReport> repair_elf_wheel(const std::string& wheel_path, const RepairOptions& opts) {
   FERRY_TRY(a, analyze_for_repair(wheel_path, opts));
@@ -230,10 +238,7 @@ Result<RepairReport> repair_elf_wheel(const std::string& wheel_path, const Repai
   auto nnotes = normalisation_notes(a.zip.members(), normalised);
   rep.notes.insert(rep.notes.end(), nnotes.begin(), nnotes.end());
 
-  // Nothing to do (an already repaired wheel): the input is the output, byte for byte. Not when its RECORD is
-  // wrong: the output gets a right one.
-  if (changed.empty() && grafts.grafts.empty() && !tags.wheel_text && tags.file_name == base && !normalised &&
-      a.record_mismatches.empty()) {
+  if (already_repaired(a, changed, grafts, tags, base, normalised)) {
     rep.members_copied = a.zip.members().size();
     return copy_unchanged(wheel_path, std::move(rep),
                           "nothing to graft or patch and the tags are already right: the wheel is copied unchanged");
