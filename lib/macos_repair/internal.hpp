@@ -36,6 +36,10 @@ struct LoadedWheel {
   wheel::ZipReader zip;
   std::string dist_info, wheel_text;
   std::map<std::string, Sha256> hashes;  // member -> checked SHA-256
+  // Members whose RECORD hash their content disproves, one sentence each: a warning, not a refusal (real wheels
+  // have them: openexr 3.3.2's macOS wheel, whose WHEEL was rewritten after RECORD), as on Linux
+  // (wheel::Analysis::record_mismatches); repair's RECORD gives the real hash.
+  std::vector<std::string> record_mismatches;
   std::vector<wheel::RawMember> raw;     // the central directory, by member index (data offsets)
   std::vector<Binary> binaries;          // Mach-O members, by member name
   ~LoadedWheel();

@@ -147,10 +147,11 @@ Status read_members(LoadedWheel& w, const std::map<std::string, std::string>& re
     w.hashes[m.name] = results[i].digest;
     auto r = record.find(m.name);
     bool is_record = m.name.starts_with(w.dist_info + "/RECORD");
-    if (!is_record && (r == record.end() || (r->second.starts_with("sha256=") &&
-                                             r->second != wheel::record_hash(results[i].digest))))
-      return make_error(ErrorCode::format, "RECORD " + std::string(r == record.end() ? "does not list" : "has a wrong hash for") +
-                                               " member '" + m.name + "'").with_path(w.path);
+    if (!is_record && r == record.end())
+      return make_error(ErrorCode::format, "RECORD does not list member '" + m.name + "'").with_path(w.path);
+    if (!is_record && r->second.starts_with("sha256=") && r->second != wheel::record_hash(results[i].digest))
+      w.record_mismatches.push_back("RECORD is wrong about '" + m.name + "': it gives " + r->second +
+                                    ", the content hashes to " + wheel::record_hash(results[i].digest));
     if (results[i].binary) w.binaries.push_back(std::move(*results[i].binary));
   }
   return {};

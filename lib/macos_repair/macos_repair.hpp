@@ -52,6 +52,7 @@ struct ShowReport {
   std::vector<std::string> binaries;  // Mach-O members
   std::vector<ArchMinos> minos;       // per architecture, over members and libraries to graft
   std::vector<Library> libraries;
+  std::vector<std::string> warnings;  // RECORD hashes the members disprove
 };
 
 struct RepairReport {
@@ -61,6 +62,7 @@ struct RepairReport {
   std::vector<Library> libraries;
   std::vector<std::string> changed;  // members (and grafts) rewritten, with "(resigned ARCH...)"
   std::vector<std::string> notes;
+  std::vector<std::string> warnings;  // RECORD hashes the members disproved; the output's RECORD is right
 };
 
 struct MergeReport {

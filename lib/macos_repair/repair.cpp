@@ -185,6 +185,7 @@ Result<RepairReport> repair_wheel(const std::string& wheel_path, const Options& 
   FERRY_TRY(tags, compute_tags(a.w, a.g, o, nullptr));
   RepairReport rep;
   rep.wheel = wheel_path, rep.platform_tags = tags, rep.libraries = a.p.libraries;
+  rep.warnings = a.w.record_mismatches;
   std::string tagset;
   for (auto& t : tags) tagset += (tagset.empty() ? "" : ".") + t;
   const std::string out_name = a.w.name.prefix + "-" + tagset + ".whl";
@@ -192,7 +193,8 @@ Result<RepairReport> repair_wheel(const std::string& wheel_path, const Options& 
   fs::create_directories(o.wheel_dir, ec);
   rep.output = (fs::path(o.wheel_dir) / out_name).string();
   FERRY_TRY(files, rewrite_files(a, rep.changed));
-  if (files.empty() && out_name == fs::path(wheel_path).filename().string()) {
+  // Copied as it is only when its RECORD holds: a wrong one is written anew.
+  if (files.empty() && out_name == fs::path(wheel_path).filename().string() && rep.warnings.empty()) {
     rep.unchanged = true;
     rep.notes.push_back("nothing to graft or rewrite and the tag is right: the wheel is copied unchanged");
     if (fs::exists(rep.output) && fs::equivalent(rep.output, wheel_path, ec)) return rep;
@@ -211,6 +213,7 @@ Result<ShowReport> show_wheel(const std::string& wheel_path, const Options& o) {
   FERRY_TRY(g, resolve_dependencies(w, o));
   ShowReport r;
   r.wheel = wheel_path, r.tag = w.name.platform;
+  r.warnings = w.record_mismatches;
   for (auto& b : w.binaries) r.binaries.push_back(b.member);
   Options lenient = o;
   lenient.ignore_missing = true;

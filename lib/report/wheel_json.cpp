@@ -76,7 +76,7 @@ json repair_to_json(const wheel::RepairReport& r) {
 json macos_show_to_json(const macos::ShowReport& r) {
   json out = {{"wheel", r.wheel}, {"platform", "macos"}, {"tag", r.tag}, {"repair_tag", r.repair_tag},
               {"repair_problem", r.repair_problem}, {"macho_files", r.binaries},
-              {"libraries", macos_libs_json(r.libraries)}};
+              {"libraries", macos_libs_json(r.libraries)}, {"warnings", r.warnings}};
   out["minos"] = json::array();
   for (auto& m : r.minos) out["minos"].push_back({{"arch", m.arch}, {"version", m.version}, {"file", m.file}});
   return out;
@@ -84,7 +84,8 @@ json macos_show_to_json(const macos::ShowReport& r) {
 
 json macos_repair_to_json(const macos::RepairReport& r) {
   return {{"wheel", r.wheel}, {"output", r.output}, {"platform_tags", r.platform_tags}, {"unchanged", r.unchanged},
-          {"libraries", macos_libs_json(r.libraries)}, {"changed", r.changed}, {"notes", r.notes}};
+          {"libraries", macos_libs_json(r.libraries)}, {"changed", r.changed}, {"notes", r.notes},
+          {"warnings", r.warnings}};
 }
 
 json merge_to_json(const macos::MergeReport& r) {

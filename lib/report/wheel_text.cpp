@@ -161,6 +161,7 @@ std::string repair_to_text(const wheel::RepairReport& r) {
 std::string macos_show_to_text(const macos::ShowReport& r) {
   std::string out;
   appendf(out, "%s\n  platform tag: %s\n", r.wheel.c_str(), r.tag.c_str());
+  for (auto& w : r.warnings) appendf(out, "  warning: %s\n", w.c_str());
   for (auto& m : r.minos) appendf(out, "  minos %s: %s (%s)\n", m.arch.c_str(), m.version.c_str(), m.file.c_str());
   if (!r.repair_tag.empty()) appendf(out, "  `ferry repair` reaches: %s\n", r.repair_tag.c_str());
   else appendf(out, "  `ferry repair` would fail: %s\n", r.repair_problem.c_str());
@@ -172,6 +173,8 @@ std::string macos_show_to_text(const macos::ShowReport& r) {
 std::string macos_repair_to_text(const macos::RepairReport& r) {
   std::string out;
   appendf(out, "%s\n", r.wheel.c_str());
+  for (auto& w : r.warnings)
+    appendf(out, "  warning: %s%s\n", w.c_str(), r.unchanged ? "" : " (the repaired wheel's RECORD has the real one)");
   for (auto& n : r.notes) appendf(out, "  note: %s\n", n.c_str());
   for (auto& l : r.libraries)
     if (l.disposition == "graft")

@@ -64,13 +64,15 @@ std::optional<std::string> rewrite_wheel_tags(const std::string& wheel_text, con
     for (auto& plat : platforms) wanted.push_back(p + "-" + plat);
     for (auto& plat : remove) unwanted.push_back(p + "-" + plat);
   }
+  // A tag both wanted and in `remove` stays where it is (the macOS repair and merge remove the input's own
+  // platforms, which a repair that keeps its tag also wants; dropping it, then skipping it as present, lost every
+  // Tag line). auditwheel's `remove` is linux_<arch> only, never wanted, so its result is unchanged.
+  auto has = [](const std::vector<std::string>& v, const std::string& t) { return std::find(v.begin(), v.end(), t) != v.end(); };
   std::vector<std::string> updated;
   for (auto& t : in_tags)
-    if (std::find(unwanted.begin(), unwanted.end(), t) == unwanted.end()) updated.push_back(t);
+    if (!has(unwanted, t) || has(wanted, t)) updated.push_back(t);
   for (auto& t : wanted)
-    if (std::find(in_tags.begin(), in_tags.end(), t) == in_tags.end() &&
-        std::find(updated.begin(), updated.end(), t) == updated.end())
-      updated.push_back(t);
+    if (!has(updated, t)) updated.push_back(t);
   if (updated == in_tags) return std::nullopt;
   // Python's Message: `del info["Tag"]` then add_header appends every Tag after the other headers.
   std::string out;

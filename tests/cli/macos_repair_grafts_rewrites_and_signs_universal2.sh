@@ -2,8 +2,9 @@
 # Pins down delocate's job on a universal2 wheel (fixtures/macos_wheel): fixpkg/_ext.so needs libabs by absolute
 # path and liba through @rpath (liba needs libb through its own @loader_path rpath). Repair grafts the three into
 # fixpkg/.dylibs/, rewrites every reference to @loader_path, sets the grafts' ids to /DLC/..., drops the absolute
-# LC_RPATH, keeps /usr/lib, re-signs every modified slice ad hoc and keeps the tag. Repairing the output again
-# changes nothing (same bytes).
+# LC_RPATH, keeps /usr/lib, re-signs every modified slice ad hoc and keeps the tag, in the file name and in WHEEL's
+# Tag lines (which a repair that kept its tag once dropped). Repairing the output again changes nothing (same
+# bytes).
 # Oracles: llvm-otool -L and llvm-objdump --macho --private-headers for references, ids and rpaths;
 # tests/lib/macho_signature_check.py (independent of ferry) for fat layout, load commands and every page hash,
 # itself shown to fail on a one-byte change.
@@ -15,6 +16,9 @@ cat "$T/out"
 out=$T/wh/$(basename "$whl")
 [ -f "$out" ] || fail "no output wheel with the same tag"
 mkdir "$T/x" && (cd "$T/x" && python3 -m zipfile -e "$out" .)
+tags() { python3 -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); w = [n for n in z.namelist() if n.endswith(".dist-info/WHEEL")][0]; print(" ".join(l[5:] for l in z.read(w).decode().splitlines() if l.startswith("Tag: ")))' "$1"; }
+expect_eq "WHEEL Tag lines" "$(tags "$whl")" "$(tags "$out")"
+[ -n "$(tags "$out")" ] || fail "the repaired WHEEL has no Tag line"
 expect_eq "grafted set" "liba.dylib libabs.dylib libb.dylib" "$(cd "$T/x/fixpkg/.dylibs" && ls | tr '\n' ' ' | sed 's/ $//')"
 deps() { $llvm/llvm-otool -L "$1" | tail -n +2 | awk '{print $1}' | sort | tr '\n' ' ' | sed 's/ $//'; }
 expect_eq "_ext.so references" "/usr/lib/libSystem.B.dylib @loader_path/.dylibs/liba.dylib @loader_path/.dylibs/libabs.dylib" \

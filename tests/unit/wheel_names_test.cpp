@@ -79,6 +79,14 @@ TEST_CASE("WHEEL Tag lines: replaced tags dropped, new py-abi x platform tags ap
   CHECK(*multi == "Root-Is-Purelib: False\nTag: py2-none-manylinux_2_17_x86_64\nTag: py3-none-manylinux_2_17_x86_64\n\n");
 }
 
+TEST_CASE("WHEEL Tag lines: a platform both removed and wanted (a macOS repair that keeps its tag) keeps its tags") {
+  const std::string in = "Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: cp311-cp311-macosx_10_15_universal2\n\n";
+  CHECK_FALSE(rewrite_wheel_tags(in, {"macosx_10_15_universal2"}, {"macosx_10_15_universal2"}, false));
+  auto more = rewrite_wheel_tags(in, {"macosx_10_15_universal2", "macosx_11_0_arm64"}, {"macosx_10_15_universal2"}, false);
+  REQUIRE(more);
+  CHECK(wheel_tags(*more) == std::vector<std::string>{"cp311-cp311-macosx_10_15_universal2", "cp311-cp311-macosx_11_0_arm64"});
+}
+
 TEST_CASE("RECORD lines are csv.writer rows with CRLF; parsing accepts quotes and both line ends") {
   // sha256("") in urlsafe base64 without padding, as pip writes it.
   CHECK(record_hash(sha256({})) == "sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU");
