@@ -4,9 +4,12 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <optional>
 
 #include "pe/edit_imports.hpp"
+#include "support/parallel.hpp"
 #include "support/text.hpp"
+#include "wheel/deflate.hpp"
 #include "wheel/wheel.hpp"
 #include "wheel/windows_internal.hpp"
 
@@ -153,10 +156,41 @@ void add_runtime_patch(const Wheel& w, const Discovery& d, const std::map<std::s
   }
 }
 
-// Pass: the output members in walk order with a fresh RECORD (copied members keep RECORD's hash).
-Result<std::vector<OutputEntry>> output_entries(const Wheel& w, Planned& plan) {
+// Pass: RECORD's text for `entries`, from what ferry read. Members written anew are hashed from memory; members
+// copied as they are are read once from the wheel, in parallel, each checked against the directory's CRC-32 and
+// size (digest_member): the repaired wheel never carries a hash ferry did not check, as on Linux. A line of the
+// input's RECORD that a member disproves goes into `warnings`; the new RECORD has the real one.
+Result<std::string> record_text(const Wheel& w, const std::vector<OutputEntry>& entries, unsigned jobs,
+                                std::vector<std::string>& warnings) {
   std::map<std::string, const RecordEntry*> rec;
   for (auto& e : w.record) rec[e.path] = &e;
+  std::vector<std::optional<Result<MemberDigest>>> digests(entries.size());
+  parallel_for(entries.size(), [&](size_t i) {
+    if (entries[i].source == OutputEntry::Source::copy)
+      digests[i] = digest_member(*w.fd, w.raw[entries[i].input_index], 0, {}, w.path);
+  }, jobs);
+  std::string record;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const OutputEntry& o = entries[i];
+    if (o.source == OutputEntry::Source::bytes) {
+      record += record_line(o.name, record_hash(sha256(o.bytes)), std::to_string(o.bytes.size()));
+      continue;
+    }
+    if (!*digests[i]) return digests[i]->error();
+    const MemberDigest& d = **digests[i];
+    const std::string hash = record_hash(d.sha), size = std::to_string(d.size);
+    if (auto r = rec.find(o.name); r != rec.end() && ((r->second->hash.starts_with("sha256=") && r->second->hash != hash) ||
+                                                       (!r->second->size.empty() && r->second->size != size)))
+      warnings.push_back("RECORD is wrong about '" + o.name + "': it gives " + r->second->hash + "," + r->second->size +
+                         ", the content is " + hash + "," + size);
+    record += record_line(o.name, hash, size);
+  }
+  return record + record_line(w.dist_info + "/RECORD", "", "");
+}
+
+// Pass: the output members in walk order with a fresh RECORD (record_text).
+Result<std::vector<OutputEntry>> output_entries(const Wheel& w, Planned& plan, unsigned jobs,
+                                                std::vector<std::string>& warnings) {
   const std::string record_member = w.dist_info + "/RECORD";
   std::vector<OutputEntry> entries;
   std::set<std::string> seen;
@@ -180,18 +214,7 @@ Result<std::vector<OutputEntry>> output_entries(const Wheel& w, Planned& plan) {
   }
   std::stable_sort(entries.begin(), entries.end(),
                    [](const OutputEntry& x, const OutputEntry& y) { return walk_order_less(x.name, y.name); });
-  std::string record;
-  for (auto& o : entries) {
-    if (o.source == OutputEntry::Source::bytes) {
-      record += record_line(o.name, record_hash(sha256(o.bytes)), std::to_string(o.bytes.size()));
-      continue;
-    }
-    auto r = rec.find(o.name);
-    if (r == rec.end() || !r->second->hash.starts_with("sha256="))
-      return make_error(ErrorCode::format, "member '" + o.name + "' has no sha256 in RECORD").with_path(w.path);
-    record += record_line(o.name, r->second->hash, r->second->size);
-  }
-  record += record_line(record_member, "", "");
+  FERRY_TRY(record, record_text(w, entries, jobs, warnings));
   OutputEntry r;
   r.name = record_member, r.source = OutputEntry::Source::bytes, r.bytes.assign(record.begin(), record.end());
   entries.push_back(std::move(r));
@@ -267,7 +290,7 @@ Result<RepairReport> repair_windows_wheel(const std::string& wheel_path, const R
     else rep.notes.push_back(n + ": not vendored (" + f.why + ")");
     rep.libraries.push_back(std::move(l));
   }
-  FERRY_TRY(entries, output_entries(w, plan));
+  FERRY_TRY(entries, output_entries(w, plan, opts.jobs, rep.warnings));
   rep.notes.insert(rep.notes.end(), plan.notes.begin(), plan.notes.end());
   rep.notes.insert(rep.notes.end(), d.warnings.begin(), d.warnings.end());
   ZipWriteOptions zo;
