@@ -159,16 +159,25 @@ void add_runtime_patch(const Wheel& w, const Discovery& d, const std::map<std::s
 // Pass: RECORD's text for `entries`, from what ferry read. Members written anew are hashed from memory; members
 // copied as they are are read once from the wheel, in parallel, each checked against the directory's CRC-32 and
 // size (digest_member): the repaired wheel never carries a hash ferry did not check, as on Linux. A line of the
-// input's RECORD that a member disproves goes into `warnings`; the new RECORD has the real one.
-Result<std::string> record_text(const Wheel& w, const std::vector<OutputEntry>& entries, unsigned jobs,
-                                std::vector<std::string>& warnings) {
+// input's RECORD that a member disproves goes into `warnings`; the new RECORD has the real one. With
+// --trust-record (`rep.members_trusted` counts them) a copied member outside .dist-info whose line has a sha256
+// and its true size is not read: the line is carried over, as the Linux repair does.
+Result<std::string> record_text(const Wheel& w, const std::vector<OutputEntry>& entries, const RepairOptions& opts,
+                                RepairReport& rep) {
   std::map<std::string, const RecordEntry*> rec;
   for (auto& e : w.record) rec[e.path] = &e;
+  auto trusted = [&](const OutputEntry& o) -> const RecordEntry* {
+    auto r = rec.find(o.name);
+    if (!opts.trust_record || r == rec.end() || !r->second->hash.starts_with("sha256=") ||
+        o.name.starts_with(w.dist_info + "/"))  // the metadata is always read, as on Linux
+      return nullptr;
+    return r->second->size == std::to_string(w.raw[o.input_index].size) ? r->second : nullptr;
+  };
   std::vector<std::optional<Result<MemberDigest>>> digests(entries.size());
   parallel_for(entries.size(), [&](size_t i) {
-    if (entries[i].source == OutputEntry::Source::copy)
+    if (entries[i].source == OutputEntry::Source::copy && !trusted(entries[i]))
       digests[i] = digest_member(*w.fd, w.raw[entries[i].input_index], 0, {}, w.path);
-  }, jobs);
+  }, opts.jobs);
   std::string record;
   for (size_t i = 0; i < entries.size(); ++i) {
     const OutputEntry& o = entries[i];
@@ -176,12 +185,17 @@ Result<std::string> record_text(const Wheel& w, const std::vector<OutputEntry>& 
       record += record_line(o.name, record_hash(sha256(o.bytes)), std::to_string(o.bytes.size()));
       continue;
     }
+    if (const RecordEntry* t = trusted(o)) {
+      record += record_line(o.name, t->hash, t->size);
+      ++rep.members_trusted;
+      continue;
+    }
     if (!*digests[i]) return digests[i]->error();
     const MemberDigest& d = **digests[i];
     const std::string hash = record_hash(d.sha), size = std::to_string(d.size);
     if (auto r = rec.find(o.name); r != rec.end() && ((r->second->hash.starts_with("sha256=") && r->second->hash != hash) ||
                                                        (!r->second->size.empty() && r->second->size != size)))
-      warnings.push_back("RECORD is wrong about '" + o.name + "': it gives " + r->second->hash + "," + r->second->size +
+      rep.warnings.push_back("RECORD is wrong about '" + o.name + "': it gives " + r->second->hash + "," + r->second->size +
                          ", the content is " + hash + "," + size);
     record += record_line(o.name, hash, size);
   }
@@ -189,8 +203,8 @@ Result<std::string> record_text(const Wheel& w, const std::vector<OutputEntry>& 
 }
 
 // Pass: the output members in walk order with a fresh RECORD (record_text).
-Result<std::vector<OutputEntry>> output_entries(const Wheel& w, Planned& plan, unsigned jobs,
-                                                std::vector<std::string>& warnings) {
+Result<std::vector<OutputEntry>> output_entries(const Wheel& w, Planned& plan, const RepairOptions& opts,
+                                                RepairReport& rep) {
   const std::string record_member = w.dist_info + "/RECORD";
   std::vector<OutputEntry> entries;
   std::set<std::string> seen;
@@ -214,7 +228,7 @@ Result<std::vector<OutputEntry>> output_entries(const Wheel& w, Planned& plan, u
   }
   std::stable_sort(entries.begin(), entries.end(),
                    [](const OutputEntry& x, const OutputEntry& y) { return walk_order_less(x.name, y.name); });
-  FERRY_TRY(record, record_text(w, entries, jobs, warnings));
+  FERRY_TRY(record, record_text(w, entries, opts, rep));
   OutputEntry r;
   r.name = record_member, r.source = OutputEntry::Source::bytes, r.bytes.assign(record.begin(), record.end());
   entries.push_back(std::move(r));
@@ -290,7 +304,7 @@ Result<RepairReport> repair_windows_wheel(const std::string& wheel_path, const R
     else rep.notes.push_back(n + ": not vendored (" + f.why + ")");
     rep.libraries.push_back(std::move(l));
   }
-  FERRY_TRY(entries, output_entries(w, plan, opts.jobs, rep.warnings));
+  FERRY_TRY(entries, output_entries(w, plan, opts, rep));
   rep.notes.insert(rep.notes.end(), plan.notes.begin(), plan.notes.end());
   rep.notes.insert(rep.notes.end(), d.warnings.begin(), d.warnings.end());
   ZipWriteOptions zo;

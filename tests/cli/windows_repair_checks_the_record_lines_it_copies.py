@@ -3,7 +3,9 @@
 the members copied as they are (METADATA, a data file) are read and hashed, and their lines in the new RECORD
 are the content's. The fixture wheel (winpkg, vendoring through PATH) with RECORD wrong about a data member's
 hash and METADATA's size is repaired (exit 0) with one warning for each, and every line of the output's RECORD
-matches its member; the sound wheel gives no warning. Oracles: Python's zipfile and hashlib."""
+matches its member; the sound wheel gives no warning. With --trust-record (opt-in, as on Linux) the data member's
+line, which has its true size, is carried over as it was and counted in members_trusted; METADATA's, whose size
+is wrong, is not trusted: warned and corrected. Oracles: Python's zipfile and hashlib."""
 import atexit
 import base64
 import hashlib
@@ -79,4 +81,19 @@ for name, lie in [("lie", True), ("truth", False)]:
                 fail(f"{name}: the output's RECORD line of {n} is {h},{size}; the member is {sha(d)},{len(d)}")
         if len(rec) != len([n for n in z.namelist() if not n.endswith("/")]):
             fail(f"{name}: RECORD does not list every member once")
+# --trust-record: the line with a true size is believed and carried over; the one with a wrong size is checked.
+whl = build("trusted", True)
+out = os.path.join(tmp, "trusted", "out")
+r = subprocess.run([os.environ["FERRY"], "repair", "--json", "--trust-record", "-w", out, whl], capture_output=True,
+                   text=True, env=env)
+if r.returncode != 0:
+    fail(f"--trust-record: exit {r.returncode}: {r.stderr.strip()}")
+rep = json.loads(r.stdout)["wheels"][0]
+if [w.split("'")[1] for w in rep.get("warnings", [])] != ["winpkg-1.0.dist-info/METADATA"] or rep["members_trusted"] < 1:
+    fail(f"--trust-record: warnings {rep.get('warnings')}, members_trusted {rep['members_trusted']}")
+with zipfile.ZipFile(whl) as zi, zipfile.ZipFile(os.path.join(out, os.path.basename(src))) as z:
+    lie = [l for l in zi.read("winpkg-1.0.dist-info/RECORD").decode().splitlines() if l.startswith("winpkg/data.bin,")]
+    got = [l for l in z.read("winpkg-1.0.dist-info/RECORD").decode().splitlines() if l.startswith("winpkg/data.bin,")]
+    if got != lie:
+        fail(f"--trust-record: data.bin's line {got}, expected the input's {lie}")
 print("ok")
