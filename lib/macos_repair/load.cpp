@@ -150,8 +150,8 @@ Status read_members(LoadedWheel& w, const std::map<std::string, std::string>& re
     if (!is_record && r == record.end())
       return make_error(ErrorCode::format, "RECORD does not list member '" + m.name + "'").with_path(w.path);
     if (!is_record && r->second.starts_with("sha256=") && r->second != wheel::record_hash(results[i].digest))
-      w.record_mismatches.push_back("RECORD is wrong about '" + m.name + "': it gives " + r->second +
-                                    ", the content hashes to " + wheel::record_hash(results[i].digest));
+      w.record_mismatches.push_back(wheel::record_mismatch(
+          m.name, "it gives " + r->second + ", the content hashes to " + wheel::record_hash(results[i].digest)));
     if (results[i].binary) w.binaries.push_back(std::move(*results[i].binary));
   }
   return {};

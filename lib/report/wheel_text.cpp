@@ -82,12 +82,18 @@ void macos_libs_text(std::string& out, const std::vector<macos::Library>& libs) 
   }
 }
 
+// One "warning:" line each; `rewritten` (repair of a RECORD the members disproved): the output has the real lines.
+void warnings_text(std::string& out, const std::vector<std::string>& warnings, bool rewritten) {
+  for (auto& w : warnings)
+    appendf(out, "  warning: %s%s\n", w.c_str(), rewritten ? " (the repaired wheel's RECORD has the real one)" : "");
+}
+
 }  // namespace
 
 std::string show_to_text(const wheel::ShowReport& r) {
   std::string out;
   appendf(out, "%s\n", r.wheel.c_str());
-  for (auto& w : r.warnings) appendf(out, "  warning: %s\n", w.c_str());
+  warnings_text(out, r.warnings, false);
   if (r.pure) {
     appendf(out, "  pure Python wheel (no ELF file inside)\n");
     return out;
@@ -132,15 +138,14 @@ std::string windows_show_to_text(const wheel::WindowsShow& s) {
                  (d.why.empty() ? "" : " " + d.why) + "\n";
     appendf(out, "  DLLs %s:%s", titles[g], lines.empty() ? " none\n" : ("\n" + lines).c_str());
   }
-  for (auto& w : s.warnings) appendf(out, "  warning: %s\n", w.c_str());
+  warnings_text(out, s.warnings, false);
   return out;
 }
 
 std::string repair_to_text(const wheel::RepairReport& r) {
   std::string out;
   appendf(out, "%s\n", r.wheel.c_str());
-  for (auto& w : r.warnings)
-    appendf(out, "  warning: %s%s\n", w.c_str(), r.unchanged ? "" : " (the repaired wheel's RECORD has the real one)");
+  warnings_text(out, r.warnings, !r.unchanged);
   for (auto& n : r.notes) appendf(out, "  note: %s\n", n.c_str());
   for (auto& l : r.libraries)
     if (l.disposition == wheel::Disposition::graft)
@@ -161,7 +166,7 @@ std::string repair_to_text(const wheel::RepairReport& r) {
 std::string macos_show_to_text(const macos::ShowReport& r) {
   std::string out;
   appendf(out, "%s\n  platform tag: %s\n", r.wheel.c_str(), r.tag.c_str());
-  for (auto& w : r.warnings) appendf(out, "  warning: %s\n", w.c_str());
+  warnings_text(out, r.warnings, false);
   for (auto& m : r.minos) appendf(out, "  minos %s: %s (%s)\n", m.arch.c_str(), m.version.c_str(), m.file.c_str());
   if (!r.repair_tag.empty()) appendf(out, "  `ferry repair` reaches: %s\n", r.repair_tag.c_str());
   else appendf(out, "  `ferry repair` would fail: %s\n", r.repair_problem.c_str());
@@ -173,8 +178,7 @@ std::string macos_show_to_text(const macos::ShowReport& r) {
 std::string macos_repair_to_text(const macos::RepairReport& r) {
   std::string out;
   appendf(out, "%s\n", r.wheel.c_str());
-  for (auto& w : r.warnings)
-    appendf(out, "  warning: %s%s\n", w.c_str(), r.unchanged ? "" : " (the repaired wheel's RECORD has the real one)");
+  warnings_text(out, r.warnings, !r.unchanged);
   for (auto& n : r.notes) appendf(out, "  note: %s\n", n.c_str());
   for (auto& l : r.libraries)
     if (l.disposition == "graft")

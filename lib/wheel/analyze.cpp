@@ -208,8 +208,7 @@ struct ScannedMember {
 bool may_trust(const MemberScanContext& c, const ZipMember& m) {
   if (!c.trust || m.name.starts_with(c.dist_info + "/")) return false;
   auto it = c.trust->find(m.name);
-  return it != c.trust->end() && it->second->hash.starts_with("sha256=") &&
-         (it->second->size.empty() || it->second->size == std::to_string(m.size));
+  return it != c.trust->end() && it->second->hash.starts_with("sha256=") && !record_size_disproved(*it->second, m.size);
 }
 
 // Writes an extracted member's bytes at increasing offsets of `fd`.
@@ -479,9 +478,9 @@ Result<RecordIndex> check_record_lists_members(Analysis& a) {
     auto it = rec.find(m.name);
     if (it == rec.end())
       return make_error(ErrorCode::format, "RECORD does not list member '" + m.name + "'").with_path(a.wheel_path);
-    if (!it->second->size.empty() && it->second->size != std::to_string(m.size))
-      a.record_mismatches.push_back("RECORD is wrong about '" + m.name + "': it gives size " + it->second->size +
-                                    ", the member has " + std::to_string(m.size) + " bytes");
+    if (record_size_disproved(*it->second, m.size))
+      a.record_mismatches.push_back(record_mismatch(
+          m.name, "it gives size " + it->second->size + ", the member has " + std::to_string(m.size) + " bytes"));
   }
   for (auto& e : a.record)
     if (!names.count(e.path) && !is_record_file(a, e.path))
@@ -562,10 +561,10 @@ void check_record_hashes(Analysis& a, const MemberScan& s, const RecordIndex& re
     a.hashes[m.name] = *s.digests[i];
     if (is_record_file(a, m.name)) continue;
     const RecordEntry* e = rec.at(m.name);
-    if (!e->size.empty() && e->size != std::to_string(m.size)) continue;  // already reported, one line a member
+    if (record_size_disproved(*e, m.size)) continue;  // already reported, one line a member
     if (e->hash.starts_with("sha256=") && e->hash != record_hash(*s.digests[i]))
-      a.record_mismatches.push_back("RECORD is wrong about '" + m.name + "': it gives " + e->hash +
-                                    ", the content hashes to " + record_hash(*s.digests[i]));
+      a.record_mismatches.push_back(
+          record_mismatch(m.name, "it gives " + e->hash + ", the content hashes to " + record_hash(*s.digests[i])));
   }
 }
 

@@ -147,6 +147,14 @@ Result<std::vector<RecordEntry>> parse_record(const std::string& text, const std
 
 std::string record_hash(const Sha256& digest) { return "sha256=" + to_record_base64(digest); }
 
+bool record_size_disproved(const RecordEntry& e, uint64_t size) {
+  return !e.size.empty() && e.size != std::to_string(size);
+}
+
+std::string record_mismatch(const std::string& member, const std::string& detail) {
+  return "RECORD is wrong about '" + member + "': " + detail;
+}
+
 std::string record_line(const std::string& path, const std::string& hash, const std::string& size) {
   auto field = [](const std::string& f) {
     if (f.find_first_of(",\"\r\n") == std::string::npos) return f;

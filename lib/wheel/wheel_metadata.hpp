@@ -40,6 +40,11 @@ Result<std::vector<RecordEntry>> parse_record(const std::string& text, const std
 std::string record_hash(const Sha256& digest);
 // One CSV row as Python's csv.writer writes it (minimal quoting, "\r\n" terminator, as auditwheel's RECORD).
 std::string record_line(const std::string& path, const std::string& hash, const std::string& size);
+// Whether `e` gives a size other than the member's real `size` (an empty size field claims nothing).
+bool record_size_disproved(const RecordEntry& e, uint64_t size);
+// The warning for a RECORD line that member `member` disproves, one prefix for show and repair on every platform
+// ("RECORD is wrong about 'pkg/x.py': " + `detail`).
+std::string record_mismatch(const std::string& member, const std::string& detail);
 
 // ---- member order
 // True when `a` comes before `b` in auditwheel's walk: per directory, files (sorted) before subdirectories

@@ -193,10 +193,11 @@ Result<std::string> record_text(const Wheel& w, const std::vector<OutputEntry>& 
     if (!*digests[i]) return digests[i]->error();
     const MemberDigest& d = **digests[i];
     const std::string hash = record_hash(d.sha), size = std::to_string(d.size);
-    if (auto r = rec.find(o.name); r != rec.end() && ((r->second->hash.starts_with("sha256=") && r->second->hash != hash) ||
-                                                       (!r->second->size.empty() && r->second->size != size)))
-      rep.warnings.push_back("RECORD is wrong about '" + o.name + "': it gives " + r->second->hash + "," + r->second->size +
-                         ", the content is " + hash + "," + size);
+    auto r = rec.find(o.name);
+    if (r != rec.end() && ((r->second->hash.starts_with("sha256=") && r->second->hash != hash) ||
+                           record_size_disproved(*r->second, d.size)))
+      rep.warnings.push_back(record_mismatch(
+          o.name, "it gives " + r->second->hash + "," + r->second->size + ", the content is " + hash + "," + size));
     record += record_line(o.name, hash, size);
   }
   return record + record_line(w.dist_info + "/RECORD", "", "");
