@@ -218,15 +218,26 @@ Result<MappedFile> Image::map_written(const std::string& path) const {
   return std::move(written);
 }
 
-Status Image::write_to(int fd) const {
+Status Image::write_to(int fd, bool seeded) const {
+  seeded = seeded && fd_ >= 0;  // an image copied from memory has no input file the seed could stand for
   uint64_t at = 0;
   while (at < size_) {
     const bool dirty = dirty_[at / kPage];
     uint64_t end = at;
     while (end < size_ && dirty_[end / kPage] == dirty) end = std::min(size_, (end / kPage + 1) * kPage);
-    FERRY_CHECK(write_range(fd, at, end, dirty));
+    if (seeded) {
+      // What the seed already holds is skipped: the untouched pages below the input's end (copied_ranges()).
+      const uint64_t from = dirty ? at : std::clamp(original_size_, at, end);
+      if (from < end) {
+        if (::lseek(fd, static_cast<off_t>(from), SEEK_SET) < 0) return image_error(path_, "cannot seek the output");
+        FERRY_CHECK(write_range(fd, from, end, true));
+      }
+    } else {
+      FERRY_CHECK(write_range(fd, at, end, dirty));
+    }
     at = end;
   }
+  if (seeded && ::ftruncate(fd, static_cast<off_t>(size_)) != 0) return image_error(path_, "cannot size the output");
   return {};
 }
 

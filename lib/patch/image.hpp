@@ -43,8 +43,9 @@ public:
   bool touched(uint64_t offset, uint64_t n) const;
   // Whether the output's bytes differ from the input's (reads only the pages written).
   Result<bool> changed() const;
-  // Writes the whole output to `fd` at its current position.
-  Status write_to(int fd) const;
+  // Writes the whole output to `fd` at its current position. `seeded`: `fd` (at position 0) already holds the
+  // input's bytes, so only the pages not in copied_ranges() are written, and the file is cut to the output's size.
+  Status write_to(int fd, bool seeded = false) const;
   // The ranges [from, to) of the output that write_to copies from the same offsets of the input file, unchanged:
   // the runs of untouched pages below the input's end, in order. None for an image copied from memory.
   std::vector<std::pair<uint64_t, uint64_t>> copied_ranges() const;

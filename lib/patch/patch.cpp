@@ -5,6 +5,7 @@
 #include "patch/patch.hpp"
 
 #include <elf.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -99,7 +100,14 @@ Result<PatchReport> patch_file(const std::string& in, const std::string& out, co
     img = Image{};
     mapped = MappedFile{};
   };
-  FERRY_CHECK(atomic_write_with(write_target(in, out), [&](int fd) { return img.write_to(fd); }, w));
+  bool seeded = false;
+  if (!opts.seed.empty()) {
+    struct stat st;
+    if (::stat(opts.seed.c_str(), &st) == 0 && S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) == mapped.size())
+      w.seed = opts.seed, w.seeded = &seeded;
+  }
+  report.unchanged = img.copied_ranges();
+  FERRY_CHECK(atomic_write_with(write_target(in, out), [&](int fd) { return img.write_to(fd, seeded); }, w));
   return report;
 }
 

@@ -71,6 +71,12 @@ struct PatchOptions {
   // --fsync (patchelf and the linkers do not flush); library callers (repair, bundle) keep flushing the file.
   bool fsync = true;
   bool fsync_directory = false;
+  // A file on the output's filesystem holding the input's bytes (a second copy the caller made while it wrote
+  // the input: repair extracts a large member twice, on a thread that has the time). It becomes the output and
+  // only what the patch changes is written into it, instead of the kernel copying every unchanged page. It must
+  // be the input's size (else it is not used); its contents are the caller's promise. Left where it is when the
+  // output is not written.
+  std::string seed;
 };
 
 // What `plan` decided, in words: backs --dry-run and golden tests.
@@ -82,6 +88,10 @@ struct PatchReport {
   bool changed = false;     // output bytes differ from the input
   std::string strategy;     // "unchanged", "in place", "extend last segment", "new segment"
   std::string plan;         // LayoutPlan::describe(): one line per decision
+  // patch_file, output written: its ranges [from, to) that hold the input's bytes at the same offsets (whole
+  // untouched pages; Image::copied_ranges). A zip writer rebuilding the member's deflate stream reuses the
+  // original's compressed bits there without comparing the two files.
+  std::vector<std::pair<uint64_t, uint64_t>> unchanged;
 };
 
 // Rewrites an ELF image in memory; the result is verified (re-parsed, structural invariants, read-back).

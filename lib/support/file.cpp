@@ -297,9 +297,25 @@ Status atomic_write_with(const std::string& path, const std::function<Status(int
   fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   std::string temp;
   int fd = -1;
+  if (opts.seeded) *opts.seeded = false;
   for (int attempt = 0; attempt < 16 && fd < 0; ++attempt) {
     temp = (dir / ("." + target.filename().string() + ".ferry-" + std::to_string(temp_name_number(attempt) % 1000000)))
                .string();
+    // The seed takes the temporary name only if nothing has it (RENAME_NOREPLACE, as O_EXCL below).
+    if (!opts.seed.empty() && ::renameat2(AT_FDCWD, opts.seed.c_str(), AT_FDCWD, temp.c_str(), RENAME_NOREPLACE) == 0) {
+      fd = ::open(temp.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+      if (fd < 0) {
+        (void)::rename(temp.c_str(), opts.seed.c_str());
+        return io_error(path, "cannot open the seed file " + opts.seed);
+      }
+      if (::fchmod(fd, 0600) != 0) {
+        ::close(fd);
+        ::unlink(temp.c_str());
+        return io_error(path, "cannot set the mode of the seed file");
+      }
+      if (opts.seeded) *opts.seeded = true;
+      break;
+    }
     fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 && errno != EEXIST) return io_error(path, "cannot create a temporary file in " + dir.string());
   }

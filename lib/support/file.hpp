@@ -61,6 +61,12 @@ struct AtomicWriteOptions {
   // drops the caller's own references to the replaced file (mappings, descriptors), so that its blocks are
   // freed while the disk is idle rather than behind the new file's write-back (file.cpp exchange_into_place).
   std::function<void()> release_replaced;
+  // A file on the same filesystem as `path` that becomes the temporary file (renamed, never copied): `write`
+  // then receives it open for writing, holding what the seed held, and writes only what differs. Nothing (and
+  // the seed is left where it is) when it cannot be moved: `write` then receives an empty file, as without it;
+  // `seeded` tells which.
+  std::string seed;
+  bool* seeded = nullptr;
 };
 Status atomic_write(const std::string& path, std::span<const uint8_t> bytes, const AtomicWriteOptions& opts = {});
 // The same with the contents produced by `write`, given the temporary file's descriptor (positioned at 0): a

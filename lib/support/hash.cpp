@@ -82,4 +82,26 @@ std::string to_record_base64(const Sha256& d) {
   return out;
 }
 
+std::optional<Sha256> from_record_base64(std::string_view text) {
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    return c == '-' ? 62 : c == '_' ? 63 : -1;
+  };
+  if (text.size() != 43) return std::nullopt;  // 32 bytes: 42 characters of 6 bits and one of 4, no padding
+  Sha256 d{};
+  uint32_t acc = 0;
+  int bits = 0;
+  size_t n = 0;
+  for (char c : text) {
+    int v = value(c);
+    if (v < 0) return std::nullopt;
+    acc = (acc << 6) | static_cast<uint32_t>(v), bits += 6;
+    if (bits >= 8) bits -= 8, d[n++] = static_cast<uint8_t>(acc >> bits);
+  }
+  if (acc & ((1u << bits) - 1)) return std::nullopt;  // the last character's unused bits must be zero
+  return d;
+}
+
 }  // namespace ferry

@@ -3,8 +3,10 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "support/result.hpp"
 
@@ -17,6 +19,8 @@ Result<Sha256> sha256_file(const std::string& path);
 std::string to_hex(const Sha256& digest);
 // urlsafe base64 without padding, as wheel RECORD files use.
 std::string to_record_base64(const Sha256& digest);
+// Its inverse: the digest a RECORD line's "sha256=" value stands for; nullopt unless it is exactly one digest.
+std::optional<Sha256> from_record_base64(std::string_view text);
 
 // Incremental hashing for streamed data (zip members, archives).
 class Sha256Stream {

@@ -193,6 +193,7 @@ struct MemberScanContext {
   const RecordIndex* trust;  // repair --trust-record: RECORD's lines, else null
   bool decode_in_memory;     // AnalyzeOptions::decode_in_memory
   uint64_t index_from;       // AnalyzeOptions::index_deflate_from
+  std::string seed_root;     // with index_from: where each indexed member's second copy goes (Analysis::seeds)
 };
 struct ScannedMember {
   bool is_elf = false;
@@ -200,6 +201,7 @@ struct ScannedMember {
   std::optional<Sha256> digest;
   std::unique_ptr<DecodedMember> decoded;  // decode_in_memory: decoded, its file a placeholder
   std::shared_ptr<PendingDeflateIndex> index;  // c.index_from: where its deflate blocks start (being walked)
+  std::string seed;                            // c.index_from: its second copy (Analysis::seeds)
 };
 
 // --trust-record: a member outside .dist-info whose RECORD line carries a sha256 (and no size other than the
@@ -209,6 +211,13 @@ bool may_trust(const MemberScanContext& c, const ZipMember& m) {
   if (!c.trust || m.name.starts_with(c.dist_info + "/")) return false;
   auto it = c.trust->find(m.name);
   return it != c.trust->end() && it->second->hash.starts_with("sha256=") && !record_size_disproved(*it->second, m.size);
+}
+
+// The digest a trusted member's RECORD line gives (may_trust holds): what an ELF member taken on trust stands
+// for wherever ferry needs its hash (the line carried over when it is not patched, graft and change comparisons).
+// nullopt when the value is not one canonical digest: the member is then hashed.
+std::optional<Sha256> claimed_digest(const MemberScanContext& c, const ZipMember& m) {
+  return from_record_base64(std::string_view(c.trust->find(m.name)->second->hash).substr(7));
 }
 
 // Writes an extracted member's bytes at increasing offsets of `fd`.
@@ -245,7 +254,7 @@ std::unique_ptr<DecodedMember> decode_member(ByteView image, const std::string& 
 Result<std::optional<Sha256>> extract_elf_member(const MemberScanContext& c, const ZipMember& m, const RawMember& r,
                                                  bool hash_it, std::mutex& mkdir_mu,
                                                  std::unique_ptr<DecodedMember>& decoded,
-                                                 std::shared_ptr<PendingDeflateIndex>& index) {
+                                                 std::shared_ptr<PendingDeflateIndex>& index, std::string& seed) {
   // What an ELF member costs (time, scratch disk) is bounded by the wheel's own size.
   if (m.size > kRatioCheckedFrom && m.size / std::max<uint64_t>(m.comp_size, 1) > kMaxElfRatio)
     return make_error(ErrorCode::format, "member '" + m.name + "' claims " + std::to_string(m.size) + " bytes from " +
@@ -264,6 +273,28 @@ Result<std::optional<Sha256>> extract_elf_member(const MemberScanContext& c, con
   if (fd < 0) return make_error(ErrorCode::io, std::string("cannot create: ") + std::strerror(errno)).with_path(dest);
   uint64_t written = 0;
   DataSink to_file = file_sink(fd, dest, written);
+  // The block index is recorded by the inflate where it can be; else it is walked beside the inflate and kept
+  // walking after it: only the writer waits for it.
+  const bool indexed = c.index_from && !c.decode_in_memory && r.method == 8 && m.size >= c.index_from;
+  // An indexed member is the kind a repair patches and rebuilds: written twice, the second copy is what the
+  // patch's output starts from (patch::PatchOptions::seed). The writes run on the thread that also CRCs what
+  // the inflating thread hands over, which has the time: the patch no longer copies the file afterwards.
+  fs::path seed_dest = fs::path(c.seed_root) / m.name;
+  int seed_fd = -1;
+  uint64_t seed_written = 0;
+  if (indexed && !c.seed_root.empty()) {
+    {
+      std::lock_guard<std::mutex> lock(mkdir_mu);
+      fs::create_directories(seed_dest.parent_path(), ec);
+    }
+    if (!ec) seed_fd = ::open(seed_dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  }
+  if (seed_fd >= 0)
+    to_file = [first_copy = to_file, second = file_sink(seed_fd, seed_dest, seed_written)](const uint8_t* d,
+                                                                                       size_t n) -> Status {
+      FERRY_CHECK(first_copy(d, n));
+      return second(d, n);
+    };
   DataSink sink = to_file;
   bool first = true;
   std::unique_ptr<SparseElfImage> sparse;  // a member that streams: only the pages the decoder reads are kept
@@ -277,11 +308,8 @@ Result<std::optional<Sha256>> extract_elf_member(const MemberScanContext& c, con
       if (sparse) return sparse->feed(data, n), Status{};
       return to_file(data, n);
     };
-  // The block index is recorded by the inflate where it can be; else it is walked beside the inflate and kept
-  // walking after it: only the writer waits for it.
   std::shared_ptr<PendingDeflateIndex> ix;
   RecordedBlocks blocks;
-  const bool indexed = c.index_from && !c.decode_in_memory && r.method == 8 && m.size >= c.index_from;
   const bool record = indexed && inflate_records_blocks();
   if (indexed && !record) ix = PendingDeflateIndex::start(c.fd, r, c.wheel_path);
   auto d = digest_member(c.fd, r, 0, sink, c.wheel_path, hash_it, record ? &blocks : nullptr);
@@ -309,6 +337,11 @@ Result<std::optional<Sha256>> extract_elf_member(const MemberScanContext& c, con
       decoded->dev = static_cast<uint64_t>(st.st_dev), decoded->ino = static_cast<uint64_t>(st.st_ino);
   }
   ::close(fd);
+  if (seed_fd >= 0) {
+    ::close(seed_fd);
+    if (d && seed_written == m.size) seed = seed_dest.string();
+    else ::unlink(seed_dest.c_str());
+  }
   if (!d) return d.error();
   if (!hash_it) return std::optional<Sha256>();
   return std::optional<Sha256>(d->sha);
@@ -341,10 +374,14 @@ Result<ScannedMember> scan_member(const MemberScanContext& c, const ZipMember& m
     }
     return out;
   }
-  // A small member was hashed in the sniffing pass already: its extraction only checks CRC-32 and size.
-  FERRY_TRY(d, extract_elf_member(c, m, r, (hash_it || trust) && !out.digest, mkdir_mu, out.decoded,
-                                    out.index));
+  // A small member was hashed in the sniffing pass already: its extraction only checks CRC-32 and size. An ELF
+  // member taken on trust is inflated (ferry reads it) but not hashed: on the 2 GB bench wheel, hashing its
+  // 520 MB extension on the inflating thread was a third of the scan.
+  std::optional<Sha256> claimed = trust ? claimed_digest(c, m) : std::nullopt;
+  FERRY_TRY(d, extract_elf_member(c, m, r, (hash_it || (trust && !claimed)) && !out.digest, mkdir_mu, out.decoded,
+                                    out.index, out.seed));
   if (d) out.digest = d;
+  else if (claimed && !out.digest) out.digest = claimed;
   return out;
 }
 
@@ -512,6 +549,7 @@ Result<MemberScan> scan_members(const Analysis& a, bool verify_all_hashes, unsig
   s.decoded.resize(s.regular.size());
   s.digests.resize(s.regular.size());
   s.indexes.resize(s.regular.size());
+  s.seeds.resize(s.regular.size());
   std::vector<std::optional<Error>> errs(s.regular.size());
   FERRY_TRY(raw, read_central_directory(a.wheel_path));
   if (raw.size() != a.zip.members().size())
@@ -532,7 +570,7 @@ Result<MemberScan> scan_members(const Analysis& a, bool verify_all_hashes, unsig
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t x, size_t y) { return s.regular[x]->size > s.regular[y]->size; });
   MemberScanContext ctx{a.wheel_path, wheel_fd.fd, a.root, a.dist_info, verify_all_hashes, trust, decode_in_memory,
-                        index_from};
+                        index_from, index_from ? a.scratch + "/seed" : std::string()};
   uint64_t bytes_total = 0;
   for (auto* m : s.regular) bytes_total += m->size;
   ProgressMeter meter(progress, "checking", s.regular.size(), bytes_total);
@@ -544,7 +582,7 @@ Result<MemberScan> scan_members(const Analysis& a, bool verify_all_hashes, unsig
     auto r = scan_member(ctx, m, raw[m.index], mkdir_mu);
     if (!r) errs[i] = r.error();
     else s.is_elf[i] = r->is_elf, s.digests[i] = r->digest, trusted += r->trusted, s.decoded[i] = std::move(r->decoded),
-           s.indexes[i] = std::move(r->index);
+           s.indexes[i] = std::move(r->index), s.seeds[i] = std::move(r->seed);
     meter.add(1, m.size);
   }, jobs);
   meter.finish();
@@ -735,8 +773,10 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
   FERRY_TRY(scan, scan_members(a, aopts.verify_all_hashes, jobs, aopts.progress, aopts.trust_record ? &rec : nullptr,
                                aopts.decode_in_memory, aopts.index_deflate_from));
   check_record_hashes(a, scan, rec);
-  for (size_t i = 0; i < scan.regular.size(); ++i)
+  for (size_t i = 0; i < scan.regular.size(); ++i) {
     if (scan.indexes[i]) a.deflate_indexes[scan.regular[i]->name] = scan.indexes[i];
+    if (!scan.seeds[i].empty()) a.seeds[scan.regular[i]->name] = scan.seeds[i];
+  }
   a.members_trusted = scan.trusted;
   clock.mark("scan: members hashed, ELF extracted");
   FERRY_CHECK(decode_elves(a, scan, jobs));

@@ -81,6 +81,10 @@ struct Analysis {
   std::shared_ptr<const resolve::DecodedObjects> decoded;
   // AnalyzeOptions::index_deflate_from: the block index of each large deflated ELF member, by member name.
   std::map<std::string, std::shared_ptr<PendingDeflateIndex>> deflate_indexes;
+  // With index_deflate_from: a second copy of each indexed member as extracted (under scratch/seed), which a
+  // patch of it writes its output into (patch::PatchOptions::seed), by member name. Valid while the member's file
+  // under `root` is as extracted.
+  std::map<std::string, std::string> seeds;
 
   Analysis() = default;
   Analysis(Analysis&&) = default;

@@ -43,6 +43,7 @@ struct MemberScan {
   std::vector<std::optional<Sha256>> digests;   // per regular member, when hashed
   uint64_t trusted = 0;                         // members taken on trust (`trust`): neither inflated nor hashed
   std::vector<std::shared_ptr<PendingDeflateIndex>> indexes;  // per regular member: its deflate blocks, when indexed
+  std::vector<std::string> seeds;  // per regular member: its second copy, when indexed (Analysis::seeds)
 };
 // Sniffs every regular member, hashes those that must be checked (all with `verify_all_hashes`) and extracts
 // the ELF ones, on `jobs` threads. With `trust` (repair --trust-record: RECORD's lines), a member that is neither

@@ -89,6 +89,85 @@ Result<Comparison> compare_contents(int base_fd, uint64_t base_size, int new_fd,
   return c;
 }
 
+// CRC-32 is linear: for two strings of one length, crc(a) ^ crc(b) is the CRC of a ^ b without the pre- and
+// post-conditioning ("raw"). So the new content's CRC follows from the original's and the bytes outside the
+// unchanged ranges, where a ^ b can be nonzero; zlib's crc32_combine(s, 0, n) appends n zero bytes to a raw CRC.
+uint32_t raw_crc(const uint8_t* d, size_t n) {  // raw CRC of d[0, n): its CRC-32 and that of n zeros cancel out
+  static const std::vector<uint8_t> zeros(64 << 10, 0);
+  uLong with = crc32(0, d, static_cast<uInt>(n)), of_zeros = 0;
+  for (size_t left = n; left > 0;) {
+    const size_t k = std::min(left, zeros.size());
+    of_zeros = crc32(of_zeros, zeros.data(), static_cast<uInt>(k));
+    left -= k;
+  }
+  return static_cast<uint32_t>(with ^ of_zeros);
+}
+
+// Step 1 when the patch reported its unchanged ranges (ReuseBase::unchanged): the new content's CRC-32 from the
+// original's (`base_crc`, over `base_size` bytes) and the bytes outside `same`, read from both files. nullopt
+// when the new content is shorter than the original (the CRC of the original's prefix is not known) or `same`
+// is not sorted and disjoint.
+Result<std::optional<uint32_t>> crc_from_changes(int base_fd, uint64_t base_size, uint32_t base_crc, int new_fd,
+                                                 uint64_t new_size, const std::vector<ByteRange>& same,
+                                                 const std::string& path) {
+  if (new_size < base_size) return std::optional<uint32_t>();
+  uLong diff = 0;  // raw CRC of (original ^ new) over [0, pos)
+  uint64_t pos = 0;
+  std::vector<uint8_t> a, b;
+  auto changed_until = [&](uint64_t to) -> Status {  // [pos, to) may differ
+    for (uint64_t at = pos; at < to;) {
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(to - at, 1 << 20));
+      a.resize(n), b.resize(n);
+      FERRY_CHECK(read_exact(base_fd, a.data(), n, at, path));
+      FERRY_CHECK(read_exact(new_fd, b.data(), n, at, path));
+      for (size_t i = 0; i < n; ++i) a[i] ^= b[i];
+      diff = crc32_combine(diff, 0, static_cast<z_off_t>(n)) ^ raw_crc(a.data(), n);
+      at += n;
+    }
+    pos = to;
+    return {};
+  };
+  for (const ByteRange& r : same) {
+    const uint64_t from = std::min(r.from, base_size), to = std::min(r.to, base_size);
+    if (from < pos || to < from) return std::optional<uint32_t>();
+    FERRY_CHECK(changed_until(from));
+    diff = crc32_combine(diff, 0, static_cast<z_off_t>(to - from));  // equal bytes: a ^ b is zero there
+    pos = to;
+  }
+  FERRY_CHECK(changed_until(base_size));
+  uint32_t crc = static_cast<uint32_t>(base_crc ^ diff);
+  if (new_size > base_size) {  // what the patch appended
+    std::vector<uint8_t> tail(static_cast<size_t>(std::min<uint64_t>(new_size - base_size, 1 << 20)));
+    uLong t = crc32(0, nullptr, 0);
+    for (uint64_t at = base_size; at < new_size;) {
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(new_size - at, tail.size()));
+      FERRY_CHECK(read_exact(new_fd, tail.data(), n, at, path));
+      t = crc32(t, tail.data(), static_cast<uInt>(n));
+      at += n;
+    }
+    crc = static_cast<uint32_t>(crc32_combine(crc, t, static_cast<z_off_t>(new_size - base_size)));
+  }
+  return std::optional<uint32_t>(crc);
+}
+
+// Step 1, one way or the other: the comparison the patch's unchanged ranges give without reading the files
+// whole, else compare_contents. `ix_crc` is the original's CRC-32 (its index's).
+Result<Comparison> compare_or_trust(const ReuseBase& base, uint64_t base_size, uint32_t ix_crc, int new_fd,
+                                    uint64_t new_size, unsigned jobs, const std::string& path) {
+  if (base.unchanged) {
+    // The patch copied these ranges from the extracted original, which the caller vouches is still what the
+    // compressed stream holds (CRC-checked when it was extracted).
+    Comparison c;
+    for (auto [from, to] : *base.unchanged) c.same.push_back({from, to});
+    FERRY_TRY(crc, crc_from_changes(base.base_fd, base_size, ix_crc, new_fd, new_size, c.same, path));
+    if (crc) {
+      c.base_crc = ix_crc, c.new_crc = *crc;
+      return c;
+    }
+  }
+  return compare_contents(base.base_fd, base_size, new_fd, new_size, jobs, path);
+}
+
 // The bytes that end copied bits at `bit` (mid-byte or not) and bring the stream back to a byte boundary: the
 // bits of the last byte that belong to the copy, then an empty stored block (BFINAL 0, type 00, padding, LEN 0,
 // NLEN 0xffff).
@@ -231,12 +310,22 @@ Result<uint64_t> deflate_file_reusing(const ReuseBase& base, int new_fd, uint64_
   struct stat st;
   if (::fstat(base.base_fd, &st) != 0) return whole();
   const uint64_t base_size = static_cast<uint64_t>(st.st_size);
-  FERRY_TRY(cmp, compare_contents(base.base_fd, base_size, new_fd, new_size, jobs, path));
-  // Only now the index: a walk still running had the comparison's time (and the patching's before it) to finish.
+  // The index first when the patch's unchanged ranges stand in for the comparison (its CRC is needed); else
+  // only after it: a walk still running had the comparison's time (and the patching's before it) to finish.
   ReuseBase b = base;
+  std::optional<Comparison> compared;
+  if (!b.unchanged) {
+    FERRY_TRY(c, compare_contents(b.base_fd, base_size, new_fd, new_size, jobs, path));
+    compared = std::move(c);
+  }
   if (!b.index) b.index = b.pending->get();
   const DeflateIndex* ix = b.index;
   if (!ix || ix->points.empty() || ix->size != base_size) return whole();
+  if (!compared) {
+    FERRY_TRY(c, compare_or_trust(b, base_size, ix->crc, new_fd, new_size, jobs, path));
+    compared = std::move(c);
+  }
+  Comparison& cmp = *compared;
   // The extracted original must still be what the compressed stream holds (a --lower pass, say, rewrites it).
   if (cmp.base_crc != ix->crc) return whole();
   std::vector<ReusePiece> pieces = plan_reuse(*ix, cmp.same, new_size, min_run);

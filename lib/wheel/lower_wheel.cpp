@@ -80,6 +80,7 @@ Result<Lowered> lower_members(Analysis& a, const policy::Target& t, const ShowOp
     auto r = lower::lower_file(e.extracted, e.extracted, lo);
     if (!r) return r.error().with_path(a.wheel_path + "!" + e.member);
     if (!r->changed) continue;
+    a.seeds.erase(e.member);  // a copy of the member as it was: a patch of the lowered file cannot start from it
     out.members.insert(e.member);
     out.before[e.member] = e.info;
     std::map<std::string, int> by_method;

@@ -159,6 +159,21 @@ Status write_repaired_wheel(Analysis& a, const std::vector<OutputEntry>& entries
   return write_wheel_zip(a.zip, entries, out, zo);
 }
 
+// Every edit job applied (apply_edit_jobs). A seed the patch did not take (a member left unchanged) goes then:
+// its pages are dropped unwritten instead of counting against the kernel's dirty limit while the wheel is written.
+struct Patched {
+  std::vector<elf::ElfInfo> after;  // each job's output read back
+  UnchangedRanges unchanged;
+};
+Result<Patched> patch_members(const Analysis& a, const std::vector<EditJob>& jobs, const RepairOptions& opts) {
+  Patched p;
+  auto after = apply_edit_jobs(jobs, opts.strip, opts.jobs, &p.unchanged);
+  for (auto& [member, seed] : a.seeds) (void)::unlink(seed.c_str());
+  if (!after) return after.error();
+  p.after = std::move(*after);
+  return p;
+}
+
 // An already repaired wheel, whose output is the input byte for byte: nothing to graft or patch, the tags and
 // the member names already right, and a RECORD the members bear out (a wrong one is written anew).
 bool already_repaired(const Analysis& a, const std::set<std::string>& changed, const GraftPlan& grafts,
@@ -214,16 +229,16 @@ Result<RepairReport> repair_elf_wheel(const std::string& wheel_path, const Repai
   ScriptMoves moves;
   auto jobs = build_edit_jobs(a, ev, grafts, replaced, out_root, rep.notes, moves);
   FERRY_CHECK(check_script_moves(moves, a.zip.members(), wheel_path));
-  FERRY_TRY(after, apply_edit_jobs(jobs, opts.strip, opts.jobs));
+  FERRY_TRY(patched, patch_members(a, jobs, opts));
   clock.mark("patch");
   // Large patched members are hashed on a thread of their own while the wheel is written; RECORD waits for them.
   std::vector<EditJob> now, later;
-  for (size_t i = 0; i < jobs.size(); ++i) (hash_while_writing(jobs[i], after[i]) ? later : now).push_back(jobs[i]);
+  for (size_t i = 0; i < jobs.size(); ++i) (hash_while_writing(jobs[i], patched.after[i]) ? later : now).push_back(jobs[i]);
   FERRY_TRY(digests, digest_outputs(now, opts.jobs));
   auto released = std::make_shared<ScratchRelease>(later);
   auto later_digests = hash_on_a_thread(later, released);
   clock.mark("hash the patched files");
-  rep.changes = elf_changes(jobs, after, a.hashes, digests);
+  rep.changes = elf_changes(jobs, patched.after, a.hashes, digests);
   std::set<std::string> changed;
   for (auto& c : rep.changes) changed.insert(c.member);
   FERRY_CHECK(carry_lowered_members(lowered, a, out_root, changed));
@@ -252,7 +267,8 @@ Result<RepairReport> repair_elf_wheel(const std::string& wheel_path, const Repai
   auto warnings = undeclared_sibling_warnings(rep.libraries, member_text(a, a.dist_info + "/METADATA"));
   rep.notes.insert(rep.notes.end(), warnings.begin(), warnings.end());
   OutputPlan op{&a, out_root, changed, replaced, tags.wheel_text,
-                provenance_json(base, rep.policy_tag, rep.platform_tags, grafts, rep.libraries), moves, "", ""};
+                provenance_json(base, rep.policy_tag, rep.platform_tags, grafts, rep.libraries), moves, "", "",
+                std::move(patched.unchanged)};
   FERRY_TRY(sbom, grafts_sbom(tags.file_name, grafts, origins.get(), digests));
   clock.mark("SBOM: which package provides each graft");
   if (sbom) {

@@ -128,7 +128,10 @@ std::optional<EditJob> member_job(const Analysis& a, const TargetEval& ev, const
   for (auto& p : sibling_entries(a, ev, dest, direct)) add_unique(rp, p);
   ed.set_rpath = join(rp, ":");
   ed.force_rpath = true;
-  return EditJob{dest, e.extracted, out_root + "/" + dest, std::move(ed), &e.info, false};
+  EditJob job{dest, e.extracted, out_root + "/" + dest, std::move(ed), &e.info, false, {}};
+  if (auto seed = a.seeds.find(e.member); seed != a.seeds.end() && e.extracted == a.root + "/" + e.member)
+    job.seed = seed->second;
+  return job;
 }
 
 // The job for one graft: its new SONAME, DT_NEEDED names of other grafts, RPATH to them and to siblings.
@@ -150,11 +153,12 @@ EditJob graft_job(const Analysis& a, const TargetEval& ev, const Graft& g,
   } else if (info && (info->rpath || info->runpath)) {
     ed.remove_rpath = true;
   }
-  return EditJob{g.member, g.out_path, g.out_path, std::move(ed), info, true};
+  return EditJob{g.member, g.out_path, g.out_path, std::move(ed), info, true, {}};
 }
 
 // One job: strip (into the output first when it is a different file), patch, read the result back.
-Result<elf::ElfInfo> apply_edit_job(const EditJob& j, const StripFile& strip) {
+Result<elf::ElfInfo> apply_edit_job(const EditJob& j, const StripFile& strip,
+                                    std::vector<std::pair<uint64_t, uint64_t>>& unchanged) {
   std::error_code ec;
   std::string src = j.in;
   if (strip) {
@@ -170,8 +174,10 @@ Result<elf::ElfInfo> apply_edit_job(const EditJob& j, const StripFile& strip) {
   // written from it is the file that matters.
   patch::PatchOptions po;
   po.fsync = false;
+  if (src == j.in) po.seed = j.seed;  // a copy of j.in, not of what --strip made of it
   auto r = patch::patch_file(src, j.out, j.edits, po);
   if (!r) return r.error().with_path(j.member);
+  if (!po.seed.empty()) unchanged = std::move(r->unchanged);
   if (!fs::exists(j.out, ec)) {  // nothing to change: patch_file wrote nothing
     fs::copy_file(src, j.out, fs::copy_options::overwrite_existing, ec);
     if (ec) return make_error(ErrorCode::io, "cannot copy: " + ec.message()).with_path(j.out);
@@ -405,7 +411,7 @@ Result<std::optional<Sbom>> grafts_sbom(const std::string& out_name, const Graft
 }
 
 Result<std::vector<elf::ElfInfo>> apply_edit_jobs(const std::vector<EditJob>& jobs, const StripFile& strip,
-                                                  unsigned jobs_n) {
+                                                  unsigned jobs_n, UnchangedRanges* unchanged) {
   for (auto& j : jobs) {  // directories first, by one thread (workers never race creating one)
     std::error_code ec;
     fs::create_directories(fs::path(j.out).parent_path(), ec);
@@ -413,13 +419,18 @@ Result<std::vector<elf::ElfInfo>> apply_edit_jobs(const std::vector<EditJob>& jo
   }
   std::vector<std::optional<Error>> errs(jobs.size());
   std::vector<elf::ElfInfo> after(jobs.size());
+  std::vector<std::vector<std::pair<uint64_t, uint64_t>>> ranges(jobs.size());
   parallel_for(jobs.size(), [&](size_t i) {
-    auto r = apply_edit_job(jobs[i], strip);
+    auto r = apply_edit_job(jobs[i], strip, ranges[i]);
     if (!r) errs[i] = r.error();
     else after[i] = std::move(*r);
   }, jobs_n);
   for (auto& e : errs)
     if (e) return *e;
+  if (unchanged)
+    for (size_t i = 0; i < jobs.size(); ++i)
+      if (!ranges[i].empty())
+        (*unchanged)[jobs[i].out] = std::make_shared<const std::vector<std::pair<uint64_t, uint64_t>>>(std::move(ranges[i]));
   return after;
 }
 
@@ -574,6 +585,7 @@ std::vector<OutputEntry> output_entries(const OutputPlan& p, const GraftPlan& gr
         o.input_index = m.index;
         o.base_index = ix->second;
         o.base_path = a.root + "/" + m.name;
+        if (auto u = p.unchanged.find(o.file_path); u != p.unchanged.end()) o.unchanged = u->second;
       }
     } else if (m.name == a.dist_info + "/WHEEL" && p.wheel_text) {
       o.source = OutputEntry::Source::bytes;

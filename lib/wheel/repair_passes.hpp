@@ -58,11 +58,16 @@ Result<std::set<std::string>> members_replaced_by_grafts(const GraftPlan& plan, 
                                                          const std::string& wheel_path);
 
 // ---- build edit jobs
+// Per patched file (EditJob::out): its ranges holding the input's bytes at the same offsets
+// (patch::PatchReport::unchanged), for jobs whose input is a member as extracted (EditJob::seed set).
+using UnchangedRanges = std::map<std::string, std::shared_ptr<const std::vector<std::pair<uint64_t, uint64_t>>>>;
+
 struct EditJob {
   std::string member, in, out;
   patch::Edits edits;
   const elf::ElfInfo* before = nullptr;  // nullptr: a graft whose headers were not read
   bool grafted = false;
+  std::string seed;  // a copy of `in` the patch writes its output into (Analysis::seeds), or empty
 };
 // "$ORIGIN/<relative path from the member's directory to `target_dir`>" (both inside the wheel).
 std::string origin_path(const std::string& member, const std::string& target_dir);
@@ -81,9 +86,10 @@ Status check_script_moves(const ScriptMoves& moves, const std::vector<ZipMember>
 
 // ---- patch
 // Applies every job (stripping first when `strip` is set, as auditwheel does) on `jobs` threads; returns each
-// output read back, in job order.
+// output read back, in job order. `unchanged` (when given) receives the unchanged ranges of each output written
+// by a job with a seed, whose input is its member as extracted.
 Result<std::vector<elf::ElfInfo>> apply_edit_jobs(const std::vector<EditJob>& jobs, const StripFile& strip,
-                                                  unsigned jobs_n);
+                                                  unsigned jobs_n, UnchangedRanges* unchanged = nullptr);
 // The SHA-256 and size of every file the jobs wrote, by path, hashed once on `jobs_n` threads: the one digest
 // each output file gets, which elf_changes, the SBOM and RECORD all read.
 struct FileDigest {
@@ -141,6 +147,8 @@ struct OutputPlan {
   ScriptMoves script_moves;               // scripts replaced by a shim, their executables moved
   std::string sbom_member;                // "" = no SBOM
   std::string sbom_text;
+  // Patched files (by path) whose unchanged ranges the patch reported (OutputEntry::unchanged).
+  UnchangedRanges unchanged;
 };
 // The output members (without RECORD), in auditwheel's walk order.
 std::vector<OutputEntry> output_entries(const OutputPlan& p, const GraftPlan& grafts);

@@ -95,6 +95,10 @@ struct OutputEntry {
   // `base_path` is scratch: the writer empties it once the member is written.
   std::shared_ptr<PendingDeflateIndex> base_index;
   std::string base_path;
+  // With base_index: the ranges [from, to) of `file_path` that hold the extracted original's bytes at the same
+  // offsets, as the patch that wrote it copied them (patch::PatchReport::unchanged). Null: the writer compares the
+  // two files to find them.
+  std::shared_ptr<const std::vector<std::pair<uint64_t, uint64_t>>> unchanged;
   // file: called once the member is in the output, after which the writer reads `file_path` no more (repair
   // empties a large patched file then, if its hash has been taken too).
   std::function<void()> on_written;

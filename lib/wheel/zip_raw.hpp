@@ -35,6 +35,10 @@ struct ReuseBase {
   int base_fd = -1;
   // Without `index`: the index still being walked, awaited once the contents are compared.
   PendingDeflateIndex* pending = nullptr;
+  // Where the new content holds the original's bytes at the same offsets, when its writer knows (sorted,
+  // disjoint [from, to) ranges): then neither file is read whole, and the new content's CRC-32 is worked out from
+  // the original's and the bytes outside these ranges. Null: both files are read and compared.
+  const std::vector<std::pair<uint64_t, uint64_t>>* unchanged = nullptr;
 };
 
 struct RawOutput {

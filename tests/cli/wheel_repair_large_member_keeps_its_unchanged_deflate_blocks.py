@@ -10,7 +10,9 @@ it, points at the grafted libraries; RECORD's hash matches; and the outputs of t
 stretches of the input's own compressed bytes (the reuse happened) while staying within 1% of its size. Under
 strace (where it can trace): both scratch copies of the extension, the extracted original and the patched file,
 are emptied (truncate to 0) before the run ends, the patched one only once RECORD's hash of it was taken (the
-hash matching proves that) - their dirty pages are dropped instead of holding back the output's writes."""
+hash matching proves that) - their dirty pages are dropped instead of holding back the output's writes; and the
+patched file is the second copy the scan extracted (renamed from scratch/seed into the patch's temporary name), so
+the patch wrote only its changed pages and copied nothing."""
 import atexit
 import os
 import shutil
@@ -87,17 +89,22 @@ for how in ("zlib-1", "zlib-9", "stored"):
         subprocess.run(["strace", "-f", "-o", "/dev/null", "true"], capture_output=True).returncode == 0
     if traced:
         log = os.path.join(tmp, "truncate.strace")
-        r = subprocess.run(["strace", "-f", "-qq", "-e", "trace=truncate", "-o", log, FERRY, "repair", whl, "-w", out],
+        r = subprocess.run(["strace", "-f", "-qq", "-e", "trace=truncate,renameat2", "-o", log, FERRY, "repair", whl,
+                            "-w", out],
                            env=ENV, capture_output=True, text=True, timeout=120)
     else:
         r = ferry("repair", whl, "-w", out)
     if r.returncode != 0:
         fail(f"{how}: exit {r.returncode}: {r.stderr}")
     if traced:
-        emptied = set()
+        emptied, seeded = set(), []
         for line in open(log):
             if f'/{EXT}", 0) = 0' in line:
                 emptied.add(line.split('"')[1])
+            if "renameat2(" in line and f'/seed/{EXT}"' in line and "RENAME_NOREPLACE) = 0" in line:
+                seeded.append(line)
+        if len(seeded) != 1:
+            fail(f"{how}: expected the patch to take the extension's seed copy once, got: {seeded}")
         if len(emptied) != 2:
             fail(f"{how}: expected the extracted and the patched {EXT} emptied once written, got: {sorted(emptied)}")
     elif how == "zlib-1":

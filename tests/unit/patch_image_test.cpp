@@ -216,3 +216,76 @@ TEST_CASE("verification of a written file fails when a range copied from the inp
     CHECK(s.error().message.find("copied unchanged from the input") != std::string::npos);
   }
 }
+
+TEST_CASE("a seeded write gives what a plain write gives, writing only the pages not copied from the input") {
+  const auto input = random_bytes(6 * Image::kPage + 100, 11);
+  TempFile in(input);
+  for (uint64_t new_size : {uint64_t{6 * Image::kPage + 100}, uint64_t{8 * Image::kPage + 3}, uint64_t{4 * Image::kPage + 9}}) {
+    auto img = Image::open(in.path);
+    REQUIRE(img.ok());
+    std::memset(img->write(Image::kPage + 10, 3), 0x11, 3);
+    REQUIRE(img->resize(new_size).ok());
+    if (new_size > input.size()) std::memset(img->write(input.size() + 5, 7), 0x22, 7);
+    const auto plain = written(*img);
+    // The seed holds the input, except a byte spoiled inside a page the image copies: a seeded write leaves it.
+    auto seed_bytes = input;
+    seed_bytes[3 * Image::kPage + 1] ^= 0xff;
+    TempFile seed(seed_bytes);
+    int fd = ::open(seed.path.c_str(), O_WRONLY);
+    REQUIRE(fd >= 0);
+    REQUIRE(img->write_to(fd, true).ok());
+    ::close(fd);
+    auto back = read_file(seed.path);
+    REQUIRE(back.ok());
+    REQUIRE(back->size() == plain.size());
+    auto expected = plain;
+    if (new_size > 3 * Image::kPage + 1) expected[3 * Image::kPage + 1] ^= 0xff;
+    CHECK(*back == expected);
+  }
+}
+
+TEST_CASE("patch_file with a seed writes its output into the seed: the same bytes, the unchanged ranges reported") {
+  const char* dir = std::getenv("FERRY_FIXTURES");
+  if (!dir) {
+    WARN("FERRY_FIXTURES not set; skipped");
+    return;
+  }
+  auto bytes = read_file(std::string(dir) + "/patch/libfoo.so.1");
+  REQUIRE(bytes.ok());
+  TempFile in(*bytes);
+  patch::Edits edits;
+  edits.set_rpath = "$ORIGIN/../a/much/longer/search/path/than/the/library/had/before/it/was/patched";
+  TempFile plain_out({}), seeded_out({});
+  patch::PatchOptions po;
+  po.fsync = false;
+  auto plain = patch::patch_file(in.path, plain_out.path, edits, po);
+  REQUIRE(plain.ok());
+  REQUIRE_FALSE(plain->unchanged.empty());
+  auto plain_bytes = read_file(plain_out.path);
+  REQUIRE(plain_bytes.ok());
+  // Every range reported unchanged holds the input's bytes at the same offsets.
+  for (auto [from, to] : plain->unchanged) {
+    REQUIRE(to <= bytes->size());
+    CHECK(std::equal(bytes->begin() + static_cast<long>(from), bytes->begin() + static_cast<long>(to),
+                     plain_bytes->begin() + static_cast<long>(from)));
+  }
+
+  SECTION("a seed of the input's size becomes the output") {
+    TempFile seed(*bytes);
+    po.seed = seed.path;
+    auto r = patch::patch_file(in.path, seeded_out.path, edits, po);
+    REQUIRE(r.ok());
+    CHECK(*read_file(seeded_out.path) == *plain_bytes);
+    CHECK(::access(seed.path.c_str(), F_OK) != 0);  // renamed, not copied
+    CHECK(r->unchanged == plain->unchanged);
+  }
+  SECTION("a seed of another size is not used and stays where it is") {
+    std::vector<uint8_t> shorter(bytes->begin(), bytes->end() - 1);
+    TempFile seed(shorter);
+    po.seed = seed.path;
+    auto r = patch::patch_file(in.path, seeded_out.path, edits, po);
+    REQUIRE(r.ok());
+    CHECK(*read_file(seeded_out.path) == *plain_bytes);
+    CHECK(*read_file(seed.path) == shorter);
+  }
+}

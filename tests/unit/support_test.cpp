@@ -45,3 +45,19 @@ TEST_CASE("sha256 matches the published test vector and RECORD encoding drops pa
   CHECK(to_hex(d) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   CHECK(to_record_base64(d) == "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0");
 }
+
+TEST_CASE("a RECORD digest decodes back to the digest it encodes, and nothing else decodes") {
+  for (int seed = 0; seed < 64; ++seed) {
+    std::string text(static_cast<size_t>(seed), static_cast<char>('a' + seed % 26));
+    auto d = sha256(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+    auto back = from_record_base64(to_record_base64(d));
+    REQUIRE(back);
+    CHECK(*back == d);
+  }
+  const std::string good = "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0";
+  CHECK_FALSE(from_record_base64(good + "="));                  // padding is not RECORD's form
+  CHECK_FALSE(from_record_base64(good.substr(0, 42)));          // one character short
+  CHECK_FALSE(from_record_base64(good.substr(0, 42) + "+"));    // standard base64, not urlsafe
+  CHECK_FALSE(from_record_base64(good.substr(0, 42) + "1"));    // unused low bits set: not a canonical encoding
+  CHECK_FALSE(from_record_base64(""));
+}

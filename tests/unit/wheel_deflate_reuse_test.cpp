@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <cstring>
@@ -225,6 +226,65 @@ TEST_CASE("a member unchanged to its end ends with the original's final block", 
   // The last bytes of the stream are the original's own.
   REQUIRE(r.stream.size() > 64);
   CHECK(std::equal(r.stream.end() - 64, r.stream.end(), o.comp.end() - 64));
+}
+
+// The unchanged ranges a page-granular patch reports (patch::PatchReport::unchanged): every whole 4 KiB page below
+// the original's end whose bytes are the original's.
+std::vector<std::pair<uint64_t, uint64_t>> untouched_pages(const std::vector<uint8_t>& base,
+                                                           const std::vector<uint8_t>& patched) {
+  std::vector<std::pair<uint64_t, uint64_t>> out;
+  const uint64_t end = std::min(base.size(), patched.size());
+  for (uint64_t at = 0; at < end; at += 4096) {
+    const uint64_t to = std::min(end, at + 4096);
+    if (!std::equal(base.begin() + at, base.begin() + to, patched.begin() + at)) continue;
+    if (!out.empty() && out.back().second == at) out.back().second = to;
+    else out.emplace_back(at, to);
+  }
+  return out;
+}
+
+TEST_CASE("with the patch's unchanged ranges the member is rebuilt, and its CRC-32 worked out, without comparing",
+          "[wheel][deflate-reuse]") {
+  Original o(content(12 * kMiB, 17));
+  auto patched = o.data;
+  // Edits on a page's first and last byte, across a page boundary, and in the middle; then a grown tail.
+  patched[0] ^= 0x5a;
+  patched[4095] ^= 0x01;
+  std::memset(patched.data() + 3 * kMiB - 10, 'X', 20);
+  std::memset(patched.data() + 7 * kMiB + 777, 'Y', 5000);
+  for (bool grows : {false, true}) {
+    if (grows) {
+      auto tail = content(70000, 23);
+      patched.insert(patched.end(), tail.begin(), tail.end());
+    }
+    auto unchanged = untouched_pages(o.data, patched);
+    REQUIRE(unchanged.size() == 3);  // after page 0, between the two middle edits, after the second
+    ReuseBase base = o.reuse_base();
+    base.unchanged = &unchanged;
+    // The original's file is not read where the ranges say nothing changed: spoiling it there changes nothing.
+    o.base.write(std::vector<uint8_t>(64, 'Z'), 5 * kMiB);
+    Rebuilt r = rebuild(base, patched, kDefaultDeflateLevel);
+    REQUIRE(r.size);
+    CHECK(r.stats.used);
+    CHECK(r.stats.reused > 10 * kMiB);
+    CHECK(r.crc == static_cast<uint32_t>(crc32(0, patched.data(), static_cast<uInt>(patched.size()))));
+    CHECK(zlib_inflate(r.stream, patched.size()) == patched);
+    o.base.write(std::vector<uint8_t>(o.data.begin() + 5 * kMiB, o.data.begin() + 5 * kMiB + 64), 5 * kMiB);
+  }
+}
+
+TEST_CASE("a member shorter than its original is compared, whatever unchanged ranges it comes with",
+          "[wheel][deflate-reuse]") {
+  Original o(content(6 * kMiB, 29));
+  std::vector<uint8_t> patched(o.data.begin(), o.data.end() - 10000);
+  patched[200] ^= 1;
+  auto unchanged = untouched_pages(o.data, patched);
+  ReuseBase base = o.reuse_base();
+  base.unchanged = &unchanged;
+  Rebuilt r = rebuild(base, patched, kDefaultDeflateLevel);
+  REQUIRE(r.size);
+  CHECK(r.crc == static_cast<uint32_t>(crc32(0, patched.data(), static_cast<uInt>(patched.size()))));
+  CHECK(zlib_inflate(r.stream, patched.size()) == patched);
 }
 
 TEST_CASE("a base that no longer holds the original's bytes is not reused", "[wheel][deflate-reuse]") {

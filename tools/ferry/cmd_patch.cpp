@@ -29,7 +29,7 @@ namespace {
 
 struct PatchArgs {
   patch::Edits edits;
-  patch::PatchOptions options{.fsync = false};  // --fsync turns on both flushes
+  patch::PatchOptions options{.fsync = false, .fsync_directory = false, .seed = {}};  // --fsync turns on both flushes
   std::vector<std::string> files;
   std::optional<std::string> output;
   bool print_interpreter = false, print_soname = false, print_rpath = false, print_needed = false;

@@ -358,8 +358,9 @@ void register_repair(CLI::App& app, Context& ctx) {
                 "accepted for compatibility: repair always checks every member's CRC-32 and hash against RECORD");
   rep->add_flag("--trust-record", ra->trust_record,
                 "opt-in speed-up for huge wheels: members copied byte for byte (not ELF, not rewritten, outside "
-                ".dist-info) are not inflated; their RECORD lines are carried over unchecked (pip checks them at "
-                "install) and the report counts them. ELF members and written members are always checked")
+                ".dist-info) are not inflated; their RECORD lines are carried over unchecked (pip does not check "
+                "them either) and the report counts them. ELF members are read but take their hash from RECORD; "
+                "written members are always hashed")
       ->excludes(verify);
   rep->add_option("--patcher", ra->patcher,
                   "accepted for auditwheel compatibility; ferry always patches with its own ELF writer");
