@@ -219,13 +219,15 @@ Result<MappedFile> Image::map_written(const std::string& path) const {
 }
 
 Status Image::write_to(int fd, bool seeded) const {
-  seeded = seeded && fd_ >= 0;  // an image copied from memory has no input file the seed could stand for
+  // An image copied from memory has no input file the seed could stand for: everything is written over it.
+  const bool skip = seeded && fd_ >= 0;
+  if (seeded && ::lseek(fd, 0, SEEK_SET) < 0) return image_error(path_, "cannot seek the output");
   uint64_t at = 0;
   while (at < size_) {
     const bool dirty = dirty_[at / kPage];
     uint64_t end = at;
     while (end < size_ && dirty_[end / kPage] == dirty) end = std::min(size_, (end / kPage + 1) * kPage);
-    if (seeded) {
+    if (skip) {
       // What the seed already holds is skipped: the untouched pages below the input's end (copied_ranges()).
       const uint64_t from = dirty ? at : std::clamp(original_size_, at, end);
       if (from < end) {

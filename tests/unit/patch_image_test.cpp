@@ -244,6 +244,21 @@ TEST_CASE("a seeded write gives what a plain write gives, writing only the pages
   }
 }
 
+TEST_CASE("an image copied from memory writes all of itself over a seed, and cuts it to its size") {
+  const auto input = random_bytes(3 * Image::kPage + 5, 12);
+  auto img = Image::copy_of(ByteView(input.data(), input.size()), "mem");
+  REQUIRE(img.ok());
+  std::memset(img->write(2, 2), 0xcd, 2);
+  auto expected = input;
+  expected[2] = expected[3] = 0xcd;
+  TempFile seed(random_bytes(5 * Image::kPage, 13));  // not the input, and longer
+  int fd = ::open(seed.path.c_str(), O_WRONLY);
+  REQUIRE(fd >= 0);
+  REQUIRE(img->write_to(fd, true).ok());
+  ::close(fd);
+  CHECK(*read_file(seed.path) == expected);
+}
+
 TEST_CASE("patch_file with a seed writes its output into the seed: the same bytes, the unchanged ranges reported") {
   const char* dir = std::getenv("FERRY_FIXTURES");
   if (!dir) {
