@@ -151,7 +151,8 @@ Result<std::optional<uint32_t>> crc_from_changes(int base_fd, uint64_t base_size
 }
 
 // Step 1, one way or the other: the comparison the patch's unchanged ranges give without reading the files
-// whole, else compare_contents. `ix_crc` is the original's CRC-32 (its index's).
+// whole (with the new CRC-32 given, or worked out), else compare_contents. `ix_crc` is the original's CRC-32
+// (its index's).
 Result<Comparison> compare_or_trust(const ReuseBase& base, uint64_t base_size, uint32_t ix_crc, int new_fd,
                                     uint64_t new_size, unsigned jobs, const std::string& path) {
   if (base.unchanged) {
@@ -159,7 +160,11 @@ Result<Comparison> compare_or_trust(const ReuseBase& base, uint64_t base_size, u
     // compressed stream holds (CRC-checked when it was extracted).
     Comparison c;
     for (auto [from, to] : *base.unchanged) c.same.push_back({from, to});
-    FERRY_TRY(crc, crc_from_changes(base.base_fd, base_size, ix_crc, new_fd, new_size, c.same, path));
+    std::optional<uint32_t> crc = base.new_crc;
+    if (!crc) {
+      FERRY_TRY(worked_out, crc_from_changes(base.base_fd, base_size, ix_crc, new_fd, new_size, c.same, path));
+      crc = worked_out;
+    }
     if (crc) {
       c.base_crc = ix_crc, c.new_crc = *crc;
       return c;
@@ -264,6 +269,15 @@ Point previous_point(const DeflateIndex& ix, uint64_t bit) {
 
 }  // namespace
 
+Result<std::optional<uint32_t>> patched_crc(int base_fd, uint64_t base_size, uint32_t base_crc, int new_fd,
+                                            uint64_t new_size,
+                                            const std::vector<std::pair<uint64_t, uint64_t>>& unchanged,
+                                            const std::string& path) {
+  std::vector<ByteRange> same;
+  for (auto [from, to] : unchanged) same.push_back({from, to});
+  return crc_from_changes(base_fd, base_size, base_crc, new_fd, new_size, same, path);
+}
+
 std::vector<ReusePiece> plan_reuse(const DeflateIndex& ix, const std::vector<ByteRange>& same, uint64_t new_size,
                                    uint64_t min_run) {
   std::vector<ReusePiece> out;
@@ -306,10 +320,13 @@ Result<uint64_t> deflate_file_reusing(const ReuseBase& base, int new_fd, uint64_
                                       ReuseStats* stats, uint64_t min_run) {
   if (stats) *stats = ReuseStats{};
   auto whole = [&]() { return deflate_range_to(new_fd, 0, new_size, true, level, out_fd, out_off, jobs, crc, on_bytes, path); };
-  if ((!base.index && !base.pending) || base.base_fd < 0 || base.wheel_fd < 0) return whole();
-  struct stat st;
-  if (::fstat(base.base_fd, &st) != 0) return whole();
-  const uint64_t base_size = static_cast<uint64_t>(st.st_size);
+  // With the patch's ranges and the new CRC-32 known, the original's file is not needed (and may be gone): its
+  // size is the index's.
+  const bool known = base.unchanged && base.new_crc;
+  if ((!base.index && !base.pending) || (!known && base.base_fd < 0) || base.wheel_fd < 0) return whole();
+  struct stat st {};
+  if (!known && ::fstat(base.base_fd, &st) != 0) return whole();
+  uint64_t base_size = known ? 0 : static_cast<uint64_t>(st.st_size);
   // The index first when the patch's unchanged ranges stand in for the comparison (its CRC is needed); else
   // only after it: a walk still running had the comparison's time (and the patching's before it) to finish.
   ReuseBase b = base;
@@ -320,6 +337,7 @@ Result<uint64_t> deflate_file_reusing(const ReuseBase& base, int new_fd, uint64_
   }
   if (!b.index) b.index = b.pending->get();
   const DeflateIndex* ix = b.index;
+  if (known && ix) base_size = ix->size;
   if (!ix || ix->points.empty() || ix->size != base_size) return whole();
   if (!compared) {
     FERRY_TRY(c, compare_or_trust(b, base_size, ix->crc, new_fd, new_size, jobs, path));

@@ -49,6 +49,15 @@ struct ReuseStats {
 
 constexpr uint64_t kMinReuseRun = uint64_t{1} << 20;
 
+// The CRC-32 of a patched file (`new_fd`, `new_size` bytes) from its original's (`base_crc` over `base_size`
+// bytes, at `base_fd`) and the ranges the patch left unchanged (sorted, disjoint [from, to)): CRC-32 is linear,
+// so only the bytes outside those ranges are read, from both files, and what the patch appended. nullopt when the
+// patched file is shorter than the original or the ranges are not sorted and disjoint.
+Result<std::optional<uint32_t>> patched_crc(int base_fd, uint64_t base_size, uint32_t base_crc, int new_fd,
+                                            uint64_t new_size,
+                                            const std::vector<std::pair<uint64_t, uint64_t>>& unchanged,
+                                            const std::string& path_for_errors);
+
 // Writes the raw deflate stream of `new_fd` (`new_size` bytes) to `out_fd` at `out_off`, reusing `base` where
 // plan_reuse allows, deflating the rest as deflate_range_to does (`level`, `jobs`). Falls back to deflating the
 // whole file when the base does not match its index or nothing is worth reusing. Returns the compressed size;

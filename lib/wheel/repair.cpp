@@ -2,6 +2,7 @@
 // ELF writer, regenerate RECORD, WHEEL tags and the file name (auditwheel repair.py + wheeltools.py rules), and
 // write the wheel with unchanged members copied raw. repair_elf_wheel is the script; the passes it runs are in
 // repair_passes.hpp. docs/wheel-contract.md "repair (step by step)".
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 
 #include "support/file.hpp"
 #include "wheel/deflate.hpp"
+#include "wheel/deflate_reuse.hpp"
 #include "wheel/lower_wheel.hpp"
 #include "wheel/repair_passes.hpp"
 
@@ -164,13 +166,45 @@ Status write_repaired_wheel(Analysis& a, const std::vector<OutputEntry>& entries
 struct Patched {
   std::vector<elf::ElfInfo> after;  // each job's output read back
   UnchangedRanges unchanged;
+  std::map<std::string, uint32_t> crcs;  // by output path: worked out before the original was emptied
 };
+
+// A member patched from its seed (its unchanged ranges known) needs its extracted original no more once the
+// patched file's CRC-32 is worked out from it (patched_crc reads only the changed pages): the original is emptied
+// then, before the wheel is written, not once its member is. A torch-sized library in the middle of the archive
+// kept its original's dirty pages (1.5 GB) while every member before it was written, and the output's writes
+// reached the kernel's throttling point sooner (docs/wheel-contract.md).
+Status release_originals(const Analysis& a, const std::vector<EditJob>& jobs, Patched& p) {
+  for (const EditJob& j : jobs) {
+    auto u = p.unchanged.find(j.out);
+    auto ix = a.deflate_indexes.find(j.in.substr(std::min(j.in.size(), a.root.size() + 1)));
+    if (u == p.unchanged.end() || ix == a.deflate_indexes.end() || !ix->second) continue;
+    const DeflateIndex* index = ix->second->get();
+    struct stat st;
+    if (!index || ::stat(j.out.c_str(), &st) != 0) continue;
+    struct Fd {
+      int fd;
+      ~Fd() {
+        if (fd >= 0) ::close(fd);
+      }
+    } in{::open(j.in.c_str(), O_RDONLY | O_CLOEXEC)}, out{::open(j.out.c_str(), O_RDONLY | O_CLOEXEC)};
+    if (in.fd < 0 || out.fd < 0) continue;  // the writer compares the files, and says what is wrong
+    FERRY_TRY(crc, patched_crc(in.fd, index->size, index->crc, out.fd, static_cast<uint64_t>(st.st_size),
+                               *u->second, j.out));
+    if (!crc) continue;
+    p.crcs[j.out] = *crc;
+    (void)::truncate(j.in.c_str(), 0);
+  }
+  return {};
+}
+
 Result<Patched> patch_members(const Analysis& a, const std::vector<EditJob>& jobs, const RepairOptions& opts) {
   Patched p;
   auto after = apply_edit_jobs(jobs, opts.strip, opts.jobs, &p.unchanged);
   for (auto& [member, seed] : a.seeds) (void)::unlink(seed.c_str());
   if (!after) return after.error();
   p.after = std::move(*after);
+  FERRY_CHECK(release_originals(a, jobs, p));
   return p;
 }
 
@@ -268,7 +302,7 @@ Result<RepairReport> repair_elf_wheel(const std::string& wheel_path, const Repai
   rep.notes.insert(rep.notes.end(), warnings.begin(), warnings.end());
   OutputPlan op{&a, out_root, changed, replaced, tags.wheel_text,
                 provenance_json(base, rep.policy_tag, rep.platform_tags, grafts, rep.libraries), moves, "", "",
-                std::move(patched.unchanged)};
+                std::move(patched.unchanged), std::move(patched.crcs)};
   FERRY_TRY(sbom, grafts_sbom(tags.file_name, grafts, origins.get(), digests));
   clock.mark("SBOM: which package provides each graft");
   if (sbom) {

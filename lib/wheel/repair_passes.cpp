@@ -586,6 +586,7 @@ std::vector<OutputEntry> output_entries(const OutputPlan& p, const GraftPlan& gr
         o.base_index = ix->second;
         o.base_path = a.root + "/" + m.name;
         if (auto u = p.unchanged.find(o.file_path); u != p.unchanged.end()) o.unchanged = u->second;
+        if (auto c = p.patched_crcs.find(o.file_path); c != p.patched_crcs.end()) o.patched_crc = c->second;
       }
     } else if (m.name == a.dist_info + "/WHEEL" && p.wheel_text) {
       o.source = OutputEntry::Source::bytes;

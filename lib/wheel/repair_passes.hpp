@@ -147,8 +147,10 @@ struct OutputPlan {
   ScriptMoves script_moves;               // scripts replaced by a shim, their executables moved
   std::string sbom_member;                // "" = no SBOM
   std::string sbom_text;
-  // Patched files (by path) whose unchanged ranges the patch reported (OutputEntry::unchanged).
+  // Patched files (by path) whose unchanged ranges the patch reported (OutputEntry::unchanged), and the CRC-32s
+  // worked out from them before the originals were emptied (OutputEntry::patched_crc).
   UnchangedRanges unchanged;
+  std::map<std::string, uint32_t> patched_crcs;
 };
 // The output members (without RECORD), in auditwheel's walk order.
 std::vector<OutputEntry> output_entries(const OutputPlan& p, const GraftPlan& grafts);

@@ -99,6 +99,8 @@ struct OutputEntry {
   // offsets, as the patch that wrote it copied them (patch::PatchReport::unchanged). Null: the writer compares the
   // two files to find them.
   std::shared_ptr<const std::vector<std::pair<uint64_t, uint64_t>>> unchanged;
+  // With `unchanged`: the file's CRC-32, worked out from the original's before `base_path` was emptied.
+  std::optional<uint32_t> patched_crc;
   // file: called once the member is in the output, after which the writer reads `file_path` no more (repair
   // empties a large patched file then, if its hash has been taken too).
   std::function<void()> on_written;

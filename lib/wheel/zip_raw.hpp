@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,9 @@ struct ReuseBase {
   // disjoint [from, to) ranges): then neither file is read whole, and the new content's CRC-32 is worked out from
   // the original's and the bytes outside these ranges. Null: both files are read and compared.
   const std::vector<std::pair<uint64_t, uint64_t>>* unchanged = nullptr;
+  // With `unchanged`: the new content's CRC-32, worked out before the original's file was let go of
+  // (patched_crc); the original's file (`base_fd`) is then not read at all.
+  std::optional<uint32_t> new_crc;
 };
 
 struct RawOutput {

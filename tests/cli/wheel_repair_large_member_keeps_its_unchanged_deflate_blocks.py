@@ -12,7 +12,8 @@ strace (where it can trace): both scratch copies of the extension, the extracted
 are emptied (truncate to 0) before the run ends, the patched one only once RECORD's hash of it was taken (the
 hash matching proves that) - their dirty pages are dropped instead of holding back the output's writes; and the
 patched file is the second copy the scan extracted (renamed from scratch/seed into the patch's temporary name), so
-the patch wrote only its changed pages and copied nothing."""
+the patch wrote only its changed pages and copied nothing; and the extracted original is emptied before the output
+archive is even created (the patched file's CRC-32 was worked out from it first)."""
 import atexit
 import os
 import shutil
@@ -89,24 +90,32 @@ for how in ("zlib-1", "zlib-9", "stored"):
         subprocess.run(["strace", "-f", "-o", "/dev/null", "true"], capture_output=True).returncode == 0
     if traced:
         log = os.path.join(tmp, "truncate.strace")
-        r = subprocess.run(["strace", "-f", "-qq", "-e", "trace=truncate,renameat2", "-o", log, FERRY, "repair", whl,
-                            "-w", out],
+        r = subprocess.run(["strace", "-f", "-qq", "-e", "trace=truncate,renameat2,openat", "-o", log, FERRY, "repair",
+                            whl, "-w", out],
                            env=ENV, capture_output=True, text=True, timeout=120)
     else:
         r = ferry("repair", whl, "-w", out)
     if r.returncode != 0:
         fail(f"{how}: exit {r.returncode}: {r.stderr}")
     if traced:
-        emptied, seeded = set(), []
-        for line in open(log):
-            if f'/{EXT}", 0) = 0' in line:
+        emptied, seeded, first_emptied, output_created = set(), [], {}, None
+        for k, line in enumerate(open(log)):
+            # A long truncate is logged in two lines, "<unfinished ...>" then "<... truncate resumed>) = 0".
+            if 'truncate("' in line and f'/{EXT}", 0' in line and "= -1" not in line:
                 emptied.add(line.split('"')[1])
+                first_emptied.setdefault(line.split('"')[1], k)
+            if output_created is None and "openat(" in line and '/out.whl"' in line and "O_CREAT" in line:
+                output_created = k
             if "renameat2(" in line and f'/seed/{EXT}"' in line and "RENAME_NOREPLACE) = 0" in line:
                 seeded.append(line)
         if len(seeded) != 1:
             fail(f"{how}: expected the patch to take the extension's seed copy once, got: {seeded}")
         if len(emptied) != 2:
             fail(f"{how}: expected the extracted and the patched {EXT} emptied once written, got: {sorted(emptied)}")
+        original = [p for p in emptied if "/root/" in p]
+        if len(original) != 1 or output_created is None or first_emptied[original[0]] > output_created:
+            fail(f"{how}: the extracted original is not emptied before the output is created: "
+                 f"{original} {first_emptied} {output_created}")
     elif how == "zlib-1":
         print("note: strace cannot trace here; the scratch truncation is not checked")
     path = os.path.join(out, os.listdir(out)[0])

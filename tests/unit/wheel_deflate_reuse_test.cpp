@@ -131,7 +131,7 @@ struct Original {
     REQUIRE(index.comp_size == comp.size());
     REQUIRE(index.crc == member.crc);
   }
-  ReuseBase reuse_base() const { return ReuseBase{archive.fd, kPrefix, &index, base.fd}; }
+  ReuseBase reuse_base() const { return ReuseBase{archive.fd, kPrefix, &index, base.fd, nullptr, nullptr, std::nullopt}; }
 };
 
 struct Rebuilt {
@@ -270,6 +270,38 @@ TEST_CASE("with the patch's unchanged ranges the member is rebuilt, and its CRC-
     CHECK(r.crc == static_cast<uint32_t>(crc32(0, patched.data(), static_cast<uInt>(patched.size()))));
     CHECK(zlib_inflate(r.stream, patched.size()) == patched);
     o.base.write(std::vector<uint8_t>(o.data.begin() + 5 * kMiB, o.data.begin() + 5 * kMiB + 64), 5 * kMiB);
+  }
+}
+
+TEST_CASE("a patched file's CRC-32 follows from its original's and the pages the patch wrote", "[wheel][deflate-reuse]") {
+  Original o(content(3 * kMiB, 31));
+  auto patched = o.data;
+  patched[5] ^= 0x80;
+  std::memset(patched.data() + 2 * kMiB + 4000, 'Q', 300);
+  auto tail = content(12345, 37);
+  patched.insert(patched.end(), tail.begin(), tail.end());
+  TempFile in;
+  in.write(patched);
+  auto unchanged = untouched_pages(o.data, patched);
+  auto crc = patched_crc(o.base.fd, o.data.size(), o.member.crc, in.fd, patched.size(), unchanged, in.path);
+  REQUIRE(crc);
+  REQUIRE(*crc);
+  CHECK(**crc == static_cast<uint32_t>(crc32(0, patched.data(), static_cast<uInt>(patched.size()))));
+  auto unsorted = unchanged;
+  std::swap(unsorted.front(), unsorted.back());
+  CHECK_FALSE(*patched_crc(o.base.fd, o.data.size(), o.member.crc, in.fd, patched.size(), unsorted, in.path));
+  CHECK_FALSE(*patched_crc(o.base.fd, o.data.size(), o.member.crc, in.fd, o.data.size() - 1, unchanged, in.path));
+
+  SECTION("with it worked out, the member is rebuilt without its original's file") {
+    ReuseBase base = o.reuse_base();
+    base.unchanged = &unchanged;
+    base.new_crc = **crc;
+    base.base_fd = -1;  // emptied and closed, as repair does once the CRC is known
+    Rebuilt r = rebuild(base, patched, kDefaultDeflateLevel);
+    REQUIRE(r.size);
+    CHECK(r.stats.used);
+    CHECK(r.crc == **crc);
+    CHECK(zlib_inflate(r.stream, patched.size()) == patched);
   }
 }
 
