@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -68,6 +69,15 @@ void spoil(const std::string& path, uint64_t at, uint64_t n) {
   REQUIRE(fd >= 0);
   REQUIRE(::pwrite(fd, other.data(), n, static_cast<off_t>(at)) == static_cast<ssize_t>(n));
   ::close(fd);
+}
+
+// The fixture library ctest builds (fixtures.build), or nothing when FERRY_FIXTURES is not set.
+std::optional<std::vector<uint8_t>> fixture_library() {
+  const char* dir = std::getenv("FERRY_FIXTURES");
+  if (!dir) return std::nullopt;
+  auto bytes = read_file(std::string(dir) + "/patch/libfoo.so.1");
+  REQUIRE(bytes.ok());
+  return std::move(*bytes);
 }
 
 }  // namespace
@@ -173,13 +183,11 @@ TEST_CASE("the copied ranges are exactly the untouched pages below the input's e
 
 TEST_CASE("verification of a written file fails when a range copied from the input reads back other bytes at its "
           "first or last page") {
-  const char* dir = std::getenv("FERRY_FIXTURES");
-  if (!dir) {
+  auto bytes = fixture_library();
+  if (!bytes) {
     WARN("FERRY_FIXTURES not set; skipped");
     return;
   }
-  auto bytes = read_file(std::string(dir) + "/patch/libfoo.so.1");
-  REQUIRE(bytes.ok());
   TempFile in(*bytes);
   auto mapped = MappedFile::open(in.path);
   REQUIRE(mapped.ok());
@@ -260,13 +268,11 @@ TEST_CASE("an image copied from memory writes all of itself over a seed, and cut
 }
 
 TEST_CASE("patch_file with a seed writes its output into the seed: the same bytes, the unchanged ranges reported") {
-  const char* dir = std::getenv("FERRY_FIXTURES");
-  if (!dir) {
+  auto bytes = fixture_library();
+  if (!bytes) {
     WARN("FERRY_FIXTURES not set; skipped");
     return;
   }
-  auto bytes = read_file(std::string(dir) + "/patch/libfoo.so.1");
-  REQUIRE(bytes.ok());
   TempFile in(*bytes);
   patch::Edits edits;
   edits.set_rpath = "$ORIGIN/../a/much/longer/search/path/than/the/library/had/before/it/was/patched";
