@@ -198,6 +198,7 @@ struct MemberScanContext {
 struct ScannedMember {
   bool is_elf = false;
   bool trusted = false;  // not inflated: its RECORD line is carried over as it is (--trust-record)
+  bool claimed = false;  // ELF, inflated but not hashed: its RECORD line's digest stands for it (--trust-record)
   std::optional<Sha256> digest;
   std::unique_ptr<DecodedMember> decoded;  // decode_in_memory: decoded, its file a placeholder
   std::shared_ptr<PendingDeflateIndex> index;  // c.index_from: where its deflate blocks start (being walked)
@@ -381,7 +382,7 @@ Result<ScannedMember> scan_member(const MemberScanContext& c, const ZipMember& m
   FERRY_TRY(d, extract_elf_member(c, m, r, (hash_it || (trust && !claimed)) && !out.digest, mkdir_mu, out.decoded,
                                     out.index, out.seed));
   if (d) out.digest = d;
-  else if (claimed && !out.digest) out.digest = claimed;
+  else if (claimed && !out.digest) out.digest = claimed, out.claimed = true;
   return out;
 }
 
@@ -550,6 +551,7 @@ Result<MemberScan> scan_members(const Analysis& a, bool verify_all_hashes, unsig
   s.digests.resize(s.regular.size());
   s.indexes.resize(s.regular.size());
   s.seeds.resize(s.regular.size());
+  s.claimed.assign(s.regular.size(), 0);
   std::vector<std::optional<Error>> errs(s.regular.size());
   FERRY_TRY(raw, read_central_directory(a.wheel_path));
   if (raw.size() != a.zip.members().size())
@@ -582,7 +584,7 @@ Result<MemberScan> scan_members(const Analysis& a, bool verify_all_hashes, unsig
     auto r = scan_member(ctx, m, raw[m.index], mkdir_mu);
     if (!r) errs[i] = r.error();
     else s.is_elf[i] = r->is_elf, s.digests[i] = r->digest, trusted += r->trusted, s.decoded[i] = std::move(r->decoded),
-           s.indexes[i] = std::move(r->index), s.seeds[i] = std::move(r->seed);
+           s.indexes[i] = std::move(r->index), s.seeds[i] = std::move(r->seed), s.claimed[i] = r->claimed;
     meter.add(1, m.size);
   }, jobs);
   meter.finish();
@@ -776,6 +778,7 @@ Result<Analysis> analyze_wheel(const std::string& wheel_path, const AnalyzeOptio
   for (size_t i = 0; i < scan.regular.size(); ++i) {
     if (scan.indexes[i]) a.deflate_indexes[scan.regular[i]->name] = scan.indexes[i];
     if (!scan.seeds[i].empty()) a.seeds[scan.regular[i]->name] = scan.seeds[i];
+    if (scan.claimed[i]) a.claimed_elves.insert(scan.regular[i]->name);
   }
   a.members_trusted = scan.trusted;
   clock.mark("scan: members hashed, ELF extracted");

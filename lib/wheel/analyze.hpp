@@ -6,6 +6,7 @@
 #include "support/progress.hpp"
 
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,6 +65,9 @@ struct Analysis {
   std::vector<RecordEntry> record;
   std::map<std::string, Sha256> hashes;  // members whose content ferry hashed (and checked against RECORD)
   uint64_t members_trusted = 0;          // --trust-record: members whose RECORD line was believed, not checked
+  // --trust-record: ELF members inflated but not hashed, their RECORD line's digest standing for them; each one
+  // repair copies as it is counts as trusted too (its line is carried over).
+  std::set<std::string> claimed_elves;
   // RECORD lines the members disproved (a size, a sha256), one sentence each. Not an error: pip installs such a
   // wheel (it does not check RECORD's hashes) and auditwheel rewrites RECORD without looking, so ferry reports
   // them (show and repair: warnings) and repair's RECORD gives what the member really holds.

@@ -44,6 +44,7 @@ struct MemberScan {
   uint64_t trusted = 0;                         // members taken on trust (`trust`): neither inflated nor hashed
   std::vector<std::shared_ptr<PendingDeflateIndex>> indexes;  // per regular member: its deflate blocks, when indexed
   std::vector<std::string> seeds;  // per regular member: its second copy, when indexed (Analysis::seeds)
+  std::vector<char> claimed;       // per regular member: ELF taken on trust (Analysis::claimed_elves)
 };
 // Sniffs every regular member, hashes those that must be checked (all with `verify_all_hashes`) and extracts
 // the ELF ones, on `jobs` threads. With `trust` (repair --trust-record: RECORD's lines), a member that is neither

@@ -208,6 +208,16 @@ Result<Patched> patch_members(const Analysis& a, const std::vector<EditJob>& job
   return p;
 }
 
+// The report's member counts: copied or written. A copied ELF member taken on trust (Analysis::claimed_elves) is
+// one more member whose RECORD line was carried over unchecked.
+void count_members(const std::vector<OutputEntry>& entries, const Analysis& a, RepairReport& rep) {
+  for (auto& o : entries) {
+    const bool copied = o.source == OutputEntry::Source::copy;
+    (copied ? rep.members_copied : rep.members_written)++;
+    if (copied && a.claimed_elves.count(o.name)) ++rep.members_trusted;
+  }
+}
+
 // An already repaired wheel, whose output is the input byte for byte: nothing to graft or patch, the tags and
 // the member names already right, and a RECORD the members bear out (a wrong one is written anew).
 bool already_repaired(const Analysis& a, const std::set<std::string>& changed, const GraftPlan& grafts,
@@ -288,7 +298,7 @@ Result<RepairReport> repair_elf_wheel(const std::string& wheel_path, const Repai
   rep.notes.insert(rep.notes.end(), nnotes.begin(), nnotes.end());
 
   if (already_repaired(a, changed, grafts, tags, base, normalised)) {
-    rep.members_copied = a.zip.members().size();
+    rep.members_copied = a.zip.members().size(), rep.members_trusted += a.claimed_elves.size();
     return copy_unchanged(wheel_path, std::move(rep),
                           "nothing to graft or patch and the tags are already right: the wheel is copied unchanged");
   }
@@ -314,7 +324,7 @@ Result<RepairReport> repair_elf_wheel(const std::string& wheel_path, const Repai
   release_when_written(entries, released);
   add_late_record(entries, a, digests, later_digests, opts.jobs);
   FERRY_CHECK(write_repaired_wheel(a, entries, rep.output, opts));
-  for (auto& o : entries) (o.source == OutputEntry::Source::copy ? rep.members_copied : rep.members_written)++;
+  count_members(entries, a, rep);
   return rep;
 }
 

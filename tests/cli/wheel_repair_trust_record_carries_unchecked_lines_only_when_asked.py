@@ -124,4 +124,20 @@ if w["members_trusted"] != trustable - 1 or not any("'simple/data.bin'" in x and
     fail(f"size lie: members_trusted {w['members_trusted']} (want {trustable - 1}), warnings {w['warnings']}")
 if f"simple/data.bin,{record_hash(blob)},{len(blob)}" not in output_record(out).splitlines():
     fail(f"size lie: the output's line of simple/data.bin is not the true one: {output_record(out)}")
+# An ELF member taken on trust and copied as it is counts as trusted too: its line is carried over unchecked.
+# The wheel repaired above with --trust-record needs nothing more (already repaired, copied as it is): every
+# member outside .dist-info is counted, its ELF files (the extension, the grafted library) with the rest.
+whl, out = wheel_with("again-src", lying)
+r = ferry("repair", whl, "-w", out, "--trust-record")
+if r.returncode != 0:
+    fail(f"--trust-record (first repair): exit {r.returncode}: {r.stderr}")
+again = os.path.join(tmp, "again-out")
+r = ferry("repair", output_of(out), "-w", again, "--trust-record", "--json")
+d = json.loads(r.stdout) if r.returncode == 0 else fail(f"second repair: exit {r.returncode}: {r.stderr}")
+with zipfile.ZipFile(output_of(out)) as z:
+    files = [i.filename for i in z.infolist() if not i.is_dir() and ".dist-info/" not in i.filename]
+    elves = [n for n in files if z.read(n)[:4] == b"\x7fELF"]
+w = d["wheels"][0]
+if len(elves) < 2 or w["members_trusted"] != len(files):
+    fail(f"second repair: members_trusted {w['members_trusted']}, want {len(files)} (ELF among them: {elves})")
 print("ok")
