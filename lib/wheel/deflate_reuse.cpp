@@ -89,20 +89,11 @@ Result<Comparison> compare_contents(int base_fd, uint64_t base_size, int new_fd,
   return c;
 }
 
-// CRC-32 is linear: for two strings of one length, crc(a) ^ crc(b) is the CRC of a ^ b without the pre- and
-// post-conditioning ("raw"). So the new content's CRC follows from the original's and the bytes outside the
-// unchanged ranges, where a ^ b can be nonzero; zlib's crc32_combine(s, 0, n) appends n zero bytes to a raw CRC.
-uint32_t raw_crc(const uint8_t* d, size_t n) {  // raw CRC of d[0, n): its CRC-32 and that of n zeros cancel out
-  static const std::vector<uint8_t> zeros(64 << 10, 0);
-  uLong with = crc32(0, d, static_cast<uInt>(n)), of_zeros = 0;
-  for (size_t left = n; left > 0;) {
-    const size_t k = std::min(left, zeros.size());
-    of_zeros = crc32(of_zeros, zeros.data(), static_cast<uInt>(k));
-    left -= k;
-  }
-  return static_cast<uint32_t>(with ^ of_zeros);
-}
-
+// CRC-32 is linear: for two strings a and b of one length, crc(a) ^ crc(b) is the CRC of a ^ b without the pre-
+// and post-conditioning ("raw": those cancel out). So the new content's CRC follows from the original's and the
+// bytes outside the unchanged ranges, the only place a ^ b can be nonzero; zlib's crc32_combine(s, 0, n) appends n
+// zero bytes to a raw CRC.
+//
 // Step 1 when the patch reported its unchanged ranges (ReuseBase::unchanged): the new content's CRC-32 from the
 // original's (`base_crc`, over `base_size` bytes) and the bytes outside `same`, read from both files. nullopt
 // when the new content is shorter than the original (the CRC of the original's prefix is not known) or `same`
@@ -120,8 +111,8 @@ Result<std::optional<uint32_t>> crc_from_changes(int base_fd, uint64_t base_size
       a.resize(n), b.resize(n);
       FERRY_CHECK(read_exact(base_fd, a.data(), n, at, path));
       FERRY_CHECK(read_exact(new_fd, b.data(), n, at, path));
-      for (size_t i = 0; i < n; ++i) a[i] ^= b[i];
-      diff = crc32_combine(diff, 0, static_cast<z_off_t>(n)) ^ raw_crc(a.data(), n);
+      diff = crc32_combine(diff, 0, static_cast<z_off_t>(n)) ^ crc32(0, a.data(), static_cast<uInt>(n)) ^
+             crc32(0, b.data(), static_cast<uInt>(n));
       at += n;
     }
     pos = to;
