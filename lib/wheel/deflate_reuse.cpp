@@ -89,81 +89,6 @@ Result<Comparison> compare_contents(int base_fd, uint64_t base_size, int new_fd,
   return c;
 }
 
-// CRC-32 is linear: for two strings a and b of one length, crc(a) ^ crc(b) is the CRC of a ^ b without the pre-
-// and post-conditioning ("raw": those cancel out). So the new content's CRC follows from the original's and the
-// bytes outside the unchanged ranges, the only place a ^ b can be nonzero; zlib's crc32_combine(s, 0, n) appends n
-// zero bytes to a raw CRC.
-//
-// Step 1 when the patch reported its unchanged ranges (ReuseBase::unchanged): the new content's CRC-32 from the
-// original's (`base_crc`, over `base_size` bytes) and the bytes outside `same`, read from both files. nullopt
-// when the new content is shorter than the original (the CRC of the original's prefix is not known) or `same`
-// is not sorted and disjoint.
-Result<std::optional<uint32_t>> crc_from_changes(int base_fd, uint64_t base_size, uint32_t base_crc, int new_fd,
-                                                 uint64_t new_size, const std::vector<ByteRange>& same,
-                                                 const std::string& path) {
-  if (new_size < base_size) return std::optional<uint32_t>();
-  uLong diff = 0;  // raw CRC of (original ^ new) over [0, pos)
-  uint64_t pos = 0;
-  std::vector<uint8_t> a, b;
-  auto changed_until = [&](uint64_t to) -> Status {  // [pos, to) may differ
-    for (uint64_t at = pos; at < to;) {
-      const size_t n = static_cast<size_t>(std::min<uint64_t>(to - at, 1 << 20));
-      a.resize(n), b.resize(n);
-      FERRY_CHECK(read_exact(base_fd, a.data(), n, at, path));
-      FERRY_CHECK(read_exact(new_fd, b.data(), n, at, path));
-      diff = crc32_combine(diff, 0, static_cast<z_off_t>(n)) ^ crc32(0, a.data(), static_cast<uInt>(n)) ^
-             crc32(0, b.data(), static_cast<uInt>(n));
-      at += n;
-    }
-    pos = to;
-    return {};
-  };
-  for (const ByteRange& r : same) {
-    const uint64_t from = std::min(r.from, base_size), to = std::min(r.to, base_size);
-    if (from < pos || to < from) return std::optional<uint32_t>();
-    FERRY_CHECK(changed_until(from));
-    diff = crc32_combine(diff, 0, static_cast<z_off_t>(to - from));  // equal bytes: a ^ b is zero there
-    pos = to;
-  }
-  FERRY_CHECK(changed_until(base_size));
-  uint32_t crc = static_cast<uint32_t>(base_crc ^ diff);
-  if (new_size > base_size) {  // what the patch appended
-    std::vector<uint8_t> tail(static_cast<size_t>(std::min<uint64_t>(new_size - base_size, 1 << 20)));
-    uLong t = crc32(0, nullptr, 0);
-    for (uint64_t at = base_size; at < new_size;) {
-      const size_t n = static_cast<size_t>(std::min<uint64_t>(new_size - at, tail.size()));
-      FERRY_CHECK(read_exact(new_fd, tail.data(), n, at, path));
-      t = crc32(t, tail.data(), static_cast<uInt>(n));
-      at += n;
-    }
-    crc = static_cast<uint32_t>(crc32_combine(crc, t, static_cast<z_off_t>(new_size - base_size)));
-  }
-  return std::optional<uint32_t>(crc);
-}
-
-// Step 1, one way or the other: the comparison the patch's unchanged ranges give without reading the files
-// whole (with the new CRC-32 given, or worked out), else compare_contents. `ix_crc` is the original's CRC-32
-// (its index's).
-Result<Comparison> compare_or_trust(const ReuseBase& base, uint64_t base_size, uint32_t ix_crc, int new_fd,
-                                    uint64_t new_size, unsigned jobs, const std::string& path) {
-  if (base.unchanged) {
-    // The patch copied these ranges from the extracted original, which the caller vouches is still what the
-    // compressed stream holds (CRC-checked when it was extracted).
-    Comparison c;
-    for (auto [from, to] : *base.unchanged) c.same.push_back({from, to});
-    std::optional<uint32_t> crc = base.new_crc;
-    if (!crc) {
-      FERRY_TRY(worked_out, crc_from_changes(base.base_fd, base_size, ix_crc, new_fd, new_size, c.same, path));
-      crc = worked_out;
-    }
-    if (crc) {
-      c.base_crc = ix_crc, c.new_crc = *crc;
-      return c;
-    }
-  }
-  return compare_contents(base.base_fd, base_size, new_fd, new_size, jobs, path);
-}
-
 // The bytes that end copied bits at `bit` (mid-byte or not) and bring the stream back to a byte boundary: the
 // bits of the last byte that belong to the copy, then an empty stored block (BFINAL 0, type 00, padding, LEN 0,
 // NLEN 0xffff).
@@ -260,13 +185,52 @@ Point previous_point(const DeflateIndex& ix, uint64_t bit) {
 
 }  // namespace
 
+// CRC-32 is linear: for two strings a and b of one length, crc(a) ^ crc(b) is the CRC of a ^ b without the pre-
+// and post-conditioning ("raw": those cancel out). So the new content's CRC follows from the original's and the
+// bytes outside the unchanged ranges, the only place a ^ b can be nonzero; zlib's crc32_combine(s, 0, n) appends n
+// zero bytes to a raw CRC.
 Result<std::optional<uint32_t>> patched_crc(int base_fd, uint64_t base_size, uint32_t base_crc, int new_fd,
                                             uint64_t new_size,
                                             const std::vector<std::pair<uint64_t, uint64_t>>& unchanged,
                                             const std::string& path) {
-  std::vector<ByteRange> same;
-  for (auto [from, to] : unchanged) same.push_back({from, to});
-  return crc_from_changes(base_fd, base_size, base_crc, new_fd, new_size, same, path);
+  if (new_size < base_size) return std::optional<uint32_t>();
+  uLong diff = 0;  // raw CRC of (original ^ new) over [0, pos)
+  uint64_t pos = 0;
+  std::vector<uint8_t> a, b;
+  auto changed_until = [&](uint64_t to) -> Status {  // [pos, to) may differ
+    for (uint64_t at = pos; at < to;) {
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(to - at, 1 << 20));
+      a.resize(n), b.resize(n);
+      FERRY_CHECK(read_exact(base_fd, a.data(), n, at, path));
+      FERRY_CHECK(read_exact(new_fd, b.data(), n, at, path));
+      diff = crc32_combine(diff, 0, static_cast<z_off_t>(n)) ^ crc32(0, a.data(), static_cast<uInt>(n)) ^
+             crc32(0, b.data(), static_cast<uInt>(n));
+      at += n;
+    }
+    pos = to;
+    return {};
+  };
+  for (auto [range_from, range_to] : unchanged) {
+    const uint64_t from = std::min(range_from, base_size), to = std::min(range_to, base_size);
+    if (from < pos || to < from) return std::optional<uint32_t>();
+    FERRY_CHECK(changed_until(from));
+    diff = crc32_combine(diff, 0, static_cast<z_off_t>(to - from));  // equal bytes: a ^ b is zero there
+    pos = to;
+  }
+  FERRY_CHECK(changed_until(base_size));
+  uint32_t crc = static_cast<uint32_t>(base_crc ^ diff);
+  if (new_size > base_size) {  // what the patch appended
+    std::vector<uint8_t> tail(static_cast<size_t>(std::min<uint64_t>(new_size - base_size, 1 << 20)));
+    uLong t = crc32(0, nullptr, 0);
+    for (uint64_t at = base_size; at < new_size;) {
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(new_size - at, tail.size()));
+      FERRY_CHECK(read_exact(new_fd, tail.data(), n, at, path));
+      t = crc32(t, tail.data(), static_cast<uInt>(n));
+      at += n;
+    }
+    crc = static_cast<uint32_t>(crc32_combine(crc, t, static_cast<z_off_t>(new_size - base_size)));
+  }
+  return std::optional<uint32_t>(crc);
 }
 
 std::vector<ReusePiece> plan_reuse(const DeflateIndex& ix, const std::vector<ByteRange>& same, uint64_t new_size,
@@ -311,30 +275,31 @@ Result<uint64_t> deflate_file_reusing(const ReuseBase& base, int new_fd, uint64_
                                       ReuseStats* stats, uint64_t min_run) {
   if (stats) *stats = ReuseStats{};
   auto whole = [&]() { return deflate_range_to(new_fd, 0, new_size, true, level, out_fd, out_off, jobs, crc, on_bytes, path); };
-  // With the patch's ranges and the new CRC-32 known, the original's file is not needed (and may be gone): its
-  // size is the index's.
-  const bool known = base.unchanged && base.new_crc;
+  // With what the patch knows (base.known), the original's file is not opened: its size is the index's.
+  const KnownChanges* known = base.known;
   if ((!base.index && !base.pending) || (!known && base.base_fd < 0) || base.wheel_fd < 0) return whole();
-  struct stat st {};
-  if (!known && ::fstat(base.base_fd, &st) != 0) return whole();
-  uint64_t base_size = known ? 0 : static_cast<uint64_t>(st.st_size);
-  // The index first when the patch's unchanged ranges stand in for the comparison (its CRC is needed); else
-  // only after it: a walk still running had the comparison's time (and the patching's before it) to finish.
-  ReuseBase b = base;
-  std::optional<Comparison> compared;
-  if (!b.unchanged) {
-    FERRY_TRY(c, compare_contents(b.base_fd, base_size, new_fd, new_size, jobs, path));
-    compared = std::move(c);
+  Comparison cmp;
+  uint64_t base_size = 0;
+  if (!known) {
+    struct stat st;
+    if (::fstat(base.base_fd, &st) != 0) return whole();
+    base_size = static_cast<uint64_t>(st.st_size);
+    FERRY_TRY(c, compare_contents(base.base_fd, base_size, new_fd, new_size, jobs, path));
+    cmp = std::move(c);
   }
+  // Only now the index: a walk still running had the comparison's time (and the patching's before it) to finish.
+  ReuseBase b = base;
   if (!b.index) b.index = b.pending->get();
   const DeflateIndex* ix = b.index;
-  if (known && ix) base_size = ix->size;
-  if (!ix || ix->points.empty() || ix->size != base_size) return whole();
-  if (!compared) {
-    FERRY_TRY(c, compare_or_trust(b, base_size, ix->crc, new_fd, new_size, jobs, path));
-    compared = std::move(c);
+  if (!ix || ix->points.empty()) return whole();
+  if (known) {
+    // The patch copied these ranges from the extracted original, which the caller vouches is still what the
+    // compressed stream holds (CRC-checked when it was extracted).
+    base_size = ix->size;
+    for (auto [from, to] : known->unchanged) cmp.same.push_back({from, to});
+    cmp.base_crc = ix->crc, cmp.new_crc = known->crc;
   }
-  Comparison& cmp = *compared;
+  if (ix->size != base_size) return whole();
   // The extracted original must still be what the compressed stream holds (a --lower pass, say, rewrites it).
   if (cmp.base_crc != ix->crc) return whole();
   std::vector<ReusePiece> pieces = plan_reuse(*ix, cmp.same, new_size, min_run);

@@ -161,12 +161,10 @@ Status write_repaired_wheel(Analysis& a, const std::vector<OutputEntry>& entries
   return write_wheel_zip(a.zip, entries, out, zo);
 }
 
-// Every edit job applied (apply_edit_jobs). A seed the patch did not take (a member left unchanged) goes then:
-// its pages are dropped unwritten instead of counting against the kernel's dirty limit while the wheel is written.
 struct Patched {
   std::vector<elf::ElfInfo> after;  // each job's output read back
-  UnchangedRanges unchanged;
-  std::map<std::string, uint32_t> crcs;  // by output path: worked out before the original was emptied
+  UnchangedRanges unchanged;        // jobs patched from their seed: what the patch copied
+  std::map<std::string, std::shared_ptr<const KnownChanges>> known;  // ... with the CRC-32 worked out from it
 };
 
 // A member patched from its seed (its unchanged ranges known) needs its extracted original no more once the
@@ -190,14 +188,16 @@ Status release_originals(const Analysis& a, const std::vector<EditJob>& jobs, Pa
     } in{::open(j.in.c_str(), O_RDONLY | O_CLOEXEC)}, out{::open(j.out.c_str(), O_RDONLY | O_CLOEXEC)};
     if (in.fd < 0 || out.fd < 0) continue;  // the writer compares the files, and says what is wrong
     FERRY_TRY(crc, patched_crc(in.fd, index->size, index->crc, out.fd, static_cast<uint64_t>(st.st_size),
-                               *u->second, j.out));
+                               u->second, j.out));
     if (!crc) continue;
-    p.crcs[j.out] = *crc;
+    p.known[j.out] = std::make_shared<const KnownChanges>(KnownChanges{std::move(u->second), *crc});
     (void)::truncate(j.in.c_str(), 0);
   }
   return {};
 }
 
+// Every edit job applied (apply_edit_jobs). A seed the patch did not take (a member left unchanged) goes then:
+// its pages are dropped unwritten instead of counting against the kernel's dirty limit while the wheel is written.
 Result<Patched> patch_members(const Analysis& a, const std::vector<EditJob>& jobs, const RepairOptions& opts) {
   Patched p;
   auto after = apply_edit_jobs(jobs, opts.strip, opts.jobs, &p.unchanged);
@@ -312,7 +312,7 @@ Result<RepairReport> repair_elf_wheel(const std::string& wheel_path, const Repai
   rep.notes.insert(rep.notes.end(), warnings.begin(), warnings.end());
   OutputPlan op{&a, out_root, changed, replaced, tags.wheel_text,
                 provenance_json(base, rep.policy_tag, rep.platform_tags, grafts, rep.libraries), moves, "", "",
-                std::move(patched.unchanged), std::move(patched.crcs)};
+                std::move(patched.known)};
   FERRY_TRY(sbom, grafts_sbom(tags.file_name, grafts, origins.get(), digests));
   clock.mark("SBOM: which package provides each graft");
   if (sbom) {

@@ -429,8 +429,7 @@ Result<std::vector<elf::ElfInfo>> apply_edit_jobs(const std::vector<EditJob>& jo
     if (e) return *e;
   if (unchanged)
     for (size_t i = 0; i < jobs.size(); ++i)
-      if (!ranges[i].empty())
-        (*unchanged)[jobs[i].out] = std::make_shared<const std::vector<std::pair<uint64_t, uint64_t>>>(std::move(ranges[i]));
+      if (!ranges[i].empty()) (*unchanged)[jobs[i].out] = std::move(ranges[i]);
   return after;
 }
 
@@ -585,8 +584,7 @@ std::vector<OutputEntry> output_entries(const OutputPlan& p, const GraftPlan& gr
         o.input_index = m.index;
         o.base_index = ix->second;
         o.base_path = a.root + "/" + m.name;
-        if (auto u = p.unchanged.find(o.file_path); u != p.unchanged.end()) o.unchanged = u->second;
-        if (auto c = p.patched_crcs.find(o.file_path); c != p.patched_crcs.end()) o.patched_crc = c->second;
+        if (auto k = p.known.find(o.file_path); k != p.known.end()) o.known = k->second;
       }
     } else if (m.name == a.dist_info + "/WHEEL" && p.wheel_text) {
       o.source = OutputEntry::Source::bytes;

@@ -60,7 +60,7 @@ Result<std::set<std::string>> members_replaced_by_grafts(const GraftPlan& plan, 
 // ---- build edit jobs
 // Per patched file (EditJob::out): its ranges holding the input's bytes at the same offsets
 // (patch::PatchReport::unchanged), for jobs whose input is a member as extracted (EditJob::seed set).
-using UnchangedRanges = std::map<std::string, std::shared_ptr<const std::vector<std::pair<uint64_t, uint64_t>>>>;
+using UnchangedRanges = std::map<std::string, std::vector<std::pair<uint64_t, uint64_t>>>;
 
 struct EditJob {
   std::string member, in, out;
@@ -147,10 +147,9 @@ struct OutputPlan {
   ScriptMoves script_moves;               // scripts replaced by a shim, their executables moved
   std::string sbom_member;                // "" = no SBOM
   std::string sbom_text;
-  // Patched files (by path) whose unchanged ranges the patch reported (OutputEntry::unchanged), and the CRC-32s
-  // worked out from them before the originals were emptied (OutputEntry::patched_crc).
-  UnchangedRanges unchanged;
-  std::map<std::string, uint32_t> patched_crcs;
+  // Patched files (by path) whose unchanged ranges and CRC-32 are known, their originals emptied
+  // (OutputEntry::known).
+  std::map<std::string, std::shared_ptr<const KnownChanges>> known;
 };
 // The output members (without RECORD), in auditwheel's walk order.
 std::vector<OutputEntry> output_entries(const OutputPlan& p, const GraftPlan& grafts);

@@ -78,6 +78,7 @@ Status check_symlink_target(const std::string& member, const std::string& target
 
 // One member of the output archive.
 class PendingDeflateIndex;  // a member's deflate blocks, being walked (an internal header: deflate.hpp)
+struct KnownChanges;        // zip_raw.hpp
 
 struct OutputEntry {
   enum class Source { copy, file, bytes };
@@ -95,12 +96,9 @@ struct OutputEntry {
   // `base_path` is scratch: the writer empties it once the member is written.
   std::shared_ptr<PendingDeflateIndex> base_index;
   std::string base_path;
-  // With base_index: the ranges [from, to) of `file_path` that hold the extracted original's bytes at the same
-  // offsets, as the patch that wrote it copied them (patch::PatchReport::unchanged). Null: the writer compares the
-  // two files to find them.
-  std::shared_ptr<const std::vector<std::pair<uint64_t, uint64_t>>> unchanged;
-  // With `unchanged`: the file's CRC-32, worked out from the original's before `base_path` was emptied.
-  std::optional<uint32_t> patched_crc;
+  // With base_index: what the patch that wrote `file_path` knows of it (its unchanged ranges and CRC-32, worked
+  // out before `base_path` was emptied). Null: the writer compares the two files.
+  std::shared_ptr<const KnownChanges> known;
   // file: called once the member is in the output, after which the writer reads `file_path` no more (repair
   // empties a large patched file then, if its hash has been taken too).
   std::function<void()> on_written;

@@ -6,7 +6,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +23,14 @@ inline Result<std::vector<RawMember>> read_central_directory(const std::string& 
 }
 
 struct DeflateIndex;         // deflate.hpp
+
+// What a patch of a member as extracted tells the writer that rebuilds its deflate stream: the ranges [from, to)
+// of the new content that hold the original's bytes at the same offsets (patch::PatchReport::unchanged; sorted,
+// disjoint), and the new content's CRC-32 worked out from them (patched_crc, deflate_reuse.hpp).
+struct KnownChanges {
+  std::vector<std::pair<uint64_t, uint64_t>> unchanged;
+  uint32_t crc = 0;
+};
 class PendingDeflateIndex;  // deflate.hpp
 
 // What reusing an original member's compressed bits needs (deflate_reuse.hpp): its compressed stream (`wheel_fd`
@@ -36,13 +43,9 @@ struct ReuseBase {
   int base_fd = -1;
   // Without `index`: the index still being walked, awaited once the contents are compared.
   PendingDeflateIndex* pending = nullptr;
-  // Where the new content holds the original's bytes at the same offsets, when its writer knows (sorted,
-  // disjoint [from, to) ranges): then neither file is read whole, and the new content's CRC-32 is worked out from
-  // the original's and the bytes outside these ranges. Null: both files are read and compared.
-  const std::vector<std::pair<uint64_t, uint64_t>>* unchanged = nullptr;
-  // With `unchanged`: the new content's CRC-32, worked out before the original's file was let go of
-  // (patched_crc); the original's file (`base_fd`) is then not read at all.
-  std::optional<uint32_t> new_crc;
+  // What the patch knows of the new content (KnownChanges): then neither file is compared and `base_fd` is not
+  // read. Null: both files are read and compared.
+  const KnownChanges* known = nullptr;
 };
 
 struct RawOutput {

@@ -169,7 +169,7 @@ Result<std::vector<RawOutput>> plan_outputs(const std::vector<OutputEntry>& entr
         o.src_fd = f.file.fd;
         if (f.base.fd >= 0 && e.input_index < in_raw.size() && in_raw[e.input_index].method == 8)
           o.reuse = ReuseBase{in_fd, in_raw[e.input_index].data_offset, nullptr, f.base.fd, e.base_index.get(),
-                              e.unchanged.get(), e.patched_crc};
+                              e.known.get()};
         // The extracted original is scratch that nothing reads once its member is written: emptied then, its
         // dirty pages are dropped instead of written to disk. On the 2 GB bench wheel those 545 MB were what
         // took the dirty page cache past the kernel's throttling point (output 2.27 GB + scratch 1.1 GB against

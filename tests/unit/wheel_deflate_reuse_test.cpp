@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -131,7 +132,7 @@ struct Original {
     REQUIRE(index.comp_size == comp.size());
     REQUIRE(index.crc == member.crc);
   }
-  ReuseBase reuse_base() const { return ReuseBase{archive.fd, kPrefix, &index, base.fd, nullptr, nullptr, std::nullopt}; }
+  ReuseBase reuse_base() const { return ReuseBase{archive.fd, kPrefix, &index, base.fd, nullptr, nullptr}; }
 };
 
 struct Rebuilt {
@@ -230,8 +231,8 @@ TEST_CASE("a member unchanged to its end ends with the original's final block", 
 
 // The unchanged ranges a page-granular patch reports (patch::PatchReport::unchanged): every whole 4 KiB page below
 // the original's end whose bytes are the original's.
-std::vector<std::pair<uint64_t, uint64_t>> untouched_pages(const std::vector<uint8_t>& base,
-                                                           const std::vector<uint8_t>& patched) {
+static std::vector<std::pair<uint64_t, uint64_t>> untouched_pages(const std::vector<uint8_t>& base,
+                                                                  const std::vector<uint8_t>& patched) {
   std::vector<std::pair<uint64_t, uint64_t>> out;
   const uint64_t end = std::min(base.size(), patched.size());
   for (uint64_t at = 0; at < end; at += 4096) {
@@ -243,8 +244,20 @@ std::vector<std::pair<uint64_t, uint64_t>> untouched_pages(const std::vector<uin
   return out;
 }
 
-TEST_CASE("with the patch's unchanged ranges the member is rebuilt, and its CRC-32 worked out, without comparing",
-          "[wheel][deflate-reuse]") {
+// What repair hands the writer for a member patched from its seed: the patch's unchanged pages and the CRC-32
+// worked out from them (patched_crc); nothing when patched_crc cannot work it out.
+static std::optional<KnownChanges> known_changes(const Original& o, const std::vector<uint8_t>& patched) {
+  TempFile in;
+  in.write(patched);
+  auto unchanged = untouched_pages(o.data, patched);
+  auto crc = patched_crc(o.base.fd, o.data.size(), o.member.crc, in.fd, patched.size(), unchanged, in.path);
+  REQUIRE(crc);
+  if (!*crc) return std::nullopt;
+  return KnownChanges{std::move(unchanged), **crc};
+}
+
+TEST_CASE("with the patch's unchanged ranges and the CRC-32 worked out from them the member is rebuilt without "
+          "comparing", "[wheel][deflate-reuse]") {
   Original o(content(12 * kMiB, 17));
   auto patched = o.data;
   // Edits on a page's first and last byte, across a page boundary, and in the middle; then a grown tail.
@@ -257,10 +270,11 @@ TEST_CASE("with the patch's unchanged ranges the member is rebuilt, and its CRC-
       auto tail = content(70000, 23);
       patched.insert(patched.end(), tail.begin(), tail.end());
     }
-    auto unchanged = untouched_pages(o.data, patched);
-    REQUIRE(unchanged.size() == 3);  // after page 0, between the two middle edits, after the second
+    auto known = known_changes(o, patched);
+    REQUIRE(known);
+    REQUIRE(known->unchanged.size() == 3);  // after page 0, between the two middle edits, after the second
     ReuseBase base = o.reuse_base();
-    base.unchanged = &unchanged;
+    base.known = &*known;
     // The original's file is not read where the ranges say nothing changed: spoiling it there changes nothing.
     o.base.write(std::vector<uint8_t>(64, 'Z'), 5 * kMiB);
     Rebuilt r = rebuild(base, patched, kDefaultDeflateLevel);
@@ -294,8 +308,8 @@ TEST_CASE("a patched file's CRC-32 follows from its original's and the pages the
 
   SECTION("with it worked out, the member is rebuilt without its original's file") {
     ReuseBase base = o.reuse_base();
-    base.unchanged = &unchanged;
-    base.new_crc = **crc;
+    KnownChanges known{unchanged, **crc};
+    base.known = &known;
     base.base_fd = -1;  // emptied and closed, as repair does once the CRC is known
     Rebuilt r = rebuild(base, patched, kDefaultDeflateLevel);
     REQUIRE(r.size);
@@ -305,15 +319,12 @@ TEST_CASE("a patched file's CRC-32 follows from its original's and the pages the
   }
 }
 
-TEST_CASE("a member shorter than its original is compared, whatever unchanged ranges it comes with",
-          "[wheel][deflate-reuse]") {
+TEST_CASE("a member shorter than its original gets no CRC-32 worked out, and is compared", "[wheel][deflate-reuse]") {
   Original o(content(6 * kMiB, 29));
   std::vector<uint8_t> patched(o.data.begin(), o.data.end() - 10000);
   patched[200] ^= 1;
-  auto unchanged = untouched_pages(o.data, patched);
-  ReuseBase base = o.reuse_base();
-  base.unchanged = &unchanged;
-  Rebuilt r = rebuild(base, patched, kDefaultDeflateLevel);
+  REQUIRE_FALSE(known_changes(o, patched));
+  Rebuilt r = rebuild(o.reuse_base(), patched, kDefaultDeflateLevel);
   REQUIRE(r.size);
   CHECK(r.crc == static_cast<uint32_t>(crc32(0, patched.data(), static_cast<uInt>(patched.size()))));
   CHECK(zlib_inflate(r.stream, patched.size()) == patched);
