@@ -14,6 +14,19 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The merged wheel's entries, set field by field: OutputEntry grows with what the writer needs (an aggregate
+// list of every field broke at each addition).
+wheel::OutputEntry copied_entry(const wheel::ZipMember& m) {
+  wheel::OutputEntry e;
+  e.name = m.name, e.source = wheel::OutputEntry::Source::copy, e.input_index = m.index, e.mode = m.mode & ~07000u;
+  return e;
+}
+wheel::OutputEntry written_entry(const std::string& name, std::vector<uint8_t> bytes, uint32_t mode) {
+  wheel::OutputEntry e;
+  e.name = name, e.source = wheel::OutputEntry::Source::bytes, e.bytes = std::move(bytes), e.mode = mode;
+  return e;
+}
+
 const Binary* binary_of(const LoadedWheel& w, const std::string& member) {
   for (auto& b : w.binaries)
     if (b.member == member) return &b;
@@ -56,7 +69,7 @@ Result<MergeReport> merge_wheels(const std::string& pa, const std::string& pb, c
   for (auto& m : b.zip.members()) in_b[m.name] = &m;
   for (auto& m : a.zip.members()) {
     if (m.is_dir || m.name == record) continue;
-    wheel::OutputEntry e{m.name, wheel::OutputEntry::Source::copy, m.index, {}, {}, m.mode & ~07000u, {}, {}, {}, {}, {}};
+    wheel::OutputEntry e = copied_entry(m);
     auto other = in_b.find(m.name);
     if (other == in_b.end()) rep.only_one.push_back(m.name);
     else if (m.name != wheel_file && a.hashes.count(m.name) && a.hashes[m.name] != b.hashes[m.name]) {
@@ -81,7 +94,7 @@ Result<MergeReport> merge_wheels(const std::string& pa, const std::string& pb, c
   for (auto& m : b.zip.members()) {
     if (m.is_dir || m.is_symlink || m.name.starts_with(b.dist_info + "/") || a.hashes.count(m.name)) continue;
     FERRY_TRY(bytes, b.zip.read(m, uint64_t{4} << 30));
-    entries.push_back({m.name, wheel::OutputEntry::Source::bytes, 0, {}, std::move(bytes), m.mode & ~07000u, {}, {}, {}, {}, {}});
+    entries.push_back(written_entry(m.name, std::move(bytes), m.mode & ~07000u));
     rep.only_one.push_back(m.name);
   }
   if (!differ.empty()) {
@@ -97,7 +110,7 @@ Result<MergeReport> merge_wheels(const std::string& pa, const std::string& pb, c
     text += wheel::record_line(e.name, wheel::record_hash(h), std::to_string(size));
   }
   text += wheel::record_line(record, "", "");
-  entries.push_back({record, wheel::OutputEntry::Source::bytes, 0, {}, std::vector<uint8_t>(text.begin(), text.end()), 0100644, {}, {}, {}, {}, {}});
+  entries.push_back(written_entry(record, std::vector<uint8_t>(text.begin(), text.end()), 0100644));
   std::string tagset;
   for (auto& t : rep.platform_tags) tagset += (tagset.empty() ? "" : ".") + t;
   std::error_code ec;
