@@ -10,6 +10,7 @@
 
 #include "archive/archive_internal.hpp"
 #include "archive/zip_directory.hpp"
+#include "support/file.hpp"
 
 namespace ferry::archive {
 namespace {
@@ -56,12 +57,9 @@ Result<std::vector<Member>> list_zip(const std::string& path) {
 Status for_each_zip(const std::string& path, const MemberFilter& filter, const MemberVisitor& visit,
                     const ReadLimits& limits, std::vector<Error>* skipped, const HeadFilter& head) {
   FERRY_TRY(entries, open_directory(path));
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return make_error(ErrorCode::io, std::string("cannot open: ") + std::strerror(errno)).with_path(path);
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
+  UniqueFd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!file) return make_error(ErrorCode::io, std::string("cannot open: ") + std::strerror(errno)).with_path(path);
+  const int fd = file.get();
   uint64_t total = 0;
   for (size_t i = 0; i < entries.size(); ++i) {
     Member m = describe(entries[i], i);

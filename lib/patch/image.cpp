@@ -55,7 +55,7 @@ Result<Image> Image::open(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) return image_error(path, "cannot open");
   Image img;
-  img.fd_ = fd;
+  img.fd_.reset(fd);
   img.path_ = path;
   struct stat st;
   if (fstat(fd, &st) != 0) return image_error(path, "cannot stat");
@@ -94,7 +94,7 @@ Image& Image::operator=(Image&& o) noexcept {
   size_ = o.size_;
   original_size_ = o.original_size_;
   capacity_ = std::exchange(o.capacity_, 0);
-  fd_ = std::exchange(o.fd_, -1);
+  fd_ = std::move(o.fd_);
   original_ = o.original_;
   dirty_ = std::move(o.dirty_);
   path_ = std::move(o.path_);
@@ -105,9 +105,8 @@ Image::~Image() { release(); }
 
 void Image::release() {
   if (base_) munmap(base_, capacity_);
-  if (fd_ >= 0) ::close(fd_);
   base_ = nullptr;
-  fd_ = -1;
+  fd_.reset();
 }
 
 Status Image::resize(uint64_t n) {
@@ -150,12 +149,12 @@ bool Image::touched(uint64_t offset, uint64_t n) const {
 }
 
 Status Image::read_original(uint64_t offset, uint64_t n, uint8_t* out) const {
-  if (fd_ < 0) {
+  if (!fd_) {
     std::memcpy(out, original_.data() + offset, n);
     return {};
   }
   while (n > 0) {
-    ssize_t r = ::pread(fd_, out, n, static_cast<off_t>(offset));
+    ssize_t r = ::pread(fd_.get(), out, n, static_cast<off_t>(offset));
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) return image_error(path_, "cannot read the input again");
     out += r;
@@ -179,15 +178,15 @@ Result<bool> Image::changed() const {
 
 // [from, to): untouched bytes the input has come from the input file; the rest from memory.
 Status Image::write_range(int fd, uint64_t from, uint64_t to, bool dirty) const {
-  uint64_t split = dirty || fd_ < 0 ? from : std::clamp(original_size_, from, to);
-  if (split > from) FERRY_CHECK(copy_file_bytes(fd_, from, split - from, fd, path_));
+  uint64_t split = dirty || !fd_ ? from : std::clamp(original_size_, from, to);
+  if (split > from) FERRY_CHECK(copy_file_bytes(fd_.get(), from, split - from, fd, path_));
   if (to > split && !write_all(fd, base_ + split, to - split)) return image_error(path_, "cannot write the output");
   return {};
 }
 
 std::vector<std::pair<uint64_t, uint64_t>> Image::copied_ranges() const {
   std::vector<std::pair<uint64_t, uint64_t>> ranges;
-  if (fd_ < 0) return ranges;
+  if (!fd_) return ranges;
   const uint64_t end = std::min(size_, original_size_);
   auto page_end = [&](uint64_t at) { return std::min(end, (at / kPage + 1) * kPage); };
   for (uint64_t at = 0; at < end;) {
@@ -212,7 +211,7 @@ Result<MappedFile> Image::map_written(const std::string& path) const {
     const uint64_t lo = from + kPage, hi = std::min(whole_pages, (to - 1) / kPage * kPage);
     if (hi <= lo) continue;
     // A failed MAP_FIXED may leave a hole where the file was mapped: start again with the file alone.
-    if (mmap(base + lo, hi - lo, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd_, static_cast<off_t>(lo)) == MAP_FAILED)
+    if (mmap(base + lo, hi - lo, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd_.get(), static_cast<off_t>(lo)) == MAP_FAILED)
       return MappedFile::open(path);
   }
   return std::move(written);
@@ -220,7 +219,7 @@ Result<MappedFile> Image::map_written(const std::string& path) const {
 
 Status Image::write_to(int fd, bool seeded) const {
   // An image copied from memory has no input file the seed could stand for: everything is written over it.
-  const bool skip = seeded && fd_ >= 0;
+  const bool skip = seeded && bool(fd_);
   if (seeded && ::lseek(fd, 0, SEEK_SET) < 0) return image_error(path_, "cannot seek the output");
   uint64_t at = 0;
   while (at < size_) {

@@ -66,7 +66,7 @@ private:
 
   uint8_t* base_ = nullptr;
   uint64_t size_ = 0, original_size_ = 0, capacity_ = 0;
-  int fd_ = -1;                // the input file, or -1 for an image copied from memory
+  UniqueFd fd_;                // the input file, or none for an image copied from memory
   ByteView original_;          // the input bytes of an image copied from memory
   std::vector<bool> dirty_;    // per kPage of the reserved range
   std::string path_;

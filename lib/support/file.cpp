@@ -14,6 +14,11 @@
 
 namespace ferry {
 
+void UniqueFd::reset(int fd) {
+  if (fd_ >= 0 && fd_ != fd) ::close(fd_);
+  fd_ = fd;
+}
+
 namespace fs = std::filesystem;
 
 static Error io_error(const std::string& path, const std::string& what) {

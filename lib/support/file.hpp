@@ -6,12 +6,36 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "support/bytes.hpp"
 #include "support/result.hpp"
 
 namespace ferry {
+
+// An owned file descriptor, closed when its owner goes (-1: none). Moves, never copies. Close errors are not
+// reported: what a descriptor wrote is checked by reading it back, not by close(2).
+class UniqueFd {
+public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& o) noexcept {
+    if (this != &o) reset(std::exchange(o.fd_, -1));
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() { reset(); }
+
+  int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+  void reset(int fd = -1);  // closes what it held
+
+private:
+  int fd_ = -1;
+};
 
 class MappedFile {
 public:

@@ -270,10 +270,10 @@ Result<std::optional<Sha256>> extract_elf_member(const MemberScanContext& c, con
   }
   if (ec) return make_error(ErrorCode::io, "cannot create a directory: " + ec.message()).with_path(dest.parent_path().string());
   // check_members made every normalised name unique: no two workers ever write one file.
-  int fd = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (m.mode & 0777) | 0600);
-  if (fd < 0) return make_error(ErrorCode::io, std::string("cannot create: ") + std::strerror(errno)).with_path(dest);
+  UniqueFd fd(::open(dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (m.mode & 0777) | 0600));
+  if (!fd) return make_error(ErrorCode::io, std::string("cannot create: ") + std::strerror(errno)).with_path(dest);
   uint64_t written = 0;
-  DataSink to_file = file_sink(fd, dest, written);
+  DataSink to_file = file_sink(fd.get(), dest, written);
   // The block index is recorded by the inflate where it can be; else it is walked beside the inflate and kept
   // walking after it: only the writer waits for it.
   const bool indexed = c.index_from && !c.decode_in_memory && r.method == 8 && m.size >= c.index_from;
@@ -281,17 +281,17 @@ Result<std::optional<Sha256>> extract_elf_member(const MemberScanContext& c, con
   // patch's output starts from (patch::PatchOptions::seed). The writes run on the thread that also CRCs what
   // the inflating thread hands over, which has the time: the patch no longer copies the file afterwards.
   fs::path seed_dest = fs::path(c.seed_root) / m.name;
-  int seed_fd = -1;
+  UniqueFd seed_fd;
   uint64_t seed_written = 0;
   if (indexed && !c.seed_root.empty()) {
     {
       std::lock_guard<std::mutex> lock(mkdir_mu);
       fs::create_directories(seed_dest.parent_path(), ec);
     }
-    if (!ec) seed_fd = ::open(seed_dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (!ec) seed_fd.reset(::open(seed_dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   }
-  if (seed_fd >= 0)
-    to_file = [first_copy = to_file, second = file_sink(seed_fd, seed_dest, seed_written)](const uint8_t* d,
+  if (seed_fd)
+    to_file = [first_copy = to_file, second = file_sink(seed_fd.get(), seed_dest, seed_written)](const uint8_t* d,
                                                                                        size_t n) -> Status {
       FERRY_CHECK(first_copy(d, n));
       return second(d, n);
@@ -332,14 +332,14 @@ Result<std::optional<Sha256>> extract_elf_member(const MemberScanContext& c, con
   if (d && decoded) {
     // The placeholder: the member's size, no data blocks; its identity is how the resolver finds `decoded`.
     struct stat st;
-    if (::ftruncate(fd, static_cast<off_t>(m.size)) != 0 || ::fstat(fd, &st) != 0)
+    if (::ftruncate(fd.get(), static_cast<off_t>(m.size)) != 0 || ::fstat(fd.get(), &st) != 0)
       d = make_error(ErrorCode::io, std::string("cannot size: ") + std::strerror(errno)).with_path(dest);
     else
       decoded->dev = static_cast<uint64_t>(st.st_dev), decoded->ino = static_cast<uint64_t>(st.st_ino);
   }
-  ::close(fd);
-  if (seed_fd >= 0) {
-    ::close(seed_fd);
+  fd.reset();
+  if (seed_fd) {
+    seed_fd.reset();
     if (d && seed_written == m.size) seed = seed_dest.string();
     else ::unlink(seed_dest.c_str());
   }
@@ -558,20 +558,15 @@ Result<MemberScan> scan_members(const Analysis& a, bool verify_all_hashes, unsig
     return make_error(ErrorCode::format, "the reader lists " + std::to_string(a.zip.members().size()) +
                                              " members, the central directory " + std::to_string(raw.size()))
         .with_path(a.wheel_path);
-  struct Fd {
-    int fd;
-    ~Fd() {
-      if (fd >= 0) ::close(fd);
-    }
-  } wheel_fd{::open(a.wheel_path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (wheel_fd.fd < 0) return make_error(ErrorCode::io, "cannot reopen the wheel").with_path(a.wheel_path);
+  UniqueFd wheel_fd(::open(a.wheel_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!wheel_fd) return make_error(ErrorCode::io, "cannot reopen the wheel").with_path(a.wheel_path);
   // Largest members first, each taken by the next free thread: one big member does not leave a core idle at
   // the end. pread on one descriptor is safe from every thread.
   std::vector<size_t> order(s.regular.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t x, size_t y) { return s.regular[x]->size > s.regular[y]->size; });
-  MemberScanContext ctx{a.wheel_path, wheel_fd.fd, a.root, a.dist_info, verify_all_hashes, trust, decode_in_memory,
+  MemberScanContext ctx{a.wheel_path, wheel_fd.get(), a.root, a.dist_info, verify_all_hashes, trust, decode_in_memory,
                         index_from, index_from ? a.scratch + "/seed" : std::string()};
   uint64_t bytes_total = 0;
   for (auto* m : s.regular) bytes_total += m->size;

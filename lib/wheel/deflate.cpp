@@ -570,12 +570,9 @@ bool probe_recording() {
   comp.resize(z.total_out);
   deflateEnd(&z);
   if (!ok) return false;
-  int fd = ::memfd_create("ferry-block-probe", MFD_CLOEXEC);
-  if (fd < 0) return false;
-  struct Close {
-    int fd;
-    ~Close() { ::close(fd); }
-  } close_fd{fd};
+  UniqueFd probe(::memfd_create("ferry-block-probe", MFD_CLOEXEC));
+  if (!probe) return false;
+  const int fd = probe.get();
   if (!pwrite_exact(fd, comp.data(), comp.size(), 0, "the block probe")) return false;
   RawMember m;
   m.method = 8, m.data_offset = 0, m.comp_size = comp.size(), m.size = data.size();

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/file.hpp"
 #include "support/hash.hpp"
 #include "support/result.hpp"
 #include "wheel/zip_raw.hpp"
@@ -122,7 +123,7 @@ public:
 
 private:
   PendingDeflateIndex() = default;
-  int fd_ = -1;
+  UniqueFd fd_;
   std::string path_;
   DeflateIndex index_;
   bool walked_ = false;  // written by the walking thread, read after it is joined

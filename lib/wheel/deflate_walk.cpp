@@ -376,15 +376,15 @@ Status walk_deflate_blocks(int fd, uint64_t data_offset, uint64_t comp_size, uin
 
 std::shared_ptr<PendingDeflateIndex> PendingDeflateIndex::start(int fd, const RawMember& m, const std::string& path) {
   std::shared_ptr<PendingDeflateIndex> p(new PendingDeflateIndex());
-  p->fd_ = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (p->fd_ < 0) return nullptr;
+  p->fd_.reset(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+  if (!p->fd_) return nullptr;
   p->path_ = path;
   // The thread sees only what it owns: the object outlives it (the destructor joins).
   PendingDeflateIndex* self = p.get();
   try {
     p->walker_ = std::thread([self, off = m.data_offset, comp = m.comp_size, size = m.size] {
       try {  // nothing leaves a worker as an exception: a walk that cannot allocate is a walk that failed
-        self->walked_ = bool(walk_deflate_blocks(self->fd_, off, comp, size, self->path_, self->index_, &self->stop_));
+        self->walked_ = bool(walk_deflate_blocks(self->fd_.get(), off, comp, size, self->path_, self->index_, &self->stop_));
       } catch (const std::exception&) {
         self->walked_ = false;
       }
@@ -405,7 +405,6 @@ std::shared_ptr<PendingDeflateIndex> PendingDeflateIndex::recorded(DeflateIndex 
 PendingDeflateIndex::~PendingDeflateIndex() {
   stop_ = true;
   if (walker_.joinable()) walker_.join();
-  if (fd_ >= 0) ::close(fd_);
 }
 
 void PendingDeflateIndex::set_crc(uint32_t crc) { crc_ = crc; }

@@ -180,14 +180,9 @@ Status release_originals(const Analysis& a, const std::vector<EditJob>& jobs, Pa
     const DeflateIndex* index = ix->second->get();
     struct stat st;
     if (!index || ::stat(j.out.c_str(), &st) != 0) continue;
-    struct Fd {
-      int fd;
-      ~Fd() {
-        if (fd >= 0) ::close(fd);
-      }
-    } in{::open(j.in.c_str(), O_RDONLY | O_CLOEXEC)}, out{::open(j.out.c_str(), O_RDONLY | O_CLOEXEC)};
-    if (in.fd < 0 || out.fd < 0) continue;  // the writer compares the files, and says what is wrong
-    FERRY_TRY(crc, patched_crc(in.fd, index->size, index->crc, out.fd, static_cast<uint64_t>(st.st_size),
+    UniqueFd in(::open(j.in.c_str(), O_RDONLY | O_CLOEXEC)), out(::open(j.out.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!in || !out) continue;  // the writer compares the files, and says what is wrong
+    FERRY_TRY(crc, patched_crc(in.get(), index->size, index->crc, out.get(), static_cast<uint64_t>(st.st_size),
                                u->second, j.out));
     if (!crc) continue;
     p.known[j.out] = std::make_shared<const KnownChanges>(KnownChanges{std::move(u->second), *crc});

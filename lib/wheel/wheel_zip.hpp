@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "archive/zip_directory.hpp"
+#include "support/file.hpp"
 #include "support/hash.hpp"
 #include "support/progress.hpp"
 #include "support/result.hpp"
@@ -58,7 +59,7 @@ public:
 
 private:
   std::string path_;
-  int fd_ = -1;
+  UniqueFd fd_;
   std::vector<archive::ZipEntry> entries_;
   std::vector<ZipMember> members_;
 };

@@ -78,24 +78,9 @@ std::string normalize_member_name(const std::string& name) {
 }
 
 ZipReader::ZipReader() = default;
-ZipReader::ZipReader(ZipReader&& o) noexcept
-    : path_(std::move(o.path_)), fd_(o.fd_), entries_(std::move(o.entries_)), members_(std::move(o.members_)) {
-  o.fd_ = -1;
-}
-ZipReader& ZipReader::operator=(ZipReader&& o) noexcept {
-  if (this != &o) {
-    if (fd_ >= 0) ::close(fd_);
-    path_ = std::move(o.path_);
-    fd_ = o.fd_;
-    entries_ = std::move(o.entries_);
-    members_ = std::move(o.members_);
-    o.fd_ = -1;
-  }
-  return *this;
-}
-ZipReader::~ZipReader() {
-  if (fd_ >= 0) ::close(fd_);
-}
+ZipReader::ZipReader(ZipReader&& o) noexcept = default;
+ZipReader& ZipReader::operator=(ZipReader&& o) noexcept = default;
+ZipReader::~ZipReader() = default;
 
 Result<ZipReader> ZipReader::open(const std::string& path) {
   struct stat st;
@@ -110,8 +95,8 @@ Result<ZipReader> ZipReader::open(const std::string& path) {
   }
   ZipReader r;
   r.path_ = path;
-  r.fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (r.fd_ < 0) return make_error(ErrorCode::io, std::string("cannot open: ") + std::strerror(errno)).with_path(path);
+  r.fd_.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!r.fd_) return make_error(ErrorCode::io, std::string("cannot open: ") + std::strerror(errno)).with_path(path);
   r.entries_ = std::move(*entries);
   r.members_.reserve(r.entries_.size());
   for (size_t i = 0; i < r.entries_.size(); ++i) r.members_.push_back(describe(r.entries_[i], i));
@@ -129,13 +114,13 @@ Result<std::vector<uint8_t>> ZipReader::read(const ZipMember& m, uint64_t max_si
     out.insert(out.end(), d, d + n);
     return {};
   };
-  FERRY_TRY(dg, digest_member(fd_, entries_[m.index], 0, sink, path_));
+  FERRY_TRY(dg, digest_member(fd_.get(), entries_[m.index], 0, sink, path_));
   (void)dg;
   return out;
 }
 
 Result<std::vector<uint8_t>> ZipReader::head(const ZipMember& m, size_t n) {
-  return member_head(fd_, entries_[m.index], n, path_);
+  return member_head(fd_.get(), entries_[m.index], n, path_);
 }
 
 Result<Sha256> ZipReader::extract(const ZipMember& m, const std::string& dest) {
@@ -153,14 +138,14 @@ Result<Sha256> ZipReader::extract(const ZipMember& m, const std::string& dest) {
     }
     return {};
   };
-  auto dg = digest_member(fd_, entries_[m.index], 0, sink, path_);
+  auto dg = digest_member(fd_.get(), entries_[m.index], 0, sink, path_);
   ::close(fd);
   if (!dg) return dg.error();
   return dg->sha;
 }
 
 Result<Sha256> ZipReader::hash(const ZipMember& m, std::vector<uint8_t>* head, size_t head_size) {
-  FERRY_TRY(dg, digest_member(fd_, entries_[m.index], head ? head_size : 0, {}, path_));
+  FERRY_TRY(dg, digest_member(fd_.get(), entries_[m.index], head ? head_size : 0, {}, path_));
   if (head) *head = std::move(dg.head);
   return dg.sha;
 }

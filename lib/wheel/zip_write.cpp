@@ -28,20 +28,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Fd {
-  int fd = -1;
-  Fd() = default;
-  explicit Fd(int f) : fd(f) {}
-  Fd(Fd&& o) noexcept : fd(o.fd) { o.fd = -1; }
-  Fd& operator=(Fd&& o) noexcept {
-    std::swap(fd, o.fd);
-    return *this;
-  }
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 // A new member's data ready to write: compressed in memory (small) or a file deflated while it is written.
 struct Fresh {
   bool in_memory = false;
@@ -49,8 +35,8 @@ struct Fresh {
   uint32_t crc = 0;
   uint64_t size = 0;
   uint16_t method = 0;
-  Fd file;
-  Fd base;  // OutputEntry::base_path, open while the member is written
+  UniqueFd file;
+  UniqueFd base;  // OutputEntry::base_path, open while the member is written
   int64_t mtime = 0;
 };
 
@@ -63,19 +49,19 @@ Status prepare_one(const OutputEntry& e, int level, Fresh& f) {
   std::vector<uint8_t> content;
   const std::vector<uint8_t>* src = &e.bytes;
   if (e.source == OutputEntry::Source::file) {
-    f.file = Fd(::open(e.file_path.c_str(), O_RDONLY | O_CLOEXEC));
+    f.file = UniqueFd(::open(e.file_path.c_str(), O_RDONLY | O_CLOEXEC));
     struct stat st;
-    if (f.file.fd < 0 || ::fstat(f.file.fd, &st) != 0)
+    if (f.file.get() < 0 || ::fstat(f.file.get(), &st) != 0)
       return make_error(ErrorCode::io, std::string("cannot read: ") + std::strerror(errno)).with_path(e.file_path);
     f.size = static_cast<uint64_t>(st.st_size);
     f.mtime = st.st_mtime;
     if (f.size > kDeflateChunk) {  // deflated in parallel chunks while the output is written
-      if (e.base_index && f.method == 8) f.base = Fd(::open(e.base_path.c_str(), O_RDONLY | O_CLOEXEC));
+      if (e.base_index && f.method == 8) f.base = UniqueFd(::open(e.base_path.c_str(), O_RDONLY | O_CLOEXEC));
       return {};
     }
     content.resize(f.size);
     for (size_t got = 0; got < content.size();) {
-      ssize_t r = ::pread(f.file.fd, content.data() + got, content.size() - got, static_cast<off_t>(got));
+      ssize_t r = ::pread(f.file.get(), content.data() + got, content.size() - got, static_cast<off_t>(got));
       if (r < 0 && errno == EINTR) continue;
       if (r <= 0) return make_error(ErrorCode::io, "cannot read").with_path(e.file_path);
       got += static_cast<size_t>(r);
@@ -166,15 +152,15 @@ Result<std::vector<RawOutput>> plan_outputs(const std::vector<OutputEntry>& entr
         o.done = e.on_written;
       } else {
         o.data = f.method == 0 ? RawOutput::Data::store_file : RawOutput::Data::deflate_file;
-        o.src_fd = f.file.fd;
-        if (f.base.fd >= 0 && e.input_index < in_raw.size() && in_raw[e.input_index].method == 8)
-          o.reuse = ReuseBase{in_fd, in_raw[e.input_index].data_offset, nullptr, f.base.fd, e.base_index.get(),
+        o.src_fd = f.file.get();
+        if (f.base.get() >= 0 && e.input_index < in_raw.size() && in_raw[e.input_index].method == 8)
+          o.reuse = ReuseBase{in_fd, in_raw[e.input_index].data_offset, nullptr, f.base.get(), e.base_index.get(),
                               e.known.get()};
         // The extracted original is scratch that nothing reads once its member is written: emptied then, its
         // dirty pages are dropped instead of written to disk. On the 2 GB bench wheel those 545 MB were what
         // took the dirty page cache past the kernel's throttling point (output 2.27 GB + scratch 1.1 GB against
         // 3.3 GB), and the copies of the members after it then ran at the disk's speed.
-        o.done = [path = f.base.fd >= 0 ? e.base_path : std::string(), written = e.on_written] {
+        o.done = [path = f.base.get() >= 0 ? e.base_path : std::string(), written = e.on_written] {
           if (!path.empty()) (void)::truncate(path.c_str(), 0);
           if (written) written();
         };
@@ -235,17 +221,17 @@ Status write_wheel_zip(ZipReader& input, const std::vector<OutputEntry>& entries
   StepClock clock(&opts.on_step);
   unsigned jobs = opts.jobs ? opts.jobs : default_jobs();
   const std::vector<RawMember>& in_raw = input.entries();
-  Fd in_fd(::open(input.path().c_str(), O_RDONLY | O_CLOEXEC));
-  if (in_fd.fd < 0) return make_error(ErrorCode::io, "cannot reopen the input").with_path(input.path());
+  UniqueFd in_fd(::open(input.path().c_str(), O_RDONLY | O_CLOEXEC));
+  if (in_fd.get() < 0) return make_error(ErrorCode::io, "cannot reopen the input").with_path(input.path());
   FERRY_TRY(fresh, prepare_new_members(entries, opts.level, jobs));
-  FERRY_TRY(outs, plan_outputs(entries, fresh, in_raw, in_fd.fd, opts, out_path));
+  FERRY_TRY(outs, plan_outputs(entries, fresh, in_raw, in_fd.get(), opts, out_path));
   clock.mark("write: new small members deflated");
 
   // Step 3: the output, front to back, into a temporary file.
   std::string tmp_out = scratch + "/out.whl";
   {
-    Fd out_fd(::open(tmp_out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (out_fd.fd < 0) return make_error(ErrorCode::io, "cannot create the output archive").with_path(tmp_out);
+    UniqueFd out_fd(::open(tmp_out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (out_fd.get() < 0) return make_error(ErrorCode::io, "cannot create the output archive").with_path(tmp_out);
     ProgressMeter meter(&opts.progress, "writing", outs.size(), total_size(outs));
     RawWriteOptions ro;
     ro.level = libdeflate_level(opts.level);
@@ -253,7 +239,7 @@ Status write_wheel_zip(ZipReader& input, const std::vector<OutputEntry>& entries
     ro.jobs = jobs;
     ro.on_bytes = [&](uint64_t n) { meter.add(0, n); };
     ro.on_member = [&] { meter.add(1, 0); };
-    FERRY_CHECK(write_raw_zip(out_fd.fd, outs, ro, out_path));
+    FERRY_CHECK(write_raw_zip(out_fd.get(), outs, ro, out_path));
     meter.finish();
   }
   clock.mark("write: the archive, front to back");

@@ -1,7 +1,13 @@
 // Checked byte views, errors and hashing: the ground every reader stands on.
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <utility>
+
 #include "support/bytes.hpp"
+#include "support/file.hpp"
 #include "support/hash.hpp"
 
 using namespace ferry;
@@ -60,4 +66,35 @@ TEST_CASE("a RECORD digest decodes back to the digest it encodes, and nothing el
   CHECK_FALSE(from_record_base64(good.substr(0, 42) + "+"));    // standard base64, not urlsafe
   CHECK_FALSE(from_record_base64(good.substr(0, 42) + "1"));    // unused low bits set: not a canonical encoding
   CHECK_FALSE(from_record_base64(""));
+}
+
+namespace {
+bool is_open(int fd) { return ::fcntl(fd, F_GETFD) != -1; }
+}  // namespace
+
+TEST_CASE("an owned descriptor is closed once, by whichever owner holds it last") {
+  int raw = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  REQUIRE(raw >= 0);
+  {
+    UniqueFd a(raw);
+    UniqueFd b(std::move(a));
+    CHECK_FALSE(a);
+    CHECK(b.get() == raw);
+    UniqueFd c;
+    c = std::move(b);  // the move leaves b empty: its destructor closes nothing
+    CHECK(is_open(raw));
+    UniqueFd& same = c;
+    c = std::move(same);  // moved onto itself: still open
+    CHECK(is_open(raw));
+  }
+  CHECK_FALSE(is_open(raw));
+
+  int first = ::open("/dev/null", O_RDONLY | O_CLOEXEC), second = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  REQUIRE((first >= 0 && second >= 0));
+  UniqueFd d(first);
+  d.reset(second);  // closes what it held
+  CHECK_FALSE(is_open(first));
+  CHECK(is_open(second));
+  d.reset();
+  CHECK_FALSE(is_open(second));
 }
