@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -21,6 +22,7 @@
 
 #include "cli.hpp"
 #include "support/file.hpp"
+#include "support/parallel.hpp"
 
 extern char** environ;
 
@@ -139,31 +141,45 @@ std::map<std::string, std::string> dpkg_owners(const std::string& admindir, cons
     return false;
   };
   std::stable_partition(names.begin(), names.end(), likely);
-  std::string text;
-  for (auto& base : names) {
+  // Opening a list costs more than scanning it (882 lists, 8 MB: 20 ms of system time, the wait of a repair whose
+  // graft no package owns), so the lists are read on every core, claimed in the order above. Where two lists
+  // name one path (dpkg allows it only for diverted files), the first by that order is kept, as when read alone.
+  std::mutex mu;
+  std::map<std::string, std::pair<size_t, std::string>> found;  // path -> (list's position in names, package)
+  std::atomic<size_t> paths_found{0};
+  parallel_for(names.size(), [&](size_t k) {
+    if (paths_found.load(std::memory_order_relaxed) >= wanted.size()) return;
+    const std::string& base = names[k];
     int fd = openat(dirfd(dir.get()), base.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;
-    text.clear();
-    char chunk[1 << 16];
-    for (ssize_t n; (n = read(fd, chunk, sizeof chunk)) != 0;) {
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) break;
-      text.append(chunk, static_cast<size_t>(n));
+    if (fd < 0) return;
+    try {  // nothing leaves a worker as an exception: a list that cannot be held is a list not read
+      std::string text;
+      char chunk[1 << 16];
+      for (ssize_t n; (n = read(fd, chunk, sizeof chunk)) != 0;) {
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) break;
+        text.append(chunk, static_cast<size_t>(n));
+      }
+      std::string_view all(text);
+      for (size_t at = 0; at < all.size();) {
+        size_t nl = all.find('\n', at);
+        if (nl == std::string_view::npos) nl = all.size();
+        std::string_view line = all.substr(at, nl - at);
+        if (!line.empty() && line.size() < wanted_length.size() && wanted_length[line.size()] && want.count(line)) {
+          std::string package = base.substr(0, base.size() - 5);
+          package = package.substr(0, package.find(':'));
+          std::lock_guard<std::mutex> lock(mu);
+          auto [it, added] = found.try_emplace(std::string(line), k, package);
+          if (added) paths_found.fetch_add(1, std::memory_order_relaxed);
+          else if (k < it->second.first) it->second = {k, package};
+        }
+        at = nl + 1;
+      }
+    } catch (const std::exception&) {
     }
     close(fd);
-    std::string_view all(text);
-    std::string package = base.substr(0, base.size() - 5);
-    package = package.substr(0, package.find(':'));
-    for (size_t at = 0; at < all.size();) {
-      size_t nl = all.find('\n', at);
-      if (nl == std::string_view::npos) nl = all.size();
-      std::string_view line = all.substr(at, nl - at);
-      if (!line.empty() && line.size() < wanted_length.size() && wanted_length[line.size()] && want.count(line))
-        owner_of.emplace(std::string(line), package);
-      at = nl + 1;
-    }
-    if (owner_of.size() == wanted.size()) break;
-  }
+  });
+  for (auto& [path, by] : found) owner_of.emplace(path, by.second);
   return owner_of;
 }
 
