@@ -5,6 +5,8 @@
 
 #include <elf.h>
 
+#include <random>
+
 #include "patch/elf_file.hpp"
 #include "patch/layout_plan.hpp"
 #include "patch_test_elf.hpp"
@@ -84,5 +86,58 @@ TEST_CASE("shrink-rpath is decided from the gathered facts, not from the filesys
   }
   SECTION("gather_facts finds nothing for directories that do not exist") {
     CHECK(gather_facts(f, e).library_machines.empty());
+  }
+}
+
+// The bytes of .dynstr that no reference reads are where a new string may go (string_table.cpp). Checked against
+// the rule worked out byte by byte here, on random tables: strings sharing suffixes (a reference into the middle
+// of a string), references at a NUL, past the end, and tables whose last string has no NUL.
+TEST_CASE("a new string goes into the first run of .dynstr bytes that no reference reads, and nowhere else") {
+  std::mt19937 rng(1951);
+  auto pick = [&](uint64_t n) { return std::uniform_int_distribution<uint64_t>(0, n - 1)(rng); };
+  for (int round = 0; round < 400; ++round) {
+    std::vector<uint8_t> table{0};
+    const uint64_t strings = 1 + pick(40);
+    for (uint64_t k = 0; k < strings; ++k) {
+      const uint64_t len = pick(13);
+      for (uint64_t i = 0; i < len; ++i) table.push_back(static_cast<uint8_t>('a' + pick(26)));
+      table.push_back(0);
+    }
+    if (pick(8) == 0) table.push_back('z');  // a last string without its NUL
+    const uint64_t n = table.size();
+    ElfFile f;
+    f.bytes = ByteView(table.data(), n);
+    f.has_dynstr = true;
+    f.dynstr_offset = 0, f.dynstr_size = n;
+    const uint64_t refs = pick(2 * strings + 1);
+    for (uint64_t k = 0; k < refs; ++k) f.dynsyms.push_back({static_cast<uint32_t>(pick(n + 4))});
+    if (pick(2)) f.verdef_names.push_back(static_cast<uint32_t>(pick(n)));
+
+    std::vector<bool> read(n, false);
+    read[0] = true;
+    auto reads = [&](uint64_t at) {
+      for (uint64_t i = at; i < n; ++i) {
+        read[i] = true;
+        if (table[i] == 0) break;
+      }
+    };
+    for (const auto& s : f.dynsyms) reads(s.name);
+    for (auto v : f.verdef_names) reads(v);
+    const std::string value(1 + pick(6), '7');  // digits: never in the table, so never found there
+    std::optional<uint64_t> first_fit;
+    for (uint64_t at = 1, run = 0; at < n && !first_fit; ++at) {
+      run = read[at] ? 0 : run + 1;
+      if (run == value.size() + 1) first_fit = at + 1 - run;
+    }
+    INFO("round " << round << ", table of " << n << " bytes");
+    StringPlan sp = allocate_strings(f, {StringRequest{value, std::nullopt}});
+    REQUIRE(sp.offsets.size() == 1);
+    if (first_fit) {
+      CHECK(sp.offsets[0] == *first_fit);
+      CHECK(sp.rewritten == value.size() + 1);
+    } else {
+      CHECK(sp.offsets[0] == n);  // appended
+      CHECK(sp.appended == value.size() + 1);
+    }
   }
 }
