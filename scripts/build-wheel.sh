@@ -52,6 +52,15 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
     cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
   fi
 fi
+# x86-64: ISA-L linked into the static ferry (scripts/isal-static.sh, tools/static/static.cmake), unless the
+# build already has it (scripts/test.sh configures it so) or it cannot be had (offline: zlib streams, slower).
+if [ "$arch" = x86_64 ] && ! grep -q '^FERRY_ISAL_STATIC:FILEPATH=.' "$build/CMakeCache.txt"; then
+  if isal=$(bash "$src/scripts/isal-static.sh" "$build"); then
+    cmake -S "$src" -B "$build" -DFERRY_ISAL_STATIC="$isal" >/dev/null
+  else
+    echo "build-wheel.sh: no static ISA-L archive: the wheel's ferry streams large members through zlib" >&2
+  fi
+fi
 cmake --build "$build" --target ferry_static -j"$(nproc)"
 bin=$build/bin/static/ferry
 version=$("${run[@]}" "$bin" --version | awk '{print $2}')

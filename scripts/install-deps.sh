@@ -6,7 +6,9 @@ set -euo pipefail
 build_pkgs=(cmake g++ make pkg-config liblief-dev libarchive-dev libzstd-dev libssl-dev
   libcli11-dev catch2 nlohmann-json3-dev libfmt-dev zlib1g-dev libdeflate-dev libisal-dev
   # the static archives the static ferry (-DFERRY_STATIC=ON, scripts/build-wheel.sh) needs beyond the above
-  liblz4-dev libacl1-dev libmbedtls-dev libelf-dev)
+  liblz4-dev libacl1-dev libmbedtls-dev libelf-dev
+  # ISA-L's static archive, built from Debian's libisal source package (scripts/isal-static.sh)
+  nasm curl xz-utils)
 # 32-bit x86 comes from libc6-dev-i386 + lib32gcc: gcc-multilib itself conflicts with every cross gcc in Debian.
 test_pkgs=(elfutils binutils file clang lld llvm libc6-dev-i386 lib32gcc-12-dev gcc-mingw-w64-x86-64 gcc-mingw-w64-i686
   gcc-12-aarch64-linux-gnu gcc-aarch64-linux-gnu libc6-dev-arm64-cross

@@ -756,12 +756,9 @@ Result<std::vector<uint8_t>> read_member(int fd, const RawMember& m, uint64_t ma
 }  // namespace ferry::wheel
 
 #ifdef FERRY_HAVE_ISAL
-// ISA-L's call for the symbols of each block comes here (see BlockRecorder): ISA-L's own decoder runs, then the
-// block's end is noted when the calling thread records. The lookup cannot fail when ISA-L, which defines the
-// symbol, is what called.
-extern "C" int decode_huffman_code_block_stateless(struct inflate_state* state, uint8_t* start_out) {
-  using Decode = int (*)(struct inflate_state*, uint8_t*);
-  static const Decode isal = reinterpret_cast<Decode>(::dlsym(RTLD_NEXT, "decode_huffman_code_block_stateless"));
+namespace {
+// ISA-L's own decoder runs, then the block's end is noted when the calling thread records.
+int decode_and_note(int (*isal)(struct inflate_state*, uint8_t*), struct inflate_state* state, uint8_t* start_out) {
   if (!isal) return ISAL_INVALID_BLOCK;
   ferry::wheel::BlockRecorder* r = ferry::wheel::t_recorder;
   const bool in_block = state->block_state == ISAL_BLOCK_CODED;
@@ -769,4 +766,23 @@ extern "C" int decode_huffman_code_block_stateless(struct inflate_state* state, 
   if (r && in_block && ret >= 0) ferry::wheel::note_block_end(*r, *state);
   return ret;
 }
+}  // namespace
+
+#ifdef FERRY_ISAL_WRAPPED
+// The static ferry links ISA-L's archive (tools/static/static.cmake): the linker's
+// --wrap=decode_huffman_code_block_stateless sends ISA-L's call for the symbols of each block here, and
+// __real_decode_huffman_code_block_stateless is ISA-L's own (see BlockRecorder).
+extern "C" int __real_decode_huffman_code_block_stateless(struct inflate_state* state, uint8_t* start_out);
+extern "C" int __wrap_decode_huffman_code_block_stateless(struct inflate_state* state, uint8_t* start_out) {
+  return decode_and_note(__real_decode_huffman_code_block_stateless, state, start_out);
+}
+#else
+// ISA-L's call for the symbols of each block comes here (see BlockRecorder). The lookup cannot fail when ISA-L,
+// which defines the symbol, is what called.
+extern "C" int decode_huffman_code_block_stateless(struct inflate_state* state, uint8_t* start_out) {
+  using Decode = int (*)(struct inflate_state*, uint8_t*);
+  static const Decode isal = reinterpret_cast<Decode>(::dlsym(RTLD_NEXT, "decode_huffman_code_block_stateless"));
+  return decode_and_note(isal, state, start_out);
+}
+#endif
 #endif

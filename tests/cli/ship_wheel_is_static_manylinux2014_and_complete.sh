@@ -3,10 +3,13 @@
 # whose ferry is fully static (no dynamic section, no versioned symbol), `ferry check -t manylinux2014` passes on
 # the wheel, its metadata is complete (Summary, License, Project-URL, Requires-Python, tags matching the name),
 # its RECORD lists every member with the right sha256 and size, and building it again gives the same bytes.
+# Where the build links ISA-L statically, the wheel's ferry repairs a wheel with a 70 MiB extension correctly
+# (tests/cli/wheel_repair_large_member_keeps_its_unchanged_deflate_blocks.py, run with it).
 # Oracles: readelf -d / --dyn-syms on the binary; Python's zipfile, hashlib and email parser on the wheel;
 # auditwheel show (pinned, when PyPI is reachable) names a manylinux tag no newer than 2_17 and no external library.
 # Builds the static ferry once per build directory (~1-2 min on 2 cores; seconds when it is already built).
 # timeout: 900
+# disk: 850  (the large-member repair run with the wheel's ferry)
 source "$(dirname "$0")/../common.sh"
 source "$SRC/tests/lib/ship_wheel.sh"
 need_ferry_wheel
@@ -23,6 +26,20 @@ expect_eq "the binary runs" "ferry $version" "$("$T/ferry" --version)"
 
 expect_rc 0 "$FERRY" check -t manylinux2014 "$WHEEL"
 expect_rc 0 "$T/ferry" check -t manylinux2014 "$WHEEL"
+
+# ISA-L, where the build has its static archive (scripts/isal-static.sh): the wheel's ferry streams a member of
+# 64 MiB or more through it, recording the block starts through the linker-wrapped decoder call, and what it
+# writes is checked by the large-member repair test, run here with the wheel's own ferry.
+if grep -q '^FERRY_ISAL_STATIC:FILEPATH=.' "$BUILD/CMakeCache.txt"; then
+  nm "$BUILD/bin/static/ferry" >"$T/symbols"  # to a file: grep -q ending a pipe early fails it under pipefail
+  grep -q ' T isal_inflate$' "$T/symbols" || fail "the static ferry has no ISA-L inflate"
+  grep -q ' T __wrap_decode_huffman_code_block_stateless$' "$T/symbols" ||
+    fail "the static ferry does not wrap ISA-L's block decoder"
+  FERRY="$T/ferry" python3 "$SRC/tests/cli/wheel_repair_large_member_keeps_its_unchanged_deflate_blocks.py" ||
+    fail "the wheel's ferry repaired a large member wrongly"
+else
+  echo "note: built without a static ISA-L archive (scripts/isal-static.sh): the wheel's ferry streams through zlib"
+fi
 
 # Reproducible: the same build packed again is the same file.
 SOURCE_DATE_EPOCH=$(python3 -c 'import sys,zipfile,calendar; i=zipfile.ZipFile(sys.argv[1]).infolist()[0]; print(calendar.timegm(i.date_time + (0,0,0)))' "$WHEEL") \

@@ -7,10 +7,25 @@ if(FERRY_STATIC)
 else()
   add_executable(ferry_static EXCLUDE_FROM_ALL ${ferry_cli_srcs} ${CMAKE_CURRENT_SOURCE_DIR}/static/static_only.cpp)
 endif()
-# Debian ships no libisal.a: when the shared build streams large members through ISA-L, the static ferry gets its
-# own copy of the deflate code built without it (zlib streams them). Linked as an object ahead of the module
-# archives, it satisfies every reference, so the archive's ISA-L copy is never pulled in.
-if(LIBISAL_FOUND)
+# Debian ships no libisal.a. FERRY_ISAL_STATIC names one built from Debian's libisal source package
+# (scripts/isal-static.sh; scripts/build-wheel.sh passes it): the static ferry then streams large members
+# through ISA-L as the shared one does. Without it the static ferry gets its own copy of the deflate code built
+# without ISA-L (zlib streams them, at half the speed); linked as an object ahead of the module archives, it
+# satisfies every reference, so the archive's ISA-L copy is never pulled in.
+set(FERRY_ISAL_STATIC "" CACHE FILEPATH "ISA-L static archive for ferry_static (scripts/isal-static.sh)")
+set(ferry_static_isal "")
+if(LIBISAL_FOUND AND FERRY_ISAL_STATIC)
+  if(NOT EXISTS ${FERRY_ISAL_STATIC})
+    message(FATAL_ERROR "FERRY_ISAL_STATIC: no file ${FERRY_ISAL_STATIC} (scripts/isal-static.sh builds it)")
+  endif()
+  set(ferry_static_isal ${FERRY_ISAL_STATIC})
+  # The block starts of a large member are recorded where ISA-L calls its per-block decoder (deflate.cpp,
+  # BlockRecorder): the shared ferry interposes on that call through the dynamic loader, the static one has the
+  # linker wrap it, from its own copy of the deflate code.
+  target_sources(ferry_static PRIVATE ${PROJECT_SOURCE_DIR}/lib/wheel/deflate.cpp)
+  target_compile_definitions(ferry_static PRIVATE FERRY_HAVE_ISAL FERRY_ISAL_WRAPPED)
+  target_link_options(ferry_static PRIVATE -Wl,--wrap=decode_huffman_code_block_stateless)
+elseif(LIBISAL_FOUND)
   target_sources(ferry_static PRIVATE ${PROJECT_SOURCE_DIR}/lib/wheel/deflate.cpp)
 endif()
 set_target_properties(ferry_static PROPERTIES OUTPUT_NAME ferry RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/static)
@@ -57,4 +72,7 @@ if(FERRY_LIEF_ARCHIVE)
   set_source_files_properties(${lief_deferred} PROPERTIES EXTERNAL_OBJECT TRUE GENERATED TRUE)
   target_sources(ferry_static PRIVATE ${lief_deferred})
 endif()
-target_link_libraries(ferry_static PRIVATE -Wl,--start-group ${ferry_module_archives} -Wl,--end-group ${ferry_static_libs})
+# ISA-L's archive comes first: the wrapped call's __real_ name must resolve to ISA-L's decoder, not to the
+# interposer the module archive's deflate code defines for the shared ferry.
+target_link_libraries(ferry_static PRIVATE -Wl,--start-group ${ferry_static_isal} ${ferry_module_archives}
+  -Wl,--end-group ${ferry_static_libs})
