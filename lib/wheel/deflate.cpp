@@ -33,8 +33,9 @@ namespace {
 // members stream (ISA-L, else zlib). Where ISA-L streams, only members up to 8 MiB are inflated whole: on the 1 GB
 // bench wheel's sixteen 64 MiB members (4:1) libdeflate took 0.3 of 1.6 CPU-seconds less, 2-4% of the wall time,
 // but two threads holding 81 MB each put the peak RSS at 211 MB; streamed, 32 MB. On the 2 GB wheel's 256 MiB
-// members (2.5:1) the two inflate at the same speed. Without ISA-L (the static build) zlib streams at half
-// libdeflate's speed, so members up to 64 MiB are inflated whole there.
+// members (2.5:1) the two inflate at the same speed. Without ISA-L (a static build without the archive
+// scripts/isal-static.sh makes) zlib streams at half libdeflate's speed, so members up to 64 MiB are inflated
+// whole there.
 #ifdef FERRY_HAVE_ISAL
 constexpr uint64_t kInflateWhole = uint64_t{8} << 20;
 #else
@@ -468,12 +469,13 @@ Status inflate_whole(int fd, const RawMember& m, Digester& dg, const std::string
 // the symbols of a block by calling its exported decode_huffman_code_block_stateless through the PLT, and that
 // call returns at the block's end-of-block code with the state set to read the next header. The definition at the
 // end of this file, in the executable, is the one the dynamic loader binds ISA-L's call to; it calls ISA-L's own
-// (dlsym RTLD_NEXT) and, when the calling thread records (a BlockRecorder is set), notes where the block that just
-// ended leaves the input (bytes before next_in, less the bits still buffered) and the output. Ends it cannot
+// (dlsym RTLD_NEXT; the static ferry, which links ISA-L's archive, has the linker wrap the call instead) and, when
+// the calling thread records (a BlockRecorder is set), notes where the block that just ended leaves the input
+// (bytes before next_in, less the bits still buffered) and the output. Ends it cannot
 // place are left out (output being decoded into ISA-L's own history buffer, bytes held back for lack of room, a
 // header read from ISA-L's copy of the input): a subset of the block starts is an index too, its blocks merged.
 // Whether the call really comes here, with these meanings, is checked once per process against the walker
-// (inflate_records_blocks); where it does not (a static link, an ISA-L built otherwise) the walker runs.
+// (inflate_records_blocks); where it does not (an ISA-L built otherwise) the walker runs.
 struct BlockRecorder {
   const uint8_t* in = nullptr;  // the input ISA-L was last given: its first byte is byte `in_at` of the stream
   size_t in_len = 0;
