@@ -158,11 +158,14 @@ void add_runtime_patch(const Wheel& w, const Discovery& d, const std::map<std::s
 
 // Pass: RECORD's text for `entries`, from what ferry read. Members written anew are hashed from memory; members
 // copied as they are are read once from the wheel, in parallel, each checked against the directory's CRC-32 and
-// size (digest_member): the repaired wheel never carries a hash ferry did not check, as on Linux. A line of the
+// size (digest_member): the repaired wheel never carries a hash ferry did not check, as on Linux. A member the
+// discovery already read (a DLL or extension kept as it is: `read`, by member name, CRC-checked then) is hashed
+// from those bytes instead of being inflated a second time. A line of the
 // input's RECORD that a member disproves goes into `warnings`; the new RECORD has the real one. With
 // --trust-record (`rep.members_trusted` counts them) a copied member outside .dist-info whose line has a sha256
 // and its true size is not read: the line is carried over, as the Linux repair does.
-Result<std::string> record_text(const Wheel& w, const std::vector<OutputEntry>& entries, const RepairOptions& opts,
+Result<std::string> record_text(const Wheel& w, const std::vector<OutputEntry>& entries,
+                                const std::map<std::string, ByteView>& read, const RepairOptions& opts,
                                 RepairReport& rep) {
   std::map<std::string, const RecordEntry*> rec;
   for (auto& e : w.record) rec[e.path] = &e;
@@ -175,8 +178,15 @@ Result<std::string> record_text(const Wheel& w, const std::vector<OutputEntry>& 
   };
   std::vector<std::optional<Result<MemberDigest>>> digests(entries.size());
   parallel_for(entries.size(), [&](size_t i) {
-    if (entries[i].source == OutputEntry::Source::copy && !trusted(entries[i]))
+    if (entries[i].source != OutputEntry::Source::copy || trusted(entries[i])) return;
+    if (auto r = read.find(entries[i].name); r != read.end()) {
+      MemberDigest d;
+      d.sha = sha256(std::span<const uint8_t>(r->second.data(), r->second.size()));
+      d.size = r->second.size();
+      digests[i] = std::move(d);
+    } else {
       digests[i] = digest_member(*w.fd, w.raw[entries[i].input_index], 0, {}, w.path);
+    }
   }, opts.jobs);
   std::string record;
   for (size_t i = 0; i < entries.size(); ++i) {
@@ -204,8 +214,8 @@ Result<std::string> record_text(const Wheel& w, const std::vector<OutputEntry>& 
 }
 
 // Pass: the output members in walk order with a fresh RECORD (record_text).
-Result<std::vector<OutputEntry>> output_entries(const Wheel& w, Planned& plan, const RepairOptions& opts,
-                                                RepairReport& rep) {
+Result<std::vector<OutputEntry>> output_entries(const Wheel& w, Planned& plan, const std::map<std::string, ByteView>& read,
+                                                const RepairOptions& opts, RepairReport& rep) {
   const std::string record_member = w.dist_info + "/RECORD";
   std::vector<OutputEntry> entries;
   std::set<std::string> seen;
@@ -229,7 +239,7 @@ Result<std::vector<OutputEntry>> output_entries(const Wheel& w, Planned& plan, c
   }
   std::stable_sort(entries.begin(), entries.end(),
                    [](const OutputEntry& x, const OutputEntry& y) { return walk_order_less(x.name, y.name); });
-  FERRY_TRY(record, record_text(w, entries, opts, rep));
+  FERRY_TRY(record, record_text(w, entries, read, opts, rep));
   OutputEntry r;
   r.name = record_member, r.source = OutputEntry::Source::bytes, r.bytes.assign(record.begin(), record.end());
   entries.push_back(std::move(r));
@@ -305,7 +315,10 @@ Result<RepairReport> repair_windows_wheel(const std::string& wheel_path, const R
     else rep.notes.push_back(n + ": not vendored (" + f.why + ")");
     rep.libraries.push_back(std::move(l));
   }
-  FERRY_TRY(entries, output_entries(w, plan, opts, rep));
+  std::map<std::string, ByteView> read;  // members the discovery inflated (and CRC-checked), as they are
+  for (auto& img : d.images)
+    if (!img->member.empty()) read[img->member] = ByteView(img->bytes.data(), img->bytes.size());
+  FERRY_TRY(entries, output_entries(w, plan, read, opts, rep));
   rep.notes.insert(rep.notes.end(), plan.notes.begin(), plan.notes.end());
   rep.notes.insert(rep.notes.end(), d.warnings.begin(), d.warnings.end());
   ZipWriteOptions zo;
