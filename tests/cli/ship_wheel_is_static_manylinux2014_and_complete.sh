@@ -41,9 +41,13 @@ else
   echo "note: built without a static ISA-L archive (scripts/isal-static.sh): the wheel's ferry streams through zlib"
 fi
 
-# Reproducible: the same build packed again is the same file.
-SOURCE_DATE_EPOCH=$(python3 -c 'import sys,zipfile,calendar; i=zipfile.ZipFile(sys.argv[1]).infolist()[0]; print(calendar.timegm(i.date_time + (0,0,0)))' "$WHEEL") \
-  bash "$SRC/scripts/build-wheel.sh" --build-dir "$BUILD" --dist "$T/again" --no-deps >/dev/null 2>&1 || fail "second build failed"
+# Reproducible: the same build packed again is the same file. Under need_ferry_wheel's lock: a build that finds
+# the static ferry out of date relinks it, and other ship tests may be running it.
+epoch=$(python3 -c 'import sys,zipfile,calendar; i=zipfile.ZipFile(sys.argv[1]).infolist()[0]; print(calendar.timegm(i.date_time + (0,0,0)))' "$WHEEL")
+(
+  flock 8
+  SOURCE_DATE_EPOCH=$epoch bash "$SRC/scripts/build-wheel.sh" --build-dir "$BUILD" --dist "$T/again" --no-deps >/dev/null 2>&1
+) 8>"$SHIP_DIR/.lock" || fail "second build failed"
 cmp "$WHEEL" "$T/again/$(basename "$WHEEL")" || fail "building the wheel twice gave different bytes"
 
 rc=0
