@@ -51,7 +51,7 @@ Status prepare_one(const OutputEntry& e, int level, Fresh& f) {
   if (e.source == OutputEntry::Source::file) {
     f.file = UniqueFd(::open(e.file_path.c_str(), O_RDONLY | O_CLOEXEC));
     struct stat st;
-    if (f.file.get() < 0 || ::fstat(f.file.get(), &st) != 0)
+    if (!f.file || ::fstat(f.file.get(), &st) != 0)
       return make_error(ErrorCode::io, std::string("cannot read: ") + std::strerror(errno)).with_path(e.file_path);
     f.size = static_cast<uint64_t>(st.st_size);
     f.mtime = st.st_mtime;
@@ -153,14 +153,14 @@ Result<std::vector<RawOutput>> plan_outputs(const std::vector<OutputEntry>& entr
       } else {
         o.data = f.method == 0 ? RawOutput::Data::store_file : RawOutput::Data::deflate_file;
         o.src_fd = f.file.get();
-        if (f.base.get() >= 0 && e.input_index < in_raw.size() && in_raw[e.input_index].method == 8)
+        if (f.base && e.input_index < in_raw.size() && in_raw[e.input_index].method == 8)
           o.reuse = ReuseBase{in_fd, in_raw[e.input_index].data_offset, nullptr, f.base.get(), e.base_index.get(),
                               e.known.get()};
         // The extracted original is scratch that nothing reads once its member is written: emptied then, its
         // dirty pages are dropped instead of written to disk. On the 2 GB bench wheel those 545 MB were what
         // took the dirty page cache past the kernel's throttling point (output 2.27 GB + scratch 1.1 GB against
         // 3.3 GB), and the copies of the members after it then ran at the disk's speed.
-        o.done = [path = f.base.get() >= 0 ? e.base_path : std::string(), written = e.on_written] {
+        o.done = [path = f.base ? e.base_path : std::string(), written = e.on_written] {
           if (!path.empty()) (void)::truncate(path.c_str(), 0);
           if (written) written();
         };
@@ -222,7 +222,7 @@ Status write_wheel_zip(ZipReader& input, const std::vector<OutputEntry>& entries
   unsigned jobs = opts.jobs ? opts.jobs : default_jobs();
   const std::vector<RawMember>& in_raw = input.entries();
   UniqueFd in_fd(::open(input.path().c_str(), O_RDONLY | O_CLOEXEC));
-  if (in_fd.get() < 0) return make_error(ErrorCode::io, "cannot reopen the input").with_path(input.path());
+  if (!in_fd) return make_error(ErrorCode::io, "cannot reopen the input").with_path(input.path());
   FERRY_TRY(fresh, prepare_new_members(entries, opts.level, jobs));
   FERRY_TRY(outs, plan_outputs(entries, fresh, in_raw, in_fd.get(), opts, out_path));
   clock.mark("write: new small members deflated");
@@ -231,7 +231,7 @@ Status write_wheel_zip(ZipReader& input, const std::vector<OutputEntry>& entries
   std::string tmp_out = scratch + "/out.whl";
   {
     UniqueFd out_fd(::open(tmp_out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (out_fd.get() < 0) return make_error(ErrorCode::io, "cannot create the output archive").with_path(tmp_out);
+    if (!out_fd) return make_error(ErrorCode::io, "cannot create the output archive").with_path(tmp_out);
     ProgressMeter meter(&opts.progress, "writing", outs.size(), total_size(outs));
     RawWriteOptions ro;
     ro.level = libdeflate_level(opts.level);

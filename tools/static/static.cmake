@@ -9,11 +9,15 @@ else()
 endif()
 # Debian ships no libisal.a. FERRY_ISAL_STATIC names one built from Debian's libisal source package
 # (scripts/isal-static.sh; scripts/build-wheel.sh passes it): the static ferry then streams large members
-# through ISA-L as the shared one does. Without it the static ferry gets its own copy of the deflate code built
-# without ISA-L (zlib streams them, at half the speed); linked as an object ahead of the module archives, it
-# satisfies every reference, so the archive's ISA-L copy is never pulled in.
+# through ISA-L as the shared one does; without it, through zlib, at half the speed. Either way the static ferry
+# compiles its own copy of the deflate code (with the archive: wrapping ISA-L's call, below; without: built
+# without ISA-L). Linked as an object ahead of the module archives, it satisfies every reference, so the
+# archive's copy, built for the shared ferry, is never pulled in.
 set(FERRY_ISAL_STATIC "" CACHE FILEPATH "ISA-L static archive for ferry_static (scripts/isal-static.sh)")
 set(ferry_static_isal "")
+if(LIBISAL_FOUND)
+  target_sources(ferry_static PRIVATE ${PROJECT_SOURCE_DIR}/lib/wheel/deflate.cpp)
+endif()
 if(LIBISAL_FOUND AND FERRY_ISAL_STATIC)
   if(NOT EXISTS ${FERRY_ISAL_STATIC})
     message(FATAL_ERROR "FERRY_ISAL_STATIC: no file ${FERRY_ISAL_STATIC} (scripts/isal-static.sh builds it)")
@@ -21,12 +25,9 @@ if(LIBISAL_FOUND AND FERRY_ISAL_STATIC)
   set(ferry_static_isal ${FERRY_ISAL_STATIC})
   # The block starts of a large member are recorded where ISA-L calls its per-block decoder (deflate.cpp,
   # BlockRecorder): the shared ferry interposes on that call through the dynamic loader, the static one has the
-  # linker wrap it, from its own copy of the deflate code.
-  target_sources(ferry_static PRIVATE ${PROJECT_SOURCE_DIR}/lib/wheel/deflate.cpp)
+  # linker wrap it, in its own copy of the deflate code.
   target_compile_definitions(ferry_static PRIVATE FERRY_HAVE_ISAL FERRY_ISAL_WRAPPED)
   target_link_options(ferry_static PRIVATE -Wl,--wrap=decode_huffman_code_block_stateless)
-elseif(LIBISAL_FOUND)
-  target_sources(ferry_static PRIVATE ${PROJECT_SOURCE_DIR}/lib/wheel/deflate.cpp)
 endif()
 set_target_properties(ferry_static PROPERTIES OUTPUT_NAME ferry RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/static)
 target_compile_definitions(ferry_static PRIVATE FERRY_VERSION="${PROJECT_VERSION}")
