@@ -16,6 +16,7 @@ the patch wrote only its changed pages and copied nothing; and the extracted ori
 archive is even created (the patched file's CRC-32 was worked out from it first)."""
 import atexit
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -25,6 +26,7 @@ import zipfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from wheel_fixtures import *  # noqa: E402,F403
+from strace_log import strace_calls  # noqa: E402
 
 require_fixtures()
 for tool in ("objcopy", "unzip", "readelf"):
@@ -33,6 +35,7 @@ for tool in ("objcopy", "unzip", "readelf"):
         sys.exit(77)
 tmp = tempfile.mkdtemp()
 atexit.register(shutil.rmtree, tmp, True)  # on every exit, failures included
+
 
 
 def mixed(size):
@@ -99,8 +102,7 @@ for how in ("zlib-1", "zlib-9", "stored"):
         fail(f"{how}: exit {r.returncode}: {r.stderr}")
     if traced:
         emptied, seeded, first_emptied, output_created = set(), [], {}, None
-        for k, line in enumerate(open(log)):
-            # A long truncate is logged in two lines, "<unfinished ...>" then "<... truncate resumed>) = 0".
+        for k, line in enumerate(strace_calls(log)):
             if 'truncate("' in line and f'/{EXT}", 0' in line and "= -1" not in line:
                 emptied.add(line.split('"')[1])
                 first_emptied.setdefault(line.split('"')[1], k)

@@ -19,6 +19,9 @@ import sys
 import tempfile
 import zipfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from strace_log import strace_calls  # noqa: E402
+
 fix = os.path.join(os.environ.get("FERRY_FIXTURES", ""), "winwheel", "x64")
 src = os.path.join(fix, "winpkg-1.0-cp312-cp312-win_amd64.whl")
 if not os.path.exists(src):
@@ -75,7 +78,7 @@ if r.returncode != 0:
 # The reads of the wheel that touch the member's compressed bytes, told by their range, until the output archive
 # is created: after that the writer copies the member's compressed bytes into it (a copy, not an inflate).
 reads, created = 0, False
-for line in open(trace):
+for line in strace_calls(trace):
     if "openat(" in line and out in line and "O_CREAT" in line:
         created = True
     m = re.search(r"pread64\(\d+, .*, (\d+), (\d+)\) = (\d+)", line)
