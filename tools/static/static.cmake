@@ -48,29 +48,16 @@ set(ferry_static_libs LIEF mbedx509 mbedcrypto ${LIBARCHIVE_STATIC_LIBRARIES}
   ${LIBCRYPTO_STATIC_LIBRARIES} ${LIBDEFLATE_STATIC_LIBRARIES} z)
 # static-pie with an .eh_frame_hdr: a plain -static binary links crtbeginT.o, which registers every FDE with the
 # unwinder, and the first exception (CLI11 throws one for --version and --help) then sorts all of them: 15 ms of
-# CPU at every start. static-pie finds FDEs through PT_GNU_EH_FRAME's sorted table like a dynamic program (4 ms,
-# half the dynamic ferry's 9 ms) and keeps ASLR. Every object must be position-independent (Debian's .a are).
+# CPU at every start. static-pie finds FDEs through PT_GNU_EH_FRAME's sorted table like a dynamic program, and
+# keeps ASLR. Every object must be position-independent (Debian's .a are).
 set_target_properties(ferry_static PROPERTIES POSITION_INDEPENDENT_CODE ON)
-# -z pack-relative-relocs: the 46,000 relative relocations as DT_RELR bitmaps (a few KB) instead of 1.1 MB of
-# RELA entries, which the start-up code read page by page before anything else ran. glibc >= 2.36 applies them.
 target_link_options(ferry_static PRIVATE -static-pie -Wl,--eh-frame-hdr -pthread)
-include(CheckLinkerFlag)
-check_linker_flag(CXX "-Wl,-z,pack-relative-relocs" FERRY_LINKER_PACKS_RELATIVE_RELOCS)
 if(FERRY_LINKER_PACKS_RELATIVE_RELOCS)
   target_link_options(ferry_static PRIVATE -Wl,-z,pack-relative-relocs)
 endif()
-# LIEF's PE ordinal tables are built by a static constructor at every start (5 million instructions, half the
-# start-up): defer_lief_init.sh gives the static link that object with its constructors moved to the section
-# run on LIEF's first use (support/deferred_init.hpp). The shared ferry loads libLIEF.so: nothing to do there.
-find_library(FERRY_LIEF_ARCHIVE NAMES libLIEF.a)
-if(FERRY_LIEF_ARCHIVE)
-  set(lief_deferred ${CMAKE_CURRENT_BINARY_DIR}/lief_pe_utils_deferred.o)
-  add_custom_command(OUTPUT ${lief_deferred}
-    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/static/defer_lief_init.sh ${FERRY_LIEF_ARCHIVE} ${lief_deferred}
-            ${CMAKE_CXX_COMPILER} ${CMAKE_AR} ${CMAKE_NM} ${CMAKE_OBJCOPY}
-    DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/static/defer_lief_init.sh ${FERRY_LIEF_ARCHIVE}
-    COMMENT "Deferring the constructors of LIEF's PE ordinal tables to LIEF's first use")
-  set_source_files_properties(${lief_deferred} PROPERTIES EXTERNAL_OBJECT TRUE GENERATED TRUE)
+# LIEF's archive with its PE tables' constructors deferred (tools/CMakeLists.txt): as the shared ferry does.
+if(TARGET ferry_lief_deferred)
+  add_dependencies(ferry_static ferry_lief_deferred)
   target_sources(ferry_static PRIVATE ${lief_deferred})
 endif()
 # ISA-L's archive comes first: the wrapped call's __real_ name must resolve to ISA-L's decoder, not to the
