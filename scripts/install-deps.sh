@@ -32,7 +32,7 @@ test_pkgs=(elfutils binutils file clang lld llvm libc6-dev-i386 lib32gcc-12-dev 
 cross_aarch64_pkgs=(g++-12-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
   liblief-dev:arm64 libarchive-dev:arm64 libssl-dev:arm64 libdeflate-dev:arm64 libzstd-dev:arm64
   zlib1g-dev:arm64 libmbedtls-dev:arm64 liblz4-dev:arm64 libacl1-dev:arm64 libfmt-dev:arm64
-  # what libarchive's `pkg-config --static` names (xml2 only to satisfy -lxml2: tools/static/static_only.cpp)
+  # what libarchive's `pkg-config --static` names (xml2 only to satisfy -lxml2: tools/no_xar_writer.cpp)
   libbz2-dev:arm64 liblzma-dev:arm64 nettle-dev:arm64 libxml2-dev:arm64)
 
 want=("${build_pkgs[@]}")

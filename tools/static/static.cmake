@@ -3,9 +3,9 @@
 # ferry uses except libfmt (used header-only here); static archives do not name their own dependencies, so the
 # link lists what `pkg-config --static` gives, and mbed TLS for Debian's libLIEF.a.
 if(FERRY_STATIC)
-  add_executable(ferry_static ${ferry_cli_srcs} ${CMAKE_CURRENT_SOURCE_DIR}/static/static_only.cpp)
+  add_executable(ferry_static ${ferry_cli_srcs} ${CMAKE_CURRENT_SOURCE_DIR}/no_xar_writer.cpp)
 else()
-  add_executable(ferry_static EXCLUDE_FROM_ALL ${ferry_cli_srcs} ${CMAKE_CURRENT_SOURCE_DIR}/static/static_only.cpp)
+  add_executable(ferry_static EXCLUDE_FROM_ALL ${ferry_cli_srcs} ${CMAKE_CURRENT_SOURCE_DIR}/no_xar_writer.cpp)
 endif()
 # Debian ships no libisal.a. FERRY_ISAL_STATIC names one built from Debian's libisal source package
 # (scripts/isal-static.sh; scripts/build-wheel.sh passes it): the static ferry then streams large members

@@ -1,5 +1,5 @@
-// Linked into the static ferry only (target ferry_static): what a program that carries its own libraries must
-// not inherit from the machine it runs on.
+// Linked into both ferry executables, which take libarchive from its static archive (CMakeLists.txt): what a
+// program that carries its own libraries must not inherit from the machine it runs on.
 #include <archive.h>
 
 #include <cerrno>
