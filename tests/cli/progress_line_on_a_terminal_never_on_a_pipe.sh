@@ -10,7 +10,7 @@ whl=$W/simple-1.0-cp311-cp311-linux_x86_64.whl
 [ -f "$whl" ] || skip "wheel fixtures were not built"
 need_cmd script
 export LD_LIBRARY_PATH=$W/lib FERRY_PROGRESS_AFTER_MS=0
-line=$'\r''checking: [0-9]+/[0-9]+ files, [0-9.]+ [KMG]?B/[0-9.]+ [KMG]?B, [0-9.]+ [KMG]?B/s'
+line=$'\r''checking: [0-9]+/[0-9]+ files, [0-9.]+ [KMG]?B/[0-9.]+ [KMG]?B(, [0-9.]+ [KMG]?B/s)?'
 
 for cmd in "repair '$whl' -w '$T/r'" "show '$whl'" "check '$W/lib' '$whl'"; do
   name=${cmd%% *}

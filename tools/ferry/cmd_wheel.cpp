@@ -169,9 +169,9 @@ Status run_strip(const std::string& path) {
   return {};
 }
 
-void fill(wheel::ShowOptions& o, const WheelArgs& a) {
+void fill(wheel::ShowOptions& o, const WheelArgs& a, const std::shared_ptr<ProgressLine>& line) {
   o.musl_policy = host_musl_policy();
-  o.progress = progress_callback(a.progress);
+  o.progress = progress_callback(line);
   if (!a.plat.empty()) o.plat = a.plat;
   o.exclude = a.exclude;
   o.siblings = a.siblings;
@@ -251,14 +251,18 @@ int show_linux_wheel(const std::string& wheel, const wheel::ShowOptions& o, cons
 // `ferry show`: every wheel of this shard, by platform; the exit code is the worst of theirs.
 int run_show(const WheelArgs& a, bool auditwheel_mode) {
   wheel::ShowOptions o;
-  fill(o, a);
+  const auto line = progress_line(a.progress);
+  fill(o, a, line);
   ShowOutput out;
   out.text = !a.json && !a.fleet.json_lines;
   int rc = exit_ok;
   const Shard shard = a.fleet.shard();
+  size_t count = 0, k = 0;
+  for (size_t i = 0; i < a.wheels.size(); ++i) count += shard.takes(i);
   for (size_t i = 0; i < a.wheels.size(); ++i) {
     if (!shard.takes(i)) continue;
     const std::string& w = a.wheels[i];
+    if (line && count > 1) line->begin_item(k++, count, std::filesystem::path(w).filename().string());
     if (macos::is_macos_wheel(w)) {
       rc = std::max(rc, show_macos_wheel(w, a, out));
     } else if (wheel::is_windows_wheel(w)) {
@@ -284,9 +288,9 @@ void register_show(CLI::App& app, Context& ctx) {
   show->callback([sa, &ctx] { ctx.exit_code = run_show(*sa, ctx.auditwheel_mode); });
 }
 
-wheel::RepairOptions repair_options(const WheelArgs& a) {
+wheel::RepairOptions repair_options(const WheelArgs& a, const std::shared_ptr<ProgressLine>& line) {
   wheel::RepairOptions o;
-  fill(o, a);
+  fill(o, a, line);
   o.wheel_dir = a.wheel_dir;
   o.lib_sdir = a.lib_sdir;
   o.only_plat = a.only_plat;
@@ -319,10 +323,13 @@ int repair_macos_wheel(const std::string& wheel, const WheelArgs& a, bool lib_sd
 
 // `ferry repair`: like auditwheel, the first wheel that fails stops the remaining ones.
 int run_repair(const WheelArgs& a, bool lib_sdir_given) {
-  const wheel::RepairOptions o = repair_options(a);
+  const auto line = progress_line(a.progress);
+  const wheel::RepairOptions o = repair_options(a, line);
   json all = json::array();
   int rc = exit_ok;
-  for (auto& w : a.wheels) {
+  for (size_t k = 0; k < a.wheels.size(); ++k) {
+    const std::string& w = a.wheels[k];
+    if (line && a.wheels.size() > 1) line->begin_item(k, a.wheels.size(), std::filesystem::path(w).filename().string());
     if (macos::is_macos_wheel(w)) {
       rc = repair_macos_wheel(w, a, lib_sdir_given, all);
       if (rc != exit_ok) break;
