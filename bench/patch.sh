@@ -62,11 +62,12 @@ floor=$(installed "$t/replace_floor.linked" replace_floor)
 bench_header
 echo "ferry: $ferry_built (run from a copy); patchelf: $("$patchelf" --version)"
 # Whether a copy into a new file shares blocks here decides what an atomic replace costs: said with the figures.
+fstype=$(findmnt -n -o FSTYPE --target "$t" 2>/dev/null || stat -f -c %T "$t")
 head -c 65536 /dev/zero >"$t/reflink.probe"
 if cp --reflink=always "$t/reflink.probe" "$t/reflink.copy" 2>/dev/null; then
-  fs_note="$(stat -f -c %T "$t") at $t, which shares blocks on copy (reflink): the atomic replace copies nothing"
+  fs_note="$fstype at $t, which shares blocks on copy (reflink): the atomic replace copies nothing"
 else
-  fs_note="$(stat -f -c %T "$t") at $t, no reflink: the atomic replace copies every byte (the floor below)"
+  fs_note="$fstype at $t, no reflink: the atomic replace copies every byte (the floor below)"
 fi
 rm -f "$t/reflink.probe" "$t/reflink.copy"
 echo "filesystem: $fs_note"
