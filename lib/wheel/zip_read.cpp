@@ -124,8 +124,9 @@ Result<std::vector<uint8_t>> ZipReader::head(const ZipMember& m, size_t n) {
 }
 
 Result<Sha256> ZipReader::extract(const ZipMember& m, const std::string& dest) {
-  int fd = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (m.mode & 0777) | 0600);
-  if (fd < 0) return make_error(ErrorCode::io, std::string("cannot create: ") + std::strerror(errno)).with_path(dest);
+  UniqueFd file(::open(dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (m.mode & 0777) | 0600));
+  if (!file) return make_error(ErrorCode::io, std::string("cannot create: ") + std::strerror(errno)).with_path(dest);
+  const int fd = file.get();
   DataSink sink = [&](const uint8_t* d, size_t n) -> Status {
     while (n > 0) {
       ssize_t w = ::write(fd, d, n);
@@ -139,7 +140,7 @@ Result<Sha256> ZipReader::extract(const ZipMember& m, const std::string& dest) {
     return {};
   };
   auto dg = digest_member(fd_.get(), entries_[m.index], 0, sink, path_);
-  ::close(fd);
+  file.reset();
   if (!dg) return dg.error();
   return dg->sha;
 }

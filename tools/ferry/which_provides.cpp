@@ -150,8 +150,9 @@ std::map<std::string, std::string> dpkg_owners(const std::string& admindir, cons
   parallel_for(names.size(), [&](size_t k) {
     if (paths_found.load(std::memory_order_relaxed) >= wanted.size()) return;
     const std::string& base = names[k];
-    int fd = openat(dirfd(dir.get()), base.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return;
+    UniqueFd list(openat(dirfd(dir.get()), base.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!list) return;
+    const int fd = list.get();
     try {  // nothing leaves a worker as an exception: a list that cannot be held is a list not read
       std::string text;
       char chunk[1 << 16];
@@ -177,7 +178,6 @@ std::map<std::string, std::string> dpkg_owners(const std::string& admindir, cons
       }
     } catch (const std::exception&) {
     }
-    close(fd);
   });
   for (auto& [path, by] : found) owner_of.emplace(path, by.second);
   return owner_of;
