@@ -16,7 +16,6 @@ the patch wrote only its changed pages and copied nothing; and the extracted ori
 archive is even created (the patched file's CRC-32 was worked out from it first)."""
 import atexit
 import os
-import re
 import shutil
 import struct
 import subprocess
@@ -35,7 +34,6 @@ for tool in ("objcopy", "unzip", "readelf"):
         sys.exit(77)
 tmp = tempfile.mkdtemp()
 atexit.register(shutil.rmtree, tmp, True)  # on every exit, failures included
-
 
 
 def mixed(size):
